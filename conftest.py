@@ -1,0 +1,70 @@
+"""Personas shared by every test: one per role in one clinic, a therapist with no
+authorisation, a patient with a portal account, and staff of another clinic."""
+
+import pytest
+
+from kapcare.accounts.models import Role
+from tests.factories import ClinicFactory, PatientFactory, UserFactory
+
+
+@pytest.fixture
+def clinic(db):
+    return ClinicFactory(name="Music City Ketamine", slug="music-city", time_zone="America/Chicago")
+
+
+@pytest.fixture
+def other_clinic(db):
+    return ClinicFactory(name="Cumberland Infusions", slug="cumberland", time_zone="America/New_York")
+
+
+@pytest.fixture
+def coordinator(clinic):
+    return UserFactory(email="cora@example.org", full_name="Cora Coordinator", role=Role.COORDINATOR, clinic=clinic)
+
+
+@pytest.fixture
+def clinician(clinic):
+    return UserFactory(
+        email="cal@example.org", full_name="Cal Clinician", role=Role.CLINICIAN, clinic=clinic, credentials="CRNA"
+    )
+
+
+@pytest.fixture
+def clinic_admin(clinic):
+    return UserFactory(email="ada@example.org", full_name="Ada Admin", role=Role.ADMIN, clinic=clinic)
+
+
+@pytest.fixture
+def therapist(db):
+    """An outside therapist whom no patient has authorised."""
+    return UserFactory(
+        email="theo@example.org", full_name="Theo Therapist", role=Role.THERAPIST, clinic=None, credentials="LMFT"
+    )
+
+
+@pytest.fixture
+def patient_user(clinic):
+    return UserFactory(email="pat@example.org", full_name="Pat Patient", role=Role.PATIENT, clinic=clinic)
+
+
+@pytest.fixture
+def patient(clinic, patient_user):
+    """The patient record that belongs to `patient_user`."""
+    return PatientFactory(clinic=clinic, user=patient_user, given_name="Pat", family_name="Patient")
+
+
+@pytest.fixture
+def other_patient(clinic):
+    """Another patient of the same clinic, without a portal account."""
+    return PatientFactory(clinic=clinic, given_name="Olive", family_name="Other")
+
+
+@pytest.fixture
+def outsider(other_clinic):
+    """A coordinator of another clinic."""
+    return UserFactory(email="otto@example.org", full_name="Otto Outsider", role=Role.COORDINATOR, clinic=other_clinic)
+
+
+@pytest.fixture
+def outsider_patient(other_clinic):
+    return PatientFactory(clinic=other_clinic, given_name="Ursula", family_name="Elsewhere")

@@ -1,0 +1,43 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpResponse
+from django.shortcuts import redirect, resolve_url
+
+from kapcare.accounts.models import Role
+
+SESSION_KEY = "kapcare_last_activity"
+
+
+class IdleTimeoutMiddleware:
+    """Sign out a user who has made no request for the idle timeout of their role.
+
+    Staff and outside therapists: IDLE_TIMEOUT_STAFF (15 min); patients:
+    IDLE_TIMEOUT_PATIENT. API requests carry no session and are not affected.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated:
+            limit = (
+                settings.IDLE_TIMEOUT_PATIENT
+                if user.role == Role.PATIENT
+                else settings.IDLE_TIMEOUT_STAFF
+            )
+            now = time.time()
+            last = request.session.get(SESSION_KEY)
+            if last is not None and now - last > limit.total_seconds():
+                logout(request)
+                messages.info(request, "You were signed out after a period of inactivity.")
+                if request.headers.get("HX-Request"):
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
+                    return response
+                return redirect(settings.LOGIN_URL)
+            request.session[SESSION_KEY] = now
+        return self.get_response(request)

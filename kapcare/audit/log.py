@@ -1,0 +1,67 @@
+"""The one mechanism that writes the access log.
+
+Views never write log rows themselves: the patient access helper
+(`kapcare.patients.access`) records each read as it fetches the record, and the services
+that change a record call `record_access` inside their transaction.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+
+from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting and from where, taken once from the request."""
+
+    user: object
+    ip_address: str | None
+    channel: str = Channel.WEB
+
+    @classmethod
+    def from_request(cls, request: HttpRequest) -> "Actor":
+        channel = Channel.API if getattr(request, "is_api", False) else Channel.WEB
+        return cls(user=request.user, ip_address=client_ip(request), channel=channel)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # REMOTE_ADDR is the peer; behind a proxy the deployment sets it right (e.g. gunicorn's
+    # forwarded-allow-ips), so a client-supplied X-Forwarded-For is never trusted here.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _entry(actor: Actor, action: str, patient, obj, clinic_id) -> AccessLogEntry:
+    user = actor.user if getattr(actor.user, "is_authenticated", False) else None
+    object_type = obj._meta.model_name if obj is not None else "patient"
+    object_id = str(getattr(obj, "external_id", "") or getattr(obj, "pk", "")) if obj else ""
+    if obj is None and patient is not None:
+        object_id = str(patient.external_id)
+    return AccessLogEntry(
+        actor=user,
+        actor_name=getattr(user, "full_name", "") if user else "",
+        actor_email=getattr(user, "email", "") if user else "",
+        actor_role=getattr(user, "role", "") if user else "",
+        clinic_id=clinic_id,
+        patient=patient,
+        object_type=object_type,
+        object_id=object_id,
+        action=action,
+        channel=actor.channel,
+        ip_address=actor.ip_address,
+    )
+
+
+def record_access(actor: Actor, action: AccessAction, *, patient=None, obj=None) -> None:
+    """Append one row: `actor` did `action` on `obj` (or on the patient record itself)."""
+    clinic_id = patient.clinic_id if patient is not None else getattr(obj, "clinic_id", None)
+    _entry(actor, action, patient, obj, clinic_id).save()
+
+
+def record_list_access(actor: Actor, patients: Iterable) -> None:
+    """Append one 'listed' row per patient shown on a list page, in a single insert."""
+    rows = [_entry(actor, AccessAction.LIST, p, None, p.clinic_id) for p in patients]
+    if rows:
+        AccessLogEntry.objects.bulk_create(rows)

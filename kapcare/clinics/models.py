@@ -1,0 +1,45 @@
+import uuid
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a known time zone, e.g. America/Chicago.")
+
+
+class Clinic(models.Model):
+    """A clinic and its clinical settings.
+
+    Every patient belongs to one clinic and every query is scoped to the user's clinic, so
+    one deployment can serve several clinics. Clinical thresholds are fields here (added by
+    the issues that use them), each with its source, editable by the clinic's admin.
+    """
+
+    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(
+        unique=True, help_text="Used in the public consultation page's address."
+    )
+    time_zone = models.CharField(
+        max_length=64, default="America/Chicago", validators=[validate_time_zone]
+    )
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True, help_text="Where patients write to the clinic.")
+    clinical_inbox = models.EmailField(
+        blank=True, help_text="Where safety alerts and clinical notifications are sent."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)

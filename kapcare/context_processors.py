@@ -1,0 +1,33 @@
+from django.urls import reverse
+
+from kapcare import policy
+from kapcare.accounts.models import Role
+from kapcare.policy import Action
+
+HOME_URL_NAMES = {
+    Role.COORDINATOR: "coordinator_home",
+    Role.CLINICIAN: "clinician_home",
+    Role.ADMIN: "admin_home",
+    Role.THERAPIST: "therapist_home",
+    Role.PATIENT: "portal:home",
+}
+
+
+def navigation(request):
+    """The main menu: only the places the policy lets this user go."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [("Home", reverse(HOME_URL_NAMES[user.role]))]
+    if policy.can(user, Action.LIST_PATIENTS):
+        items.append(("Patients", reverse("patients:list")))
+    if policy.can(user, Action.VIEW_CONSULTATION_QUEUE):
+        items.append(("Consultation requests", reverse("intake:queue")))
+    if policy.can(user, Action.SEARCH_ACCESS_LOG):
+        items.append(("Access log", reverse("audit:search")))
+    if policy.can(user, Action.MANAGE_CLINIC_SETTINGS):
+        items.append(("Clinic settings", reverse("clinics:settings")))
+    if policy.can(user, Action.VIEW_OWN_ACCESS_LOG):
+        items.append(("Who viewed my record", reverse("audit:my_access_log")))
+    items.append(("Profile", reverse("accounts:profile")))
+    return {"nav_items": items}

@@ -1,0 +1,50 @@
+"""Fetch a patient's record for a user, check the policy and log the access, in one step.
+
+No view calls `Patient.objects.get()`; they call `get_patient`, so that no page can show
+a record without the policy's leave and without a row in the access log.
+"""
+
+import uuid
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from kapcare import policy
+from kapcare.audit.log import Actor, record_access
+from kapcare.audit.models import AccessAction
+from kapcare.patients.models import Patient
+
+
+def parse_external_id(value) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as exc:
+        raise Http404("No such record.") from exc
+
+
+def get_patient(
+    request: HttpRequest,
+    external_id,
+    action: policy.Action = policy.Action.VIEW_PATIENT,
+    *,
+    log_as: AccessAction | None = AccessAction.VIEW,
+) -> Patient:
+    """The patient with `external_id`, if `request.user` may do `action` on them.
+
+    Unknown ids and records out of reach both answer 404, so the existence of another
+    clinic's patient is not revealed. A read is logged as `log_as` (None for a write
+    whose service logs it in its own transaction).
+    """
+    if not policy.can(request.user, action):
+        raise PermissionDenied
+    patient = (
+        policy.visible_patients(request.user)
+        .select_related("clinic")
+        .filter(external_id=parse_external_id(external_id))
+        .first()
+    )
+    if patient is None or not policy.can(request.user, action, patient):
+        raise Http404("No such patient.")
+    if log_as is not None:
+        record_access(Actor.from_request(request), log_as, patient=patient)
+    return patient

@@ -1,0 +1,6 @@
+from django.urls import path
+
+from kapcare.patients import portal_views
+
+app_name = "portal"
+urlpatterns = [path("", portal_views.portal_home, name="home")]

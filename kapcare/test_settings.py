@@ -1,0 +1,17 @@
+"""Settings for the test suite: production settings (DEBUG off) with a fixed secret,
+plain-HTTP cookies for the live test server, and a fast password hasher."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "kapcare-tests-only")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ["DEBUG"] = "0"
+os.environ.setdefault("EMAIL_URL", "locmem://")
+
+from kapcare.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405

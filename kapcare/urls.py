@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from kapcare import views
+from kapcare.api import api
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("home/", views.home, name="home"),
+    path("desk/", views.coordinator_home, name="coordinator_home"),
+    path("clinical/", views.clinician_home, name="clinician_home"),
+    path("clinic-admin/", views.admin_home, name="admin_home"),
+    path("therapist/", views.therapist_home, name="therapist_home"),
+    path("accounts/", include("kapcare.accounts.urls")),
+    path("clinic-admin/settings/", include("kapcare.clinics.urls")),
+    path("patients/", include("kapcare.patients.urls")),
+    path("portal/", include("kapcare.patients.portal_urls")),
+    path("", include("kapcare.intake.urls")),
+    path("access-log/", include("kapcare.audit.urls")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+]
+
+handler404 = "kapcare.views.not_found"
+handler500 = "kapcare.views.server_error"

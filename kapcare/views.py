@@ -1,0 +1,104 @@
+"""Each role's home page, and the site-wide error pages.
+
+This module sits above the apps: it may import any of them to compose a home page."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from kapcare import policy
+from kapcare.accounts.models import Role, User
+from kapcare.audit.log import Actor, record_list_access
+from kapcare.audit.models import AccessLogEntry
+from kapcare.context_processors import HOME_URL_NAMES
+from kapcare.decorators import allowed
+from kapcare.intake.models import ConsultationRequest, RequestStatus
+from kapcare.policy import Action
+
+RECENT = 8
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("home")
+    return redirect("accounts:login")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Send each role to its own home page."""
+    return redirect(HOME_URL_NAMES[request.user.role])
+
+
+def _only(request: HttpRequest, role: Role) -> None:
+    """Home pages belong to one role each; another role is sent away with a 403."""
+    if request.user.role != role:
+        raise PermissionDenied
+
+
+def _recent_patients(request: HttpRequest):
+    patients = list(policy.visible_patients(request.user).order_by("-updated_at")[:RECENT])
+    record_list_access(Actor.from_request(request), patients)
+    return patients
+
+
+@allowed(Action.LIST_PATIENTS)
+def coordinator_home(request: HttpRequest) -> HttpResponse:
+    _only(request, Role.COORDINATOR)
+    requests = ConsultationRequest.objects.filter(clinic_id=request.user.clinic_id)
+    new_requests = list(requests.filter(status=RequestStatus.NEW).order_by("created_at")[:RECENT])
+    return render(
+        request,
+        "home/coordinator.html",
+        {
+            "new_requests": new_requests,
+            "new_request_count": requests.filter(status=RequestStatus.NEW).count(),
+            "recent_patients": _recent_patients(request),
+        },
+    )
+
+
+@allowed(Action.LIST_PATIENTS)
+def clinician_home(request: HttpRequest) -> HttpResponse:
+    _only(request, Role.CLINICIAN)
+    return render(request, "home/clinician.html", {"recent_patients": _recent_patients(request)})
+
+
+@allowed(Action.MANAGE_CLINIC_SETTINGS)
+def admin_home(request: HttpRequest) -> HttpResponse:
+    clinic = request.user.clinic
+    staff = User.objects.filter(clinic_id=clinic.pk).exclude(role=Role.PATIENT).order_by("role", "full_name")
+    return render(
+        request,
+        "home/admin.html",
+        {
+            "clinic": clinic,
+            "staff": staff,
+            "patient_count": policy.visible_patients(request.user).count(),
+            "recent_access": AccessLogEntry.objects.filter(clinic_id=clinic.pk)[:RECENT],
+        },
+    )
+
+
+@login_required
+def therapist_home(request: HttpRequest) -> HttpResponse:
+    _only(request, Role.THERAPIST)
+    # What a therapist may see comes only from patients' sharing authorisations.
+    patients = list(policy.visible_patients(request.user))
+    record_list_access(Actor.from_request(request), patients)
+    return render(request, "home/therapist.html", {"patients": patients})
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Something went wrong on our side; it has been logged."}, status=500)
+    return render(request, "500.html", status=500)

@@ -1,0 +1,75 @@
+"""factory_boy factories for every model the tests need."""
+
+import datetime as dt
+
+import factory
+
+from kapcare.accounts.models import Role, User
+from kapcare.clinics.models import Clinic
+from kapcare.intake.models import ConsultationRequest
+from kapcare.patients.models import BodyMeasurement, Patient, SexAtBirth
+
+PASSWORD = "correct horse battery staple"
+
+
+class ClinicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clinic
+
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+    slug = factory.Sequence(lambda n: f"clinic-{n}")
+    time_zone = "America/Chicago"
+    phone = "615-555-0100"
+    email = factory.Sequence(lambda n: f"front-desk@clinic{n}.example")
+    clinical_inbox = factory.Sequence(lambda n: f"clinical@clinic{n}.example")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    full_name = factory.Faker("name")
+    role = Role.COORDINATOR
+    clinic = factory.SubFactory(ClinicFactory)
+    password = factory.django.Password(PASSWORD)
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    clinic = factory.SubFactory(ClinicFactory)
+    given_name = factory.Faker("first_name")
+    family_name = factory.Faker("last_name")
+    birth_date = factory.Faker("date_of_birth", minimum_age=21, maximum_age=75)
+    sex_at_birth = SexAtBirth.FEMALE
+    email = factory.Sequence(lambda n: f"patient{n}@example.org")
+    phone = "615-555-0199"
+
+
+class BodyMeasurementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BodyMeasurement
+
+    patient = factory.SubFactory(PatientFactory)
+    measured_on = factory.LazyFunction(lambda: dt.date(2026, 11, 1))
+    weight_kg = 72.5
+    height_cm = 170
+    recorded_by = factory.SubFactory(
+        UserFactory, clinic=factory.SelfAttribute("..patient.clinic"), role=Role.CLINICIAN
+    )
+
+
+class ConsultationRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConsultationRequest
+
+    clinic = factory.SubFactory(ClinicFactory)
+    given_name = factory.Faker("first_name")
+    family_name = factory.Faker("last_name")
+    email = factory.Sequence(lambda n: f"caller{n}@example.org")
+    phone = "615-555-0142"
+    preferred_time = "Weekday mornings"
+    hopes = "I have had depression for years and want to understand KAP."
+    consent_to_contact = True
