@@ -27,6 +27,7 @@ class Action(StrEnum):
     MANAGE_CONSULTATION_REQUEST = "intake.manage_request"
     SEARCH_ACCESS_LOG = "audit.search"
     VIEW_OWN_ACCESS_LOG = "audit.view_own"
+    USE_PATIENT_PORTAL = "portal.use"
     MANAGE_CLINIC_SETTINGS = "clinics.manage_settings"
     USE_API_TOKENS = "accounts.use_api_tokens"
 
@@ -44,6 +45,7 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     Action.MANAGE_CONSULTATION_REQUEST: frozenset({Role.COORDINATOR, Role.ADMIN}),
     Action.SEARCH_ACCESS_LOG: frozenset({Role.ADMIN}),
     Action.VIEW_OWN_ACCESS_LOG: frozenset({Role.PATIENT}),
+    Action.USE_PATIENT_PORTAL: frozenset({Role.PATIENT}),
     Action.MANAGE_CLINIC_SETTINGS: frozenset({Role.ADMIN}),
     Action.USE_API_TOKENS: STAFF | {Role.THERAPIST, Role.PATIENT},
 }

@@ -23,21 +23,24 @@ class IdleTimeoutMiddleware:
 
     def __call__(self, request):
         user = request.user
-        if user.is_authenticated:
-            limit = (
-                settings.IDLE_TIMEOUT_PATIENT
-                if user.role == Role.PATIENT
-                else settings.IDLE_TIMEOUT_STAFF
-            )
-            now = time.time()
-            last = request.session.get(SESSION_KEY)
-            if last is not None and now - last > limit.total_seconds():
-                logout(request)
-                messages.info(request, "You were signed out after a period of inactivity.")
-                if request.headers.get("HX-Request"):
-                    response = HttpResponse(status=204)
-                    response["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
-                    return response
-                return redirect(settings.LOGIN_URL)
-            request.session[SESSION_KEY] = now
-        return self.get_response(request)
+        if user.is_authenticated and self.is_idle(request, user):
+            logout(request)
+            messages.info(request, "You were signed out after a period of inactivity.")
+            if request.headers.get("HX-Request"):
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = resolve_url(settings.LOGIN_URL)
+                return response
+            return redirect(settings.LOGIN_URL)
+        response = self.get_response(request)
+        # Stamped after the view, so the request that signs in starts the clock too.
+        if request.user.is_authenticated:
+            request.session[SESSION_KEY] = time.time()
+        return response
+
+    @staticmethod
+    def is_idle(request, user) -> bool:
+        limit = (
+            settings.IDLE_TIMEOUT_PATIENT if user.role == Role.PATIENT else settings.IDLE_TIMEOUT_STAFF
+        )
+        last = request.session.get(SESSION_KEY)
+        return last is not None and time.time() - last > limit.total_seconds()

@@ -1,2 +1,68 @@
-def search(r): ...
-def my_access_log(r): ...
+import datetime as dt
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from kapcare.audit.forms import AccessLogSearchForm
+from kapcare.audit.models import AccessLogEntry
+from kapcare.decorators import allowed
+from kapcare.patients.access import get_own_patient
+from kapcare.policy import Action
+
+RESULT_LIMIT = 200
+PAGE_SIZE = 50
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def filter_entries(entries, data: dict):
+    if data.get("patient_name"):
+        for word in data["patient_name"].split():
+            entries = entries.filter(
+                Q(patient__given_name__icontains=word) | Q(patient__family_name__icontains=word)
+            )
+    if data.get("actor"):
+        entries = entries.filter(
+            Q(actor_name__icontains=data["actor"]) | Q(actor_email__icontains=data["actor"])
+        )
+    if data.get("action"):
+        entries = entries.filter(action=data["action"])
+    if data.get("date_from"):
+        entries = entries.filter(occurred_at__gte=_start_of(data["date_from"]))
+    if data.get("date_to"):
+        entries = entries.filter(occurred_at__lt=_start_of(data["date_to"] + dt.timedelta(days=1)))
+    return entries
+
+
+@allowed(Action.SEARCH_ACCESS_LOG)
+def search(request: HttpRequest) -> HttpResponse:
+    """The clinic's access log for its admin: who read or changed which record, when."""
+    entries = AccessLogEntry.objects.filter(clinic_id=request.user.clinic_id).select_related("patient")
+    form = AccessLogSearchForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        entries = filter_entries(entries, form.cleaned_data)
+    shown = list(entries[: RESULT_LIMIT + 1])
+    return render(
+        request,
+        "audit/search.html",
+        {
+            "form": form,
+            "entries": shown[:RESULT_LIMIT],
+            "truncated": len(shown) > RESULT_LIMIT,
+            "limit": RESULT_LIMIT,
+        },
+    )
+
+
+@allowed(Action.VIEW_OWN_ACCESS_LOG)
+def my_access_log(request: HttpRequest) -> HttpResponse:
+    """"Who viewed my record": every access to the patient's own record, newest first."""
+    patient = get_own_patient(request)
+    entries = AccessLogEntry.objects.filter(patient_id=patient.pk)
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "audit/my_access_log.html", {"page": page, "patient": patient})

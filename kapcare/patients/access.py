@@ -48,3 +48,16 @@ def get_patient(
     if log_as is not None:
         record_access(Actor.from_request(request), log_as, patient=patient)
     return patient
+
+
+def get_own_patient(request: HttpRequest, action: policy.Action = policy.Action.VIEW_PATIENT) -> Patient:
+    """The signed-in patient's own record, fetched and logged like any other access."""
+    external_id = (
+        policy.visible_patients(request.user)
+        .filter(user_id=request.user.pk)
+        .values_list("external_id", flat=True)
+        .first()
+    )
+    if external_id is None:
+        raise Http404("No patient record is linked to this account.")
+    return get_patient(request, external_id, action)

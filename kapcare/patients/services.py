@@ -41,21 +41,22 @@ def create_patient(*, actor: Actor, clinic, data: dict) -> Patient:
 def update_patient(*, actor: Actor, patient: Patient, data: dict) -> list[str]:
     """Change the given fields of `patient`; returns the names of fields that changed.
 
-    The log row names the record, not the values, so no PHI is copied into the log.
+    Compares against the stored row, locked for the transaction, so a form that already
+    wrote its values onto `patient` cannot hide a change. The log row names the record,
+    not the values, so no PHI is copied into the log.
     """
-    changed = [
-        name
-        for name in PATIENT_FIELDS
-        if name in data and getattr(patient, name) != data[name]
-    ]
-    if not changed:
-        return []
     with transaction.atomic():
-        for name in changed:
-            setattr(patient, name, data[name])
-        patient.updated_by = actor.user
-        patient.save(update_fields=[*changed, "updated_by", "updated_at"])
-        record_access(actor, AccessAction.UPDATE, patient=patient)
+        stored = Patient.objects.select_for_update().get(pk=patient.pk)
+        changed = [
+            name for name in PATIENT_FIELDS if name in data and getattr(stored, name) != data[name]
+        ]
+        if changed:
+            for name in changed:
+                setattr(stored, name, data[name])
+            stored.updated_by = actor.user
+            stored.save(update_fields=[*changed, "updated_by", "updated_at"])
+            record_access(actor, AccessAction.UPDATE, patient=stored)
+    patient.refresh_from_db()
     return changed
 
 

@@ -1,5 +1,147 @@
-def patient_list(r): ...
-def patient_create(r): ...
-def patient_chart(r, patient_id): ...
-def patient_edit(r, patient_id): ...
-def body_measurement_create(r, patient_id): ...
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from kapcare import policy
+from kapcare.audit.log import Actor, record_access, record_list_access
+from kapcare.audit.models import AccessAction
+from kapcare.decorators import allowed
+from kapcare.patients import services
+from kapcare.patients.access import get_patient
+from kapcare.patients.forms import BodyMeasurementForm, PatientForm, PatientSearchForm
+from kapcare.patients.timeline import timeline_for
+from kapcare.policy import Action
+
+PAGE_SIZE = 25
+SEARCH_LIMIT = 50
+
+
+def search_patients(queryset, query: str):
+    """Patients matching what a coordinator types: a date of birth (YYYY-MM-DD), the
+    last four or more digits of a phone number, or words found in the name or email."""
+    query = query.strip()
+    if not query:
+        return queryset
+    try:
+        born = parse_date(query)
+    except ValueError:
+        born = None
+    if born is not None:
+        return queryset.filter(birth_date=born)
+    digits = "".join(ch for ch in query if ch.isdigit())
+    if len(digits) >= 4 and not any(ch.isalpha() for ch in query):
+        return queryset.filter(phone__endswith=digits[-4:])
+    condition = Q()
+    for word in query.split():
+        condition &= (
+            Q(given_name__icontains=word)
+            | Q(family_name__icontains=word)
+            | Q(preferred_name__icontains=word)
+            | Q(email__icontains=word)
+        )
+    return queryset.filter(condition)
+
+
+@allowed(Action.LIST_PATIENTS)
+def patient_list(request: HttpRequest) -> HttpResponse:
+    """The clinic's patients, newest first, with a search.
+
+    The search is sent by POST so that names typed into it never land in a URL, a
+    server log or the browser's history.
+    """
+    patients = policy.visible_patients(request.user)
+    form = PatientSearchForm(request.POST or None)
+    searching = request.method == "POST" and form.is_valid() and form.cleaned_data["query"]
+    if searching:
+        shown = list(search_patients(patients, form.cleaned_data["query"])[:SEARCH_LIMIT])
+        page = None
+    else:
+        page = Paginator(patients.order_by("-created_at"), PAGE_SIZE).get_page(request.GET.get("page"))
+        shown = list(page.object_list)
+    record_list_access(Actor.from_request(request), shown)
+    context = {
+        "form": form,
+        "patients": shown,
+        "page": page,
+        "searching": bool(searching),
+        "search_limit": SEARCH_LIMIT,
+        "can_create": policy.can(request.user, Action.CREATE_PATIENT),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "patients/_patient_rows.html", context)
+    return render(request, "patients/patient_list.html", context)
+
+
+@allowed(Action.CREATE_PATIENT)
+def patient_create(request: HttpRequest) -> HttpResponse:
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        patient = services.create_patient(
+            actor=Actor.from_request(request), clinic=request.user.clinic, data=form.cleaned_data
+        )
+        messages.success(request, f"{patient.full_name} is registered.")
+        return redirect("patients:chart", patient.external_id)
+    return render(request, "patients/patient_form.html", {"form": form, "patient": None})
+
+
+@allowed(Action.VIEW_PATIENT)
+def patient_chart(request: HttpRequest, patient_id) -> HttpResponse:
+    patient = get_patient(request, patient_id, Action.VIEW_PATIENT)
+    measurements = list(patient.body_measurements.select_related("recorded_by"))
+    latest_weight = next((m for m in measurements if m.weight_kg is not None), None)
+    latest_height = next((m for m in measurements if m.height_cm is not None), None)
+    return render(
+        request,
+        "patients/patient_chart.html",
+        {
+            "patient": patient,
+            "patient_age": patient.age_on(timezone.localdate()),
+            "measurements": measurements,
+            "latest_weight": latest_weight,
+            "latest_height": latest_height,
+            "timeline": timeline_for(patient),
+            "can_edit": policy.can(request.user, Action.EDIT_PATIENT, patient),
+            "can_measure": policy.can(request.user, Action.RECORD_BODY_MEASUREMENT, patient),
+        },
+    )
+
+
+@allowed(Action.EDIT_PATIENT)
+def patient_edit(request: HttpRequest, patient_id) -> HttpResponse:
+    reading = request.method != "POST"
+    patient = get_patient(
+        request, patient_id, Action.EDIT_PATIENT, log_as=AccessAction.VIEW if reading else None
+    )
+    form = PatientForm(request.POST or None, instance=patient)
+    if request.method == "POST":
+        if form.is_valid():
+            changed = services.update_patient(
+                actor=Actor.from_request(request), patient=patient, data=form.cleaned_data
+            )
+            messages.success(
+                request, "Changes saved." if changed else "Nothing had changed; the record is as it was."
+            )
+            return redirect("patients:chart", patient.external_id)
+        record_access(Actor.from_request(request), AccessAction.VIEW, patient=patient)
+    return render(request, "patients/patient_form.html", {"form": form, "patient": patient})
+
+
+@allowed(Action.RECORD_BODY_MEASUREMENT)
+def body_measurement_create(request: HttpRequest, patient_id) -> HttpResponse:
+    patient = get_patient(request, patient_id, Action.RECORD_BODY_MEASUREMENT)
+    form = BodyMeasurementForm(request.POST or None, initial={"measured_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        services.record_body_measurement(
+            actor=Actor.from_request(request),
+            patient=patient,
+            measured_on=form.cleaned_data["measured_on"],
+            weight_kg=form.cleaned_data["weight_kg"],
+            height_cm=form.cleaned_data["height_cm"],
+        )
+        messages.success(request, "Measurement recorded.")
+        return redirect("patients:chart", patient.external_id)
+    return render(request, "patients/body_measurement_form.html", {"form": form, "patient": patient})

@@ -1,0 +1,93 @@
+"""Crawl every page that shows a patient's data and check each one left a row in the
+access log, naming the patient (or the consultation request) it showed.
+
+Pages are found from urls.py, not listed by hand: any URL with a `patient_id` or
+`request_id` in it is crawled, so a page added later is covered without touching this
+file. A URL with another kind of id fails the crawl until the crawler learns to fill it.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from kapcare.audit.models import AccessAction, AccessLogEntry
+from tests.factories import BodyMeasurementFactory, ConsultationRequestFactory
+
+# List pages that show patients without an id in their URL, and who opens them.
+LIST_PAGES = {
+    "patients:list": "coordinator",
+    "coordinator_home": "coordinator",
+    "clinician_home": "clinician",
+    "portal:home": "patient_user",
+    "audit:my_access_log": "patient_user",
+}
+
+
+def record_patterns(resolver=None, namespace=""):
+    """(url name, parameter names) of every page whose URL names a record."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace in {"admin", "api"}:
+                continue
+            prefix = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from record_patterns(entry, prefix)
+        elif isinstance(entry, URLPattern) and entry.name:
+            params = set(getattr(entry.pattern, "converters", {}))
+            if params:
+                yield f"{namespace}{entry.name}", params
+
+
+def test_crawler_finds_the_patient_pages():
+    names = {name for name, _ in record_patterns()}
+    assert {"patients:chart", "patients:edit", "intake:detail"} <= names
+
+
+def test_every_record_page_writes_the_access_log(client, clinician, coordinator, clinic, patient):
+    BodyMeasurementFactory(patient=patient, recorded_by=clinician)
+    consultation = ConsultationRequestFactory(clinic=clinic)
+    fillers = {"patient_id": patient.external_id, "request_id": consultation.external_id}
+    crawled = []
+    for name, params in record_patterns():
+        if name.startswith("accounts:password_reset"):
+            continue  # uid and token of a reset link, not a record
+        unknown = params - set(fillers)
+        assert not unknown, f"teach the crawler to fill {unknown} for {name}"
+        url = reverse(name, kwargs={p: fillers[p] for p in params})
+        user = coordinator if "request_id" in params else clinician
+        client.force_login(user)
+        before = AccessLogEntry.objects.count()
+
+        response = client.get(url)
+
+        if response.status_code == 405:
+            continue  # POST-only action; its write is checked by its own tests
+        assert response.status_code == 200, f"{name} answered {response.status_code}"
+        new_rows = AccessLogEntry.objects.order_by("id")[before:]
+        if "patient_id" in params:
+            assert any(r.patient_id == patient.pk for r in new_rows), f"{name} did not log"
+        else:
+            assert any(r.object_id == str(consultation.external_id) for r in new_rows), f"{name} did not log"
+        assert all(r.actor_id == user.pk and r.ip_address == "127.0.0.1" for r in new_rows)
+        crawled.append(name)
+    assert len(crawled) >= 4
+
+
+@pytest.mark.parametrize(("url_name", "persona"), sorted(LIST_PAGES.items()))
+def test_list_pages_log_each_patient_shown(client, request, patient, url_name, persona):
+    client.force_login(request.getfixturevalue(persona))
+    before = AccessLogEntry.objects.filter(patient=patient).count()
+
+    response = client.get(reverse(url_name))
+
+    assert response.status_code == 200
+    assert AccessLogEntry.objects.filter(patient=patient).count() > before
+
+
+def test_search_results_are_logged_as_listed(client, coordinator, patient):
+    client.force_login(coordinator)
+
+    client.post(reverse("patients:list"), {"query": patient.family_name})
+
+    entry = AccessLogEntry.objects.filter(patient=patient).latest("id")
+    assert entry.action == AccessAction.LIST
+    assert entry.actor_role == "coordinator"

@@ -1,0 +1,139 @@
+"""Every role against every page: who gets the page, who is refused, who is sent to sign in.
+
+Pages that show one record are also opened by staff of another clinic, who must get 404
+(not 403), so that they cannot learn the record exists. The outside therapist has no
+sharing authorisation yet and must see nothing. A page added to urls.py without a row
+here fails `test_every_page_is_in_the_matrix`.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.factories import ConsultationRequestFactory
+
+ROLES = ["coordinator", "clinician", "clinic_admin", "therapist", "patient_user", "outsider"]
+
+OK, DENIED, MISSING, HOME = 200, 403, 404, 302
+
+
+def row(coordinator, clinician, clinic_admin, therapist, patient_user, outsider):
+    return dict(zip(ROLES, [coordinator, clinician, clinic_admin, therapist, patient_user, outsider], strict=True))
+
+
+# url name -> (kwargs builder key, expected status per role)
+MATRIX = {
+    "home": (None, row(HOME, HOME, HOME, HOME, HOME, HOME)),
+    "coordinator_home": (None, row(OK, DENIED, DENIED, DENIED, DENIED, OK)),
+    "clinician_home": (None, row(DENIED, OK, DENIED, DENIED, DENIED, DENIED)),
+    "admin_home": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
+    "therapist_home": (None, row(DENIED, DENIED, DENIED, OK, DENIED, DENIED)),
+    "portal:home": (None, row(DENIED, DENIED, DENIED, DENIED, OK, DENIED)),
+    "accounts:profile": (None, row(OK, OK, OK, OK, OK, OK)),
+    "clinics:settings": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
+    "patients:list": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
+    "patients:create": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
+    "patients:chart": ("patient", row(OK, OK, OK, DENIED, OK, MISSING)),
+    "patients:edit": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "patients:body_measurement_create": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "intake:queue": (None, row(OK, DENIED, OK, DENIED, DENIED, OK)),
+    "intake:detail": ("request", row(OK, DENIED, OK, DENIED, DENIED, MISSING)),
+    "intake:convert": ("request", row(OK, DENIED, OK, DENIED, DENIED, MISSING)),
+    "audit:search": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
+    "audit:my_access_log": (None, row(DENIED, DENIED, DENIED, DENIED, OK, DENIED)),
+}
+
+# Pages anyone may open, signed in or not.
+PUBLIC = {
+    "intake:request",
+    "intake:thanks",
+    "accounts:login",
+    "accounts:logout",
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_confirm",
+    "accounts:password_reset_complete",
+    "index",
+}
+
+# Not pages: POST-only actions (covered by their app's tests) and the API (tests/test_api_*).
+NOT_PAGES = {"intake:change_status", "accounts:revoke_token", "accounts:create_token"}
+
+
+def named_patterns(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace in {"admin", "api"}:
+                continue
+            prefix = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from named_patterns(entry, prefix)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}"
+
+
+def test_every_page_is_in_the_matrix():
+    unknown = set(named_patterns()) - set(MATRIX) - PUBLIC - NOT_PAGES
+    assert not unknown, f"add these pages to the policy matrix: {sorted(unknown)}"
+
+
+@pytest.fixture
+def records(clinic, patient):
+    return {
+        "patient": {"patient_id": patient.external_id},
+        "request": {"request_id": ConsultationRequestFactory(clinic=clinic).external_id},
+    }
+
+
+@pytest.mark.parametrize("url_name", sorted(MATRIX))
+@pytest.mark.parametrize("role", ROLES)
+def test_role_gets_the_expected_answer(client, request, records, url_name, role):
+    kwargs_key, expected = MATRIX[url_name]
+    user = request.getfixturevalue(role)
+    client.force_login(user)
+    url = reverse(url_name, kwargs=records[kwargs_key] if kwargs_key else None)
+
+    response = client.get(url)
+
+    assert response.status_code == expected[role], f"{role} on {url_name}"
+
+
+@pytest.mark.parametrize("url_name", sorted(MATRIX))
+def test_anonymous_visitor_is_sent_to_sign_in(client, records, url_name):
+    kwargs_key, _ = MATRIX[url_name]
+    url = reverse(url_name, kwargs=records[kwargs_key] if kwargs_key else None)
+
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_patient_cannot_open_another_patients_chart(client, patient_user, other_patient):
+    client.force_login(patient_user)
+
+    response = client.get(reverse("patients:chart", args=[other_patient.external_id]))
+
+    assert response.status_code == 404
+
+
+def test_each_role_lands_on_its_own_home(client, coordinator, clinician, clinic_admin, therapist, patient_user, patient):
+    homes = {
+        coordinator: "/desk/",
+        clinician: "/clinical/",
+        clinic_admin: "/clinic-admin/",
+        therapist: "/therapist/",
+        patient_user: "/portal/",
+    }
+    for user, path in homes.items():
+        client.force_login(user)
+        assert client.get(reverse("home"))["Location"] == path
+
+
+def test_deactivated_staff_are_refused_at_once(client, coordinator, patient):
+    client.force_login(coordinator)
+    coordinator.is_active = False
+    coordinator.save(update_fields=["is_active"])
+
+    response = client.get(reverse("patients:chart", args=[patient.external_id]))
+
+    assert response.status_code == 302
