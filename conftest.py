@@ -14,37 +14,53 @@ def clinic(db):
 
 @pytest.fixture
 def other_clinic(db):
-    return ClinicFactory(name="Cumberland Infusions", slug="cumberland", time_zone="America/New_York")
+    return ClinicFactory(
+        name="Cumberland Infusions", slug="cumberland", time_zone="America/New_York"
+    )
 
 
 @pytest.fixture
 def coordinator(clinic):
-    return UserFactory(email="cora@example.org", full_name="Cora Coordinator", role=Role.COORDINATOR, clinic=clinic)
+    return UserFactory(
+        email="cora@example.org", full_name="Cora Coordinator", role=Role.COORDINATOR, clinic=clinic
+    )
 
 
 @pytest.fixture
 def clinician(clinic):
     return UserFactory(
-        email="cal@example.org", full_name="Cal Clinician", role=Role.CLINICIAN, clinic=clinic, credentials="CRNA"
+        email="cal@example.org",
+        full_name="Cal Clinician",
+        role=Role.CLINICIAN,
+        clinic=clinic,
+        credentials="CRNA",
     )
 
 
 @pytest.fixture
 def clinic_admin(clinic):
-    return UserFactory(email="ada@example.org", full_name="Ada Admin", role=Role.ADMIN, clinic=clinic)
+    return UserFactory(
+        email="ada@example.org", full_name="Ada Admin", role=Role.ADMIN, clinic=clinic
+    )
 
 
 @pytest.fixture
 def therapist(db):
     """An outside therapist whom no patient has authorised."""
     return UserFactory(
-        email="theo@example.org", full_name="Theo Therapist", role=Role.THERAPIST, clinic=None, credentials="LMFT"
+        email="theo@example.org",
+        full_name="Theo Therapist",
+        role=Role.THERAPIST,
+        clinic=None,
+        credentials="LMFT",
     )
 
 
 @pytest.fixture
 def patient_user(clinic):
-    return UserFactory(email="pat@example.org", full_name="Pat Patient", role=Role.PATIENT, clinic=clinic)
+    return UserFactory(
+        email="pat@example.org", full_name="Pat Patient", role=Role.PATIENT, clinic=clinic
+    )
 
 
 @pytest.fixture
@@ -62,7 +78,12 @@ def other_patient(clinic):
 @pytest.fixture
 def outsider(other_clinic):
     """A coordinator of another clinic."""
-    return UserFactory(email="otto@example.org", full_name="Otto Outsider", role=Role.COORDINATOR, clinic=other_clinic)
+    return UserFactory(
+        email="otto@example.org",
+        full_name="Otto Outsider",
+        role=Role.COORDINATOR,
+        clinic=other_clinic,
+    )
 
 
 @pytest.fixture

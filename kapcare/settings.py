@@ -155,7 +155,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Lockout after repeated failed logins (django-axes): 5 failures lock the account for
-# 15 minutes, counted per account (an attacker cannot rotate addresses) and per address (nor rotate accounts).
+# 15 minutes, counted per account (an attacker cannot rotate addresses) and per
+# address (nor rotate accounts).
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]

@@ -70,7 +70,11 @@ def clinician_home(request: HttpRequest) -> HttpResponse:
 @allowed(Action.MANAGE_CLINIC_SETTINGS)
 def admin_home(request: HttpRequest) -> HttpResponse:
     clinic = request.user.clinic
-    staff = User.objects.filter(clinic_id=clinic.pk).exclude(role=Role.PATIENT).order_by("role", "full_name")
+    staff = (
+        User.objects.filter(clinic_id=clinic.pk)
+        .exclude(role=Role.PATIENT)
+        .order_by("role", "full_name")
+    )
     return render(
         request,
         "home/admin.html",
@@ -100,5 +104,7 @@ def not_found(request: HttpRequest, exception=None) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Something went wrong on our side; it has been logged."}, status=500)
+        return JsonResponse(
+            {"detail": "Something went wrong on our side; it has been logged."}, status=500
+        )
     return render(request, "500.html", status=500)

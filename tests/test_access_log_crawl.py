@@ -66,7 +66,9 @@ def test_every_record_page_writes_the_access_log(client, clinician, coordinator,
         if "patient_id" in params:
             assert any(r.patient_id == patient.pk for r in new_rows), f"{name} did not log"
         else:
-            assert any(r.object_id == str(consultation.external_id) for r in new_rows), f"{name} did not log"
+            assert any(r.object_id == str(consultation.external_id) for r in new_rows), (
+                f"{name} did not log"
+            )
         assert all(r.actor_id == user.pk and r.ip_address == "127.0.0.1" for r in new_rows)
         crawled.append(name)
     assert len(crawled) >= 4

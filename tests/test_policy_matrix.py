@@ -17,7 +17,13 @@ OK, DENIED, MISSING, HOME = 200, 403, 404, 302
 
 
 def row(coordinator, clinician, clinic_admin, therapist, patient_user, outsider):
-    return dict(zip(ROLES, [coordinator, clinician, clinic_admin, therapist, patient_user, outsider], strict=True))
+    return dict(
+        zip(
+            ROLES,
+            [coordinator, clinician, clinic_admin, therapist, patient_user, outsider],
+            strict=True,
+        )
+    )
 
 
 # url name -> (kwargs builder key, expected status per role)
@@ -116,7 +122,9 @@ def test_patient_cannot_open_another_patients_chart(client, patient_user, other_
     assert response.status_code == 404
 
 
-def test_each_role_lands_on_its_own_home(client, coordinator, clinician, clinic_admin, therapist, patient_user, patient):
+def test_each_role_lands_on_its_own_home(
+    client, coordinator, clinician, clinic_admin, therapist, patient_user, patient
+):
     homes = {
         coordinator: "/desk/",
         clinician: "/clinical/",

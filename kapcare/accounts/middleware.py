@@ -40,7 +40,9 @@ class IdleTimeoutMiddleware:
     @staticmethod
     def is_idle(request, user) -> bool:
         limit = (
-            settings.IDLE_TIMEOUT_PATIENT if user.role == Role.PATIENT else settings.IDLE_TIMEOUT_STAFF
+            settings.IDLE_TIMEOUT_PATIENT
+            if user.role == Role.PATIENT
+            else settings.IDLE_TIMEOUT_STAFF
         )
         last = request.session.get(SESSION_KEY)
         return last is not None and time.time() - last > limit.total_seconds()

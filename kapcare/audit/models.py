@@ -73,7 +73,9 @@ class AccessLogEntry(models.Model):
         indexes = [models.Index(fields=["patient", "-occurred_at"])]
 
     def __str__(self) -> str:
-        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_email} {self.action} {self.object_type}"
+        return (
+            f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_email} {self.action} {self.object_type}"
+        )
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -42,7 +42,9 @@ def filter_entries(entries, data: dict):
 @allowed(Action.SEARCH_ACCESS_LOG)
 def search(request: HttpRequest) -> HttpResponse:
     """The clinic's access log for its admin: who read or changed which record, when."""
-    entries = AccessLogEntry.objects.filter(clinic_id=request.user.clinic_id).select_related("patient")
+    entries = AccessLogEntry.objects.filter(clinic_id=request.user.clinic_id).select_related(
+        "patient"
+    )
     form = AccessLogSearchForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         entries = filter_entries(entries, form.cleaned_data)
@@ -61,7 +63,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @allowed(Action.VIEW_OWN_ACCESS_LOG)
 def my_access_log(request: HttpRequest) -> HttpResponse:
-    """"Who viewed my record": every access to the patient's own record, newest first."""
+    """ "Who viewed my record": every access to the patient's own record, newest first."""
     patient = get_own_patient(request)
     entries = AccessLogEntry.objects.filter(patient_id=patient.pk)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))

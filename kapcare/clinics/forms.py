@@ -21,7 +21,9 @@ def time_zone_choices() -> list[tuple[str, str]]:
 
 
 class ClinicSettingsForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(choices=time_zone_choices, help_text="Times are shown in this zone.")
+    time_zone = forms.ChoiceField(
+        choices=time_zone_choices, help_text="Times are shown in this zone."
+    )
 
     class Meta:
         model = Clinic

@@ -50,7 +50,9 @@ def get_patient(
     return patient
 
 
-def get_own_patient(request: HttpRequest, action: policy.Action = policy.Action.VIEW_PATIENT) -> Patient:
+def get_own_patient(
+    request: HttpRequest, action: policy.Action = policy.Action.VIEW_PATIENT
+) -> Patient:
     """The signed-in patient's own record, fetched and logged like any other access."""
     external_id = (
         policy.visible_patients(request.user)

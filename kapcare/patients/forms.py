@@ -69,10 +69,18 @@ class BodyMeasurementForm(forms.Form):
     """Weight and/or height on a date, typed in the unit at hand and stored in kg and cm."""
 
     measured_on = forms.DateField(label="Date measured", widget=DateInput())
-    weight = forms.DecimalField(label="Weight", required=False, min_value=Decimal("0.1"), max_digits=6, decimal_places=1)
-    weight_unit = forms.ChoiceField(label="Weight unit", choices=[("kg", "kg"), ("lb", "lb")], initial="kg")
-    height = forms.DecimalField(label="Height", required=False, min_value=Decimal("0.1"), max_digits=6, decimal_places=1)
-    height_unit = forms.ChoiceField(label="Height unit", choices=[("cm", "cm"), ("in", "inches")], initial="cm")
+    weight = forms.DecimalField(
+        label="Weight", required=False, min_value=Decimal("0.1"), max_digits=6, decimal_places=1
+    )
+    weight_unit = forms.ChoiceField(
+        label="Weight unit", choices=[("kg", "kg"), ("lb", "lb")], initial="kg"
+    )
+    height = forms.DecimalField(
+        label="Height", required=False, min_value=Decimal("0.1"), max_digits=6, decimal_places=1
+    )
+    height_unit = forms.ChoiceField(
+        label="Height unit", choices=[("cm", "cm"), ("in", "inches")], initial="cm"
+    )
 
     def clean_measured_on(self):
         measured_on = self.cleaned_data["measured_on"]
@@ -83,7 +91,12 @@ class BodyMeasurementForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         weight, height = cleaned.get("weight"), cleaned.get("height")
-        if weight is None and height is None and not self.has_error("weight") and not self.has_error("height"):
+        if (
+            weight is None
+            and height is None
+            and not self.has_error("weight")
+            and not self.has_error("height")
+        ):
             raise forms.ValidationError("Enter a weight, a height, or both.")
         cleaned["weight_kg"] = None
         cleaned["height_cm"] = None

@@ -34,7 +34,9 @@ class Patient(models.Model):
     family_name = models.CharField("family name", max_length=100)
     preferred_name = models.CharField("preferred name", max_length=100, blank=True)
     birth_date = models.DateField("date of birth")
-    sex_at_birth = models.CharField("sex assigned at birth", max_length=4, choices=SexAtBirth.choices)
+    sex_at_birth = models.CharField(
+        "sex assigned at birth", max_length=4, choices=SexAtBirth.choices
+    )
     gender_identity = models.CharField("gender identity", max_length=60, blank=True)
     pronouns = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
@@ -83,8 +85,12 @@ class BodyMeasurement(models.Model):
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="body_measurements")
     measured_on = models.DateField("date measured")
-    weight_kg = models.DecimalField("weight (kg)", max_digits=5, decimal_places=1, null=True, blank=True)
-    height_cm = models.DecimalField("height (cm)", max_digits=5, decimal_places=1, null=True, blank=True)
+    weight_kg = models.DecimalField(
+        "weight (kg)", max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    height_cm = models.DecimalField(
+        "height (cm)", max_digits=5, decimal_places=1, null=True, blank=True
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

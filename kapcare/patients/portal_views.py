@@ -15,5 +15,9 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/home.html",
-        {"patient": patient, "clinic": patient.clinic, "patient_age": patient.age_on(timezone.localdate())},
+        {
+            "patient": patient,
+            "clinic": patient.clinic,
+            "patient_age": patient.age_on(timezone.localdate()),
+        },
     )

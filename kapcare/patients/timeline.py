@@ -46,7 +46,10 @@ def record_events(patient) -> list[TimelineEvent]:
     """The chart's own events: registration and each weight or height recorded."""
     events = [TimelineEvent(when=patient.created_at, title="Registered at the clinic")]
     for m in patient.body_measurements.all():
-        parts = [f"{m.weight_kg} kg" if m.weight_kg else "", f"{m.height_cm} cm" if m.height_cm else ""]
+        parts = [
+            f"{m.weight_kg} kg" if m.weight_kg else "",
+            f"{m.height_cm} cm" if m.height_cm else "",
+        ]
         events.append(
             TimelineEvent(
                 when=m.recorded_at,

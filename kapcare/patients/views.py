@@ -60,7 +60,9 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         shown = list(search_patients(patients, form.cleaned_data["query"])[:SEARCH_LIMIT])
         page = None
     else:
-        page = Paginator(patients.order_by("-created_at"), PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(patients.order_by("-created_at"), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
         shown = list(page.object_list)
     record_list_access(Actor.from_request(request), shown)
     context = {
@@ -123,7 +125,8 @@ def patient_edit(request: HttpRequest, patient_id) -> HttpResponse:
                 actor=Actor.from_request(request), patient=patient, data=form.cleaned_data
             )
             messages.success(
-                request, "Changes saved." if changed else "Nothing had changed; the record is as it was."
+                request,
+                "Changes saved." if changed else "Nothing had changed; the record is as it was.",
             )
             return redirect("patients:chart", patient.external_id)
         record_access(Actor.from_request(request), AccessAction.VIEW, patient=patient)
@@ -144,4 +147,6 @@ def body_measurement_create(request: HttpRequest, patient_id) -> HttpResponse:
         )
         messages.success(request, "Measurement recorded.")
         return redirect("patients:chart", patient.external_id)
-    return render(request, "patients/body_measurement_form.html", {"form": form, "patient": patient})
+    return render(
+        request, "patients/body_measurement_form.html", {"form": form, "patient": patient}
+    )

@@ -7,7 +7,9 @@ from kapcare.audit.models import AccessAction, AccessLogEntry
 
 @pytest.fixture
 def entry(coordinator, patient):
-    record_access(Actor(user=coordinator, ip_address="10.0.0.1"), AccessAction.VIEW, patient=patient)
+    record_access(
+        Actor(user=coordinator, ip_address="10.0.0.1"), AccessAction.VIEW, patient=patient
+    )
     return AccessLogEntry.objects.get()
 
 

@@ -22,7 +22,9 @@ def test_admin_searches_by_patient_name(client, clinic_admin, clinician, patient
     assert [e.patient_id for e in response.context["entries"]] == [other_patient.pk]
 
 
-def test_admin_searches_by_who_action_and_dates_in_clinic_time(client, clinic_admin, clinician, coordinator, patient):
+def test_admin_searches_by_who_action_and_dates_in_clinic_time(
+    client, clinic_admin, clinician, coordinator, patient
+):
     view(clinician, patient, "2026-11-20 05:30Z")  # Nov 19, 23:30 in Chicago
     view(clinician, patient, "2026-11-20 15:00Z")  # Nov 20 in Chicago
     view(coordinator, patient, "2026-11-20 16:00Z")
@@ -41,7 +43,9 @@ def test_admin_searches_by_who_action_and_dates_in_clinic_time(client, clinic_ad
 def test_dates_the_wrong_way_round_get_a_field_message(client, clinic_admin):
     client.force_login(clinic_admin)
 
-    response = client.post(reverse("audit:search"), {"date_from": "2026-11-20", "date_to": "2026-11-01"})
+    response = client.post(
+        reverse("audit:search"), {"date_from": "2026-11-20", "date_to": "2026-11-01"}
+    )
 
     assert "must be on or after" in response.context["form"].errors["date_to"][0]
 
@@ -55,7 +59,9 @@ def test_admin_never_sees_another_clinics_log(client, clinic_admin, outsider, ou
     assert response.context["entries"] == []
 
 
-def test_patient_sees_who_viewed_their_record(client, patient_user, patient, clinician, other_patient):
+def test_patient_sees_who_viewed_their_record(
+    client, patient_user, patient, clinician, other_patient
+):
     view(clinician, patient, "2026-11-20 15:00Z")
     view(clinician, other_patient, "2026-11-20 15:05Z")
     client.force_login(patient_user)
@@ -70,7 +76,9 @@ def test_patient_sees_who_viewed_their_record(client, patient_user, patient, cli
     assert AccessLogEntry.objects.filter(patient=other_patient).count() == 1
 
 
-def test_who_viewed_my_record_page_count_does_not_grow(client, patient_user, patient, clinician, django_assert_max_num_queries):
+def test_who_viewed_my_record_page_count_does_not_grow(
+    client, patient_user, patient, clinician, django_assert_max_num_queries
+):
     for minute in range(40):
         view(clinician, patient, f"2026-11-20 15:{minute:02d}Z")
     client.force_login(patient_user)

@@ -3,7 +3,13 @@ from django.urls import reverse
 
 def test_admin_changes_the_clinic_time_zone(client, clinic_admin, clinic):
     client.force_login(clinic_admin)
-    data = {"name": clinic.name, "time_zone": "America/Denver", "phone": "", "email": "", "clinical_inbox": ""}
+    data = {
+        "name": clinic.name,
+        "time_zone": "America/Denver",
+        "phone": "",
+        "email": "",
+        "clinical_inbox": "",
+    }
 
     response = client.post(reverse("clinics:settings"), data)
 
@@ -14,7 +20,13 @@ def test_admin_changes_the_clinic_time_zone(client, clinic_admin, clinic):
 
 def test_unknown_time_zone_is_refused_at_the_field(client, clinic_admin, clinic):
     client.force_login(clinic_admin)
-    data = {"name": "Renamed", "time_zone": "Mars/Olympus", "phone": "", "email": "", "clinical_inbox": "x"}
+    data = {
+        "name": "Renamed",
+        "time_zone": "Mars/Olympus",
+        "phone": "",
+        "email": "",
+        "clinical_inbox": "x",
+    }
 
     response = client.post(reverse("clinics:settings"), data)
 

@@ -41,7 +41,12 @@ def test_height_is_stored_in_centimetres(value, unit, cm):
 
 @pytest.mark.parametrize(
     ("kg", "refused"),
-    [(Decimal("24.9"), True), (Decimal("25"), False), (Decimal("350"), False), (Decimal("350.1"), True)],
+    [
+        (Decimal("24.9"), True),
+        (Decimal("25"), False),
+        (Decimal("350"), False),
+        (Decimal("350.1"), True),
+    ],
 )
 def test_implausible_weights_are_refused(kg, refused):
     assert (rules.weight_problem(kg) is not None) == refused
@@ -49,7 +54,12 @@ def test_implausible_weights_are_refused(kg, refused):
 
 @pytest.mark.parametrize(
     ("cm", "refused"),
-    [(Decimal("99.9"), True), (Decimal("100"), False), (Decimal("250"), False), (Decimal("251"), True)],
+    [
+        (Decimal("99.9"), True),
+        (Decimal("100"), False),
+        (Decimal("250"), False),
+        (Decimal("251"), True),
+    ],
 )
 def test_implausible_heights_are_refused(cm, refused):
     assert (rules.height_problem(cm) is not None) == refused

@@ -113,11 +113,21 @@ def test_search_by_name_finds_only_this_clinics_patients(client, coordinator, cl
 
 @pytest.mark.parametrize(
     ("query", "found"),
-    [("1971-04-01", True), ("1971-04-02", False), ("0142", True), ("dolly parton", True), ("dolly cash", False)],
+    [
+        ("1971-04-01", True),
+        ("1971-04-02", False),
+        ("0142", True),
+        ("dolly parton", True),
+        ("dolly cash", False),
+    ],
 )
 def test_search_by_birth_date_phone_or_words(client, coordinator, clinic, query, found):
     PatientFactory(
-        clinic=clinic, given_name="Dolly", family_name="Parton", birth_date=dt.date(1971, 4, 1), phone="(615) 555-0142"
+        clinic=clinic,
+        given_name="Dolly",
+        family_name="Parton",
+        birth_date=dt.date(1971, 4, 1),
+        phone="(615) 555-0142",
     )
     client.force_login(coordinator)
 
@@ -137,7 +147,9 @@ def test_search_runs_by_post_so_names_stay_out_of_urls(client, coordinator):
 def test_htmx_search_returns_only_the_results(client, coordinator, patient):
     client.force_login(coordinator)
 
-    response = client.post(reverse("patients:list"), {"query": patient.family_name}, HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("patients:list"), {"query": patient.family_name}, HTTP_HX_REQUEST="true"
+    )
 
     html = response.content.decode()
     assert "<html" not in html
@@ -145,7 +157,9 @@ def test_htmx_search_returns_only_the_results(client, coordinator, patient):
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_patient_list_query_count_does_not_grow(client, coordinator, clinic, django_assert_max_num_queries, count):
+def test_patient_list_query_count_does_not_grow(
+    client, coordinator, clinic, django_assert_max_num_queries, count
+):
     PatientFactory.create_batch(count, clinic=clinic)
     client.force_login(coordinator)
 
@@ -159,7 +173,13 @@ def test_chart_shows_header_measurements_and_timeline(client, clinician, patient
     client.force_login(clinician)
     client.post(
         reverse("patients:body_measurement_create", args=[patient.external_id]),
-        {"measured_on": "2026-11-01", "weight": "154", "weight_unit": "lb", "height": "", "height_unit": "cm"},
+        {
+            "measured_on": "2026-11-01",
+            "weight": "154",
+            "weight_unit": "lb",
+            "height": "",
+            "height_unit": "cm",
+        },
     )
 
     response = client.get(reverse("patients:chart", args=[patient.external_id]))
@@ -176,7 +196,10 @@ def test_chart_query_count_does_not_grow_with_measurements(
 ):
     for day in range(count):
         BodyMeasurement.objects.create(
-            patient=patient, measured_on=dt.date(2026, 1, 1) + dt.timedelta(days=day), weight_kg=70, recorded_by=clinician
+            patient=patient,
+            measured_on=dt.date(2026, 1, 1) + dt.timedelta(days=day),
+            weight_kg=70,
+            recorded_by=clinician,
         )
     client.force_login(clinician)
 
@@ -194,11 +217,15 @@ def test_chart_query_count_does_not_grow_with_measurements(
         ({"weight": "heavy"}, "weight", "Enter a number."),
     ],
 )
-def test_implausible_measurements_are_refused_at_the_field(client, clinician, patient, data, field, message):
+def test_implausible_measurements_are_refused_at_the_field(
+    client, clinician, patient, data, field, message
+):
     client.force_login(clinician)
     payload = {"measured_on": "2026-11-01", "weight_unit": "kg", "height_unit": "cm", **data}
 
-    response = client.post(reverse("patients:body_measurement_create", args=[patient.external_id]), payload)
+    response = client.post(
+        reverse("patients:body_measurement_create", args=[patient.external_id]), payload
+    )
 
     assert response.status_code == 200
     assert any(message in e for e in response.context["form"].errors[field])
@@ -210,7 +237,13 @@ def test_a_measurement_is_logged_against_the_patient(client, clinician, patient)
 
     client.post(
         reverse("patients:body_measurement_create", args=[patient.external_id]),
-        {"measured_on": "2026-11-01", "weight": "70", "weight_unit": "kg", "height": "170", "height_unit": "cm"},
+        {
+            "measured_on": "2026-11-01",
+            "weight": "70",
+            "weight_unit": "kg",
+            "height": "170",
+            "height_unit": "cm",
+        },
     )
 
     measurement = BodyMeasurement.objects.get()
