@@ -27,6 +27,8 @@ def navigation(request):
         items.append(("Access log", reverse("audit:search")))
     if policy.can(user, Action.MANAGE_CLINIC_SETTINGS):
         items.append(("Clinic settings", reverse("clinics:settings")))
+    if policy.can(user, Action.MANAGE_CLINIC_STAFF):
+        items.append(("People", reverse("people:list")))
     if policy.can(user, Action.VIEW_OWN_ACCESS_LOG):
         items.append(("Who viewed my record", reverse("audit:my_access_log")))
     items.append(("Profile", reverse("accounts:profile")))

@@ -29,6 +29,8 @@ class Action(StrEnum):
     VIEW_OWN_ACCESS_LOG = "audit.view_own"
     USE_PATIENT_PORTAL = "portal.use"
     MANAGE_CLINIC_SETTINGS = "clinics.manage_settings"
+    MANAGE_CLINIC_STAFF = "accounts.manage_staff"
+    INVITE_TO_PORTAL = "patients.invite_to_portal"
     USE_API_TOKENS = "accounts.use_api_tokens"
 
 
@@ -47,6 +49,8 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     Action.VIEW_OWN_ACCESS_LOG: frozenset({Role.PATIENT}),
     Action.USE_PATIENT_PORTAL: frozenset({Role.PATIENT}),
     Action.MANAGE_CLINIC_SETTINGS: frozenset({Role.ADMIN}),
+    Action.MANAGE_CLINIC_STAFF: frozenset({Role.ADMIN}),
+    Action.INVITE_TO_PORTAL: STAFF,
     Action.USE_API_TOKENS: STAFF | {Role.THERAPIST, Role.PATIENT},
 }
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("therapist/", views.therapist_home, name="therapist_home"),
     path("accounts/", include("kapcare.accounts.urls")),
     path("clinic-admin/settings/", include("kapcare.clinics.urls")),
+    path("clinic-admin/people/", include("kapcare.accounts.people_urls")),
     path("patients/", include("kapcare.patients.urls")),
     path("portal/", include("kapcare.patients.portal_urls")),
     path("", include("kapcare.intake.urls")),

@@ -36,6 +36,7 @@ MATRIX = {
     "portal:home": (None, row(DENIED, DENIED, DENIED, DENIED, OK, DENIED)),
     "accounts:profile": (None, row(OK, OK, OK, OK, OK, OK)),
     "clinics:settings": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
+    "people:list": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "patients:list": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
     "patients:create": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
     "patients:chart": ("patient", row(OK, OK, OK, DENIED, OK, MISSING)),
@@ -62,7 +63,13 @@ PUBLIC = {
 }
 
 # Not pages: POST-only actions (covered by their app's tests) and the API (tests/test_api_*).
-NOT_PAGES = {"intake:change_status", "accounts:revoke_token", "accounts:create_token"}
+NOT_PAGES = {
+    "intake:change_status",
+    "people:set_active",
+    "patients:invite_to_portal",
+    "accounts:revoke_token",
+    "accounts:create_token",
+}
 
 
 def named_patterns(resolver=None, namespace=""):

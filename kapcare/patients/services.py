@@ -3,6 +3,8 @@ and is shared by the web views and the API."""
 
 from django.db import transaction
 
+from kapcare.accounts.models import Role
+from kapcare.accounts.services import InvitationError, invite_user
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.patients.models import BodyMeasurement, Patient
@@ -71,3 +73,25 @@ def record_body_measurement(*, actor: Actor, patient: Patient, measured_on, weig
         )
         record_access(actor, AccessAction.CREATE, patient=patient, obj=measurement)
     return measurement
+
+
+def invite_to_portal(*, actor: Actor, patient: Patient, base_url: str):
+    """Give the patient a portal account under the email on their record and send them a
+    link to choose a password."""
+    if patient.user_id is not None:
+        raise InvitationError("This patient already has a portal account.")
+    if not patient.email:
+        raise InvitationError("Add the patient's email address first.")
+    with transaction.atomic():
+        user = invite_user(
+            invited_by=actor.user,
+            email=patient.email,
+            full_name=patient.full_name,
+            role=Role.PATIENT,
+            clinic=patient.clinic,
+            base_url=base_url,
+        )
+        patient.user = user
+        patient.save(update_fields=["user", "updated_at"])
+        record_access(actor, AccessAction.UPDATE, patient=patient)
+    return user

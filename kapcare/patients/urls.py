@@ -13,4 +13,5 @@ urlpatterns = [
         views.body_measurement_create,
         name="body_measurement_create",
     ),
+    path("<uuid:patient_id>/invite/", views.invite_to_portal, name="invite_to_portal"),
 ]

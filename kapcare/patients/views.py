@@ -3,10 +3,12 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from kapcare import policy
+from kapcare.accounts.services import InvitationError
 from kapcare.audit.log import Actor, record_access, record_list_access
 from kapcare.audit.models import AccessAction
 from kapcare.decorators import allowed
@@ -108,6 +110,8 @@ def patient_chart(request: HttpRequest, patient_id) -> HttpResponse:
             "timeline": timeline_for(patient),
             "can_edit": policy.can(request.user, Action.EDIT_PATIENT, patient),
             "can_measure": policy.can(request.user, Action.RECORD_BODY_MEASUREMENT, patient),
+            "can_invite": patient.user_id is None
+            and policy.can(request.user, Action.INVITE_TO_PORTAL, patient),
         },
     )
 
@@ -150,3 +154,20 @@ def body_measurement_create(request: HttpRequest, patient_id) -> HttpResponse:
     return render(
         request, "patients/body_measurement_form.html", {"form": form, "patient": patient}
     )
+
+
+@require_POST
+@allowed(Action.INVITE_TO_PORTAL)
+def invite_to_portal(request: HttpRequest, patient_id) -> HttpResponse:
+    patient = get_patient(request, patient_id, Action.INVITE_TO_PORTAL, log_as=None)
+    try:
+        services.invite_to_portal(
+            actor=Actor.from_request(request),
+            patient=patient,
+            base_url=request.build_absolute_uri("/"),
+        )
+    except InvitationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Portal invitation sent to {patient.email}.")
+    return redirect("patients:chart", patient.external_id)

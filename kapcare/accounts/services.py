@@ -1,0 +1,69 @@
+"""Account changes that span a user record and an email: invitations and deactivation."""
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from kapcare.accounts.models import Role, User
+
+
+class InvitationError(ValueError):
+    pass
+
+
+def set_password_link(user: User, base_url: str) -> str:
+    """A single-use link to choose a password: Django's reset token, which stops working
+    once the password is set, and expires after PASSWORD_RESET_TIMEOUT."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("accounts:password_reset_confirm", args=[uid, token])
+    return base_url.rstrip("/") + path
+
+
+def invite_user(
+    *,
+    invited_by: User,
+    email: str,
+    full_name: str,
+    role: Role,
+    clinic,
+    base_url: str,
+    credentials: str = "",
+) -> User:
+    """Create an account with no usable password and email a link to choose one.
+
+    The email carries no health information: only the clinic's name and the link.
+    """
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise InvitationError("An account with this email already exists.")
+    with transaction.atomic():
+        user = User(
+            email=email, full_name=full_name, role=role, clinic=clinic, credentials=credentials
+        )
+        user.set_unusable_password()
+        user.save()
+        link = set_password_link(user, base_url)
+        context = {"user": user, "clinic": clinic, "link": link, "invited_by": invited_by}
+        transaction.on_commit(
+            lambda: send_mail(
+                subject=f"Your kapcare account at {clinic.name}",
+                message=render_to_string("accounts/email/invitation.txt", context),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[email],
+            )
+        )
+    return user
+
+
+def set_active(*, user: User, is_active: bool) -> None:
+    """Deactivate or reactivate an account. Accounts are never deleted: the access log and
+    every record they signed point at them."""
+    if user.is_active != is_active:
+        user.is_active = is_active
+        user.save(update_fields=["is_active"])
