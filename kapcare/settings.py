@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "ninja",
     "kapcare.clinics",
     "kapcare.accounts",
     "kapcare.audit",

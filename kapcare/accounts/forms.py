@@ -13,3 +13,14 @@ class EmailAuthenticationForm(AuthenticationForm):
         "invalid_login": "That email and password do not match an account. "
         "Passwords are case-sensitive.",
     }
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Token name",
+        max_length=100,
+        help_text="What the token is for, e.g. “EHR sync”, so you can tell it apart later.",
+    )
+
+    def clean_name(self):
+        return self.cleaned_data["name"].strip()

@@ -32,8 +32,9 @@ class IdleTimeoutMiddleware:
                 return response
             return redirect(settings.LOGIN_URL)
         response = self.get_response(request)
-        # Stamped after the view, so the request that signs in starts the clock too.
-        if request.user.is_authenticated:
+        # Stamped after the view, so the request that signs in starts the clock too. API
+        # calls authenticate by bearer token and must not create a session.
+        if request.user.is_authenticated and not getattr(request, "is_api", False):
             request.session[SESSION_KEY] = time.time()
         return response
 

@@ -41,4 +41,10 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("profile/", views.profile, name="profile"),
+    path("profile/api-tokens/", views.create_token, name="create_token"),
+    path(
+        "profile/api-tokens/<uuid:token_id>/revoke/",
+        views.revoke_token,
+        name="revoke_token",
+    ),
 ]

@@ -1,8 +1,60 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_POST
+
+from kapcare import policy
+from kapcare.accounts.forms import ApiTokenForm
+from kapcare.accounts.models import ApiToken
+from kapcare.decorators import allowed
+from kapcare.policy import Action
 
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/profile.html", {})
+    return render_profile(request, ApiTokenForm())
+
+
+def render_profile(
+    request: HttpRequest,
+    token_form: ApiTokenForm,
+    *,
+    new_token: str | None = None,
+    new_token_record: ApiToken | None = None,
+) -> HttpResponse:
+    may_use_tokens = policy.can(request.user, Action.USE_API_TOKENS)
+    context = {
+        "may_use_tokens": may_use_tokens,
+        "tokens": ApiToken.objects.filter(user_id=request.user.pk) if may_use_tokens else [],
+        "token_form": token_form,
+        "new_token": new_token,
+        "new_token_record": new_token_record,
+    }
+    response = render(request, "accounts/profile.html", context)
+    if new_token is not None:
+        # The token is in this page only: keep it out of every cache.
+        add_never_cache_headers(response)
+    return response
+
+
+@require_POST
+@allowed(Action.USE_API_TOKENS)
+def create_token(request: HttpRequest) -> HttpResponse:
+    """Make a token and show it in this response only; just its hash is kept."""
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        return render_profile(request, form)
+    record, token = ApiToken.issue(request.user, form.cleaned_data["name"])
+    return render_profile(request, ApiTokenForm(), new_token=token, new_token_record=record)
+
+
+@require_POST
+@allowed(Action.USE_API_TOKENS)
+def revoke_token(request: HttpRequest, token_id) -> HttpResponse:
+    """Revoke one of the user's own tokens; anyone else's answers 404."""
+    record = get_object_or_404(ApiToken, external_id=token_id, user_id=request.user.pk)
+    record.revoke()
+    messages.success(request, f"The token “{record.name}” is revoked; it no longer works.")
+    return redirect("accounts:profile")
