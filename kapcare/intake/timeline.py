@@ -1,0 +1,24 @@
+"""What the intake app adds to a patient's chart timeline."""
+
+from kapcare.intake.models import ConsultationRequest
+from kapcare.patients.timeline import TimelineEvent
+
+
+def consultation_events(patient) -> list[TimelineEvent]:
+    """The day the person first asked the clinic for a call, if they came that way.
+
+    One query whatever the record holds. No link: the chart is also read by the patient,
+    who cannot open the front desk's queue.
+    """
+    received = ConsultationRequest.objects.filter(patient_id=patient.pk).values_list(
+        "created_at", flat=True
+    )
+    return [
+        TimelineEvent(
+            when=created_at,
+            title="Asked for a consultation",
+            detail="Through the clinic's consultation request form",
+            kind="intake",
+        )
+        for created_at in received
+    ]
