@@ -1,7 +1,11 @@
 """Personas shared by every test: one per role in one clinic, a therapist with no
 authorisation, a patient with a portal account, and staff of another clinic."""
 
+from contextlib import contextmanager
+
 import pytest
+from django.db import connection
+from django.test import TransactionTestCase
 
 from kapcare.accounts.models import Role
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
@@ -89,3 +93,50 @@ def outsider(other_clinic):
 @pytest.fixture
 def outsider_patient(other_clinic):
     return PatientFactory(clinic=other_clinic, given_name="Ursula", family_name="Elsewhere")
+
+
+ACCESS_LOG_TABLE = "audit_accesslogentry"
+
+
+@contextmanager
+def append_only_log_suspended():
+    """Lift the database triggers that keep the access log append-only, then restore them.
+
+    Tests that commit (the live server's browser tests, `transactional_db`) are cleaned up
+    by emptying every table, which the triggers (audit migration 0002) rightly refuse.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
+                [ACCESS_LOG_TABLE],
+            )
+            triggers = cursor.fetchall()
+            for name, _ in triggers:
+                cursor.execute(f'DROP TRIGGER "{name}"')
+        else:
+            cursor.execute(f"ALTER TABLE {ACCESS_LOG_TABLE} DISABLE TRIGGER USER")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "sqlite":
+                for _, sql in triggers:
+                    cursor.execute(sql)
+            else:
+                cursor.execute(f"ALTER TABLE {ACCESS_LOG_TABLE} ENABLE TRIGGER USER")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _empty_the_database_past_the_append_only_log():
+    """Session-scoped so that it wraps every test's database fixtures, which pytest-django's
+    own autouse live-server helper sets up before any function-scoped fixture of ours."""
+    flush = TransactionTestCase._fixture_teardown
+
+    def fixture_teardown(self):
+        with append_only_log_suspended():
+            flush(self)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransactionTestCase, "_fixture_teardown", fixture_teardown)
+        yield

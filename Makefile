@@ -1,0 +1,74 @@
+# kapcare: `make run` to try it with demo data, `make test` before you push.
+# Works on a fresh Debian machine: the first run creates .venv and installs everything.
+
+PORT ?= 8000
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Installed packages are refreshed when pyproject.toml is newer than this file.
+STAMP := $(VENV)/.kapcare-installed
+MANAGE := $(BIN)/python manage.py
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
+# Development commands run with DEBUG on unless the environment says otherwise.
+DEV := DEBUG=$${DEBUG:-1}
+# Prints "demo", "other" (clinics, but not the demo's) or "empty".
+CLINIC_STATE := from kapcare.clinics.models import Clinic; \
+	print("demo" if Clinic.objects.filter(slug="music-city").exists() \
+	else "other" if Clinic.objects.exists() else "empty")
+
+.DEFAULT_GOAL := help
+.PHONY: help run test install lint format demo migrate chromium
+
+help:
+	@echo "make run      set up, load the demo and serve on http://127.0.0.1:$(PORT)"
+	@echo "make test     lint, then the whole test suite (browser tests included)"
+	@echo "make install  create .venv and install kapcare with its dev tools"
+	@echo "make demo     migrate and load the demo data (DEBUG on)"
+	@echo "make lint     ruff check and ruff format --check"
+	@echo "make format   ruff: fix what it can, then format"
+
+$(BIN)/python:
+	@$(PYTHON) -c "import ensurepip" 2>/dev/null || \
+		{ $(APT_GET) update && $(APT_GET) install -y python3-venv; }
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)
+
+migrate: install
+	$(DEV) $(MANAGE) migrate --noinput
+
+demo: migrate
+	$(DEV) $(MANAGE) demo
+
+run: migrate
+	@state=$$($(DEV) $(MANAGE) shell --verbosity 0 -c '$(CLINIC_STATE)' | tail -n 1); \
+	case "$$state" in \
+		empty|demo) $(DEV) $(MANAGE) demo ;; \
+		other) echo "The database already has clinics of its own; the demo was not loaded." ;; \
+		*) echo "Could not read the database to decide whether to load the demo." >&2; exit 1 ;; \
+	esac
+	@echo "Serving kapcare on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	$(DEV) $(MANAGE) runserver 127.0.0.1:$(PORT)
+
+# Debian's own Chromium drives the browser tests; Playwright never downloads a browser.
+chromium:
+	@test -x $(CHROMIUM) || { $(APT_GET) update && $(APT_GET) install -y chromium; }
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: install chromium lint
+	@echo "Test database: $$(echo "$${DATABASE_URL:-sqlite (default, in memory)}" \
+		| sed -E 's#(://[^:/@]*):[^@]*@#\1@#')"
+	$(BIN)/pytest

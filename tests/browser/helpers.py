@@ -1,0 +1,59 @@
+"""What the browser tests do as a user: sign in, and check a page with axe-core."""
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+from tests.factories import PASSWORD
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+AXE = Path(__file__).parent / "vendor" / "axe-4.11.4.min.js"
+# Every success criterion of WCAG 2.0 and 2.1 at levels A and AA.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING_IMPACTS = {"serious", "critical"}
+
+
+def login(page: Page, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form, as a person would."""
+    response = page.goto("/accounts/login/")
+    assert response is not None
+    assert response.ok, f"The sign-in page answered {response.status} at {response.url}"
+    # Labels may go on to say "(required)".
+    page.get_by_label(re.compile(r"^Email\b")).fill(email)
+    page.get_by_label(re.compile(r"^Password\b")).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def assert_accessible(page: Page) -> None:
+    """Fail when axe finds a serious or critical WCAG 2.1 A/AA violation on the page."""
+    page.add_script_tag(path=AXE)
+    results = page.evaluate(
+        """tags => axe.run(document, {
+            runOnly: {type: "tag", values: tags},
+            resultTypes: ["violations"],
+        })""",
+        WCAG_TAGS,
+    )
+    blocking = [v for v in results["violations"] if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, f"Accessibility violations on {page.url}:\n" + describe(blocking)
+
+
+def describe(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(
+            f"- [{violation['impact']}] {violation['id']}: {violation['help']} "
+            f"({violation['helpUrl']})"
+        )
+        for node in violation["nodes"][:5]:
+            lines.append(f"    at {', '.join(map(str, node['target']))}: {node['html'][:160]}")
+            summary = node.get("failureSummary", "").replace("\n", " ")
+            if summary:
+                lines.append(f"      {summary[:300]}")
+        if len(violation["nodes"]) > 5:
+            lines.append(f"    … and {len(violation['nodes']) - 5} more")
+    return "\n".join(lines)

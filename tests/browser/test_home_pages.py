@@ -1,0 +1,56 @@
+"""Each role signs in through the form, lands on its own home page, and every page it sees
+first passes axe at desktop and phone sizes."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.helpers import DESKTOP, PHONE, assert_accessible, login
+from tests.factories import ConsultationRequestFactory
+
+# persona fixture (from conftest.py), the fixture holding its sign-in, its home page
+HOMES = [
+    ("coordinator", "coordinator", "/desk/"),
+    ("clinician", "clinician", "/clinical/"),
+    ("clinic_admin", "clinic_admin", "/clinic-admin/"),
+    ("therapist", "therapist", "/therapist/"),
+    ("patient", "patient_user", "/portal/"),
+]
+
+
+@pytest.fixture
+def busy_clinic(clinic, other_patient):
+    """Something on every list: a patient and a consultation request waiting."""
+    ConsultationRequestFactory(clinic=clinic)
+    return clinic
+
+
+def assert_accessible_at_both_sizes(page) -> None:
+    for viewport in (DESKTOP, PHONE):
+        page.set_viewport_size(viewport)
+        page.reload()
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert_accessible(page)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("persona", "user_fixture", "home_path"), HOMES)
+def test_each_role_signs_in_to_its_own_accessible_home_page(
+    request, page, live_server, busy_clinic, persona, user_fixture, home_path
+):
+    request.getfixturevalue(persona)
+    user = request.getfixturevalue(user_fixture)
+
+    login(page, user.email)
+
+    expect(page).to_have_url(live_server.url + home_path)
+    assert_accessible_at_both_sizes(page)
+
+
+@pytest.mark.browser
+def test_public_consultation_page_is_accessible(page, clinic):
+    response = page.goto(f"/consultation/{clinic.slug}/")
+
+    assert response is not None
+    assert response.ok, f"GET {response.url} returned {response.status}"
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible_at_both_sizes(page)

@@ -1,0 +1,153 @@
+"""`manage.py demo`: the demo data set a new developer signs in to."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from kapcare.accounts.models import Role, User
+from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
+from kapcare.clinics.models import Clinic
+from kapcare.intake.models import ConsultationRequest, RequestStatus
+from kapcare.patients.models import BodyMeasurement, Patient
+
+DEMO_LOGINS = {
+    "coordinator@demo.kapcare.org": (Role.COORDINATOR, "music-city"),
+    "clinician@demo.kapcare.org": (Role.CLINICIAN, "music-city"),
+    "admin@demo.kapcare.org": (Role.ADMIN, "music-city"),
+    "therapist@demo.kapcare.org": (Role.THERAPIST, None),
+    "patient@demo.kapcare.org": (Role.PATIENT, "music-city"),
+    "admin@cumberland.demo.kapcare.org": (Role.ADMIN, "cumberland-infusion"),
+    "coordinator@cumberland.demo.kapcare.org": (Role.COORDINATOR, "cumberland-infusion"),
+}
+
+
+def run_demo() -> str:
+    out = StringIO()
+    call_command("demo", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def demo(db, settings):
+    settings.DEBUG = True
+    return run_demo()
+
+
+@pytest.mark.django_db
+def test_demo_refuses_to_run_with_debug_off(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG"):
+        run_demo()
+
+    assert not Clinic.objects.exists()
+    assert not User.objects.exists()
+
+
+def test_demo_builds_two_clinics_in_their_time_zones(demo):
+    music_city = Clinic.objects.get(slug="music-city")
+    assert music_city.name == "Music City Ketamine"
+    assert music_city.time_zone == "America/Chicago"
+    assert music_city.phone == "615-555-0123"
+    assert music_city.email.endswith("@demo.kapcare.org")
+    assert music_city.clinical_inbox.endswith("@demo.kapcare.org")
+    cumberland = Clinic.objects.get(slug="cumberland-infusion")
+    assert cumberland.name == "Cumberland Infusion Center"
+    assert cumberland.time_zone == "America/New_York"
+
+
+def test_demo_creates_one_sign_in_per_role_with_the_right_clinic(demo):
+    users = {user.email: user for user in User.objects.select_related("clinic")}
+
+    assert set(users) == set(DEMO_LOGINS)
+    for email, (role, clinic_slug) in DEMO_LOGINS.items():
+        assert users[email].role == role, email
+        assert (users[email].clinic.slug if users[email].clinic else None) == clinic_slug, email
+        assert " " in users[email].full_name, email
+    assert users["clinician@demo.kapcare.org"].credentials == "CRNA"
+    assert users["therapist@demo.kapcare.org"].credentials == "LMFT"
+
+
+def test_demo_patient_sign_in_is_linked_to_a_patient_record(demo):
+    patient = Patient.objects.get(user__email="patient@demo.kapcare.org")
+
+    assert patient.clinic.slug == "music-city"
+    assert patient.full_name == patient.user.full_name
+
+
+@pytest.mark.parametrize("email", sorted(DEMO_LOGINS))
+def test_each_demo_user_can_sign_in_with_the_demo_password(demo, client, email):
+    response = client.post(
+        reverse("accounts:login"), {"username": email, "password": "kapcare-demo"}
+    )
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(User.objects.get(email=email).pk)
+
+
+def test_demo_gives_each_clinic_its_patients(demo):
+    assert Patient.objects.filter(clinic__slug="music-city").count() == 20
+    assert Patient.objects.filter(clinic__slug="cumberland-infusion").count() == 3
+
+
+def test_demo_patients_have_varied_demographics(demo):
+    patients = Patient.objects.filter(clinic__slug="music-city")
+
+    assert len({p.sex_at_birth for p in patients}) >= 3
+    assert len({p.city for p in patients}) >= 4
+    assert any(p.preferred_name for p in patients)
+    assert any(p.pronouns == "they/them" for p in patients)
+    ages = [p.age_on(p.created_at.date()) for p in patients]
+    assert min(ages) >= 21
+    assert max(ages) - min(ages) >= 25
+
+
+def test_each_demo_patient_has_a_height_and_two_to_four_weights(demo):
+    for patient in Patient.objects.all():
+        measurements = BodyMeasurement.objects.filter(patient=patient)
+        weights = [m for m in measurements if m.weight_kg is not None]
+        heights = [m for m in measurements if m.height_cm is not None]
+        assert 2 <= len(weights) <= 4, patient
+        assert len(heights) == 1, patient
+        assert len({m.measured_on for m in measurements}) == len(measurements), patient
+
+
+def test_demo_records_are_created_by_clinic_staff_in_the_access_log(demo):
+    for patient in Patient.objects.select_related("clinic"):
+        entries = AccessLogEntry.objects.filter(patient=patient, action=AccessAction.CREATE)
+        measurement_count = patient.body_measurements.count()
+        assert entries.count() == 1 + measurement_count, patient
+        for entry in entries:
+            assert entry.channel == Channel.SYSTEM
+            assert entry.clinic_id == patient.clinic_id
+            assert entry.actor.clinic_id == patient.clinic_id
+            assert entry.actor_role in {Role.COORDINATOR, Role.CLINICIAN}
+
+
+def test_demo_has_consultation_requests_in_every_status(demo):
+    requests = ConsultationRequest.objects.filter(clinic__slug="music-city")
+    statuses = {request.status for request in requests}
+
+    assert statuses == set(RequestStatus.values)
+    converted = requests.get(status=RequestStatus.CONVERTED)
+    assert converted.patient.clinic_id == converted.clinic_id
+    assert converted.patient.full_name == converted.full_name
+    for request in requests.exclude(status=RequestStatus.NEW):
+        assert request.status_changes.last().to_status == request.status
+
+
+def test_second_run_changes_nothing(demo):
+    counts = (User.objects.count(), Patient.objects.count(), AccessLogEntry.objects.count())
+
+    output = run_demo()
+
+    assert "already loaded" in output
+    assert (User.objects.count(), Patient.objects.count(), AccessLogEntry.objects.count()) == counts
+
+
+def test_demo_prints_the_sign_ins(demo):
+    assert "kapcare-demo" in demo
+    for email in DEMO_LOGINS:
+        assert email in demo
