@@ -179,6 +179,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The project-wide stylesheet and vendored front-end libraries (see README for versions).
+STATICFILES_DIRS = [BASE_DIR / "kapcare" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
