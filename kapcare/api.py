@@ -21,6 +21,7 @@ from ninja.security import HttpBearer
 
 from kapcare.accounts.api import router as accounts_router
 from kapcare.accounts.models import ApiToken, User, hash_token
+from kapcare.measures.api import router as measures_router
 from kapcare.patients.api import router as patients_router
 
 logger = logging.getLogger(__name__)
@@ -157,3 +158,4 @@ def error_message(error: dict, field: str) -> str:
 
 api.add_router("/", accounts_router)
 api.add_router("/", patients_router)
+api.add_router("/", measures_router)

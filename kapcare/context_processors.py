@@ -21,12 +21,16 @@ def navigation(request):
     items = [("Home", reverse(HOME_URL_NAMES[user.role]))]
     if policy.can(user, Action.LIST_PATIENTS):
         items.append(("Patients", reverse("patients:list")))
+    if policy.can(user, Action.VIEW_SAFETY_ALERTS):
+        items.append(("Safety alerts", reverse("measures:alerts")))
     if policy.can(user, Action.VIEW_CONSULTATION_QUEUE):
         items.append(("Consultation requests", reverse("intake:queue")))
     if policy.can(user, Action.SEARCH_ACCESS_LOG):
         items.append(("Access log", reverse("audit:search")))
     if policy.can(user, Action.MANAGE_CLINIC_SETTINGS):
         items.append(("Clinic settings", reverse("clinics:settings")))
+    if policy.can(user, Action.MANAGE_SCREENING_CATALOGUE):
+        items.append(("Screening catalogue", reverse("screening:catalogue")))
     if policy.can(user, Action.MANAGE_CLINIC_STAFF):
         items.append(("People", reverse("people:list")))
     if policy.can(user, Action.VIEW_OWN_ACCESS_LOG):

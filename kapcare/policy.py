@@ -21,6 +21,7 @@ class Action(StrEnum):
     LIST_PATIENTS = "patients.list"
     CREATE_PATIENT = "patients.create"
     VIEW_PATIENT = "patients.view"
+    OPEN_CHART = "patients.open_chart"
     EDIT_PATIENT = "patients.edit"
     RECORD_BODY_MEASUREMENT = "patients.record_body_measurement"
     VIEW_CONSULTATION_QUEUE = "intake.view_queue"
@@ -31,6 +32,19 @@ class Action(StrEnum):
     MANAGE_CLINIC_SETTINGS = "clinics.manage_settings"
     MANAGE_CLINIC_STAFF = "accounts.manage_staff"
     INVITE_TO_PORTAL = "patients.invite_to_portal"
+    # Measures and screening (issue 3)
+    VIEW_ASSESSMENTS = "measures.view"
+    COMPLETE_OWN_QUESTIONNAIRE = "measures.complete_own"
+    ENTER_ASSESSMENT_FOR_PATIENT = "measures.enter_for_patient"
+    SEND_QUESTIONNAIRE_LINK = "measures.send_link"
+    RECORD_LICENSED_SCALE = "measures.record_licensed_scale"
+    VIEW_SAFETY_ALERTS = "measures.view_alerts"
+    REVIEW_SAFETY_ALERT = "measures.review_alert"
+    VIEW_MEDICAL_SCREENING = "screening.view"
+    FILL_OWN_MEDICAL_HISTORY = "screening.fill_own_history"
+    COMPLETE_MEDICAL_SCREENING = "screening.complete"
+    DECIDE_ELIGIBILITY = "screening.decide_eligibility"
+    MANAGE_SCREENING_CATALOGUE = "screening.manage_catalogue"
     USE_API_TOKENS = "accounts.use_api_tokens"
 
 
@@ -41,6 +55,8 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     Action.LIST_PATIENTS: STAFF,
     Action.CREATE_PATIENT: STAFF,
     Action.VIEW_PATIENT: STAFF | {Role.PATIENT},
+    # The chart is the clinic's working view; patients see their record in the portal.
+    Action.OPEN_CHART: STAFF,
     Action.EDIT_PATIENT: STAFF,
     Action.RECORD_BODY_MEASUREMENT: STAFF,
     Action.VIEW_CONSULTATION_QUEUE: frozenset({Role.COORDINATOR, Role.ADMIN}),
@@ -51,6 +67,19 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     Action.MANAGE_CLINIC_SETTINGS: frozenset({Role.ADMIN}),
     Action.MANAGE_CLINIC_STAFF: frozenset({Role.ADMIN}),
     Action.INVITE_TO_PORTAL: STAFF,
+    Action.VIEW_ASSESSMENTS: STAFF | {Role.PATIENT},
+    Action.COMPLETE_OWN_QUESTIONNAIRE: frozenset({Role.PATIENT}),
+    Action.ENTER_ASSESSMENT_FOR_PATIENT: STAFF,
+    Action.SEND_QUESTIONNAIRE_LINK: STAFF,
+    Action.RECORD_LICENSED_SCALE: frozenset({Role.CLINICIAN}),
+    Action.VIEW_SAFETY_ALERTS: frozenset({Role.CLINICIAN, Role.COORDINATOR, Role.ADMIN}),
+    # Only a clinician may close a safety alert, and only by recording what was done.
+    Action.REVIEW_SAFETY_ALERT: frozenset({Role.CLINICIAN}),
+    Action.VIEW_MEDICAL_SCREENING: STAFF | {Role.PATIENT},
+    Action.FILL_OWN_MEDICAL_HISTORY: frozenset({Role.PATIENT}),
+    Action.COMPLETE_MEDICAL_SCREENING: frozenset({Role.CLINICIAN}),
+    Action.DECIDE_ELIGIBILITY: frozenset({Role.CLINICIAN}),
+    Action.MANAGE_SCREENING_CATALOGUE: frozenset({Role.ADMIN}),
     Action.USE_API_TOKENS: STAFF | {Role.THERAPIST, Role.PATIENT},
 }
 

@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "kapcare.audit",
     "kapcare.patients",
     "kapcare.intake",
+    "kapcare.measures",
+    "kapcare.screening",
     "kapcare.demo",
 ]
 

@@ -18,6 +18,8 @@ urlpatterns = [
     path("portal/", include("kapcare.patients.portal_urls")),
     path("", include("kapcare.intake.urls")),
     path("access-log/", include("kapcare.audit.urls")),
+    path("", include("kapcare.measures.urls")),
+    path("", include("kapcare.screening.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -15,6 +15,7 @@ from kapcare.audit.models import AccessLogEntry
 from kapcare.context_processors import HOME_URL_NAMES
 from kapcare.decorators import allowed
 from kapcare.intake.models import ConsultationRequest, RequestStatus
+from kapcare.measures.alert_views import open_alerts_for_home
 from kapcare.policy import Action
 
 RECENT = 8
@@ -57,6 +58,7 @@ def coordinator_home(request: HttpRequest) -> HttpResponse:
             "new_requests": new_requests,
             "new_request_count": requests.filter(status=RequestStatus.NEW).count(),
             "recent_patients": _recent_patients(request),
+            "safety_alerts": open_alerts_for_home(request),
         },
     )
 
@@ -64,7 +66,14 @@ def coordinator_home(request: HttpRequest) -> HttpResponse:
 @allowed(Action.LIST_PATIENTS)
 def clinician_home(request: HttpRequest) -> HttpResponse:
     _only(request, Role.CLINICIAN)
-    return render(request, "home/clinician.html", {"recent_patients": _recent_patients(request)})
+    return render(
+        request,
+        "home/clinician.html",
+        {
+            "recent_patients": _recent_patients(request),
+            "safety_alerts": open_alerts_for_home(request),
+        },
+    )
 
 
 @allowed(Action.MANAGE_CLINIC_SETTINGS)

@@ -73,3 +73,19 @@ class ConsultationRequestFactory(factory.django.DjangoModelFactory):
     preferred_time = "Weekday mornings"
     hopes = "I have had depression for years and want to understand KAP."
     consent_to_contact = True
+
+
+def raise_alert(clinician, patient):
+    """A PHQ-9 with item 9 above 0, entered by `clinician`; returns the safety alert."""
+    from kapcare.audit.log import Actor
+    from kapcare.measures import services
+    from kapcare.measures.models import Source
+
+    completion = services.record_assessment(
+        actor=Actor(user=clinician, ip_address=None),
+        patient=patient,
+        instrument="phq9",
+        answers=[0] * 8 + [1],
+        source=Source.STAFF,
+    )
+    return completion.alerts[0]

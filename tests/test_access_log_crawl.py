@@ -10,7 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kapcare.audit.models import AccessAction, AccessLogEntry
-from tests.factories import BodyMeasurementFactory, ConsultationRequestFactory
+from tests.factories import BodyMeasurementFactory, ConsultationRequestFactory, raise_alert
 
 # Parameters that name something other than a patient's data.
 NOT_RECORD_IDS = {"user_id", "token_id", "uidb64", "token", "clinic_slug"}
@@ -21,6 +21,9 @@ LIST_PAGES = {
     "coordinator_home": "coordinator",
     "clinician_home": "clinician",
     "portal:home": "patient_user",
+    "measures:portal_questionnaires": "patient_user",
+    "measures:alerts": "clinician",
+    "screening:health_history": "patient_user",
     "audit:my_access_log": "patient_user",
 }
 
@@ -45,16 +48,30 @@ def test_crawler_finds_the_patient_pages():
     assert {"patients:chart", "patients:edit", "intake:detail"} <= names
 
 
-def test_every_record_page_writes_the_access_log(client, clinician, coordinator, clinic, patient):
+def test_every_record_page_writes_the_access_log(
+    client, clinician, coordinator, patient_user, clinic, patient
+):
     BodyMeasurementFactory(patient=patient, recorded_by=clinician)
     consultation = ConsultationRequestFactory(clinic=clinic)
-    fillers = {"patient_id": patient.external_id, "request_id": consultation.external_id}
+    fillers = {
+        "patient_id": patient.external_id,
+        "request_id": consultation.external_id,
+        "alert_id": raise_alert(clinician, patient).external_id,
+        "instrument": "phq9",
+    }
     crawled = []
     for name, params in record_patterns():
         unknown = params - set(fillers)
         assert not unknown, f"teach the crawler to fill {unknown} for {name}"
         url = reverse(name, kwargs={p: fillers[p] for p in params})
-        user = coordinator if "request_id" in params else clinician
+        # The patient's own portal pages are opened by the patient; the front desk's queue by
+        # the coordinator; every other record page by a clinician.
+        if url.startswith("/portal/"):
+            user = patient_user
+        elif "request_id" in params:
+            user = coordinator
+        else:
+            user = clinician
         client.force_login(user)
         before = AccessLogEntry.objects.count()
 
@@ -64,19 +81,19 @@ def test_every_record_page_writes_the_access_log(client, clinician, coordinator,
             continue  # POST-only action; its write is checked by its own tests
         assert response.status_code == 200, f"{name} answered {response.status_code}"
         new_rows = AccessLogEntry.objects.order_by("id")[before:]
-        if "patient_id" in params:
-            assert any(r.patient_id == patient.pk for r in new_rows), f"{name} did not log"
+        if "request_id" in params:
+            logged = any(r.object_id == str(consultation.external_id) for r in new_rows)
         else:
-            assert any(r.object_id == str(consultation.external_id) for r in new_rows), (
-                f"{name} did not log"
-            )
+            logged = any(r.patient_id == patient.pk for r in new_rows)
+        assert logged, f"{name} did not log"
         assert all(r.actor_id == user.pk and r.ip_address == "127.0.0.1" for r in new_rows)
         crawled.append(name)
     assert len(crawled) >= 4
 
 
 @pytest.mark.parametrize(("url_name", "persona"), sorted(LIST_PAGES.items()))
-def test_list_pages_log_each_patient_shown(client, request, patient, url_name, persona):
+def test_list_pages_log_each_patient_shown(client, request, clinician, patient, url_name, persona):
+    raise_alert(clinician, patient)  # so that the safety alert list shows the patient
     client.force_login(request.getfixturevalue(persona))
     before = AccessLogEntry.objects.filter(patient=patient).count()
 

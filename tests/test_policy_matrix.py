@@ -9,7 +9,7 @@ here fails `test_every_page_is_in_the_matrix`.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import ConsultationRequestFactory
+from tests.factories import ConsultationRequestFactory, raise_alert
 
 ROLES = ["coordinator", "clinician", "clinic_admin", "therapist", "patient_user", "outsider"]
 
@@ -26,6 +26,8 @@ def row(coordinator, clinician, clinic_admin, therapist, patient_user, outsider)
     )
 
 
+PATIENT_ONLY = row(DENIED, DENIED, DENIED, DENIED, OK, DENIED)
+
 # url name -> (kwargs builder key, expected status per role)
 MATRIX = {
     "home": (None, row(HOME, HOME, HOME, HOME, HOME, HOME)),
@@ -39,12 +41,28 @@ MATRIX = {
     "people:list": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "patients:list": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
     "patients:create": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
-    "patients:chart": ("patient", row(OK, OK, OK, DENIED, OK, MISSING)),
+    "patients:chart": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "patients:edit": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "patients:body_measurement_create": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "intake:queue": (None, row(OK, DENIED, OK, DENIED, DENIED, OK)),
     "intake:detail": ("request", row(OK, DENIED, OK, DENIED, DENIED, MISSING)),
     "intake:convert": ("request", row(OK, DENIED, OK, DENIED, DENIED, MISSING)),
+    "measures:send_link": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "measures:enter": ("patient_instrument", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "measures:portal_questionnaires": (None, row(DENIED, DENIED, DENIED, DENIED, OK, DENIED)),
+    "measures:portal_questionnaire": (
+        "instrument",
+        row(DENIED, DENIED, DENIED, DENIED, OK, DENIED),
+    ),
+    "measures:alerts": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
+    "measures:alert": ("alert", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "measures:licensed_scale_create": ("patient", row(DENIED, OK, DENIED, DENIED, DENIED, DENIED)),
+    "screening:detail": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "screening:history": ("patient", row(DENIED, OK, DENIED, DENIED, DENIED, DENIED)),
+    "screening:review": ("patient", row(DENIED, OK, DENIED, DENIED, DENIED, DENIED)),
+    "screening:eligibility": ("patient", row(DENIED, OK, DENIED, DENIED, DENIED, DENIED)),
+    "screening:health_history": (None, PATIENT_ONLY),
+    "screening:catalogue": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "audit:search": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "audit:my_access_log": (None, row(DENIED, DENIED, DENIED, DENIED, OK, DENIED)),
 }
@@ -60,6 +78,8 @@ PUBLIC = {
     "accounts:password_reset_confirm",
     "accounts:password_reset_complete",
     "index",
+    "measures:link",
+    "measures:questionnaire_done",
 }
 
 # Not pages: POST-only actions (covered by their app's tests) and the API (tests/test_api_*).
@@ -90,10 +110,13 @@ def test_every_page_is_in_the_matrix():
 
 
 @pytest.fixture
-def records(clinic, patient):
+def records(clinic, patient, clinician):
     return {
         "patient": {"patient_id": patient.external_id},
         "request": {"request_id": ConsultationRequestFactory(clinic=clinic).external_id},
+        "alert": {"alert_id": raise_alert(clinician, patient).external_id},
+        "patient_instrument": {"patient_id": patient.external_id, "instrument": "phq9"},
+        "instrument": {"instrument": "phq9"},
     }
 
 
@@ -121,12 +144,15 @@ def test_anonymous_visitor_is_sent_to_sign_in(client, records, url_name):
     assert response["Location"].startswith(reverse("accounts:login"))
 
 
-def test_patient_cannot_open_another_patients_chart(client, patient_user, other_patient):
+def test_patient_cannot_open_the_clinics_chart_even_their_own(
+    client, patient_user, patient, other_patient
+):
     client.force_login(patient_user)
 
-    response = client.get(reverse("patients:chart", args=[other_patient.external_id]))
-
-    assert response.status_code == 404
+    assert client.get(reverse("patients:chart", args=[patient.external_id])).status_code == 403
+    assert (
+        client.get(reverse("patients:chart", args=[other_patient.external_id])).status_code == 403
+    )
 
 
 def test_each_role_lands_on_its_own_home(

@@ -31,6 +31,27 @@ class Clinic(models.Model):
     clinical_inbox = models.EmailField(
         blank=True, help_text="Where safety alerts and clinical notifications are sent."
     )
+
+    # --- Screening (issue 3) ---
+    # An eligibility decision stays valid this long (ASKP3 2023 guidelines: re-screen
+    # yearly; PRODUCT.md gate 1).
+    eligibility_valid_months = models.PositiveSmallIntegerField(
+        default=12, help_text="How long a clinician's eligibility decision stays valid."
+    )
+    # A single-purpose questionnaire link works for this many days (clinic choice).
+    questionnaire_link_valid_days = models.PositiveSmallIntegerField(
+        default=7, help_text="How long a questionnaire link sent by email stays usable."
+    )
+    # PCL-5 provisional PTSD at a total of 33 or more (National Center for PTSD; the
+    # published range of cut-points is 31–33).
+    pcl5_provisional_cutoff = models.PositiveSmallIntegerField(
+        default=33, help_text="PCL-5 total at or above which PTSD is probable (NCPTSD: 31–33)."
+    )
+    # Response: a fall of at least 50 % from a baseline PHQ-9 above 9 (NQF 1884).
+    response_fall_percent = models.PositiveSmallIntegerField(default=50)
+    # Remission: PHQ-9 below 5 (CMS159).
+    remission_phq9_below = models.PositiveSmallIntegerField(default=5)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from kapcare.decorators import allowed
+from kapcare.patients import portal
 from kapcare.patients.access import get_own_patient
 from kapcare.policy import Action
 
@@ -19,5 +20,6 @@ def portal_home(request: HttpRequest) -> HttpResponse:
             "patient": patient,
             "clinic": patient.clinic,
             "patient_age": patient.age_on(timezone.localdate()),
+            "cards": portal.cards_for(request, patient),
         },
     )

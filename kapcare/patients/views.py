@@ -12,7 +12,7 @@ from kapcare.accounts.services import InvitationError
 from kapcare.audit.log import Actor, record_access, record_list_access
 from kapcare.audit.models import AccessAction
 from kapcare.decorators import allowed
-from kapcare.patients import services
+from kapcare.patients import chart, services
 from kapcare.patients.access import get_patient
 from kapcare.patients.forms import BodyMeasurementForm, PatientForm, PatientSearchForm
 from kapcare.patients.timeline import timeline_for
@@ -92,9 +92,9 @@ def patient_create(request: HttpRequest) -> HttpResponse:
     return render(request, "patients/patient_form.html", {"form": form, "patient": None})
 
 
-@allowed(Action.VIEW_PATIENT)
+@allowed(Action.OPEN_CHART)
 def patient_chart(request: HttpRequest, patient_id) -> HttpResponse:
-    patient = get_patient(request, patient_id, Action.VIEW_PATIENT)
+    patient = get_patient(request, patient_id, Action.OPEN_CHART)
     measurements = list(patient.body_measurements.select_related("recorded_by"))
     latest_weight = next((m for m in measurements if m.weight_kg is not None), None)
     latest_height = next((m for m in measurements if m.height_cm is not None), None)
@@ -108,6 +108,7 @@ def patient_chart(request: HttpRequest, patient_id) -> HttpResponse:
             "latest_weight": latest_weight,
             "latest_height": latest_height,
             "timeline": timeline_for(patient),
+            "sections": chart.sections_for(request, patient),
             "can_edit": policy.can(request.user, Action.EDIT_PATIENT, patient),
             "can_measure": policy.can(request.user, Action.RECORD_BODY_MEASUREMENT, patient),
             "can_invite": patient.user_id is None

@@ -1,0 +1,1 @@
+"""Measures: screening instruments as data and their scoring as pure functions."""
