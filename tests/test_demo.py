@@ -109,7 +109,8 @@ def test_each_demo_patient_has_a_height_and_two_to_four_weights(demo):
         measurements = BodyMeasurement.objects.filter(patient=patient)
         weights = [m for m in measurements if m.weight_kg is not None]
         heights = [m for m in measurements if m.height_cm is not None]
-        assert 2 <= len(weights) <= 4, patient
+        screened = patient.medical_screenings.filter(completed_at__isnull=False).count()
+        assert 2 <= len(weights) <= 4 + screened, patient
         assert len(heights) == 1, patient
         assert len({m.measured_on for m in measurements}) == len(measurements), patient
 
@@ -117,13 +118,22 @@ def test_each_demo_patient_has_a_height_and_two_to_four_weights(demo):
 def test_demo_records_are_created_by_clinic_staff_in_the_access_log(demo):
     for patient in Patient.objects.select_related("clinic"):
         entries = AccessLogEntry.objects.filter(patient=patient, action=AccessAction.CREATE)
-        measurement_count = patient.body_measurements.count()
-        assert entries.count() == 1 + measurement_count, patient
+        created = (
+            1
+            + patient.body_measurements.count()
+            + patient.assessments.count()
+            + patient.medical_screenings.count()
+            + patient.eligibility_decisions.count()
+        )
+        assert entries.count() == created, patient
         for entry in entries:
             assert entry.channel == Channel.SYSTEM
             assert entry.clinic_id == patient.clinic_id
             assert entry.actor.clinic_id == patient.clinic_id
-            assert entry.actor_role in {Role.COORDINATOR, Role.CLINICIAN}
+            # Staff create records; a patient only sends their own health history.
+            assert entry.actor_role in {Role.COORDINATOR, Role.CLINICIAN} or (
+                entry.actor_id == patient.user_id and entry.object_type == "medicalscreening"
+            )
 
 
 def test_demo_has_consultation_requests_in_every_status(demo):
@@ -151,3 +161,49 @@ def test_demo_prints_the_sign_ins(demo):
     assert "kapcare-demo" in demo
     for email in DEMO_LOGINS:
         assert email in demo
+
+
+def test_demo_has_questionnaire_histories_and_one_open_safety_alert(demo):
+    from kapcare.measures.models import Assessment, SafetyAlert
+
+    music_city = Clinic.objects.get(slug="music-city")
+    completed = Assessment.objects.filter(patient__clinic=music_city, status="completed")
+    assert completed.filter(instrument="phq9").values("patient").distinct().count() >= 5
+    assert {"phq9", "gad7", "pcl5", "cssrs_screen"} <= set(
+        completed.values_list("instrument", flat=True)
+    )
+    assert SafetyAlert.objects.filter(clinic=music_city, reviewed_at__isnull=True).count() == 1
+    assert SafetyAlert.objects.filter(clinic=music_city, reviewed_at__isnull=False).count() == 1
+
+
+def test_demo_portal_patient_has_a_phq9_response(demo):
+    from kapcare.measures import scoring
+    from kapcare.measures.models import Assessment
+
+    totals = list(
+        Assessment.objects.filter(
+            patient__user__email="patient@demo.kapcare.org", instrument="phq9"
+        )
+        .order_by("completed_at")
+        .values_list("total", flat=True)
+    )
+    assert scoring.is_response(totals[0], totals[-1])
+
+
+def test_demo_has_every_eligibility_outcome_and_a_history_awaiting_review(demo):
+    from kapcare.screening import rules
+    from kapcare.screening.models import EligibilityDecision, HistorySource, MedicalScreening
+
+    decisions = EligibilityDecision.objects.filter(patient__clinic__slug="music-city")
+    assert set(decisions.values_list("decision", flat=True)) == {
+        rules.ELIGIBLE,
+        rules.ELIGIBLE_WITH_CONDITIONS,
+        rules.NOT_ELIGIBLE,
+    }
+    refused = decisions.get(decision=rules.NOT_ELIGIBLE)
+    assert "psychosis" in refused.reasons.lower()
+    assert refused.valid_until is None
+    waiting = MedicalScreening.objects.filter(completed_at__isnull=True)
+    assert waiting.count() == 1
+    portal_history = MedicalScreening.objects.get(patient__user__email="patient@demo.kapcare.org")
+    assert portal_history.history_source == HistorySource.PATIENT

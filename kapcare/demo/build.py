@@ -18,6 +18,8 @@ from kapcare.accounts.models import Role, User
 from kapcare.audit.log import Actor
 from kapcare.audit.models import Channel
 from kapcare.clinics.models import Clinic
+from kapcare.demo.measures import load_measures
+from kapcare.demo.screening import load_screening
 from kapcare.intake.models import ConsultationRequest, ContactMethod, RequestStatus, StatusChange
 from kapcare.patients.models import Patient, SexAtBirth
 from kapcare.patients.services import create_patient, record_body_measurement
@@ -173,6 +175,8 @@ def load_demo() -> DemoResult:
         portal_patient = patients[0]
         portal_patient.user = users["patient@demo.kapcare.org"]
         portal_patient.save(update_fields=["user"])
+        load_measures(patients, nurse, timezone.now())
+        load_screening(patients, nurse, today)
 
         callers = _people(rng, len(REQUEST_PLAN), MIDDLE_TENNESSEE, "615", used_names, chosen=())
         requests = _consultation_requests(rng, music_city, front_desk, callers, patients[-1])
