@@ -19,7 +19,7 @@ CLINIC_STATE := from kapcare.clinics.models import Clinic; \
 	else "other" if Clinic.objects.exists() else "empty")
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install lint format demo migrate chromium
+.PHONY: help run test install lint format demo migrate chromium pdf-libraries
 
 help:
 	@echo "make run      set up, load the demo and serve on http://127.0.0.1:$(PORT)"
@@ -38,7 +38,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
-install: $(STAMP)
+install: $(STAMP) pdf-libraries
+
+# WeasyPrint (signed consents as PDF) needs Pango from the system.
+PANGO := /usr/lib/$(shell uname -m)-linux-gnu/libpangoft2-1.0.so.0
+pdf-libraries:
+	@test -e $(PANGO) || { $(APT_GET) update && $(APT_GET) install -y libpango-1.0-0 libpangoft2-1.0-0; }
 
 migrate: install
 	$(DEV) $(MANAGE) migrate --noinput

@@ -5,16 +5,32 @@ scope a query) before it touches data. Rules:
 
 - Clinic staff (coordinator, clinician, admin) act only within their own clinic.
 - A patient sees only their own record.
-- An outside therapist sees nothing until a patient authorises sharing (issue 4 opens
-  that door, scope by scope, here).
+- An outside therapist sees a patient only under that patient's live sharing
+  authorisation (signed, unexpired, not revoked), and within it only the scopes chosen:
+  each therapist action names the scope it needs (`THERAPIST_SCOPES`). The authorisation
+  is read from the database on every check, so a revocation takes effect on the next
+  request.
 - Object-level refusals are answered as "not found" by the callers, so a user cannot
   learn that another clinic's record exists.
 """
 
 from enum import StrEnum
 
+from django.apps import apps
+from django.db import models
+from django.utils import timezone
+
 from kapcare.accounts.models import Role
 from kapcare.patients.models import Patient
+
+
+class Scope(models.TextChoices):
+    """What a patient may choose to share with an outside therapist, each separately."""
+
+    SCHEDULE = "schedule", "Dates and times of dosing sessions"
+    SESSION_SUMMARIES = "session_summaries", "Dosing session summaries"
+    MEASURES = "measures", "Questionnaire scores and trends"
+    SAFETY_ALERTS = "safety_alerts", "Safety alerts"
 
 
 class Action(StrEnum):
@@ -45,6 +61,20 @@ class Action(StrEnum):
     COMPLETE_MEDICAL_SCREENING = "screening.complete"
     DECIDE_ELIGIBILITY = "screening.decide_eligibility"
     MANAGE_SCREENING_CATALOGUE = "screening.manage_catalogue"
+    # Consent and sharing (issue 4)
+    VIEW_CONSENTS = "consents.view"
+    SIGN_OWN_CONSENT = "consents.sign_own"
+    WITNESS_CONSENT = "consents.witness"
+    WITHDRAW_CONSENT = "consents.withdraw"
+    MANAGE_CONSENT_TEMPLATES = "consents.manage_templates"
+    VIEW_AUTHORIZATIONS = "consents.view_authorizations"
+    AUTHORIZE_SHARING = "consents.authorize_sharing"
+    REVOKE_AUTHORIZATION = "consents.revoke_authorization"
+    # What an outside therapist sees of a patient who authorised sharing.
+    VIEW_SHARED_RECORD = "sharing.view_record"
+    VIEW_PATIENT_SAFETY_ALERTS = "sharing.view_safety_alerts"
+    VIEW_SCHEDULE = "sharing.view_schedule"
+    VIEW_SESSION_SUMMARIES = "sharing.view_session_summaries"
     USE_API_TOKENS = "accounts.use_api_tokens"
 
 
@@ -67,7 +97,7 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     Action.MANAGE_CLINIC_SETTINGS: frozenset({Role.ADMIN}),
     Action.MANAGE_CLINIC_STAFF: frozenset({Role.ADMIN}),
     Action.INVITE_TO_PORTAL: STAFF,
-    Action.VIEW_ASSESSMENTS: STAFF | {Role.PATIENT},
+    Action.VIEW_ASSESSMENTS: STAFF | {Role.PATIENT, Role.THERAPIST},
     Action.COMPLETE_OWN_QUESTIONNAIRE: frozenset({Role.PATIENT}),
     Action.ENTER_ASSESSMENT_FOR_PATIENT: STAFF,
     Action.SEND_QUESTIONNAIRE_LINK: STAFF,
@@ -80,7 +110,31 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     Action.COMPLETE_MEDICAL_SCREENING: frozenset({Role.CLINICIAN}),
     Action.DECIDE_ELIGIBILITY: frozenset({Role.CLINICIAN}),
     Action.MANAGE_SCREENING_CATALOGUE: frozenset({Role.ADMIN}),
+    Action.VIEW_CONSENTS: STAFF | {Role.PATIENT},
+    Action.SIGN_OWN_CONSENT: frozenset({Role.PATIENT}),
+    # On a clinic tablet: the patient signs, a staff member is present and recorded.
+    Action.WITNESS_CONSENT: frozenset({Role.COORDINATOR, Role.CLINICIAN}),
+    Action.WITHDRAW_CONSENT: STAFF | {Role.PATIENT},
+    Action.MANAGE_CONSENT_TEMPLATES: frozenset({Role.ADMIN}),
+    Action.VIEW_AUTHORIZATIONS: STAFF | {Role.PATIENT},
+    Action.AUTHORIZE_SHARING: frozenset({Role.PATIENT, Role.COORDINATOR, Role.CLINICIAN}),
+    Action.REVOKE_AUTHORIZATION: STAFF | {Role.PATIENT},
+    Action.VIEW_SHARED_RECORD: frozenset({Role.THERAPIST}),
+    Action.VIEW_PATIENT_SAFETY_ALERTS: STAFF | {Role.THERAPIST},
+    Action.VIEW_SCHEDULE: STAFF | {Role.PATIENT, Role.THERAPIST},
+    Action.VIEW_SESSION_SUMMARIES: STAFF | {Role.THERAPIST},
     Action.USE_API_TOKENS: STAFF | {Role.THERAPIST, Role.PATIENT},
+}
+
+# The sharing scope a therapist needs for each action on a patient; None: any live
+# authorisation (the patient's name and the authorisation itself). A therapist may do no
+# action that is not listed here.
+THERAPIST_SCOPES: dict[Action, Scope | None] = {
+    Action.VIEW_SHARED_RECORD: None,
+    Action.VIEW_ASSESSMENTS: Scope.MEASURES,
+    Action.VIEW_PATIENT_SAFETY_ALERTS: Scope.SAFETY_ALERTS,
+    Action.VIEW_SCHEDULE: Scope.SCHEDULE,
+    Action.VIEW_SESSION_SUMMARIES: Scope.SESSION_SUMMARIES,
 }
 
 
@@ -90,18 +144,48 @@ def can(user, action: Action, obj=None) -> bool:
         return False
     if user.role not in ROLE_ACTIONS[action]:
         return False
+    if user.role == Role.THERAPIST and action not in THERAPIST_SCOPES:
+        return False
     if obj is None:
         return True
-    return _may_touch(user, obj)
+    return _may_touch(user, action, obj)
 
 
-def _may_touch(user, obj) -> bool:
+def _may_touch(user, action: Action, obj) -> bool:
     """Object-level check: the record is in the user's reach."""
     if user.role in STAFF:
         return user.clinic_id is not None and _clinic_id_of(obj) == user.clinic_id
     if user.role == Role.PATIENT:
         return _patient_id_of(obj) is not None and _patient_id_of(obj) == _own_patient_id(user)
+    if user.role == Role.THERAPIST:
+        patient_id = _patient_id_of(obj)
+        if patient_id is None:
+            return False
+        authorizations = _live_authorizations(user).filter(patient_id=patient_id)
+        scope = THERAPIST_SCOPES[action]
+        if scope is not None:
+            authorizations = authorizations.with_scope(scope)
+        return authorizations.exists()
     return False
+
+
+def _live_authorizations(therapist):
+    # By name: the consents app sits above policy in the import graph.
+    SharingAuthorization = apps.get_model("consents", "SharingAuthorization")
+    return SharingAuthorization.objects.live(timezone.now()).filter(therapist_id=therapist.pk)
+
+
+def shared_scopes(therapist, patient) -> frozenset[str]:
+    """The scopes of every live authorisation `patient` has given `therapist`, in one
+    query (empty for anyone else)."""
+    if therapist is None or not therapist.is_authenticated or therapist.role != Role.THERAPIST:
+        return frozenset()
+    from kapcare.consents.models import SCOPE_FIELDS
+
+    rows = (
+        _live_authorizations(therapist).filter(patient_id=patient.pk).values(*SCOPE_FIELDS.values())
+    )
+    return frozenset(scope for row in rows for scope, field in SCOPE_FIELDS.items() if row[field])
 
 
 def _clinic_id_of(obj) -> int | None:
@@ -130,4 +214,6 @@ def visible_patients(user):
         return Patient.objects.filter(clinic_id=user.clinic_id)
     if user.role == Role.PATIENT:
         return Patient.objects.filter(user_id=user.pk)
+    if user.role == Role.THERAPIST:
+        return Patient.objects.filter(pk__in=_live_authorizations(user).values("patient_id"))
     return Patient.objects.none()

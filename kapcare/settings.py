@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "kapcare.intake",
     "kapcare.measures",
     "kapcare.screening",
+    "kapcare.consents",
     "kapcare.demo",
 ]
 

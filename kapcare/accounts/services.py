@@ -43,8 +43,13 @@ def invite_user(
     if User.objects.filter(email__iexact=email).exists():
         raise InvitationError("An account with this email already exists.")
     with transaction.atomic():
+        # An outside therapist belongs to no clinic; `clinic` is then the one inviting them.
         user = User(
-            email=email, full_name=full_name, role=role, clinic=clinic, credentials=credentials
+            email=email,
+            full_name=full_name,
+            role=role,
+            clinic=None if role == Role.THERAPIST else clinic,
+            credentials=credentials,
         )
         user.set_unusable_password()
         user.save()

@@ -33,8 +33,16 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+# Reads by someone outside the clinic are disclosures (HIPAA's accounting of disclosures,
+# 45 CFR 164.528): an outside therapist reading under a sharing authorisation.
+DISCLOSING_ROLES = frozenset({"therapist"})
+READS = frozenset({AccessAction.VIEW, AccessAction.LIST, AccessAction.EXPORT})
+
+
 def _entry(actor: Actor, action: str, patient, obj, clinic_id) -> AccessLogEntry:
     user = actor.user if getattr(actor.user, "is_authenticated", False) else None
+    if user is not None and getattr(user, "role", "") in DISCLOSING_ROLES and action in READS:
+        action = AccessAction.DISCLOSE
     object_type = obj._meta.model_name if obj is not None else "patient"
     object_id = str(getattr(obj, "external_id", "") or getattr(obj, "pk", "")) if obj else ""
     if obj is None and patient is not None:

@@ -52,6 +52,15 @@ class Clinic(models.Model):
     # Remission: PHQ-9 below 5 (CMS159).
     remission_phq9_below = models.PositiveSmallIntegerField(default=5)
 
+    # --- Consent and sharing (issue 4) ---
+    # A sharing authorisation runs to the end of the episode or, by default, this many
+    # months (PRODUCT.md, Consent and sharing; HIPAA 45 CFR 164.508(c)(1)(v) requires an
+    # expiry date or event).
+    sharing_authorization_months = models.PositiveSmallIntegerField(
+        default=12,
+        help_text="Default length of a patient's authorisation to share with a therapist.",
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -437,7 +437,8 @@ def test_patient_lists_their_own_assessments(client, patient_user, patient, hist
 
 @pytest.mark.parametrize(
     ("persona", "status"),
-    [("therapist", 403), ("outsider", 404), ("patient_user", 404)],
+    # A therapist without a live authorisation with the measures scope: as if it did not exist.
+    [("therapist", 404), ("outsider", 404), ("patient_user", 404)],
 )
 def test_others_cannot_list_a_patients_assessments(
     client, request, other_patient, patient, persona, status

@@ -1,0 +1,111 @@
+"""Pure rules for consents and sharing: filling a document's particulars, checking a
+typed signature, default expiry, and a patient's consent status. No Django imports."""
+
+import calendar
+import re
+from datetime import date
+
+# Particulars a document may name, as {{ name }}; anything else is left for the admin to
+# see on the preview (and refused at publishing, see `unknown_placeholders`).
+PLACEHOLDERS = {
+    "clinic_name": "The clinic's name",
+    "clinic_phone": "The clinic's phone number",
+    "patient_name": "The patient's full name",
+    "patient_birth_date": "The patient's date of birth",
+    "therapist_name": "The therapist's name (sharing authorisation)",
+    "therapist_email": "The therapist's email (sharing authorisation)",
+    "shared_items": "What is shared, one line per scope (sharing authorisation)",
+    "purpose": "Why it is shared (sharing authorisation)",
+    "expires_on": "The last day the authorisation is in force (sharing authorisation)",
+}
+_PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
+
+
+def fill_placeholders(text: str, values: dict[str, str]) -> str:
+    """`text` with each {{ name }} in `values` replaced; other placeholders untouched."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def unknown_placeholders(text: str) -> list[str]:
+    """Placeholders in `text` that no document can fill, in order of appearance."""
+    seen: list[str] = []
+    for name in _PLACEHOLDER.findall(text):
+        if name not in PLACEHOLDERS and name not in seen:
+            seen.append(name)
+    return seen
+
+
+def _normalise_name(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def typed_name_problem(typed: str, full_name: str) -> str | None:
+    """Why a typed signature does not stand for the patient, or None.
+
+    The patient types their full name as it is on their record; case and spacing do not
+    matter (ESIGN Act: the signer's intent, shown by typing their own name).
+    """
+    if not typed.strip():
+        return "Type your full name to sign."
+    if _normalise_name(typed) != _normalise_name(full_name):
+        return f"Type your full name as it is on your record: {full_name}."
+    return None
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it has fewer days."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def default_expiry(today: date, months: int) -> date:
+    """The default last day of a sharing authorisation: `months` from today (clinic setting,
+    12 by default), the day before the anniversary."""
+    return date.fromordinal(add_months(today, months).toordinal() - 1)
+
+
+def expiry_problem(expires_on: date | None, today: date, longest_months: int) -> str | None:
+    """Why an expiry date cannot be used, or None. It must be after today and, so that an
+    authorisation cannot be open-ended in practice, no later than `longest_months` ahead
+    (the clinic's default length)."""
+    if expires_on is None:
+        return "Enter the last day the authorisation is in force."
+    if expires_on <= today:
+        return "The expiry date must be after today."
+    latest = default_expiry(today, longest_months)
+    if expires_on > latest:
+        return (
+            f"An authorisation can last at most {longest_months} months; choose "
+            f"{latest:%B} {latest.day}, {latest.year} or earlier."
+        )
+    return None
+
+
+# Treatment consent status for a patient, from their latest treatment signature.
+NOT_SIGNED = "not_signed"
+CURRENT = "current"
+OUTDATED = "outdated"
+WITHDRAWN = "withdrawn"
+
+
+def consent_status(
+    signed_version: int | None,
+    is_withdrawn: bool,
+    current_version: int,
+    versions_requiring_reconsent: set[int],
+) -> str:
+    """Where the patient stands with the treatment consent (PRODUCT.md gate 2: signed, on
+    the current template version, not revoked).
+
+    A signature on an older version stays current unless a later version, up to the
+    current one, was published as requiring re-consent.
+    """
+    if signed_version is None:
+        return NOT_SIGNED
+    if is_withdrawn:
+        return WITHDRAWN
+    later = range(signed_version + 1, current_version + 1)
+    if any(number in versions_requiring_reconsent for number in later):
+        return OUTDATED
+    return CURRENT

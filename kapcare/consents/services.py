@@ -1,0 +1,440 @@
+"""Writes for consents and sharing: publishing a document version, signing, withdrawing,
+authorising a therapist and revoking. Each runs in one transaction with its access-log
+row and is the only place its change is made, for the pages and the API alike; emails go
+out on commit.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from kapcare.accounts.models import Role, User
+from kapcare.accounts.services import InvitationError, invite_user
+from kapcare.audit.log import Actor, record_access
+from kapcare.audit.models import AccessAction
+from kapcare.consents import defaults, rules
+from kapcare.consents.models import (
+    SCOPE_FIELDS,
+    ConsentDocument,
+    ConsentVersion,
+    DocumentKind,
+    SharingAuthorization,
+    Signature,
+    SigningMethod,
+    Withdrawal,
+    sha256_hex,
+)
+from kapcare.patients.models import Patient
+from kapcare.policy import Scope
+
+
+class Refused(Exception):
+    """A change the rules do not allow. `problems` maps a field name ("__all__" for the
+    whole form) to a message fit to show the user there."""
+
+    def __init__(self, problems: dict[str, str]):
+        self.problems = problems
+        super().__init__(" ".join(problems.values()))
+
+
+# --- Documents --------------------------------------------------------------------------------
+
+
+def ensure_default_documents(clinic) -> None:
+    """Give `clinic` the default treatment consent and sharing authorisation (version 1)
+    the first time they are needed. A document that exists is never touched, so an
+    admin's versions are never undone."""
+    existing = set(
+        ConsentDocument.objects.filter(clinic_id=clinic.pk).values_list("kind", flat=True)
+    )
+    for kind, (title, body) in defaults.DOCUMENTS.items():
+        if kind in existing:
+            continue
+        with transaction.atomic():
+            document, created = ConsentDocument.objects.get_or_create(
+                clinic_id=clinic.pk, kind=kind, defaults={"title": title}
+            )
+            if created:
+                ConsentVersion.objects.create(
+                    document=document,
+                    number=1,
+                    body_markdown=body,
+                    requires_reconsent=True,
+                    change_summary="The default text shipped with kapcare.",
+                )
+
+
+def current_version(clinic, kind: str) -> ConsentVersion:
+    ensure_default_documents(clinic)
+    return (
+        ConsentVersion.objects.select_related("document")
+        .filter(document__clinic_id=clinic.pk, document__kind=kind)
+        .order_by("-number")
+        .first()
+    )
+
+
+def publish_version(
+    *,
+    actor: Actor,
+    document: ConsentDocument,
+    body_markdown: str,
+    requires_reconsent: bool,
+    change_summary: str = "",
+) -> ConsentVersion:
+    """Publish the next version of `document`. Earlier versions stay as they were."""
+    problems = {}
+    if not body_markdown.strip():
+        problems["body_markdown"] = "The document needs its text."
+    unknown = rules.unknown_placeholders(body_markdown)
+    if unknown:
+        names = ", ".join("{{ " + name + " }}" for name in unknown)
+        problems["body_markdown"] = (
+            f"Unknown placeholder {names}. Use only: "
+            + ", ".join("{{ " + name + " }}" for name in rules.PLACEHOLDERS)
+            + "."
+        )
+    if problems:
+        raise Refused(problems)
+    with transaction.atomic():
+        locked = ConsentDocument.objects.select_for_update().get(pk=document.pk)
+        last = locked.versions.aggregate(n=Max("number"))["n"] or 0
+        version = ConsentVersion.objects.create(
+            document=locked,
+            number=last + 1,
+            body_markdown=body_markdown.strip() + "\n",
+            requires_reconsent=requires_reconsent,
+            change_summary=change_summary.strip(),
+            published_by=actor.user,
+        )
+        record_access(actor, AccessAction.CREATE, obj=version)
+    return version
+
+
+def particulars(patient: Patient, **extra) -> dict[str, str]:
+    clinic = patient.clinic
+    values = {
+        "clinic_name": clinic.name,
+        "clinic_phone": clinic.phone or "the clinic",
+        "patient_name": patient.full_name,
+        "patient_birth_date": f"{patient.birth_date:%B} {patient.birth_date.day}, "
+        f"{patient.birth_date.year}",
+    }
+    values.update(extra)
+    return values
+
+
+def text_to_sign(version: ConsentVersion, patient: Patient, **extra) -> str:
+    """The exact Markdown the patient reads and signs: the version's text with the
+    particulars filled in. Its SHA-256 is stored with the signature."""
+    return rules.fill_placeholders(version.body_markdown, particulars(patient, **extra))
+
+
+# --- Signing ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignatureInput:
+    """What the signer gave: the typed name, the explicit agreement, and how they signed."""
+
+    typed_name: str
+    agreed: bool
+    user_agent: str = ""
+    method: str = SigningMethod.PORTAL
+
+
+def _signature_problems(patient: Patient, signer: SignatureInput) -> dict[str, str]:
+    problems = {}
+    name_problem = rules.typed_name_problem(signer.typed_name, patient.full_name)
+    if name_problem:
+        problems["typed_name"] = name_problem
+    if not signer.agreed:
+        problems["agreed"] = "Tick the box to say you have read and agree."
+    return problems
+
+
+def _method_problems(actor: Actor, signer: SignatureInput) -> dict[str, str]:
+    """Who may sign how: the patient in the portal; staff only with the patient at a clinic
+    tablet, the staff member then recorded as witness."""
+    role = getattr(actor.user, "role", None)
+    if signer.method == SigningMethod.PORTAL and role != Role.PATIENT:
+        return {"__all__": "Only the patient signs in the portal."}
+    if signer.method == SigningMethod.CLINIC_TABLET and role not in (
+        Role.COORDINATOR,
+        Role.CLINICIAN,
+    ):
+        return {"__all__": "A clinic tablet signature needs a coordinator or clinician present."}
+    if signer.method not in SigningMethod.values:
+        return {"__all__": "Unknown signing method."}
+    return {}
+
+
+def _create_signature(actor, patient, version, text, signer) -> Signature:
+    witness = actor.user if signer.method == SigningMethod.CLINIC_TABLET else None
+    return Signature.objects.create(
+        patient=patient,
+        version=version,
+        kind=version.document.kind,
+        signed_text=text,
+        text_sha256=sha256_hex(text),
+        typed_name=" ".join(signer.typed_name.split()),
+        agreed=True,
+        signed_at=timezone.now(),
+        ip_address=actor.ip_address,
+        user_agent=signer.user_agent[:500],
+        method=signer.method,
+        signed_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
+        witnessed_by=witness,
+    )
+
+
+def sign_treatment_consent(
+    *,
+    actor: Actor,
+    patient: Patient,
+    version: ConsentVersion,
+    signer: SignatureInput,
+    expected_sha256: str,
+) -> Signature:
+    """Record the patient's signature on `version` of the treatment consent.
+
+    `expected_sha256` is the hash of the text the signer was shown; if the text to sign
+    has changed since (a new version, a changed clinic name), the signature is refused
+    rather than recorded against words the patient did not read.
+    """
+    if version.document.kind != DocumentKind.TREATMENT:
+        raise ValueError("Not a treatment consent.")
+    problems = _method_problems(actor, signer) or _signature_problems(patient, signer)
+    if problems:
+        raise Refused(problems)
+    with transaction.atomic():
+        latest = current_version(patient.clinic, DocumentKind.TREATMENT)
+        text = text_to_sign(version, patient)
+        if latest.pk != version.pk or sha256_hex(text) != expected_sha256:
+            raise Refused(
+                {
+                    "__all__": "The consent changed while you were reading it. Read the current "
+                    "text below and sign again."
+                }
+            )
+        signature = _create_signature(actor, patient, version, text, signer)
+        record_access(actor, AccessAction.CREATE, patient=patient, obj=signature)
+    return signature
+
+
+def withdraw(*, actor: Actor, signature: Signature, reason: str = "") -> Withdrawal:
+    """Record that the patient withdraws a signed treatment consent (the signature stays)."""
+    if signature.kind != DocumentKind.TREATMENT:
+        raise Refused({"__all__": "A sharing authorisation is revoked, not withdrawn."})
+    with transaction.atomic():
+        if Withdrawal.objects.filter(signature_id=signature.pk).exists():
+            raise Refused({"__all__": "This consent was already withdrawn."})
+        withdrawal = Withdrawal.objects.create(
+            signature=signature, withdrawn_by=actor.user, reason=reason.strip()
+        )
+        record_access(actor, AccessAction.UPDATE, patient=signature.patient, obj=withdrawal)
+    return withdrawal
+
+
+def treatment_consent_status(patient: Patient) -> tuple[str, Signature | None, ConsentVersion]:
+    """(status, latest treatment signature or None, current version), in three queries."""
+    current = current_version(patient.clinic, DocumentKind.TREATMENT)
+    signature = (
+        Signature.objects.filter(patient_id=patient.pk, kind=DocumentKind.TREATMENT)
+        .select_related("version", "withdrawal")
+        .order_by("-signed_at", "-id")
+        .first()
+    )
+    reconsent = set(
+        ConsentVersion.objects.filter(
+            document_id=current.document_id, requires_reconsent=True
+        ).values_list("number", flat=True)
+    )
+    status = rules.consent_status(
+        signature.version.number if signature else None,
+        signature is not None and hasattr(signature, "withdrawal"),
+        current.number,
+        reconsent,
+    )
+    return status, signature, current
+
+
+# --- Sharing ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuthorizationInput:
+    therapist_email: str
+    therapist_name: str
+    scopes: list[str]
+    expires_on: date | None
+    purpose: str = ""
+
+
+DEFAULT_PURPOSE = (
+    "To coordinate my ketamine-assisted psychotherapy between the clinic and my therapist."
+)
+
+
+def clinic_today(clinic) -> date:
+    return timezone.localtime(timezone.now(), clinic.zone).date()
+
+
+def authorization_particulars(patient: Patient, request: AuthorizationInput) -> dict[str, str]:
+    expires = request.expires_on
+    return {
+        "therapist_name": request.therapist_name.strip(),
+        "therapist_email": request.therapist_email.strip().lower(),
+        "shared_items": "\n".join(
+            f"- {Scope(scope).label}" for scope in Scope.values if scope in request.scopes
+        ),
+        "purpose": request.purpose.strip() or DEFAULT_PURPOSE,
+        "expires_on": f"{expires:%B} {expires.day}, {expires.year}" if expires else "",
+    }
+
+
+def _authorization_problems(patient: Patient, request: AuthorizationInput) -> dict[str, str]:
+    problems = {}
+    email = request.therapist_email.strip().lower()
+    if not email or "@" not in email:
+        problems["therapist_email"] = "Enter the therapist's email address."
+    if not request.therapist_name.strip():
+        problems["therapist_name"] = "Enter the therapist's name."
+    unknown = [s for s in request.scopes if s not in Scope.values]
+    if unknown:
+        problems["scopes"] = f"Unknown part of the record: {', '.join(unknown)}."
+    elif not request.scopes:
+        problems["scopes"] = "Choose at least one part of your record to share."
+    expiry = rules.expiry_problem(
+        request.expires_on,
+        clinic_today(patient.clinic),
+        patient.clinic.sharing_authorization_months,
+    )
+    if expiry:
+        problems["expires_on"] = expiry
+    if "therapist_email" not in problems:
+        account = User.objects.filter(email__iexact=email).first()
+        if account is not None and account.role != Role.THERAPIST:
+            problems["therapist_email"] = (
+                "This email belongs to an account that is not a therapist's; check the address."
+            )
+    return problems
+
+
+def authorize_sharing(
+    *,
+    actor: Actor,
+    patient: Patient,
+    request: AuthorizationInput,
+    signer: SignatureInput,
+    expected_sha256: str | None,
+    base_url: str,
+) -> SharingAuthorization:
+    """Record the patient's signed authorisation to share the chosen scopes with one
+    therapist. A therapist without an account is invited by email (the email names the
+    clinic only, never the patient). `expected_sha256` is the hash of the text the signer
+    was shown (None from the API, where the caller sends the particulars themselves)."""
+    problems = _method_problems(actor, signer) or _authorization_problems(
+        patient, request
+    ) | _signature_problems(patient, signer)
+    if problems:
+        raise Refused(problems)
+    clinic = patient.clinic
+    email = request.therapist_email.strip().lower()
+    with transaction.atomic():
+        version = current_version(clinic, DocumentKind.SHARING)
+        values = authorization_particulars(patient, request)
+        text = text_to_sign(version, patient, **values)
+        if expected_sha256 is not None and sha256_hex(text) != expected_sha256:
+            raise Refused(
+                {
+                    "__all__": "The authorisation text changed while you were reading it. Read "
+                    "it again below and sign."
+                }
+            )
+        therapist = User.objects.filter(email__iexact=email).first()
+        if therapist is None:
+            try:
+                therapist = invite_user(
+                    invited_by=actor.user
+                    if getattr(actor.user, "is_authenticated", False)
+                    else None,
+                    email=email,
+                    full_name=request.therapist_name.strip(),
+                    role=Role.THERAPIST,
+                    clinic=clinic,
+                    base_url=base_url,
+                )
+            except InvitationError as error:
+                raise Refused({"therapist_email": str(error)}) from error
+        signature = _create_signature(actor, patient, version, text, signer)
+        expires_at = timezone.make_aware(
+            timezone.datetime.combine(
+                date.fromordinal(request.expires_on.toordinal() + 1), timezone.datetime.min.time()
+            ),
+            clinic.zone,
+        )
+        authorization = SharingAuthorization.objects.create(
+            patient=patient,
+            clinic=clinic,
+            therapist=therapist,
+            therapist_name=values["therapist_name"],
+            therapist_email=email,
+            purpose=values["purpose"],
+            expires_on=request.expires_on,
+            expires_at=expires_at,
+            signature=signature,
+            created_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
+            **{field: scope in request.scopes for scope, field in SCOPE_FIELDS.items()},
+        )
+        record_access(actor, AccessAction.CREATE, patient=patient, obj=signature)
+        record_access(actor, AccessAction.CREATE, patient=patient, obj=authorization)
+        _notify_therapist(authorization, "granted")
+    return authorization
+
+
+def revoke_authorization(
+    *, actor: Actor, authorization: SharingAuthorization, reason: str = ""
+) -> SharingAuthorization:
+    """Revoke at once: the policy reads `revoked_at` on every request, so the therapist's
+    next request is refused. Revoking twice is refused (the first revocation stands)."""
+    with transaction.atomic():
+        locked = SharingAuthorization.objects.select_for_update().get(pk=authorization.pk)
+        if locked.revoked_at is not None:
+            raise Refused({"__all__": "This authorisation was already revoked."})
+        locked.revoked_at = timezone.now()
+        locked.revoked_by = actor.user if getattr(actor.user, "is_authenticated", False) else None
+        locked.revocation_reason = reason.strip()
+        locked.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
+        record_access(actor, AccessAction.UPDATE, patient=locked.patient, obj=locked)
+        _notify_therapist(locked, "revoked")
+    return locked
+
+
+def _notify_therapist(authorization: SharingAuthorization, event: str) -> None:
+    """Tell the therapist that access was granted or ended. The email carries no health
+    information and not even the patient's name: only the clinic and a link to sign in."""
+    context = {"clinic": authorization.clinic, "event": event}
+    recipient = authorization.therapist_email
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"A change to your access at {context['clinic'].name}",
+            message=render_to_string("consents/email/therapist_access.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[recipient],
+        )
+    )
+
+
+def authorizations_for_patient(patient: Patient) -> list[SharingAuthorization]:
+    return list(
+        SharingAuthorization.objects.filter(patient_id=patient.pk)
+        .select_related("signature", "revoked_by")
+        .order_by("-created_at", "-id")
+    )
