@@ -1,6 +1,7 @@
 import zoneinfo
 
 from django import forms
+from django.core import validators
 
 from kapcare.clinics.models import Clinic
 
@@ -20,6 +21,48 @@ def time_zone_choices() -> list[tuple[str, str]]:
     return [("United States", [(z, z) for z in US_ZONES]), ("Elsewhere", [(z, z) for z in others])]
 
 
+# Clinical settings: (label, help with the default's source, smallest, largest allowed).
+# The defaults themselves live on the Clinic model, each with its source in a comment.
+CLINICAL_SETTINGS = {
+    "eligibility_valid_months": (
+        "Eligibility stays valid (months)",
+        "Default 12: re-screen yearly (ASKP3 2023; gate 1).",
+        1,
+        24,
+    ),
+    "questionnaire_link_valid_days": (
+        "Questionnaire links work for (days)",
+        "Default 7. A link also stops working once used.",
+        1,
+        30,
+    ),
+    "pcl5_provisional_cutoff": (
+        "PCL-5 probable PTSD at or above",
+        "Default 33 (National Center for PTSD; published cut-points 31–33).",
+        0,
+        80,
+    ),
+    "response_fall_percent": (
+        "Response: PHQ-9 falls by at least (%)",
+        "Default 50 % from a baseline above 9 (NQF 1884).",
+        1,
+        100,
+    ),
+    "remission_phq9_below": (
+        "Remission: PHQ-9 below",
+        "Default 5 (CMS159).",
+        1,
+        27,
+    ),
+    "sharing_authorization_months": (
+        "Sharing authorisations last at most (months)",
+        "Default 12, unless the patient chooses an earlier date (HIPAA needs an expiry).",
+        1,
+        24,
+    ),
+}
+
+
 class ClinicSettingsForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
         choices=time_zone_choices, help_text="Times are shown in this zone."
@@ -27,5 +70,23 @@ class ClinicSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Clinic
-        fields = ["name", "time_zone", "phone", "email", "clinical_inbox"]
+        fields = ["name", "time_zone", "phone", "email", "clinical_inbox", *CLINICAL_SETTINGS]
         widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, (label, help_text, smallest, largest) in CLINICAL_SETTINGS.items():
+            field = self.fields[name]
+            field.label, field.help_text = label, help_text
+            field.min_value, field.max_value = smallest, largest
+            field.validators += [
+                validators.MinValueValidator(smallest),
+                validators.MaxValueValidator(largest),
+            ]
+            field.widget.attrs.update(min=smallest, max=largest)
+
+    def clinic_fields(self):
+        return [self[name] for name in self.fields if name not in CLINICAL_SETTINGS]
+
+    def clinical_fields(self):
+        return [self[name] for name in CLINICAL_SETTINGS]

@@ -1,15 +1,24 @@
+from django.forms.models import model_to_dict
 from django.urls import reverse
+
+from kapcare.clinics.forms import CLINICAL_SETTINGS
+
+
+def settings_data(clinic, **changes):
+    data = {
+        key: value if value is not None else ""
+        for key, value in model_to_dict(
+            clinic,
+            fields=["name", "time_zone", "phone", "email", "clinical_inbox", *CLINICAL_SETTINGS],
+        ).items()
+    }
+    data.update(changes)
+    return data
 
 
 def test_admin_changes_the_clinic_time_zone(client, clinic_admin, clinic):
     client.force_login(clinic_admin)
-    data = {
-        "name": clinic.name,
-        "time_zone": "America/Denver",
-        "phone": "",
-        "email": "",
-        "clinical_inbox": "",
-    }
+    data = settings_data(clinic, time_zone="America/Denver")
 
     response = client.post(reverse("clinics:settings"), data)
 
@@ -20,13 +29,7 @@ def test_admin_changes_the_clinic_time_zone(client, clinic_admin, clinic):
 
 def test_unknown_time_zone_is_refused_at_the_field(client, clinic_admin, clinic):
     client.force_login(clinic_admin)
-    data = {
-        "name": "Renamed",
-        "time_zone": "Mars/Olympus",
-        "phone": "",
-        "email": "",
-        "clinical_inbox": "x",
-    }
+    data = settings_data(clinic, name="Renamed", time_zone="Mars/Olympus", clinical_inbox="x")
 
     response = client.post(reverse("clinics:settings"), data)
 
@@ -46,3 +49,37 @@ def test_admin_edits_only_their_own_clinic(client, clinic_admin, other_clinic):
 
     other_clinic.refresh_from_db()
     assert other_clinic.name == "Cumberland Infusions"
+
+
+def test_admin_changes_a_clinical_setting(client, clinic_admin, clinic):
+    client.force_login(clinic_admin)
+
+    response = client.post(
+        reverse("clinics:settings"), settings_data(clinic, eligibility_valid_months=6)
+    )
+
+    assert response.status_code == 302
+    clinic.refresh_from_db()
+    assert clinic.eligibility_valid_months == 6
+
+
+def test_clinical_settings_show_their_sources(client, clinic_admin):
+    client.force_login(clinic_admin)
+
+    page = client.get(reverse("clinics:settings")).content.decode()
+
+    for source in ("NQF 1884", "CMS159", "National Center for PTSD", "ASKP3"):
+        assert source in page
+
+
+def test_a_clinical_setting_out_of_range_is_refused_at_the_field(client, clinic_admin, clinic):
+    client.force_login(clinic_admin)
+
+    response = client.post(
+        reverse("clinics:settings"), settings_data(clinic, response_fall_percent=150, name="Kept")
+    )
+
+    assert "response_fall_percent" in response.context["form"].errors
+    assert 'value="Kept"' in response.content.decode()
+    clinic.refresh_from_db()
+    assert clinic.response_fall_percent == 50
