@@ -3,6 +3,8 @@ on SQLite and PostgreSQL alike, whatever code (or person with a SQL prompt) trie
 
 from django.db import migrations
 
+from kapcare.db_triggers import vendor_sql
+
 TABLE = "audit_accesslogentry"
 
 SQLITE = [
@@ -25,20 +27,11 @@ POSTGRES_REVERSE = [
 ]
 
 
-def forwards(apps, schema_editor):
-    statements = {"sqlite": SQLITE, "postgresql": POSTGRES}.get(schema_editor.connection.vendor, [])
-    for sql in statements:
-        schema_editor.execute(sql)
-
-
-def backwards(apps, schema_editor):
-    statements = {"sqlite": SQLITE_REVERSE, "postgresql": POSTGRES_REVERSE}.get(
-        schema_editor.connection.vendor, []
-    )
-    for sql in statements:
-        schema_editor.execute(sql)
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0001_initial")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        vendor_sql(
+            {"sqlite": SQLITE, "postgresql": POSTGRES},
+            {"sqlite": SQLITE_REVERSE, "postgresql": POSTGRES_REVERSE},
+        )
+    ]

@@ -4,6 +4,8 @@ the services; only UPDATE is trapped here, so test teardown can still empty the 
 
 from django.db import migrations
 
+from kapcare.db_triggers import vendor_sql
+
 TABLES = {
     "consents_consentversion": "a published consent version is never changed",
     "consents_signature": "a signature is never changed",
@@ -19,7 +21,7 @@ SQLITE_REVERSE = [f"DROP TRIGGER {table}_no_update" for table in TABLES]
 
 POSTGRES = [
     """CREATE FUNCTION consents_refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$
-       BEGIN RAISE EXCEPTION '% is never changed', TG_TABLE_NAME; END $$""",
+       BEGIN RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' rows are never changed'; END $$""",
     *(
         f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
             FOR EACH ROW EXECUTE FUNCTION consents_refuse_update()"""
@@ -32,20 +34,11 @@ POSTGRES_REVERSE = [
 ]
 
 
-def forwards(apps, schema_editor):
-    statements = {"sqlite": SQLITE, "postgresql": POSTGRES}.get(schema_editor.connection.vendor, [])
-    for sql in statements:
-        schema_editor.execute(sql)
-
-
-def backwards(apps, schema_editor):
-    statements = {"sqlite": SQLITE_REVERSE, "postgresql": POSTGRES_REVERSE}.get(
-        schema_editor.connection.vendor, []
-    )
-    for sql in statements:
-        schema_editor.execute(sql)
-
-
 class Migration(migrations.Migration):
     dependencies = [("consents", "0001_initial")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        vendor_sql(
+            {"sqlite": SQLITE, "postgresql": POSTGRES},
+            {"sqlite": SQLITE_REVERSE, "postgresql": POSTGRES_REVERSE},
+        )
+    ]
