@@ -29,6 +29,8 @@ def navigation(request):
         items.append(("Access log", reverse("audit:search")))
     if policy.can(user, Action.MANAGE_CLINIC_SETTINGS):
         items.append(("Clinic settings", reverse("clinics:settings")))
+    if policy.can(user, Action.MANAGE_CONSENT_TEMPLATES):
+        items.append(("Consent documents", reverse("consents:documents")))
     if policy.can(user, Action.MANAGE_SCREENING_CATALOGUE):
         items.append(("Screening catalogue", reverse("screening:catalogue")))
     if policy.can(user, Action.MANAGE_CLINIC_STAFF):

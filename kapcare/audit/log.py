@@ -62,9 +62,16 @@ def _entry(actor: Actor, action: str, patient, obj, clinic_id) -> AccessLogEntry
     )
 
 
-def record_access(actor: Actor, action: AccessAction, *, patient=None, obj=None) -> None:
-    """Append one row: `actor` did `action` on `obj` (or on the patient record itself)."""
-    clinic_id = patient.clinic_id if patient is not None else getattr(obj, "clinic_id", None)
+def record_access(
+    actor: Actor, action: AccessAction, *, patient=None, obj=None, clinic_id=None
+) -> None:
+    """Append one row: `actor` did `action` on `obj` (or on the patient record itself).
+    The clinic is the patient's, else `obj`'s, else `clinic_id` for clinic records that
+    reach their clinic through another row (a consent document's version)."""
+    if patient is not None:
+        clinic_id = patient.clinic_id
+    elif getattr(obj, "clinic_id", None) is not None:
+        clinic_id = obj.clinic_id
     _entry(actor, action, patient, obj, clinic_id).save()
 
 

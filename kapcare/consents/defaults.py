@@ -15,6 +15,7 @@ TREATMENT_CONSENT = """\
 # Consent to ketamine-assisted psychotherapy
 
 **Patient:** {{ patient_name }}, born {{ patient_birth_date }}
+
 **Clinic:** {{ clinic_name }}
 
 Please read this carefully. Ask us anything before you sign: {{ clinic_phone }}.

@@ -4,35 +4,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clinics', '0001_initial'),
+        ("clinics", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='clinic',
-            name='eligibility_valid_months',
-            field=models.PositiveSmallIntegerField(default=12, help_text="How long a clinician's eligibility decision stays valid."),
+            model_name="clinic",
+            name="eligibility_valid_months",
+            field=models.PositiveSmallIntegerField(
+                default=12, help_text="How long a clinician's eligibility decision stays valid."
+            ),
         ),
         migrations.AddField(
-            model_name='clinic',
-            name='pcl5_provisional_cutoff',
-            field=models.PositiveSmallIntegerField(default=33, help_text='PCL-5 total at or above which PTSD is probable (NCPTSD: 31–33).'),
+            model_name="clinic",
+            name="pcl5_provisional_cutoff",
+            field=models.PositiveSmallIntegerField(
+                default=33,
+                help_text="PCL-5 total at or above which PTSD is probable (NCPTSD: 31–33).",
+            ),
         ),
         migrations.AddField(
-            model_name='clinic',
-            name='questionnaire_link_valid_days',
-            field=models.PositiveSmallIntegerField(default=7, help_text='How long a questionnaire link sent by email stays usable.'),
+            model_name="clinic",
+            name="questionnaire_link_valid_days",
+            field=models.PositiveSmallIntegerField(
+                default=7, help_text="How long a questionnaire link sent by email stays usable."
+            ),
         ),
         migrations.AddField(
-            model_name='clinic',
-            name='remission_phq9_below',
+            model_name="clinic",
+            name="remission_phq9_below",
             field=models.PositiveSmallIntegerField(default=5),
         ),
         migrations.AddField(
-            model_name='clinic',
-            name='response_fall_percent',
+            model_name="clinic",
+            name="response_fall_percent",
             field=models.PositiveSmallIntegerField(default=50),
         ),
     ]

@@ -5,29 +5,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('clinics', '0001_initial'),
-        ('intake', '0001_initial'),
-        ('patients', '0001_initial'),
+        ("clinics", "0001_initial"),
+        ("intake", "0001_initial"),
+        ("patients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='consultationrequest',
-            index=models.Index(fields=['clinic', 'status', 'created_at'], name='consultation_queue_idx'),
+            model_name="consultationrequest",
+            index=models.Index(
+                fields=["clinic", "status", "created_at"], name="consultation_queue_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='consultationrequest',
-            index=models.Index(fields=['submitted_from', 'created_at'], name='consultation_rate_idx'),
+            model_name="consultationrequest",
+            index=models.Index(
+                fields=["submitted_from", "created_at"], name="consultation_rate_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='consultationrequest',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('patient__isnull', False), ('status', 'converted')), models.Q(models.Q(('status', 'converted'), _negated=True), ('patient__isnull', True)), _connector='OR'), name='consultation_request_converted_has_patient'),
+            model_name="consultationrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("patient__isnull", False), ("status", "converted")),
+                    models.Q(
+                        models.Q(("status", "converted"), _negated=True), ("patient__isnull", True)
+                    ),
+                    _connector="OR",
+                ),
+                name="consultation_request_converted_has_patient",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statuschange',
-            constraint=models.CheckConstraint(condition=models.Q(('from_status', models.F('to_status')), _negated=True), name='status_change_changes_status'),
+            model_name="statuschange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("from_status", models.F("to_status")), _negated=True),
+                name="status_change_changes_status",
+            ),
         ),
     ]
