@@ -20,6 +20,7 @@ urlpatterns = [
     path("access-log/", include("kapcare.audit.urls")),
     path("", include("kapcare.measures.urls")),
     path("", include("kapcare.screening.urls")),
+    path("", include("kapcare.consents.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -12,6 +12,7 @@ from kapcare import policy
 from kapcare.accounts.models import Role, User
 from kapcare.audit.log import Actor, record_list_access
 from kapcare.audit.models import AccessLogEntry
+from kapcare.consents.sharing_views import therapist_caseload
 from kapcare.context_processors import HOME_URL_NAMES
 from kapcare.decorators import allowed
 from kapcare.intake.models import ConsultationRequest, RequestStatus
@@ -96,13 +97,15 @@ def admin_home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@allowed(Action.VIEW_SHARED_RECORD)
 def therapist_home(request: HttpRequest) -> HttpResponse:
+    """The therapist's patients: only those whose live authorisation names this therapist,
+    each with what they chose to share and until when. Listing them is a disclosure, logged
+    as such (one row per patient, one insert); a fixed number of queries."""
     _only(request, Role.THERAPIST)
-    # What a therapist may see comes only from patients' sharing authorisations.
-    patients = list(policy.visible_patients(request.user))
-    record_list_access(Actor.from_request(request), patients)
-    return render(request, "home/therapist.html", {"patients": patients})
+    caseload = therapist_caseload(request.user)
+    record_list_access(Actor.from_request(request), [entry.patient for entry in caseload])
+    return render(request, "home/therapist.html", {"caseload": caseload})
 
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:

@@ -89,3 +89,33 @@ def raise_alert(clinician, patient):
         source=Source.STAFF,
     )
     return completion.alerts[0]
+
+
+def authorize(patient, therapist, scopes=("measures",), expires_on=None, by=None):
+    """A signed sharing authorisation from `patient` to `therapist` for `scopes`, made
+    through `services.authorize_sharing` as the pages make it: signed by the patient in the
+    portal (`by` defaults to the patient's own account), or on the clinic tablet when `by`
+    is a coordinator or clinician. Expires on the clinic's default day unless given."""
+    from kapcare.audit.log import Actor
+    from kapcare.consents import rules, services
+    from kapcare.consents.models import SigningMethod
+
+    by = by or patient.user
+    method = SigningMethod.PORTAL if by.role == Role.PATIENT else SigningMethod.CLINIC_TABLET
+    if expires_on is None:
+        expires_on = rules.default_expiry(
+            services.clinic_today(patient.clinic), patient.clinic.sharing_authorization_months
+        )
+    return services.authorize_sharing(
+        actor=Actor(user=by, ip_address="127.0.0.1"),
+        patient=patient,
+        request=services.AuthorizationInput(
+            therapist_email=therapist.email,
+            therapist_name=therapist.full_name,
+            scopes=list(scopes),
+            expires_on=expires_on,
+        ),
+        signer=services.SignatureInput(typed_name=patient.full_name, agreed=True, method=method),
+        expected_sha256=None,
+        base_url="http://testserver/",
+    )

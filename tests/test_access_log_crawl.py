@@ -9,11 +9,28 @@ file. A URL with another kind of id fails the crawl until the crawler learns to 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from kapcare.accounts.models import Role
 from kapcare.audit.models import AccessAction, AccessLogEntry
-from tests.factories import BodyMeasurementFactory, ConsultationRequestFactory, raise_alert
+from kapcare.consents.tests.test_documents_fixtures import sign
+from tests.factories import (
+    BodyMeasurementFactory,
+    ConsultationRequestFactory,
+    UserFactory,
+    authorize,
+    raise_alert,
+)
 
 # Parameters that name something other than a patient's data.
-NOT_RECORD_IDS = {"user_id", "token_id", "uidb64", "token", "clinic_slug"}
+NOT_RECORD_IDS = {
+    "user_id",
+    "token_id",
+    "uidb64",
+    "token",
+    "clinic_slug",
+    # The clinic's consent documents: no patient data.
+    "document_id",
+    "version_id",
+}
 
 # List pages that show patients without an id in their URL, and who opens them.
 LIST_PAGES = {
@@ -24,6 +41,8 @@ LIST_PAGES = {
     "measures:portal_questionnaires": "patient_user",
     "measures:alerts": "clinician",
     "screening:health_history": "patient_user",
+    "consents:portal_consents": "patient_user",
+    "consents:portal_sign": "patient_user",
     "audit:my_access_log": "patient_user",
 }
 
@@ -53,21 +72,27 @@ def test_every_record_page_writes_the_access_log(
 ):
     BodyMeasurementFactory(patient=patient, recorded_by=clinician)
     consultation = ConsultationRequestFactory(clinic=clinic)
+    shared_with = UserFactory(role=Role.THERAPIST, clinic=None)
     fillers = {
+        "authorization_id": authorize(patient, shared_with, by=clinician).external_id,
         "patient_id": patient.external_id,
         "request_id": consultation.external_id,
         "alert_id": raise_alert(clinician, patient).external_id,
         "instrument": "phq9",
+        "signature_id": sign(patient, by=patient_user).external_id,
     }
     crawled = []
     for name, params in record_patterns():
         unknown = params - set(fillers)
         assert not unknown, f"teach the crawler to fill {unknown} for {name}"
         url = reverse(name, kwargs={p: fillers[p] for p in params})
-        # The patient's own portal pages are opened by the patient; the front desk's queue by
-        # the coordinator; every other record page by a clinician.
+        # The patient's own portal pages are opened by the patient; the shared record by the
+        # therapist the patient authorised; the front desk's queue by the coordinator; every
+        # other record page by a clinician.
         if url.startswith("/portal/"):
             user = patient_user
+        elif url.startswith("/shared/"):
+            user = shared_with  # the therapist the patient authorised
         elif "request_id" in params:
             user = coordinator
         else:

@@ -9,7 +9,9 @@ here fails `test_every_page_is_in_the_matrix`.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import ConsultationRequestFactory, raise_alert
+from kapcare.accounts.models import Role
+from kapcare.consents.tests.test_documents_fixtures import sign, treatment_document
+from tests.factories import ConsultationRequestFactory, UserFactory, authorize, raise_alert
 
 ROLES = ["coordinator", "clinician", "clinic_admin", "therapist", "patient_user", "outsider"]
 
@@ -63,6 +65,31 @@ MATRIX = {
     "screening:eligibility": ("patient", row(DENIED, OK, DENIED, DENIED, DENIED, DENIED)),
     "screening:health_history": (None, PATIENT_ONLY),
     "screening:catalogue": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
+    "consents:documents": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
+    "consents:new_version": ("document", row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
+    "consents:version": ("version", row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
+    "consents:portal_consents": (None, PATIENT_ONLY),
+    "consents:portal_sign": (None, PATIENT_ONLY),
+    "consents:portal_withdraw": ("signature", PATIENT_ONLY),
+    "consents:patient_consents": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "consents:tablet_sign": ("patient", row(OK, OK, DENIED, DENIED, DENIED, MISSING)),
+    "consents:patient_withdraw": (
+        "patient_signature",
+        row(OK, OK, OK, DENIED, DENIED, MISSING),
+    ),
+    "consents:signature_pdf": ("signature", row(OK, OK, OK, DENIED, OK, MISSING)),
+    "sharing:portal_list": (None, PATIENT_ONLY),
+    "sharing:portal_authorize": (None, PATIENT_ONLY),
+    "sharing:portal_revoke": ("authorization", PATIENT_ONLY),
+    "sharing:staff_list": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "sharing:staff_authorize": ("patient", row(OK, OK, DENIED, DENIED, DENIED, MISSING)),
+    "sharing:staff_revoke": (
+        "patient_authorization",
+        row(OK, OK, OK, DENIED, DENIED, MISSING),
+    ),
+    # Only for a therapist the patient authorised (tests/test_therapist_access.py); the
+    # `therapist` persona has no authorisation, so the record "does not exist" for them.
+    "sharing:shared_record": ("patient", row(DENIED, DENIED, DENIED, MISSING, DENIED, DENIED)),
     "audit:search": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "audit:my_access_log": (None, row(DENIED, DENIED, DENIED, DENIED, OK, DENIED)),
 }
@@ -110,8 +137,25 @@ def test_every_page_is_in_the_matrix():
 
 
 @pytest.fixture
-def records(clinic, patient, clinician):
+def records(clinic, patient, clinician, patient_user):
+    signature = sign(patient, by=patient_user)
+    document = treatment_document(clinic)
+    # Given to a colleague, so that the `therapist` persona stays without authorisation.
+    colleague = UserFactory(role=Role.THERAPIST, clinic=None)
+    authorization = authorize(patient, colleague, by=clinician)
     return {
+        "authorization": {"authorization_id": authorization.external_id},
+        "patient_authorization": {
+            "patient_id": patient.external_id,
+            "authorization_id": authorization.external_id,
+        },
+        "signature": {"signature_id": signature.external_id},
+        "patient_signature": {
+            "patient_id": patient.external_id,
+            "signature_id": signature.external_id,
+        },
+        "document": {"document_id": document.external_id},
+        "version": {"version_id": document.versions.get().external_id},
         "patient": {"patient_id": patient.external_id},
         "request": {"request_id": ConsultationRequestFactory(clinic=clinic).external_id},
         "alert": {"alert_id": raise_alert(clinician, patient).external_id},

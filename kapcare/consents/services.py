@@ -113,7 +113,7 @@ def publish_version(
             change_summary=change_summary.strip(),
             published_by=actor.user,
         )
-        record_access(actor, AccessAction.CREATE, obj=version)
+        record_access(actor, AccessAction.CREATE, obj=version, clinic_id=locked.clinic_id)
     return version
 
 
@@ -438,3 +438,9 @@ def authorizations_for_patient(patient: Patient) -> list[SharingAuthorization]:
         .select_related("signature", "revoked_by")
         .order_by("-created_at", "-id")
     )
+
+
+def authorization_problems(patient: Patient, request: AuthorizationInput) -> dict[str, str]:
+    """What is wrong with the details of an authorisation, field by field: the checks
+    `authorize_sharing` makes, run before the patient is asked to read and sign the text."""
+    return _authorization_problems(patient, request)

@@ -132,6 +132,11 @@ def list_assessments(request: HttpRequest, patient_id: str, query: Query[Assessm
         check_instrument(query.instrument)
         assessments = assessments.filter(instrument=query.instrument)
     shown = list(assessments[query.offset : query.offset + query.limit])
+    if not policy.can(request.user, Action.VIEW_PATIENT_SAFETY_ALERTS, patient):
+        # Item-level flags (item 9 above 0…) are safety information: a therapist sees them
+        # only with the safety_alerts scope, as on the shared record page. In memory only.
+        for assessment in shown:
+            assessment.flags = []
     return {
         "count": assessments.count(),
         "limit": query.limit,

@@ -1,0 +1,24 @@
+"""Sections of the shared record: what an outside therapist sees of a patient who authorised
+sharing, contributed by other apps; see `patients.sections` for how an app registers one.
+
+A section's key is the sharing scope it shows (`policy.Scope`), and its context function
+returns None when the policy refuses that scope to the user, so a section appears only
+within a live authorisation that names its scope. A scope with no section registered (no
+app holds that data yet) is listed by the page as authorised, with nothing to show.
+"""
+
+from kapcare.patients.sections import Section, SectionRegistry
+
+SharedSection = Section
+
+
+class SharedSectionRegistry(SectionRegistry):
+    def keys(self) -> frozenset[str]:
+        """The scopes some app shows a section for."""
+        return frozenset(self._sections)
+
+
+_registry = SharedSectionRegistry()
+register = _registry.register
+sections_for = _registry.sections_for
+registered_scopes = _registry.keys
