@@ -21,6 +21,7 @@ from ninja.security import HttpBearer
 
 from kapcare.accounts.api import router as accounts_router
 from kapcare.accounts.models import ApiToken, User, hash_token
+from kapcare.consents.api import router as consents_router
 from kapcare.measures.api import router as measures_router
 from kapcare.patients.api import router as patients_router
 
@@ -124,11 +125,13 @@ def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def invalid(request: HttpRequest, errors: dict[str, list[str]]) -> HttpResponse:
     count = len(errors.keys() - {"__all__"})
-    detail = (
-        f"Please correct {count} field{'s' if count != 1 else ''}."
-        if count
-        else "The request is not valid."
-    )
+    general = errors.get("__all__", [])
+    if count:
+        detail = f"Please correct {count} field{'s' if count != 1 else ''}."
+    elif len(general) == 1:
+        detail = general[0]  # one problem with the whole request: say it at the top
+    else:
+        detail = "The request is not valid."
     return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
 
 
@@ -159,3 +162,4 @@ def error_message(error: dict, field: str) -> str:
 api.add_router("/", accounts_router)
 api.add_router("/", patients_router)
 api.add_router("/", measures_router)
+api.add_router("/", consents_router)

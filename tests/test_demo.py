@@ -124,15 +124,19 @@ def test_demo_records_are_created_by_clinic_staff_in_the_access_log(demo):
             + patient.assessments.count()
             + patient.medical_screenings.count()
             + patient.eligibility_decisions.count()
+            + patient.consent_signatures.count()
+            + patient.sharing_authorizations.count()
         )
         assert entries.count() == created, patient
         for entry in entries:
             assert entry.channel == Channel.SYSTEM
             assert entry.clinic_id == patient.clinic_id
             assert entry.actor.clinic_id == patient.clinic_id
-            # Staff create records; a patient only sends their own health history.
+            # Staff create records; a patient only sends their own health history and signs
+            # their own consents and authorisations.
             assert entry.actor_role in {Role.COORDINATOR, Role.CLINICIAN} or (
-                entry.actor_id == patient.user_id and entry.object_type == "medicalscreening"
+                entry.actor_id == patient.user_id
+                and entry.object_type in {"medicalscreening", "signature", "sharingauthorization"}
             )
 
 
@@ -207,3 +211,49 @@ def test_demo_has_every_eligibility_outcome_and_a_history_awaiting_review(demo):
     assert waiting.count() == 1
     portal_history = MedicalScreening.objects.get(patient__user__email="patient@demo.kapcare.org")
     assert portal_history.history_source == HistorySource.PATIENT
+
+
+def test_demo_portal_patient_has_signed_the_consent_and_shares_everything_with_the_therapist(
+    demo,
+):
+    from kapcare.consents import services
+    from kapcare.consents.models import SharingAuthorization, SigningMethod
+    from kapcare.policy import Scope, shared_scopes
+
+    patient = Patient.objects.get(user__email="patient@demo.kapcare.org")
+    therapist = User.objects.get(email="therapist@demo.kapcare.org")
+
+    status, signature, _ = services.treatment_consent_status(patient)
+    assert (status, signature.method) == ("current", SigningMethod.PORTAL)
+    assert signature.hash_matches
+    live = SharingAuthorization.objects.live().get(patient=patient)
+    assert (live.therapist_id, live.therapist_name) == (therapist.pk, "Rachel Kim")
+    assert live.signature.method == SigningMethod.PORTAL
+    assert shared_scopes(therapist, patient) == set(Scope.values)
+
+
+def test_demo_has_tablet_consents_witnessed_by_staff(demo):
+    from kapcare.consents.models import Signature, SigningMethod
+
+    on_tablet = Signature.objects.filter(kind="treatment", method=SigningMethod.CLINIC_TABLET)
+    witnesses = {signature.witnessed_by.email for signature in on_tablet}
+    assert "coordinator@demo.kapcare.org" in witnesses
+    assert Signature.objects.filter(kind="treatment").values("patient").distinct().count() >= 3
+
+
+def test_demo_therapist_has_one_expired_and_one_revoked_authorisation(demo):
+    from django.utils import timezone
+
+    from kapcare.consents.models import SharingAuthorization
+    from kapcare.policy import visible_patients
+
+    therapist = User.objects.get(email="therapist@demo.kapcare.org")
+    now = timezone.now()
+    statuses = sorted(
+        (authorization.status_on(now), authorization.patient.user_id is None)
+        for authorization in SharingAuthorization.objects.filter(therapist=therapist)
+    )
+    assert statuses == [("active", False), ("expired", True), ("revoked", True)]
+    expired = SharingAuthorization.objects.get(therapist=therapist, expires_at__lte=now)
+    assert expired.expires_on < timezone.localdate(now, expired.clinic.zone)
+    assert [p.user.email for p in visible_patients(therapist)] == ["patient@demo.kapcare.org"]

@@ -18,6 +18,7 @@ from kapcare.accounts.models import Role, User
 from kapcare.audit.log import Actor
 from kapcare.audit.models import Channel
 from kapcare.clinics.models import Clinic
+from kapcare.demo.consents import load_consents
 from kapcare.demo.measures import load_measures
 from kapcare.demo.screening import load_screening
 from kapcare.intake.models import ConsultationRequest, ContactMethod, RequestStatus, StatusChange
@@ -177,6 +178,7 @@ def load_demo() -> DemoResult:
         portal_patient.save(update_fields=["user"])
         load_measures(patients, nurse, timezone.now())
         load_screening(patients, nurse, today)
+        load_consents(patients, front_desk, nurse, users["therapist@demo.kapcare.org"])
 
         callers = _people(rng, len(REQUEST_PLAN), MIDDLE_TENNESSEE, "615", used_names, chosen=())
         requests = _consultation_requests(rng, music_city, front_desk, callers, patients[-1])

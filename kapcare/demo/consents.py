@@ -1,0 +1,133 @@
+"""Demo consents and sharing: the portal patient has signed the treatment consent in the
+portal and authorised the demo therapist to see everything; two more patients signed on
+the clinic tablet; one authorisation to the demo therapist has expired and one was
+revoked, so the therapist sees exactly one patient.
+
+Everything goes through `kapcare.consents.services`, as the pages and the API do: the
+typed name must match the record, the text signed is the clinic's current version with the
+patient's particulars, and each signature and authorisation has its row in the access log.
+"""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from kapcare.accounts.models import User
+from kapcare.audit.log import Actor
+from kapcare.consents import rules, services
+from kapcare.consents.models import DocumentKind, SharingAuthorization, SigningMethod, sha256_hex
+from kapcare.patients.models import Patient
+from kapcare.policy import Scope
+
+# Every demo authorisation names the demo therapist, who has an account, so no invitation
+# (the only use of the link's base) is ever sent.
+BASE_URL = "http://127.0.0.1:8000/"
+
+# Per patient index (see build.py): who witnessed a clinic-tablet signature of the
+# treatment consent. The portal patient (0) signs in the portal.
+TABLET_CONSENTS = {1: "coordinator", 5: "clinician"}
+EXPIRED_AUTHORIZATION_PATIENT = 4
+REVOKED_AUTHORIZATION_PATIENT = 6
+EXPIRED_DAYS_AGO = 12
+
+
+def load_consents(
+    patients: list[Patient], front_desk: Actor, nurse: Actor, therapist: User
+) -> None:
+    portal_patient = patients[0]
+    in_portal = Actor(user=portal_patient.user, ip_address=None, channel=front_desk.channel)
+    _sign_treatment_consent(portal_patient, in_portal, SigningMethod.PORTAL)
+    witnesses = {"coordinator": front_desk, "clinician": nurse}
+    for index, witness in TABLET_CONSENTS.items():
+        _sign_treatment_consent(patients[index], witnesses[witness], SigningMethod.CLINIC_TABLET)
+
+    today = services.clinic_today(portal_patient.clinic)
+    _authorize(
+        portal_patient,
+        in_portal,
+        SigningMethod.PORTAL,
+        therapist,
+        scopes=list(Scope.values),
+        expires_on=rules.default_expiry(today, portal_patient.clinic.sharing_authorization_months),
+        purpose="My therapist, Rachel Kim, prepares and integrates my dosing sessions with me.",
+    )
+
+    expired = _authorize(
+        patients[EXPIRED_AUTHORIZATION_PATIENT],
+        front_desk,
+        SigningMethod.CLINIC_TABLET,
+        therapist,
+        scopes=[Scope.SCHEDULE, Scope.MEASURES],
+        expires_on=today + dt.timedelta(days=1),
+        purpose="Integration sessions with my therapist after each dosing session.",
+    )
+    _backdate_expiry(expired, today - dt.timedelta(days=EXPIRED_DAYS_AGO))
+
+    revoked = _authorize(
+        patients[REVOKED_AUTHORIZATION_PATIENT],
+        front_desk,
+        SigningMethod.CLINIC_TABLET,
+        therapist,
+        scopes=[Scope.SCHEDULE, Scope.SESSION_SUMMARIES],
+        expires_on=today + dt.timedelta(days=180),
+        purpose="",
+    )
+    services.revoke_authorization(
+        actor=front_desk,
+        authorization=revoked,
+        reason="The patient phoned: they now see a different therapist and asked us to stop "
+        "sharing.",
+    )
+
+
+def _sign_treatment_consent(patient: Patient, actor: Actor, method: str) -> None:
+    version = services.current_version(patient.clinic, DocumentKind.TREATMENT)
+    services.sign_treatment_consent(
+        actor=actor,
+        patient=patient,
+        version=version,
+        signer=services.SignatureInput(typed_name=patient.full_name, agreed=True, method=method),
+        expected_sha256=sha256_hex(services.text_to_sign(version, patient)),
+    )
+
+
+def _authorize(
+    patient: Patient,
+    actor: Actor,
+    method: str,
+    therapist: User,
+    *,
+    scopes: list[str],
+    expires_on: dt.date,
+    purpose: str,
+) -> SharingAuthorization:
+    return services.authorize_sharing(
+        actor=actor,
+        patient=patient,
+        request=services.AuthorizationInput(
+            therapist_email=therapist.email,
+            therapist_name=therapist.full_name,
+            scopes=scopes,
+            expires_on=expires_on,
+            purpose=purpose,
+        ),
+        signer=services.SignatureInput(typed_name=patient.full_name, agreed=True, method=method),
+        expected_sha256=None,
+        base_url=BASE_URL,
+    )
+
+
+def _backdate_expiry(authorization: SharingAuthorization, last_day: dt.date) -> None:
+    """The demo back-dates an authorisation so that one has run out, as it would have after
+    months of use: the service only takes an expiry after today. Only the authorisation's
+    dates move; its signature, which the database keeps unchangeable, still shows when the
+    demo was loaded and the last day as signed."""
+    zone = authorization.clinic.zone
+    expires_at = timezone.make_aware(
+        dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min), zone
+    )
+    SharingAuthorization.objects.filter(pk=authorization.pk).update(
+        expires_on=last_day,
+        expires_at=expires_at,
+        created_at=expires_at - dt.timedelta(days=180),
+    )
