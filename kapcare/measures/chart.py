@@ -214,17 +214,22 @@ class LicensedRow:
     recorded_by: str
 
 
-def measures_section(request, patient) -> dict | None:
-    """The Measures section's context: three queries, whatever the number of results."""
-    user = request.user
-    if not policy.can(user, Action.VIEW_ASSESSMENTS, patient):
-        return None
+def patient_histories(patient):
+    """Each instrument's history for `patient` (oldest first), from one query."""
     assessments = (
         Assessment.objects.filter(patient_id=patient.pk, status=AssessmentStatus.COMPLETED)
         .only("instrument", "total", "band", "flags", "details", "completed_at")
         .order_by("completed_at", "pk")
     )
-    histories = instrument_histories(assessments, patient.clinic)
+    return instrument_histories(assessments, patient.clinic)
+
+
+def measures_section(request, patient) -> dict | None:
+    """The Measures section's context: three queries, whatever the number of results."""
+    user = request.user
+    if not policy.can(user, Action.VIEW_ASSESSMENTS, patient):
+        return None
+    histories = patient_histories(patient)
     licensed = [
         LicensedRow(
             short_name=LICENSED_SCALES[result.scale].short_name,

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from kapcare import policy
-from kapcare.measures.chart import instrument_histories
+from kapcare.measures.chart import patient_histories
 from kapcare.measures.instruments import INSTRUMENTS, LICENSED_SCALES
-from kapcare.measures.models import Assessment, AssessmentStatus, LicensedScaleResult, SafetyAlert
+from kapcare.measures.models import LicensedScaleResult, SafetyAlert
 from kapcare.patients.shared import SharedSection
 from kapcare.policy import Action, Scope
 
@@ -47,12 +47,7 @@ def shared_measures(request, patient) -> dict | None:
     user = request.user
     if not policy.can(user, Action.VIEW_ASSESSMENTS, patient):
         return None
-    assessments = (
-        Assessment.objects.filter(patient_id=patient.pk, status=AssessmentStatus.COMPLETED)
-        .only("instrument", "total", "band", "flags", "details", "completed_at")
-        .order_by("completed_at", "pk")
-    )
-    histories = instrument_histories(assessments, patient.clinic)
+    histories = patient_histories(patient)
     licensed = [
         LicensedTotal(
             short_name=LICENSED_SCALES[result.scale].short_name,
