@@ -47,7 +47,10 @@ def test_open_requests_are_shown_oldest_first_by_default(client, coordinator, cl
     newest = ConsultationRequestFactory(clinic=clinic, given_name="Newest")
     oldest = ConsultationRequestFactory(clinic=clinic, given_name="Oldest")
     scheduled = ConsultationRequestFactory(clinic=clinic, status=RequestStatus.SCHEDULED)
-    declined = ConsultationRequestFactory(clinic=clinic, status=RequestStatus.DECLINED)
+    # A name of its own: a random one could also belong to a request that is shown.
+    declined = ConsultationRequestFactory(
+        clinic=clinic, status=RequestStatus.DECLINED, given_name="Declinedonly"
+    )
     now = newest.created_at
     ConsultationRequest.objects.filter(pk=oldest.pk).update(created_at=now - dt.timedelta(days=3))
     ConsultationRequest.objects.filter(pk=scheduled.pk).update(
