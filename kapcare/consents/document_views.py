@@ -33,8 +33,15 @@ from kapcare.consents.models import (
     sha256_hex,
 )
 from kapcare.decorators import allowed
-from kapcare.patients.access import get_patient, parse_external_id
+from kapcare.patients.access import (
+    get_own_patient,
+    get_patient,
+    get_patient_for_form,
+    log_redisplay,
+    parse_external_id,
+)
 from kapcare.policy import Action
+from kapcare.refusals import add_problems
 
 CHANGED_WHILE_READING = (
     "The consent changed while you were reading it. Read the current text below, then tick "
@@ -45,38 +52,11 @@ CHANGED_WHILE_READING = (
 # --- Helpers ----------------------------------------------------------------------------------
 
 
-def _reading(request: HttpRequest) -> bool:
-    return request.method != "POST"
-
-
-def _patient(request: HttpRequest, patient_id, action: Action):
-    """The patient, logged as viewed on a GET; a POST's write is logged by its service."""
-    log_as = AccessAction.VIEW if _reading(request) else None
-    return get_patient(request, patient_id, action, log_as=log_as)
-
-
 def _own_patient(request: HttpRequest, action: Action):
-    """The signed-in patient's own record, like `get_own_patient`, but logged as viewed on
-    a GET only (a POST's write is logged by its service)."""
-    external_id = (
-        policy.visible_patients(request.user)
-        .filter(user_id=request.user.pk)
-        .values_list("external_id", flat=True)
-        .first()
-    )
-    if external_id is None:
-        raise Http404("No patient record is linked to this account.")
-    return _patient(request, external_id, action)
-
-
-def _log_view(request: HttpRequest, patient) -> None:
-    """A POST that did not write (invalid or refused) still showed the record again."""
-    record_access(Actor.from_request(request), AccessAction.VIEW, patient=patient)
-
-
-def _add_problems(form, problems: dict[str, str]) -> None:
-    for name, message in problems.items():
-        form.add_error(None if name == "__all__" or name not in form.fields else name, message)
+    """The signed-in patient's own record, logged as viewed on a GET only (a POST's write
+    is logged by its service, or by `log_redisplay`)."""
+    reading = request.method != "POST"
+    return get_own_patient(request, action, log_as=AccessAction.VIEW if reading else None)
 
 
 @dataclass(frozen=True)
@@ -260,7 +240,7 @@ def new_version(request: HttpRequest, document_id) -> HttpResponse:
                     change_summary=form.cleaned_data["change_summary"],
                 )
             except services.Refused as refused:
-                _add_problems(form, refused.problems)
+                add_problems(form, refused.problems)
             else:
                 messages.success(
                     request,
@@ -322,7 +302,7 @@ def _sign_page(request: HttpRequest, patient, *, method: str, done_url: str, bac
                 if sha256_hex(text) != text_hash:
                     form = _stale_sign_form(request, patient, on_tablet, sha256_hex(text))
                 else:
-                    _add_problems(form, refused.problems)
+                    add_problems(form, refused.problems)
             else:
                 messages.success(
                     request,
@@ -331,7 +311,7 @@ def _sign_page(request: HttpRequest, patient, *, method: str, done_url: str, bac
                     else "Thank you: you signed the consent. A copy is in the list below.",
                 )
                 return redirect(done_url)
-        _log_view(request, patient)
+        log_redisplay(request, patient)
     return render(
         request,
         "consents/documents/sign.html",
@@ -379,7 +359,7 @@ def _withdraw_page(request: HttpRequest, patient, signature_id, *, for_staff: bo
                     reason=form.cleaned_data["reason"],
                 )
             except services.Refused as refused:
-                _add_problems(form, refused.problems)
+                add_problems(form, refused.problems)
             else:
                 messages.success(
                     request,
@@ -388,7 +368,7 @@ def _withdraw_page(request: HttpRequest, patient, signature_id, *, for_staff: bo
                     else "Your consent is withdrawn. Your care team will be in touch.",
                 )
                 return redirect(back_url)
-        _log_view(request, patient)
+        log_redisplay(request, patient)
     return render(
         request,
         "consents/documents/withdraw.html",
@@ -466,7 +446,7 @@ def patient_consents(request: HttpRequest, patient_id) -> HttpResponse:
 @allowed(Action.WITNESS_CONSENT)
 def tablet_sign(request: HttpRequest, patient_id) -> HttpResponse:
     """The patient signs on a clinic tablet; the signed-in staff member is the witness."""
-    patient = _patient(request, patient_id, Action.WITNESS_CONSENT)
+    patient = get_patient_for_form(request, patient_id, Action.WITNESS_CONSENT)
     url = reverse("consents:patient_consents", args=[patient.external_id])
     return _sign_page(
         request, patient, method=SigningMethod.CLINIC_TABLET, done_url=url, back_url=url
@@ -476,7 +456,7 @@ def tablet_sign(request: HttpRequest, patient_id) -> HttpResponse:
 @allowed(Action.OPEN_CHART)
 def patient_withdraw(request: HttpRequest, patient_id, signature_id) -> HttpResponse:
     """Staff record a withdrawal the patient asked for (in person, by phone, in writing)."""
-    patient = _patient(request, patient_id, Action.WITHDRAW_CONSENT)
+    patient = get_patient_for_form(request, patient_id, Action.WITHDRAW_CONSENT)
     return _withdraw_page(
         request,
         patient,

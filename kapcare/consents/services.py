@@ -32,16 +32,7 @@ from kapcare.consents.models import (
 )
 from kapcare.patients.models import Patient
 from kapcare.policy import Scope
-
-
-class Refused(Exception):
-    """A change the rules do not allow. `problems` maps a field name ("__all__" for the
-    whole form) to a message fit to show the user there."""
-
-    def __init__(self, problems: dict[str, str]):
-        self.problems = problems
-        super().__init__(" ".join(problems.values()))
-
+from kapcare.refusals import Refused
 
 # --- Documents --------------------------------------------------------------------------------
 

@@ -18,8 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kapcare import policy
-from kapcare.audit.log import Actor, record_access
-from kapcare.audit.models import AccessAction
+from kapcare.audit.log import Actor
 from kapcare.consents import services
 from kapcare.consents.markdown import render_markdown
 from kapcare.consents.models import (
@@ -31,9 +30,16 @@ from kapcare.consents.models import (
 from kapcare.consents.sharing_forms import AuthorizationDetailsForm, RevokeForm, SignatureForm
 from kapcare.decorators import allowed
 from kapcare.patients import shared
-from kapcare.patients.access import get_own_patient, get_patient, parse_external_id
+from kapcare.patients.access import (
+    get_own_patient,
+    get_patient,
+    get_patient_for_form,
+    log_redisplay,
+    parse_external_id,
+)
 from kapcare.patients.models import Patient
 from kapcare.policy import Action, Scope
+from kapcare.refusals import add_problems
 
 STEP_DETAILS, STEP_SIGN = "details", "sign"
 
@@ -82,16 +88,6 @@ def _authorization_of(request: HttpRequest, patient: Patient, authorization_id, 
     return authorization
 
 
-def _log_view(request: HttpRequest, patient: Patient) -> None:
-    """A POST that did not write still showed the record again."""
-    record_access(Actor.from_request(request), AccessAction.VIEW, patient=patient)
-
-
-def _add_problems(form, problems: dict[str, str]) -> None:
-    for name, message in problems.items():
-        form.add_error(name if name in form.fields else None, message)
-
-
 # --- Authorising: two steps on one URL ---------------------------------------------------------
 
 
@@ -130,7 +126,7 @@ def _authorize(request: HttpRequest, patient: Patient, page: AuthorizePage, *, l
             else:
                 signature = SignatureForm(patient=patient)
     if request.method == "POST" and log_posts:
-        _log_view(request, patient)  # nothing was written, and the record is shown again
+        log_redisplay(request, patient)  # nothing was written, and the record is shown again
     context = {
         "patient": patient,
         "form": details,
@@ -177,9 +173,9 @@ def _sign(request, patient, page, details, signature):
         )
     except services.Refused as refused:
         if any(name in details.fields for name in refused.problems):
-            _add_problems(details, refused.problems)
+            add_problems(details, refused.problems)
             return STEP_DETAILS
-        _add_problems(signature, refused.problems)
+        add_problems(signature, refused.problems)
         return STEP_SIGN
 
 
@@ -250,7 +246,7 @@ def _revoke(
                 )
             except services.Refused as refused:
                 if log_posts:
-                    _log_view(request, patient)
+                    log_redisplay(request, patient)
                 messages.error(request, " ".join(refused.problems.values()))
             else:
                 subject = "your record" if is_patient else "the patient's record"
@@ -259,7 +255,7 @@ def _revoke(
                 )
             return redirect(back)
         if log_posts:
-            _log_view(request, patient)
+            log_redisplay(request, patient)
     return render(
         request,
         "consents/sharing/revoke.html",
@@ -274,13 +270,6 @@ def _revoke(
 
 
 # --- Staff ------------------------------------------------------------------------------------
-
-
-def _staff_patient(request: HttpRequest, patient_id, action: Action) -> Patient:
-    """The patient, logged as viewed on a GET; a POST is logged by its service, or as a
-    view when it showed the page again."""
-    reading = request.method != "POST"
-    return get_patient(request, patient_id, action, log_as=AccessAction.VIEW if reading else None)
 
 
 @allowed(Action.OPEN_CHART)
@@ -304,7 +293,7 @@ def staff_list(request: HttpRequest, patient_id) -> HttpResponse:
 def staff_authorize(request: HttpRequest, patient_id) -> HttpResponse:
     """The patient signs on the clinic tablet; the coordinator or clinician signed in is
     recorded as the witness."""
-    patient = _staff_patient(request, patient_id, Action.AUTHORIZE_SHARING)
+    patient = get_patient_for_form(request, patient_id, Action.AUTHORIZE_SHARING)
     back = reverse("sharing:staff_list", args=[patient.external_id])
     page = AuthorizePage(
         template="consents/sharing/authorize.html",
@@ -325,7 +314,7 @@ def staff_authorize(request: HttpRequest, patient_id) -> HttpResponse:
 
 @allowed(Action.OPEN_CHART)
 def staff_revoke(request: HttpRequest, patient_id, authorization_id) -> HttpResponse:
-    patient = _staff_patient(request, patient_id, Action.REVOKE_AUTHORIZATION)
+    patient = get_patient_for_form(request, patient_id, Action.REVOKE_AUTHORIZATION)
     authorization = _authorization_of(
         request, patient, authorization_id, Action.REVOKE_AUTHORIZATION
     )

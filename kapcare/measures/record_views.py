@@ -12,20 +12,14 @@ from kapcare.measures import scoring
 from kapcare.measures.instruments import LICENSED_SCALES
 from kapcare.measures.record_forms import LicensedScaleForm
 from kapcare.measures.records import record_licensed_scale
-from kapcare.patients.access import get_patient
+from kapcare.patients.access import get_patient_for_form
 from kapcare.policy import Action
 
 
 @allowed(Action.RECORD_LICENSED_SCALE)
 def licensed_scale_create(request: HttpRequest, patient_id) -> HttpResponse:
     """A clinician records the total of a BDI-II, BAI, HAM-A, MADRS or CADSS."""
-    reading = request.method != "POST"
-    patient = get_patient(
-        request,
-        patient_id,
-        Action.RECORD_LICENSED_SCALE,
-        log_as=AccessAction.VIEW if reading else None,
-    )
+    patient = get_patient_for_form(request, patient_id, Action.RECORD_LICENSED_SCALE)
     form = LicensedScaleForm(
         request.POST or None, initial={"administered_on": timezone.localdate()}
     )

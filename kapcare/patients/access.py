@@ -50,8 +50,24 @@ def get_patient(
     return patient
 
 
+def get_patient_for_form(request: HttpRequest, external_id, action: policy.Action) -> Patient:
+    """For a page with a form: the read (GET) is logged as a view; a POST is not logged
+    here, because the service that writes logs its write in its own transaction, and a
+    POST that writes nothing calls `log_redisplay`."""
+    reading = request.method != "POST"
+    return get_patient(request, external_id, action, log_as=AccessAction.VIEW if reading else None)
+
+
+def log_redisplay(request: HttpRequest, patient: Patient) -> None:
+    """A POST that wrote nothing (invalid or refused) still showed the record again."""
+    record_access(Actor.from_request(request), AccessAction.VIEW, patient=patient)
+
+
 def get_own_patient(
-    request: HttpRequest, action: policy.Action = policy.Action.VIEW_PATIENT
+    request: HttpRequest,
+    action: policy.Action = policy.Action.VIEW_PATIENT,
+    *,
+    log_as: AccessAction | None = AccessAction.VIEW,
 ) -> Patient:
     """The signed-in patient's own record, fetched and logged like any other access."""
     external_id = (
@@ -62,4 +78,4 @@ def get_own_patient(
     )
     if external_id is None:
         raise Http404("No patient record is linked to this account.")
-    return get_patient(request, external_id, action)
+    return get_patient(request, external_id, action, log_as=log_as)

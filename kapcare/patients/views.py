@@ -13,7 +13,7 @@ from kapcare.audit.log import Actor, record_access, record_list_access
 from kapcare.audit.models import AccessAction
 from kapcare.decorators import allowed
 from kapcare.patients import chart, services
-from kapcare.patients.access import get_patient
+from kapcare.patients.access import get_patient, get_patient_for_form
 from kapcare.patients.forms import BodyMeasurementForm, PatientForm, PatientSearchForm
 from kapcare.patients.timeline import timeline_for
 from kapcare.policy import Action
@@ -119,10 +119,7 @@ def patient_chart(request: HttpRequest, patient_id) -> HttpResponse:
 
 @allowed(Action.EDIT_PATIENT)
 def patient_edit(request: HttpRequest, patient_id) -> HttpResponse:
-    reading = request.method != "POST"
-    patient = get_patient(
-        request, patient_id, Action.EDIT_PATIENT, log_as=AccessAction.VIEW if reading else None
-    )
+    patient = get_patient_for_form(request, patient_id, Action.EDIT_PATIENT)
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST":
         if form.is_valid():

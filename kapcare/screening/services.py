@@ -16,6 +16,7 @@ from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.patients.models import Patient
 from kapcare.patients.services import record_body_measurement
+from kapcare.refusals import Refused
 from kapcare.screening import rules, status
 from kapcare.screening.models import (
     ConditionAnswer,
@@ -27,16 +28,6 @@ from kapcare.screening.models import (
     MedicationInteraction,
     SubstanceUse,
 )
-
-
-class Refused(Exception):
-    """A change the rules do not allow. `problems` maps a field name ("__all__" for the
-    whole form) to a message fit to show the user there."""
-
-    def __init__(self, problems: dict[str, str]):
-        self.problems = problems
-        super().__init__(" ".join(problems.values()))
-
 
 # --- The catalogue ----------------------------------------------------------------------------
 

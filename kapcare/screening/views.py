@@ -12,29 +12,18 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from kapcare import policy
-from kapcare.audit.log import Actor, record_access
-from kapcare.audit.models import AccessAction
+from kapcare.audit.log import Actor
 from kapcare.decorators import allowed
-from kapcare.patients.access import get_own_patient, get_patient
+from kapcare.patients.access import (
+    get_own_patient,
+    get_patient,
+    get_patient_for_form,
+    log_redisplay,
+)
 from kapcare.policy import Action
+from kapcare.refusals import add_problems
 from kapcare.screening import forms, services, status
 from kapcare.screening.models import EligibilityDecision, HistorySource, MedicalScreening
-
-
-def _patient(request: HttpRequest, patient_id, action: Action):
-    """The patient, logged as viewed on a GET; a POST's write is logged by its service."""
-    reading = request.method != "POST"
-    return get_patient(request, patient_id, action, log_as=AccessAction.VIEW if reading else None)
-
-
-def _log_view(request: HttpRequest, patient) -> None:
-    """A POST that did not write (invalid or refused) still showed the record again."""
-    record_access(Actor.from_request(request), AccessAction.VIEW, patient=patient)
-
-
-def _add_problems(form, problems: dict[str, str]) -> None:
-    for name, message in problems.items():
-        form.add_error(None if name == "__all__" or name not in form.fields else name, message)
 
 
 def _decisions(patient) -> list[EligibilityDecision]:
@@ -121,7 +110,7 @@ def portal_health_history(request: HttpRequest) -> HttpResponse:
 def history_for_patient(request: HttpRequest, patient_id) -> HttpResponse:
     """A clinician enters (or updates) the history for a patient, e.g. one without a portal
     account, at the visit or by phone."""
-    patient = _patient(request, patient_id, Action.COMPLETE_MEDICAL_SCREENING)
+    patient = get_patient_for_form(request, patient_id, Action.COMPLETE_MEDICAL_SCREENING)
     previous = status.latest_screening(patient)
     form, medications = _history_forms(request, patient, previous)
     if request.method == "POST":
@@ -134,7 +123,7 @@ def history_for_patient(request: HttpRequest, patient_id) -> HttpResponse:
             )
             messages.success(request, "Health history saved as a new version.")
             return redirect("screening:review", patient.external_id)
-        _log_view(request, patient)
+        log_redisplay(request, patient)
     return render(
         request,
         "screening/history_form.html",
@@ -149,7 +138,7 @@ def history_for_patient(request: HttpRequest, patient_id) -> HttpResponse:
 def screening_review(request: HttpRequest, patient_id) -> HttpResponse:
     """The clinician reviews the latest version: vitals, a finding on each condition, notes
     on each medication, and the sign-off."""
-    patient = _patient(request, patient_id, Action.COMPLETE_MEDICAL_SCREENING)
+    patient = get_patient_for_form(request, patient_id, Action.COMPLETE_MEDICAL_SCREENING)
     screening = status.latest_screening(patient)
     form = None
     if screening is not None and not screening.is_completed:
@@ -170,14 +159,14 @@ def screening_review(request: HttpRequest, patient_id) -> HttpResponse:
                     complete=complete,
                 )
             except services.Refused as refused:
-                _add_problems(form, refused.problems)
+                add_problems(form, refused.problems)
             else:
                 messages.success(
                     request,
                     "Screening completed and signed." if complete else "Review saved.",
                 )
                 return redirect("screening:detail", patient.external_id)
-        _log_view(request, patient)
+        log_redisplay(request, patient)
     thresholds = status.blood_pressure_thresholds(patient.clinic)
     return render(
         request,
@@ -199,7 +188,7 @@ def screening_review(request: HttpRequest, patient_id) -> HttpResponse:
 def eligibility_decision(request: HttpRequest, patient_id) -> HttpResponse:
     """The clinician decides eligibility from what the completed screening found. A
     decision is signed and never changed; a new one supersedes it."""
-    patient = _patient(request, patient_id, Action.DECIDE_ELIGIBILITY)
+    patient = get_patient_for_form(request, patient_id, Action.DECIDE_ELIGIBILITY)
     form = forms.DecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
@@ -212,11 +201,11 @@ def eligibility_decision(request: HttpRequest, patient_id) -> HttpResponse:
                     justification=form.cleaned_data["justification"],
                 )
             except services.Refused as refused:
-                _add_problems(form, refused.problems)
+                add_problems(form, refused.problems)
             else:
                 messages.success(request, "Eligibility decision recorded and signed.")
                 return redirect("screening:detail", patient.external_id)
-        _log_view(request, patient)
+        log_redisplay(request, patient)
     screening = status.latest_screening(patient)
     thresholds = status.blood_pressure_thresholds(patient.clinic)
     return render(
