@@ -22,8 +22,11 @@ from ninja.security import HttpBearer
 from kapcare.accounts.api import router as accounts_router
 from kapcare.accounts.models import ApiToken, User, hash_token
 from kapcare.consents.api import router as consents_router
+from kapcare.episodes.api import router as episodes_router
+from kapcare.episodes.api_gates import router as gates_router
 from kapcare.measures.api import router as measures_router
 from kapcare.patients.api import router as patients_router
+from kapcare.scheduling.api import router as scheduling_router
 
 logger = logging.getLogger(__name__)
 
@@ -163,3 +166,6 @@ api.add_router("/", accounts_router)
 api.add_router("/", patients_router)
 api.add_router("/", measures_router)
 api.add_router("/", consents_router)
+api.add_router("/", episodes_router)
+api.add_router("/", gates_router)
+api.add_router("/", scheduling_router)

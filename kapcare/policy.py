@@ -76,6 +76,22 @@ class Action(StrEnum):
     VIEW_SCHEDULE = "sharing.view_schedule"
     VIEW_SESSION_SUMMARIES = "sharing.view_session_summaries"
     USE_API_TOKENS = "accounts.use_api_tokens"
+    # Course of care (issue 5)
+    VIEW_EPISODES = "episodes.view"
+    MANAGE_EPISODES = "episodes.manage"
+    CHANGE_EPISODE_STATE = "episodes.change_state"
+    RECORD_CARE_SESSION = "episodes.record_session"
+    VIEW_DOSING_GATES = "episodes.view_gates"
+    RECORD_DAY_OF_CHECKLIST = "episodes.record_day_of_checklist"
+    WAIVE_GATE = "episodes.waive_gate"
+    START_DOSING_SESSION = "episodes.start_dosing_session"
+    VIEW_COST_ESTIMATE = "episodes.view_cost_estimate"
+    MANAGE_PRICE_LIST = "clinics.manage_price_list"
+    VIEW_CLINIC_CALENDAR = "scheduling.view_calendar"
+    BOOK_APPOINTMENTS = "scheduling.book"
+    MANAGE_ROOMS = "scheduling.manage_rooms"
+    MANAGE_WORKING_HOURS = "scheduling.manage_working_hours"
+    MANAGE_OWN_CALENDAR_FEED = "scheduling.manage_own_feed"
 
 
 STAFF = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.ADMIN})
@@ -124,6 +140,23 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     Action.VIEW_SCHEDULE: STAFF | {Role.PATIENT, Role.THERAPIST},
     Action.VIEW_SESSION_SUMMARIES: STAFF | {Role.THERAPIST},
     Action.USE_API_TOKENS: STAFF | {Role.THERAPIST, Role.PATIENT},
+    # The patient sees their own course (timeline, estimate) in the portal.
+    Action.VIEW_EPISODES: STAFF | {Role.PATIENT},
+    Action.MANAGE_EPISODES: STAFF,
+    Action.CHANGE_EPISODE_STATE: STAFF,
+    Action.RECORD_CARE_SESSION: STAFF,
+    Action.VIEW_DOSING_GATES: STAFF,
+    Action.RECORD_DAY_OF_CHECKLIST: frozenset({Role.CLINICIAN, Role.COORDINATOR}),
+    # Only a clinician may waive a failing gate, with a written reason, and start a dose.
+    Action.WAIVE_GATE: frozenset({Role.CLINICIAN}),
+    Action.START_DOSING_SESSION: frozenset({Role.CLINICIAN}),
+    Action.VIEW_COST_ESTIMATE: STAFF | {Role.PATIENT},
+    Action.MANAGE_PRICE_LIST: frozenset({Role.ADMIN}),
+    Action.VIEW_CLINIC_CALENDAR: STAFF,
+    Action.BOOK_APPOINTMENTS: STAFF,
+    Action.MANAGE_ROOMS: frozenset({Role.ADMIN}),
+    Action.MANAGE_WORKING_HOURS: frozenset({Role.ADMIN, Role.COORDINATOR}),
+    Action.MANAGE_OWN_CALENDAR_FEED: frozenset({Role.THERAPIST, Role.PATIENT}),
 }
 
 # The sharing scope a therapist needs for each action on a patient; None: any live
@@ -137,6 +170,9 @@ THERAPIST_SCOPES: dict[Action, Scope | None] = {
     Action.VIEW_SESSION_SUMMARIES: Scope.SESSION_SUMMARIES,
 }
 
+# What a therapist may do about their own account, touching no patient.
+THERAPIST_OWN_ACTIONS = frozenset({Action.USE_API_TOKENS, Action.MANAGE_OWN_CALENDAR_FEED})
+
 
 def can(user, action: Action, obj=None) -> bool:
     """May `user` do `action` (on `obj`, when the action concerns one record)?"""
@@ -145,7 +181,7 @@ def can(user, action: Action, obj=None) -> bool:
     if user.role not in ROLE_ACTIONS[action]:
         return False
     if user.role == Role.THERAPIST and action not in THERAPIST_SCOPES:
-        return False
+        return action in THERAPIST_OWN_ACTIONS and obj is None
     if obj is None:
         return True
     return _may_touch(user, action, obj)

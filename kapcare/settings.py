@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "kapcare.measures",
     "kapcare.screening",
     "kapcare.consents",
+    "kapcare.scheduling",
+    "kapcare.episodes",
     "kapcare.demo",
 ]
 

@@ -21,6 +21,12 @@ urlpatterns = [
     path("", include("kapcare.measures.urls")),
     path("", include("kapcare.screening.urls")),
     path("", include("kapcare.consents.urls")),
+    path("", include("kapcare.episodes.urls")),
+    path("", include("kapcare.episodes.urls_gates")),
+    path("", include("kapcare.episodes.urls_series")),
+    path("", include("kapcare.episodes.urls_feeds")),
+    path("", include("kapcare.episodes.urls_cost")),
+    path("", include("kapcare.scheduling.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -119,3 +119,45 @@ def authorize(patient, therapist, scopes=("measures",), expires_on=None, by=None
         expected_sha256=None,
         base_url="http://testserver/",
     )
+
+
+class RoomFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scheduling.Room"
+
+    clinic = factory.SubFactory(ClinicFactory)
+    name = factory.Sequence(lambda n: f"Suite {n + 1}")
+
+
+def open_episode(patient, by, model="blended", therapist=None, **fields):
+    """An episode of care opened through the service, as the pages open it."""
+    from kapcare.audit.log import Actor
+    from kapcare.episodes import services
+
+    data = services.EpisodeInput(
+        model=model,
+        diagnosis_code=fields.pop("diagnosis_code", "F33.2"),
+        therapist=therapist,
+        **fields,
+    )
+    return services.open_episode(
+        actor=Actor(user=by, ip_address="127.0.0.1"), patient=patient, data=data
+    )
+
+
+def plan_session(episode, by, kind="dosing", starts_at=None, room=None, clinician=None):
+    """A planned session of `episode`; a dosing session gets a room and `by` (a clinician
+    unless `clinician` is given) and books its appointment."""
+    from kapcare.audit.log import Actor
+    from kapcare.episodes import services
+
+    if starts_at is None:
+        starts_at = dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC)
+    if kind == "dosing":
+        room = room or RoomFactory(clinic=episode.clinic)
+        clinician = clinician or by
+    return services.add_session(
+        actor=Actor(user=by, ip_address="127.0.0.1"),
+        episode=episode,
+        data=services.SessionInput(kind=kind, starts_at=starts_at, room=room, clinician=clinician),
+    )

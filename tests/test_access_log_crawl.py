@@ -15,8 +15,11 @@ from kapcare.consents.tests.test_documents_fixtures import sign
 from tests.factories import (
     BodyMeasurementFactory,
     ConsultationRequestFactory,
+    RoomFactory,
     UserFactory,
     authorize,
+    open_episode,
+    plan_session,
     raise_alert,
 )
 
@@ -30,6 +33,9 @@ NOT_RECORD_IDS = {
     # The clinic's consent documents: no patient data.
     "document_id",
     "version_id",
+    # The clinic's rooms and price list: no patient data.
+    "room_id",
+    "price_id",
 }
 
 # List pages that show patients without an id in their URL, and who opens them.
@@ -81,6 +87,11 @@ def test_every_record_page_writes_the_access_log(
         "instrument": "phq9",
         "signature_id": sign(patient, by=patient_user).external_id,
     }
+    episode = open_episode(patient, clinician, therapist=shared_with)
+    session = plan_session(episode, clinician, room=RoomFactory(clinic=clinic))
+    fillers["episode_id"] = episode.external_id
+    fillers["session_id"] = session.external_id
+    fillers["appointment_id"] = session.appointment.external_id
     crawled = []
     for name, params in record_patterns():
         unknown = params - set(fillers)

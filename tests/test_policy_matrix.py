@@ -11,7 +11,15 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kapcare.accounts.models import Role
 from kapcare.consents.tests.test_documents_fixtures import sign, treatment_document
-from tests.factories import ConsultationRequestFactory, UserFactory, authorize, raise_alert
+from tests.factories import (
+    ConsultationRequestFactory,
+    RoomFactory,
+    UserFactory,
+    authorize,
+    open_episode,
+    plan_session,
+    raise_alert,
+)
 
 ROLES = ["coordinator", "clinician", "clinic_admin", "therapist", "patient_user", "outsider"]
 
@@ -92,6 +100,12 @@ MATRIX = {
     "sharing:shared_record": ("patient", row(DENIED, DENIED, DENIED, MISSING, DENIED, DENIED)),
     "audit:search": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "audit:my_access_log": (None, row(DENIED, DENIED, DENIED, DENIED, OK, DENIED)),
+    # --- episodes (issue 5) ---
+    # --- gates (issue 5) ---
+    # --- series (issue 5) ---
+    # --- feeds (issue 5) ---
+    # --- cost (issue 5) ---
+    # --- scheduling (issue 5) ---
 }
 
 # Pages anyone may open, signed in or not.
@@ -143,7 +157,13 @@ def records(clinic, patient, clinician, patient_user):
     # Given to a colleague, so that the `therapist` persona stays without authorisation.
     colleague = UserFactory(role=Role.THERAPIST, clinic=None)
     authorization = authorize(patient, colleague, by=clinician)
+    episode = open_episode(patient, clinician, therapist=colleague)
+    session = plan_session(episode, clinician, room=RoomFactory(clinic=clinic))
     return {
+        "episode": {"episode_id": episode.external_id},
+        "session": {"session_id": session.external_id},
+        "room": {"room_id": session.appointment.room.external_id},
+        "appointment": {"appointment_id": session.appointment.external_id},
         "authorization": {"authorization_id": authorization.external_id},
         "patient_authorization": {
             "patient_id": patient.external_id,

@@ -60,6 +60,102 @@ CLINICAL_SETTINGS = {
         1,
         24,
     ),
+    "bp_warn_systolic": (
+        "Pre-dose blood pressure: warn at systolic (mmHg)",
+        "Default 140 (ACC/AHA 2017 stage 2; Spravato label: consider delaying).",
+        100,
+        200,
+    ),
+    "bp_warn_diastolic": (
+        "Pre-dose blood pressure: warn at diastolic (mmHg)",
+        "Default 90.",
+        60,
+        130,
+    ),
+    "bp_hold_systolic": (
+        "Pre-dose blood pressure: hold the dose at systolic (mmHg)",
+        "Default 160. Some clinics defer at 140/90: set both levels alike.",
+        100,
+        220,
+    ),
+    "bp_hold_diastolic": (
+        "Pre-dose blood pressure: hold the dose at diastolic (mmHg)",
+        "Default 100.",
+        60,
+        140,
+    ),
+    "minimum_dose_interval_hours": (
+        "Minimum time between doses (hours)",
+        "Default 48 (gate 7).",
+        12,
+        336,
+    ),
+    "induction_doses": (
+        "Induction series: doses",
+        "Default 6 (Wilkinson 2017; Yale and Emory series).",
+        1,
+        12,
+    ),
+    "induction_span_days": (
+        "Induction series: spread over at most (days)",
+        "Default 21: six doses over two to three weeks.",
+        7,
+        60,
+    ),
+    "preparation_sessions_required": (
+        "Preparation sessions before the first dose",
+        "Default 1 (Dore et al. 2019: 1–3).",
+        0,
+        6,
+    ),
+    "preparation_sessions_with_trauma": (
+        "Preparation sessions before the first dose, trauma history flagged",
+        "Default 2 (Dore et al. 2019 suggest longer preparation after trauma).",
+        0,
+        6,
+    ),
+    "integration_window_hours": (
+        "Integration expected within (hours after a dose)",
+        "Default 72; later ones are flagged as overdue.",
+        12,
+        336,
+    ),
+    "measures_recent_days": (
+        "PHQ-9 and GAD-7 must be at most this old at a dose (days)",
+        "Default 7 (gate 5).",
+        1,
+        30,
+    ),
+    "weight_recent_days": (
+        "Weight must be at most this old at a dose (days)",
+        "Default 30 (gate 8; weight-based dosing).",
+        1,
+        180,
+    ),
+    "checkin_minutes": (
+        "Dosing appointment: check-in (minutes)",
+        "Default 15.",
+        0,
+        120,
+    ),
+    "infusion_minutes": (
+        "Dosing appointment: infusion (minutes)",
+        "Default 40 (IV 0.5 mg/kg over 40 min: Wilkinson 2017, Emory series).",
+        5,
+        240,
+    ),
+    "recovery_minutes": (
+        "Dosing appointment: recovery (minutes)",
+        "Default 60: the minimum observation before discharge.",
+        15,
+        240,
+    ),
+    "therapy_session_minutes": (
+        "Preparation and integration sessions (minutes)",
+        "Default 50, the psychotherapy hour.",
+        15,
+        180,
+    ),
 }
 
 

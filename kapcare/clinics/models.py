@@ -61,6 +61,41 @@ class Clinic(models.Model):
         help_text="Default length of a patient's authorisation to share with a therapist.",
     )
 
+    # --- Course of care (issue 5): dosing gates, series, scheduling ---
+    # Pre-dose blood pressure (PRODUCT.md gate 9): warn at 140/90 (ACC/AHA 2017 stage 2;
+    # the Spravato label's "consider delaying" level), hold at 160/100. Clinics differ (some
+    # defer at 140/90), so all four are settings.
+    bp_warn_systolic = models.PositiveSmallIntegerField(default=140)
+    bp_warn_diastolic = models.PositiveSmallIntegerField(default=90)
+    bp_hold_systolic = models.PositiveSmallIntegerField(default=160)
+    bp_hold_diastolic = models.PositiveSmallIntegerField(default=100)
+    # Gate 7: at least 48 h between doses; induction series of 6 doses over 2–3 weeks
+    # (PRODUCT.md; Wilkinson 2017 and the Yale/Emory series protocols: 6 infusions,
+    # two to three a week).
+    minimum_dose_interval_hours = models.PositiveSmallIntegerField(default=48)
+    induction_doses = models.PositiveSmallIntegerField(default=6)
+    induction_span_days = models.PositiveSmallIntegerField(default=21)
+    # Gate 3: preparation sessions before the first dose (Dore et al. 2019: 1–3; 2 or more
+    # suggested when a trauma history is flagged).
+    preparation_sessions_required = models.PositiveSmallIntegerField(default=1)
+    preparation_sessions_with_trauma = models.PositiveSmallIntegerField(default=2)
+    # After each dose in a KAP model an integration session is expected within 72 h
+    # (PRODUCT.md, the course of care); overdue ones are flagged.
+    integration_window_hours = models.PositiveSmallIntegerField(default=72)
+    # Gate 5: PHQ-9 and GAD-7 completed within 7 days before a dose.
+    measures_recent_days = models.PositiveSmallIntegerField(default=7)
+    # Gate 8: weight recorded within 30 days (weight-based dosing).
+    weight_recent_days = models.PositiveSmallIntegerField(default=30)
+    # The block an appointment holds for a dosing session: check-in, infusion (IV
+    # standard 40 min: Wilkinson 2017, Emory series) and recovery (minimum observation of
+    # 60 min before discharge, PRODUCT.md).
+    checkin_minutes = models.PositiveSmallIntegerField(default=15)
+    infusion_minutes = models.PositiveSmallIntegerField(default=40)
+    recovery_minutes = models.PositiveSmallIntegerField(default=60)
+    # A preparation or integration session: the 50-minute psychotherapy hour (CPT 90834
+    # covers 38–52 minutes).
+    therapy_session_minutes = models.PositiveSmallIntegerField(default=50)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -73,3 +108,47 @@ class Clinic(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class PriceKind(models.TextChoices):
+    DOSING_SESSION = "dosing_session", "Dosing session"
+    OTHER = "other", "Other item"
+
+
+# A single ketamine session at the seed clinic costs $475 (seed article, "Cost is a real
+# factor"); a clinic sets its own prices on the price list page.
+DEFAULT_DOSING_SESSION_PRICE = "475.00"
+
+
+class PriceListItem(models.Model):
+    """One line of the clinic's price list. Dosing sessions are priced by route; other
+    items (consultation, screening visit, booster) are the clinic's own. A price is
+    changed by editing the line: estimates are computed when shown, signed consents keep
+    the figures they were signed with."""
+
+    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="price_list")
+    kind = models.CharField(max_length=16, choices=PriceKind.choices)
+    route = models.CharField(
+        max_length=12,
+        blank=True,
+        help_text="For a dosing session: the route this price applies to.",
+    )
+    name = models.CharField(max_length=120)
+    amount = models.DecimalField("price (USD)", max_digits=8, decimal_places=2)
+    is_active = models.BooleanField("offered", default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "route"],
+                condition=models.Q(kind="dosing_session"),
+                name="one_dosing_price_per_route",
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: ${self.amount}"

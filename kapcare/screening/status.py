@@ -16,9 +16,13 @@ from kapcare.screening.models import (
 
 def blood_pressure_thresholds(clinic) -> rules.BloodPressureThresholds:
     """The clinic's blood-pressure warn and hold levels (PRODUCT.md gate 9), read here and
-    only here. The clinic has no fields for them yet (the dosing gates add them), so the
-    defaults apply to every clinic until then."""
-    return rules.BloodPressureThresholds()
+    only here: the screening and the pre-dose gate use the same four settings."""
+    return rules.BloodPressureThresholds(
+        warn_systolic=clinic.bp_warn_systolic,
+        warn_diastolic=clinic.bp_warn_diastolic,
+        hold_systolic=clinic.bp_hold_systolic,
+        hold_diastolic=clinic.bp_hold_diastolic,
+    )
 
 
 def screenings_with_answers():

@@ -1,0 +1,365 @@
+"""Episodes of care and their sessions.
+
+An episode is one course of treatment for one patient, in one of four models; its state
+moves only along the edges of `rules.TRANSITIONS`, through `services.change_state`, and
+every move is kept as an `EpisodeTransition`. Preparation, dosing and integration sessions
+belong to the episode; a dosing session starts only when its gates pass or are waived
+(`gates.py`, `services.start_dosing_session`).
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from kapcare.episodes import rules
+
+
+class CareModel(models.TextChoices):
+    IN_SESSION = rules.IN_SESSION, rules.MODELS[rules.IN_SESSION]
+    BRACKETED = rules.BRACKETED, rules.MODELS[rules.BRACKETED]
+    BLENDED = rules.BLENDED, rules.MODELS[rules.BLENDED]
+    STANDALONE = rules.STANDALONE, rules.MODELS[rules.STANDALONE]
+
+
+class EpisodeState(models.TextChoices):
+    REFERRED = rules.REFERRED, rules.STATES[rules.REFERRED]
+    SCREENING = rules.SCREENING, rules.STATES[rules.SCREENING]
+    ELIGIBLE = rules.ELIGIBLE, rules.STATES[rules.ELIGIBLE]
+    INELIGIBLE = rules.INELIGIBLE, rules.STATES[rules.INELIGIBLE]
+    CONSENTED = rules.CONSENTED, rules.STATES[rules.CONSENTED]
+    PREPARING = rules.PREPARING, rules.STATES[rules.PREPARING]
+    IN_TREATMENT = rules.IN_TREATMENT, rules.STATES[rules.IN_TREATMENT]
+    FOLLOW_UP = rules.FOLLOW_UP, rules.STATES[rules.FOLLOW_UP]
+    COMPLETED = rules.COMPLETED, rules.STATES[rules.COMPLETED]
+    DISCONTINUED = rules.DISCONTINUED, rules.STATES[rules.DISCONTINUED]
+
+
+class DoseRoute(models.TextChoices):
+    """Routes of ketamine administration, with their SNOMED CT codes (FHIR route value
+    set, PRODUCT.md reference codes)."""
+
+    IV = "iv", "Intravenous"
+    IM = "im", "Intramuscular"
+    SUBLINGUAL = "sublingual", "Sublingual"
+    INTRANASAL = "intranasal", "Intranasal"
+
+
+ROUTE_SNOMED = {
+    DoseRoute.IV: "47625008",
+    DoseRoute.IM: "78421000",
+    DoseRoute.SUBLINGUAL: "37839007",
+    DoseRoute.INTRANASAL: "46713006",
+}
+
+
+class Episode(models.Model):
+    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="episodes"
+    )
+    model = models.CharField("model of care", max_length=12, choices=CareModel.choices)
+    state = models.CharField(
+        max_length=14, choices=EpisodeState.choices, default=EpisodeState.REFERRED
+    )
+    state_changed_at = models.DateTimeField()
+    diagnosis_code = models.CharField(
+        "diagnosis (ICD-10-CM code)", max_length=8, help_text="For example F33.2."
+    )
+    diagnosis_text = models.CharField("diagnosis", max_length=200, blank=True)
+    treating_clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="treated_episodes",
+    )
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="therapy_episodes",
+        help_text="The outside therapist who does preparation and integration (KAP models).",
+    )
+    has_trauma_history = models.BooleanField(
+        "trauma history",
+        default=False,
+        help_text="Longer preparation is suggested (Dore et al. 2019).",
+    )
+    goals = models.TextField("goals and intentions", blank=True)
+    # What the course is planned to be, for the estimate and for series planning.
+    dose_route = models.CharField(
+        "planned route", max_length=12, choices=DoseRoute.choices, default=DoseRoute.IV
+    )
+    planned_doses = models.PositiveSmallIntegerField(default=6)
+    planned_preparation_sessions = models.PositiveSmallIntegerField(default=1)
+    planned_integration_sessions = models.PositiveSmallIntegerField(default=6)
+    therapist_fee = models.DecimalField(
+        "therapist's fee per session (USD)",
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Paid to the therapist, not the clinic; part of the whole-course estimate.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["clinic", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_model_display()} ({self.diagnosis_code})"
+
+    @property
+    def is_kap(self) -> bool:
+        return rules.is_kap(self.model)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state in rules.CLOSED_STATES
+
+    @property
+    def next_states(self) -> list[tuple[str, str]]:
+        return [(s, rules.STATES[s]) for s in rules.next_states(self.state, self.model)]
+
+
+class EpisodeTransition(models.Model):
+    """One move of an episode's state: who, when, why. Never edited."""
+
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="transitions")
+    from_state = models.CharField(max_length=14, choices=EpisodeState.choices, blank=True)
+    to_state = models.CharField(max_length=14, choices=EpisodeState.choices)
+    reason = models.TextField(blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state or '—'} → {self.to_state}"
+
+
+class SessionKind(models.TextChoices):
+    PREPARATION = rules.PREPARATION, rules.SESSION_KINDS[rules.PREPARATION]
+    DOSING = rules.DOSING, rules.SESSION_KINDS[rules.DOSING]
+    INTEGRATION = rules.INTEGRATION, rules.SESSION_KINDS[rules.INTEGRATION]
+
+
+class SessionStatus(models.TextChoices):
+    PLANNED = rules.PLANNED, rules.SESSION_STATUSES[rules.PLANNED]
+    IN_PROGRESS = rules.IN_PROGRESS, rules.SESSION_STATUSES[rules.IN_PROGRESS]
+    DONE = rules.DONE, rules.SESSION_STATUSES[rules.DONE]
+    MISSED = rules.MISSED, rules.SESSION_STATUSES[rules.MISSED]
+    CANCELLED = rules.CANCELLED, rules.SESSION_STATUSES[rules.CANCELLED]
+
+
+class CareSession(models.Model):
+    """A preparation, dosing or integration session of an episode.
+
+    Sessions at the clinic hold an appointment (room and clinician for the whole block);
+    sessions the outside therapist runs in their own practice have none. `patient` repeats
+    the episode's patient so that the policy and the access log can name it directly.
+    """
+
+    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="sessions")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="care_sessions"
+    )
+    kind = models.CharField(max_length=12, choices=SessionKind.choices)
+    status = models.CharField(
+        max_length=12, choices=SessionStatus.choices, default=SessionStatus.PLANNED
+    )
+    planned_start = models.DateTimeField()
+    planned_end = models.DateTimeField()
+    appointment = models.OneToOneField(
+        "scheduling.Appointment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="care_session",
+    )
+    run_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The clinician or therapist who runs the session.",
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status_note = models.TextField(
+        blank=True, help_text="Why it was missed or cancelled; a brief note when done."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["planned_start", "id"]
+        indexes = [
+            models.Index(fields=["episode", "kind", "planned_start"]),
+            models.Index(fields=["patient", "planned_start"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(planned_end__gt=models.F("planned_start")),
+                name="care_session_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.planned_start:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_dosing(self) -> bool:
+        return self.kind == SessionKind.DOSING
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == SessionStatus.DONE
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in {SessionStatus.PLANNED, SessionStatus.IN_PROGRESS}
+
+
+class PregnancyTest(models.TextChoices):
+    NOT_APPLICABLE = "not_applicable", "Does not apply"
+    NEGATIVE = "negative", "Negative"
+    POSITIVE = "positive", "Positive"
+    NOT_DONE = "not_done", "Not done yet"
+
+
+class DayOfChecklist(models.Model):
+    """The day-of checklist of one dosing session (PRODUCT.md gate 8 and gate 9's pre-dose
+    blood pressure). Weight comes from the patient's body measurements. Kept as one
+    record per session, editable until the session starts."""
+
+    session = models.OneToOneField(
+        CareSession, on_delete=models.PROTECT, related_name="day_of_checklist"
+    )
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    fasting_confirmed = models.BooleanField(
+        "fasting confirmed", default=False, help_text="Nothing to eat for 4 hours, no fluids for 2."
+    )
+    escort_confirmed = models.BooleanField(
+        "escort or ride home confirmed",
+        default=False,
+        help_text="No driving until the next day.",
+    )
+    pregnancy_test = models.CharField(
+        max_length=14, choices=PregnancyTest.choices, default=PregnancyTest.NOT_DONE
+    )
+    medication_changes_reviewed = models.BooleanField(
+        "medication changes since the last visit reviewed", default=False
+    )
+    medication_changes = models.TextField("medication changes", blank=True)
+    blood_pressure_systolic = models.PositiveSmallIntegerField(
+        "pre-dose systolic (mmHg)", null=True, blank=True
+    )
+    blood_pressure_diastolic = models.PositiveSmallIntegerField(
+        "pre-dose diastolic (mmHg)", null=True, blank=True
+    )
+    blood_pressure_taken_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Day-of checklist for {self.session}"
+
+    @property
+    def blood_pressure(self) -> str:
+        if self.blood_pressure_systolic is None or self.blood_pressure_diastolic is None:
+            return ""
+        return f"{self.blood_pressure_systolic}/{self.blood_pressure_diastolic}"
+
+
+class GateWaiver(models.Model):
+    """A clinician's decision to start a dosing session although one gate fails, with
+    the reason. Recorded for that session only, listed on the episode, never edited."""
+
+    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    session = models.ForeignKey(CareSession, on_delete=models.PROTECT, related_name="waivers")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    rule = models.CharField(max_length=40)
+    reason = models.TextField()
+    failure = models.TextField(help_text="What the rule said when it was waived.")
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    waived_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["waived_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "rule"], name="one_waiver_per_rule")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} waived for {self.session}"
+
+
+class FeedOwner(models.TextChoices):
+    THERAPIST = "therapist", "Therapist"
+    PATIENT = "patient", "Patient"
+    ROOM = "room", "Room"
+
+
+class CalendarFeed(models.Model):
+    """The secret address of an iCalendar feed (RFC 5545) for one therapist, patient or
+    room. The token is the only credential a calendar application can send, so it is long
+    and random; regenerating it makes the old address answer 404."""
+
+    owner_kind = models.CharField(max_length=10, choices=FeedOwner.choices)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="calendar_feed",
+    )
+    room = models.OneToOneField(
+        "scheduling.Room",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="calendar_feed",
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    regenerated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(user__isnull=False, room__isnull=True)
+                    | models.Q(user__isnull=True, room__isnull=False)
+                ),
+                name="calendar_feed_has_one_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_owner_kind_display()} calendar feed"

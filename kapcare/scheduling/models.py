@@ -1,0 +1,172 @@
+"""Rooms, clinicians' working hours and time off, and appointments that hold a room and a
+clinician for a block of time.
+
+No double booking: two booked appointments never overlap in the same room, nor for the
+same clinician. The database guarantees it — on PostgreSQL by exclusion constraints over
+the time range (btree_gist), on SQLite by triggers that refuse an overlapping insert or
+update inside the writing transaction (migration 0002) — and `services.book` checks first
+so that the person booking is told which appointment is in the way.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Room(models.Model):
+    """An infusion suite or a therapy room."""
+
+    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="rooms")
+    name = models.CharField(max_length=80)
+    is_active = models.BooleanField(
+        "in use", default=True, help_text="Rooms no longer used stay on past appointments."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "name"], name="room_name_unique_in_clinic")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class WorkingHours(models.Model):
+    """A clinician works on `weekday` from `starts` to `ends`, in the clinic's time zone.
+    Several rows on one day make a split shift."""
+
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="working_hours"
+    )
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    starts = models.TimeField()
+    ends = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "starts"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends__gt=models.F("starts")),
+                name="working_hours_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"
+
+
+class TimeOff(models.Model):
+    """A clinician is away from `starts_at` to `ends_at` (leave, training, sickness)."""
+
+    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_off"
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    reason = models.CharField(max_length=120, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name_plural = "time off"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="time_off_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%Y-%m-%d %H:%M}"
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Appointment(models.Model):
+    """A block of time that holds a room and/or a clinician. Only booked appointments hold
+    anything; a cancelled one stays on record and frees its slot."""
+
+    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    clinic = models.ForeignKey(
+        "clinics.Clinic", on_delete=models.PROTECT, related_name="appointments"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+    )
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    purpose = models.CharField(
+        max_length=80, help_text="What the block is for, e.g. “Dosing session”."
+    )
+    status = models.CharField(
+        max_length=10, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+    )
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    booked_at = models.DateTimeField(auto_now_add=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [
+            models.Index(fields=["clinic", "starts_at"]),
+            models.Index(fields=["room", "starts_at"]),
+            models.Index(fields=["clinician", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="appointment_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(room__isnull=False) | models.Q(clinician__isnull=False),
+                name="appointment_holds_room_or_clinician",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_booked(self) -> bool:
+        return self.status == AppointmentStatus.BOOKED
