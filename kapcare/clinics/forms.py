@@ -181,6 +181,17 @@ class ClinicSettingsForm(forms.ModelForm):
             ]
             field.widget.attrs.update(min=smallest, max=largest)
 
+    def clean(self):
+        cleaned = super().clean()
+        for part in ("systolic", "diastolic"):
+            warn, hold = cleaned.get(f"bp_warn_{part}"), cleaned.get(f"bp_hold_{part}")
+            if warn is not None and hold is not None and hold < warn:
+                self.add_error(
+                    f"bp_hold_{part}",
+                    f"The hold level must be at or above the warn level ({warn} mmHg).",
+                )
+        return cleaned
+
     def clinic_fields(self):
         return [self[name] for name in self.fields if name not in CLINICAL_SETTINGS]
 

@@ -2,6 +2,7 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 
 from kapcare.clinics.forms import CLINICAL_SETTINGS
+from kapcare.screening.status import blood_pressure_thresholds
 
 
 def settings_data(clinic, **changes):
@@ -83,3 +84,37 @@ def test_a_clinical_setting_out_of_range_is_refused_at_the_field(client, clinic_
     assert 'value="Kept"' in response.content.decode()
     clinic.refresh_from_db()
     assert clinic.response_fall_percent == 50
+
+
+def test_a_hold_level_below_the_warn_level_is_refused_at_the_field(client, clinic_admin, clinic):
+    client.force_login(clinic_admin)
+
+    response = client.post(
+        reverse("clinics:settings"),
+        settings_data(clinic, bp_warn_systolic=150, bp_hold_systolic=145),
+    )
+
+    assert response.context["form"].errors["bp_hold_systolic"] == [
+        "The hold level must be at or above the warn level (150 mmHg)."
+    ]
+    clinic.refresh_from_db()
+    assert clinic.bp_hold_systolic == 160
+
+
+def test_clinics_that_defer_at_140_90_set_both_levels_alike(client, clinic_admin, clinic):
+    client.force_login(clinic_admin)
+
+    response = client.post(
+        reverse("clinics:settings"),
+        settings_data(clinic, bp_hold_systolic=140, bp_hold_diastolic=90),
+    )
+
+    assert response.status_code == 302
+    clinic.refresh_from_db()
+    assert (clinic.bp_hold_systolic, clinic.bp_hold_diastolic) == (140, 90)
+
+
+def test_the_screening_reads_the_clinics_blood_pressure_levels(clinic):
+    clinic.bp_hold_systolic = 150
+
+    assert blood_pressure_thresholds(clinic).hold_systolic == 150
