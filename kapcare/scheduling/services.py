@@ -1,4 +1,5 @@
-"""Booking and cancelling appointments: the one place that writes them.
+"""Booking and cancelling appointments, and the clinic's rooms, working hours and time off:
+the one place that writes them.
 
 `book` checks for a conflicting appointment inside the write transaction so that the
 person booking is told which appointment is in the way; the database's own guarantee
@@ -15,7 +16,8 @@ from django.utils import timezone
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.refusals import Refused
-from kapcare.scheduling.models import Appointment, AppointmentStatus, Room
+from kapcare.scheduling import rules
+from kapcare.scheduling.models import Appointment, AppointmentStatus, Room, TimeOff, WorkingHours
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,45 @@ def slot_problems(slot: Slot, *, clinic) -> dict[str, str]:
     return problems
 
 
+def availability_problems(clinician, starts_at: datetime, ends_at: datetime, clinic) -> list[str]:
+    """Why `clinician` cannot take [starts_at, ends_at): outside their weekly working hours
+    or during their time off (`rules`), each as a sentence in the clinic's time zone.
+
+    A clinician with no working hours recorded at all is available at any time (see
+    `rules`); time off is checked whether or not hours are recorded. Two queries.
+    """
+    zone = clinic.zone
+    shifts = [
+        rules.Shift(weekday, starts, ends)
+        for weekday, starts, ends in WorkingHours.objects.filter(
+            clinician_id=clinician.pk
+        ).values_list("weekday", "starts", "ends")
+    ]
+    absences = [
+        rules.Absence(timezone.localtime(start, zone), timezone.localtime(end, zone), reason)
+        for start, end, reason in TimeOff.objects.filter(
+            clinician_id=clinician.pk, starts_at__lt=ends_at, ends_at__gt=starts_at
+        ).values_list("starts_at", "ends_at", "reason")
+    ]
+    local_start = timezone.localtime(starts_at, zone)
+    local_end = timezone.localtime(ends_at, zone)
+    name = clinician.full_name
+    found = [
+        rules.working_hours_problem(name, local_start, local_end, shifts),
+        rules.time_off_problem(name, local_start, local_end, absences),
+    ]
+    return [problem for problem in found if problem]
+
+
+def clinician_problems(slot: Slot, *, clinic) -> dict[str, str]:
+    """The slot's clinician's availability, as a refusal at the time field (the time is
+    what the person booking usually changes; the message names the clinician)."""
+    if slot.clinician is None:
+        return {}
+    found = availability_problems(slot.clinician, slot.starts_at, slot.ends_at, clinic)
+    return {"starts_at": " ".join(found)} if found else {}
+
+
 def book(*, actor: Actor, clinic, slot: Slot, purpose: str, patient=None) -> Appointment:
     """Book `slot` for `purpose`, or refuse with the conflict named.
 
@@ -95,7 +136,7 @@ def book(*, actor: Actor, clinic, slot: Slot, purpose: str, patient=None) -> App
     slot = Slot(
         whole_minutes(slot.starts_at), whole_minutes(slot.ends_at), slot.room, slot.clinician
     )
-    problems = slot_problems(slot, clinic=clinic)
+    problems = slot_problems(slot, clinic=clinic) or clinician_problems(slot, clinic=clinic)
     if problems:
         raise Refused(problems)
     try:
@@ -153,7 +194,7 @@ def move(*, actor: Actor, appointment: Appointment, slot: Slot) -> Appointment:
         whole_minutes(slot.starts_at), whole_minutes(slot.ends_at), slot.room, slot.clinician
     )
     clinic = appointment.clinic
-    problems = slot_problems(slot, clinic=clinic)
+    problems = slot_problems(slot, clinic=clinic) or clinician_problems(slot, clinic=clinic)
     if problems:
         raise Refused(problems)
     try:
@@ -177,3 +218,104 @@ def move(*, actor: Actor, appointment: Appointment, slot: Slot) -> Appointment:
             raise
         raise Refused({"__all__": conflict_message(slot, winner, clinic.zone)}) from error
     return appointment
+
+
+# --- Rooms ------------------------------------------------------------------------------------
+
+ROOM_NAME_TAKEN = "The clinic already has a room with this name; choose another."
+
+
+def save_room(*, actor: Actor, clinic, name: str, is_active: bool = True, room=None) -> Room:
+    """Add a room to `clinic`, or rename `room` and mark it in use or not. Rooms are never
+    deleted: past appointments and sessions keep pointing at them; one not in use is
+    offered for no new booking."""
+    name = " ".join(name.split())
+    if not name:
+        raise Refused({"name": "Give the room a name."})
+    if room is not None and room.clinic_id != clinic.pk:
+        raise PermissionError("Rooms belong to one clinic.")
+    taken = Room.objects.filter(clinic_id=clinic.pk, name__iexact=name)
+    if room is not None:
+        taken = taken.exclude(pk=room.pk)
+    if taken.exists():
+        raise Refused({"name": ROOM_NAME_TAKEN})
+    try:
+        with transaction.atomic():
+            if room is None:
+                room = Room.objects.create(clinic=clinic, name=name, is_active=is_active)
+                record_access(actor, AccessAction.CREATE, obj=room)
+            else:
+                room.name, room.is_active = name, is_active
+                room.save(update_fields=["name", "is_active"])
+                record_access(actor, AccessAction.UPDATE, obj=room)
+    except IntegrityError as error:
+        raise Refused({"name": ROOM_NAME_TAKEN}) from error
+    return room
+
+
+# --- Working hours and time off -----------------------------------------------------------------
+
+
+def add_working_hours(*, actor: Actor, clinician, weekday: int, starts, ends) -> WorkingHours:
+    """Add a shift to `clinician`'s week, or refuse one that ends before it starts or
+    overlaps a shift already recorded that day (touching is fine: a split shift)."""
+    if ends <= starts:
+        raise Refused({"ends": "The shift must end after it starts."})
+    overlapping = (
+        WorkingHours.objects.filter(
+            clinician_id=clinician.pk, weekday=weekday, starts__lt=ends, ends__gt=starts
+        )
+        .order_by("starts")
+        .first()
+    )
+    if overlapping is not None:
+        raise Refused({"starts": f"This overlaps the shift already recorded: {overlapping}."})
+    with transaction.atomic():
+        shift = WorkingHours.objects.create(
+            clinician=clinician, weekday=weekday, starts=starts, ends=ends
+        )
+        record_access(actor, AccessAction.CREATE, obj=shift, clinic_id=clinician.clinic_id)
+    return shift
+
+
+def remove_working_hours(*, actor: Actor, shift: WorkingHours) -> None:
+    """Take a shift out of the clinician's week (booked appointments stay booked)."""
+    with transaction.atomic():
+        record_access(actor, AccessAction.UPDATE, obj=shift, clinic_id=shift.clinician.clinic_id)
+        shift.delete()
+
+
+def add_time_off(*, actor: Actor, clinician, starts_at, ends_at, reason: str = "") -> TimeOff:
+    """Record that `clinician` is away from `starts_at` to `ends_at`. Appointments already
+    booked in that time stay booked; the page says how many there are."""
+    if ends_at <= starts_at:
+        raise Refused({"ends_at": "The time off must end after it starts."})
+    with transaction.atomic():
+        time_off = TimeOff.objects.create(
+            clinician=clinician,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            reason=reason.strip(),
+            recorded_by=actor.user,
+        )
+        record_access(actor, AccessAction.CREATE, obj=time_off, clinic_id=clinician.clinic_id)
+    return time_off
+
+
+def remove_time_off(*, actor: Actor, time_off: TimeOff) -> None:
+    """Take back time off recorded by mistake or no longer taken."""
+    with transaction.atomic():
+        record_access(
+            actor, AccessAction.UPDATE, obj=time_off, clinic_id=time_off.clinician.clinic_id
+        )
+        time_off.delete()
+
+
+def booked_during(clinician, starts_at, ends_at):
+    """The clinician's booked appointments overlapping [starts_at, ends_at)."""
+    return Appointment.objects.filter(
+        clinician_id=clinician.pk,
+        status=AppointmentStatus.BOOKED,
+        starts_at__lt=ends_at,
+        ends_at__gt=starts_at,
+    )
