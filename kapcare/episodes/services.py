@@ -15,14 +15,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from kapcare.accounts.models import Role, User
+from kapcare.accounts.services import InvitationError, invite_user
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
-from kapcare.episodes import rules
+from kapcare.episodes import gate_facts, gates, rules
 from kapcare.episodes.models import (
     CareSession,
+    DayOfChecklist,
+    DoseRoute,
     Episode,
     EpisodeState,
     EpisodeTransition,
+    GateWaiver,
+    PregnancyTest,
+    SessionKind,
     SessionStatus,
 )
 from kapcare.refusals import Refused
@@ -229,6 +235,47 @@ def add_session(*, actor: Actor, episode: Episode, data: SessionInput) -> CareSe
     return session
 
 
+# --- Series (issue 5: series planning) ----------------------------------------------------------
+
+
+class SeriesRefused(Refused):
+    """Sessions of a series that could not be booked: `rows` maps each one's place in the
+    list to its problems, by field. Nothing of the series was booked."""
+
+    def __init__(self, rows: dict[int, dict[str, str]]):
+        self.rows = rows
+        count = len(rows)
+        super().__init__(
+            {
+                "__all__": f"{count} session{'' if count == 1 else 's'} could not be booked, "
+                "so nothing was booked."
+            }
+        )
+
+
+def add_sessions(
+    *, actor: Actor, episode: Episode, sessions: list[SessionInput]
+) -> list[CareSession]:
+    """Plan and book several sessions of the episode, all or nothing: a series planned in
+    one step. Every session is tried, so that each conflict is named at its own row; when
+    any is refused the whole transaction is rolled back (appointments, sessions and their
+    access-log rows) and `SeriesRefused` says which."""
+    refused: dict[int, dict[str, str]] = {}
+    created: list[CareSession] = []
+    with transaction.atomic():
+        for index, data in enumerate(sessions):
+            try:
+                with transaction.atomic():
+                    created.append(add_session(actor=actor, episode=episode, data=data))
+            except Refused as refusal:
+                refused[index] = refusal.problems
+        if refused:
+            transaction.set_rollback(True)
+    if refused:
+        raise SeriesRefused(refused)
+    return created
+
+
 def record_session_status(
     *, actor: Actor, session: CareSession, to_status: str, note: str = ""
 ) -> CareSession:
@@ -256,4 +303,336 @@ def record_session_status(
         if to_status == SessionStatus.CANCELLED and locked.appointment_id is not None:
             scheduling.cancel(actor=actor, appointment=locked.appointment)
         record_access(actor, AccessAction.UPDATE, patient=locked.patient, obj=locked)
+    return locked
+
+
+# --- Episode pages ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TherapistInput:
+    """An outside therapist named by email; the name is needed only to invite someone
+    who has no account yet."""
+
+    email: str
+    name: str = ""
+
+
+def therapist_problems(therapist: TherapistInput | None, model: str) -> dict[str, str]:
+    """What is wrong with the therapist named for an episode of `model`, by field."""
+    if therapist is None or not therapist.email.strip():
+        return {}
+    if not rules.is_kap(model):
+        return {}  # a standalone infusion has no therapist: the email is ignored
+    account = User.objects.filter(email__iexact=therapist.email.strip()).first()
+    if account is None and not therapist.name.strip():
+        return {
+            "therapist_name": "This therapist has no account yet; enter their name and they "
+            "will be invited by email."
+        }
+    if account is not None and account.role != Role.THERAPIST:
+        return {"therapist_email": "This email belongs to an account that is not a therapist's."}
+    if account is not None and not account.is_active:
+        return {"therapist_email": "This therapist's account is deactivated."}
+    return {}
+
+
+def find_or_invite_therapist(
+    *, actor: Actor, clinic, therapist: TherapistInput | None, model: str, base_url: str
+) -> User | None:
+    """The therapist's account, invited by email when there is none (the email names the
+    clinic and carries a sign-in link, never the patient). None for a standalone infusion
+    or when no therapist is named. Runs in the caller's transaction, so a refused episode
+    invites nobody."""
+    problems = therapist_problems(therapist, model)
+    if problems:
+        raise Refused(problems)
+    if therapist is None or not therapist.email.strip() or not rules.is_kap(model):
+        return None
+    email = therapist.email.strip().lower()
+    account = User.objects.filter(email__iexact=email).first()
+    if account is not None:
+        return account
+    try:
+        return invite_user(
+            invited_by=actor.user,
+            email=email,
+            full_name=therapist.name.strip(),
+            role=Role.THERAPIST,
+            clinic=clinic,
+            base_url=base_url,
+        )
+    except InvitationError as error:
+        raise Refused({"therapist_email": str(error)}) from error
+
+
+def open_episode_naming_therapist(
+    *,
+    actor: Actor,
+    patient,
+    data: EpisodeInput,
+    therapist: TherapistInput | None,
+    base_url: str,
+) -> Episode:
+    """`open_episode` with the therapist named by email, invited if new, all or nothing:
+    what the episode form and `POST /api/v1/episodes` call."""
+    problems = _episode_problems(patient, data) | therapist_problems(therapist, data.model)
+    if problems:
+        raise Refused(problems)
+    with transaction.atomic():
+        account = find_or_invite_therapist(
+            actor=actor,
+            clinic=patient.clinic,
+            therapist=therapist,
+            model=data.model,
+            base_url=base_url,
+        )
+        data = EpisodeInput(**{**data.__dict__, "therapist": account})
+        return open_episode(actor=actor, patient=patient, data=data)
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    """What the course is planned to be, as the edit page changes it."""
+
+    dose_route: str
+    planned_doses: int
+    planned_preparation_sessions: int
+    planned_integration_sessions: int
+    therapist_fee: Decimal | None = None
+    treating_clinician: User | None = None
+    therapist: TherapistInput | None = None
+
+
+def _plan_problems(episode: Episode, data: PlanInput) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if data.dose_route not in DoseRoute.values:
+        problems["dose_route"] = "Choose a route from the list."
+    if data.planned_doses < 1:
+        problems["planned_doses"] = "Plan at least one dose."
+    if data.planned_preparation_sessions < 0:
+        problems["planned_preparation_sessions"] = "Enter zero or more sessions."
+    if data.planned_integration_sessions < 0:
+        problems["planned_integration_sessions"] = "Enter zero or more sessions."
+    if data.therapist_fee is not None and data.therapist_fee < 0:
+        problems["therapist_fee"] = "Enter zero or more."
+    clinician = data.treating_clinician
+    if clinician is not None and (
+        clinician.role != Role.CLINICIAN or clinician.clinic_id != episode.clinic_id
+    ):
+        problems["treating_clinician"] = "Choose one of the clinic's clinicians."
+    return problems | therapist_problems(data.therapist, episode.model)
+
+
+def update_plan(*, actor: Actor, episode: Episode, data: PlanInput, base_url: str) -> Episode:
+    """Change the planned course: route, doses, preparation and integration sessions, the
+    therapist's fee, the treating clinician and the therapist (invited if new). A
+    standalone infusion keeps no therapist, fee, preparation or integration."""
+    problems = _plan_problems(episode, data)
+    if problems:
+        raise Refused(problems)
+    kap = rules.is_kap(episode.model)
+    with transaction.atomic():
+        therapist = find_or_invite_therapist(
+            actor=actor,
+            clinic=episode.clinic,
+            therapist=data.therapist,
+            model=episode.model,
+            base_url=base_url,
+        )
+        episode.dose_route = data.dose_route
+        episode.planned_doses = data.planned_doses
+        episode.planned_preparation_sessions = data.planned_preparation_sessions if kap else 0
+        episode.planned_integration_sessions = data.planned_integration_sessions if kap else 0
+        episode.therapist_fee = data.therapist_fee if kap else None
+        episode.treating_clinician = data.treating_clinician
+        episode.therapist = therapist
+        episode.save(
+            update_fields=[
+                "dose_route",
+                "planned_doses",
+                "planned_preparation_sessions",
+                "planned_integration_sessions",
+                "therapist_fee",
+                "treating_clinician",
+                "therapist",
+                "updated_at",
+            ]
+        )
+        record_access(actor, AccessAction.UPDATE, patient=episode.patient, obj=episode)
+    return episode
+
+
+# --- Gates ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChecklistInput:
+    """What the day-of checklist form (or the API) sends."""
+
+    fasting_confirmed: bool = False
+    escort_confirmed: bool = False
+    pregnancy_test: str = PregnancyTest.NOT_DONE
+    medication_changes_reviewed: bool = False
+    medication_changes: str = ""
+    blood_pressure_systolic: int | None = None
+    blood_pressure_diastolic: int | None = None
+
+
+# A dose can be given once the patient consented on the episode, until it closes.
+DOSING_STATES = frozenset(
+    {
+        EpisodeState.CONSENTED,
+        EpisodeState.PREPARING,
+        EpisodeState.IN_TREATMENT,
+        EpisodeState.FOLLOW_UP,
+    }
+)
+FIRST_DOSE_STATES = frozenset({EpisodeState.CONSENTED, EpisodeState.PREPARING})
+
+
+def _locked_session(session: CareSession) -> CareSession:
+    """The session's row, locked until the transaction ends, with what the gates read."""
+    return (
+        CareSession.objects.select_for_update(of=("self",))
+        .select_related("episode", "patient__clinic")
+        .get(pk=session.pk)
+    )
+
+
+def _planned_dosing_problem(session: CareSession) -> str | None:
+    if session.kind != SessionKind.DOSING:
+        return "Only a dosing session has gates and a day-of checklist."
+    if session.status != SessionStatus.PLANNED:
+        return f"This dosing session is already {session.get_status_display().lower()}."
+    return None
+
+
+def _is_clinician(actor: Actor) -> bool:
+    return getattr(actor.user, "role", None) == Role.CLINICIAN
+
+
+def record_day_of_checklist(
+    *, actor: Actor, session: CareSession, data: ChecklistInput
+) -> DayOfChecklist:
+    """Record (or correct) the day-of checklist of a planned dosing session: gate 8's
+    confirmations and gate 9's pre-dose blood pressure, whose time is noted when it
+    changes."""
+    problems = gates.blood_pressure_entry_problems(
+        data.blood_pressure_systolic, data.blood_pressure_diastolic
+    )
+    if data.pregnancy_test not in PregnancyTest.values:
+        problems["pregnancy_test"] = "Choose a pregnancy test result from the list."
+    if problems:
+        raise Refused(problems)
+    with transaction.atomic():
+        locked = _locked_session(session)
+        problem = _planned_dosing_problem(locked)
+        if problem:
+            raise Refused({"__all__": problem})
+        checklist = DayOfChecklist.objects.filter(session_id=locked.pk).first()
+        creating = checklist is None
+        if creating:
+            checklist = DayOfChecklist(session=locked, patient_id=locked.patient_id)
+        reading = (data.blood_pressure_systolic, data.blood_pressure_diastolic)
+        if reading != (checklist.blood_pressure_systolic, checklist.blood_pressure_diastolic):
+            checklist.blood_pressure_taken_at = timezone.now() if reading[0] is not None else None
+        checklist.blood_pressure_systolic, checklist.blood_pressure_diastolic = reading
+        checklist.fasting_confirmed = data.fasting_confirmed
+        checklist.escort_confirmed = data.escort_confirmed
+        checklist.pregnancy_test = data.pregnancy_test
+        checklist.medication_changes_reviewed = data.medication_changes_reviewed
+        checklist.medication_changes = data.medication_changes.strip()
+        checklist.recorded_by = actor.user
+        checklist.save()
+        action = AccessAction.CREATE if creating else AccessAction.UPDATE
+        record_access(actor, action, patient=locked.patient, obj=checklist)
+    return checklist
+
+
+def waive_gate(
+    *, actor: Actor, session: CareSession, rule: str, reason: str, now: datetime | None = None
+) -> GateWaiver:
+    """A clinician lets a planned dose go ahead although `rule` fails, with a written
+    reason. Only a rule that fails now can be waived; what it said is kept with the
+    waiver, for this session only."""
+    reason = reason.strip()
+    if not _is_clinician(actor):
+        raise Refused({"__all__": "Only a clinician may waive a gate."})
+    if not reason:
+        raise Refused({"reason": "Write why the dose may go ahead although this rule fails."})
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _locked_session(session)
+        problem = _planned_dosing_problem(locked)
+        if problem:
+            raise Refused({"__all__": problem})
+        gate = next((g for g in gate_facts.gate_report(locked, now).gates if g.rule == rule), None)
+        if gate is None:
+            raise Refused({"rule": "Choose one of this session's gates."})
+        if gate.waived:
+            raise Refused({"rule": f"“{gate.title}” is already waived for this session."})
+        if gate.passed:
+            raise Refused({"rule": f"“{gate.title}” passes; there is nothing to waive."})
+        waiver = GateWaiver.objects.create(
+            session=locked,
+            patient_id=locked.patient_id,
+            rule=rule,
+            reason=reason,
+            failure=gate.message,
+            waived_by=actor.user,
+            waived_at=now,
+        )
+        record_access(actor, AccessAction.CREATE, patient=locked.patient, obj=waiver)
+    return waiver
+
+
+def start_dosing_session(
+    *, actor: Actor, session: CareSession, now: datetime | None = None
+) -> CareSession:
+    """Start a planned dosing session, only when every gate passes or is waived.
+
+    The gates are evaluated again inside the transaction, with the session's row locked and
+    the dose given now, so that nothing that changed since the page was shown slips
+    through. The first dose of an episode moves it to "in treatment"."""
+    if not _is_clinician(actor):
+        raise Refused({"__all__": "Only a clinician may start a dosing session."})
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _locked_session(session)
+        problem = _planned_dosing_problem(locked)
+        if problem:
+            raise Refused({"__all__": problem})
+        episode = locked.episode
+        if episode.state not in DOSING_STATES:
+            raise Refused(
+                {
+                    "__all__": f"The episode is “{episode.get_state_display()}”: a dose is "
+                    "given only once the patient has consented, and not after the episode "
+                    "has closed."
+                }
+            )
+        report = gate_facts.gate_report(locked, now, dose_at=now)
+        if report.blocking:
+            raise Refused({g.rule: f"{g.title}: {g.message}" for g in report.blocking})
+        locked.status = SessionStatus.IN_PROGRESS
+        locked.started_at = locked.status_changed_at = now
+        locked.started_by = locked.status_changed_by = actor.user
+        locked.save(
+            update_fields=[
+                "status",
+                "started_at",
+                "started_by",
+                "status_changed_at",
+                "status_changed_by",
+            ]
+        )
+        record_access(actor, AccessAction.UPDATE, patient=locked.patient, obj=locked)
+        if episode.state in FIRST_DOSE_STATES:
+            change_state(
+                actor=actor,
+                episode=episode,
+                to_state=EpisodeState.IN_TREATMENT,
+                reason="First dose started.",
+            )
     return locked
