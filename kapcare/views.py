@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from kapcare import policy
@@ -15,6 +16,7 @@ from kapcare.audit.models import AccessLogEntry
 from kapcare.consents.sharing_views import therapist_caseload
 from kapcare.context_processors import HOME_URL_NAMES
 from kapcare.decorators import allowed
+from kapcare.episodes.queries import OverdueIntegration, overdue_integrations
 from kapcare.intake.models import ConsultationRequest, RequestStatus
 from kapcare.measures.alert_views import open_alerts_for_home
 from kapcare.policy import Action
@@ -47,6 +49,14 @@ def _recent_patients(request: HttpRequest):
     return patients
 
 
+def _integration_overdue(request: HttpRequest) -> list[OverdueIntegration]:
+    """Doses of the clinic with no integration session done within the window; listing
+    them names the patients, so it is logged (one insert)."""
+    overdue = overdue_integrations(request.user.clinic_id, timezone.now())
+    record_list_access(Actor.from_request(request), [item.patient for item in overdue])
+    return overdue
+
+
 @allowed(Action.LIST_PATIENTS)
 def coordinator_home(request: HttpRequest) -> HttpResponse:
     _only(request, Role.COORDINATOR)
@@ -60,6 +70,7 @@ def coordinator_home(request: HttpRequest) -> HttpResponse:
             "new_request_count": requests.filter(status=RequestStatus.NEW).count(),
             "recent_patients": _recent_patients(request),
             "safety_alerts": open_alerts_for_home(request),
+            "integration_overdue": _integration_overdue(request),
         },
     )
 

@@ -1,0 +1,100 @@
+"""Questions asked of many episodes at once, each in a fixed number of queries.
+
+`overdue_integrations`: after each dose in a KAP model an integration session is expected
+within the clinic's `integration_window_hours` (default 72; PRODUCT.md, "The course of
+care"); an overdue one is flagged to the clinic and the therapist.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import DateTimeField, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from kapcare.clinics.models import Clinic
+from kapcare.episodes import rules
+from kapcare.episodes.models import CareModel, CareSession, Episode, SessionKind, SessionStatus
+
+
+@dataclass(frozen=True)
+class OverdueIntegration:
+    """An episode whose last dose has had no integration session done within the window."""
+
+    episode: Episode
+    dose_given_at: datetime
+    dose_ended_at: datetime
+    due_by: datetime
+    now: datetime
+
+    @property
+    def patient(self):
+        return self.episode.patient
+
+    @property
+    def therapist(self):
+        return self.episode.therapist
+
+    @property
+    def hours_overdue(self) -> int:
+        return int((self.now - self.due_by).total_seconds() // 3600)
+
+
+def overdue_integrations(clinic_id: int, now: datetime) -> list[OverdueIntegration]:
+    """Open KAP episodes of the clinic whose last dose done ended more than the window ago
+    with no integration session done after it, most overdue first. An integration session
+    only planned (or planned past the window) does not settle it: the dose stays overdue
+    until one is recorded as done.
+
+    "After the dose" is as gate 4 reads it (`gate_facts`): an integration session starting
+    after the dose was given (its start, or its planned start if never started). The dose
+    ends at its planned end, or later when it started late. Two queries.
+    """
+    window_hours = (
+        Clinic.objects.filter(pk=clinic_id)
+        .values_list("integration_window_hours", flat=True)
+        .first()
+    )
+    if window_hours is None:
+        return []
+    window = timedelta(hours=window_hours)
+    last_dose = (
+        CareSession.objects.filter(
+            episode_id=OuterRef("pk"), kind=SessionKind.DOSING, status=SessionStatus.DONE
+        )
+        .annotate(given_at=Coalesce("started_at", "planned_start"))
+        .order_by("-given_at", "-pk")
+    )
+    integrated = CareSession.objects.filter(
+        episode_id=OuterRef("pk"),
+        kind=SessionKind.INTEGRATION,
+        status=SessionStatus.DONE,
+        planned_start__gt=OuterRef("last_dose_given_at"),
+    )
+    episodes = (
+        Episode.objects.filter(clinic_id=clinic_id)
+        .exclude(model=CareModel.STANDALONE)
+        .exclude(state__in=rules.CLOSED_STATES)
+        .annotate(
+            last_dose_given_at=Subquery(
+                last_dose.values("given_at")[:1], output_field=DateTimeField()
+            ),
+            last_dose_planned_start=Subquery(last_dose.values("planned_start")[:1]),
+            last_dose_planned_end=Subquery(last_dose.values("planned_end")[:1]),
+        )
+        # A necessary condition, in the database: the dose cannot have ended before its
+        # planned end. The exact end is worked out below.
+        .filter(last_dose_planned_end__lt=now - window)
+        .annotate(is_integrated=Exists(integrated))
+        .filter(is_integrated=False)
+        .select_related("patient", "therapist")
+    )
+    found = []
+    for episode in episodes:
+        length = episode.last_dose_planned_end - episode.last_dose_planned_start
+        ended_at = max(episode.last_dose_planned_end, episode.last_dose_given_at + length)
+        due_by = ended_at + window
+        if due_by < now:
+            found.append(
+                OverdueIntegration(episode, episode.last_dose_given_at, ended_at, due_by, now)
+            )
+    return sorted(found, key=lambda item: (item.due_by, item.episode.pk))
