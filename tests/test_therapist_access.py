@@ -13,18 +13,24 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from icalendar import Calendar
 
 from kapcare.accounts.models import ApiToken, Role
 from kapcare.audit.log import Actor
 from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
 from kapcare.consents import services
 from kapcare.consents.models import DocumentKind, SharingAuthorization
+from kapcare.episodes import cost, feeds
 from kapcare.policy import Scope
 from tests.factories import (
     ConsultationRequestFactory,
     PatientFactory,
+    RoomFactory,
     UserFactory,
     authorize,
+    open_episode,
+    plan_session,
     raise_alert,
 )
 from tests.test_policy_matrix import MATRIX
@@ -37,6 +43,8 @@ THERAPIST_PAGES = {"home", "accounts:profile", "therapist_home", "sharing:shared
 MEASURES_SECTION = 'id="shared-measures-heading"'
 ALERTS_SECTION = 'id="shared-alerts-heading"'
 NO_SESSIONS = "No dosing sessions are scheduled yet"
+NOTHING_YET = "Nothing to show yet"  # a shared scope whose section comes later (summaries)
+SCHEDULE_SECTION = 'id="shared-schedule-heading"'
 
 
 def shared_url(patient) -> str:
@@ -56,6 +64,21 @@ def revoke(authorization, by):
     return services.revoke_authorization(
         actor=Actor(user=by, ip_address="127.0.0.1"), authorization=authorization
     )
+
+
+def feed_events(client, therapist) -> list:
+    """The events of the therapist's calendar feed, fetched as a calendar application does."""
+    response = client.get(reverse("feeds:ics", args=[feeds.feed_for_user(therapist).token]))
+    assert response.status_code == OK
+    return Calendar.from_ical(response.content).walk("VEVENT")
+
+
+@pytest.fixture
+def dosing(patient, clinician, therapist):
+    """A dosing session two days from now, in the therapist's episode of the patient."""
+    episode = open_episode(patient, clinician, therapist=therapist)
+    starts_at = timezone.now().replace(second=0, microsecond=0) + dt.timedelta(days=2)
+    return plan_session(episode, clinician, starts_at=starts_at)
 
 
 def url_parameters() -> dict[str, set[str]]:
@@ -129,7 +152,19 @@ def test_each_scope_alone_shows_only_its_own_section(client, therapist, clinicia
     assert Scope(scope).label in content
     assert (MEASURES_SECTION in content) == (scope == Scope.MEASURES)
     assert (ALERTS_SECTION in content) == (scope == Scope.SAFETY_ALERTS)
-    assert (NO_SESSIONS in content) == (scope in {Scope.SCHEDULE, Scope.SESSION_SUMMARIES})
+    assert (NO_SESSIONS in content) == (scope == Scope.SCHEDULE)
+    assert (NOTHING_YET in content) == (scope == Scope.SESSION_SUMMARIES)
+
+
+@pytest.mark.parametrize("scope", Scope.values)
+def test_sessions_appear_only_under_the_schedule_scope(client, therapist, patient, dosing, scope):
+    authorize(patient, therapist, scopes=[scope])
+    client.force_login(therapist)
+
+    content = client.get(shared_url(patient)).content.decode()
+
+    assert (SCHEDULE_SECTION in content) == (scope == Scope.SCHEDULE)
+    assert len(feed_events(client, therapist)) == (1 if scope == Scope.SCHEDULE else 0)
 
 
 @pytest.mark.parametrize("scope", Scope.values)
@@ -226,6 +261,22 @@ def test_revoked_therapist_gets_404_from_the_api_on_next_request(
     assert client.get(assessments_url(patient), headers=headers).status_code == MISSING
 
 
+def test_revoked_therapists_calendar_feed_is_empty_on_next_fetch(
+    client, therapist, patient, patient_user, all_scopes, dosing
+):
+    assert len(feed_events(client, therapist)) == 1
+    revoke(all_scopes, patient_user)
+
+    assert feed_events(client, therapist) == []
+
+
+def test_expired_authorisation_empties_the_calendar_feed(
+    client, therapist, patient, expiring_soon, dosing
+):
+    with time_machine.travel(expiring_soon.expires_at + dt.timedelta(minutes=1)):
+        assert feed_events(client, therapist) == []
+
+
 def test_revoking_one_authorisation_leaves_another_in_force(
     client, therapist, patient, patient_user
 ):
@@ -269,11 +320,17 @@ def test_authorisation_for_another_therapist_opens_nothing(client, therapist, pa
 
 
 @pytest.fixture
-def fillers(clinic, patient, clinician, all_scopes):
-    """A value for each URL parameter: records of the authorised patient, and the very
-    authorisation (and its signature) that lets the therapist in."""
+def fillers(clinic, patient, clinician, therapist, all_scopes):
+    """A value for each URL parameter: records of the authorised patient (an episode with
+    this very therapist, and its dosing session), and the very authorisation (and its
+    signature) that lets the therapist in."""
     version = services.current_version(clinic, DocumentKind.TREATMENT)
+    episode = open_episode(patient, clinician, therapist=therapist)
+    session = plan_session(episode, clinician)
     return {
+        "episode_id": episode.external_id,
+        "session_id": session.external_id,
+        "appointment_id": session.appointment.external_id,
         "patient_id": patient.external_id,
         "request_id": ConsultationRequestFactory(clinic=clinic).external_id,
         "alert_id": raise_alert(clinician, patient).external_id,
@@ -282,6 +339,8 @@ def fillers(clinic, patient, clinician, all_scopes):
         "signature_id": all_scopes.signature.external_id,
         "document_id": version.document.external_id,
         "version_id": version.external_id,
+        "room_id": RoomFactory(clinic=clinic).external_id,
+        "price_id": cost.price_list(clinic)[0].external_id,  # cost (issue 5)
     }
 
 

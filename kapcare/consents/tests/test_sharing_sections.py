@@ -93,21 +93,22 @@ def test_portal_card_invites_to_authorise_when_nothing_is_shared(client, patient
 # --- The shared record's sections ---------------------------------------------------------
 
 
-def test_measures_and_safety_alerts_are_the_scopes_with_a_section():
-    assert shared.registered_scopes() == {Scope.MEASURES, Scope.SAFETY_ALERTS}
+def test_measures_safety_alerts_and_schedule_are_the_scopes_with_a_section():
+    # Session summaries come with the dosing record (issue 6).
+    assert shared.registered_scopes() == {Scope.MEASURES, Scope.SAFETY_ALERTS, Scope.SCHEDULE}
 
 
 def test_a_scope_without_data_is_listed_from_the_registry_not_hard_coded(
     client, therapist, patient, monkeypatch
 ):
-    authorize(patient, therapist, scopes=[Scope.SCHEDULE])
+    authorize(patient, therapist, scopes=[Scope.SESSION_SUMMARIES])
     client.force_login(therapist)
     before = client.get(shared_url(patient)).content.decode()
     monkeypatch.setitem(
         shared._registry._sections,
-        Scope.SCHEDULE.value,
+        Scope.SESSION_SUMMARIES.value,
         Section(
-            key=Scope.SCHEDULE.value,
+            key=Scope.SESSION_SUMMARIES.value,
             template="consents/sharing/_portal_card.html",
             context=lambda request, patient: {"card": {}},
         ),
@@ -115,8 +116,8 @@ def test_a_scope_without_data_is_listed_from_the_registry_not_hard_coded(
 
     after = client.get(shared_url(patient)).content.decode()
 
-    assert "No dosing sessions are scheduled yet" in before
-    assert "No dosing sessions are scheduled yet" not in after
+    assert "Nothing to show yet" in before
+    assert "Nothing to show yet" not in after
 
 
 def test_header_shows_name_pronouns_birth_date_and_the_authorisation(client, therapist, patient):
