@@ -70,6 +70,8 @@ before it starts. Ketamine treatment for these conditions is **generally not cov
 insurance**; you are responsible for the cost. We can give you documents to claim from
 your insurer yourself.
 
+{{ course_cost_estimate }}
+
 ## Your rights
 
 Taking part is your choice. You may **stop treatment at any time** and withdraw this

@@ -19,6 +19,23 @@ PLACEHOLDERS = {
     "expires_on": "The last day the authorisation is in force (sharing authorisation)",
 }
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
+_PLACEHOLDER_NAME = re.compile(r"^[a-z_]+$")
+
+
+def add_placeholder(name: str, description: str) -> None:
+    """Accept `{{ name }}` in documents: a particular another app fills (see
+    `consents.placeholders`). Registering the same name twice with the same description
+    is harmless; a clash with another meaning is a programming error."""
+    if not _PLACEHOLDER_NAME.match(name):
+        raise ValueError(f"A placeholder name is lower-case letters and _: {name!r}.")
+    if PLACEHOLDERS.get(name, description) != description:
+        raise ValueError(f"The placeholder {name!r} already means something else.")
+    PLACEHOLDERS[name] = description
+
+
+def placeholder_names(text: str) -> set[str]:
+    """The placeholders `text` names."""
+    return set(_PLACEHOLDER.findall(text))
 
 
 def fill_placeholders(text: str, values: dict[str, str]) -> str:

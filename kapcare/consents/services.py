@@ -4,6 +4,7 @@ row and is the only place its change is made, for the pages and the API alike; e
 out on commit.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,7 +19,7 @@ from kapcare.accounts.models import Role, User
 from kapcare.accounts.services import InvitationError, invite_user
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
-from kapcare.consents import defaults, rules
+from kapcare.consents import defaults, placeholders, rules
 from kapcare.consents.models import (
     SCOPE_FIELDS,
     ConsentDocument,
@@ -108,7 +109,10 @@ def publish_version(
     return version
 
 
-def particulars(patient: Patient, **extra) -> dict[str, str]:
+def particulars(patient: Patient, names: Collection[str] | None = None, **extra) -> dict[str, str]:
+    """The values of the placeholders for `patient`: the clinic's and the patient's own,
+    those other apps registered (`placeholders`; only the ones in `names` when given, as
+    they may cost queries), then `extra`."""
     clinic = patient.clinic
     values = {
         "clinic_name": clinic.name,
@@ -117,6 +121,7 @@ def particulars(patient: Patient, **extra) -> dict[str, str]:
         "patient_birth_date": f"{patient.birth_date:%B} {patient.birth_date.day}, "
         f"{patient.birth_date.year}",
     }
+    values.update(placeholders.values_for(patient, names))
     values.update(extra)
     return values
 
@@ -124,7 +129,9 @@ def particulars(patient: Patient, **extra) -> dict[str, str]:
 def text_to_sign(version: ConsentVersion, patient: Patient, **extra) -> str:
     """The exact Markdown the patient reads and signs: the version's text with the
     particulars filled in. Its SHA-256 is stored with the signature."""
-    return rules.fill_placeholders(version.body_markdown, particulars(patient, **extra))
+    body = version.body_markdown
+    values = particulars(patient, rules.placeholder_names(body), **extra)
+    return rules.fill_placeholders(body, values)
 
 
 # --- Signing ----------------------------------------------------------------------------------

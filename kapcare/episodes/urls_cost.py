@@ -1,6 +1,11 @@
 """The clinic's price list and the whole-course estimate."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from kapcare.episodes import cost_views as views
 
 app_name = "cost"
-urlpatterns: list = []
+urlpatterns = [
+    path("clinic-admin/prices/", views.price_list, name="price_list"),
+    path("clinic-admin/prices/<uuid:price_id>/", views.price_edit, name="price_edit"),
+]
