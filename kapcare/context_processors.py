@@ -23,6 +23,8 @@ def navigation(request):
         items.append(("Patients", reverse("patients:list")))
     if policy.can(user, Action.VIEW_SAFETY_ALERTS):
         items.append(("Safety alerts", reverse("measures:alerts")))
+    if policy.can(user, Action.VIEW_CLINIC_CALENDAR):
+        items.append(("Schedule", reverse("scheduling:day")))
     if policy.can(user, Action.VIEW_CONSULTATION_QUEUE):
         items.append(("Consultation requests", reverse("intake:queue")))
     if policy.can(user, Action.SEARCH_ACCESS_LOG):
@@ -33,8 +35,16 @@ def navigation(request):
         items.append(("Consent documents", reverse("consents:documents")))
     if policy.can(user, Action.MANAGE_SCREENING_CATALOGUE):
         items.append(("Screening catalogue", reverse("screening:catalogue")))
+    if policy.can(user, Action.MANAGE_PRICE_LIST):
+        items.append(("Prices", reverse("cost:price_list")))
+    if policy.can(user, Action.MANAGE_ROOMS):
+        items.append(("Rooms", reverse("scheduling:rooms")))
+    if policy.can(user, Action.MANAGE_WORKING_HOURS):
+        items.append(("Working hours", reverse("scheduling:working_hours")))
     if policy.can(user, Action.MANAGE_CLINIC_STAFF):
         items.append(("People", reverse("people:list")))
+    if policy.can(user, Action.MANAGE_OWN_CALENDAR_FEED):
+        items.append(("Calendar feed", reverse("feeds:my_feed")))
     if policy.can(user, Action.VIEW_OWN_ACCESS_LOG):
         items.append(("Who viewed my record", reverse("audit:my_access_log")))
     items.append(("Profile", reverse("accounts:profile")))

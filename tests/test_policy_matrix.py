@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kapcare.accounts.models import Role
 from kapcare.consents.tests.test_documents_fixtures import sign, treatment_document
+from kapcare.episodes import cost
 from tests.factories import (
     ConsultationRequestFactory,
     RoomFactory,
@@ -101,11 +102,27 @@ MATRIX = {
     "audit:search": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "audit:my_access_log": (None, row(DENIED, DENIED, DENIED, DENIED, OK, DENIED)),
     # --- episodes (issue 5) ---
+    "episodes:create": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "episodes:detail": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "episodes:edit": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "episodes:session_create": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "episodes:session_record": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     # --- gates (issue 5) ---
+    "gates:session": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     # --- series (issue 5) ---
+    "series:plan": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     # --- feeds (issue 5) ---
+    "feeds:my_feed": (None, row(DENIED, DENIED, DENIED, OK, OK, DENIED)),
+    "feeds:room_feed": ("room", row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     # --- cost (issue 5) ---
+    "cost:price_list": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
+    "cost:price_edit": ("price", row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     # --- scheduling (issue 5) ---
+    "scheduling:day": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
+    "scheduling:week": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
+    "scheduling:rooms": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
+    "scheduling:room_edit": ("room", row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
+    "scheduling:working_hours": (None, row(OK, DENIED, OK, DENIED, DENIED, OK)),
 }
 
 # Pages anyone may open, signed in or not.
@@ -121,6 +138,7 @@ PUBLIC = {
     "index",
     "measures:link",
     "measures:questionnaire_done",
+    "feeds:ics",  # the secret token is the credential (kapcare/episodes/tests/test_feeds.py)
 }
 
 # Not pages: POST-only actions (covered by their app's tests) and the API (tests/test_api_*).
@@ -130,6 +148,10 @@ NOT_PAGES = {
     "patients:invite_to_portal",
     "accounts:revoke_token",
     "accounts:create_token",
+    # --- gates (issue 5) ---
+    "gates:checklist",
+    "gates:waive",
+    "gates:start",
 }
 
 
@@ -163,6 +185,7 @@ def records(clinic, patient, clinician, patient_user):
         "episode": {"episode_id": episode.external_id},
         "session": {"session_id": session.external_id},
         "room": {"room_id": session.appointment.room.external_id},
+        "price": {"price_id": cost.price_list(clinic)[0].external_id},  # cost (issue 5)
         "appointment": {"appointment_id": session.appointment.external_id},
         "authorization": {"authorization_id": authorization.external_id},
         "patient_authorization": {

@@ -5,3 +5,23 @@ class EpisodesConfig(AppConfig):
     name = "kapcare.episodes"
     label = "episodes"
     verbose_name = "Course of care"
+
+    def ready(self) -> None:
+        # Portal cards and shared-record sections reach `patients` only through its
+        # registries.
+        from kapcare.episodes import portal_cards, shared_sections
+
+        portal_cards.register()
+        shared_sections.register()
+
+        # The course of care on the chart, the portal home and the chart's timeline.
+        from kapcare.episodes import chart, portal, timeline
+
+        chart.register()
+        portal.register()
+        timeline.register()
+
+        # The whole-course cost: a portal card, and {{ course_cost_estimate }} in consents.
+        from kapcare.episodes import portal_cost
+
+        portal_cost.register()

@@ -20,6 +20,14 @@ from kapcare.scheduling import rules
 from kapcare.scheduling.models import Appointment, AppointmentStatus, Room, TimeOff, WorkingHours
 
 
+class DoubleBooking(Refused):
+    """Another booked appointment holds the room or the clinician at that time; the
+    message names it. The API answers 409 for this refusal, 422 for the others."""
+
+    def __init__(self, message: str):
+        super().__init__({"__all__": message})
+
+
 @dataclass(frozen=True)
 class Slot:
     """What to hold, and when. `room` and `clinician` may each be None, not both."""
@@ -143,7 +151,7 @@ def book(*, actor: Actor, clinic, slot: Slot, purpose: str, patient=None) -> App
         with transaction.atomic():
             conflict = conflicts(slot, clinic_id=clinic.pk).first()
             if conflict is not None:
-                raise Refused({"__all__": conflict_message(slot, conflict, clinic.zone)})
+                raise DoubleBooking(conflict_message(slot, conflict, clinic.zone))
             appointment = Appointment.objects.create(
                 clinic=clinic,
                 patient=patient,
@@ -164,7 +172,7 @@ def book(*, actor: Actor, clinic, slot: Slot, purpose: str, patient=None) -> App
         winner = conflicts(slot, clinic_id=clinic.pk).first()
         if winner is None:
             raise
-        raise Refused({"__all__": conflict_message(slot, winner, clinic.zone)}) from error
+        raise DoubleBooking(conflict_message(slot, winner, clinic.zone)) from error
     return appointment
 
 
@@ -201,7 +209,7 @@ def move(*, actor: Actor, appointment: Appointment, slot: Slot) -> Appointment:
         with transaction.atomic():
             conflict = conflicts(slot, clinic_id=clinic.pk, exclude_id=appointment.pk).first()
             if conflict is not None:
-                raise Refused({"__all__": conflict_message(slot, conflict, clinic.zone)})
+                raise DoubleBooking(conflict_message(slot, conflict, clinic.zone))
             appointment.starts_at, appointment.ends_at = slot.starts_at, slot.ends_at
             appointment.room, appointment.clinician = slot.room, slot.clinician
             appointment.save(update_fields=["starts_at", "ends_at", "room", "clinician"])
@@ -216,7 +224,7 @@ def move(*, actor: Actor, appointment: Appointment, slot: Slot) -> Appointment:
         winner = conflicts(slot, clinic_id=clinic.pk, exclude_id=appointment.pk).first()
         if winner is None:
             raise
-        raise Refused({"__all__": conflict_message(slot, winner, clinic.zone)}) from error
+        raise DoubleBooking(conflict_message(slot, winner, clinic.zone)) from error
     return appointment
 
 
