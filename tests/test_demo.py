@@ -1,14 +1,17 @@
 """`manage.py demo`: the demo data set a new developer signs in to."""
 
+import datetime as dt
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from kapcare.accounts.models import Role, User
 from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
 from kapcare.clinics.models import Clinic
+from kapcare.episodes.models import DayOfChecklist, GateWaiver
 from kapcare.intake.models import ConsultationRequest, RequestStatus
 from kapcare.patients.models import BodyMeasurement, Patient
 
@@ -110,6 +113,12 @@ def test_each_demo_patient_has_a_height_and_two_to_four_weights(demo):
         weights = [m for m in measurements if m.weight_kg is not None]
         heights = [m for m in measurements if m.height_cm is not None]
         screened = patient.medical_screenings.filter(completed_at__isnull=False).count()
+        # A dosing day records a weight when none is recent (gate 8).
+        dosing_days = {
+            timezone.localdate(session.planned_start, patient.clinic.zone)
+            for session in patient.care_sessions.filter(kind="dosing")
+        }
+        weights = [m for m in weights if m.measured_on not in dosing_days]
         assert 2 <= len(weights) <= 4 + screened, patient
         assert len(heights) == 1, patient
         assert len({m.measured_on for m in measurements}) == len(measurements), patient
@@ -126,6 +135,11 @@ def test_demo_records_are_created_by_clinic_staff_in_the_access_log(demo):
             + patient.eligibility_decisions.count()
             + patient.consent_signatures.count()
             + patient.sharing_authorizations.count()
+            + patient.episodes.count()
+            + patient.care_sessions.count()
+            + patient.appointments.count()
+            + DayOfChecklist.objects.filter(patient=patient).count()
+            + GateWaiver.objects.filter(patient=patient).count()
         )
         assert entries.count() == created, patient
         for entry in entries:
@@ -257,3 +271,62 @@ def test_demo_therapist_has_one_expired_and_one_revoked_authorisation(demo):
     expired = SharingAuthorization.objects.get(therapist=therapist, expires_at__lte=now)
     assert expired.expires_on < timezone.localdate(now, expired.clinic.zone)
     assert [p.user.email for p in visible_patients(therapist)] == ["patient@demo.kapcare.org"]
+
+
+def test_demo_has_an_episode_in_every_state_and_every_model(demo):
+    from kapcare.episodes.models import CareModel, Episode, EpisodeState
+
+    episodes = Episode.objects.filter(clinic__slug="music-city")
+    assert set(episodes.values_list("state", flat=True)) == set(EpisodeState.values)
+    assert set(episodes.values_list("model", flat=True)) == set(CareModel.values)
+    for episode in episodes:
+        transitions = list(episode.transitions.values_list("to_state", flat=True))
+        assert transitions[-1] == episode.state, episode
+
+
+def test_demo_books_a_week_ahead_with_one_dose_blocked_and_one_given_under_a_waiver(demo):
+    from kapcare.episodes import gate_facts
+    from kapcare.episodes.models import CareSession
+
+    now = timezone.now()
+    ahead = CareSession.objects.filter(
+        patient__clinic__slug="music-city",
+        status="planned",
+        planned_start__gte=now,
+        planned_start__lt=now + dt.timedelta(days=8),
+    ).select_related("episode", "patient__clinic")
+    assert ahead.filter(kind="dosing").count() >= 3
+    assert ahead.exclude(kind="dosing").exists()
+    blocked = {
+        session.patient.full_name: {g.rule for g in gate_facts.gate_report(session, now).blocking}
+        for session in ahead.filter(kind="dosing")
+    }
+    assert any("safety_review" in rules for rules in blocked.values())
+    waiver = GateWaiver.objects.get(patient__user__email="patient@demo.kapcare.org")
+    assert (waiver.rule, waiver.session.status) == ("integration", "done")
+    assert waiver.reason
+
+
+def test_demo_shows_an_overdue_integration_to_the_front_desk(demo, client):
+    client.force_login(User.objects.get(email="coordinator@demo.kapcare.org"))
+
+    content = client.get(reverse("coordinator_home")).content.decode()
+
+    assert "Integration overdue" in content
+    assert "Robert Haynes" in content
+
+
+@pytest.mark.parametrize("day", range(7))
+def test_demo_loads_on_every_day_of_the_week(db, settings, day):
+    """Sessions are placed relative to the day the demo is loaded; the clinic is closed
+    on Sundays and holds four dosing blocks a day, whatever the weekday."""
+    import time_machine
+
+    from kapcare.episodes.models import Episode, EpisodeState
+
+    settings.DEBUG = True
+    with time_machine.travel(dt.datetime(2026, 11, 23 + day, 14, 0, tzinfo=dt.UTC), tick=False):
+        run_demo()
+
+    states = set(Episode.objects.values_list("state", flat=True))
+    assert states == set(EpisodeState.values)

@@ -19,6 +19,7 @@ from kapcare.audit.log import Actor
 from kapcare.audit.models import Channel
 from kapcare.clinics.models import Clinic
 from kapcare.demo.consents import load_consents
+from kapcare.demo.episodes import load_courses, open_episodes
 from kapcare.demo.measures import load_measures
 from kapcare.demo.screening import load_screening
 from kapcare.intake.models import ConsultationRequest, ContactMethod, RequestStatus, StatusChange
@@ -178,7 +179,11 @@ def load_demo() -> DemoResult:
         portal_patient.save(update_fields=["user"])
         load_measures(patients, nurse, timezone.now())
         load_screening(patients, nurse, today)
-        load_consents(patients, front_desk, nurse, users["therapist@demo.kapcare.org"])
+        therapist = users["therapist@demo.kapcare.org"]
+        # Episodes first, so that each consent carries its course's cost estimate.
+        episodes = open_episodes(patients, nurse, therapist)
+        load_consents(patients, front_desk, nurse, therapist)
+        load_courses(episodes, front_desk, nurse, _actor(users["admin@demo.kapcare.org"]))
 
         callers = _people(rng, len(REQUEST_PLAN), MIDDLE_TENNESSEE, "615", used_names, chosen=())
         requests = _consultation_requests(rng, music_city, front_desk, callers, patients[-1])

@@ -25,7 +25,13 @@ BASE_URL = "http://127.0.0.1:8000/"
 
 # Per patient index (see build.py): who witnessed a clinic-tablet signature of the
 # treatment consent. The portal patient (0) signs in the portal.
-TABLET_CONSENTS = {1: "coordinator", 5: "clinician"}
+TABLET_CONSENTS = {
+    1: "coordinator",
+    2: "clinician",
+    4: "coordinator",
+    5: "clinician",
+    7: "coordinator",
+}
 EXPIRED_AUTHORIZATION_PATIENT = 4
 REVOKED_AUTHORIZATION_PATIENT = 6
 EXPIRED_DAYS_AGO = 12

@@ -1,0 +1,392 @@
+"""Demo courses of care: rooms and working hours, an episode in every state and every
+model, past sessions done (one dose given under a recorded waiver, one integration
+missed), and a week of booked sessions ahead, one of them blocked by a safety alert that
+waits for review.
+
+Episodes are opened before the consents are signed, so the consent each patient signs
+carries their course's cost estimate. Everything goes through the services the pages call:
+bookings cannot double-book, and a dose starts only when its gates pass (or a clinician
+waives one, with a reason). Past sessions are given at their own time (`now=`) and their
+times written back afterwards, as the questionnaire demo does.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils import timezone
+
+from kapcare.accounts.models import User
+from kapcare.audit.log import Actor
+from kapcare.demo.measures import likert_answers
+from kapcare.episodes import rules, services
+from kapcare.episodes.models import (
+    CareSession,
+    Episode,
+    EpisodeTransition,
+    PregnancyTest,
+    SessionKind,
+    SessionStatus,
+)
+from kapcare.measures import services as measures
+from kapcare.measures.models import Assessment, AssessmentStatus, Source
+from kapcare.patients.models import Patient, SexAtBirth
+from kapcare.patients.services import record_body_measurement
+from kapcare.refusals import Refused
+from kapcare.scheduling import services as scheduling
+from kapcare.scheduling.models import Room
+
+ROOMS = ["Suite 1 (Belmont)", "Suite 2 (Cumberland)", "Suite 3 (Radnor)"]
+# The demo clinician's week: Monday to Saturday, 08:00–17:00 (room for four dosing blocks
+# a day); the clinic is closed on Sundays.
+WORKING_HOURS = [(day, dt.time(8), dt.time(17)) for day in range(6)]
+DOSE_HOURS = (9, 11, 13, 15)
+THERAPY_HOUR = 16
+
+
+@dataclass(frozen=True)
+class Course:
+    """One patient's episode: the model, where it stands, and its sessions in days from
+    today (negative: done; positive: booked)."""
+
+    model: str
+    states: tuple[str, ...]
+    diagnosis: tuple[str, str]
+    goals: str = ""
+    trauma: bool = False
+    with_therapist: bool = False
+    therapist_fee: str | None = None
+    preparation_days: tuple[int, ...] = ()
+    dose_days: tuple[int, ...] = ()
+    # Integration after the dose of the same position; None: none planned.
+    integration_after: tuple[int | None, ...] = ()
+    missed_integrations: tuple[int, ...] = ()  # dose positions whose integration was missed
+    waivers: dict[int, tuple[str, str]] = field(default_factory=dict)  # dose position → rule
+    closing_reason: str = ""
+    # Where the episode goes once its doses are given.
+    after_series: tuple[str, ...] = ()
+
+
+DEPRESSION = ("F33.2", "Major depressive disorder, recurrent, severe without psychotic features")
+PTSD = ("F43.10", "Post-traumatic stress disorder, unspecified")
+ANXIETY = ("F41.1", "Generalized anxiety disorder")
+
+# Per patient index (see build.py).
+COURSES = {
+    # The portal patient: blended KAP with Rachel Kim, four doses given, two booked.
+    0: Course(
+        model=rules.BLENDED,
+        states=(rules.SCREENING, rules.ELIGIBLE, rules.CONSENTED, rules.PREPARING),
+        diagnosis=DEPRESSION,
+        goals="Feel less stuck; reconnect with my music and with friends.",
+        trauma=True,
+        with_therapist=True,
+        therapist_fee="150.00",
+        preparation_days=(-24, -20),
+        dose_days=(-16, -13, -9, -6, 1, 4),
+        integration_after=(1, 1, 1, 1, 1, 1),
+        missed_integrations=(2,),
+        waivers={
+            3: (
+                "integration",
+                "Integration after the last dose was missed (Rachel Kim unwell) and is "
+                "rebooked for tomorrow. Spoke with the patient and with Rachel: stable, "
+                "PHQ-9 improving; agreed to go ahead.",
+            )
+        },
+    ),
+    # Bracketed: preparation done, the first dose booked this week.
+    1: Course(
+        model=rules.BRACKETED,
+        states=(rules.SCREENING, rules.ELIGIBLE, rules.CONSENTED, rules.PREPARING),
+        diagnosis=DEPRESSION,
+        goals="Less rumination; sleep through the night.",
+        with_therapist=True,
+        therapist_fee="140.00",
+        preparation_days=(-3,),
+        dose_days=(2,),
+        integration_after=(1,),
+    ),
+    # In-session: two doses given, integration after the second never happened, and a
+    # PHQ-9 since then answered item 9: the next dose waits for a safety review.
+    2: Course(
+        model=rules.IN_SESSION,
+        states=(rules.SCREENING, rules.ELIGIBLE, rules.CONSENTED, rules.PREPARING),
+        diagnosis=DEPRESSION,
+        with_therapist=True,
+        therapist_fee="180.00",
+        preparation_days=(-21,),
+        dose_days=(-17, -13, 1),
+        integration_after=(1, None, None),
+    ),
+    3: Course(
+        model=rules.BLENDED,
+        states=(rules.SCREENING, rules.ELIGIBLE),
+        diagnosis=PTSD,
+        goals="Process the accident without shutting down.",
+        trauma=True,
+        with_therapist=True,
+    ),
+    # Standalone infusions: six given, now in follow-up.
+    5: Course(
+        model=rules.STANDALONE,
+        states=(rules.SCREENING, rules.ELIGIBLE, rules.CONSENTED),
+        diagnosis=DEPRESSION,
+        dose_days=(-31, -28, -24, -21, -17, -14),
+        after_series=(rules.FOLLOW_UP,),
+    ),
+    6: Course(
+        model=rules.BLENDED,
+        states=(rules.SCREENING, rules.ELIGIBLE, rules.DISCONTINUED),
+        diagnosis=ANXIETY,
+        with_therapist=True,
+        closing_reason="Moving to Denver for work; referred to a clinic there with her records.",
+    ),
+    7: Course(
+        model=rules.BLENDED,
+        states=(rules.SCREENING, rules.ELIGIBLE, rules.CONSENTED),
+        diagnosis=ANXIETY,
+        with_therapist=True,
+        therapist_fee="160.00",
+    ),
+    # Not eligible (psychosis, see screening.py).
+    8: Course(
+        model=rules.STANDALONE,
+        states=(rules.SCREENING, rules.INELIGIBLE),
+        diagnosis=DEPRESSION,
+        closing_reason="Active psychosis: referred back to the treating psychiatrist.",
+    ),
+    9: Course(model=rules.BRACKETED, states=(rules.SCREENING,), diagnosis=DEPRESSION),
+    10: Course(model=rules.BLENDED, states=(), diagnosis=PTSD, trauma=True),
+    # A standalone course finished months ago.
+    4: Course(
+        model=rules.STANDALONE,
+        states=(rules.SCREENING, rules.ELIGIBLE, rules.CONSENTED),
+        diagnosis=DEPRESSION,
+        dose_days=(-150, -147, -143, -140, -136, -133),
+        after_series=(rules.FOLLOW_UP, rules.COMPLETED),
+    ),
+}
+
+
+def open_episodes(patients: list[Patient], nurse: Actor, therapist: User) -> dict[int, Episode]:
+    """Open every demo episode (state "referred"), before consents are signed."""
+    clinic = patients[0].clinic
+    episodes = {}
+    for index, course in COURSES.items():
+        episodes[index] = services.open_episode(
+            actor=nurse,
+            patient=patients[index],
+            data=services.EpisodeInput(
+                model=course.model,
+                diagnosis_code=course.diagnosis[0],
+                diagnosis_text=course.diagnosis[1],
+                treating_clinician=nurse.user,
+                therapist=therapist if course.with_therapist else None,
+                has_trauma_history=course.trauma,
+                goals=course.goals,
+                therapist_fee=Decimal(course.therapist_fee) if course.therapist_fee else None,
+                planned_doses=max(len(course.dose_days), clinic.induction_doses),
+            ),
+        )
+    return episodes
+
+
+def load_courses(
+    episodes: dict[int, Episode], front_desk: Actor, nurse: Actor, admin: Actor
+) -> None:
+    """Rooms and hours, then each course's history and its booked week."""
+    clinic = next(iter(episodes.values())).clinic
+    rooms = [scheduling.save_room(actor=admin, clinic=clinic, name=name) for name in ROOMS]
+    for weekday, starts, ends in WORKING_HOURS:
+        scheduling.add_working_hours(
+            actor=admin, clinician=nurse.user, weekday=weekday, starts=starts, ends=ends
+        )
+    today = timezone.localdate(timezone.now(), clinic.zone)
+    for index, course in COURSES.items():
+        _run_course(episodes[index], course, today, rooms, front_desk, nurse)
+
+
+def _at(clinic, day: dt.date, hour: int) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=clinic.zone).astimezone(dt.UTC)
+
+
+def _working_day(day: dt.date) -> dt.date:
+    """The day itself, or the Monday after a Sunday (the clinic is closed on Sundays)."""
+    return day + dt.timedelta(days=1) if day.weekday() == 6 else day
+
+
+def _run_course(episode, course: Course, today, rooms: list[Room], front_desk, nurse) -> None:
+    clinic = episode.clinic
+    started = today + dt.timedelta(days=min((*course.preparation_days, *course.dose_days, 0)))
+    moment = _at(clinic, started - dt.timedelta(days=10), 11)
+    _backdate_transition(episode, moment)  # the referral that opened it
+    Episode.objects.filter(pk=episode.pk).update(created_at=moment)
+    for state in course.states:
+        moment += dt.timedelta(days=2)
+        reason = course.closing_reason if state in rules.REASON_REQUIRED else ""
+        services.change_state(actor=front_desk, episode=episode, to_state=state, reason=reason)
+        _backdate_transition(episode, moment)
+
+    for day in course.preparation_days:
+        session = _therapy_session(episode, rules.PREPARATION, today, day, front_desk)
+        if day < 0:
+            services.record_session_status(
+                actor=front_desk, session=session, to_status=SessionStatus.DONE
+            )
+            _backdate_status(session)
+
+    previous_start = None
+    for position, offset in enumerate(course.dose_days):
+        not_before = (
+            previous_start + dt.timedelta(hours=episode.clinic.minimum_dose_interval_hours)
+            if previous_start
+            else None
+        )
+        session = _dose(
+            episode, today + dt.timedelta(days=offset), not_before, rooms, front_desk, nurse
+        )
+        previous_start = session.planned_start
+        day = timezone.localdate(session.planned_start, episode.clinic.zone)
+        if day < today:
+            _give_dose(episode, session, course.waivers.get(position), nurse)
+        gap = course.integration_after[position] if course.integration_after else None
+        if gap is None:
+            continue
+        integration = _therapy_session(
+            episode, rules.INTEGRATION, today, (day - today).days + gap, front_desk
+        )
+        if (day - today).days + gap < 0:
+            missed = position in course.missed_integrations
+            services.record_session_status(
+                actor=front_desk,
+                session=integration,
+                to_status=SessionStatus.MISSED if missed else SessionStatus.DONE,
+                note="Therapist unwell; rebooked." if missed else "",
+            )
+            _backdate_status(integration)
+
+    for state in course.after_series:
+        services.change_state(actor=nurse, episode=episode, to_state=state)
+
+
+def _therapy_session(episode, kind: str, today, offset: int, actor: Actor) -> CareSession:
+    """A preparation or integration session in the therapist's own practice (no room)."""
+    day = today + dt.timedelta(days=offset)
+    return services.add_session(
+        actor=actor,
+        episode=episode,
+        data=services.SessionInput(
+            kind=kind, starts_at=_at(episode.clinic, day, THERAPY_HOUR), run_by=episode.therapist
+        ),
+    )
+
+
+def _dose(episode, day: dt.date, not_before, rooms: list[Room], front_desk, nurse):
+    """Book a dosing session in the first free block from `day` on (the clinic is closed
+    on Sundays), no sooner than `not_before` (the minimum interval, gate 7)."""
+    last_refusal = None
+    for _ in range(4):
+        day = _working_day(day)
+        for hour in DOSE_HOURS:
+            starts_at = _at(episode.clinic, day, hour)
+            if not_before is not None and starts_at < not_before:
+                continue
+            for room in rooms:
+                try:
+                    return services.add_session(
+                        actor=front_desk,
+                        episode=episode,
+                        data=services.SessionInput(
+                            kind=SessionKind.DOSING,
+                            starts_at=starts_at,
+                            room=room,
+                            clinician=nurse.user,
+                        ),
+                    )
+                except Refused as refusal:
+                    last_refusal = refusal
+        day += dt.timedelta(days=1)
+    raise last_refusal or RuntimeError(f"No dosing block free near {day}")
+
+
+def _give_dose(episode, session: CareSession, waiver, nurse: Actor) -> None:
+    """Check in, take the questionnaires and a weight if due, record the day-of
+    checklist, start (waiving only what the course says, with its reason) and finish."""
+    patient = episode.patient
+    at = session.planned_start + dt.timedelta(minutes=episode.clinic.checkin_minutes)
+    _questionnaires_before(patient, at, nurse)
+    _weight_before(patient, at, nurse)
+    services.record_day_of_checklist(
+        actor=nurse,
+        session=session,
+        data=services.ChecklistInput(
+            fasting_confirmed=True,
+            escort_confirmed=True,
+            pregnancy_test=PregnancyTest.NOT_APPLICABLE
+            if patient.sex_at_birth == SexAtBirth.MALE
+            else PregnancyTest.NEGATIVE,
+            medication_changes_reviewed=True,
+            blood_pressure_systolic=124,
+            blood_pressure_diastolic=80,
+        ),
+    )
+    if waiver is not None:
+        rule, reason = waiver
+        services.waive_gate(actor=nurse, session=session, rule=rule, reason=reason, now=at)
+    services.start_dosing_session(actor=nurse, session=session, now=at)
+    services.record_session_status(actor=nurse, session=session, to_status=SessionStatus.DONE)
+    CareSession.objects.filter(pk=session.pk).update(status_changed_at=session.planned_end)
+
+
+def _questionnaires_before(patient, at: dt.datetime, nurse: Actor) -> None:
+    """PHQ-9 and GAD-7 at check-in when none is recent (gate 5), repeating the patient's
+    last answers so that their course reads as it does in measures.py."""
+    since = at - dt.timedelta(days=patient.clinic.measures_recent_days)
+    for instrument, items in (("phq9", 9), ("gad7", 7)):
+        completed = Assessment.objects.filter(
+            patient_id=patient.pk, instrument=instrument, status=AssessmentStatus.COMPLETED
+        )
+        if completed.filter(completed_at__gte=since, completed_at__lte=at).exists():
+            continue
+        previous = completed.filter(completed_at__lte=at).order_by("-completed_at").first()
+        later = completed.order_by("completed_at").first()
+        total = (previous or later).total if (previous or later) else 12
+        # PHQ-9's last item stays 0: item 9 above 0 is suicidal ideation (a safety alert).
+        answers = likert_answers(total, items, 3, last_item=0 if instrument == "phq9" else 1)
+        completion = measures.record_assessment(
+            actor=nurse,
+            patient=patient,
+            instrument=instrument,
+            answers=answers,
+            source=Source.STAFF,
+        )
+        when = at - dt.timedelta(minutes=30)
+        Assessment.objects.filter(pk=completion.assessment.pk).update(
+            started_at=when, completed_at=when
+        )
+
+
+def _weight_before(patient, at: dt.datetime, nurse: Actor) -> None:
+    """A weight on the day when none is recent (gate 8; the dose is per kilogram)."""
+    day = timezone.localdate(at, patient.clinic.zone)
+    since = day - dt.timedelta(days=patient.clinic.weight_recent_days)
+    weights = patient.body_measurements.filter(weight_kg__isnull=False)
+    if weights.filter(measured_on__gte=since, measured_on__lte=day).exists():
+        return
+    last = weights.order_by("-measured_on").values_list("weight_kg", flat=True).first()
+    record_body_measurement(
+        actor=nurse, patient=patient, measured_on=day, weight_kg=last, height_cm=None
+    )
+
+
+def _backdate_transition(episode, moment: dt.datetime) -> None:
+    latest = EpisodeTransition.objects.filter(episode=episode).latest("id")
+    EpisodeTransition.objects.filter(pk=latest.pk).update(changed_at=moment)
+    Episode.objects.filter(pk=episode.pk).update(state_changed_at=moment)
+
+
+def _backdate_status(session: CareSession) -> None:
+    CareSession.objects.filter(pk=session.pk).update(
+        status_changed_at=session.planned_end + dt.timedelta(minutes=5)
+    )
