@@ -146,7 +146,8 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     Action.CHANGE_EPISODE_STATE: STAFF,
     Action.RECORD_CARE_SESSION: STAFF,
     Action.VIEW_DOSING_GATES: STAFF,
-    Action.RECORD_DAY_OF_CHECKLIST: frozenset({Role.CLINICIAN, Role.COORDINATOR}),
+    # Blood pressure and the pregnancy result are clinical findings: a clinician records them.
+    Action.RECORD_DAY_OF_CHECKLIST: frozenset({Role.CLINICIAN}),
     # Only a clinician may waive a failing gate, with a written reason, and start a dose.
     Action.WAIVE_GATE: frozenset({Role.CLINICIAN}),
     Action.START_DOSING_SESSION: frozenset({Role.CLINICIAN}),

@@ -84,6 +84,12 @@ CLINICAL_SETTINGS = {
         60,
         140,
     ),
+    "pre_dose_bp_valid_minutes": (
+        "Pre-dose blood pressure counts for (minutes)",
+        "Default 60: a reading taken on arrival, within the hour before the dose.",
+        10,
+        240,
+    ),
     "minimum_dose_interval_hours": (
         "Minimum time between doses (hours)",
         "Default 48 (gate 7).",

@@ -69,6 +69,10 @@ class Clinic(models.Model):
     bp_warn_diastolic = models.PositiveSmallIntegerField(default=90)
     bp_hold_systolic = models.PositiveSmallIntegerField(default=160)
     bp_hold_diastolic = models.PositiveSmallIntegerField(default=100)
+    # The pre-dose reading must be this fresh: taken within an hour of the dose (vitals
+    # "before" the infusion, PRODUCT.md Dosing session; Emory and Yale protocols take
+    # them on arrival).
+    pre_dose_bp_valid_minutes = models.PositiveSmallIntegerField(default=60)
     # Gate 7: at least 48 h between doses; induction series of 6 doses over 2–3 weeks
     # (PRODUCT.md; Wilkinson 2017 and the Yale/Emory series protocols: 6 infusions,
     # two to three a week).

@@ -22,6 +22,7 @@ from kapcare.demo.measures import likert_answers
 from kapcare.episodes import rules, services
 from kapcare.episodes.models import (
     CareSession,
+    DayOfChecklist,
     Episode,
     EpisodeTransition,
     PregnancyTest,
@@ -330,6 +331,11 @@ def _give_dose(episode, session: CareSession, waiver, nurse: Actor) -> None:
             blood_pressure_systolic=124,
             blood_pressure_diastolic=80,
         ),
+    )
+    # Checked in on arrival, before the dose.
+    arrived = at - dt.timedelta(minutes=10)
+    DayOfChecklist.objects.filter(session=session).update(
+        updated_at=arrived, blood_pressure_taken_at=arrived
     )
     if waiver is not None:
         rule, reason = waiver

@@ -7,13 +7,13 @@ the rules a clinician sees are the rules that decide the start.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Max, Min, Q
 from django.urls import reverse
 
 from kapcare.consents.services import treatment_consent_status
-from kapcare.episodes import gates
+from kapcare.episodes import gate_registry, gates
 from kapcare.episodes.models import (
     CareSession,
     DayOfChecklist,
@@ -42,6 +42,7 @@ def settings_for(clinic) -> gates.GateSettings:
         bp_warn_diastolic=clinic.bp_warn_diastolic,
         bp_hold_systolic=clinic.bp_hold_systolic,
         bp_hold_diastolic=clinic.bp_hold_diastolic,
+        pre_dose_bp_valid_minutes=clinic.pre_dose_bp_valid_minutes,
     )
 
 
@@ -101,14 +102,23 @@ def gather_facts(session: CareSession, dose_at: datetime) -> Gathered:
         for r in done_here
     )
 
+    # The baseline: a PHQ-9 within the recent window before the episode's first dose (a
+    # PHQ-9 from an earlier course does not count).
+    baseline_from = first_episode_dose_at - timedelta(days=clinic.measures_recent_days)
     measures = Assessment.objects.filter(
         patient_id=patient.pk, status=AssessmentStatus.COMPLETED, completed_at__lte=dose_at
     ).aggregate(
         phq9=Max("completed_at", filter=Q(instrument="phq9")),
         gad7=Max("completed_at", filter=Q(instrument="gad7")),
-        first_phq9=Min("completed_at", filter=Q(instrument="phq9")),
+        baseline_phq9=Min(
+            "completed_at",
+            filter=Q(
+                instrument="phq9",
+                completed_at__gte=baseline_from,
+                completed_at__lte=first_episode_dose_at,
+            ),
+        ),
     )
-    first_phq9 = measures["first_phq9"]
 
     open_alerts = list(
         SafetyAlert.objects.filter(
@@ -141,11 +151,12 @@ def gather_facts(session: CareSession, dose_at: datetime) -> Gathered:
         integration_done_since_previous_dose=integration_since,
         latest_phq9_at=measures["phq9"],
         latest_gad7_at=measures["gad7"],
-        has_baseline_phq9=first_phq9 is not None and first_phq9 <= first_episode_dose_at,
+        has_baseline_phq9=measures["baseline_phq9"] is not None,
         open_alerts=len(open_alerts),
         oldest_open_alert_at=open_alerts[0][1] if open_alerts else None,
         previous_dose_at=previous_dose_at,
         checklist_recorded=checklist is not None,
+        checklist_recorded_at=checklist.updated_at if checklist else None,
         fasting_confirmed=checklist is not None and checklist.fasting_confirmed,
         escort_confirmed=checklist is not None and checklist.escort_confirmed,
         pregnancy_test=checklist.pregnancy_test if checklist else gates.PREGNANCY_NOT_DONE,
@@ -154,6 +165,7 @@ def gather_facts(session: CareSession, dose_at: datetime) -> Gathered:
         weight_measured_on=weight_on,
         blood_pressure_systolic=checklist.blood_pressure_systolic if checklist else None,
         blood_pressure_diastolic=checklist.blood_pressure_diastolic if checklist else None,
+        blood_pressure_taken_at=checklist.blood_pressure_taken_at if checklist else None,
     )
     return Gathered(facts, settings, tuple(str(i) for i, _ in open_alerts), checklist)
 
@@ -173,6 +185,9 @@ class GateView:
     fix_label: str = ""
     warning: bool = False
     waiver: GateWaiver | None = None
+    waivable: bool = True
+    # The facts the rule stands on now; a waiver holds only while they are unchanged.
+    basis: str = ""
 
     @property
     def waived(self) -> bool:
@@ -213,7 +228,7 @@ class GateReport:
 
     @property
     def waivable(self) -> list[GateView]:
-        return [g for g in self.gates if not g.passed and not g.waived]
+        return [g for g in self.gates if not g.passed and not g.waived and g.waivable]
 
     @property
     def waivers(self) -> list[GateWaiver]:
@@ -261,10 +276,19 @@ def gate_report(
     `dose_time(session, now)`; the start passes `now`, when the dose is really given."""
     dose_at = dose_at or dose_time(session, now)
     gathered = gather_facts(session, dose_at)
+    # The latest waiver of each rule, honoured only while the facts it was given on hold.
     waivers = {
         w.rule: w
-        for w in GateWaiver.objects.filter(session_id=session.pk).select_related("waived_by")
+        for w in GateWaiver.objects.filter(session_id=session.pk)
+        .select_related("waived_by")
+        .order_by("waived_at", "id")
     }
+
+    def holding(rule: str, basis: str) -> GateWaiver | None:
+        waiver = waivers.get(rule)
+        return waiver if waiver is not None and waiver.basis == basis else None
+
+    facts = gathered.facts
     views = [
         GateView(
             rule=result.rule,
@@ -274,9 +298,24 @@ def gate_report(
             fix_url="" if result.passed else fix_url(result.fix, session, gathered.open_alert_ids),
             fix_label="" if result.passed else FIX_LABELS.get(result.fix, ""),
             warning=result.warning,
-            waiver=waivers.get(result.rule),
+            waiver=holding(result.rule, gates.waiver_basis(result.rule, facts)),
+            basis=gates.waiver_basis(result.rule, facts),
         )
-        for result in gates.evaluate_gates(gathered.facts, gathered.settings)
+        for result in gates.evaluate_gates(facts, gathered.settings)
+    ]
+    views += [
+        GateView(
+            rule=extra.rule,
+            title=extra.title,
+            passed=extra.passed,
+            message=extra.message,
+            fix_url="" if extra.passed else extra.fix_url,
+            fix_label="" if extra.passed else extra.fix_label,
+            waiver=holding(extra.rule, extra.message) if extra.waivable else None,
+            waivable=extra.waivable,
+            basis=extra.message,
+        )
+        for extra in gate_registry.extra_gates(session, dose_at)
     ]
     return GateReport(session=session, dose_at=dose_at, gates=views, checklist=gathered.checklist)
 

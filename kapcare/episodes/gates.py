@@ -82,6 +82,7 @@ class GateSettings:
     bp_warn_diastolic: int = 90
     bp_hold_systolic: int = 160
     bp_hold_diastolic: int = 100
+    pre_dose_bp_valid_minutes: int = 60
 
     @property
     def zone(self) -> ZoneInfo:
@@ -123,6 +124,7 @@ class GateFacts:
     previous_dose_at: datetime | None = None
     # Gate 8
     checklist_recorded: bool = False
+    checklist_recorded_at: datetime | None = None
     fasting_confirmed: bool = False
     escort_confirmed: bool = False
     pregnancy_test: str = PREGNANCY_NOT_DONE
@@ -132,6 +134,7 @@ class GateFacts:
     # Gate 9
     blood_pressure_systolic: int | None = None
     blood_pressure_diastolic: int | None = None
+    blood_pressure_taken_at: datetime | None = None
 
     @property
     def is_first_dose(self) -> bool:
@@ -368,6 +371,17 @@ def day_of_checklist_rule(facts: GateFacts, settings: GateSettings) -> GateResul
             "The pregnancy test is positive: pregnancy is an absolute contraindication.",
             FIX_CHECKLIST,
         )
+    dose_day = _local_date(facts.dose_at, settings)
+    if facts.checklist_recorded_at is not None:
+        recorded_on = _local_date(facts.checklist_recorded_at, settings)
+        if recorded_on != dose_day:
+            return GateResult(
+                DAY_OF_CHECKLIST,
+                False,
+                f"The checklist was last confirmed on {_day(recorded_on)}; confirm it again "
+                "on the day of the dose.",
+                FIX_CHECKLIST,
+            )
     missing = []
     if not facts.fasting_confirmed:
         missing.append("fasting")
@@ -378,7 +392,6 @@ def day_of_checklist_rule(facts: GateFacts, settings: GateSettings) -> GateResul
     if not facts.medication_changes_reviewed:
         missing.append("the review of medication changes")
     weight_problem = ""
-    dose_day = _local_date(facts.dose_at, settings)
     if facts.weight_measured_on is None:
         weight_problem = "No weight is recorded."
     elif (dose_day - facts.weight_measured_on).days > settings.weight_recent_days:
@@ -426,6 +439,17 @@ def blood_pressure_rule(facts: GateFacts, settings: GateSettings) -> GateResult:
             BLOOD_PRESSURE, False, "No pre-dose blood pressure is recorded.", FIX_CHECKLIST
         )
     reading = f"{systolic}/{diastolic} mmHg"
+    taken_at = facts.blood_pressure_taken_at
+    valid = timedelta(minutes=settings.pre_dose_bp_valid_minutes)
+    if taken_at is not None and not facts.dose_at - valid <= taken_at <= facts.dose_at + valid:
+        return GateResult(
+            BLOOD_PRESSURE,
+            False,
+            f"{reading} was taken {_when(taken_at, settings)}, not within "
+            f"{_plural(settings.pre_dose_bp_valid_minutes, 'minute')} of the dose: take it "
+            "again.",
+            FIX_CHECKLIST,
+        )
     hold = f"{settings.bp_hold_systolic}/{settings.bp_hold_diastolic}"
     warn = f"{settings.bp_warn_systolic}/{settings.bp_warn_diastolic}"
     level = blood_pressure_level(systolic, diastolic, settings)
@@ -477,6 +501,35 @@ def evaluate_gates(facts: GateFacts, settings: GateSettings) -> list[GateResult]
     """Every rule that applies to the session's model, in the order the page shows them."""
     applicable = set(rules_for(facts.model))
     return [check(facts, settings) for rule, check in ALL_RULES if rule in applicable]
+
+
+def waiver_basis(rule: str, facts: GateFacts) -> str:
+    """The facts a waiver of `rule` was given on. A waiver holds only while they are
+    unchanged: a waived blood pressure does not cover a new, higher reading, nor a waived
+    safety review a new alert."""
+    basis = {
+        ELIGIBILITY: (facts.eligibility_state, facts.eligibility_detail),
+        CONSENT: (facts.consent_status,),
+        PREPARATION: (facts.preparation_sessions_done,),
+        INTEGRATION: (facts.previous_episode_dose_at, facts.integration_done_since_previous_dose),
+        MEASURES: (facts.latest_phq9_at, facts.latest_gad7_at, facts.has_baseline_phq9),
+        SAFETY_REVIEW: (facts.open_alerts, facts.oldest_open_alert_at),
+        DOSE_INTERVAL: (facts.previous_dose_at,),
+        DAY_OF_CHECKLIST: (
+            facts.fasting_confirmed,
+            facts.escort_confirmed,
+            facts.pregnancy_test,
+            facts.medication_changes_reviewed,
+            facts.weight_measured_on,
+            facts.checklist_recorded_at.date() if facts.checklist_recorded_at else None,
+        ),
+        BLOOD_PRESSURE: (
+            facts.blood_pressure_systolic,
+            facts.blood_pressure_diastolic,
+            facts.blood_pressure_taken_at,
+        ),
+    }[rule]
+    return "|".join("" if value is None else str(value) for value in basis)
 
 
 def blocking(results: list[GateResult], waived: set[str] | frozenset[str]) -> list[GateResult]:

@@ -297,7 +297,9 @@ class DayOfChecklist(models.Model):
 
 class GateWaiver(models.Model):
     """A clinician's decision to start a dosing session although one gate fails, with
-    the reason. Recorded for that session only, listed on the episode, never edited."""
+    the reason. Recorded for that session only, listed on the episode, never edited. It
+    covers the failure it was given for: when the facts change (a new reading, a new
+    alert), the rule fails again and needs a new waiver."""
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     session = models.ForeignKey(CareSession, on_delete=models.PROTECT, related_name="waivers")
@@ -305,6 +307,11 @@ class GateWaiver(models.Model):
     rule = models.CharField(max_length=40)
     reason = models.TextField()
     failure = models.TextField(help_text="What the rule said when it was waived.")
+    basis = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="The facts the rule stood on; the waiver holds only while they are unchanged.",
+    )
     waived_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -312,9 +319,6 @@ class GateWaiver(models.Model):
 
     class Meta:
         ordering = ["waived_at", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["session", "rule"], name="one_waiver_per_rule")
-        ]
 
     def __str__(self) -> str:
         return f"{self.rule} waived for {self.session}"

@@ -31,6 +31,7 @@ from kapcare.episodes.models import (
     SessionKind,
     SessionStatus,
 )
+from kapcare.patients.models import Patient
 from kapcare.refusals import Refused
 from kapcare.scheduling import services as scheduling
 from kapcare.scheduling.models import Room
@@ -150,6 +151,13 @@ def change_state(*, actor: Actor, episode: Episode, to_state: str, reason: str =
         locked.state, locked.state_changed_at = to_state, now
         locked.save(update_fields=["state", "state_changed_at", "updated_at"])
         record_access(actor, AccessAction.UPDATE, patient=locked.patient, obj=locked)
+        if to_state in rules.CLOSED_STATES:
+            # A closed course holds no room, clinician or calendar entry any more.
+            note = f"Episode {rules.STATES[to_state].lower()}: {reason.strip()}".rstrip(": ")
+            for planned in locked.sessions.filter(status=SessionStatus.PLANNED):
+                record_session_status(
+                    actor=actor, session=planned, to_status=SessionStatus.CANCELLED, note=note
+                )
     episode.state, episode.state_changed_at = locked.state, locked.state_changed_at
     return episode
 
@@ -574,12 +582,15 @@ def waive_gate(
             raise Refused({"rule": f"“{gate.title}” is already waived for this session."})
         if gate.passed:
             raise Refused({"rule": f"“{gate.title}” passes; there is nothing to waive."})
+        if not gate.waivable:
+            raise Refused({"rule": f"“{gate.title}” cannot be waived: {gate.message}"})
         waiver = GateWaiver.objects.create(
             session=locked,
             patient_id=locked.patient_id,
             rule=rule,
             reason=reason,
             failure=gate.message,
+            basis=gate.basis,
             waived_by=actor.user,
             waived_at=now,
         )
@@ -599,10 +610,22 @@ def start_dosing_session(
         raise Refused({"__all__": "Only a clinician may start a dosing session."})
     now = now or timezone.now()
     with transaction.atomic():
+        # The patient's row first: two doses of one patient started at the same moment
+        # must see each other (gate 7), so starts of one patient go one at a time.
+        Patient.objects.select_for_update().filter(pk=session.patient_id).first()
         locked = _locked_session(session)
         problem = _planned_dosing_problem(locked)
         if problem:
             raise Refused({"__all__": problem})
+        zone = locked.patient.clinic.zone
+        booked_day = timezone.localdate(locked.planned_start, zone)
+        if timezone.localdate(now, zone) != booked_day:
+            raise Refused(
+                {
+                    "__all__": f"This dose is booked for {booked_day:%A %B} {booked_day.day}: "
+                    "start it on that day, or move the session first."
+                }
+            )
         episode = locked.episode
         if episode.state not in DOSING_STATES:
             raise Refused(

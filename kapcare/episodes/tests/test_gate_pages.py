@@ -86,12 +86,15 @@ def test_start_button_is_enabled_when_every_rule_passes(client, clinician, sessi
     assert '<button type="submit" class="primary">Start dosing session</button>' in html
 
 
-def test_coordinator_sees_the_checklist_form_but_no_waiver_or_start(client, coordinator, alerted):
+def test_coordinator_sees_the_gates_but_no_checklist_waiver_or_start_form(
+    client, coordinator, alerted
+):
     client.force_login(coordinator)
 
     html = text(client.get(page_url(alerted)))
 
-    assert action_url("checklist", alerted) in html
+    # The blood pressure and the pregnancy result are clinical findings.
+    assert action_url("checklist", alerted) not in html
     assert action_url("waive", alerted) not in html
     assert action_url("start", alerted) not in html
 
@@ -138,6 +141,7 @@ def test_actions_answer_405_to_a_get(client, clinician, session, name):
 @pytest.mark.parametrize(
     ("name", "role", "expected"),
     [
+        ("checklist", "coordinator", 403),
         ("checklist", "patient_user", 403),
         ("checklist", "therapist", 403),
         ("checklist", "clinic_admin", 403),
@@ -154,7 +158,7 @@ def test_actions_refuse_who_may_not(client, request, session, name, role, expect
     if role == "outsider":
         # A clinician of another clinic may waive and start in their own clinic only.
         user = UserFactory(
-            role=Role.CLINICIAN if name != "checklist" else Role.COORDINATOR,
+            role=Role.CLINICIAN,
             clinic=request.getfixturevalue("other_clinic"),
         )
     else:
@@ -170,14 +174,14 @@ def test_actions_refuse_who_may_not(client, request, session, name, role, expect
 # --- Day-of checklist -------------------------------------------------------------------------
 
 
-def test_coordinator_saves_the_checklist(client, coordinator, session):
-    client.force_login(coordinator)
+def test_clinician_saves_the_checklist(client, clinician, session):
+    client.force_login(clinician)
 
     response = client.post(action_url("checklist", session), GOOD_FORM)
 
     assert response.status_code == 302
     checklist = DayOfChecklist.objects.get(session=session)
-    assert (checklist.blood_pressure, checklist.recorded_by_id) == ("124/78", coordinator.pk)
+    assert (checklist.blood_pressure, checklist.recorded_by_id) == ("124/78", clinician.pk)
     assert checklist.medication_changes == "Started sertraline 50 mg."
 
 

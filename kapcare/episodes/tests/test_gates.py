@@ -475,3 +475,73 @@ def test_a_waived_failure_no_longer_blocks():
     results = gates.evaluate_gates(first_dose(consent_status="outdated", open_alerts=1), SETTINGS)
 
     assert [r.rule for r in gates.blocking(results, {"consent"})] == ["safety_review"]
+
+
+# --- Freshness of the day-of checks, and what a waiver stands on --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("taken_before_dose", "passed"),
+    [
+        (dt.timedelta(minutes=0), True),
+        (dt.timedelta(minutes=60), True),
+        (dt.timedelta(minutes=61), False),
+        (dt.timedelta(hours=-1), True),  # the page evaluates at the planned start
+        (dt.timedelta(days=4), False),
+    ],
+)
+def test_pre_dose_blood_pressure_must_be_taken_within_the_hour(taken_before_dose, passed):
+    facts = first_dose(blood_pressure_taken_at=DOSE - taken_before_dose)
+
+    assert result(facts, gates.BLOOD_PRESSURE).passed is passed
+
+
+def test_pre_dose_blood_pressure_window_is_the_clinics_setting():
+    facts = first_dose(blood_pressure_taken_at=DOSE - dt.timedelta(minutes=90))
+
+    settings = dataclasses.replace(SETTINGS, pre_dose_bp_valid_minutes=120)
+
+    assert result(facts, gates.BLOOD_PRESSURE, settings).passed
+
+
+@pytest.mark.parametrize(
+    ("recorded_at", "passed"),
+    [
+        (DOSE - dt.timedelta(hours=1), True),
+        # 11:59 PM in Chicago the evening before a 9:00 AM dose: another day.
+        (dt.datetime(2026, 12, 1, 5, 59, tzinfo=dt.UTC), False),
+        (DOSE - dt.timedelta(days=3), False),
+    ],
+)
+def test_day_of_checklist_is_confirmed_on_the_day_of_the_dose(recorded_at, passed):
+    facts = first_dose(checklist_recorded_at=recorded_at)
+
+    assert result(facts, gates.DAY_OF_CHECKLIST).passed is passed
+
+
+@pytest.mark.parametrize(
+    ("rule", "change"),
+    [
+        (gates.BLOOD_PRESSURE, {"blood_pressure_systolic": 190}),
+        (gates.SAFETY_REVIEW, {"open_alerts": 2}),
+        (gates.MEASURES, {"latest_phq9_at": DOSE - dt.timedelta(days=9)}),
+        (gates.DOSE_INTERVAL, {"previous_dose_at": DOSE - dt.timedelta(hours=30)}),
+        (gates.DAY_OF_CHECKLIST, {"escort_confirmed": False}),
+    ],
+)
+def test_a_waivers_basis_changes_when_the_facts_behind_the_rule_change(rule, change):
+    before = first_dose(blood_pressure_systolic=165, open_alerts=1)
+
+    after = dataclasses.replace(before, **change)
+
+    assert gates.waiver_basis(rule, before) != gates.waiver_basis(rule, after)
+
+
+def test_a_waivers_basis_ignores_facts_of_other_rules():
+    before = first_dose(blood_pressure_systolic=165)
+
+    after = dataclasses.replace(before, open_alerts=3)
+
+    assert gates.waiver_basis(gates.BLOOD_PRESSURE, before) == gates.waiver_basis(
+        gates.BLOOD_PRESSURE, after
+    )

@@ -361,3 +361,22 @@ def test_a_standalone_plan_keeps_no_preparation_integration_or_fee(patient, coor
         episode.planned_integration_sessions,
         episode.therapist_fee,
     ) == (0, 0, None)
+
+
+def test_closing_an_episode_cancels_its_planned_sessions_and_frees_their_slots(patient, clinician):
+    episode = put_in_state(open_episode(patient, clinician), rules.IN_TREATMENT)
+    dose = plan_session(episode, clinician, starts_at=NOW + dt.timedelta(days=2))
+    integration = plan_session(episode, clinician, kind="integration", starts_at=NOW)
+
+    services.change_state(
+        actor=actor(clinician),
+        episode=episode,
+        to_state=rules.DISCONTINUED,
+        reason="Moved out of state.",
+    )
+
+    for session in (dose, integration):
+        session.refresh_from_db()
+        assert session.status == "cancelled"
+        assert session.status_note == "Episode discontinued: Moved out of state."
+    assert Appointment.objects.get(pk=dose.appointment_id).status == AppointmentStatus.CANCELLED

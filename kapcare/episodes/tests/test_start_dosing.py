@@ -46,6 +46,14 @@ def alerted(session, patient, clinician):
     return session
 
 
+def record_bp(session, by, systolic, diastolic):
+    data = {**GOOD_CHECKLIST.__dict__, "blood_pressure_systolic": systolic}
+    data["blood_pressure_diastolic"] = diastolic
+    services.record_day_of_checklist(
+        actor=actor(by), session=session, data=services.ChecklistInput(**data)
+    )
+
+
 def start(session, by, now=DOSE):
     return services.start_dosing_session(actor=actor(by), session=session, now=now)
 
@@ -108,13 +116,62 @@ def test_episode_not_yet_consented_cannot_dose(patient, clinician, patient_user)
 
 
 def test_start_evaluates_the_gates_at_the_moment_of_starting(session, clinician):
-    # Planned at 9:00; an hour after the PHQ-9's seventh day has passed it no longer counts.
-    late = NOW - dt.timedelta(days=1) + dt.timedelta(days=7, hours=1)
+    # The blood pressure was taken at 8:30; an hour and a minute later it is too old.
+    late = NOW + dt.timedelta(minutes=61)
 
     with pytest.raises(Refused) as refusal:
         start(session, clinician, now=late)
 
-    assert "measures" in refusal.value.problems
+    assert list(refusal.value.problems) == ["blood_pressure"]
+
+
+def test_a_dose_starts_only_on_the_day_it_is_booked(session, clinician):
+    with pytest.raises(Refused, match="booked for Tuesday December 1"):
+        start(session, clinician, now=DOSE - dt.timedelta(days=1))
+
+
+def test_a_checklist_confirmed_the_day_before_does_not_count(session, clinician):
+    DayOfChecklist.objects.filter(session=session).update(
+        updated_at=NOW - dt.timedelta(days=1), blood_pressure_taken_at=NOW
+    )
+
+    with pytest.raises(Refused) as refusal:
+        start(session, clinician)
+
+    assert "confirm it again on the day of the dose" in refusal.value.problems["day_of_checklist"]
+
+
+def test_a_waived_blood_pressure_does_not_cover_a_new_higher_reading(session, clinician):
+    record_bp(session, clinician, 162, 95)
+    waive(session, clinician, rule="blood_pressure", reason="Anxious on arrival; rechecked.")
+    record_bp(session, clinician, 190, 112)
+
+    with pytest.raises(Refused) as refusal:
+        start(fetched(session), clinician)
+
+    assert "190/112" in refusal.value.problems["blood_pressure"]
+
+
+def test_a_waived_safety_review_does_not_cover_a_new_alert(alerted, clinician, patient):
+    waive(alerted, clinician)
+    raise_alert(clinician, patient)
+
+    with pytest.raises(Refused) as refusal:
+        start(fetched(alerted), clinician)
+
+    assert "2 safety alerts" in refusal.value.problems["safety_review"]
+
+
+def test_a_rule_failing_again_can_be_waived_again(session, clinician):
+    record_bp(session, clinician, 162, 95)
+    waive(session, clinician, rule="blood_pressure", reason="Anxious on arrival.")
+    record_bp(session, clinician, 164, 96)
+    waive(session, clinician, rule="blood_pressure", reason="Rechecked after rest; stable.")
+
+    started = start(fetched(session), clinician)
+
+    assert started.status == SessionStatus.IN_PROGRESS
+    assert GateWaiver.objects.filter(session=session, rule="blood_pressure").count() == 2
 
 
 def test_a_started_session_cannot_start_again(session, clinician):
@@ -208,10 +265,10 @@ def test_checklist_notes_when_the_blood_pressure_was_taken(session, clinician):
     assert checklist.blood_pressure == "126/80"
 
 
-def test_correcting_other_items_keeps_the_blood_pressure_time(session, coordinator):
+def test_correcting_other_items_keeps_the_blood_pressure_time(session, clinician):
     with time_machine.travel(NOW + dt.timedelta(minutes=20), tick=False):
         services.record_day_of_checklist(
-            actor=actor(coordinator),
+            actor=actor(clinician),
             session=session,
             data=services.ChecklistInput(**{**GOOD_CHECKLIST.__dict__, "escort_confirmed": False}),
         )
