@@ -8,6 +8,7 @@ import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -130,51 +131,55 @@ def test_coordinator_books_a_blended_series_and_clinician_sees_the_first_dose_ga
     first_dose = doses[0]
     assert timezone.localtime(first_dose.planned_start, clinic.zone).date() >= first_day
 
-    # --- The clinician opens the first dose's gates -----------------------------------------
-    page.context.clear_cookies()
-    login(page, clinician.email)
-    open_the_episode(page, patient)
-    first_dose_day = timezone.localtime(first_dose.planned_start, clinic.zone)
-    page.get_by_role(
-        "link", name=f"Gates for the dosing session of {first_dose_day:%b} {first_dose_day.day}"
-    ).click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Dosing session gates")
+    # --- On the morning of the first dose, the clinician opens its gates ------------------
+    # (the day-of checklist and the pre-dose blood pressure count on the dose's day only)
+    with time_machine.travel(first_dose.planned_start - dt.timedelta(minutes=30), tick=True):
+        page.context.clear_cookies()
+        login(page, clinician.email)
+        open_the_episode(page, patient)
+        first_dose_day = timezone.localtime(first_dose.planned_start, clinic.zone)
+        page.get_by_role(
+            "link", name=f"Gates for the dosing session of {first_dose_day:%b} {first_dose_day.day}"
+        ).click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Dosing session gates")
 
-    gates = page.get_by_role("region", name="The gates")
-    for rule, result in [
-        ("Eligibility", "Passed"),
-        ("Treatment consent", "Passed"),
-        ("Preparation", "Not passed"),
-        ("Safety review", "Passed"),
-        ("Day-of checklist", "Not passed"),
-        ("Pre-dose blood pressure", "Not passed"),
-    ]:
-        expect(gates.get_by_role("heading", name=rule)).to_have_text(
-            re.compile(rf"^{re.escape(rule)} {result}$")
+        gates = page.get_by_role("region", name="The gates")
+        for rule, result in [
+            ("Eligibility", "Passed"),
+            ("Treatment consent", "Passed"),
+            ("Preparation", "Not passed"),
+            ("Safety review", "Passed"),
+            ("Day-of checklist", "Not passed"),
+            ("Pre-dose blood pressure", "Not passed"),
+        ]:
+            expect(gates.get_by_role("heading", name=rule)).to_have_text(
+                re.compile(rf"^{re.escape(rule)} {result}$")
+            )
+        start = page.get_by_role("button", name="Start dosing session")
+        expect(start).to_be_disabled()
+        expect(start).to_have_accessible_description(re.compile(r"^Cannot start yet:.*preparation"))
+        assert_accessible_at_both_sizes(page)
+
+        # --- The clinician records the day-of checklist: that rule now passes ----------------
+        checklist = page.get_by_role("region", name="Day-of checklist")
+        for box in checklist.get_by_role("checkbox").all():
+            box.check()
+        checklist.get_by_label(re.compile(r"^Pregnancy test")).select_option(label="Negative")
+        checklist.get_by_label(re.compile(r"^Pre-dose systolic")).fill("124")
+        checklist.get_by_label(re.compile(r"^Pre-dose diastolic")).fill("78")
+        checklist.get_by_role("button", name="Save checklist").click()
+
+        expect(gates.get_by_role("heading", name="Day-of checklist")).to_have_text(
+            "Day-of checklist Passed"
         )
-    start = page.get_by_role("button", name="Start dosing session")
-    expect(start).to_be_disabled()
-    expect(start).to_have_accessible_description(re.compile(r"^Cannot start yet:.*preparation"))
-    assert_accessible_at_both_sizes(page)
-
-    # --- The clinician records the day-of checklist: that rule now passes ----------------
-    checklist = page.get_by_role("region", name="Day-of checklist")
-    for box in checklist.get_by_role("checkbox").all():
-        box.check()
-    checklist.get_by_label(re.compile(r"^Pregnancy test")).select_option(label="Negative")
-    checklist.get_by_label(re.compile(r"^Pre-dose systolic")).fill("124")
-    checklist.get_by_label(re.compile(r"^Pre-dose diastolic")).fill("78")
-    checklist.get_by_role("button", name="Save checklist").click()
-
-    expect(gates.get_by_role("heading", name="Day-of checklist")).to_have_text(
-        "Day-of checklist Passed"
-    )
-    expect(gates.get_by_role("heading", name="Pre-dose blood pressure")).to_have_text(
-        re.compile(r"^Pre-dose blood pressure Passed")
-    )
-    expect(gates.get_by_role("heading", name="Preparation")).to_have_text("Preparation Not passed")
-    expect(page.get_by_role("button", name="Start dosing session")).to_be_disabled()
-    assert_accessible_at_both_sizes(page)
+        expect(gates.get_by_role("heading", name="Pre-dose blood pressure")).to_have_text(
+            re.compile(r"^Pre-dose blood pressure Passed")
+        )
+        expect(gates.get_by_role("heading", name="Preparation")).to_have_text(
+            "Preparation Not passed"
+        )
+        expect(page.get_by_role("button", name="Start dosing session")).to_be_disabled()
+        assert_accessible_at_both_sizes(page)
 
 
 @pytest.mark.browser
