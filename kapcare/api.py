@@ -22,6 +22,7 @@ from ninja.security import HttpBearer
 from kapcare.accounts.api import router as accounts_router
 from kapcare.accounts.models import ApiToken, User, hash_token
 from kapcare.consents.api import router as consents_router
+from kapcare.dosing.api import router as dosing_router
 from kapcare.episodes.api import router as episodes_router
 from kapcare.episodes.api_gates import router as gates_router
 from kapcare.measures.api import router as measures_router
@@ -169,3 +170,4 @@ api.add_router("/", consents_router)
 api.add_router("/", episodes_router)
 api.add_router("/", gates_router)
 api.add_router("/", scheduling_router)
+api.add_router("/", dosing_router)

@@ -92,6 +92,21 @@ class Action(StrEnum):
     MANAGE_ROOMS = "scheduling.manage_rooms"
     MANAGE_WORKING_HOURS = "scheduling.manage_working_hours"
     MANAGE_OWN_CALENDAR_FEED = "scheduling.manage_own_feed"
+    # Dosing session (issue 6)
+    VIEW_DOSING_RECORD = "dosing.view"
+    PRESCRIBE_DOSE = "dosing.prescribe"
+    CONFIRM_DOSE = "dosing.confirm_dose"
+    RECORD_SET_AND_SETTING = "dosing.record_setting"
+    RECORD_VITALS = "dosing.record_vitals"
+    RECORD_ADVERSE_EVENT = "dosing.record_event"
+    RECORD_CONTROLLED_SUBSTANCE = "dosing.record_controlled_substance"
+    WITNESS_WASTE = "dosing.witness_waste"
+    VIEW_CONTROLLED_SUBSTANCE_REGISTER = "dosing.view_register"
+    DISCHARGE_PATIENT = "dosing.discharge"
+    SIGN_DOSING_RECORD = "dosing.sign"
+    ADD_ADDENDUM = "dosing.add_addendum"
+    EDIT_THERAPIST_SUMMARY = "dosing.edit_summary"
+    RECORD_OWN_SESSION_EXPERIENCE = "dosing.record_own_experience"
 
 
 STAFF = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.ADMIN})
@@ -158,6 +173,23 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     Action.MANAGE_ROOMS: frozenset({Role.ADMIN}),
     Action.MANAGE_WORKING_HOURS: frozenset({Role.ADMIN, Role.COORDINATOR}),
     Action.MANAGE_OWN_CALENDAR_FEED: frozenset({Role.THERAPIST, Role.PATIENT}),
+    # The dosing record is the clinic's medical record, kept by its clinicians. Any staff
+    # member other than the prescriber may make the second check of a dose, and witness a
+    # waste of ketamine.
+    Action.VIEW_DOSING_RECORD: STAFF,
+    Action.PRESCRIBE_DOSE: frozenset({Role.CLINICIAN}),
+    Action.CONFIRM_DOSE: STAFF,
+    Action.RECORD_SET_AND_SETTING: frozenset({Role.CLINICIAN}),
+    Action.RECORD_VITALS: frozenset({Role.CLINICIAN}),
+    Action.RECORD_ADVERSE_EVENT: frozenset({Role.CLINICIAN}),
+    Action.RECORD_CONTROLLED_SUBSTANCE: frozenset({Role.CLINICIAN}),
+    Action.WITNESS_WASTE: STAFF,
+    Action.VIEW_CONTROLLED_SUBSTANCE_REGISTER: frozenset({Role.CLINICIAN, Role.ADMIN}),
+    Action.DISCHARGE_PATIENT: frozenset({Role.CLINICIAN}),
+    Action.SIGN_DOSING_RECORD: frozenset({Role.CLINICIAN}),
+    Action.ADD_ADDENDUM: frozenset({Role.CLINICIAN}),
+    Action.EDIT_THERAPIST_SUMMARY: frozenset({Role.CLINICIAN}),
+    Action.RECORD_OWN_SESSION_EXPERIENCE: frozenset({Role.PATIENT}),
 }
 
 # The sharing scope a therapist needs for each action on a patient; None: any live

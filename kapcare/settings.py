@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "kapcare.consents",
     "kapcare.scheduling",
     "kapcare.episodes",
+    "kapcare.dosing",
     "kapcare.demo",
 ]
 

@@ -27,6 +27,13 @@ urlpatterns = [
     path("", include("kapcare.episodes.urls_feeds")),
     path("", include("kapcare.episodes.urls_cost")),
     path("", include("kapcare.scheduling.urls")),
+    path("", include("kapcare.dosing.urls")),
+    path("", include("kapcare.dosing.urls_dose")),
+    path("", include("kapcare.dosing.urls_vitals")),
+    path("", include("kapcare.dosing.urls_events")),
+    path("", include("kapcare.dosing.urls_substances")),
+    path("", include("kapcare.dosing.urls_discharge")),
+    path("", include("kapcare.dosing.urls_signing")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -123,6 +123,14 @@ MATRIX = {
     "scheduling:rooms": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "scheduling:room_edit": ("room", row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "scheduling:working_hours": (None, row(OK, DENIED, OK, DENIED, DENIED, OK)),
+    # --- dosing record (issue 6) ---
+    "dosing:record": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    # --- dose (issue 6) ---
+    # --- vitals (issue 6) ---
+    # --- events (issue 6) ---
+    # --- substances (issue 6) ---
+    # --- discharge (issue 6) ---
+    # --- signing (issue 6) ---
 }
 
 # Pages anyone may open, signed in or not.

@@ -162,6 +162,81 @@ CLINICAL_SETTINGS = {
         15,
         180,
     ),
+    "vitals_systolic_high": ("Alert: systolic at or above (mmHg)", "Default 180.", 140, 240),
+    "vitals_systolic_low": ("Alert: systolic below (mmHg)", "Default 90.", 60, 120),
+    "vitals_diastolic_high": ("Alert: diastolic at or above (mmHg)", "Default 110.", 80, 150),
+    "vitals_heart_rate_high": ("Alert: heart rate above (/min)", "Default 130.", 90, 200),
+    "vitals_heart_rate_low": ("Alert: heart rate below (/min)", "Default 50.", 30, 70),
+    "vitals_spo2_low": ("Alert: SpO2 below (%)", "Default 92.", 80, 98),
+    "vitals_respiratory_rate_low": ("Alert: breaths per minute below", "Default 10.", 4, 14),
+    "vitals_respiratory_rate_high": ("Alert: breaths per minute above", "Default 30.", 20, 50),
+    "vitals_every_minutes_during": (
+        "Vitals every (minutes) during the infusion",
+        "Default 10 (Emory and Yale practice).",
+        1,
+        30,
+    ),
+    "vitals_every_minutes_after": (
+        "Vitals every (minutes) after the infusion",
+        "Default 15 (Emory and Yale practice).",
+        1,
+        60,
+    ),
+    "discharge_observation_minutes": (
+        "Observation after the dose ends, before discharge (minutes)",
+        "Default 60; 120 for esketamine (Spravato REMS).",
+        15,
+        240,
+    ),
+    "discharge_aldrete_minimum": (
+        "Discharge: modified Aldrete score at least",
+        "Default 9 of 10 (Aldrete 1995).",
+        5,
+        10,
+    ),
+    "discharge_vitals_within_percent": (
+        "Discharge: blood pressure and heart rate within (%) of pre-dose",
+        "Default 20 (the Aldrete circulation item's band).",
+        5,
+        50,
+    ),
+    "max_mg_per_kg_iv": ("IV: most mg/kg without an override", "Default 1.0 (standard 0.5).", 0, 5),
+    "max_total_mg_iv": ("IV: most mg in total without an override", "Default 100.", 1, 1000),
+    "max_mg_per_kg_im": ("IM: most mg/kg without an override", "Default 1.0.", 0, 5),
+    "max_total_mg_im": ("IM: most mg in total without an override", "Default 150.", 1, 1000),
+    "max_mg_per_kg_sublingual": (
+        "Sublingual: most mg/kg without an override",
+        "Default 3.0 (Andrade 2019: 0.25–7.0 mg/kg used).",
+        0,
+        10,
+    ),
+    "max_total_mg_sublingual": (
+        "Sublingual: most mg in total without an override",
+        "Default 300 (Andrade 2019: 25–300 mg fixed doses).",
+        1,
+        1000,
+    ),
+    "max_mg_per_kg_intranasal": (
+        "Intranasal: most mg/kg without an override",
+        "Default 1.0.",
+        0,
+        5,
+    ),
+    "max_total_mg_intranasal": (
+        "Intranasal: most mg in total without an override",
+        "Default 100 (esketamine's label stops at 84 mg).",
+        1,
+        1000,
+    ),
+}
+
+
+# Clinical yes/no settings: (label, help with the source).
+CLINICAL_CHOICES = {
+    "summary_shows_exact_dose": (
+        "The therapist's session summary shows the exact dose in mg",
+        "Off by default: a dose band is the minimum necessary (HIPAA 164.502(b)).",
+    ),
 }
 
 
@@ -172,7 +247,15 @@ class ClinicSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Clinic
-        fields = ["name", "time_zone", "phone", "email", "clinical_inbox", *CLINICAL_SETTINGS]
+        fields = [
+            "name",
+            "time_zone",
+            "phone",
+            "email",
+            "clinical_inbox",
+            *CLINICAL_SETTINGS,
+            "summary_shows_exact_dose",
+        ]
         widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
 
     def __init__(self, *args, **kwargs):
@@ -186,6 +269,8 @@ class ClinicSettingsForm(forms.ModelForm):
                 validators.MaxValueValidator(largest),
             ]
             field.widget.attrs.update(min=smallest, max=largest)
+        for name, (label, help_text) in CLINICAL_CHOICES.items():
+            self.fields[name].label, self.fields[name].help_text = label, help_text
 
     def clean(self):
         cleaned = super().clean()
@@ -199,7 +284,8 @@ class ClinicSettingsForm(forms.ModelForm):
         return cleaned
 
     def clinic_fields(self):
-        return [self[name] for name in self.fields if name not in CLINICAL_SETTINGS]
+        clinical = {*CLINICAL_SETTINGS, *CLINICAL_CHOICES}
+        return [self[name] for name in self.fields if name not in clinical]
 
     def clinical_fields(self):
-        return [self[name] for name in CLINICAL_SETTINGS]
+        return [self[name] for name in (*CLINICAL_SETTINGS, *CLINICAL_CHOICES)]

@@ -100,6 +100,44 @@ class Clinic(models.Model):
     # covers 38–52 minutes).
     therapy_session_minutes = models.PositiveSmallIntegerField(default=50)
 
+    # --- Dosing session (issue 6) ---
+    # Vital-sign alert thresholds (PRODUCT.md, Dosing session: SBP ≥ 180 or < 90, DBP ≥ 110,
+    # HR > 130 or < 50, SpO2 < 92 %, RR < 10 or > 30).
+    vitals_systolic_high = models.PositiveSmallIntegerField(default=180)
+    vitals_systolic_low = models.PositiveSmallIntegerField(default=90)
+    vitals_diastolic_high = models.PositiveSmallIntegerField(default=110)
+    vitals_heart_rate_high = models.PositiveSmallIntegerField(default=130)
+    vitals_heart_rate_low = models.PositiveSmallIntegerField(default=50)
+    vitals_spo2_low = models.PositiveSmallIntegerField(default=92)
+    vitals_respiratory_rate_low = models.PositiveSmallIntegerField(default=10)
+    vitals_respiratory_rate_high = models.PositiveSmallIntegerField(default=30)
+    # Vitals every 10 min during and every 15 min after the infusion (published practice at
+    # Emory and Yale, PRODUCT.md).
+    vitals_every_minutes_during = models.PositiveSmallIntegerField(default=10)
+    vitals_every_minutes_after = models.PositiveSmallIntegerField(default=15)
+    # Discharge: at least 60 min of observation after the dose ends (2 h for esketamine
+    # under its REMS), modified Aldrete ≥ 9 (Aldrete 1995), blood pressure and heart rate
+    # within 20 % of the pre-dose values (the Aldrete circulation item's band).
+    discharge_observation_minutes = models.PositiveSmallIntegerField(default=60)
+    discharge_aldrete_minimum = models.PositiveSmallIntegerField(default=9)
+    discharge_vitals_within_percent = models.PositiveSmallIntegerField(default=20)
+    # Dose caps per route, mg/kg and total mg. IV: 0.5 mg/kg over 40 min is the standard
+    # research protocol (Wilkinson 2017), dose-finding studies went to 1.0 mg/kg; IM: up
+    # to 1.0 mg/kg in office-based KAP; sublingual/oral: 0.25–7.0 mg/kg or 25–300 mg fixed
+    # have been used (Andrade 2019, J Clin Psychiatry); intranasal: esketamine's label
+    # stops at 84 mg. Conservative defaults: the clinic's medical director sets them.
+    max_mg_per_kg_iv = models.DecimalField(max_digits=4, decimal_places=2, default=1)
+    max_total_mg_iv = models.PositiveSmallIntegerField(default=100)
+    max_mg_per_kg_im = models.DecimalField(max_digits=4, decimal_places=2, default=1)
+    max_total_mg_im = models.PositiveSmallIntegerField(default=150)
+    max_mg_per_kg_sublingual = models.DecimalField(max_digits=4, decimal_places=2, default=3)
+    max_total_mg_sublingual = models.PositiveSmallIntegerField(default=300)
+    max_mg_per_kg_intranasal = models.DecimalField(max_digits=4, decimal_places=2, default=1)
+    max_total_mg_intranasal = models.PositiveSmallIntegerField(default=100)
+    # The therapist's session summary gives the dose as a band unless the clinic allows
+    # the exact figure (minimum necessary, HIPAA 164.502(b)).
+    summary_shows_exact_dose = models.BooleanField(default=False)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,0 +1,6 @@
+"""The dose part of the dosing record."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "dose"
+urlpatterns: list = []

@@ -1,0 +1,6 @@
+"""The substances part of the dosing record."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "substances"
+urlpatterns: list = []
