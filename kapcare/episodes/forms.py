@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from kapcare.accounts.models import Role, User
+from kapcare.dates import validate_clinic_date
 from kapcare.episodes import rules, services
 from kapcare.episodes.models import CareModel, CareSession, DoseRoute, Episode
 from kapcare.scheduling.models import Room
@@ -351,6 +352,7 @@ class SessionForm(forms.Form):
         label="Starts",
         widget=DateTimeLocalInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        validators=[validate_clinic_date],
         error_messages={
             "required": "Enter the date and time the session starts.",
             "invalid": "Enter a date and time, e.g. 2026-12-01 09:30.",

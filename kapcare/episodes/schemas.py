@@ -10,8 +10,10 @@ import uuid
 from typing import Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
+from kapcare import dates
 from kapcare.episodes.models import CareSession, Episode, EpisodeTransition
 
 ModelName = Literal["in_session", "bracketed", "blended", "standalone"]
@@ -47,10 +49,20 @@ class SessionIn(Schema):
 
     kind: SessionKindName
     start: dt.datetime = Field(
-        description="ISO 8601. Without an offset it is read in the clinic's time zone."
+        description=f"ISO 8601, a date from {dates.EARLIEST} to {dates.LATEST}. Without an "
+        "offset it is read in the clinic's time zone."
     )
     room_id: uuid.UUID | None = Field(None, description="A room of the clinic (`GET /rooms`).")
     clinician_email: str = Field("", description="A clinician of the clinic; a dose needs one.")
+
+    @field_validator("start")
+    @classmethod
+    def start_within_clinic_dates(cls, start: dt.datetime) -> dt.datetime:
+        """A year such as 9999 or 0001 would overflow once the session's length is added
+        or the time is turned into UTC (see `kapcare.dates`): 422 at `start`."""
+        if not dates.is_clinic_date(start):
+            raise PydanticCustomError("out_of_range", dates.OUT_OF_RANGE)
+        return start
 
 
 class CompleteIn(Schema):

@@ -12,6 +12,7 @@ from django import forms
 from django.forms.utils import ErrorDict
 from django.utils import timezone
 
+from kapcare.dates import validate_clinic_date
 from kapcare.episodes import rules, services
 from kapcare.episodes.forms import DateTimeLocalInput
 from kapcare.patients.forms import DateInput
@@ -39,6 +40,7 @@ class SeriesChoiceForm(forms.Form):
     first_day = forms.DateField(
         label="First dose on or after",
         widget=DateInput(),
+        validators=[validate_clinic_date],
         error_messages={
             "required": "Enter the day of the first dose.",
             "invalid": "Enter a date, e.g. 2026-12-07.",
@@ -87,6 +89,7 @@ class SessionRowForm(forms.Form):
         required=False,
         widget=DateTimeLocalInput(),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        validators=[validate_clinic_date],
         error_messages={"invalid": "Enter a date and time, e.g. 2026-12-07 09:00."},
     )
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from kapcare import dates
 from kapcare.accounts.models import Role, User
 from kapcare.accounts.services import InvitationError, invite_user
 from kapcare.audit.log import Actor, record_access
@@ -185,6 +186,8 @@ def session_minutes(clinic, kind: str) -> int:
 
 def _session_problems(episode: Episode, data: SessionInput) -> dict[str, str]:
     problems: dict[str, str] = {}
+    if not dates.is_clinic_date(data.starts_at):
+        problems["starts_at"] = dates.OUT_OF_RANGE
     if data.kind not in rules.session_kinds_for(episode.model):
         problems["kind"] = (
             "A standalone infusion has dosing sessions only."

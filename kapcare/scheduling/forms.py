@@ -7,6 +7,7 @@ clinic's zone the current one, and Django reads a typed date and time in it.
 
 from django import forms
 
+from kapcare.dates import validate_clinic_date
 from kapcare.scheduling.models import Weekday
 from kapcare.scheduling.schedule import BY_CLINICIAN, BY_ROOM
 
@@ -20,6 +21,7 @@ class ScheduleQueryForm(forms.Form):
         label="Date",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_clinic_date],
         error_messages={"invalid": "Enter a date as YYYY-MM-DD, e.g. 2026-12-01."},
     )
     by = forms.ChoiceField(
@@ -77,6 +79,7 @@ class TimeOffForm(forms.Form):
         label="Away from",
         input_formats=LOCAL_DATETIME_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        validators=[validate_clinic_date],
         error_messages={
             "required": "Enter when the time off starts.",
             "invalid": "Enter a date and time, e.g. 2026-12-01 08:00.",
@@ -86,6 +89,7 @@ class TimeOffForm(forms.Form):
         label="Back at",
         input_formats=LOCAL_DATETIME_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        validators=[validate_clinic_date],
         error_messages={
             "required": "Enter when the clinician is back.",
             "invalid": "Enter a date and time, e.g. 2026-12-03 17:00.",

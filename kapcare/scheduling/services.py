@@ -13,6 +13,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from kapcare import dates
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.refusals import Refused
@@ -81,7 +82,10 @@ def conflict_message(slot: Slot, conflict: Appointment, zone) -> str:
 
 
 def slot_problems(slot: Slot, *, clinic) -> dict[str, str]:
-    """What is wrong with the slot itself, by field."""
+    """What is wrong with the slot itself, by field. A slot outside the dates the clinic
+    accepts is refused before anything else looks at it (its times would overflow)."""
+    if not (dates.is_clinic_date(slot.starts_at) and dates.is_clinic_date(slot.ends_at)):
+        return {"starts_at": dates.OUT_OF_RANGE}
     problems: dict[str, str] = {}
     if slot.room is None and slot.clinician is None:
         problems["__all__"] = "Choose a room or a clinician."
@@ -296,6 +300,13 @@ def remove_working_hours(*, actor: Actor, shift: WorkingHours) -> None:
 def add_time_off(*, actor: Actor, clinician, starts_at, ends_at, reason: str = "") -> TimeOff:
     """Record that `clinician` is away from `starts_at` to `ends_at`. Appointments already
     booked in that time stay booked; the page says how many there are."""
+    out_of_range = {
+        field: dates.OUT_OF_RANGE
+        for field, moment in (("starts_at", starts_at), ("ends_at", ends_at))
+        if not dates.is_clinic_date(moment)
+    }
+    if out_of_range:
+        raise Refused(out_of_range)
     if ends_at <= starts_at:
         raise Refused({"ends_at": "The time off must end after it starts."})
     with transaction.atomic():

@@ -249,7 +249,8 @@ def _change_availability(request, clinician, action, hours_form, away_form) -> b
             messages.warning(
                 request,
                 f"{name} has {booked} appointment{'s' if booked != 1 else ''} booked in that "
-                "time; move or cancel them from the day view.",
+                "time. To free it, open each patient's episode, record the session as "
+                "cancelled (“Record”) and plan it again at another time.",
             )
     return True
 
