@@ -11,6 +11,7 @@ from django.utils import timezone
 from kapcare.accounts.models import Role, User
 from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
 from kapcare.clinics.models import Clinic
+from kapcare.dosing.models import DosingRecord
 from kapcare.episodes.models import DayOfChecklist, GateWaiver
 from kapcare.intake.models import ConsultationRequest, RequestStatus
 from kapcare.patients.models import BodyMeasurement, Patient
@@ -140,6 +141,7 @@ def test_demo_records_are_created_by_clinic_staff_in_the_access_log(demo):
             + patient.appointments.count()
             + DayOfChecklist.objects.filter(patient=patient).count()
             + GateWaiver.objects.filter(patient=patient).count()
+            + DosingRecord.objects.filter(patient=patient).count()
         )
         assert entries.count() == created, patient
         for entry in entries:

@@ -19,6 +19,8 @@ from django.utils import timezone
 from kapcare.accounts.models import User
 from kapcare.audit.log import Actor
 from kapcare.demo.measures import likert_answers
+from kapcare.dosing import services as dosing
+from kapcare.dosing.models import Lighting
 from kapcare.episodes import rules, services
 from kapcare.episodes.models import (
     CareSession,
@@ -250,7 +252,7 @@ def _run_course(episode, course: Course, today, rooms: list[Room], front_desk, n
         previous_start = session.planned_start
         day = timezone.localdate(session.planned_start, episode.clinic.zone)
         if day < today:
-            _give_dose(episode, session, course.waivers.get(position), nurse)
+            _give_dose(episode, session, course.waivers.get(position), nurse, front_desk)
         gap = course.integration_after[position] if course.integration_after else None
         if gap is None:
             continue
@@ -311,9 +313,10 @@ def _dose(episode, day: dt.date, not_before, rooms: list[Room], front_desk, nurs
     raise last_refusal or RuntimeError(f"No dosing block free near {day}")
 
 
-def _give_dose(episode, session: CareSession, waiver, nurse: Actor) -> None:
+def _give_dose(episode, session: CareSession, waiver, nurse: Actor, front_desk: Actor) -> None:
     """Check in, take the questionnaires and a weight if due, record the day-of
-    checklist, start (waiving only what the course says, with its reason) and finish."""
+    checklist, prescribe the dose (checked by the coordinator as the second person), start
+    (waiving only what the course says, with its reason) and finish."""
     patient = episode.patient
     at = session.planned_start + dt.timedelta(minutes=episode.clinic.checkin_minutes)
     _questionnaires_before(patient, at, nurse)
@@ -337,12 +340,46 @@ def _give_dose(episode, session: CareSession, waiver, nurse: Actor) -> None:
     DayOfChecklist.objects.filter(session=session).update(
         updated_at=arrived, blood_pressure_taken_at=arrived
     )
+    _prescribe(episode, session, at, nurse, front_desk)
     if waiver is not None:
         rule, reason = waiver
         services.waive_gate(actor=nurse, session=session, rule=rule, reason=reason, now=at)
     services.start_dosing_session(actor=nurse, session=session, now=at)
     services.record_session_status(actor=nurse, session=session, to_status=SessionStatus.DONE)
     CareSession.objects.filter(pk=session.pk).update(status_changed_at=session.planned_end)
+
+
+# The demo's doses in mg/kg per route, within the clinic's default maxima.
+DEMO_MG_PER_KG = {"iv": "0.5", "im": "0.75", "sublingual": "1.5", "intranasal": "0.5"}
+
+
+def _prescribe(episode, session: CareSession, at: dt.datetime, nurse: Actor, front_desk) -> None:
+    """The nurse prescribes the dose from the day's weight, the coordinator checks it; in
+    the in-session model the therapist sits in."""
+    record = dosing.record_for(nurse, session)
+    day = timezone.localdate(at, episode.clinic.zone)
+    record = dosing.prescribe_dose(
+        actor=nurse,
+        record=record,
+        route=episode.dose_route,
+        mg_per_kg=Decimal(DEMO_MG_PER_KG[episode.dose_route]),
+        infusion_minutes=episode.clinic.infusion_minutes,
+        lot_number=f"KET-{day:%y%m}A",
+        lot_expiry=day + dt.timedelta(days=365),
+        now=at - dt.timedelta(minutes=8),
+    )
+    dosing.confirm_dose(actor=front_desk, record=record, now=at - dt.timedelta(minutes=5))
+    dosing.record_set_and_setting(
+        actor=nurse,
+        record=record,
+        data=dosing.SettingInput(
+            music="Calm ambient playlist",
+            eye_shades=True,
+            lighting=Lighting.DIM,
+            therapist_present=episode.model == rules.IN_SESSION,
+            intention="To look at what keeps me stuck, with curiosity.",
+        ),
+    )
 
 
 def _questionnaires_before(patient, at: dt.datetime, nurse: Actor) -> None:

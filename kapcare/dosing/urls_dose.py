@@ -1,6 +1,13 @@
-"""The dose part of the dosing record."""
+"""The dose part of the dosing record: the prescription, the second person's check, and the
+set and setting (POST only; the record page shows them)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from kapcare.dosing import dose_views
 
 app_name = "dose"
-urlpatterns: list = []
+urlpatterns = [
+    path("dosing-sessions/<uuid:session_id>/dose/", dose_views.prescribe, name="prescribe"),
+    path("dosing-sessions/<uuid:session_id>/dose/confirm/", dose_views.confirm, name="confirm"),
+    path("dosing-sessions/<uuid:session_id>/setting/", dose_views.setting, name="setting"),
+]

@@ -55,6 +55,7 @@ def test_gates_are_listed_in_order_with_rule_passed_waived_and_reason(
         "dose_interval",
         "day_of_checklist",
         "blood_pressure",
+        "dose",
     ]
     assert all(set(g) == {"rule", "passed", "waived", "reason"} for g in body)
     assert body[5] == {
@@ -68,12 +69,15 @@ def test_gates_are_listed_in_order_with_rule_passed_waived_and_reason(
     assert body[0]["waived"] is False
 
 
-def test_standalone_infusion_lists_seven_gates(client, clinician, patient, patient_user):
+def test_standalone_infusion_lists_seven_gates_and_the_dose(
+    client, clinician, patient, patient_user
+):
     session = ready_session(patient, clinician, patient_user, "standalone")
 
     body = client.get(gates_url(session.external_id), headers=bearer(clinician)).json()
 
-    assert len(body) == 7
+    assert len(body) == 8
+    assert body[-1]["rule"] == "dose"
 
 
 @pytest.mark.parametrize("role", ["coordinator", "clinician", "clinic_admin"])

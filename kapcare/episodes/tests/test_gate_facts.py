@@ -6,6 +6,7 @@ passes; each test then breaks one thing. The other gate tests import these helpe
 
 import datetime as dt
 import zoneinfo
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -16,6 +17,7 @@ from django.urls import reverse
 from kapcare.accounts.models import Role
 from kapcare.audit.log import Actor
 from kapcare.consents.tests.test_documents_fixtures import sign
+from kapcare.dosing import services as dosing_services
 from kapcare.episodes import gate_facts, services
 from kapcare.episodes.models import CareSession, GateWaiver, SessionStatus
 from kapcare.measures import services as measures_services
@@ -114,7 +116,32 @@ def ready_session(patient, clinician, patient_user, model="blended", **fields) -
     episode = ready_episode(patient, clinician, patient_user, model, **fields)
     session = plan_session(episode, clinician, starts_at=DOSE)
     services.record_day_of_checklist(actor=actor(clinician), session=session, data=GOOD_CHECKLIST)
+    dose_checked(fetched(session), clinician)
     return fetched(session)
+
+
+def dose_checked(session, clinician):
+    """The dosing record's gates (issue 6): the dose prescribed by the clinician and checked
+    by a second staff member; in the in-session model, the therapist present."""
+    record = dosing_services.record_for(actor(clinician), session)
+    record = dosing_services.prescribe_dose(
+        actor=actor(clinician),
+        record=record,
+        route=session.episode.dose_route,
+        mg_per_kg=Decimal("0.5"),
+        infusion_minutes=40,
+        lot_number="KET-2611",
+        lot_expiry=dt.date(2027, 6, 30),
+    )
+    second = UserFactory(role=Role.COORDINATOR, clinic=session.patient.clinic)
+    dosing_services.confirm_dose(actor=actor(second), record=record)
+    if session.episode.model == "in_session":
+        dosing_services.record_set_and_setting(
+            actor=actor(clinician),
+            record=record,
+            data=dosing_services.SettingInput(therapist_present=True),
+        )
+    return record
 
 
 def fetched(session) -> CareSession:

@@ -1,0 +1,216 @@
+"""The dose and the set and setting, two parts of the dosing record.
+
+- `part_context` / `setting_context` give the record page its parts (`sections.PARTS`): the
+  dose with its arithmetic ("0.5 mg/kg × 72.4 kg = 36.2 mg"), the clinic's maximum per
+  route, the weight it was computed from, who prescribed and who checked it; the
+  prescription form (clinicians), the second person's check (any other staff member);
+  the set and setting with its form (clinicians).
+- `prescribe`, `confirm` and `setting` (POST) write through `services`, the functions the
+  gates read and any other caller uses; on bad input the record page comes back with the
+  messages at the fields (422), nothing typed lost. A refusal of the whole record (signed,
+  dose started) goes back to the page with the message on top.
+
+Each part runs a fixed number of queries.
+"""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from kapcare import policy
+from kapcare.audit.log import Actor, record_access
+from kapcare.audit.models import AccessAction
+from kapcare.decorators import allowed
+from kapcare.dosing import rules_dose, services
+from kapcare.dosing.access import get_record
+from kapcare.dosing.dose_forms import ConfirmDoseForm, PrescriptionForm, SettingForm
+from kapcare.dosing.models import DosingRecord
+from kapcare.dosing.views import render_record
+from kapcare.episodes.models import DoseRoute, SessionStatus
+from kapcare.episodes.rules import IN_SESSION
+from kapcare.policy import Action
+from kapcare.refusals import Refused, add_problems
+
+
+def _is_open(record: DosingRecord) -> bool:
+    """The dose may still be prescribed and checked: not signed, not started."""
+    return (
+        not record.is_signed
+        and record.session.status == SessionStatus.PLANNED
+        and record.dose_started_at is None
+    )
+
+
+def calculation_of(record: DosingRecord) -> rules_dose.DoseCalculation | None:
+    if record.dose_mg is None:
+        return None
+    return rules_dose.DoseCalculation(
+        mg_per_kg=record.prescribed_mg_per_kg, weight_kg=record.weight_kg, dose_mg=record.dose_mg
+    )
+
+
+def part_context(request: HttpRequest, record: DosingRecord) -> dict:
+    user, session = request.user, record.session
+    clinic = record.patient.clinic
+    dose_day = services.dose_day_of(session)
+    latest = services.latest_weight(record.patient_id, dose_day)
+    calc = calculation_of(record)
+    if calc is not None:
+        weight_problem = rules_dose.weight_age_problem(
+            record.weight_measured_on,
+            record.weight_kg,
+            latest.measured_on if latest else None,
+            latest.weight_kg if latest else None,
+            dose_day,
+            clinic.weight_recent_days,
+        )
+        above = rules_dose.cap_problems(calc, services.dose_caps(clinic, record.route))
+    else:
+        weight_problem = rules_dose.weight_problem(latest.weight_kg if latest else None)
+        if latest is not None and not weight_problem:
+            weight_problem = rules_dose.weight_age_problem(
+                latest.measured_on,
+                latest.weight_kg,
+                latest.measured_on,
+                latest.weight_kg,
+                dose_day,
+                clinic.weight_recent_days,
+            )
+        above = []
+    is_open = _is_open(record)
+    can_prescribe = is_open and policy.can(user, Action.PRESCRIBE_DOSE, session)
+    is_prescriber = record.prescribed_by_id is not None and record.prescribed_by_id == user.pk
+    can_confirm = (
+        is_open
+        and calc is not None
+        and not record.is_confirmed
+        and not is_prescriber
+        and policy.can(user, Action.CONFIRM_DOSE, session)
+    )
+    return {
+        "record": record,
+        "calc": calc,
+        "route_label": DoseRoute(record.route).label if record.route else "",
+        "is_iv": record.route == DoseRoute.IV,
+        "above": above,
+        "caps": [
+            (route.label, services.dose_caps(clinic, route), route == record.route)
+            for route in DoseRoute
+        ],
+        "latest_weight": latest,
+        "weight_problem": weight_problem,
+        "body_measurement_url": reverse(
+            "patients:body_measurement_create", args=[record.patient.external_id]
+        ),
+        "prescribed_by": record.prescribed_by if record.prescribed_by_id else None,
+        "confirmed_by": record.confirmed_by if record.confirmed_by_id else None,
+        "is_open": is_open,
+        "is_prescriber": is_prescriber,
+        "can_prescribe": can_prescribe,
+        "can_confirm": can_confirm,
+        "form": PrescriptionForm(
+            initial=PrescriptionForm.initial_from(record, clinic.infusion_minutes)
+        )
+        if can_prescribe
+        else None,
+        "confirm_form": ConfirmDoseForm(initial={"prescribed_at": record.prescribed_at.isoformat()})
+        if can_confirm
+        else None,
+    }
+
+
+def setting_context(request: HttpRequest, record: DosingRecord) -> dict:
+    session = record.session
+    can_record = not record.is_signed and policy.can(
+        request.user, Action.RECORD_SET_AND_SETTING, session
+    )
+    appointment = session.appointment if session.appointment_id else None
+    return {
+        "record": record,
+        "room": appointment.room if appointment and appointment.room_id else None,
+        "therapist_required": session.episode.model == IN_SESSION,
+        "can_record": can_record,
+        "form": SettingForm(initial=SettingForm.initial_from(record)) if can_record else None,
+    }
+
+
+def _back(record: DosingRecord, anchor: str) -> HttpResponse:
+    return redirect(reverse("dosing:record", args=[record.session.external_id]) + anchor)
+
+
+def _redisplayed(request: HttpRequest, record: DosingRecord) -> None:
+    """Nothing was written, yet the record was shown again."""
+    record_access(
+        Actor.from_request(request), AccessAction.VIEW, patient=record.patient, obj=record
+    )
+
+
+@require_POST
+@allowed(Action.PRESCRIBE_DOSE)
+def prescribe(request: HttpRequest, session_id) -> HttpResponse:
+    record = get_record(request, session_id, Action.PRESCRIBE_DOSE, log_as=None)
+    form = PrescriptionForm(request.POST)
+    if form.is_valid():
+        try:
+            record = services.prescribe_dose(
+                actor=Actor.from_request(request), record=record, **form.arguments()
+            )
+        except Refused as refusal:
+            if set(refusal.problems) == {"__all__"}:
+                messages.error(request, refusal.problems["__all__"])
+                return _back(record, "#dose")
+            add_problems(form, refusal.problems)
+        else:
+            messages.success(
+                request,
+                f"Dose prescribed: {calculation_of(record).arithmetic}. A second staff member "
+                "checks it next.",
+            )
+            return _back(record, "#dose")
+    _redisplayed(request, record)
+    return render_record(request, record, status=422, dose={"form": form})
+
+
+@require_POST
+@allowed(Action.CONFIRM_DOSE)
+def confirm(request: HttpRequest, session_id) -> HttpResponse:
+    record = get_record(request, session_id, Action.CONFIRM_DOSE, log_as=None)
+    form = ConfirmDoseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Open the dose again and check it.")
+        return _back(record, "#dose")
+    try:
+        services.confirm_dose(
+            actor=Actor.from_request(request),
+            record=record,
+            prescribed_at=form.cleaned_data["prescribed_at"],
+        )
+    except Refused as refusal:
+        messages.error(request, " ".join(refusal.problems.values()))
+    else:
+        messages.success(request, "Dose checked: it may start once every gate passes.")
+    return _back(record, "#dose")
+
+
+@require_POST
+@allowed(Action.RECORD_SET_AND_SETTING)
+def setting(request: HttpRequest, session_id) -> HttpResponse:
+    record = get_record(request, session_id, Action.RECORD_SET_AND_SETTING, log_as=None)
+    form = SettingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_set_and_setting(
+                actor=Actor.from_request(request), record=record, data=form.to_input()
+            )
+        except Refused as refusal:
+            if set(refusal.problems) == {"__all__"}:
+                messages.error(request, refusal.problems["__all__"])
+                return _back(record, "#setting")
+            add_problems(form, refusal.problems)
+        else:
+            messages.success(request, "Set and setting saved.")
+            return _back(record, "#setting")
+    _redisplayed(request, record)
+    return render_record(request, record, status=422, setting={"form": form})
