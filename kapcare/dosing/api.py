@@ -1,3 +1,196 @@
-from ninja import Router
+"""API: dosing sessions, for bedside devices, monitor gateways and the clinic's screens.
 
-router = Router()
+- `POST /dosing-sessions/{id}/vitals` stores a reading through `services.record_vitals`,
+  the function the record page calls, and answers the reading with the alerts it raised.
+  A value that cannot be a reading answers 422 naming its field; a signed record 409.
+- `GET /dosing-sessions/{id}`: the dose, the readings, the events with their
+  interventions, where the discharge stands and whether the record is signed.
+- `GET /dosing-sessions?status=in_progress` (or `planned`, `completed`): the clinic's
+  dosing sessions, in a fixed number of queries.
+
+Clinic staff only (a patient's or a therapist's token: 403); a session of another clinic
+answers 404, as an unknown one does. Every read and write is in the access log.
+"""
+
+from itertools import groupby
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router
+from ninja.errors import HttpError
+
+from kapcare import policy
+from kapcare.audit.log import Actor, record_list_access
+from kapcare.dosing import services
+from kapcare.dosing.access import get_record
+from kapcare.dosing.models import AdverseEvent, DosingRecord, Observation, VitalSource
+from kapcare.dosing.schemas import (
+    STATUS_NAMES,
+    DosingSessionListOut,
+    DosingSessionOut,
+    ListedStatus,
+    ReadingOut,
+    VitalsIn,
+)
+from kapcare.episodes.models import CareSession, SessionKind
+from kapcare.policy import Action
+from kapcare.refusals import Refused
+
+router = Router(tags=["dosing sessions"])
+
+REFUSED = {
+    409: {"description": "The record is signed: readings can no longer be added."},
+    422: {"description": "Not valid; `errors` names each field with its message."},
+}
+
+# The API's `status` filter in the episodes app's words.
+LISTED_STATUSES = {api: status for status, api in STATUS_NAMES.items()}
+
+
+def reading_out(observations: list[Observation], alerts=None) -> dict:
+    """One reading in the API's shape; `alerts` as raised now, else as stored."""
+    first = observations[0]
+    if alerts is None:
+        alerts = [
+            {"vital": o.vital, "value": o.value, "threshold": o.alert_threshold}
+            for o in observations
+            if o.alert_threshold
+        ]
+    else:
+        alerts = [{"vital": a.vital, "value": a.value, "threshold": a.threshold} for a in alerts]
+    return {
+        "reading_id": first.reading_id,
+        "taken_at": first.taken_at,
+        "source": first.source,
+        **{o.vital: o.value for o in observations},
+        "observations": observations,
+        "alerts": alerts,
+    }
+
+
+@router.post(
+    "/dosing-sessions/{session_id}/vitals",
+    response={201: ReadingOut},
+    summary="Record a reading of vital signs",
+    openapi_extra={"responses": REFUSED},
+)
+def record_vitals(request: HttpRequest, session_id: str, payload: VitalsIn):
+    """Stores any subset of HR, SBP, DBP, SpO2, RR and the MOAA/S score taken together,
+    one LOINC-coded observation each. `alerts` lists each value beyond the clinic's
+    thresholds (defaults: SBP ≥ 180 or < 90, DBP ≥ 110, HR > 130 or < 50, SpO2 < 92,
+    RR < 10 or > 30)."""
+    record = get_record(request, session_id, Action.RECORD_VITALS, log_as=None)
+    taken_at = payload.taken_at or timezone.now()
+    if timezone.is_naive(taken_at):
+        taken_at = taken_at.replace(tzinfo=record.patient.clinic.zone)
+    try:
+        reading = services.record_vitals(
+            actor=Actor.from_request(request),
+            record=record,
+            taken_at=taken_at,
+            values=payload.values(),
+            source=VitalSource.DEVICE,
+        )
+    except Refused as refusal:
+        if record.is_signed:
+            raise HttpError(409, refusal.problems["__all__"]) from refusal
+        raise ValidationError(
+            {field: [message] for field, message in refusal.problems.items()}
+        ) from refusal
+    return reading_out(reading.observations, reading.alerts)
+
+
+@router.get(
+    "/dosing-sessions/{session_id}",
+    response=DosingSessionOut,
+    summary="A dosing session's record",
+)
+def get_dosing_session(request: HttpRequest, session_id: str) -> dict:
+    """The dose (route, mg/kg, weight, mg, whether a second person confirmed it, its start
+    and end), every reading of vital signs with its alerts, the adverse events with their
+    interventions, the discharge (when, or whether the patient is ready and what is
+    unmet) and whether the record is signed."""
+    record = get_record(request, session_id)
+    session = record.session
+    observations = list(Observation.objects.filter(record_id=record.pk))
+    events = AdverseEvent.objects.filter(record_id=record.pk).prefetch_related("interventions")
+    discharge = services.discharge_status(record, timezone.now())
+    return {
+        "id": session.external_id,
+        "patient_id": record.patient.external_id,
+        "status": STATUS_NAMES.get(session.status, session.status),
+        "planned_start": session.planned_start,
+        "started_at": session.started_at,
+        "dose": {
+            "route": record.route,
+            "mg_per_kg": record.prescribed_mg_per_kg,
+            "weight_kg": record.weight_kg,
+            "mg": record.dose_mg,
+            "confirmed": record.is_confirmed,
+            "confirmed_at": record.confirmed_at,
+            "infusion_minutes": record.infusion_minutes,
+            "started_at": record.dose_started_at,
+            "ended_at": record.dose_ended_at,
+        },
+        # In time order, each reading's rows together (one insert each).
+        "vitals": [
+            reading_out(list(rows)) for _, rows in groupby(observations, key=lambda o: o.reading_id)
+        ],
+        "events": [
+            {
+                "id": event.external_id,
+                "kind": event.kind,
+                "severity": event.severity,
+                "onset_at": event.onset_at,
+                "description": event.description,
+                "interventions": list(event.interventions.all()),
+            }
+            for event in events
+        ],
+        "discharge": {
+            "discharged_at": record.discharged_at,
+            "ready": record.discharged_at is None and discharge.is_ready,
+            "unmet": [] if record.discharged_at else discharge.problems,
+        },
+        "signed": record.is_signed,
+        "signed_at": record.signed_at,
+    }
+
+
+@router.get(
+    "/dosing-sessions",
+    response=list[DosingSessionListOut],
+    summary="The clinic's dosing sessions",
+)
+def list_dosing_sessions(request: HttpRequest, status: ListedStatus | None = None) -> list[dict]:
+    """The clinic's dosing sessions, by planned start; optionally only those `planned`,
+    `in_progress` or `completed`. Each patient listed is logged."""
+    if not policy.can(request.user, Action.VIEW_DOSING_RECORD):
+        raise PermissionDenied
+    sessions = CareSession.objects.filter(
+        kind=SessionKind.DOSING, patient__in=policy.visible_patients(request.user)
+    ).select_related("patient", "dosing_record")
+    if status:
+        sessions = sessions.filter(status=LISTED_STATUSES[status])
+    sessions = list(sessions.order_by("planned_start", "id"))
+    record_list_access(
+        Actor.from_request(request), {s.patient_id: s.patient for s in sessions}.values()
+    )
+    rows = []
+    for session in sessions:
+        record: DosingRecord | None = getattr(session, "dosing_record", None)
+        rows.append(
+            {
+                "id": session.external_id,
+                "patient_id": session.patient.external_id,
+                "status": STATUS_NAMES.get(session.status, session.status),
+                "planned_start": session.planned_start,
+                "started_at": session.started_at,
+                "dose_started_at": record.dose_started_at if record else None,
+                "dose_ended_at": record.dose_ended_at if record else None,
+                "discharged_at": record.discharged_at if record else None,
+                "signed": bool(record and record.is_signed),
+            }
+        )
+    return rows

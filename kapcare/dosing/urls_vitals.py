@@ -1,6 +1,20 @@
-"""The vitals part of the dosing record."""
+"""The vitals part of the dosing record: a reading posted from the bedside form, and the
+live chart the record page polls."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from kapcare.dosing import vitals_views
 
 app_name = "vitals"
-urlpatterns: list = []
+urlpatterns = [
+    path(
+        "dosing-sessions/<uuid:session_id>/vitals/",
+        vitals_views.record_vitals,
+        name="record",
+    ),
+    path(
+        "dosing-sessions/<uuid:session_id>/vitals/live/",
+        vitals_views.live,
+        name="live",
+    ),
+]

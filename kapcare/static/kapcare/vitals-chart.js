@@ -1,0 +1,80 @@
+/*
+ * kapcare: draws the live chart of a dosing session's vital signs (the record page's
+ * Vital signs part).
+ *
+ * Uses the vendored Chart.js 4.6.1 UMD build (vendor/chart-4.6.1.umd.min.js). No inline
+ * script: the data comes as JSON in the element "vitals-chart-data" (Django's json_script).
+ * htmx replaces the live part when a reading arrives (every 15 s it asks whether anything
+ * changed); the chart is then drawn again from the new data, the old one destroyed.
+ *
+ * The canvas carries role="img" and an aria-label; the readings table under it is the
+ * accessible equivalent, with the values out of range marked in words.
+ */
+(function () {
+  "use strict";
+
+  // One line style per vital, so the lines differ by more than colour.
+  var STYLES = {
+    hr: { color: "#b3261e", dash: [], point: "circle" },
+    sbp: { color: "#0b5cad", dash: [], point: "triangle" },
+    dbp: { color: "#0b5cad", dash: [6, 4], point: "rectRot" },
+    spo2: { color: "#1e7b34", dash: [2, 3], point: "rect" },
+    rr: { color: "#6b4fa0", dash: [10, 3, 2, 3], point: "star" }
+  };
+  var GRID = "#c9d0d8"; // --line in kapcare.css
+  var current = null;
+
+  function draw() {
+    var source = document.getElementById("vitals-chart-data");
+    var canvas = document.getElementById("vitals-chart");
+    if (!source || !canvas || typeof window.Chart === "undefined") {
+      return;
+    }
+    if (canvas.getAttribute("data-drawn") === "yes") {
+      return;
+    }
+    if (current) {
+      current.destroy();
+      current = null;
+    }
+    canvas.setAttribute("data-drawn", "yes");
+    var data = JSON.parse(source.textContent);
+    current = new window.Chart(canvas, {
+      type: "line",
+      data: {
+        labels: data.labels,
+        datasets: data.series.map(function (series) {
+          var style = STYLES[series.key] || { color: "#333", dash: [], point: "circle" };
+          return {
+            label: series.label,
+            data: series.values,
+            borderColor: style.color,
+            backgroundColor: style.color,
+            borderDash: style.dash,
+            pointStyle: style.point,
+            pointRadius: 4,
+            spanGaps: true,
+            tension: 0
+          };
+        })
+      },
+      options: {
+        animation: false,
+        responsive: true,
+        aspectRatio: window.innerWidth < 600 ? 1.5 : 2.5, // taller on a phone
+        scales: {
+          y: { min: 0, grid: { color: GRID } },
+          x: { grid: { display: false } }
+        },
+        plugins: { legend: { labels: { usePointStyle: true } } }
+      }
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", draw);
+  } else {
+    draw();
+  }
+  document.addEventListener("htmx:afterSettle", draw);
+})();
