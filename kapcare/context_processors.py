@@ -25,6 +25,8 @@ def navigation(request):
         items.append(("Safety alerts", reverse("measures:alerts")))
     if policy.can(user, Action.VIEW_CLINIC_CALENDAR):
         items.append(("Schedule", reverse("scheduling:day")))
+    if policy.can(user, Action.VIEW_CONTROLLED_SUBSTANCE_REGISTER):
+        items.append(("Controlled substances", reverse("substances:register")))
     if policy.can(user, Action.VIEW_CONSULTATION_QUEUE):
         items.append(("Consultation requests", reverse("intake:queue")))
     if policy.can(user, Action.SEARCH_ACCESS_LOG):

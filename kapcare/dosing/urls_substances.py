@@ -1,6 +1,14 @@
-"""The substances part of the dosing record."""
+"""The ketamine register: a session's use (from the record page) and the clinic's
+register with stock received and corrections."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from kapcare.dosing import substances_views as views
 
 app_name = "substances"
-urlpatterns: list = []
+urlpatterns = [
+    path("dosing-sessions/<uuid:session_id>/substances/", views.session_use, name="session_use"),
+    path("controlled-substances/", views.register, name="register"),
+    path("controlled-substances/stock/", views.receive, name="receive"),
+    path("controlled-substances/corrections/", views.correct, name="correct"),
+]

@@ -1,0 +1,124 @@
+"""Forms of the ketamine register: a session's use (on the record page), stock received
+and a correction (on the register page). They parse what was typed; the rules (a witness
+for a waste, a note when the dose differs, nothing below 0 mg) are the services'."""
+
+from django import forms
+
+from kapcare.accounts.models import STAFF_ROLES, User
+
+_AMOUNT = {"inputmode": "decimal", "step": "0.01"}
+
+
+def _mg_field(label: str, *, min_value=0, help_text: str = "", if_none: str = " (0 if none)"):
+    return forms.DecimalField(
+        label=label,
+        min_value=min_value,
+        max_digits=8,
+        decimal_places=2,
+        help_text=help_text,
+        widget=forms.NumberInput(attrs=_AMOUNT),
+        error_messages={
+            "required": f"Enter the amount in mg{if_none}.",
+            "invalid": "Enter a number of mg, for example 36.2.",
+            "max_decimal_places": "Enter at most two decimals (0.01 mg).",
+            "max_digits": "This amount is too large for the register.",
+            "max_whole_digits": "This amount is too large for the register.",
+            "min_value": "The amount cannot be below 0 mg.",
+        },
+    )
+
+
+def witnesses(clinic_id, user):
+    """Who may witness a waste: the clinic's other active staff."""
+    return (
+        User.objects.filter(clinic_id=clinic_id, is_active=True, role__in=STAFF_ROLES)
+        .exclude(pk=user.pk)
+        .order_by("full_name")
+    )
+
+
+class SessionUseForm(forms.Form):
+    lot_number = forms.ChoiceField(
+        label="Lot",
+        error_messages={
+            "required": "Choose the lot the ketamine was drawn from.",
+            "invalid_choice": "Choose one of the lots received at this clinic.",
+        },
+    )
+    drawn_mg = _mg_field("Drawn up (mg)", if_none="")
+    given_mg = _mg_field("Given (mg)", help_text="Normally the dose on this record.")
+    wasted_mg = _mg_field("Wasted (mg)")
+    witness = forms.ModelChoiceField(
+        label="Witness to the waste",
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="— nobody (no waste) —",
+        help_text="Another staff member who saw the waste; required when anything is wasted.",
+        error_messages={"invalid_choice": "Choose one of the clinic's staff as the witness."},
+    )
+    returned_mg = _mg_field("Returned to stock (mg)")
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when the amount given is not the dose on the record, or when "
+        "part of the draw is not accounted for.",
+    )
+
+    def __init__(self, *args, lots: list[tuple[str, str]], witnesses, **kwargs):
+        kwargs.setdefault("auto_id", "substances_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["lot_number"].choices = [("", "— choose a lot —"), *lots]
+        self.fields["witness"].queryset = witnesses
+
+
+class ReceiveStockForm(forms.Form):
+    lot_number = forms.CharField(
+        label="Lot number",
+        max_length=40,
+        error_messages={"required": "Enter the lot number printed on the vials."},
+    )
+    lot_expiry = forms.DateField(
+        label="Expiry",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "Enter the lot's expiry date, as printed on the vials.",
+            "invalid": "Enter the expiry as a date, for example 2027-06-30.",
+        },
+    )
+    amount_mg = _mg_field("Amount received (mg)", min_value=None, if_none="")
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example the supplier and the invoice or DEA Form 222 number.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "receive_%s")
+        super().__init__(*args, **kwargs)
+
+
+class CorrectionForm(forms.Form):
+    """A correction of one line, posted with the line's id; one form per line."""
+
+    entry = forms.UUIDField(widget=forms.HiddenInput)
+    amount_mg = _mg_field(
+        "Correction (mg)",
+        min_value=None,
+        if_none="",
+        help_text="What to add to the line; negative to take away, for example -5.",
+    )
+    note = forms.CharField(
+        label="Why",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Write why the line is corrected: it stays in the register."},
+    )
+
+    def __init__(self, *args, entry_id, **kwargs):
+        kwargs.setdefault("auto_id", f"correct_{entry_id}_%s")
+        kwargs.setdefault("initial", {"entry": entry_id})
+        super().__init__(*args, **kwargs)

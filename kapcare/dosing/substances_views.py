@@ -1,0 +1,288 @@
+"""The ketamine register: a session's use on the record page (its lines, what the session
+drew, gave, wasted and returned, and the form), and the clinic's register page (per lot,
+every line with the stock after it, the discrepancies at the top, stock received and
+corrections).
+
+The arithmetic and the discrepancies are `rules_substances.reconcile`'s; the writes are
+`services`' (each logged in its transaction). The register names patients, so each
+showing of it logs them as listed (`record_list_access`), in one insert.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST, require_safe
+
+from kapcare import policy
+from kapcare.audit.log import Actor, record_access, record_list_access
+from kapcare.audit.models import AccessAction
+from kapcare.decorators import allowed
+from kapcare.dosing import rules_substances, services
+from kapcare.dosing.access import get_record
+from kapcare.dosing.models import ControlledSubstanceEntry, DosingRecord, SubstanceEntryKind
+from kapcare.dosing.rules_substances import mg
+from kapcare.dosing.substances_forms import (
+    CorrectionForm,
+    ReceiveStockForm,
+    SessionUseForm,
+    witnesses,
+)
+from kapcare.dosing.views import render_record
+from kapcare.patients.access import parse_external_id
+from kapcare.policy import Action
+from kapcare.refusals import Refused, add_problems
+
+
+def _session_day(record: DosingRecord | None, zone):
+    if record is None:
+        return None
+    moment = record.dose_started_at or record.session.planned_start
+    return timezone.localtime(moment, zone).date()
+
+
+def _plain(entry: ControlledSubstanceEntry, zone) -> rules_substances.Entry:
+    return rules_substances.Entry(
+        id=entry.pk,
+        lot_number=entry.lot_number,
+        kind=entry.kind,
+        amount_mg=entry.amount_mg,
+        recorded_at=timezone.localtime(entry.recorded_at, zone),
+        session=entry.record_id,
+        session_date=_session_day(entry.record, zone),
+        has_witness=entry.witness_id is not None,
+        corrects_id=entry.corrects_id,
+    )
+
+
+def _lots(clinic_id) -> list[tuple[str, str]]:
+    """The lots received at the clinic, latest expiry first, as choices."""
+    rows = (
+        ControlledSubstanceEntry.objects.filter(
+            clinic_id=clinic_id, kind=SubstanceEntryKind.RECEIVED
+        )
+        .values_list("lot_number", "lot_expiry")
+        .distinct()
+        .order_by("-lot_expiry", "lot_number")
+    )
+    return [(number, _lot_label(number, expiry)) for number, expiry in rows]
+
+
+def _lot_label(number: str, expiry) -> str:
+    return f"{number} (expires {expiry:%b} {expiry.day}, {expiry.year})" if expiry else number
+
+
+# --- On the record page -----------------------------------------------------------------------
+
+
+def part_context(request: HttpRequest, record: DosingRecord, form: SessionUseForm | None = None):
+    """The session's lines of the register, what it took from each lot, and the form."""
+    zone = record.clinic.zone
+    entries = list(
+        ControlledSubstanceEntry.objects.filter(record_id=record.pk).select_related(
+            "recorded_by", "witness"
+        )
+    )
+    for entry in entries:
+        entry.record = record  # one record: no query per line
+    register = rules_substances.reconcile(_plain(e, zone) for e in entries)
+    uses = [(lot.lot_number, use) for lot in register.lots for use in lot.sessions]
+    can_record = not record.is_signed and policy.can(
+        request.user, Action.RECORD_CONTROLLED_SUBSTANCE, record
+    )
+    if can_record and form is None:
+        form = _session_use_form(request, record)
+    return {
+        "entries": [(entry, mg(entry.amount_mg)) for entry in entries],
+        "uses": [
+            {
+                "lot_number": lot_number,
+                "drawn": mg(use.drawn_mg),
+                "given": mg(use.given_mg),
+                "wasted": mg(use.wasted_mg),
+                "returned": mg(use.returned_mg),
+                "discrepancy": use.discrepancy,
+            }
+            for lot_number, use in uses
+        ],
+        "dose": mg(record.dose_mg) if record.dose_mg is not None else None,
+        "can_record": can_record,
+        "form": form if can_record else None,
+        "can_view_register": policy.can(request.user, Action.VIEW_CONTROLLED_SUBSTANCE_REGISTER),
+    }
+
+
+def _session_use_form(request: HttpRequest, record: DosingRecord, data=None) -> SessionUseForm:
+    return SessionUseForm(
+        data,
+        lots=_lots(record.clinic_id),
+        witnesses=witnesses(record.clinic_id, request.user),
+        initial={
+            "lot_number": record.lot_number,
+            "given_mg": record.dose_mg,
+            "wasted_mg": 0,
+            "returned_mg": 0,
+        },
+    )
+
+
+@require_POST
+@allowed(Action.RECORD_CONTROLLED_SUBSTANCE)
+def session_use(request: HttpRequest, session_id) -> HttpResponse:
+    record = get_record(request, session_id, Action.RECORD_CONTROLLED_SUBSTANCE, log_as=None)
+    form = _session_use_form(request, record, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_session_use(
+                actor=Actor.from_request(request),
+                record=record,
+                lot_number=data["lot_number"],
+                drawn_mg=data["drawn_mg"],
+                given_mg=data["given_mg"],
+                wasted_mg=data["wasted_mg"],
+                returned_mg=data["returned_mg"],
+                witness=data["witness"],
+                note=data["note"],
+            )
+        except Refused as refusal:
+            add_problems(form, refusal.problems)
+        else:
+            messages.success(request, "Ketamine use recorded in the register.")
+            url = reverse("dosing:record", args=[record.session.external_id])
+            return redirect(url + "#substances")
+    record_access(
+        Actor.from_request(request), AccessAction.VIEW, patient=record.patient, obj=record
+    )
+    return render_record(request, record, status=422, substances={"form": form})
+
+
+# --- The register -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    line: rules_substances.Line
+    entry: ControlledSubstanceEntry
+    amount: str
+    balance: str
+    correction_form: CorrectionForm | None
+
+
+def _register_page(
+    request: HttpRequest,
+    *,
+    receive_form: ReceiveStockForm | None = None,
+    correction_form: CorrectionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    clinic = user.clinic
+    zone = clinic.zone
+    entries = list(
+        ControlledSubstanceEntry.objects.filter(clinic_id=clinic.pk).select_related(
+            "recorded_by", "witness", "patient", "record__session", "corrects"
+        )
+    )
+    by_id = {entry.pk: entry for entry in entries}
+    register = rules_substances.reconcile(_plain(e, zone) for e in entries)
+    can_record = policy.can(user, Action.RECORD_CONTROLLED_SUBSTANCE)
+    bound_id = correction_form["entry"].value() if correction_form is not None else None
+
+    def correction_form_for(entry) -> CorrectionForm | None:
+        if not can_record:
+            return None
+        if bound_id is not None and str(bound_id) == str(entry.external_id):
+            return correction_form
+        return CorrectionForm(entry_id=entry.external_id)
+
+    lots = [
+        {
+            "lot_number": lot.lot_number,
+            "expiry": by_id[lot.lines[0].entry.id].lot_expiry,
+            "stock": mg(lot.stock_mg),
+            "received": mg(lot.received_mg),
+            "discrepancies": lot.discrepancies,
+            "rows": [
+                RegisterRow(
+                    line=line,
+                    entry=by_id[line.entry.id],
+                    amount=mg(line.entry.amount_mg),
+                    balance=mg(line.balance_after_mg),
+                    correction_form=correction_form_for(by_id[line.entry.id]),
+                )
+                for line in lot.lines
+            ],
+        }
+        for lot in register.lots
+    ]
+    shown = {entry.patient_id: entry.patient for entry in entries if entry.patient_id}
+    record_list_access(Actor.from_request(request), shown.values())
+    return render(
+        request,
+        "dosing/substances_register.html",
+        {
+            "clinic": clinic,
+            "lots": lots,
+            "discrepancies": register.discrepancies,
+            "can_record": can_record,
+            "receive_form": receive_form or (ReceiveStockForm() if can_record else None),
+        },
+        status=status,
+    )
+
+
+@require_safe
+@allowed(Action.VIEW_CONTROLLED_SUBSTANCE_REGISTER)
+def register(request: HttpRequest) -> HttpResponse:
+    return _register_page(request)
+
+
+@require_POST
+@allowed(Action.RECORD_CONTROLLED_SUBSTANCE)
+def receive(request: HttpRequest) -> HttpResponse:
+    form = ReceiveStockForm(request.POST)
+    if form.is_valid():
+        try:
+            services.receive_stock(
+                actor=Actor.from_request(request),
+                clinic=request.user.clinic,
+                **form.cleaned_data,
+            )
+        except Refused as refusal:
+            add_problems(form, refusal.problems)
+        else:
+            messages.success(request, f"Lot {form.cleaned_data['lot_number']} received.")
+            return redirect(reverse("substances:register"))
+    return _register_page(request, receive_form=form, status=422)
+
+
+@require_POST
+@allowed(Action.RECORD_CONTROLLED_SUBSTANCE)
+def correct(request: HttpRequest) -> HttpResponse:
+    entry = (
+        ControlledSubstanceEntry.objects.select_related("patient")
+        .filter(external_id=parse_external_id(request.POST.get("entry", "")))
+        .first()
+    )
+    if entry is None or not policy.can(request.user, Action.RECORD_CONTROLLED_SUBSTANCE, entry):
+        raise Http404("No such line in this clinic's register.")
+    form = CorrectionForm(request.POST, entry_id=entry.external_id)
+    if form.is_valid():
+        try:
+            services.correct_entry(
+                actor=Actor.from_request(request),
+                entry=entry,
+                amount_mg=form.cleaned_data["amount_mg"],
+                note=form.cleaned_data["note"],
+            )
+        except Refused as refusal:
+            add_problems(form, refusal.problems)
+        else:
+            messages.success(request, "Correction added to the register.")
+            return redirect(reverse("substances:register") + f"#lot-{slugify(entry.lot_number)}")
+    return _register_page(request, correction_form=form, status=422)

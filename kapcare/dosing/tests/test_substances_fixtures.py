@@ -1,0 +1,91 @@
+"""Helpers of the ketamine register's tests: a dosing record with a prescribed dose, stock
+of one lot, and a session's use written through the services."""
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+
+from kapcare.audit.log import Actor
+from kapcare.dosing import services
+from kapcare.dosing.models import DosingRecord
+from tests.factories import RoomFactory, open_episode, plan_session
+
+LOT = "KET-24-117"
+EXPIRY = dt.date(2027, 6, 30)
+
+
+def actor(user) -> Actor:
+    return Actor(user=user, ip_address="127.0.0.1")
+
+
+def dosing_record(
+    patient, clinician, *, mg_per_kg=D("0.5"), weight_kg=D("72.4"), starts_at=None
+) -> DosingRecord:
+    """A dosing session's record with a dose prescribed (0.5 mg/kg × 72.4 kg = 36.2 mg by
+    default; `mg_per_kg=None`: none yet). The dose is set on the row: prescribing is the
+    dose part's business, not what these tests are about."""
+    episode = open_episode(patient, clinician)
+    session = plan_session(
+        episode, clinician, starts_at=starts_at, room=RoomFactory(clinic=patient.clinic)
+    )
+    record = services.record_for(actor(clinician), session)
+    dose = {
+        "prescribed_mg_per_kg": mg_per_kg,
+        "weight_kg": weight_kg if mg_per_kg is not None else None,
+        "weight_measured_on": session.planned_start.date() if mg_per_kg is not None else None,
+        "dose_mg": (mg_per_kg * weight_kg).quantize(D("0.01")) if mg_per_kg is not None else None,
+        "prescribed_by": clinician if mg_per_kg is not None else None,
+        "prescribed_at": session.planned_start - dt.timedelta(hours=1)
+        if mg_per_kg is not None
+        else None,
+        "lot_number": LOT,
+        "lot_expiry": EXPIRY,
+    }
+    DosingRecord.objects.filter(pk=record.pk).update(**dose)
+    for name, value in dose.items():
+        setattr(record, name, value)
+    return record
+
+
+def receive(clinician, amount="500", lot=LOT, expiry=EXPIRY, note=""):
+    return services.receive_stock(
+        actor=actor(clinician),
+        clinic=clinician.clinic,
+        lot_number=lot,
+        lot_expiry=expiry,
+        amount_mg=D(amount),
+        note=note,
+    )
+
+
+def use(record, clinician, drawn, given, wasted="0", *, witness=None, returned="0", note=""):
+    return services.record_session_use(
+        actor=actor(clinician),
+        record=record,
+        lot_number=LOT,
+        drawn_mg=D(drawn),
+        given_mg=D(given),
+        wasted_mg=D(wasted),
+        returned_mg=D(returned),
+        witness=witness,
+        note=note,
+    )
+
+
+def sign(record, clinician) -> None:
+    """Signed on the row: signing is the signing part's business."""
+    DosingRecord.objects.filter(pk=record.pk).update(
+        signed_at=dt.datetime(2026, 12, 1, 18, 0, tzinfo=dt.UTC), signed_by=clinician
+    )
+    record.signed_at = dt.datetime(2026, 12, 1, 18, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(name="record")
+def record_fixture(patient, clinician):
+    return dosing_record(patient, clinician)
+
+
+@pytest.fixture(name="stock")
+def stock_fixture(clinician):
+    return receive(clinician)
