@@ -43,7 +43,7 @@ THERAPIST_PAGES = {"home", "accounts:profile", "therapist_home", "sharing:shared
 MEASURES_SECTION = 'id="shared-measures-heading"'
 ALERTS_SECTION = 'id="shared-alerts-heading"'
 NO_SESSIONS = "No dosing sessions are scheduled yet"
-NOTHING_YET = "Nothing to show yet"  # a shared scope whose section comes later (summaries)
+NO_SUMMARY_YET = "No session summary has been released yet."
 SCHEDULE_SECTION = 'id="shared-schedule-heading"'
 
 
@@ -153,7 +153,8 @@ def test_each_scope_alone_shows_only_its_own_section(client, therapist, clinicia
     assert (MEASURES_SECTION in content) == (scope == Scope.MEASURES)
     assert (ALERTS_SECTION in content) == (scope == Scope.SAFETY_ALERTS)
     assert (NO_SESSIONS in content) == (scope == Scope.SCHEDULE)
-    assert (NOTHING_YET in content) == (scope == Scope.SESSION_SUMMARIES)
+    assert (NO_SUMMARY_YET in content) == (scope == Scope.SESSION_SUMMARIES)
+    assert "Nothing to show yet" not in content  # every scope has its section
 
 
 @pytest.mark.parametrize("scope", Scope.values)
