@@ -127,10 +127,15 @@ MATRIX = {
     "dosing:record": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     # --- dose (issue 6) ---
     # --- vitals (issue 6) ---
+    "vitals:live": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     # --- events (issue 6) ---
     # --- substances (issue 6) ---
+    "substances:register": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED)),
     # --- discharge (issue 6) ---
     # --- signing (issue 6) ---
+    # The patient's own dosing session; the `records` session is planned, so the page says
+    # to come back after it (the form itself: kapcare/dosing/tests/test_experience_*.py).
+    "signing:experience": ("session", PATIENT_ONLY),
 }
 
 # Pages anyone may open, signed in or not.
@@ -160,6 +165,29 @@ NOT_PAGES = {
     "gates:checklist",
     "gates:waive",
     "gates:start",
+    # --- dose (issue 6) ---
+    "dose:prescribe",
+    "dose:confirm",
+    "dose:setting",
+    # --- substances (issue 6) ---
+    "substances:session_use",
+    "substances:receive",
+    "substances:correct",
+    # --- vitals (issue 6) ---
+    "vitals:record",
+    # --- events (issue 6) ---
+    "events:dose",
+    "events:infusion",
+    "events:adverse",
+    "events:intervention",
+    # --- discharge (issue 6) ---
+    "discharge:assessment",
+    "discharge:discharge",
+    # --- signing (issue 6) ---
+    "signing:sign",
+    "signing:addendum",
+    "signing:summary_save",
+    "signing:summary_release",
 }
 
 

@@ -18,11 +18,49 @@ class Part:
 
 PARTS = [
     # --- dose (issue 6) ---
+    Part("dose", "Dose", "dosing/_dose.html", "kapcare.dosing.dose_views.part_context"),
+    Part(
+        "setting",
+        "Set and setting",
+        "dosing/_setting.html",
+        "kapcare.dosing.dose_views.setting_context",
+    ),
     # --- vitals (issue 6) ---
+    Part(
+        "vitals",
+        "Vital signs",
+        "dosing/_vitals.html",
+        "kapcare.dosing.vitals_views.part_context",
+    ),
     # --- events (issue 6) ---
+    Part("events", "Events", "dosing/_events.html", "kapcare.dosing.events_views.events_context"),
     # --- substances (issue 6) ---
+    Part(
+        "substances",
+        "Controlled substance",
+        "dosing/_substances.html",
+        "kapcare.dosing.substances_views.part_context",
+    ),
     # --- discharge (issue 6) ---
+    Part(
+        "discharge",
+        "Discharge",
+        "dosing/_discharge.html",
+        "kapcare.dosing.events_views.discharge_context",
+    ),
     # --- signing (issue 6) ---
+    Part(
+        "signature",
+        "Signature and addenda",
+        "dosing/_signature.html",
+        "kapcare.dosing.signing_views.signature_context",
+    ),
+    Part(
+        "summary",
+        "Summary for the therapist",
+        "dosing/_summary.html",
+        "kapcare.dosing.signing_views.summary_context",
+    ),
 ]
 
 

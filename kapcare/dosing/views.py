@@ -15,8 +15,21 @@ from kapcare.policy import Action
 @require_GET
 @allowed(Action.VIEW_DOSING_RECORD)
 def record(request: HttpRequest, session_id) -> HttpResponse:
-    record = get_record(request, session_id)
+    return render_record(request, get_record(request, session_id))
+
+
+def render_record(
+    request: HttpRequest, record, *, status: int = 200, **overrides: dict
+) -> HttpResponse:
+    """The record page. A part's view that refuses a form shows the page again with
+    `status` 422 and its own context changed: `overrides` maps a part's key to what
+    replaces its context's entries (`vitals={"form": bound_form}`), so nothing typed is
+    lost."""
     session = record.session
+    parts = [
+        (part, {**context, **overrides.get(part.key, {})})
+        for part, context in parts_for(request, record)
+    ]
     return render(
         request,
         "dosing/record.html",
@@ -24,7 +37,8 @@ def record(request: HttpRequest, session_id) -> HttpResponse:
             "record": record,
             "session": session,
             "patient": record.patient,
-            "parts": parts_for(request, record),
+            "parts": parts,
             "can_view_gates": policy.can(request.user, Action.VIEW_DOSING_GATES, session),
         },
+        status=status,
     )
