@@ -11,7 +11,16 @@ from django.utils import timezone
 from kapcare.accounts.models import Role, User
 from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
 from kapcare.clinics.models import Clinic
-from kapcare.dosing.models import DosingRecord
+from kapcare.dosing.models import (
+    AdverseEvent,
+    ControlledSubstanceEntry,
+    DischargeAssessment,
+    DosingRecord,
+    Intervention,
+    Observation,
+    PatientExperience,
+    TherapistSummary,
+)
 from kapcare.episodes.models import DayOfChecklist, GateWaiver
 from kapcare.intake.models import ConsultationRequest, RequestStatus
 from kapcare.patients.models import BodyMeasurement, Patient
@@ -142,17 +151,26 @@ def test_demo_records_are_created_by_clinic_staff_in_the_access_log(demo):
             + DayOfChecklist.objects.filter(patient=patient).count()
             + GateWaiver.objects.filter(patient=patient).count()
             + DosingRecord.objects.filter(patient=patient).count()
+            # One row per reading of vital signs (its observations are written together).
+            + Observation.objects.filter(patient=patient).values("reading_id").distinct().count()
+            + AdverseEvent.objects.filter(patient=patient).count()
+            + Intervention.objects.filter(record__patient=patient).count()
+            + DischargeAssessment.objects.filter(record__patient=patient).count()
+            + ControlledSubstanceEntry.objects.filter(patient=patient).count()
+            + PatientExperience.objects.filter(patient=patient).count()
+            + TherapistSummary.objects.filter(patient=patient).count()
         )
         assert entries.count() == created, patient
         for entry in entries:
             assert entry.channel == Channel.SYSTEM
             assert entry.clinic_id == patient.clinic_id
             assert entry.actor.clinic_id == patient.clinic_id
-            # Staff create records; a patient only sends their own health history and signs
-            # their own consents and authorisations.
+            # Staff create records; a patient only sends their own health history, signs
+            # their own consents and authorisations, and tells how a session went.
             assert entry.actor_role in {Role.COORDINATOR, Role.CLINICIAN} or (
                 entry.actor_id == patient.user_id
-                and entry.object_type in {"medicalscreening", "signature", "sharingauthorization"}
+                and entry.object_type
+                in {"medicalscreening", "signature", "sharingauthorization", "patientexperience"}
             )
 
 
@@ -318,17 +336,52 @@ def test_demo_shows_an_overdue_integration_to_the_front_desk(demo, client):
     assert "Robert Haynes" in content
 
 
-@pytest.mark.parametrize("day", range(7))
-def test_demo_loads_on_every_day_of_the_week(db, settings, day):
-    """Sessions are placed relative to the day the demo is loaded; the clinic is closed
-    on Sundays and holds four dosing blocks a day, whatever the weekday."""
+@pytest.mark.parametrize(
+    "moment",
+    [
+        dt.datetime(2026, 11, 29, 14, 0, tzinfo=dt.UTC),  # a Sunday morning in Nashville
+        dt.datetime(2026, 11, 24, 4, 30, tzinfo=dt.UTC),  # 10:30 PM the evening before
+        dt.datetime(2026, 11, 27, 23, 45, tzinfo=dt.UTC),  # a Friday, after closing
+    ],
+)
+def test_demo_loads_whatever_the_day_and_hour(db, settings, moment):
+    """Sessions are placed relative to the moment the demo is loaded: past doses are
+    given at their own time, today's is under way however late it is."""
     import time_machine
 
     from kapcare.episodes.models import Episode, EpisodeState
 
     settings.DEBUG = True
-    with time_machine.travel(dt.datetime(2026, 11, 23 + day, 14, 0, tzinfo=dt.UTC), tick=False):
+    with time_machine.travel(moment, tick=False):
         run_demo()
 
     states = set(Episode.objects.values_list("state", flat=True))
     assert states == set(EpisodeState.values)
+
+
+def test_demo_has_signed_dosing_records_one_hypertension_event_and_one_session_under_way(
+    demo, client
+):
+    from kapcare.episodes.models import CareSession
+
+    records = DosingRecord.objects.filter(clinic__slug="music-city")
+    done = records.filter(session__status="done")
+    assert done.count() >= 10
+    assert not done.filter(signed_at__isnull=True).exists()
+    assert all(r.signed_at > r.discharged_at > r.dose_ended_at for r in done)
+    assert Observation.objects.filter(record__in=done).count() >= 9 * 6 * done.count()
+    event = AdverseEvent.objects.get(record__clinic__slug="music-city")
+    assert event.kind == "hypertension"
+    assert Observation.objects.filter(record=event.record).exclude(alert_threshold="").exists()
+    under_way = CareSession.objects.get(status="in_progress")
+    assert timezone.localdate(under_way.started_at, under_way.episode.clinic.zone) == (
+        timezone.localdate(timezone.now(), under_way.episode.clinic.zone)
+    )
+    released = TherapistSummary.objects.get(released_at__isnull=False)
+    assert released.patient.user.email == "patient@demo.kapcare.org"
+
+    client.force_login(User.objects.get(email="clinician@demo.kapcare.org"))
+    register = client.get(reverse("substances:register"))
+    assert register.status_code == 200
+    assert register.context["discrepancies"] == []
+    assert "Reconciled" in register.content.decode()

@@ -28,6 +28,7 @@ BASE_URL = "http://127.0.0.1:8000/"
 TABLET_CONSENTS = {
     1: "coordinator",
     2: "clinician",
+    3: "clinician",
     4: "coordinator",
     5: "clinician",
     7: "coordinator",

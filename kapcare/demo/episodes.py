@@ -12,7 +12,7 @@ times written back afterwards, as the questionnaire demo does.
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from django.utils import timezone
 
@@ -20,7 +20,7 @@ from kapcare.accounts.models import User
 from kapcare.audit.log import Actor
 from kapcare.demo.measures import likert_answers
 from kapcare.dosing import services as dosing
-from kapcare.dosing.models import Lighting
+from kapcare.dosing.models import ControlledSubstanceEntry, EventKind, Lighting, Severity
 from kapcare.episodes import rules, services
 from kapcare.episodes.models import (
     CareSession,
@@ -40,9 +40,9 @@ from kapcare.scheduling import services as scheduling
 from kapcare.scheduling.models import Room
 
 ROOMS = ["Suite 1 (Belmont)", "Suite 2 (Cumberland)", "Suite 3 (Radnor)"]
-# The demo clinician's week: Monday to Saturday, 08:00–17:00 (room for four dosing blocks
-# a day); the clinic is closed on Sundays.
-WORKING_HOURS = [(day, dt.time(8), dt.time(17)) for day in range(6)]
+# The demo clinician's week: every day, 08:00–17:00 (room for four dosing blocks a day),
+# so that the demo has a session under way whatever day it is loaded.
+WORKING_HOURS = [(day, dt.time(8), dt.time(17)) for day in range(7)]
 DOSE_HOURS = (9, 11, 13, 15)
 THERAPY_HOUR = 16
 
@@ -65,6 +65,12 @@ class Course:
     integration_after: tuple[int | None, ...] = ()
     missed_integrations: tuple[int, ...] = ()  # dose positions whose integration was missed
     waivers: dict[int, tuple[str, str]] = field(default_factory=dict)  # dose position → rule
+    # A dose position with a hypertension event during the infusion.
+    hypertension_at: int | None = None
+    # The dose of today (offset 0), started and under way when the demo is loaded.
+    under_way_today: bool = False
+    # The last dose given: the patient's account and the therapist's summary released.
+    summary_for_last_dose: bool = False
     closing_reason: str = ""
     # Where the episode goes once its doses are given.
     after_series: tuple[str, ...] = ()
@@ -89,6 +95,7 @@ COURSES = {
         dose_days=(-16, -13, -9, -6, 1, 4),
         integration_after=(1, 1, 1, 1, 1, 1),
         missed_integrations=(2,),
+        summary_for_last_dose=True,
         waivers={
             3: (
                 "integration",
@@ -107,8 +114,9 @@ COURSES = {
         with_therapist=True,
         therapist_fee="140.00",
         preparation_days=(-3,),
-        dose_days=(2,),
-        integration_after=(1,),
+        dose_days=(0, 3),
+        integration_after=(1, 1),
+        under_way_today=True,
     ),
     # In-session: two doses given, integration after the second never happened, and a
     # PHQ-9 since then answered item 9: the next dose waits for a safety review.
@@ -122,12 +130,21 @@ COURSES = {
         dose_days=(-17, -13, 1),
         integration_after=(1, None, None),
     ),
+    # Preparing: the first of two preparation sessions (trauma history) done.
     3: Course(
         model=rules.BLENDED,
-        states=(rules.SCREENING, rules.ELIGIBLE),
+        states=(rules.SCREENING, rules.ELIGIBLE, rules.CONSENTED, rules.PREPARING),
         diagnosis=PTSD,
         goals="Process the accident without shutting down.",
         trauma=True,
+        with_therapist=True,
+        therapist_fee="150.00",
+        preparation_days=(-2, 5),
+    ),
+    11: Course(
+        model=rules.BLENDED,
+        states=(rules.SCREENING, rules.ELIGIBLE),
+        diagnosis=ANXIETY,
         with_therapist=True,
     ),
     # Standalone infusions: six given, now in follow-up.
@@ -136,6 +153,7 @@ COURSES = {
         states=(rules.SCREENING, rules.ELIGIBLE, rules.CONSENTED),
         diagnosis=DEPRESSION,
         dose_days=(-31, -28, -24, -21, -17, -14),
+        hypertension_at=2,
         after_series=(rules.FOLLOW_UP,),
     ),
     6: Course(
@@ -214,11 +232,6 @@ def _at(clinic, day: dt.date, hour: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), tzinfo=clinic.zone).astimezone(dt.UTC)
 
 
-def _working_day(day: dt.date) -> dt.date:
-    """The day itself, or the Monday after a Sunday (the clinic is closed on Sundays)."""
-    return day + dt.timedelta(days=1) if day.weekday() == 6 else day
-
-
 def _run_course(episode, course: Course, today, rooms: list[Room], front_desk, nurse) -> None:
     clinic = episode.clinic
     started = today + dt.timedelta(days=min((*course.preparation_days, *course.dose_days, 0)))
@@ -253,6 +266,15 @@ def _run_course(episode, course: Course, today, rooms: list[Room], front_desk, n
         day = timezone.localdate(session.planned_start, episode.clinic.zone)
         if day < today:
             _give_dose(episode, session, course.waivers.get(position), nurse, front_desk)
+            _write_up(
+                session,
+                nurse,
+                front_desk,
+                hypertension=position == course.hypertension_at,
+                summary=course.summary_for_last_dose and position == last_given(course, today),
+            )
+        elif day == today and course.under_way_today:
+            _start_today(episode, session, nurse, front_desk)
         gap = course.integration_after[position] if course.integration_after else None
         if gap is None:
             continue
@@ -290,7 +312,6 @@ def _dose(episode, day: dt.date, not_before, rooms: list[Room], front_desk, nurs
     on Sundays), no sooner than `not_before` (the minimum interval, gate 7)."""
     last_refusal = None
     for _ in range(4):
-        day = _working_day(day)
         for hour in DOSE_HOURS:
             starts_at = _at(episode.clinic, day, hour)
             if not_before is not None and starts_at < not_before:
@@ -345,8 +366,6 @@ def _give_dose(episode, session: CareSession, waiver, nurse: Actor, front_desk: 
         rule, reason = waiver
         services.waive_gate(actor=nurse, session=session, rule=rule, reason=reason, now=at)
     services.start_dosing_session(actor=nurse, session=session, now=at)
-    services.record_session_status(actor=nurse, session=session, to_status=SessionStatus.DONE)
-    CareSession.objects.filter(pk=session.pk).update(status_changed_at=session.planned_end)
 
 
 # The demo's doses in mg/kg per route, within the clinic's default maxima.
@@ -379,6 +398,174 @@ def _prescribe(episode, session: CareSession, at: dt.datetime, nurse: Actor, fro
             therapist_present=episode.model == rules.IN_SESSION,
             intention="To look at what keeps me stuck, with curiosity.",
         ),
+    )
+
+
+def last_given(course: Course, today: dt.date) -> int:
+    """The position of the course's last dose before today."""
+    return max(i for i, offset in enumerate(course.dose_days) if offset < 0)
+
+
+# Vital signs over a dose: (minutes from the dose's start, HR, SBP, DBP, SpO2, RR, MOAA/S).
+# Blood pressure rises through the infusion and peaks near 40 minutes (+16/+11 mmHg on
+# average in the Yale series), then settles during the hour of observation.
+VITALS_COURSE = [
+    (-5, 74, 124, 80, 98, 14, 5),
+    (10, 78, 131, 84, 98, 14, 4),
+    (20, 80, 136, 88, 97, 13, 4),
+    (30, 82, 139, 90, 97, 13, 3),
+    (40, 81, 140, 91, 97, 13, 3),
+    (55, 77, 134, 86, 98, 14, 4),
+    (70, 75, 129, 83, 98, 14, 5),
+    (85, 74, 126, 81, 98, 14, 5),
+    (100, 73, 125, 80, 99, 14, 5),
+]
+# The session with a hypertension event: a peak above the clinic's alert level at 30 min.
+HYPERTENSIVE_COURSE = {30: (88, 184, 104, 97, 14, 3), 40: (84, 158, 96, 97, 14, 3)}
+
+
+def _write_up(session, nurse: Actor, front_desk: Actor, *, hypertension: bool, summary: bool):
+    """The rest of a past dose's record, as the nurse kept it: the dose's start and end,
+    vital signs through the infusion and the hour after, the ketamine drawn, given and
+    wasted (witnessed by the coordinator), the discharge check, the discharge and the
+    signature; for one session, the patient's account and the therapist's summary."""
+    session.refresh_from_db()
+    record = dosing.record_for(nurse, session)
+    started = session.started_at
+    dosing.record_dose_started(actor=nurse, record=record, at=started)
+    for minutes, *values in VITALS_COURSE:
+        values = (
+            HYPERTENSIVE_COURSE.get(minutes, values)
+            if hypertension and minutes in HYPERTENSIVE_COURSE
+            else values
+        )
+        heart_rate, systolic, diastolic, spo2, breaths, sedation = values
+        dosing.record_vitals(
+            actor=nurse,
+            record=record,
+            taken_at=started + dt.timedelta(minutes=minutes),
+            values={
+                "hr": heart_rate,
+                "sbp": systolic,
+                "dbp": diastolic,
+                "spo2": spo2,
+                "rr": breaths,
+                "sedation": sedation,
+            },
+        )
+        if hypertension and minutes == 30:
+            event = dosing.record_adverse_event(
+                actor=nurse,
+                record=record,
+                kind=EventKind.HYPERTENSION,
+                severity=Severity.MODERATE,
+                onset_at=started + dt.timedelta(minutes=30),
+                description="184/104 at 30 minutes, no headache or chest pain.",
+            )
+            dosing.record_intervention(
+                actor=nurse,
+                event=event,
+                drug="Labetalol",
+                dose="10 mg IV",
+                given_at=started + dt.timedelta(minutes=32),
+            )
+    record = dosing.record_dose_ended(actor=nurse, record=record)
+    _use_ketamine(record, nurse, front_desk)
+    ended = record.dose_ended_at
+    dosing.record_discharge_assessment(
+        actor=nurse,
+        record=record,
+        data=dosing.DischargeCheckInput(
+            activity=2,
+            respiration=2,
+            circulation=2,
+            consciousness=2,
+            oxygen_saturation=2,
+            alert_and_oriented=True,
+            escort_present=True,
+            aftercare_given=True,
+        ),
+        now=ended + dt.timedelta(minutes=62),
+    )
+    record = dosing.discharge(actor=nurse, record=record, now=ended + dt.timedelta(minutes=65))
+    CareSession.objects.filter(pk=session.pk).update(status_changed_at=record.discharged_at)
+    record = dosing.sign_record(actor=nurse, record=record, now=ended + dt.timedelta(minutes=90))
+    if summary:
+        patient = record.patient
+        in_portal = Actor(user=patient.user, ip_address=None, channel=nurse.channel)
+        dosing.record_experience(
+            actor=in_portal,
+            record=record,
+            experience="Calmer than last time. The music helped; I saw my grandmother's "
+            "kitchen and felt safe there.",
+            dissociation=6,
+            bring_to_integration="Why feeling safe is so rare for me lately.",
+        )
+        dosing.release_summary(
+            actor=nurse, record=record, base_url=BASE_URL, text=dosing.draft_summary(record)
+        )
+
+
+# The demo's links in emails (the summary released to the demo therapist) point here.
+BASE_URL = "http://127.0.0.1:8000/"
+
+
+def _use_ketamine(record, nurse: Actor, front_desk: Actor) -> None:
+    """Draw whole milligrams from the lot (received into stock the first time), give the
+    dose, waste the rest before the coordinator as witness."""
+    if not ControlledSubstanceEntry.objects.filter(
+        clinic_id=record.clinic_id, lot_number=record.lot_number, kind="received"
+    ).exists():
+        dosing.receive_stock(
+            actor=nurse,
+            clinic=record.clinic,
+            lot_number=record.lot_number,
+            lot_expiry=record.lot_expiry,
+            amount_mg=Decimal("2500"),
+            note="5 vials of 500 mg/10 mL.",
+        )
+    drawn = record.dose_mg.to_integral_value(rounding=ROUND_CEILING) + 2
+    dosing.record_session_use(
+        actor=nurse,
+        record=record,
+        lot_number=record.lot_number,
+        drawn_mg=drawn,
+        given_mg=record.dose_mg,
+        wasted_mg=drawn - record.dose_mg,
+        witness=front_desk.user,
+    )
+
+
+def _start_today(episode, session: CareSession, nurse: Actor, front_desk: Actor) -> None:
+    """Today's dose, under way: checked in, the dose prescribed and checked, started, its
+    first readings taken."""
+    now = timezone.now()
+    patient = episode.patient
+    _questionnaires_before(patient, now, nurse)
+    _weight_before(patient, now, nurse)
+    services.record_day_of_checklist(
+        actor=nurse,
+        session=session,
+        data=services.ChecklistInput(
+            fasting_confirmed=True,
+            escort_confirmed=True,
+            pregnancy_test=PregnancyTest.NOT_APPLICABLE
+            if patient.sex_at_birth == SexAtBirth.MALE
+            else PregnancyTest.NEGATIVE,
+            medication_changes_reviewed=True,
+            blood_pressure_systolic=132,
+            blood_pressure_diastolic=84,
+        ),
+    )
+    _prescribe(episode, session, now, nurse, front_desk)
+    session = services.start_dosing_session(actor=nurse, session=session, now=now)
+    record = dosing.record_for(nurse, session)
+    dosing.record_dose_started(actor=nurse, record=record, at=now)
+    dosing.record_vitals(
+        actor=nurse,
+        record=record,
+        taken_at=now,
+        values={"hr": 82, "sbp": 132, "dbp": 84, "spo2": 98, "rr": 15, "sedation": 5},
     )
 
 

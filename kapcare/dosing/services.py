@@ -726,8 +726,11 @@ class DischargeCheckInput:
     aftercare_given: bool = False
 
 
-def record_discharge_assessment(*, actor: Actor, record: DosingRecord, data: DischargeCheckInput):
-    """Record a discharge check, now; the last one decides. Only after the dose ended."""
+def record_discharge_assessment(
+    *, actor: Actor, record: DosingRecord, data: DischargeCheckInput, now=None
+):
+    """Record a discharge check, now (or at `now`, for a record written up afterwards);
+    the last one decides. Only after the dose ended."""
     from django.utils import timezone
 
     from kapcare.dosing.models import DischargeAssessment
@@ -740,7 +743,7 @@ def record_discharge_assessment(*, actor: Actor, record: DosingRecord, data: Dis
     }
     if problems:
         raise Refused(problems)
-    now = timezone.now()
+    now = now or timezone.now()
     with transaction.atomic():
         locked = _lock_for_events(record)
         _refuse_unless_under_way(locked, "discharge checks are recorded")
@@ -835,7 +838,9 @@ class DischargeRefused(Refused):
         super().__init__({"__all__": "Not ready for discharge: " + " ".join(unmet)})
 
 
-def discharge(*, actor: Actor, record: DosingRecord, override_reason: str = "") -> DosingRecord:
+def discharge(
+    *, actor: Actor, record: DosingRecord, override_reason: str = "", now=None
+) -> DosingRecord:
     """Discharge the patient and record the session as done. Refused with what is unmet
     (`discharge_status`) until every criterion is met, unless a clinician writes why the
     patient may go anyway (kept in `discharge_override_reason`)."""
@@ -847,7 +852,7 @@ def discharge(*, actor: Actor, record: DosingRecord, override_reason: str = "") 
 
     if getattr(actor.user, "role", None) != Role.CLINICIAN:
         raise Refused({"__all__": "Only a clinician may discharge a patient."})
-    now = timezone.now()
+    now = now or timezone.now()
     reason = override_reason.strip()
     with transaction.atomic():
         locked = _lock_for_events(record)
@@ -1250,7 +1255,7 @@ def what_signing_needs(record: DosingRecord) -> list[str]:
     return missing
 
 
-def sign_record(*, actor: Actor, record: DosingRecord) -> DosingRecord:
+def sign_record(*, actor: Actor, record: DosingRecord, now=None) -> DosingRecord:
     """Sign the record: a clinician, once the dose was given and the patient discharged.
     From then on the record is changed only by addenda."""
     _refuse_unless_clinician(actor, record, "sign the record")
@@ -1261,7 +1266,7 @@ def sign_record(*, actor: Actor, record: DosingRecord) -> DosingRecord:
         missing = what_signing_needs(locked)
         if missing:
             raise Refused({"__all__": f"The record cannot be signed yet: {'; '.join(missing)}."})
-        locked.signed_at = timezone.now()
+        locked.signed_at = now or timezone.now()
         locked.signed_by = actor.user
         locked.save(update_fields=["signed_at", "signed_by", "updated_at"])
         record_access(actor, AccessAction.UPDATE, patient=locked.patient, obj=locked)
