@@ -484,10 +484,12 @@ def _refuse_unless_under_way(record: DosingRecord, what: str) -> None:
 
 
 def _event_time_problem(at, now, *, earliest, earliest_label: str) -> str:
-    """Why `at` cannot be the time of what is recorded; "" when it can."""
+    """Why `at` cannot be the time of what is recorded; "" when it can. Times are typed
+    in whole minutes, so `earliest` counts from the start of its minute: the time the
+    form shows for it (e.g. the session's start, 8:30 for 8:30:05) is allowed."""
     if at > now:
         return "This time is still to come: enter when it happened."
-    if earliest is not None and at < earliest:
+    if earliest is not None and at < earliest.replace(second=0, microsecond=0):
         return f"This is before {earliest_label}."
     return ""
 
@@ -848,7 +850,6 @@ def discharge(
 
     from kapcare.accounts.models import Role
     from kapcare.episodes import services as episode_services
-    from kapcare.episodes.models import SessionStatus
 
     if getattr(actor.user, "role", None) != Role.CLINICIAN:
         raise Refused({"__all__": "Only a clinician may discharge a patient."})
@@ -874,8 +875,8 @@ def discharge(
             ]
         )
         record_access(actor, AccessAction.UPDATE, patient=locked.patient, obj=locked)
-        locked.session = episode_services.record_session_status(
-            actor=actor, session=locked.session, to_status=SessionStatus.DONE
+        locked.session = episode_services.complete_dosing_session(
+            actor=actor, session=locked.session, at=now
         )
     return locked
 

@@ -201,9 +201,9 @@ def create_session(request: HttpRequest, episode_id: str, payload: SessionIn) ->
 def complete_session(
     request: HttpRequest, session_id: str, payload: Body[CompleteIn | None] = None
 ) -> CareSession:
-    """A preparation or integration session is done from "planned"; a dosing session
-    only from "in_progress" (started from its gates page, `POST …/start`). Anything
-    else answers 409 with the reason."""
+    """A preparation or integration session is done from "planned". A dosing session is
+    done only when the patient is discharged from its dosing record, so it answers 409,
+    like anything else that cannot be done now, with the reason."""
     session = get_session(request, session_id, Action.RECORD_CARE_SESSION, log_as=None)
     try:
         done = services.record_session_status(

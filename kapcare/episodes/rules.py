@@ -153,9 +153,10 @@ SESSION_STATUSES = {
 # A dosing session is started (after its gates) before it is done; a preparation or
 # integration session is simply recorded as done or missed.
 SESSION_TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
+    # A dose under way is done only when the patient is discharged from its record
+    # (`services.complete_dosing_session`, called by the dosing record's discharge).
     DOSING: {
         PLANNED: frozenset({IN_PROGRESS, MISSED, CANCELLED}),
-        IN_PROGRESS: frozenset({DONE}),
     },
     PREPARATION: {PLANNED: frozenset({DONE, MISSED, CANCELLED})},
     INTEGRATION: {PLANNED: frozenset({DONE, MISSED, CANCELLED})},

@@ -295,6 +295,8 @@ def record_session_status(
     `start_dosing_session`, which checks its gates."""
     if to_status == SessionStatus.IN_PROGRESS:
         raise Refused({"status": "Start a dosing session from its gates page."})
+    if session.kind == SessionKind.DOSING and to_status == SessionStatus.DONE:
+        raise Refused({"status": DOSING_DONE_BY_DISCHARGE})
     if to_status in {SessionStatus.MISSED, SessionStatus.CANCELLED} and not note.strip():
         raise Refused({"note": "Say why, for the record."})
     with transaction.atomic():
@@ -313,6 +315,26 @@ def record_session_status(
         )
         if to_status == SessionStatus.CANCELLED and locked.appointment_id is not None:
             scheduling.cancel(actor=actor, appointment=locked.appointment)
+        record_access(actor, AccessAction.UPDATE, patient=locked.patient, obj=locked)
+    return locked
+
+
+DOSING_DONE_BY_DISCHARGE = (
+    "A dosing session is done when the patient is discharged: open its dosing record."
+)
+
+
+def complete_dosing_session(*, actor: Actor, session: CareSession, at=None) -> CareSession:
+    """A dose under way is done: called by the dosing record's discharge, which checks the
+    discharge criteria first (the only way a dosing session is done)."""
+    with transaction.atomic():
+        locked = CareSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
+        if locked.kind != SessionKind.DOSING or locked.status != SessionStatus.IN_PROGRESS:
+            raise Refused({"status": "Only a dosing session under way can be completed."})
+        locked.status = SessionStatus.DONE
+        locked.status_changed_at = at or timezone.now()
+        locked.status_changed_by = actor.user
+        locked.save(update_fields=["status", "status_changed_at", "status_changed_by"])
         record_access(actor, AccessAction.UPDATE, patient=locked.patient, obj=locked)
     return locked
 

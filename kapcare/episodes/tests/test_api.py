@@ -333,7 +333,7 @@ def test_completing_a_dose_not_started_answers_409(client, coordinator, clinicia
     response = post(client, complete_url(session), coordinator)
 
     assert response.status_code == 409
-    assert "planned dosing session cannot become done" in response.json()["detail"]
+    assert "discharged" in response.json()["detail"]
 
 
 def test_completing_twice_answers_409(client, coordinator, clinician, episode):
@@ -361,12 +361,13 @@ def test_another_clinic_gets_404_for_a_session(client, outsider, clinician, epis
     assert post(client, complete_url(session), outsider).status_code == 404
 
 
-def test_completing_a_dose_in_progress_marks_it_done(client, clinician, episode):
+def test_a_dose_in_progress_is_done_only_by_discharge_not_by_the_api(client, clinician, episode):
     session = plan_session(episode, clinician, starts_at=NOW - dt.timedelta(hours=3))
     # Test setup: started, as `services.start_dosing_session` does after the gates.
     CareSession.objects.filter(pk=session.pk).update(status="in_progress")
 
     response = post(client, complete_url(session), clinician)
 
-    assert response.status_code == 200
-    assert response.json()["status"] == "done"
+    assert response.status_code == 409
+    assert "discharged" in response.json()["detail"]
+    assert CareSession.objects.get(pk=session.pk).status == "in_progress"

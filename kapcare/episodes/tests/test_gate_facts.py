@@ -83,7 +83,11 @@ def complete_questionnaire(patient, by, instrument, at, answers=None):
 
 
 def record_done(session, by, at=None):
+    """Test setup: a dose is done by its discharge (the dosing record), another session by
+    recording it."""
     with time_machine.travel(at or NOW, tick=False):
+        if session.kind == "dosing":
+            return services.complete_dosing_session(actor=actor(by), session=session)
         return services.record_session_status(
             actor=actor(by), session=session, to_status=SessionStatus.DONE
         )

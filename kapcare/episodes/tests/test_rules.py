@@ -95,7 +95,8 @@ def test_next_states_follow_the_order_of_the_course():
         (rules.DOSING, rules.PLANNED, rules.DONE, False),
         (rules.DOSING, rules.PLANNED, rules.IN_PROGRESS, True),
         (rules.DOSING, rules.PLANNED, rules.CANCELLED, True),
-        (rules.DOSING, rules.IN_PROGRESS, rules.DONE, True),
+        # Done only by the discharge (services.complete_dosing_session).
+        (rules.DOSING, rules.IN_PROGRESS, rules.DONE, False),
         (rules.DOSING, rules.IN_PROGRESS, rules.CANCELLED, False),
         (rules.DOSING, rules.CANCELLED, rules.PLANNED, False),
     ],

@@ -380,3 +380,15 @@ def test_closing_an_episode_cancels_its_planned_sessions_and_frees_their_slots(p
         assert session.status == "cancelled"
         assert session.status_note == "Episode discontinued: Moved out of state."
     assert Appointment.objects.get(pk=dose.appointment_id).status == AppointmentStatus.CANCELLED
+
+
+def test_a_dose_under_way_is_not_recorded_as_done_but_discharged(patient, clinician):
+    session = plan_session(
+        open_episode(patient, clinician), clinician, starts_at=NOW - dt.timedelta(hours=3)
+    )
+    CareSession.objects.filter(pk=session.pk).update(status="in_progress")  # test setup
+
+    with pytest.raises(Refused) as refused:
+        services.record_session_status(actor=actor(clinician), session=session, to_status="done")
+
+    assert "discharged" in refused.value.problems["status"]

@@ -210,7 +210,7 @@ def test_a_therapist_may_not_record_for_now(client, therapist, clinician, episod
     assert client.get(record_url(session)).status_code == 403
 
 
-def test_a_dose_in_progress_offers_only_done(client, clinician, episode):
+def test_a_dose_in_progress_offers_nothing_to_record_here(client, clinician, episode):
     session = plan_session(episode, clinician, starts_at=NOW - dt.timedelta(hours=1))
     # Test setup: started, as `services.start_dosing_session` does after the gates.
     CareSession.objects.filter(pk=session.pk).update(status="in_progress")
@@ -218,4 +218,5 @@ def test_a_dose_in_progress_offers_only_done(client, clinician, episode):
 
     response = client.get(record_url(session))
 
-    assert [value for value, _ in response.context["form"].fields["status"].choices] == ["done"]
+    # It is done when the patient is discharged, from its dosing record.
+    assert [value for value, _ in response.context["form"].fields["status"].choices] == []
