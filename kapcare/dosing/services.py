@@ -304,6 +304,17 @@ def record_session_use(
             )
         else:
             lot_expiry = received.first()
+            session_day = timezone.localdate(record.session.planned_start, record.clinic.zone)
+            if lot_expiry is not None and lot_expiry < session_day:
+                problems["lot_number"] = (
+                    f"Lot {lot_number} expired on {lot_expiry:%b} {lot_expiry.day}, "
+                    f"{lot_expiry.year}: draw from a lot in date."
+                )
+            elif record.lot_number and lot_number != record.lot_number and not note.strip():
+                problems["note"] = (
+                    f"The dose was prescribed from lot {record.lot_number}: say why this "
+                    f"session drew from lot {lot_number}."
+                )
     if problems:
         raise Refused(problems)
     if given_mg > drawn_mg:
@@ -400,6 +411,15 @@ def correct_entry(*, actor: Actor, entry, amount_mg, note: str):
     original = entry
     while original.kind == SubstanceEntryKind.CORRECTION and original.corrects_id:
         original = ControlledSubstanceEntry.objects.get(pk=original.corrects_id)
+    if original.kind == SubstanceEntryKind.WASTED and amount_mg > 0:
+        # Every milligram wasted is wasted before a witness (21 CFR 1304.22): more waste
+        # is a new witnessed waste of the session, never a correction.
+        raise Refused(
+            {
+                "amount_mg": "More waste is recorded as a new witnessed waste on the "
+                "session, not as a correction."
+            }
+        )
     with transaction.atomic():
         ControlledSubstanceEntry.objects.select_for_update().filter(pk=original.pk).first()
         corrected = ControlledSubstanceEntry.objects.filter(
@@ -1163,6 +1183,7 @@ def dose_gates(session: CareSession, dose_at: datetime) -> list[ExtraGate]:
             "prescribed_by__credentials",
             "confirmed_by__full_name",
             "confirmed_by__credentials",
+            "confirmed_at",
         )
         .first()
     )
@@ -1181,7 +1202,12 @@ def dose_gates(session: CareSession, dose_at: datetime) -> list[ExtraGate]:
             prescribed_by=_person(
                 row["prescribed_by__full_name"], row["prescribed_by__credentials"]
             ),
-            confirmed_by=_person(row["confirmed_by__full_name"], row["confirmed_by__credentials"]),
+            # Checked means `confirmed_at` is set, as everywhere else.
+            confirmed_by=(
+                _person(row["confirmed_by__full_name"], row["confirmed_by__credentials"])
+                if row["confirmed_at"] is not None
+                else ""
+            ),
         )
     passed, message = rules_dose.dose_gate(
         prescription,
@@ -1350,7 +1376,9 @@ def summary_facts(record: DosingRecord):
         shows_exact_dose=clinic.summary_shows_exact_dose,
         events=[
             NotableEvent(kind=event.get_kind_display(), severity=event.get_severity_display())
-            for event in record.events.only("kind", "severity").order_by("onset_at", "id")
+            for event in record.events.only("record_id", "kind", "severity").order_by(
+                "onset_at", "id"
+            )
         ],
         infusion_stopped_early=record.infusion_changes.filter(
             kind=InfusionChangeKind.STOPPED

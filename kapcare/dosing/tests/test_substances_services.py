@@ -376,3 +376,31 @@ def test_a_line_of_a_signed_record_can_still_be_corrected_on_the_register(record
     )
 
     assert correction.record_id == record.pk
+
+
+def test_more_waste_cannot_be_added_by_a_correction(record, stock, clinician, coordinator):
+    wasted = use(record, clinician, "50", "36.2", "13.8", witness=coordinator)[2]
+
+    with pytest.raises(Refused) as refusal:
+        services.correct_entry(
+            actor=actor(clinician), entry=wasted, amount_mg=D("50"), note="Typed too little."
+        )
+
+    assert "new witnessed waste" in refusal.value.problems["amount_mg"]
+
+
+def test_an_expired_lot_is_refused_for_a_session(record, clinician):
+    receive(clinician, lot="OLD-1", expiry=dt.date(2020, 1, 1))
+
+    with pytest.raises(Refused) as refusal:
+        services.record_session_use(
+            actor=actor(clinician),
+            record=record,
+            lot_number="OLD-1",
+            drawn_mg=D("36.2"),
+            given_mg=D("36.2"),
+            wasted_mg=D("0"),
+            note="The dose.",
+        )
+
+    assert "expired on Jan 1, 2020" in refusal.value.problems["lot_number"]
