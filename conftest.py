@@ -100,16 +100,20 @@ ACCESS_LOG_TABLE = "audit_accesslogentry"
 
 @contextmanager
 def append_only_log_suspended():
-    """Lift the database triggers that keep the access log append-only, then restore them.
+    """Lift the database triggers that keep the access log append-only (and, on SQLite,
+    those that keep clinical records from being deleted), then restore them.
 
     Tests that commit (the live server's browser tests, `transactional_db`) are cleaned up
-    by emptying every table, which the triggers (audit migration 0002) rightly refuse.
+    by emptying every table, which the triggers (audit migration 0002, dosing migration
+    0003) rightly refuse. PostgreSQL empties the tables with TRUNCATE, which row triggers
+    do not see; SQLite deletes row by row.
     """
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
-                [ACCESS_LOG_TABLE],
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                "AND (tbl_name = %s OR name LIKE %s ESCAPE '!')",
+                [ACCESS_LOG_TABLE, "%!_no!_delete"],
             )
             triggers = cursor.fetchall()
             for name, _ in triggers:
