@@ -9,6 +9,7 @@ from tests.factories import PASSWORD
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+TABLET = {"width": 820, "height": 1180}  # an iPad Air held upright
 
 AXE = Path(__file__).parent / "vendor" / "axe-4.11.4.min.js"
 # Every success criterion of WCAG 2.0 and 2.1 at levels A and AA.
