@@ -134,6 +134,9 @@ class DischargeFacts:
     baseline_heart_rate: int | None = None
     latest_systolic: int | None = None
     latest_heart_rate: int | None = None
+    # Values of the last reading since the dose ended that crossed an alert threshold,
+    # in words ("SpO2 88 < 92").
+    latest_alerts: tuple[str, ...] = ()
 
 
 def discharge_problems(facts: DischargeFacts, settings: DischargeSettings) -> list[str]:
@@ -143,6 +146,12 @@ def discharge_problems(facts: DischargeFacts, settings: DischargeSettings) -> li
     problems += _observation_problems(facts, settings)
     problems += _assessment_problems(facts, settings)
     problems += _vitals_problems(facts, settings)
+    if facts.latest_alerts:
+        problems.append(
+            "The last reading has values outside the clinic's alert thresholds ("
+            + "; ".join(facts.latest_alerts)
+            + "): treat and take the vital signs again before discharge."
+        )
     return problems
 
 

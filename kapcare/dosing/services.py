@@ -813,18 +813,24 @@ def discharge_status(record: DosingRecord, now) -> DischargeStatus:
     from kapcare.dosing.models import DischargeAssessment, Observation
     from kapcare.episodes.models import DayOfChecklist
 
-    readings = Observation.objects.filter(record_id=record.pk, vital__in=("hr", "sbp"))
+    readings = Observation.objects.filter(record_id=record.pk)
     baseline_heart_rate = latest_systolic = latest_heart_rate = None
+    # The last reading since the dose ended, and the values in it out of the thresholds.
+    latest_reading, latest_alerts = None, []
     started, ended = record.dose_started_at, record.dose_ended_at
-    for vital, value, taken_at in readings.order_by("taken_at", "id").values_list(
-        "vital", "value", "taken_at"
-    ):
+    for vital, value, taken_at, reading_id, threshold in readings.order_by(
+        "taken_at", "id"
+    ).values_list("vital", "value", "taken_at", "reading_id", "alert_threshold"):
         if vital == "hr" and baseline_heart_rate is None and started and taken_at < started:
             baseline_heart_rate = value
         if ended is not None and ended <= taken_at <= now:
+            if reading_id != latest_reading:
+                latest_reading, latest_alerts = reading_id, []
+            if threshold:
+                latest_alerts.append(f"{rules_vitals.VITALS[vital].short_name} {value} {threshold}")
             if vital == "hr":
                 latest_heart_rate = value
-            else:
+            elif vital == "sbp":
                 latest_systolic = value
     assessment = (
         DischargeAssessment.objects.filter(record_id=record.pk).order_by("-assessed_at", "-id")
@@ -846,6 +852,7 @@ def discharge_status(record: DosingRecord, now) -> DischargeStatus:
         baseline_heart_rate=baseline_heart_rate,
         latest_systolic=latest_systolic,
         latest_heart_rate=latest_heart_rate,
+        latest_alerts=tuple(latest_alerts),
     )
     problems = rules_discharge.discharge_problems(facts, discharge_settings(record.patient.clinic))
     return DischargeStatus(facts=facts, problems=problems, assessment=assessment)

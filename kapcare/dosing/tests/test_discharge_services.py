@@ -302,3 +302,12 @@ def test_discharge_status_reads_the_record_in_three_queries_whatever_it_holds(
 
     assert status.facts.latest_heart_rate == 77  # the reading at 10:38
     assert status.assessment.assessed_at == minutes(98)
+
+
+def test_a_last_reading_with_a_low_oxygen_saturation_holds_the_discharge(record, clinician):
+    vitals(record, clinician, minutes(97), sbp=130, hr=76, spo2=88)
+
+    problems = unmet(record, clinician, minutes(100))
+
+    assert len(problems) == 1
+    assert "88 < 92" in problems[0]

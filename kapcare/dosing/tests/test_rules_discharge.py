@@ -303,3 +303,14 @@ def test_clock_time_reads_the_clinics_wall_clock():
     assert rules_discharge.clock_time(dt.datetime(2026, 12, 1, 6, 5, tzinfo=dt.UTC), zone) == (
         "12:05 AM"
     )
+
+
+def test_a_last_reading_out_of_the_thresholds_holds_the_discharge():
+    facts = ready(latest_alerts=("SpO2 88 < 92",))
+
+    problems = rules_discharge.discharge_problems(facts, SETTINGS)
+
+    assert problems == [
+        "The last reading has values outside the clinic's alert thresholds (SpO2 88 < 92): "
+        "treat and take the vital signs again before discharge."
+    ]
