@@ -342,20 +342,7 @@ def _give_dose(episode, session: CareSession, waiver, nurse: Actor, front_desk: 
     at = session.planned_start + dt.timedelta(minutes=episode.clinic.checkin_minutes)
     _questionnaires_before(patient, at, nurse)
     _weight_before(patient, at, nurse)
-    services.record_day_of_checklist(
-        actor=nurse,
-        session=session,
-        data=services.ChecklistInput(
-            fasting_confirmed=True,
-            escort_confirmed=True,
-            pregnancy_test=PregnancyTest.NOT_APPLICABLE
-            if patient.sex_at_birth == SexAtBirth.MALE
-            else PregnancyTest.NEGATIVE,
-            medication_changes_reviewed=True,
-            blood_pressure_systolic=124,
-            blood_pressure_diastolic=80,
-        ),
-    )
+    _check_in(session, nurse, systolic=124, diastolic=80)
     # Checked in on arrival, before the dose.
     arrived = at - dt.timedelta(minutes=10)
     DayOfChecklist.objects.filter(session=session).update(
@@ -370,6 +357,26 @@ def _give_dose(episode, session: CareSession, waiver, nurse: Actor, front_desk: 
 
 # The demo's doses in mg/kg per route, within the clinic's default maxima.
 DEMO_MG_PER_KG = {"iv": "0.5", "im": "0.75", "sublingual": "1.5", "intranasal": "0.5"}
+
+
+def _check_in(session: CareSession, nurse: Actor, *, systolic: int, diastolic: int) -> None:
+    """The day-of checklist on arrival: fasting, escort, a pregnancy test where it applies,
+    medications reviewed, the pre-dose blood pressure."""
+    patient = session.patient
+    services.record_day_of_checklist(
+        actor=nurse,
+        session=session,
+        data=services.ChecklistInput(
+            fasting_confirmed=True,
+            escort_confirmed=True,
+            pregnancy_test=PregnancyTest.NOT_APPLICABLE
+            if patient.sex_at_birth == SexAtBirth.MALE
+            else PregnancyTest.NEGATIVE,
+            medication_changes_reviewed=True,
+            blood_pressure_systolic=systolic,
+            blood_pressure_diastolic=diastolic,
+        ),
+    )
 
 
 def _prescribe(episode, session: CareSession, at: dt.datetime, nurse: Actor, front_desk) -> None:
@@ -543,20 +550,7 @@ def _start_today(episode, session: CareSession, nurse: Actor, front_desk: Actor)
     patient = episode.patient
     _questionnaires_before(patient, now, nurse)
     _weight_before(patient, now, nurse)
-    services.record_day_of_checklist(
-        actor=nurse,
-        session=session,
-        data=services.ChecklistInput(
-            fasting_confirmed=True,
-            escort_confirmed=True,
-            pregnancy_test=PregnancyTest.NOT_APPLICABLE
-            if patient.sex_at_birth == SexAtBirth.MALE
-            else PregnancyTest.NEGATIVE,
-            medication_changes_reviewed=True,
-            blood_pressure_systolic=132,
-            blood_pressure_diastolic=84,
-        ),
-    )
+    _check_in(session, nurse, systolic=132, diastolic=84)
     _prescribe(episode, session, now, nurse, front_desk)
     session = services.start_dosing_session(actor=nurse, session=session, now=now)
     record = dosing.record_for(nurse, session)
