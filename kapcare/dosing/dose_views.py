@@ -15,19 +15,17 @@ Each part runs a fixed number of queries.
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from kapcare import policy
-from kapcare.audit.log import Actor, record_access
-from kapcare.audit.models import AccessAction
+from kapcare.audit.log import Actor
 from kapcare.decorators import allowed
 from kapcare.dosing import rules_dose, services
 from kapcare.dosing.access import get_record
 from kapcare.dosing.dose_forms import ConfirmDoseForm, PrescriptionForm, SettingForm
 from kapcare.dosing.models import DosingRecord
-from kapcare.dosing.views import render_record
+from kapcare.dosing.views import back_to_record, render_refused
 from kapcare.episodes.models import DoseRoute, SessionStatus
 from kapcare.episodes.rules import IN_SESSION
 from kapcare.policy import Action
@@ -136,17 +134,6 @@ def setting_context(request: HttpRequest, record: DosingRecord) -> dict:
     }
 
 
-def _back(record: DosingRecord, anchor: str) -> HttpResponse:
-    return redirect(reverse("dosing:record", args=[record.session.external_id]) + anchor)
-
-
-def _redisplayed(request: HttpRequest, record: DosingRecord) -> None:
-    """Nothing was written, yet the record was shown again."""
-    record_access(
-        Actor.from_request(request), AccessAction.VIEW, patient=record.patient, obj=record
-    )
-
-
 @require_POST
 @allowed(Action.PRESCRIBE_DOSE)
 def prescribe(request: HttpRequest, session_id) -> HttpResponse:
@@ -160,7 +147,7 @@ def prescribe(request: HttpRequest, session_id) -> HttpResponse:
         except Refused as refusal:
             if set(refusal.problems) == {"__all__"}:
                 messages.error(request, refusal.problems["__all__"])
-                return _back(record, "#dose")
+                return back_to_record(record, "#dose")
             add_problems(form, refusal.problems)
         else:
             messages.success(
@@ -168,9 +155,8 @@ def prescribe(request: HttpRequest, session_id) -> HttpResponse:
                 f"Dose prescribed: {calculation_of(record).arithmetic}. A second staff member "
                 "checks it next.",
             )
-            return _back(record, "#dose")
-    _redisplayed(request, record)
-    return render_record(request, record, status=422, dose={"form": form})
+            return back_to_record(record, "#dose")
+    return render_refused(request, record, dose={"form": form})
 
 
 @require_POST
@@ -180,7 +166,7 @@ def confirm(request: HttpRequest, session_id) -> HttpResponse:
     form = ConfirmDoseForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Open the dose again and check it.")
-        return _back(record, "#dose")
+        return back_to_record(record, "#dose")
     try:
         services.confirm_dose(
             actor=Actor.from_request(request),
@@ -191,7 +177,7 @@ def confirm(request: HttpRequest, session_id) -> HttpResponse:
         messages.error(request, " ".join(refusal.problems.values()))
     else:
         messages.success(request, "Dose checked: it may start once every gate passes.")
-    return _back(record, "#dose")
+    return back_to_record(record, "#dose")
 
 
 @require_POST
@@ -207,10 +193,9 @@ def setting(request: HttpRequest, session_id) -> HttpResponse:
         except Refused as refusal:
             if set(refusal.problems) == {"__all__"}:
                 messages.error(request, refusal.problems["__all__"])
-                return _back(record, "#setting")
+                return back_to_record(record, "#setting")
             add_problems(form, refusal.problems)
         else:
             messages.success(request, "Set and setting saved.")
-            return _back(record, "#setting")
-    _redisplayed(request, record)
-    return render_record(request, record, status=422, setting={"form": form})
+            return back_to_record(record, "#setting")
+    return render_refused(request, record, setting={"form": form})

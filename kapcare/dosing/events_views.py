@@ -15,14 +15,12 @@ Each part runs a fixed number of queries, however many events or readings there 
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kapcare import policy
-from kapcare.audit.log import Actor, record_access
-from kapcare.audit.models import AccessAction
+from kapcare.audit.log import Actor
 from kapcare.decorators import allowed
 from kapcare.dosing import rules_events, services
 from kapcare.dosing.access import get_record
@@ -36,7 +34,7 @@ from kapcare.dosing.events_forms import (
     on_day,
 )
 from kapcare.dosing.models import DosingRecord, Intervention
-from kapcare.dosing.views import render_record
+from kapcare.dosing.views import back_to_record, render_refused
 from kapcare.episodes.models import DoseRoute, SessionStatus
 from kapcare.policy import Action
 from kapcare.refusals import Refused, add_problems
@@ -146,19 +144,6 @@ def discharge_context(request: HttpRequest, record: DosingRecord) -> dict:
 # --- Writes ------------------------------------------------------------------------------------
 
 
-def _back(record: DosingRecord, anchor: str) -> HttpResponse:
-    return redirect(reverse("dosing:record", args=[record.session.external_id]) + anchor)
-
-
-def _again(request: HttpRequest, record: DosingRecord, **overrides) -> HttpResponse:
-    """The record page again with the refused form; nothing was written, yet the record
-    was shown, so the view is logged."""
-    record_access(
-        Actor.from_request(request), AccessAction.VIEW, patient=record.patient, obj=record
-    )
-    return render_record(request, record, status=422, **overrides)
-
-
 @require_POST
 @allowed(Action.RECORD_ADVERSE_EVENT)
 def dose(request: HttpRequest, session_id) -> HttpResponse:
@@ -181,9 +166,9 @@ def dose(request: HttpRequest, session_id) -> HttpResponse:
         else:
             what = "start" if moment == DoseTimeForm.STARTED else "end"
             messages.success(request, f"The dose's {what} is recorded.")
-            return _back(record, "#events")
+            return back_to_record(record, "#events")
     key = "start_form" if moment == DoseTimeForm.STARTED else "end_form"
-    return _again(request, record, events={key: form})
+    return render_refused(request, record, events={key: form})
 
 
 @require_POST
@@ -205,8 +190,8 @@ def infusion(request: HttpRequest, session_id) -> HttpResponse:
             add_problems(form, refusal.problems)
         else:
             messages.success(request, f"Infusion {change.get_kind_display().lower()}: recorded.")
-            return _back(record, "#events")
-    return _again(request, record, events={"infusion_form": form})
+            return back_to_record(record, "#events")
+    return render_refused(request, record, events={"infusion_form": form})
 
 
 @require_POST
@@ -229,8 +214,8 @@ def adverse(request: HttpRequest, session_id) -> HttpResponse:
             add_problems(form, refusal.problems)
         else:
             messages.success(request, "Adverse event recorded.")
-            return _back(record, "#events")
-    return _again(request, record, events={"adverse_form": form})
+            return back_to_record(record, "#events")
+    return render_refused(request, record, events={"adverse_form": form})
 
 
 @require_POST
@@ -259,8 +244,8 @@ def intervention(request: HttpRequest, session_id) -> HttpResponse:
             add_problems(form, refusal.problems)
         else:
             messages.success(request, "Intervention recorded.")
-            return _back(record, f"#event-{event.external_id}")
-    return _again(
+            return back_to_record(record, f"#event-{event.external_id}")
+    return render_refused(
         request,
         record,
         events=events_context(request, record, intervention=(str(event.external_id), form)),
@@ -281,8 +266,8 @@ def assessment(request: HttpRequest, session_id) -> HttpResponse:
             add_problems(form, refusal.problems)
         else:
             messages.success(request, "Discharge check recorded.")
-            return _back(record, "#discharge")
-    return _again(request, record, discharge={"check_form": form})
+            return back_to_record(record, "#discharge")
+    return render_refused(request, record, discharge={"check_form": form})
 
 
 @require_POST
@@ -308,5 +293,5 @@ def discharge(request: HttpRequest, session_id) -> HttpResponse:
             add_problems(form, refusal.problems)
         else:
             messages.success(request, "Patient discharged; the session is done.")
-            return _back(record, "#discharge")
-    return _again(request, record, discharge={"discharge_form": form})
+            return back_to_record(record, "#discharge")
+    return render_refused(request, record, discharge={"discharge_form": form})

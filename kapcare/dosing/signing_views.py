@@ -10,19 +10,17 @@ record page again (422) with the message at the field and what was typed kept.
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kapcare import policy
-from kapcare.audit.log import Actor, record_access
-from kapcare.audit.models import AccessAction
+from kapcare.audit.log import Actor
 from kapcare.decorators import allowed
 from kapcare.dosing import services
 from kapcare.dosing.access import get_record
 from kapcare.dosing.models import DosingRecord, PatientExperience, TherapistSummary
 from kapcare.dosing.rules_summary import DISSOCIATION_MAXIMUM
 from kapcare.dosing.signing_forms import AddendumForm, ExperienceForm, SummaryForm
-from kapcare.dosing.views import render_record
+from kapcare.dosing.views import back_to_record, render_refused
 from kapcare.episodes.access import get_session, log_redisplay, reading
 from kapcare.episodes.models import SessionStatus
 from kapcare.policy import Action
@@ -82,19 +80,6 @@ def summary_context(request: HttpRequest, record: DosingRecord) -> dict:
 # --- Actions on the record ----------------------------------------------------------------
 
 
-def _back(record: DosingRecord, anchor: str) -> HttpResponse:
-    return redirect(reverse("dosing:record", args=[record.session.external_id]) + anchor)
-
-
-def _shown_again(request: HttpRequest, record: DosingRecord, **overrides) -> HttpResponse:
-    """The record page again, with the refusal at its field: nothing was written, so the
-    view is logged here."""
-    record_access(
-        Actor.from_request(request), AccessAction.VIEW, patient=record.patient, obj=record
-    )
-    return render_record(request, record, status=422, **overrides)
-
-
 @require_POST
 @allowed(Action.SIGN_DOSING_RECORD)
 def sign(request: HttpRequest, session_id) -> HttpResponse:
@@ -102,11 +87,11 @@ def sign(request: HttpRequest, session_id) -> HttpResponse:
     try:
         services.sign_record(actor=Actor.from_request(request), record=record)
     except Refused as refusal:
-        return _shown_again(
+        return render_refused(
             request, record, signature={"problems": list(refusal.problems.values())}
         )
     messages.success(request, "Record signed. Later changes are addenda.")
-    return _back(record, "#signature")
+    return back_to_record(record, "#signature")
 
 
 @require_POST
@@ -123,8 +108,8 @@ def addendum(request: HttpRequest, session_id) -> HttpResponse:
             add_problems(form, refusal.problems)
         else:
             messages.success(request, "Addendum added to the signed record.")
-            return _back(record, "#signature")
-    return _shown_again(request, record, signature={"addendum_form": form})
+            return back_to_record(record, "#signature")
+    return render_refused(request, record, signature={"addendum_form": form})
 
 
 @require_POST
@@ -141,8 +126,8 @@ def summary_save(request: HttpRequest, session_id) -> HttpResponse:
             add_problems(form, refusal.problems)
         else:
             messages.success(request, "Summary saved; it is not released yet.")
-            return _back(record, "#summary")
-    return _shown_again(request, record, summary={"form": form})
+            return back_to_record(record, "#summary")
+    return render_refused(request, record, summary={"form": form})
 
 
 @require_POST
@@ -162,8 +147,8 @@ def summary_release(request: HttpRequest, session_id) -> HttpResponse:
             add_problems(form, refusal.problems)
         else:
             messages.success(request, "Summary released.")
-            return _back(record, "#summary")
-    return _shown_again(request, record, summary={"form": form})
+            return back_to_record(record, "#summary")
+    return render_refused(request, record, summary={"form": form})
 
 
 # --- The patient's account, in the portal ---------------------------------------------------

@@ -19,8 +19,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST, require_safe
 
 from kapcare import policy
-from kapcare.audit.log import Actor, record_access, record_list_access
-from kapcare.audit.models import AccessAction
+from kapcare.audit.log import Actor, record_list_access
 from kapcare.decorators import allowed
 from kapcare.dosing import rules_substances, services
 from kapcare.dosing.access import get_record
@@ -32,7 +31,7 @@ from kapcare.dosing.substances_forms import (
     SessionUseForm,
     witnesses,
 )
-from kapcare.dosing.views import render_record
+from kapcare.dosing.views import back_to_record, render_refused
 from kapcare.patients.access import parse_external_id
 from kapcare.policy import Action
 from kapcare.refusals import Refused, add_problems
@@ -153,12 +152,8 @@ def session_use(request: HttpRequest, session_id) -> HttpResponse:
             add_problems(form, refusal.problems)
         else:
             messages.success(request, "Ketamine use recorded in the register.")
-            url = reverse("dosing:record", args=[record.session.external_id])
-            return redirect(url + "#substances")
-    record_access(
-        Actor.from_request(request), AccessAction.VIEW, patient=record.patient, obj=record
-    )
-    return render_record(request, record, status=422, substances={"form": form})
+            return back_to_record(record, "#substances")
+    return render_refused(request, record, substances={"form": form})
 
 
 # --- The register -----------------------------------------------------------------------------

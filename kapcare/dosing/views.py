@@ -2,10 +2,13 @@
 runs, for the clinic's staff. The parts' forms post to their own modules' views."""
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from kapcare import policy
+from kapcare.audit.log import Actor, record_access
+from kapcare.audit.models import AccessAction
 from kapcare.decorators import allowed
 from kapcare.dosing.access import get_record
 from kapcare.dosing.sections import parts_for
@@ -42,3 +45,17 @@ def render_record(
         },
         status=status,
     )
+
+
+def render_refused(request: HttpRequest, record, **overrides: dict) -> HttpResponse:
+    """The record page again after a part's form was refused (422): nothing was written,
+    yet the record was shown again, so the view is logged here."""
+    record_access(
+        Actor.from_request(request), AccessAction.VIEW, patient=record.patient, obj=record
+    )
+    return render_record(request, record, status=422, **overrides)
+
+
+def back_to_record(record, anchor: str = "") -> HttpResponse:
+    """After a part's write: the record page, at that part (`anchor`, e.g. "#dose")."""
+    return redirect(reverse("dosing:record", args=[record.session.external_id]) + anchor)

@@ -33,7 +33,7 @@ from kapcare.dosing import rules_vitals, services
 from kapcare.dosing.access import get_record
 from kapcare.dosing.models import DosingRecord, Observation, VitalSource
 from kapcare.dosing.rules_vitals import HIGH, VITALS
-from kapcare.dosing.views import render_record
+from kapcare.dosing.views import render_refused
 from kapcare.dosing.vitals_forms import VitalsForm
 from kapcare.policy import Action
 from kapcare.refusals import Refused, add_problems
@@ -240,11 +240,7 @@ def record_vitals(request: HttpRequest, session_id) -> HttpResponse:
                 messages.success(request, "Reading recorded.")
             url = reverse("dosing:record", args=[record.session.external_id])
             return redirect(f"{url}?reading={reading.reading_id}#vitals")
-    # Nothing was written, yet the record was shown again.
-    record_access(
-        Actor.from_request(request), AccessAction.VIEW, patient=record.patient, obj=record
-    )
-    return render_record(request, record, status=422, vitals={"form": form})
+    return render_refused(request, record, vitals={"form": form})
 
 
 @require_GET
