@@ -107,6 +107,19 @@ class Action(StrEnum):
     ADD_ADDENDUM = "dosing.add_addendum"
     EDIT_THERAPIST_SUMMARY = "dosing.edit_summary"
     RECORD_OWN_SESSION_EXPERIENCE = "dosing.record_own_experience"
+    # Therapists and portals (issue 7)
+    VIEW_THERAPIST_DIRECTORY = "therapists.view_directory"
+    MANAGE_THERAPIST_DIRECTORY = "therapists.manage_directory"
+    VERIFY_THERAPIST_CREDENTIAL = "therapists.verify_credential"
+    INVITE_THERAPIST = "therapists.invite"
+    FIND_A_THERAPIST = "therapists.find"
+    EDIT_OWN_THERAPIST_PROFILE = "therapists.edit_own_profile"
+    RECORD_THERAPY_SESSION = "therapists.record_session"
+    SEND_MEASURE_AS_THERAPIST = "therapists.send_measure"
+    VIEW_MESSAGES = "messaging.view"
+    SEND_MESSAGE = "messaging.send"
+    KEEP_OWN_JOURNAL = "journal.keep_own"
+    VIEW_SHARED_JOURNAL = "journal.view_shared"
 
 
 STAFF = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.ADMIN})
@@ -190,6 +203,25 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     Action.ADD_ADDENDUM: frozenset({Role.CLINICIAN}),
     Action.EDIT_THERAPIST_SUMMARY: frozenset({Role.CLINICIAN}),
     Action.RECORD_OWN_SESSION_EXPERIENCE: frozenset({Role.PATIENT}),
+    # The directory is professional information; any staff member may keep it and verify
+    # a credential (who and when are recorded). Patients find verified therapists only.
+    Action.VIEW_THERAPIST_DIRECTORY: STAFF,
+    Action.MANAGE_THERAPIST_DIRECTORY: STAFF,
+    Action.VERIFY_THERAPIST_CREDENTIAL: STAFF,
+    Action.INVITE_THERAPIST: STAFF,
+    Action.FIND_A_THERAPIST: frozenset({Role.PATIENT}),
+    Action.EDIT_OWN_THERAPIST_PROFILE: frozenset({Role.THERAPIST}),
+    # The therapist records the preparation and integration sessions they run; the clinic
+    # records them with `RECORD_CARE_SESSION`.
+    Action.RECORD_THERAPY_SESSION: frozenset({Role.THERAPIST}),
+    # A questionnaire link (the clinic's mechanism, measures.links) sent from the therapist's
+    # portal, within the measures scope: the therapist will read the answers.
+    Action.SEND_MEASURE_AS_THERAPIST: frozenset({Role.THERAPIST}),
+    Action.VIEW_MESSAGES: STAFF | {Role.PATIENT, Role.THERAPIST},
+    Action.SEND_MESSAGE: STAFF | {Role.PATIENT, Role.THERAPIST},
+    # The journal is the patient's own: not even the clinic reads it.
+    Action.KEEP_OWN_JOURNAL: frozenset({Role.PATIENT}),
+    Action.VIEW_SHARED_JOURNAL: frozenset({Role.THERAPIST}),
 }
 
 # The sharing scope a therapist needs for each action on a patient; None: any live
@@ -201,10 +233,20 @@ THERAPIST_SCOPES: dict[Action, Scope | None] = {
     Action.VIEW_PATIENT_SAFETY_ALERTS: Scope.SAFETY_ALERTS,
     Action.VIEW_SCHEDULE: Scope.SCHEDULE,
     Action.VIEW_SESSION_SUMMARIES: Scope.SESSION_SUMMARIES,
+    Action.SEND_MEASURE_AS_THERAPIST: Scope.MEASURES,
+    # Working with the patient at all needs a live authorisation; which scopes it names
+    # governs what the therapist reads, not whether they may record their own sessions,
+    # write to the clinic about the patient or read what the patient chose to give them.
+    Action.RECORD_THERAPY_SESSION: None,
+    Action.VIEW_MESSAGES: None,
+    Action.SEND_MESSAGE: None,
+    Action.VIEW_SHARED_JOURNAL: None,
 }
 
 # What a therapist may do about their own account, touching no patient.
-THERAPIST_OWN_ACTIONS = frozenset({Action.USE_API_TOKENS, Action.MANAGE_OWN_CALENDAR_FEED})
+THERAPIST_OWN_ACTIONS = frozenset(
+    {Action.USE_API_TOKENS, Action.MANAGE_OWN_CALENDAR_FEED, Action.EDIT_OWN_THERAPIST_PROFILE}
+)
 
 
 def can(user, action: Action, obj=None) -> bool:
@@ -225,10 +267,16 @@ def _may_touch(user, action: Action, obj) -> bool:
     if user.role in STAFF:
         return user.clinic_id is not None and _clinic_id_of(obj) == user.clinic_id
     if user.role == Role.PATIENT:
+        if getattr(obj, "hidden_from_patient", False):
+            return False
         return _patient_id_of(obj) is not None and _patient_id_of(obj) == _own_patient_id(user)
     if user.role == Role.THERAPIST:
         patient_id = _patient_id_of(obj)
         if patient_id is None:
+            return False
+        # A record that names a therapist (an episode, a message thread, a shared journal
+        # entry) is open only to that therapist, even among those the patient authorised.
+        if hasattr(obj, "therapist_id") and obj.therapist_id != user.pk:
             return False
         authorizations = _live_authorizations(user).filter(patient_id=patient_id)
         scope = THERAPIST_SCOPES[action]

@@ -90,6 +90,10 @@ INSTALLED_APPS = [
     "kapcare.scheduling",
     "kapcare.episodes",
     "kapcare.dosing",
+    "kapcare.therapists",
+    "kapcare.messaging",
+    "kapcare.journal",
+    "kapcare.notifications",
     "kapcare.demo",
 ]
 
@@ -187,6 +191,12 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # The project-wide stylesheet and vendored front-end libraries (see README for versions).
 STATICFILES_DIRS = [BASE_DIR / "kapcare" / "static"]
+# Uploaded files (a therapist's training certificate) are never served as static files:
+# there is no MEDIA_URL; a view checks the policy and streams the file.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "var" / "media")
+# An upload above 5 MB is refused at the field (a scanned certificate is well under).
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

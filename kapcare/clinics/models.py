@@ -138,6 +138,18 @@ class Clinic(models.Model):
     # the exact figure (minimum necessary, HIPAA 164.502(b)).
     summary_shows_exact_dose = models.BooleanField(default=False)
 
+    # --- Therapists and portals (issue 7) ---
+    # An invitation to an outside therapist is a credential in an email: it works once and
+    # for 14 days (NIST SP 800-63B 5.1.1 lets a one-time secret live only as long as needed;
+    # two weeks covers a therapist's holidays without leaving old links about).
+    therapist_invitation_valid_days = models.PositiveSmallIntegerField(default=14)
+    # Appointment reminders are emailed 24 h before a session (issue 7; common practice,
+    # and the escort and fasting arrangements need the day before).
+    appointment_reminder_hours = models.PositiveSmallIntegerField(default=24)
+    # A therapist's licence expiring within this many days is flagged ahead of time on the
+    # episodes that depend on them, so the clinic can ask for the renewal before it lapses.
+    licence_expiry_warning_days = models.PositiveSmallIntegerField(default=30)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

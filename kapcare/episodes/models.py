@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 
 from kapcare.episodes import rules
+from kapcare.therapists.models import Modality
 
 
 class CareModel(models.TextChoices):
@@ -208,6 +209,10 @@ class CareSession(models.Model):
     status_note = models.TextField(
         blank=True, help_text="Why it was missed or cancelled; a brief note when done."
     )
+    # Recorded by the outside therapist for a preparation or integration session (issue 7):
+    # how it was held, never what was said (psychotherapy notes stay in their own records).
+    modality = models.CharField(max_length=15, choices=Modality.choices, blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -1,0 +1,5 @@
+"""What messaging adds to the pages of the apps below it (chart, portal, shared record)."""
+
+
+def register() -> None:
+    pass
