@@ -76,7 +76,7 @@ def deliver(pk: int, now: dt.datetime | None = None) -> bool:
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[notification.to_email],
         )
-    except Exception as error:  # noqa: BLE001 - any mail failure: keep it for the next run
+    except Exception as error:  # any mail failure: kept for the next run
         logger.warning("Email %s not sent: %s", notification.pk, error)
         Notification.objects.filter(pk=pk).update(
             sent_at=None, attempts=notification.attempts + 1, last_error=str(error)[:1000]
