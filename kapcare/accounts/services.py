@@ -1,15 +1,14 @@
 """Account changes that span a user record and an email: invitations and deactivation."""
 
-from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from kapcare.accounts.models import Role, User
+from kapcare.notifications.models import NotificationKind
+from kapcare.notifications.services import notify
 
 
 class InvitationError(ValueError):
@@ -55,13 +54,13 @@ def invite_user(
         user.save()
         link = set_password_link(user, base_url)
         context = {"user": user, "clinic": clinic, "link": link, "invited_by": invited_by}
-        transaction.on_commit(
-            lambda: send_mail(
-                subject=f"Your kapcare account at {clinic.name}",
-                message=render_to_string("accounts/email/invitation.txt", context),
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[email],
-            )
+        notify(
+            key=f"account-invitation:{user.pk}",
+            kind=NotificationKind.INVITATION,
+            to=email,
+            subject=f"Your kapcare account at {clinic.name}",
+            template="accounts/email/invitation.txt",
+            context=context,
         )
     return user
 

@@ -1479,27 +1479,27 @@ def release_summary(*, actor: Actor, record: DosingRecord, base_url: str, text: 
         record_access(actor, AccessAction.UPDATE, patient=locked.patient, obj=summary)
         recipient = summary_recipient(locked)
         if recipient is not None:
-            _notify_summary_ready(recipient, locked.patient, base_url)
+            _notify_summary_ready(recipient, locked, base_url)
     return summary
 
 
-def _notify_summary_ready(authorization, patient, base_url: str) -> None:
+def _notify_summary_ready(authorization, record, base_url: str) -> None:
     """Tell the therapist a summary is ready. The email carries no health information:
     not the patient's name or initials, not the session's date; only a link to the shared
     record (named by its opaque id), which asks them to sign in."""
-    from django.conf import settings
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
     from django.urls import reverse
 
+    from kapcare.notifications.models import NotificationKind
+    from kapcare.notifications.services import notify
+
+    patient = record.patient
     link = base_url.rstrip("/") + reverse("sharing:shared_record", args=[patient.external_id])
-    context = {"clinic": patient.clinic, "link": link}
     recipient = authorization.therapist_email
-    transaction.on_commit(
-        lambda: send_mail(
-            subject="A session summary is ready for you",
-            message=render_to_string("dosing/email/summary_ready.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[recipient],
-        )
+    notify(
+        key=f"summary-released:{record.external_id}:{recipient.lower()}",
+        kind=NotificationKind.SUMMARY_RELEASED,
+        to=recipient,
+        subject="A session summary is ready for you",
+        template="dosing/email/summary_ready.txt",
+        context={"clinic": patient.clinic, "link": link},
     )

@@ -12,11 +12,8 @@ import datetime as dt
 import hashlib
 import secrets
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +22,8 @@ from kapcare.audit.models import AccessAction
 from kapcare.measures import services
 from kapcare.measures.instruments import INSTRUMENTS
 from kapcare.measures.models import AssessmentLink, Source
+from kapcare.notifications.models import NotificationKind
+from kapcare.notifications.services import notify
 
 TOKEN_BYTES = 32
 
@@ -96,14 +95,13 @@ def send_questionnaire_link(
             "url": link_url(base_url, token),
             "expires_at": link.expires_at,
         }
-        recipient = patient.email
-        transaction.on_commit(
-            lambda: send_mail(
-                subject=f"A questionnaire from {clinic.name}",
-                message=render_to_string("measures/email/questionnaire_link.txt", context),
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[recipient],
-            )
+        notify(
+            key=f"questionnaire-link:{link.external_id}",
+            kind=NotificationKind.QUESTIONNAIRE_LINK,
+            to=patient.email,
+            subject=f"A questionnaire from {clinic.name}",
+            template="measures/email/questionnaire_link.txt",
+            context=context,
         )
     return link
 

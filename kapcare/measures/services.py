@@ -6,10 +6,7 @@ completion is scored, stored, alerted and logged the same way whoever sends it.
 
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,6 +21,8 @@ from kapcare.measures.models import (
     SafetyAlert,
     Source,
 )
+from kapcare.notifications.models import NotificationKind
+from kapcare.notifications.services import notify
 
 # Which scoring flags raise a safety alert (PRODUCT.md → Screening; Columbia triage).
 ALERTING_FLAGS = {
@@ -143,7 +142,7 @@ def complete_assessment(*, actor: Actor, assessment: Assessment, answers: list) 
             if flag in result.flags
         ]
         for alert in alerts:
-            transaction.on_commit(lambda alert=alert: email_clinical_inbox(alert))
+            email_clinical_inbox(alert)
     return Completion(assessment=locked, alerts=alerts)
 
 
@@ -159,18 +158,19 @@ def record_assessment(
 
 
 def email_clinical_inbox(alert: SafetyAlert) -> None:
-    """Tell the clinic's clinical inbox, without health information: a link, not the answers."""
+    """Tell the clinic's clinical inbox, without health information: a link, not the
+    answers. Queued in the alert's transaction; sent once it commits."""
     clinic = alert.patient.clinic
     if not clinic.clinical_inbox:
         return
     path = reverse("measures:alert", args=[alert.external_id])
-    send_mail(
+    notify(
+        key=f"safety-alert:{alert.external_id}",
+        kind=NotificationKind.SAFETY_ALERT,
+        to=clinic.clinical_inbox,
         subject=f"kapcare: a safety alert needs review at {clinic.name}",
-        message=render_to_string(
-            "measures/email/safety_alert.txt", {"alert": alert, "path": path, "clinic": clinic}
-        ),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[clinic.clinical_inbox],
+        template="measures/email/safety_alert.txt",
+        context={"alert": alert, "path": path, "clinic": clinic},
     )
 
 
