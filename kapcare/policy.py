@@ -334,3 +334,11 @@ def visible_patients(user):
     if user.role == Role.THERAPIST:
         return Patient.objects.filter(pk__in=_live_authorizations(user).values("patient_id"))
     return Patient.objects.none()
+
+
+def can_read_therapist_profile(user, profile) -> bool:
+    """A directory entry (and its training certificate) is open to staff of the clinic
+    whose directory lists it, and to the therapist it describes."""
+    if can(user, Action.VIEW_THERAPIST_DIRECTORY, profile):
+        return True
+    return can(user, Action.EDIT_OWN_THERAPIST_PROFILE) and profile.user_id == user.pk

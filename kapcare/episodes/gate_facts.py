@@ -309,8 +309,10 @@ def gate_report(
             title=extra.title,
             passed=extra.passed,
             message=extra.message,
-            fix_url="" if extra.passed else extra.fix_url,
-            fix_label="" if extra.passed else extra.fix_label,
+            # A pass with a warning keeps its link: where to look.
+            fix_url="" if extra.passed and not extra.warning else extra.fix_url,
+            fix_label="" if extra.passed and not extra.warning else extra.fix_label,
+            warning=extra.warning,
             waiver=holding(extra.rule, extra.message) if extra.waivable else None,
             waivable=extra.waivable,
             basis=extra.message,

@@ -22,6 +22,8 @@ class ExtraGate:
     fix_label: str = ""
     # Some rules must never be waived: a dose no one has checked is not given.
     waivable: bool = True
+    # A pass that still needs the clinician's eye (shown as "Passed, take note").
+    warning: bool = False
 
 
 Provider = Callable[[object, datetime], list[ExtraGate]]

@@ -17,7 +17,7 @@ from django.utils import timezone
 from kapcare import policy
 from kapcare.audit.log import Actor
 from kapcare.decorators import allowed
-from kapcare.episodes import rules, services
+from kapcare.episodes import rules, services, warning_registry
 from kapcare.episodes.access import get_episode, get_session, log_redisplay, reading
 from kapcare.episodes.cost import estimate_for_episode
 from kapcare.episodes.forms import (
@@ -194,6 +194,10 @@ def detail(request: HttpRequest, episode_id) -> HttpResponse:
             "can_manage": policy.can(user, Action.MANAGE_EPISODES, episode),
             "can_record": policy.can(user, Action.RECORD_CARE_SESSION, episode),
             "can_view_gates": policy.can(user, Action.VIEW_DOSING_GATES, episode),
+            # What apps above episodes warn about (the outside therapist's credentials).
+            "warnings": warning_registry.warnings_for(
+                [episode], timezone.localdate(timezone=episode.clinic.zone)
+            ).get(episode.pk, []),
         },
     )
 

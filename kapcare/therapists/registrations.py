@@ -3,4 +3,8 @@ KAP-model doses."""
 
 
 def register() -> None:
-    pass
+    from kapcare.episodes import gate_registry, warning_registry
+    from kapcare.therapists.services import episode_warnings, therapist_gates
+
+    warning_registry.register(episode_warnings)
+    gate_registry.register(therapist_gates)

@@ -4,11 +4,18 @@ A verification vouches for the facts that were checked: changing a credential's 
 (its `CREDENTIAL_FIELDS`) clears that credential's verification, whoever changes them —
 staff or the therapist confirming their own entry."""
 
+from dataclasses import dataclass
+from datetime import date, datetime
+
 from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from kapcare.accounts.models import Role, User
+from kapcare.episodes.gate_registry import ExtraGate
 from kapcare.refusals import Refused
+from kapcare.therapists import rules
 from kapcare.therapists.models import Credential, TherapistProfile
 
 # The facts each verification covers.
@@ -37,7 +44,9 @@ PROFILE_FIELDS = (
 USER_FIELDS = ("full_name", "credentials")
 
 
-def create_profile(*, actor, clinic, email: str, full_name: str, data: dict) -> TherapistProfile:
+def create_profile(
+    *, actor, clinic, email: str, full_name: str, data: dict, credentials: str = ""
+) -> TherapistProfile:
     """A new directory entry and the account it names, with no usable password: nobody can
     sign in as the therapist until they accept an invitation. An existing therapist
     account (named earlier by an episode or an authorisation) gets the entry instead."""
@@ -49,7 +58,12 @@ def create_profile(*, actor, clinic, email: str, full_name: str, data: dict) -> 
         if user is not None and TherapistProfile.objects.filter(user_id=user.pk).exists():
             raise Refused({"email": "This therapist is already in the directory."})
         if user is None:
-            user = User(email=email, full_name=full_name.strip(), role=Role.THERAPIST)
+            user = User(
+                email=email,
+                full_name=full_name.strip(),
+                credentials=credentials.strip(),
+                role=Role.THERAPIST,
+            )
             user.set_unusable_password()
             user.save()
         profile = TherapistProfile(user=user, clinic=clinic, created_by=actor.user)
@@ -124,3 +138,145 @@ def _unverifiable(profile: TherapistProfile, credential: Credential) -> str:
     if credential == Credential.ASKP3 and not profile.is_askp3_member:
         return "The therapist is not recorded as an ASKP3 member."
     return ""
+
+
+# --- Reading the directory -------------------------------------------------------------------
+
+
+def facts_of(profile: TherapistProfile) -> rules.CredentialFacts:
+    """The entry's credentials as the pure rules take them."""
+    return rules.CredentialFacts(
+        licence_type=profile.licence_type,
+        licence_state=profile.licence_state,
+        licence_number=profile.licence_number,
+        licence_expires_on=profile.licence_expires_on,
+        licence_verified=profile.licence_verified_at is not None,
+        training_programme=profile.training_programme,
+        training_completed_on=profile.training_completed_on,
+        training_verified=profile.training_verified_at is not None,
+        has_training_certificate=bool(profile.training_certificate),
+        is_askp3_member=profile.is_askp3_member,
+        askp3_verified=profile.askp3_verified_at is not None,
+    )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """An entry's credentials judged on one day: verified or not, and why."""
+
+    is_verified: bool
+    warnings: list[str]
+    notes: list[str]
+
+
+def standing_of(profile: TherapistProfile, today: date, warning_days: int) -> Standing:
+    facts = facts_of(profile)
+    return Standing(
+        is_verified=rules.is_verified(facts, today),
+        warnings=rules.credential_warnings(facts, today, warning_days),
+        notes=rules.credential_notes(facts),
+    )
+
+
+def search_directory(
+    clinic_id: int,
+    *,
+    name: str = "",
+    place: str = "",
+    modality: str = "",
+    verified_on: date | None = None,
+):
+    """The clinic's entries matching every criterion given, in one query: `name` in the
+    therapist's name, email or practice; `place` in the city or the state code; a modality;
+    `verified_on` (a day) keeps the entries verified on it."""
+    entries = TherapistProfile.objects.for_clinic(clinic_id).select_related("user")
+    if name:
+        entries = entries.filter(
+            Q(user__full_name__icontains=name)
+            | Q(user__email__icontains=name)
+            | Q(practice_name__icontains=name)
+        )
+    if place:
+        entries = entries.filter(Q(city__icontains=place) | Q(state__iexact=place))
+    if verified_on is not None:
+        entries = entries.verified_on(verified_on)
+    if modality:
+        # JSON containment is not on SQLite; the list is one clinic's directory, small
+        # enough to filter in Python after the one query.
+        return [entry for entry in entries if modality in entry.modalities]
+    return list(entries)
+
+
+# --- Warnings on the episodes that depend on a therapist, and on KAP doses -------------------
+
+NOT_IN_DIRECTORY = "The outside therapist is not in the clinic's therapist directory."
+THERAPIST_GATE = "therapist_credentials"
+
+
+def _therapist_warnings(profile: TherapistProfile | None, clinic, today: date) -> list[str]:
+    if profile is None or profile.clinic_id != clinic.pk:
+        return [NOT_IN_DIRECTORY]
+    return [
+        f"Outside therapist: {warning}"
+        for warning in rules.credential_warnings(
+            facts_of(profile), today, clinic.licence_expiry_warning_days
+        )
+    ]
+
+
+def _profiles_of(user_ids) -> dict[int, TherapistProfile]:
+    return {
+        profile.user_id: profile
+        for profile in TherapistProfile.objects.filter(user_id__in=set(user_ids))
+    }
+
+
+def episode_warnings(episodes: list, today: date) -> dict[int, list[str]]:
+    """For `episodes.warning_registry`: the credential warnings of the outside therapist
+    each KAP episode depends on, or that the therapist is not in the clinic's directory.
+    One query whatever the number of episodes; each episode comes with its clinic."""
+    named = [e for e in episodes if e.therapist_id is not None and e.is_kap]
+    if not named:
+        return {}
+    profiles = _profiles_of(e.therapist_id for e in named)
+    return {e.pk: _therapist_warnings(profiles.get(e.therapist_id), e.clinic, today) for e in named}
+
+
+def therapist_gates(session, dose_at: datetime) -> list[ExtraGate]:
+    """For `episodes.gate_registry`: a KAP-model dose relies on the outside therapist the
+    episode names; their unverified or expired credentials are a warning on the dose (a
+    pass to take note of, never a block: the clinic's own clinician gives the dose). One
+    query; none for a standalone infusion or an episode that names no therapist."""
+    episode = session.episode
+    if not episode.is_kap or episode.therapist_id is None:
+        return []
+    clinic = session.patient.clinic
+    dose_day = timezone.localdate(dose_at, clinic.zone)
+    profile = _profiles_of([episode.therapist_id]).get(episode.therapist_id)
+    warnings = _therapist_warnings(profile, clinic, dose_day)
+    in_directory = profile is not None and profile.clinic_id == clinic.pk
+    if in_directory:
+        fix_url, fix_label = (
+            reverse("therapists:detail", args=[profile.external_id]),
+            "Open the therapist's directory entry",
+        )
+    else:
+        fix_url, fix_label = reverse("therapists:create"), "Add the therapist to the directory"
+    if warnings:
+        message = " ".join(warnings)
+    else:
+        message = (
+            "Licence and KAP training verified by the clinic; licence in force until "
+            f"{rules.day_in_words(profile.licence_expires_on)}."
+        )
+    return [
+        ExtraGate(
+            rule=THERAPIST_GATE,
+            title="Outside therapist's credentials",
+            passed=True,
+            warning=bool(warnings),
+            message=message,
+            fix_url=fix_url,
+            fix_label=fix_label,
+        )
+    ]

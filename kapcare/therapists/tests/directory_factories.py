@@ -1,0 +1,50 @@
+"""Directory entries for the directory's tests, made through the services as the pages
+make them."""
+
+import datetime as dt
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from kapcare.audit.log import Actor
+from kapcare.therapists import services
+from kapcare.therapists.models import Credential
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+
+
+def certificate(content: bytes = PDF, name: str = "certificate.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
+
+
+def add_therapist(by, *, email="tess@practice.example", full_name="Tess Therapist", **data):
+    """A directory entry in `by`'s clinic with a complete licence (expiring 2030) and KAP
+    training, nothing verified."""
+    fields = {
+        "licence_type": "lmft",
+        "licence_state": "TN",
+        "licence_number": "LMFT-1234",
+        "licence_expires_on": dt.date(2030, 6, 30),
+        "training_programme": "Polaris Insight Center KAP training",
+        "training_completed_on": dt.date(2024, 5, 1),
+        "modalities": ["cbt", "ifs"],
+        "city": "Nashville",
+        "state": "TN",
+        **data,
+    }
+    return services.create_profile(
+        actor=Actor(user=by, ip_address="127.0.0.1"),
+        clinic=by.clinic,
+        email=email,
+        full_name=full_name,
+        data=fields,
+    )
+
+
+def verify(profile, by, *credentials):
+    for credential in credentials or (Credential.LICENCE, Credential.TRAINING):
+        services.verify_credential(
+            actor=Actor(user=by, ip_address="127.0.0.1"), profile=profile, credential=credential
+        )
+    return profile
