@@ -8,15 +8,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from kapcare.accounts.models import Role, User
-from kapcare.accounts.services import InvitationError, invite_user
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.consents import defaults, placeholders, rules
@@ -31,6 +27,8 @@ from kapcare.consents.models import (
     Withdrawal,
     sha256_hex,
 )
+from kapcare.notifications.models import NotificationKind
+from kapcare.notifications.services import notify
 from kapcare.patients.models import Patient
 from kapcare.policy import Scope
 from kapcare.refusals import Refused
@@ -358,19 +356,17 @@ def authorize_sharing(
             )
         therapist = User.objects.filter(email__iexact=email).first()
         if therapist is None:
-            try:
-                therapist = invite_user(
-                    invited_by=actor.user
-                    if getattr(actor.user, "is_authenticated", False)
-                    else None,
-                    email=email,
-                    full_name=request.therapist_name.strip(),
-                    role=Role.THERAPIST,
-                    clinic=clinic,
-                    base_url=base_url,
-                )
-            except InvitationError as error:
-                raise Refused({"therapist_email": str(error)}) from error
+            # A new therapist becomes an entry in the clinic's directory, invited to accept
+            # it. The directory sits above consents in the import graph: reached here.
+            from kapcare.therapists.invitations import add_and_invite_therapist
+
+            therapist = add_and_invite_therapist(
+                actor=actor,
+                clinic=clinic,
+                email=email,
+                full_name=request.therapist_name.strip(),
+                base_url=base_url,
+            )
         signature = _create_signature(actor, patient, version, text, signer)
         expires_at = timezone.make_aware(
             timezone.datetime.combine(
@@ -418,15 +414,13 @@ def revoke_authorization(
 def _notify_therapist(authorization: SharingAuthorization, event: str) -> None:
     """Tell the therapist that access was granted or ended. The email carries no health
     information and not even the patient's name: only the clinic and a link to sign in."""
-    context = {"clinic": authorization.clinic, "event": event}
-    recipient = authorization.therapist_email
-    transaction.on_commit(
-        lambda: send_mail(
-            subject=f"A change to your access at {context['clinic'].name}",
-            message=render_to_string("consents/email/therapist_access.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[recipient],
-        )
+    notify(
+        key=f"therapist-access:{authorization.external_id}:{event}",
+        kind=NotificationKind.ACCOUNT,
+        to=authorization.therapist_email,
+        subject=f"A change to your access at {authorization.clinic.name}",
+        template="consents/email/therapist_access.txt",
+        context={"clinic": authorization.clinic, "event": event},
     )
 
 

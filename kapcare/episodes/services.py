@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from kapcare import dates
 from kapcare.accounts.models import Role, User
-from kapcare.accounts.services import InvitationError, invite_user
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.episodes import gate_facts, gates, rules
@@ -373,10 +372,11 @@ def therapist_problems(therapist: TherapistInput | None, model: str) -> dict[str
 def find_or_invite_therapist(
     *, actor: Actor, clinic, therapist: TherapistInput | None, model: str, base_url: str
 ) -> User | None:
-    """The therapist's account, invited by email when there is none (the email names the
-    clinic and carries a sign-in link, never the patient). None for a standalone infusion
-    or when no therapist is named. Runs in the caller's transaction, so a refused episode
-    invites nobody."""
+    """The therapist's account. A therapist named for the first time becomes an entry in the
+    clinic's directory, invited by email to accept it (the email names the clinic and
+    carries the link, never the patient); until then nobody can sign in as them. None for
+    a standalone infusion or when no therapist is named. Runs in the caller's transaction,
+    so a refused episode invites nobody."""
     problems = therapist_problems(therapist, model)
     if problems:
         raise Refused(problems)
@@ -386,17 +386,16 @@ def find_or_invite_therapist(
     account = User.objects.filter(email__iexact=email).first()
     if account is not None:
         return account
-    try:
-        return invite_user(
-            invited_by=actor.user,
-            email=email,
-            full_name=therapist.name.strip(),
-            role=Role.THERAPIST,
-            clinic=clinic,
-            base_url=base_url,
-        )
-    except InvitationError as error:
-        raise Refused({"therapist_email": str(error)}) from error
+    # The directory sits above episodes in the import graph: reached here, where it is used.
+    from kapcare.therapists.invitations import add_and_invite_therapist
+
+    return add_and_invite_therapist(
+        actor=actor,
+        clinic=clinic,
+        email=email,
+        full_name=therapist.name.strip(),
+        base_url=base_url,
+    )
 
 
 def open_episode_naming_therapist(
