@@ -20,6 +20,7 @@ from kapcare.episodes.queries import OverdueIntegration, overdue_integrations
 from kapcare.intake.models import ConsultationRequest, RequestStatus
 from kapcare.measures.alert_views import open_alerts_for_home
 from kapcare.policy import Action
+from kapcare.therapists.attention import attention_for
 
 RECENT = 8
 
@@ -111,12 +112,23 @@ def admin_home(request: HttpRequest) -> HttpResponse:
 @allowed(Action.VIEW_SHARED_RECORD)
 def therapist_home(request: HttpRequest) -> HttpResponse:
     """The therapist's patients: only those whose live authorisation names this therapist,
-    each with what they chose to share and until when. Listing them is a disclosure, logged
-    as such (one row per patient, one insert); a fixed number of queries."""
+    each with what they chose to share and until when, and what needs attention within
+    those scopes (`therapists.attention`), those needing it first. Listing them is a
+    disclosure, logged as such (one row per patient, one insert); a fixed number of
+    queries whatever the number of patients."""
     _only(request, Role.THERAPIST)
     caseload = therapist_caseload(request.user)
+    rows = attention_for(request.user, caseload, timezone.now())
     record_list_access(Actor.from_request(request), [entry.patient for entry in caseload])
-    return render(request, "home/therapist.html", {"caseload": caseload})
+    return render(
+        request,
+        "home/therapist.html",
+        {
+            "caseload": caseload,
+            "rows": rows,
+            "needing_attention": sum(r.needs_attention for r in rows),
+        },
+    )
 
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:

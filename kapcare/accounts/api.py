@@ -3,7 +3,7 @@
 import uuid
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from kapcare.accounts.models import Role, User
 
@@ -26,10 +26,24 @@ class MeOut(Schema):
     full_name: str
     role: Role
     clinic: ClinicOut | None
+    calendar_feed_url: str | None = Field(
+        description="The secret address of your calendar feed (therapists and patients; "
+        "null for clinic staff). Anyone holding it can read the feed: keep it private."
+    )
 
     @staticmethod
     def resolve_id(user: User) -> uuid.UUID:
         return user.external_id
+
+    @staticmethod
+    def resolve_calendar_feed_url(user: User, context) -> str | None:
+        # The feeds live in `episodes`, above `accounts` in the import graph: reached here,
+        # at the API's edge, as `kapcare/api.py` reaches every app.
+        from kapcare.episodes import feeds
+
+        if user.role not in feeds.OWNER_KINDS:
+            return None
+        return feeds.feed_url(context["request"], feeds.feed_for_user(user))
 
 
 @router.get("/me", response=MeOut, summary="The account the token belongs to")

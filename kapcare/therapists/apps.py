@@ -11,3 +11,7 @@ class TherapistsConfig(AppConfig):
         from kapcare.therapists import registrations
 
         registrations.register()
+        # The therapist portal's section of the shared record (`patients.shared`).
+        from kapcare.therapists import portal_registrations
+
+        portal_registrations.register()

@@ -102,7 +102,14 @@ def test_me_describes_the_tokens_user_and_clinic(client, request, clinic, person
     response = client.get(ME, headers=bearer(user))
 
     assert response.status_code == 200
-    assert response.json() == {
+    body = response.json()
+    feed_url = body.pop("calendar_feed_url")
+    if role == "patient":
+        assert feed_url.startswith("http://testserver/calendar/")
+        assert feed_url.endswith(".ics")
+    else:
+        assert feed_url is None
+    assert body == {
         "id": str(user.external_id),
         "email": user.email,
         "full_name": user.full_name,
@@ -126,5 +133,5 @@ def test_me_for_an_outside_therapist_has_no_clinic(client, therapist):
 def test_me_never_shows_the_internal_id_or_password(client, coordinator):
     body = client.get(ME, headers=bearer(coordinator)).json()
 
-    assert set(body) == {"id", "email", "full_name", "role", "clinic"}
+    assert set(body) == {"id", "email", "full_name", "role", "clinic", "calendar_feed_url"}
     assert body["id"] != str(coordinator.pk)

@@ -93,8 +93,14 @@ def test_portal_card_invites_to_authorise_when_nothing_is_shared(client, patient
 
 
 def test_every_scope_has_a_section():
-    # Session summaries come with the dosing record (issue 6).
-    assert shared.registered_scopes() == set(Scope.values)
+    # Session summaries come with the dosing record (issue 6); the therapist's own sessions,
+    # messages and shared journal entries (issue 7) need only a live authorisation.
+    assert shared.registered_scopes() == {
+        *Scope.values,
+        "therapy_sessions",
+        "messages",
+        "journal",
+    }
 
 
 def test_a_scope_without_data_is_listed_from_the_registry_not_hard_coded(
