@@ -1,0 +1,224 @@
+"""Message pages: the inbox (every role that may), a thread with its reply form, and a new
+thread from the clinic (about a patient, to the patient or a therapist), from a therapist
+(to the clinic, about a patient they are authorised for) and from a patient (to their
+clinic).
+
+Threads are fetched through `access.get_thread` and patients through
+`patients.access` (policy in the same step; 404 out of reach); every write goes through
+`services`, which logs it in its transaction; reading a thread logs the read and marks
+it read (`services.read_thread`). The forms work without JavaScript.
+"""
+
+from django.contrib import messages as flash
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from kapcare import policy
+from kapcare.accounts.models import Role
+from kapcare.audit.log import Actor, record_list_access
+from kapcare.audit.models import AccessAction
+from kapcare.decorators import allowed
+from kapcare.messaging import services
+from kapcare.messaging.access import get_thread
+from kapcare.messaging.forms import ClinicThreadForm, MessageForm, ThreadForm
+from kapcare.messaging.models import ThreadKind
+from kapcare.patients import access as patient_access
+from kapcare.policy import Action
+from kapcare.refusals import Refused, add_problems
+
+PAGE_SIZE = 50
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/")
+
+
+# --- The inbox -------------------------------------------------------------------------------
+
+
+@allowed(Action.VIEW_MESSAGES)
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The threads the user may read, newest first, with their unread messages; the
+    patients named on the page are logged as listed (one insert). Fixed queries."""
+    user = request.user
+    threads = services.threads_for_list(user)
+    page = Paginator(threads, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    patients = {thread.patient_id: thread.patient for thread in shown}
+    record_list_access(Actor.from_request(request), patients.values())
+    return render(
+        request,
+        "messaging/inbox.html",
+        {
+            "threads": shown,
+            "page": page,
+            "shows_patient": user.role != Role.PATIENT,
+            "viewer_is_staff": user.role in policy.STAFF,
+            "new_url_name": "messaging:portal_new" if user.role == Role.PATIENT else None,
+        },
+    )
+
+
+# --- A thread --------------------------------------------------------------------------------
+
+
+@allowed(Action.VIEW_MESSAGES)
+def thread(request: HttpRequest, thread_id) -> HttpResponse:
+    """The thread's messages, oldest first, and a reply form while the user may write
+    there; a reply is posted to this same address."""
+    posting = request.method == "POST"
+    action = Action.SEND_MESSAGE if posting else Action.VIEW_MESSAGES
+    current = get_thread(request, thread_id, action)
+    form = MessageForm(request.POST if posting else None)
+    if posting and form.is_valid():
+        try:
+            services.post_message(
+                actor=Actor.from_request(request),
+                thread=current,
+                body=form.cleaned_data["body"],
+                base_url=_base_url(request),
+            )
+        except Refused as refused:
+            add_problems(form, refused.problems)
+        else:
+            flash.success(request, "Message sent.")
+            return redirect("messaging:thread", thread_id=current.external_id)
+    thread_messages = services.read_thread(actor=Actor.from_request(request), thread=current)
+    user = request.user
+    return render(
+        request,
+        "messaging/thread.html",
+        {
+            "thread": current,
+            "patient": current.patient,
+            "thread_messages": thread_messages,
+            "form": form,
+            "can_reply": posting or services.can_reply(user, current),
+            "shows_patient": user.role != Role.PATIENT,
+            "zone": current.clinic.time_zone,
+        },
+    )
+
+
+# --- New threads -----------------------------------------------------------------------------
+
+
+def _start(request, form, patient, *, kind, therapist=None, field_names=None):
+    """Start the thread from a valid form; the thread, or None with the refusal placed at
+    the form's fields."""
+    try:
+        return services.start_thread(
+            actor=Actor.from_request(request),
+            patient=patient,
+            kind=kind,
+            therapist=therapist,
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+            base_url=_base_url(request),
+        )
+    except Refused as refused:
+        names = field_names or {}
+        add_problems(form, {names.get(k, k): v for k, v in refused.problems.items()})
+        return None
+
+
+def _sent(request, started) -> HttpResponse:
+    flash.success(request, "Message sent.")
+    return redirect("messaging:thread", thread_id=started.external_id)
+
+
+@allowed(Action.OPEN_CHART)
+def staff_new(request: HttpRequest, patient_id) -> HttpResponse:
+    """The clinic writes about a patient: to the patient, or to a therapist holding a live
+    authorisation from them."""
+    patient = patient_access.get_patient_for_form(request, patient_id, Action.SEND_MESSAGE)
+    form = ClinicThreadForm(
+        request.POST if request.method == "POST" else None,
+        patient=patient,
+        therapists=services.authorised_therapists(patient),
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            kind, therapist = form.cleaned_data["recipient"]
+            started = _start(
+                request,
+                form,
+                patient,
+                kind=kind,
+                therapist=therapist,
+                field_names={"therapist": "recipient"},
+            )
+            if started is not None:
+                return _sent(request, started)
+        patient_access.log_redisplay(request, patient)
+    return render(
+        request,
+        "messaging/thread_form.html",
+        {
+            "form": form,
+            "patient": patient,
+            "heading": f"New message about {patient.display_name}",
+            "cancel_url": "patients:chart",
+            "shows_patient": True,
+        },
+    )
+
+
+@allowed(Action.VIEW_SHARED_RECORD)
+def therapist_new(request: HttpRequest, patient_id) -> HttpResponse:
+    """A therapist writes to the patient's clinic about them, under a live authorisation
+    (404 without one)."""
+    patient = patient_access.get_patient_for_form(request, patient_id, Action.SEND_MESSAGE)
+    form = ThreadForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            started = _start(
+                request,
+                form,
+                patient,
+                kind=ThreadKind.THERAPIST,
+                therapist=request.user,
+                field_names={"therapist": "__all__"},
+            )
+            if started is not None:
+                return _sent(request, started)
+        patient_access.log_redisplay(request, patient)
+    return render(
+        request,
+        "messaging/thread_form.html",
+        {
+            "form": form,
+            "patient": patient,
+            "heading": f"Write to {patient.clinic.name} about {patient.display_name}",
+            "cancel_url": "sharing:shared_record",
+            "shows_patient": True,
+        },
+    )
+
+
+@allowed(Action.USE_PATIENT_PORTAL)
+def portal_new(request: HttpRequest) -> HttpResponse:
+    """A patient writes to their clinic."""
+    reading = request.method != "POST"
+    patient = patient_access.get_own_patient(
+        request, Action.SEND_MESSAGE, log_as=AccessAction.VIEW if reading else None
+    )
+    form = ThreadForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if form.is_valid():
+            started = _start(request, form, patient, kind=ThreadKind.PATIENT)
+            if started is not None:
+                return _sent(request, started)
+        patient_access.log_redisplay(request, patient)
+    return render(
+        request,
+        "messaging/thread_form.html",
+        {
+            "form": form,
+            "patient": patient,
+            "heading": f"Write to {patient.clinic.name}",
+            "cancel_url": None,
+            "shows_patient": False,
+        },
+    )
