@@ -80,3 +80,11 @@ def record_list_access(actor: Actor, patients: Iterable) -> None:
     rows = [_entry(actor, AccessAction.LIST, p, None, p.clinic_id) for p in patients]
     if rows:
         AccessLogEntry.objects.bulk_create(rows)
+
+
+def record_objects_access(actor: Actor, action: AccessAction, patient, objects: Iterable) -> None:
+    """Append one row per record of `patient` shown (e.g. each journal entry a therapist
+    reads on the shared record), in a single insert."""
+    rows = [_entry(actor, action, patient, obj, patient.clinic_id) for obj in objects]
+    if rows:
+        AccessLogEntry.objects.bulk_create(rows)

@@ -25,3 +25,9 @@ class EpisodesConfig(AppConfig):
         from kapcare.episodes import portal_cost
 
         portal_cost.register()
+
+        # The portal home's "Before your next dose" and "Your course so far" (issue 7).
+        from kapcare.episodes import portal_before_dose, portal_timeline
+
+        portal_before_dose.register()
+        portal_timeline.register()

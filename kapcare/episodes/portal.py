@@ -1,5 +1,6 @@
 """The "Your course of care" card on the patient's portal home: the open episode's model
-in plain words and the sessions to come, in the clinic's time zone."""
+in plain words and the sessions to come (when, what, where and with whom), in the clinic's
+time zone."""
 
 from django.utils import timezone
 
@@ -40,7 +41,10 @@ def card_context(request, patient) -> dict | None:
             episode_id=episode.pk,
             status=rules.PLANNED,
             planned_start__gte=timezone.now(),
-        ).order_by("planned_start", "id")[:UPCOMING_SHOWN]
+        )
+        # Where and with whom, in the same query.
+        .select_related("appointment__room", "run_by")
+        .order_by("planned_start", "id")[:UPCOMING_SHOWN]
     )
     return {
         "episode": episode,

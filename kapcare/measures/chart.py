@@ -334,7 +334,9 @@ def register() -> None:
             key="questionnaires",
             template="measures/_portal_card.html",
             context=lambda request, patient: {},
-            order=10,
+            # After consents and sharing on the portal home (the next dose's questionnaires
+            # are asked for at the top, in "Before your next dose").
+            order=40,
         )
     )
     timeline.register(assessment_events)
