@@ -125,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kapcare.context_processors.navigation",
+                "kapcare.messaging.context_processors.unread_messages",
             ],
         },
     },
@@ -208,6 +209,7 @@ STORAGES = {
 
 globals().update(email_settings(os.environ.get("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kapcare <no-reply@kapcare.invalid>")
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")  # job's links
 
 # Consultation requests: at most this many from one network address per hour.
 CONSULTATION_REQUESTS_PER_HOUR = int(os.environ.get("CONSULTATION_REQUESTS_PER_HOUR", "5"))

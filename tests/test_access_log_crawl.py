@@ -12,6 +12,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.consents.tests.test_documents_fixtures import sign
+from kapcare.journal.tests.factories import journal_entry
+from kapcare.messaging.tests.factories import patient_thread
 from tests.factories import (
     BodyMeasurementFactory,
     ConsultationRequestFactory,
@@ -36,6 +38,10 @@ NOT_RECORD_IDS = {
     # The clinic's rooms and price list: no patient data.
     "room_id",
     "price_id",
+    # The therapist directory (issue 7): no patient data; the entry's page logs the patients
+    # its episodes name (kapcare/therapists/tests/test_directory_pages.py).
+    "therapist_id",
+    "credential",
 }
 
 # List pages that show patients without an id in their URL, and who opens them.
@@ -50,6 +56,8 @@ LIST_PAGES = {
     "consents:portal_consents": "patient_user",
     "consents:portal_sign": "patient_user",
     "audit:my_access_log": "patient_user",
+    "journal:list": "patient_user",  # portal and journal (issue 7)
+    "measures:portal_measures": "patient_user",  # portal and journal (issue 7)
 }
 
 
@@ -86,17 +94,22 @@ def test_every_record_page_writes_the_access_log(
         "alert_id": raise_alert(clinician, patient).external_id,
         "instrument": "phq9",
         "signature_id": sign(patient, by=patient_user).external_id,
+        "entry_id": journal_entry(patient).external_id,  # portal and journal (issue 7)
+        "thread_id": patient_thread(patient, clinician).external_id,  # messaging (issue 7)
     }
     episode = open_episode(patient, clinician, therapist=shared_with)
     session = plan_session(episode, clinician, room=RoomFactory(clinic=clinic))
     fillers["episode_id"] = episode.external_id
     fillers["session_id"] = session.external_id
     fillers["appointment_id"] = session.appointment.external_id
+    # --- therapist portal (issue 7): the therapist records their own session, not a dose ---
+    therapy = plan_session(episode, clinician, kind="integration")
+    per_page = {"therapist_portal:record_planned_session": {"session_id": therapy.external_id}}
     crawled = []
     for name, params in record_patterns():
         unknown = params - set(fillers)
         assert not unknown, f"teach the crawler to fill {unknown} for {name}"
-        url = reverse(name, kwargs={p: fillers[p] for p in params})
+        url = reverse(name, kwargs={p: fillers[p] for p in params} | per_page.get(name, {}))
         # The patient's own portal pages are opened by the patient; the shared record by the
         # therapist the patient authorised; the front desk's queue by the coordinator; every
         # other record page by a clinician.

@@ -12,6 +12,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from kapcare.accounts.models import Role
 from kapcare.consents.tests.test_documents_fixtures import sign, treatment_document
 from kapcare.episodes import cost
+from kapcare.journal.tests.factories import journal_entry
+from kapcare.messaging.tests.factories import patient_thread
+from kapcare.therapists.tests.directory_factories import add_therapist, certificate
 from tests.factories import (
     ConsultationRequestFactory,
     RoomFactory,
@@ -136,6 +139,45 @@ MATRIX = {
     # The patient's own dosing session; the `records` session is planned, so the page says
     # to come back after it (the form itself: kapcare/dosing/tests/test_experience_*.py).
     "signing:experience": ("session", PATIENT_ONLY),
+    # --- therapists directory (issue 7) ---
+    "therapists:directory": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
+    "therapists:create": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
+    "therapists:detail": ("therapist_profile", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "therapists:edit": ("therapist_profile", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    # Also the therapist it describes (kapcare/therapists/tests/test_directory_certificate.py);
+    # the `therapist` persona is someone else.
+    "therapists:certificate": ("therapist_profile", row(OK, OK, OK, MISSING, DENIED, MISSING)),
+    "therapists:find": (None, PATIENT_ONLY),
+    # --- invitations (issue 7) ---
+    "therapist_account:own_profile": (None, row(DENIED, DENIED, DENIED, OK, DENIED, DENIED)),
+    # --- therapist portal (issue 7) ---
+    # Only for a therapist under a live authorisation (and named on the episode to record):
+    # kapcare/therapists/tests/test_portal_*.py. The `therapist` persona has none: 404.
+    "therapist_portal:record_new_session": (
+        "patient",
+        row(DENIED, DENIED, DENIED, MISSING, DENIED, DENIED),
+    ),
+    "therapist_portal:record_planned_session": (
+        "session",
+        row(DENIED, DENIED, DENIED, MISSING, DENIED, DENIED),
+    ),
+    "therapist_portal:send_questionnaire": (
+        "patient",
+        row(DENIED, DENIED, DENIED, MISSING, DENIED, DENIED),
+    ),
+    # --- messaging (issue 7) ---
+    # A clinic–patient thread; therapists' threads: kapcare/messaging/tests/test_pages.py.
+    "messaging:inbox": (None, row(OK, OK, OK, OK, OK, OK)),
+    "messaging:thread": ("thread", row(OK, OK, OK, MISSING, OK, MISSING)),
+    "messaging:staff_new": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "messaging:therapist_new": ("patient", row(DENIED, DENIED, DENIED, MISSING, DENIED, DENIED)),
+    "messaging:portal_new": (None, PATIENT_ONLY),
+    # --- portal and journal (issue 7) ---
+    # The patient's own journal: not even the clinic reads it (kapcare/journal/tests/).
+    "journal:list": (None, PATIENT_ONLY),
+    "journal:new": (None, PATIENT_ONLY),
+    "journal:edit": ("journal_entry", PATIENT_ONLY),
+    "measures:portal_measures": (None, PATIENT_ONLY),  # the patient's own results
 }
 
 # Pages anyone may open, signed in or not.
@@ -152,6 +194,9 @@ PUBLIC = {
     "measures:link",
     "measures:questionnaire_done",
     "feeds:ics",  # the secret token is the credential (kapcare/episodes/tests/test_feeds.py)
+    # --- invitations (issue 7) ---
+    # The token in the invitation link is the credential (kapcare/therapists/tests/).
+    "therapist_account:accept",
 }
 
 # Not pages: POST-only actions (covered by their app's tests) and the API (tests/test_api_*).
@@ -188,6 +233,15 @@ NOT_PAGES = {
     "signing:addendum",
     "signing:summary_save",
     "signing:summary_release",
+    # --- therapists directory (issue 7) ---
+    "therapists:verify",
+    # --- invitations (issue 7) ---
+    "therapist_account:invite",
+    # --- therapist portal (issue 7) ---
+    # --- messaging (issue 7) ---
+    # --- portal and journal (issue 7) ---
+    "journal:share",
+    "journal:unshare",
 }
 
 
@@ -240,6 +294,17 @@ def records(clinic, patient, clinician, patient_user):
         "alert": {"alert_id": raise_alert(clinician, patient).external_id},
         "patient_instrument": {"patient_id": patient.external_id, "instrument": "phq9"},
         "instrument": {"instrument": "phq9"},
+        # --- issue 7 records: each area adds its keys below ---
+        "journal_entry": {"entry_id": journal_entry(patient).external_id},  # journal
+        "thread": {"thread_id": patient_thread(patient, clinician).external_id},  # messaging
+        # --- therapists directory (issue 7) ---
+        "therapist_profile": {
+            "therapist_id": add_therapist(
+                clinician,
+                email=colleague.email,
+                training_certificate=certificate(),
+            ).external_id
+        },
     }
 
 

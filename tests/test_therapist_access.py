@@ -22,7 +22,9 @@ from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
 from kapcare.consents import services
 from kapcare.consents.models import DocumentKind, SharingAuthorization
 from kapcare.episodes import cost, feeds
+from kapcare.journal.tests.factories import journal_entry
 from kapcare.policy import Scope
+from kapcare.therapists.tests.directory_factories import add_therapist, certificate
 from tests.factories import (
     ConsultationRequestFactory,
     PatientFactory,
@@ -38,7 +40,20 @@ from tests.test_policy_matrix import MATRIX
 OK, DENIED, MISSING = 200, 403, 404
 
 # Pages meant for the therapist (or for everyone signed in): the rest of MATRIX is not.
-THERAPIST_PAGES = {"home", "accounts:profile", "therapist_home", "sharing:shared_record"}
+THERAPIST_PAGES = {
+    "home",
+    "accounts:profile",
+    "therapist_home",
+    "sharing:shared_record",
+    # --- therapist portal (issue 7): kapcare/therapists/tests/test_portal_*.py ---
+    "therapist_portal:record_new_session",
+    "therapist_portal:record_planned_session",
+    "therapist_portal:send_questionnaire",
+    # --- messaging (issue 7): kapcare/messaging/tests/test_pages.py (own thread, another's,
+    # the patient's, expired, revoked) ---
+    "messaging:thread",
+    "messaging:therapist_new",
+}
 
 MEASURES_SECTION = 'id="shared-measures-heading"'
 ALERTS_SECTION = 'id="shared-alerts-heading"'
@@ -342,6 +357,10 @@ def fillers(clinic, patient, clinician, therapist, all_scopes):
         "version_id": version.external_id,
         "room_id": RoomFactory(clinic=clinic).external_id,
         "price_id": cost.price_list(clinic)[0].external_id,  # cost (issue 5)
+        # portal and journal (issue 7): shared with them, still only the patient's page
+        "entry_id": journal_entry(patient, shared_with=therapist).external_id,
+        # therapists directory (issue 7): another therapist's entry, with a certificate
+        "therapist_id": add_therapist(clinician, training_certificate=certificate()).external_id,
     }
 
 
@@ -467,6 +486,9 @@ def test_a_new_therapist_is_invited_as_a_therapist_outside_any_clinic(patient):
         Role.THERAPIST,
         None,
     )
+    # …and exists only as the clinic's directory entry until they accept the invitation.
+    assert account.therapist_profile.clinic_id == patient.clinic_id
+    assert not account.has_usable_password()
 
 
 # --- Queries do not grow ------------------------------------------------------------------
@@ -495,7 +517,7 @@ def test_home_runs_the_same_queries_for_one_patient_or_many(
         response = client.get(reverse("therapist_home"))
 
     assert len(response.context["caseload"]) == 5
-    assert one <= 7  # session, user, authorisations, the log insert, the session save
+    assert one <= 14  # session, user, authorisations, log, unread, session save; attention: 6
 
 
 def test_shared_record_runs_the_same_queries_however_long_the_record(
