@@ -88,3 +88,24 @@ def record_objects_access(actor: Actor, action: AccessAction, patient, objects: 
     rows = [_entry(actor, action, patient, obj, patient.clinic_id) for obj in objects]
     if rows:
         AccessLogEntry.objects.bulk_create(rows)
+
+
+def record_system_disclosures(disclosures: Iterable[tuple], *, object_type: str) -> None:
+    """Append one 'disclosed' row per (patient, object id) that kapcare itself sent outside
+    the clinic (the minute job's email to an outside therapist about a patient), in one
+    insert. The actor is the system."""
+    rows = [
+        AccessLogEntry(
+            actor=None,
+            actor_name="kapcare (scheduled email)",
+            clinic_id=patient.clinic_id,
+            patient=patient,
+            object_type=object_type,
+            object_id=str(object_id)[:64],
+            action=AccessAction.DISCLOSE,
+            channel=Channel.SYSTEM,
+        )
+        for patient, object_id in disclosures
+    ]
+    if rows:
+        AccessLogEntry.objects.bulk_create(rows)

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from kapcare.audit.log import record_system_disclosures
 from kapcare.clinics.models import Clinic
 from kapcare.consents.models import SharingAuthorization
 from kapcare.episodes.models import CareSession, SessionKind, SessionStatus
@@ -41,6 +42,9 @@ class Planned:
     template: str
     context: dict
     clinic: Clinic
+    # An email to an outside therapist about one patient is a disclosure, logged with the
+    # session it is about: (patient, care session external id).
+    disclosure: tuple | None = None
 
 
 def queue_due_notifications(now: dt.datetime, site_url: str) -> int:
@@ -49,10 +53,12 @@ def queue_due_notifications(now: dt.datetime, site_url: str) -> int:
     planned = [*appointment_reminders(now, site_url), *overdue_integration_flags(now, site_url)]
     known = queued_keys(item.key for item in planned)
     rows = []
+    new_keys = set()
     for item in planned:
         if item.key in known:
             continue
         known.add(item.key)
+        new_keys.add(item.key)
         # Times in the email are the clinic's, as on every page.
         with timezone.override(item.clinic.zone):
             body = render_to_string(item.template, item.context)
@@ -66,7 +72,10 @@ def queue_due_notifications(now: dt.datetime, site_url: str) -> int:
                 due_at=now,
             )
         )
-    return queue_many(rows)
+    queued = queue_many(rows)
+    disclosures = [item.disclosure for item in planned if item.disclosure and item.key in new_keys]
+    record_system_disclosures(disclosures, object_type="caresession")
+    return queued
 
 
 def appointment_reminders(now: dt.datetime, site_url: str) -> Iterator[Planned]:
@@ -81,6 +90,10 @@ def appointment_reminders(now: dt.datetime, site_url: str) -> Iterator[Planned]:
         for session in CareSession.objects.filter(
             status=SessionStatus.PLANNED,
             started_at__isnull=True,
+            # Sessions booked at the clinic; the therapist's own practice reminds of the
+            # sessions it holds (an email saying "at <clinic>" would send them to the
+            # wrong place).
+            appointment__isnull=False,
             planned_start__gt=now,
             planned_start__lte=now + dt.timedelta(hours=longest),
         ).select_related("patient__clinic", "patient__user", "episode__therapist")
@@ -129,18 +142,21 @@ def appointment_reminders(now: dt.datetime, site_url: str) -> Iterator[Planned]:
                 "notifications/email/appointment_reminder_therapist.txt",
                 {**context, "link": _shared_record_link(site_url, patient)},
                 clinic,
+                disclosure=(patient, session.external_id),
             )
 
 
 def overdue_integration_flags(now: dt.datetime, site_url: str) -> Iterator[Planned]:
     """For each overdue integration (`episodes.queries.overdue_integrations`): one email to
     the clinic's clinical inbox (or its address) and one to the episode's therapist while
-    the patient shares anything with them. Two queries per clinic and three more."""
+    the patient shares their schedule with them. Two queries per clinic and three more."""
     clinics = {clinic.pk: clinic for clinic in Clinic.objects.all()}
     overdue = [item for pk in clinics for item in overdue_integrations(pk, now)]
     if not overdue:
         return
     doses = _last_doses([item.episode.pk for item in overdue])
+    # When the dose was is schedule information: the therapist hears of an overdue
+    # integration only while the patient shares their schedule with them.
     sharing = _live_sharing(
         {
             (item.episode.patient_id, item.episode.therapist_id)
@@ -148,6 +164,7 @@ def overdue_integration_flags(now: dt.datetime, site_url: str) -> Iterator[Plann
             if item.episode.therapist_id
         },
         now,
+        scope=Scope.SCHEDULE,
     )
     for item in overdue:
         episode, clinic = item.episode, clinics[item.episode.clinic_id]
@@ -178,6 +195,7 @@ def overdue_integration_flags(now: dt.datetime, site_url: str) -> Iterator[Plann
                 "notifications/email/integration_overdue_therapist.txt",
                 {**context, "link": _shared_record_link(site_url, episode.patient)},
                 clinic,
+                disclosure=(episode.patient, dose_id),
             )
 
 

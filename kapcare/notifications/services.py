@@ -146,6 +146,9 @@ def attempt_delivery(pk: int, now: dt.datetime | None = None) -> Outcome:
             due_at=now + retry_delay(attempts),
         )
         if attempts >= MAX_ATTEMPTS:
+            # Given up: a link that is a credential is not kept in the outbox either.
+            if notification.kind in SECRET_KINDS:
+                Notification.objects.filter(pk=pk).update(body="")
             logger.error(
                 "Email %s (%s) given up after %s attempts: %s",
                 pk,

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from kapcare.accounts.models import Role
 from kapcare.audit.log import Actor
+from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
 from kapcare.consents import services as consents
 from kapcare.episodes.models import CareSession, SessionStatus
 from kapcare.notifications import services
@@ -100,12 +101,28 @@ def test_a_patient_without_a_portal_account_is_reminded_at_the_address_on_their_
     other_patient, clinician
 ):
     plan_session(
-        open_episode(other_patient, clinician), clinician, kind="preparation", starts_at=START
+        open_episode(other_patient, clinician),
+        clinician,
+        kind="preparation",
+        starts_at=START,
+        room=RoomFactory(clinic=other_patient.clinic),
     )
 
     run(DAY_BEFORE)
 
     assert sent(REMINDER) == [other_patient.email]
+
+
+def test_a_session_at_the_therapists_own_practice_is_left_to_the_practice(
+    episode, clinician, patient
+):
+    # No appointment at the clinic: "your appointment at <clinic>" would send the patient
+    # to the wrong place.
+    plan_session(episode, clinician, kind="integration", starts_at=START)
+
+    run(DAY_BEFORE)
+
+    assert sent(REMINDER) == []
 
 
 def test_a_patient_with_no_address_at_all_is_skipped(clinic, clinician):
@@ -165,7 +182,13 @@ def test_the_therapist_is_not_reminded_of_a_session_other_than_a_dose(
     episode, clinician, patient, therapist
 ):
     authorize(patient, therapist, scopes=[Scope.SCHEDULE])
-    plan_session(episode, clinician, kind="integration", starts_at=START)
+    plan_session(
+        episode,
+        clinician,
+        kind="integration",
+        starts_at=START,
+        room=RoomFactory(clinic=patient.clinic),
+    )
 
     run(DAY_BEFORE)
 
@@ -262,7 +285,7 @@ def overdue_dose(episode, clinician, hours=80, room=None):
 def test_an_overdue_integration_is_flagged_to_the_clinic_and_the_therapist_once(
     clinic, episode, clinician, patient, therapist
 ):
-    authorize(patient, therapist, scopes=[Scope.MEASURES])
+    authorize(patient, therapist, scopes=[Scope.SCHEDULE])
     given = overdue_dose(episode, clinician)
 
     run(OVERDUE_AT)
@@ -277,6 +300,32 @@ def test_an_overdue_integration_is_flagged_to_the_clinic_and_the_therapist_once(
     }
     (to_clinic,) = [m for m in mail.outbox if m.to == [clinic.clinical_inbox]]
     assert f"{SITE}/episodes/{episode.external_id}/" in to_clinic.body
+
+
+def test_a_therapist_who_does_not_see_the_schedule_is_not_flagged(
+    clinic, episode, clinician, patient, therapist
+):
+    # When the dose was is schedule information.
+    authorize(patient, therapist, scopes=[Scope.MEASURES])
+    overdue_dose(episode, clinician)
+
+    run(OVERDUE_AT)
+
+    assert sent(OVERDUE) == [clinic.clinical_inbox]
+
+
+def test_the_email_to_the_therapist_is_a_disclosure_in_the_patients_access_log(
+    clinic, episode, clinician, patient, therapist
+):
+    authorize(patient, therapist, scopes=[Scope.SCHEDULE])
+    given = overdue_dose(episode, clinician)
+
+    run(OVERDUE_AT)
+    run(OVERDUE_AT + dt.timedelta(minutes=1))
+
+    (entry,) = AccessLogEntry.objects.filter(patient=patient, channel=Channel.SYSTEM)
+    assert entry.action == AccessAction.DISCLOSE
+    assert entry.object_id == str(given.external_id)
 
 
 def test_a_therapist_without_a_live_authorisation_is_not_flagged(clinic, episode, clinician):
@@ -312,7 +361,7 @@ def test_overdue_integrations_are_queued_in_a_fixed_number_of_queries(clinic, cl
         for n in range(count):
             patient = PatientFactory(clinic=clinic)
             episode = open_episode(patient, clinician, therapist=therapist)
-            authorize(patient, therapist, scopes=[Scope.MEASURES], by=clinician)
+            authorize(patient, therapist, scopes=[Scope.SCHEDULE], by=clinician)
             overdue_dose(episode, clinician, hours=hours + 3 * n, room=room)
 
     overdue_patients(1, hours=80)

@@ -246,6 +246,20 @@ def test_a_credential_is_kept_until_it_is_sent(mail_server_down):
 
 
 @pytest.mark.django_db
+def test_a_credential_given_up_on_is_wiped_from_the_outbox(mail_server_down):
+    row = queue(kind=NotificationKind.INVITATION)
+    moment = NOW
+    for _ in range(services.MAX_ATTEMPTS):
+        with time_machine.travel(moment, tick=False):
+            services.deliver_due()
+        moment += dt.timedelta(hours=2)
+
+    row.refresh_from_db()
+    assert row.attempts == services.MAX_ATTEMPTS
+    assert row.body == ""
+
+
+@pytest.mark.django_db
 def test_other_emails_are_kept_whole_once_sent():
     row = queue(kind=NotificationKind.SAFETY_ALERT)
 
