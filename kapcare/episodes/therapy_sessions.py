@@ -75,7 +75,10 @@ def input_problems(data: TherapySessionInput, *, needs_kind: bool) -> dict[str, 
     if data.modality not in Modality.values:
         problems["modality"] = "Choose a modality from the list."
     note = data.coordination_note.strip()
-    if len(note) > COORDINATION_NOTE_MAX_CHARS:
+    if "\x00" in note:
+        # As Django's form fields refuse it; PostgreSQL cannot store it.
+        problems["coordination_note"] = "Remove the null character from the note."
+    elif len(note) > COORDINATION_NOTE_MAX_CHARS:
         problems["coordination_note"] = (
             f"Keep the note to {COORDINATION_NOTE_MAX_CHARS} characters (it has {len(note)}): "
             "only what the clinic needs to coordinate care."

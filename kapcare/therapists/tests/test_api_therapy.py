@@ -164,6 +164,7 @@ def test_clinic_staff_are_refused(client, clinician, planned):
         ({"duration_minutes": 0}, "duration_minutes"),
         ({"modality": "reiki"}, "modality"),
         ({"coordination_note": "x" * 1001}, "coordination_note"),
+        ({"coordination_note": "a\x00b"}, "coordination_note"),
         ({"attended": False, "coordination_note": ""}, "coordination_note"),
         ({"room": "Suite A"}, "room"),
     ],
