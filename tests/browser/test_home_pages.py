@@ -54,3 +54,30 @@ def test_public_consultation_page_is_accessible(page, clinic):
     assert response.ok, f"GET {response.url} returned {response.status}"
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert_accessible_at_both_sizes(page)
+
+
+@pytest.mark.browser
+def test_a_table_wider_than_a_phone_can_be_scrolled_by_keyboard(page, patient_user, patient):
+    login(page, patient_user.email)
+    page.set_viewport_size(PHONE)
+    page.goto("/access-log/mine/")
+    # A table too wide for the phone, as a long name or a many-column history makes one.
+    page.evaluate(
+        """() => {
+            const box = document.createElement("div");
+            box.className = "table-scroll";
+            box.innerHTML = "<table><caption>Wide results</caption><tr>"
+                + "<td style='min-width: 900px'>wide</td></tr></table>";
+            document.querySelector("main").append(box);
+            window.dispatchEvent(new Event("resize"));
+        }"""
+    )
+    box = page.locator(".table-scroll", has_text="wide")
+
+    expect(box).to_have_attribute("tabindex", "0")
+    expect(box).to_have_attribute("role", "region")
+    expect(box).to_have_attribute("aria-label", "Wide results")
+    box.focus()
+    page.keyboard.press("ArrowRight")
+    assert box.evaluate("el => el.scrollLeft") > 0
+    assert_accessible(page)
