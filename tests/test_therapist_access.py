@@ -487,7 +487,7 @@ def test_a_new_therapist_is_invited_as_a_therapist_outside_any_clinic(patient):
         None,
     )
     # …and exists only as the clinic's directory entry until they accept the invitation.
-    assert account.therapist_profile.clinic_id == patient.clinic_id
+    assert account.therapist_profiles.get().clinic_id == patient.clinic_id
     assert not account.has_usable_password()
 
 

@@ -32,6 +32,7 @@ from kapcare.notifications.services import notify
 from kapcare.patients.models import Patient
 from kapcare.policy import Scope
 from kapcare.refusals import Refused
+from kapcare.therapists.invitations import name_therapist
 
 # --- Documents --------------------------------------------------------------------------------
 
@@ -354,19 +355,14 @@ def authorize_sharing(
                     "it again below and sign."
                 }
             )
-        therapist = User.objects.filter(email__iexact=email).first()
-        if therapist is None:
-            # A new therapist becomes an entry in the clinic's directory, invited to accept
-            # it. The directory sits above consents in the import graph: reached here.
-            from kapcare.therapists.invitations import add_and_invite_therapist
-
-            therapist = add_and_invite_therapist(
-                actor=actor,
-                clinic=clinic,
-                email=email,
-                full_name=request.therapist_name.strip(),
-                base_url=base_url,
-            )
+        # A new therapist becomes an entry in the clinic's directory, invited to accept it.
+        therapist = name_therapist(
+            actor=actor,
+            clinic=clinic,
+            email=email,
+            full_name=request.therapist_name.strip(),
+            base_url=base_url,
+        )
         signature = _create_signature(actor, patient, version, text, signer)
         expires_at = timezone.make_aware(
             timezone.datetime.combine(

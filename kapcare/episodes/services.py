@@ -35,6 +35,7 @@ from kapcare.patients.models import Patient
 from kapcare.refusals import Refused
 from kapcare.scheduling import services as scheduling
 from kapcare.scheduling.models import Room
+from kapcare.therapists.invitations import name_therapist
 
 # --- Episodes -----------------------------------------------------------------------------
 
@@ -382,17 +383,10 @@ def find_or_invite_therapist(
         raise Refused(problems)
     if therapist is None or not therapist.email.strip() or not rules.is_kap(model):
         return None
-    email = therapist.email.strip().lower()
-    account = User.objects.filter(email__iexact=email).first()
-    if account is not None:
-        return account
-    # The directory sits above episodes in the import graph: reached here, where it is used.
-    from kapcare.therapists.invitations import add_and_invite_therapist
-
-    return add_and_invite_therapist(
+    return name_therapist(
         actor=actor,
         clinic=clinic,
-        email=email,
+        email=therapist.email,
         full_name=therapist.name.strip(),
         base_url=base_url,
     )

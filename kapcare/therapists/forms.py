@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from kapcare.accounts.models import User
 from kapcare.dates import validate_clinic_date
 from kapcare.therapists import rules
 from kapcare.therapists.models import LicenceType, Modality, TherapistProfile
@@ -60,8 +61,24 @@ class CertificateField(forms.FileField):
         return uploaded
 
 
+def _too_long(noun: str = "characters") -> str:
+    return f"Enter at most %(limit_value)d {noun} (this has %(show_value)d)."
+
+
 def _text(label: str, max_length: int, **kwargs) -> forms.CharField:
-    return forms.CharField(label=label, max_length=max_length, required=False, **kwargs)
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=False,
+        error_messages={"max_length": _too_long()},
+        **kwargs,
+    )
+
+
+def _model_length(model, field: str) -> int:
+    """The column's length, so that the form refuses at the field what the database would
+    refuse with an error (PostgreSQL enforces it; SQLite does not)."""
+    return model._meta.get_field(field).max_length
 
 
 def _date(label: str, help_text: str = "") -> forms.DateField:
@@ -98,36 +115,49 @@ class DirectoryEntryForm(forms.Form):
     and their practice. The email names the account and is asked only when adding."""
 
     full_name = forms.CharField(
-        label="Name", max_length=200, error_messages={"required": "Enter the therapist's name."}
+        label="Name",
+        max_length=_model_length(User, "full_name"),
+        error_messages={"required": "Enter the therapist's name.", "max_length": _too_long()},
     )
     email = forms.EmailField(
         label="Email",
-        max_length=254,
+        max_length=_model_length(User, "email"),
         help_text="Their professional email: the invitation to the portal goes there.",
         error_messages={
             "required": "Enter the therapist's email.",
             "invalid": "Enter an email address, e.g. name@practice.com.",
+            "max_length": _too_long(),
         },
     )
-    credentials = _text("Letters after the name", 60, help_text="For example LMFT or PsyD.")
-    practice_name = _text("Practice", 200)
-    phone = _text("Phone", 40)
-    city = _text("City", 100)
+    credentials = _text(
+        "Letters after the name",
+        _model_length(User, "credentials"),
+        help_text="For example LMFT or PsyD.",
+    )
+    practice_name = _text("Practice", _model_length(TherapistProfile, "practice_name"))
+    phone = _text("Phone", _model_length(TherapistProfile, "phone"))
+    city = _text("City", _model_length(TherapistProfile, "city"))
     state = _state("State")
     website = forms.URLField(
         label="Website",
         required=False,
         assume_scheme="https",
-        error_messages={"invalid": "Enter a web address, e.g. https://practice.com."},
+        max_length=_model_length(TherapistProfile, "website"),
+        error_messages={
+            "invalid": "Enter a web address, e.g. https://practice.com.",
+            "max_length": _too_long() + " Enter the practice's home page.",
+        },
     )
     licence_type = forms.ChoiceField(
         label="Licence type", choices=[("", "—"), *LicenceType.choices], required=False
     )
     licence_state = _state("Licensing state")
-    licence_number = _text("Licence number", 40)
+    licence_number = _text("Licence number", _model_length(TherapistProfile, "licence_number"))
     licence_expires_on = _date("Licence expires on", "As printed on the licence.")
     training_programme = _text(
-        "KAP training programme", 200, help_text="For example the programme's name and city."
+        "KAP training programme",
+        _model_length(TherapistProfile, "training_programme"),
+        help_text="For example the programme's name and city.",
     )
     training_completed_on = _date("Training completed on")
     training_certificate = CertificateField(

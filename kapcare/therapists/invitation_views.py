@@ -3,7 +3,8 @@
 - `invite` (staff of the entry's clinic, POST): send or re-send the invitation.
 - `accept` (public; the token in the link is the credential, as a password-reset link):
   confirm the entry, choose a password, and be signed in.
-- `own_profile` (the therapist): keep their entry up to date.
+- `own_profile` (the therapist): keep their entries up to date (one per clinic listing
+  them), typed once.
 
 Directory entries are professional information, not patient data: these pages read and
 write no patient record, so they write no access-log row; who invited is on the
@@ -133,35 +134,64 @@ def _invitation_problem(request: HttpRequest, error: invitations.InvitationError
     )
 
 
+def _names(clinics) -> str:
+    names = [clinic.name for clinic in clinics]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 @allowed(Action.EDIT_OWN_THERAPIST_PROFILE)
 def own_profile(request: HttpRequest) -> HttpResponse:
-    """The therapist's own entry. A therapist whom no clinic has listed yet is told so."""
-    profile = (
+    """The therapist's own entries: one per clinic whose directory lists them. The facts
+    are typed once and saved to every entry; each clinic's verifications are its own (and
+    cleared, entry by entry, where the facts change). The form shows the entry changed
+    last. A therapist whom no clinic has listed yet is told so."""
+    entries = list(
         TherapistProfile.objects.select_related("user", "clinic")
         .filter(user_id=request.user.pk)
-        .first()
+        .order_by("-updated_at", "-id")
     )
-    if profile is None:
+    if not entries:
         return render(request, "therapists/own_profile.html", {"profile": None})
+    profile = entries[0]
     if request.method == "POST":
         form = OwnProfileForm(request.POST, request.FILES, profile=profile)
         if form.is_valid():
             try:
-                cleared = services.update_profile(
-                    actor=Actor.from_request(request), profile=profile, data=form.entry_data()
+                cleared = services.update_own_entries(
+                    actor=Actor.from_request(request), profiles=entries, data=form.entry_data()
                 )
             except Refused as refused:
                 add_problems(form, refused.problems)
             else:
-                messages.success(request, "Your directory entry is saved.")
-                warning = cleared_message(cleared, profile.clinic)
-                if warning:
-                    messages.warning(request, warning)
+                messages.success(
+                    request,
+                    "Your directory entry is saved."
+                    if len(entries) == 1
+                    else f"Your entries in the directories of {_names(e.clinic for e in entries)}"
+                    " are saved.",
+                )
+                for entry in entries:
+                    warning = cleared_message(cleared[entry.pk], entry.clinic)
+                    if warning:
+                        messages.warning(request, warning)
                 return redirect("therapist_account:own_profile")
     else:
         form = OwnProfileForm(profile=profile)
+    shown = [field for field in services.PROFILE_FIELDS if field != "training_certificate"]
+    differing = [
+        entry.clinic
+        for entry in entries[1:]
+        if any(getattr(entry, field) != getattr(profile, field) for field in shown)
+    ]
     return render(
         request,
         "therapists/own_profile.html",
-        {"profile": profile, "form": form, "clinic": profile.clinic},
+        {
+            "profile": profile,
+            "entries": entries,
+            "form": form,
+            "clinic": profile.clinic,
+            "listed_by": _names(e.clinic for e in entries),
+            "differing": _names(differing) if differing else "",
+        },
     )

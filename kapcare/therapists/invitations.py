@@ -23,7 +23,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from kapcare.accounts.models import User, hash_token
+from kapcare.accounts.models import Role, User, hash_token
 from kapcare.audit.log import Actor
 from kapcare.notifications.models import NotificationKind
 from kapcare.notifications.services import notify
@@ -33,12 +33,13 @@ from kapcare.therapists.models import Credential, TherapistInvitation, Therapist
 
 TOKEN_BYTES = 32
 
-PENDING, EXPIRED, ACCEPTED, SUPERSEDED, NOT_INVITED = (
+PENDING, EXPIRED, ACCEPTED, SUPERSEDED, NOT_INVITED, HAS_ACCOUNT = (
     "pending",
     "expired",
     "accepted",
     "superseded",
     "not_invited",
+    "has_account",
 )
 
 
@@ -68,6 +69,13 @@ class InvitationSuperseded(InvitationError):
     reason = SUPERSEDED
 
 
+class InvitationNotNeeded(InvitationError):
+    """The therapist set a password meanwhile (another clinic's invitation): a link never
+    sets a password again."""
+
+    reason = HAS_ACCOUNT
+
+
 ERRORS = {
     EXPIRED: InvitationExpired,
     ACCEPTED: InvitationUsed,
@@ -85,8 +93,9 @@ def _refusal(actor_user, profile: TherapistProfile) -> dict[str, str]:
     user = profile.user
     if profile.has_accepted_invitation or user.has_usable_password():
         return {
-            "__all__": f"{user.display_name} already has an account: they sign in with "
-            f"{user.email} and their password (or reset it from the sign-in page)."
+            "__all__": f"{user.display_name} already has an account and needs no invitation: "
+            f"they sign in with {user.email} and their password (or reset it from the "
+            "sign-in page)."
         }
     if not user.is_active:
         return {"__all__": f"{user.display_name}'s account is deactivated."}
@@ -96,7 +105,8 @@ def _refusal(actor_user, profile: TherapistProfile) -> dict[str, str]:
 def invite_therapist(*, actor, profile: TherapistProfile, base_url: str) -> TherapistInvitation:
     """Email `profile`'s therapist a link to set a password and confirm their entry.
 
-    Refused when the therapist already has an account or the entry is another clinic's.
+    Refused when the therapist already has an account (a password set through another
+    clinic's invitation, say) or the entry is another clinic's.
     Any pending invitation is superseded: only the newest link works. Runs in the
     caller's transaction when there is one (the email goes out on commit)."""
     clinic = profile.clinic
@@ -160,6 +170,28 @@ def add_and_invite_therapist(*, actor, clinic, email: str, full_name: str, base_
     return profile.user
 
 
+def name_therapist(*, actor, clinic, email: str, full_name: str, base_url: str) -> User:
+    """The account of the therapist an episode or a sharing authorisation names by email:
+    a new therapist is added to `clinic`'s directory and invited (`add_and_invite_therapist`);
+    a therapist with an account whom this clinic does not list yet gets an entry, unverified
+    (no invitation: they already have an account), so the clinic's warnings ask for the
+    credentials to be checked. Runs in the caller's transaction."""
+    email = email.strip().lower()
+    account = User.objects.filter(email__iexact=email).first()
+    if account is None:
+        return add_and_invite_therapist(
+            actor=actor, clinic=clinic, email=email, full_name=full_name, base_url=base_url
+        )
+    if (
+        account.role == Role.THERAPIST
+        and not TherapistProfile.objects.filter(clinic_id=clinic.pk, user_id=account.pk).exists()
+    ):
+        services.create_profile(
+            actor=actor, clinic=clinic, email=email, full_name=account.full_name, data={}
+        )
+    return account
+
+
 def invitation_for_token(token: str, *, for_update: bool = False) -> TherapistInvitation:
     """The pending invitation `token` opens. Raises InvitationUnknown (no such link),
     InvitationUsed, InvitationExpired or InvitationSuperseded."""
@@ -169,10 +201,19 @@ def invitation_for_token(token: str, *, for_update: bool = False) -> TherapistIn
     invitation = invitations.filter(token_hash=hash_token(token)).first() if token else None
     if invitation is None:
         raise InvitationUnknown()
+    _check_works(invitation, invitation.profile.user)
+    return invitation
+
+
+def _check_works(invitation: TherapistInvitation, user: User) -> None:
+    """Raise the InvitationError of a link that does not work now. A therapist listed by
+    two clinics may hold two links: once one has set their password, the other sets
+    nothing (their account exists)."""
     state = invitation.state_on(timezone.now())
+    if state != ACCEPTED and user.has_usable_password():
+        raise InvitationNotNeeded(invitation)
     if state != PENDING:
         raise ERRORS[state](invitation)
-    return invitation
 
 
 @dataclass(frozen=True)
@@ -194,12 +235,12 @@ def accept_invitation(
             .select_related("profile__user")
             .get(pk=invitation.pk)
         )
-        now = timezone.now()
-        state = locked.state_on(now)
-        if state != PENDING:
-            raise ERRORS[state](locked)
         profile = locked.profile
-        user = profile.user
+        # The account locked too: two clinics' links accepted at once set one password.
+        user = User.objects.select_for_update().get(pk=profile.user_id)
+        profile.user = user
+        _check_works(locked, user)
+        now = timezone.now()
         try:
             password_validation.validate_password(password, user)
         except ValidationError as error:

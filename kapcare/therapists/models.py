@@ -59,15 +59,20 @@ class TherapistProfileQuerySet(models.QuerySet):
 
 
 class TherapistProfile(models.Model):
-    """One outside therapist in a clinic's directory.
+    """One outside therapist in one clinic's directory. A therapist who works with several
+    clinics has an entry in each (one account): each clinic keeps and verifies its own.
 
     Changing a credential's facts clears its verification (`services.update_profile`): a
     verification vouches for the facts that were checked, not for whatever is there later.
     """
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="therapist_profile"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="therapist_profiles",
+        help_text="The therapist's account: one entry in each clinic's directory that lists "
+        "them, each kept and verified by that clinic.",
     )
     clinic = models.ForeignKey(
         "clinics.Clinic",
@@ -122,6 +127,11 @@ class TherapistProfile(models.Model):
 
     class Meta:
         ordering = ["user__full_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "user"], name="therapist_listed_once_per_clinic"
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.user)

@@ -4,9 +4,12 @@ A verification vouches for the facts that were checked: changing a credential's 
 (its `CREDENTIAL_FIELDS`) clears that credential's verification, whoever changes them —
 staff or the therapist confirming their own entry."""
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -47,15 +50,20 @@ USER_FIELDS = ("full_name", "credentials")
 def create_profile(
     *, actor, clinic, email: str, full_name: str, data: dict, credentials: str = ""
 ) -> TherapistProfile:
-    """A new directory entry and the account it names, with no usable password: nobody can
-    sign in as the therapist until they accept an invitation. An existing therapist
-    account (named earlier by an episode or an authorisation) gets the entry instead."""
+    """A new entry in `clinic`'s directory and the account it names, with no usable
+    password: nobody can sign in as the therapist until they accept an invitation. An
+    existing therapist account (named earlier by an episode or an authorisation, or listed
+    by another clinic) gets the entry instead: each clinic keeps and verifies its own.
+    Refused only when `clinic` already lists them; another clinic's entry is not told."""
     email = email.strip().lower()
     with transaction.atomic():
         user = User.objects.select_for_update().filter(email__iexact=email).first()
         if user is not None and user.role != Role.THERAPIST:
             raise Refused({"email": "This email belongs to someone who is not a therapist."})
-        if user is not None and TherapistProfile.objects.filter(user_id=user.pk).exists():
+        if (
+            user is not None
+            and TherapistProfile.objects.filter(clinic_id=clinic.pk, user_id=user.pk).exists()
+        ):
             raise Refused({"email": "This therapist is already in the directory."})
         if user is None:
             user = User(
@@ -88,15 +96,16 @@ def update_profile(*, actor, profile: TherapistProfile, data: dict) -> set[Crede
     credentials whose verification was cleared because their facts changed."""
     with transaction.atomic():
         locked = TherapistProfile.objects.select_for_update().get(pk=profile.pk)
+        changed = changed_credentials(locked, data)
         cleared = {
             credential
-            for credential in changed_credentials(locked, data)
+            for credential in changed
             if getattr(locked, VERIFICATION_FIELDS[credential][0]) is not None
         }
         fields = [field for field in PROFILE_FIELDS if field in data]
         for field in fields:
             setattr(locked, field, data[field])
-        for credential in changed_credentials(profile, data):
+        for credential in changed:
             at, by = VERIFICATION_FIELDS[credential]
             setattr(locked, at, None)
             setattr(locked, by, None)
@@ -111,15 +120,76 @@ def update_profile(*, actor, profile: TherapistProfile, data: dict) -> set[Crede
     return cleared
 
 
-def verify_credential(*, actor, profile: TherapistProfile, credential: Credential) -> None:
-    """Staff vouch that they checked one credential's facts as they now stand (who, when).
-    A credential with nothing to check cannot be verified."""
-    problem = _unverifiable(profile, credential)
-    if problem:
-        raise Refused({"credential": problem})
+def update_own_entries(
+    *, actor, profiles: list[TherapistProfile], data: dict
+) -> dict[int, set[Credential]]:
+    """The therapist's own facts, typed once, applied to every entry that lists them (one
+    per clinic), all or nothing. Each entry clears its own verifications of the
+    credentials whose facts change for it; returns them by entry pk. A new certificate
+    is stored once per entry (each clinic keeps its copy)."""
+    certificate = data.get("training_certificate")
+    content = None
+    if certificate and len(profiles) > 1:
+        certificate.seek(0)
+        content, name = certificate.read(), certificate.name
+    cleared = {}
+    with transaction.atomic():
+        for profile in profiles:
+            entry_data = data
+            if content is not None:
+                entry_data = {**data, "training_certificate": ContentFile(content, name=name)}
+            cleared[profile.pk] = update_profile(actor=actor, profile=profile, data=entry_data)
+    return cleared
+
+
+def _fact_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return str(value)  # a choice (LicenceType.LMFT) as the value stored, "lmft"
+    return str(getattr(value, "name", value) or "")  # a certificate by its stored name
+
+
+def credential_fingerprint(profile: TherapistProfile, credential: Credential) -> str:
+    """A SHA-256 of one credential's facts (its CREDENTIAL_FIELDS) as they stand on
+    `profile`: the verify form posts the fingerprint of the facts it showed, so that staff
+    vouch only for facts they saw."""
+    facts = [_fact_text(getattr(profile, field)) for field in CREDENTIAL_FIELDS[credential]]
+    return hashlib.sha256(json.dumps(facts).encode()).hexdigest()
+
+
+CREDENTIAL_NAMES = {
+    Credential.LICENCE: "licence",
+    Credential.TRAINING: "KAP training",
+    Credential.ASKP3: "ASKP3 membership",
+}
+
+
+def changed_since_seen(credential: Credential) -> str:
+    return (
+        f"The {CREDENTIAL_NAMES[credential]} details changed since you opened this page; "
+        "check them again."
+    )
+
+
+def verify_credential(
+    *, actor, profile: TherapistProfile, credential: Credential, fingerprint: str
+) -> None:
+    """Staff vouch that they checked one credential's facts (who, when): the facts whose
+    `credential_fingerprint` they saw. Refused when the facts changed since (the row is
+    read locked, so a change cannot slip in between), or when there is nothing to check."""
     at, by = VERIFICATION_FIELDS[credential]
     with transaction.atomic():
         locked = TherapistProfile.objects.select_for_update().get(pk=profile.pk)
+        if fingerprint != credential_fingerprint(locked, credential):
+            raise Refused({"credential": changed_since_seen(credential)})
+        problem = _unverifiable(locked, credential)
+        if problem:
+            raise Refused({"credential": problem})
         setattr(locked, at, timezone.now())
         setattr(locked, by, actor.user)
         locked.save(update_fields=[at, by, "updated_at"])
@@ -214,6 +284,8 @@ THERAPIST_GATE = "therapist_credentials"
 
 
 def _therapist_warnings(profile: TherapistProfile | None, clinic, today: date) -> list[str]:
+    """The warnings of `clinic`'s own entry for the therapist (another clinic's entry, and
+    what it verified, counts for nothing here)."""
     if profile is None or profile.clinic_id != clinic.pk:
         return [NOT_IN_DIRECTORY]
     return [
@@ -224,10 +296,18 @@ def _therapist_warnings(profile: TherapistProfile | None, clinic, today: date) -
     ]
 
 
-def _profiles_of(user_ids) -> dict[int, TherapistProfile]:
+def _profiles_of(pairs) -> dict[tuple[int, int], TherapistProfile]:
+    """The entries of the (clinic id, therapist id) `pairs`, by pair, in one query: each
+    clinic's own entry for the therapist."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    wanted = Q()
+    for clinic_id, user_id in pairs:
+        wanted |= Q(clinic_id=clinic_id, user_id=user_id)
     return {
-        profile.user_id: profile
-        for profile in TherapistProfile.objects.filter(user_id__in=set(user_ids))
+        (profile.clinic_id, profile.user_id): profile
+        for profile in TherapistProfile.objects.filter(wanted)
     }
 
 
@@ -238,8 +318,11 @@ def episode_warnings(episodes: list, today: date) -> dict[int, list[str]]:
     named = [e for e in episodes if e.therapist_id is not None and e.is_kap]
     if not named:
         return {}
-    profiles = _profiles_of(e.therapist_id for e in named)
-    return {e.pk: _therapist_warnings(profiles.get(e.therapist_id), e.clinic, today) for e in named}
+    profiles = _profiles_of((e.clinic_id, e.therapist_id) for e in named)
+    return {
+        e.pk: _therapist_warnings(profiles.get((e.clinic_id, e.therapist_id)), e.clinic, today)
+        for e in named
+    }
 
 
 def therapist_gates(session, dose_at: datetime) -> list[ExtraGate]:
@@ -252,7 +335,9 @@ def therapist_gates(session, dose_at: datetime) -> list[ExtraGate]:
         return []
     clinic = session.patient.clinic
     dose_day = timezone.localdate(dose_at, clinic.zone)
-    profile = _profiles_of([episode.therapist_id]).get(episode.therapist_id)
+    profile = _profiles_of([(clinic.pk, episode.therapist_id)]).get(
+        (clinic.pk, episode.therapist_id)
+    )
     warnings = _therapist_warnings(profile, clinic, dose_day)
     in_directory = profile is not None and profile.clinic_id == clinic.pk
     if in_directory:

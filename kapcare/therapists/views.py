@@ -116,9 +116,11 @@ class CredentialRow:
     facts: list[tuple[str, str]]
     verified_at: datetime | None
     verified_by: object
+    fingerprint: str  # of the facts shown: what the Verify form vouches for
+    problem: str = ""  # why verifying was just refused, shown at the form
 
 
-def _credential_rows(profile: TherapistProfile) -> list[CredentialRow]:
+def _credential_rows(profile: TherapistProfile, problems=None) -> list[CredentialRow]:
     licence = [
         ("Type", profile.get_licence_type_display()),
         ("State", profile.licence_state),
@@ -134,19 +136,21 @@ def _credential_rows(profile: TherapistProfile) -> list[CredentialRow]:
         ("Certificate", "On file" if profile.training_certificate else ""),
     ]
     askp3 = [("Member", "Yes" if profile.is_askp3_member else "No")]
+    problems = problems or {}
     return [
         CredentialRow(
-            Credential.LICENCE, licence, profile.licence_verified_at, profile.licence_verified_by
-        ),
-        CredentialRow(
-            Credential.TRAINING,
-            training,
-            profile.training_verified_at,
-            profile.training_verified_by,
-        ),
-        CredentialRow(
-            Credential.ASKP3, askp3, profile.askp3_verified_at, profile.askp3_verified_by
-        ),
+            credential,
+            facts,
+            getattr(profile, f"{prefix}_verified_at"),
+            getattr(profile, f"{prefix}_verified_by"),
+            services.credential_fingerprint(profile, credential),
+            problems.get(credential, ""),
+        )
+        for credential, prefix, facts in (
+            (Credential.LICENCE, "licence", licence),
+            (Credential.TRAINING, "training", training),
+            (Credential.ASKP3, "askp3", askp3),
+        )
     ]
 
 
@@ -155,6 +159,12 @@ def detail(request: HttpRequest, therapist_id) -> HttpResponse:
     """The entry: contact, each credential with who verified it and when, what the clinic
     must act on, and the clinic's episodes that depend on the therapist."""
     profile = get_profile(request, therapist_id, Action.VIEW_THERAPIST_DIRECTORY)
+    return _detail_page(request, profile)
+
+
+def _detail_page(
+    request: HttpRequest, profile: TherapistProfile, problems=None, status: int = 200
+) -> HttpResponse:
     episodes = list(
         Episode.objects.filter(
             clinic_id=profile.clinic_id,
@@ -174,29 +184,36 @@ def detail(request: HttpRequest, therapist_id) -> HttpResponse:
         {
             "profile": profile,
             "standing": _entries([profile], profile.clinic)[0].standing,
-            "credentials": _credential_rows(profile),
+            "credentials": _credential_rows(profile, problems),
             "episodes": episodes,
             "can_manage": policy.can(user, Action.MANAGE_THERAPIST_DIRECTORY, profile),
             "can_verify": policy.can(user, Action.VERIFY_THERAPIST_CREDENTIAL, profile),
         },
+        status=status,
     )
 
 
 @require_POST
 @allowed(Action.VERIFY_THERAPIST_CREDENTIAL)
 def verify(request: HttpRequest, therapist_id, credential: str) -> HttpResponse:
+    """Verify one credential: the facts the page showed, whose fingerprint the form posts.
+    A refusal shows the entry again, as it now stands, with the reason at that form."""
     profile = get_profile(request, therapist_id, Action.VERIFY_THERAPIST_CREDENTIAL)
     if credential not in Credential.values:
         raise Http404("No such credential.")
     chosen = Credential(credential)
     try:
         services.verify_credential(
-            actor=Actor.from_request(request), profile=profile, credential=chosen
+            actor=Actor.from_request(request),
+            profile=profile,
+            credential=chosen,
+            fingerprint=request.POST.get("fingerprint", ""),
         )
     except Refused as refused:
-        messages.error(request, f"{chosen.label} not verified: {refused.problems['credential']}")
-    else:
-        messages.success(request, f"{chosen.label} verified by you, now.")
+        profile = get_profile(request, therapist_id, Action.VIEW_THERAPIST_DIRECTORY)
+        problems = {chosen: f"{chosen.label} not verified: {refused.problems['credential']}"}
+        return _detail_page(request, profile, problems, status=422)
+    messages.success(request, f"{chosen.label} verified by you, now.")
     return redirect("therapists:detail", therapist_id=profile.external_id)
 
 

@@ -4,6 +4,7 @@ make them."""
 import datetime as dt
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from kapcare.audit.log import Actor
 from kapcare.therapists import services
@@ -45,6 +46,18 @@ def add_therapist(by, *, email="tess@practice.example", full_name="Tess Therapis
 def verify(profile, by, *credentials):
     for credential in credentials or (Credential.LICENCE, Credential.TRAINING):
         services.verify_credential(
-            actor=Actor(user=by, ip_address="127.0.0.1"), profile=profile, credential=credential
+            actor=Actor(user=by, ip_address="127.0.0.1"),
+            profile=profile,
+            credential=credential,
+            fingerprint=services.credential_fingerprint(profile, credential),
         )
     return profile
+
+
+def shown_fingerprint(client, profile, credential) -> str:
+    """The fingerprint the entry's page puts in `credential`'s Verify form: what a member
+    of staff who opened the page now would post."""
+    page = client.get(reverse("therapists:detail", args=[profile.external_id]))
+    (row,) = [row for row in page.context["credentials"] if row.credential == credential]
+    assert f'name="fingerprint" value="{row.fingerprint}"' in page.content.decode()
+    return row.fingerprint

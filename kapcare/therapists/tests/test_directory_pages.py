@@ -14,6 +14,7 @@ from kapcare.therapists.tests.directory_factories import (
     PDF,
     add_therapist,
     certificate,
+    shown_fingerprint,
     verify,
 )
 from tests.factories import UserFactory, open_episode
@@ -292,7 +293,9 @@ def test_staff_verify_a_credential_and_who_and_when_are_recorded(client, clinici
     profile = add_therapist(clinician)
     client.force_login(clinician)
 
-    response = client.post(verify_url(profile, "training"), follow=True)
+    seen = shown_fingerprint(client, profile, "training")
+
+    response = client.post(verify_url(profile, "training"), {"fingerprint": seen}, follow=True)
 
     profile.refresh_from_db()
     assert profile.training_verified_by_id == clinician.pk
@@ -304,8 +307,11 @@ def test_verifying_what_is_not_there_is_refused_in_words(client, coordinator):
     profile = add_therapist(coordinator)  # not an ASKP3 member
     client.force_login(coordinator)
 
-    response = client.post(verify_url(profile, "askp3"), follow=True)
+    seen = shown_fingerprint(client, profile, "askp3")
 
+    response = client.post(verify_url(profile, "askp3"), {"fingerprint": seen})
+
+    assert response.status_code == 422
     assert "The therapist is not recorded as an ASKP3 member." in response.content.decode()
     profile.refresh_from_db()
     assert profile.askp3_verified_at is None
