@@ -23,7 +23,11 @@ from kapcare.dosing.models import (
 )
 from kapcare.episodes.models import DayOfChecklist, GateWaiver
 from kapcare.intake.models import ConsultationRequest, RequestStatus
+from kapcare.journal.models import JournalEntry
+from kapcare.messaging.models import Message, Thread
+from kapcare.notifications.models import Notification
 from kapcare.patients.models import BodyMeasurement, Patient
+from kapcare.therapists.models import TherapistInvitation, TherapistProfile
 
 DEMO_LOGINS = {
     "coordinator@demo.kapcare.org": (Role.COORDINATOR, "music-city"),
@@ -72,9 +76,18 @@ def test_demo_builds_two_clinics_in_their_time_zones(demo):
 
 
 def test_demo_creates_one_sign_in_per_role_with_the_right_clinic(demo):
-    users = {user.email: user for user in User.objects.select_related("clinic")}
+    users = {
+        user.email: user
+        for user in User.objects.select_related("clinic")
+        if user.has_usable_password()
+    }
 
     assert set(users) == set(DEMO_LOGINS)
+    # The only other account is the invited therapist's, unusable until he accepts.
+    others = User.objects.exclude(email__in=DEMO_LOGINS)
+    assert [(u.email, u.has_usable_password()) for u in others] == [
+        ("sam.ortega@example.com", False)
+    ]
     for email, (role, clinic_slug) in DEMO_LOGINS.items():
         assert users[email].role == role, email
         assert (users[email].clinic.slug if users[email].clinic else None) == clinic_slug, email
@@ -159,18 +172,36 @@ def test_demo_records_are_created_by_clinic_staff_in_the_access_log(demo):
             + ControlledSubstanceEntry.objects.filter(patient=patient).count()
             + PatientExperience.objects.filter(patient=patient).count()
             + TherapistSummary.objects.filter(patient=patient).count()
+            + Thread.objects.filter(patient=patient).count()
+            + Message.objects.filter(thread__patient=patient).count()
+            + JournalEntry.objects.filter(patient=patient).count()
         )
         assert entries.count() == created, patient
         for entry in entries:
             assert entry.channel == Channel.SYSTEM
             assert entry.clinic_id == patient.clinic_id
-            assert entry.actor.clinic_id == patient.clinic_id
             # Staff create records; a patient only sends their own health history, signs
-            # their own consents and authorisations, and tells how a session went.
+            # their own consents and authorisations, tells how a session went, writes to
+            # the clinic and keeps a journal; the outside therapist only writes messages.
+            if entry.actor_role == Role.THERAPIST:
+                assert (entry.actor.email, entry.object_type) == (
+                    "therapist@demo.kapcare.org",
+                    "message",
+                )
+                continue
+            assert entry.actor.clinic_id == patient.clinic_id
             assert entry.actor_role in {Role.COORDINATOR, Role.CLINICIAN} or (
                 entry.actor_id == patient.user_id
                 and entry.object_type
-                in {"medicalscreening", "signature", "sharingauthorization", "patientexperience"}
+                in {
+                    "medicalscreening",
+                    "signature",
+                    "sharingauthorization",
+                    "patientexperience",
+                    "thread",
+                    "message",
+                    "journalentry",
+                }
             )
 
 
@@ -186,13 +217,26 @@ def test_demo_has_consultation_requests_in_every_status(demo):
         assert request.status_changes.last().to_status == request.status
 
 
+DEMO_MODELS = [
+    User,
+    Patient,
+    AccessLogEntry,
+    TherapistProfile,
+    TherapistInvitation,
+    Thread,
+    Message,
+    JournalEntry,
+    Notification,
+]
+
+
 def test_second_run_changes_nothing(demo):
-    counts = (User.objects.count(), Patient.objects.count(), AccessLogEntry.objects.count())
+    counts = [model.objects.count() for model in DEMO_MODELS]
 
     output = run_demo()
 
     assert "already loaded" in output
-    assert (User.objects.count(), Patient.objects.count(), AccessLogEntry.objects.count()) == counts
+    assert [model.objects.count() for model in DEMO_MODELS] == counts
 
 
 def test_demo_prints_the_sign_ins(demo):
@@ -275,9 +319,7 @@ def test_demo_has_tablet_consents_witnessed_by_staff(demo):
     assert Signature.objects.filter(kind="treatment").values("patient").distinct().count() >= 3
 
 
-def test_demo_therapist_has_one_expired_and_one_revoked_authorisation(demo):
-    from django.utils import timezone
-
+def test_demo_therapist_has_three_live_one_expired_and_one_revoked_authorisation(demo):
     from kapcare.consents.models import SharingAuthorization
     from kapcare.policy import visible_patients
 
@@ -287,10 +329,72 @@ def test_demo_therapist_has_one_expired_and_one_revoked_authorisation(demo):
         (authorization.status_on(now), authorization.patient.user_id is None)
         for authorization in SharingAuthorization.objects.filter(therapist=therapist)
     )
-    assert statuses == [("active", False), ("expired", True), ("revoked", True)]
+    assert statuses == [
+        ("active", False),
+        ("active", True),
+        ("active", True),
+        ("expired", True),
+        ("revoked", True),
+    ]
     expired = SharingAuthorization.objects.get(therapist=therapist, expires_at__lte=now)
     assert expired.expires_on < timezone.localdate(now, expired.clinic.zone)
-    assert [p.user.email for p in visible_patients(therapist)] == ["patient@demo.kapcare.org"]
+    visible = visible_patients(therapist)
+    assert visible.count() == 3
+    assert "patient@demo.kapcare.org" in {p.user.email for p in visible if p.user}
+    # Each of the three is in a KAP course that names her.
+    for patient in visible:
+        assert patient.episodes.filter(therapist=therapist).exists(), patient
+
+
+def test_demo_therapists_three_patients_share_different_scopes(demo):
+    from kapcare.policy import Scope, shared_scopes, visible_patients
+
+    therapist = User.objects.get(email="therapist@demo.kapcare.org")
+    scopes = {
+        patient.full_name: frozenset(shared_scopes(therapist, patient))
+        for patient in visible_patients(therapist)
+    }
+
+    assert scopes["Jordan Ellis"] == set(Scope.values)
+    assert len(set(scopes.values())) == 3
+    assert all(Scope.SCHEDULE in shared for shared in scopes.values())
+    assert any(Scope.MEASURES not in shared for shared in scopes.values())
+    assert any(Scope.SESSION_SUMMARIES not in shared for shared in scopes.values())
+
+
+def test_demo_therapist_home_lists_her_three_patients_only(demo, client):
+    from kapcare.consents.models import SharingAuthorization
+    from kapcare.policy import visible_patients
+
+    therapist = User.objects.get(email="therapist@demo.kapcare.org")
+    client.force_login(therapist)
+
+    content = client.get(reverse("therapist_home")).content.decode()
+
+    for patient in visible_patients(therapist):
+        assert patient.display_name in content
+    for gone in SharingAuthorization.objects.filter(therapist=therapist).exclude(
+        patient__in=visible_patients(therapist)
+    ):
+        assert gone.patient.display_name not in content
+
+
+def test_demo_therapist_records_her_sessions_in_her_portal(demo):
+    from kapcare.episodes.models import CareSession
+
+    therapist = User.objects.get(email="therapist@demo.kapcare.org")
+    recorded = CareSession.objects.filter(run_by=therapist, status="done").exclude(modality="")
+
+    patients = set(recorded.values_list("patient__user__email", flat=True))
+    assert "patient@demo.kapcare.org" in patients
+    assert len(patients) >= 2
+    assert set(recorded.values_list("modality", flat=True)) <= {"ifs", "act", "cbt"}
+    assert all(session.duration_minutes for session in recorded)
+    assert all(session.status_note for session in recorded)
+    missed = CareSession.objects.get(
+        patient__user__email="patient@demo.kapcare.org", status="missed"
+    )
+    assert missed.kind == "integration"
 
 
 def test_demo_has_an_episode_in_every_state_and_every_model(demo):
@@ -385,3 +489,159 @@ def test_demo_has_signed_dosing_records_one_hypertension_event_and_one_session_u
     assert register.status_code == 200
     assert register.context["discrepancies"] == []
     assert "Reconciled" in register.content.decode()
+
+
+def test_demo_directory_lists_rachel_kim_verified_by_clinic_staff(demo):
+    from kapcare.therapists import invitations, services
+    from kapcare.therapists.models import Credential
+
+    music_city = Clinic.objects.get(slug="music-city")
+    profile = TherapistProfile.objects.get(user__email="therapist@demo.kapcare.org")
+    today = timezone.localdate(timezone.now(), music_city.zone)
+
+    assert profile.clinic == music_city
+    assert (profile.licence_type, profile.licence_state) == ("lmft", "TN")
+    assert profile.licence_number
+    assert profile.licence_expires_on >= today + dt.timedelta(days=365)
+    assert profile.training_programme
+    assert profile.training_completed_on < today
+    assert profile.is_askp3_member
+    assert set(profile.modalities) == {"ifs", "act", "cbt"}
+    assert str(profile.fee_per_session) == "150.00"
+    assert (profile.city, profile.state) == ("Nashville", "TN")
+    for credential in Credential:
+        at, by = services.VERIFICATION_FIELDS[credential]
+        assert getattr(profile, at) is not None, credential
+        verifier = getattr(profile, by)
+        assert (verifier.clinic, verifier.role) in {
+            (music_city, Role.COORDINATOR),
+            (music_city, Role.ADMIN),
+        }, credential
+    standing = services.standing_of(profile, today, music_city.licence_expiry_warning_days)
+    assert standing.is_verified
+    assert standing.warnings == []
+    assert profile.invitation_accepted_at is not None
+    assert invitations.invitation_status(profile).state == invitations.ACCEPTED
+
+
+def test_demo_directory_has_sam_ortega_invited_and_not_verified(demo):
+    from kapcare.therapists import invitations, services
+
+    music_city = Clinic.objects.get(slug="music-city")
+    profile = TherapistProfile.objects.get(user__full_name="Sam Ortega")
+    today = timezone.localdate(timezone.now(), music_city.zone)
+
+    assert profile.clinic == music_city
+    assert profile.licence_type
+    assert profile.licence_number
+    assert profile.licence_expires_on
+    assert profile.licence_verified_at is None
+    assert profile.training_verified_at is None
+    assert not profile.user.has_usable_password()
+    assert profile.invitation_accepted_at is None
+    assert invitations.invitation_status(profile).state == invitations.PENDING
+    standing = services.standing_of(profile, today, music_city.licence_expiry_warning_days)
+    assert not standing.is_verified
+    assert any("Licence" in warning for warning in standing.warnings)
+    # Patients who look for a therapist find only the verified one.
+    verified = services.search_directory(music_city.pk, verified_on=today)
+    assert [entry.user.email for entry in verified] == ["therapist@demo.kapcare.org"]
+
+
+def test_demo_episode_with_the_unverified_therapist_warns_on_its_page_and_its_dose(demo, client):
+    from kapcare.episodes import gate_facts
+    from kapcare.episodes.models import CareSession, Episode
+
+    episode = Episode.objects.get(therapist__full_name="Sam Ortega")
+    dose = CareSession.objects.get(episode=episode, kind="dosing", status="planned")
+    client.force_login(User.objects.get(email="coordinator@demo.kapcare.org"))
+
+    episode_page = client.get(reverse("episodes:detail", args=[episode.external_id]))
+    gates_page = client.get(reverse("gates:session", args=[dose.external_id]))
+
+    assert episode.is_kap
+    assert episode.state == "consented"
+    assert "Licence not verified" in episode_page.content.decode()
+    assert "Licence not verified" in gates_page.content.decode()
+    credentials = next(
+        gate
+        for gate in gate_facts.gate_report(dose, timezone.now()).gates
+        if gate.rule == "therapist_credentials"
+    )
+    assert credentials.passed
+    assert credentials.warning
+    # Rachel's episodes carry no credential warning.
+    rachel = Episode.objects.filter(therapist__email="therapist@demo.kapcare.org").first()
+    assert (
+        "Outside therapist:"
+        not in client.get(reverse("episodes:detail", args=[rachel.external_id])).content.decode()
+    )
+
+
+def test_demo_has_two_threads_about_the_portal_patient_with_one_unread_each_side(demo):
+    from kapcare.messaging import services
+
+    jordan = Patient.objects.get(user__email="patient@demo.kapcare.org")
+    therapist = User.objects.get(email="therapist@demo.kapcare.org")
+    front_desk = User.objects.get(email="coordinator@demo.kapcare.org")
+    threads = {thread.kind: thread for thread in Thread.objects.filter(patient=jordan)}
+
+    assert set(threads) == {"therapist", "patient"}
+    assert threads["therapist"].therapist == therapist
+    for thread in threads.values():
+        assert 2 <= thread.messages.count() <= 4
+    with_rachel = threads["therapist"].messages.values_list("author__email", flat=True)
+    assert {"therapist@demo.kapcare.org", "coordinator@demo.kapcare.org"} == set(with_rachel)
+    assert any("fast" in m.body.lower() for m in threads["patient"].messages.all())
+    assert services.unread_counts(therapist).total == 1
+    assert services.unread_counts(front_desk).by_thread == {threads["patient"].pk: 1}
+    assert services.unread_counts(jordan.user).total == 0
+    # The patient never sees the clinic's thread with the therapist.
+    assert list(services.visible_threads(jordan.user)) == [threads["patient"]]
+
+
+def test_demo_journal_has_a_shared_intention_a_private_and_a_shared_reflection(demo):
+    from kapcare import policy
+
+    jordan = Patient.objects.get(user__email="patient@demo.kapcare.org")
+    therapist = User.objects.get(email="therapist@demo.kapcare.org")
+    entries = list(JournalEntry.objects.filter(patient=jordan).select_related("dosing_session"))
+    now = timezone.now()
+
+    intention = next(e for e in entries if e.kind == "intention")
+    assert intention.shared_with == therapist
+    assert intention.dosing_session.status == "planned"
+    assert intention.dosing_session.planned_start > now
+    reflections = sorted((e for e in entries if e.kind == "reflection"), key=lambda e: e.created_at)
+    assert [e.is_shared for e in reflections] == [True, False]
+    for reflection in reflections:
+        assert reflection.dosing_session.status == "done"
+        assert reflection.created_at > reflection.dosing_session.planned_start
+    private = reflections[-1]
+    assert not policy.can(therapist, policy.Action.VIEW_SHARED_JOURNAL, private)
+    assert policy.can(therapist, policy.Action.VIEW_SHARED_JOURNAL, intention)
+
+
+def test_demo_sends_its_emails_on_loading_without_health_information(
+    db, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Every email the demo asks for goes out when it commits (printed by the console
+    backend in development): nothing is left for `send_due_notifications` to send later
+    to the demo's addresses, and none names a patient."""
+    settings.DEBUG = True
+    with django_capture_on_commit_callbacks(execute=True):
+        run_demo()
+    names = set(Patient.objects.values_list("given_name", "family_name"))
+
+    assert not Notification.objects.filter(sent_at__isnull=True).exists()
+    assert len(mailoutbox) == Notification.objects.count()
+    for email in mailoutbox:
+        text = email.subject + email.body
+        assert not any(f"{given} {family}" in text for given, family in names), email.subject
+    assert {email.to[0] for email in mailoutbox} <= {
+        "therapist@demo.kapcare.org",
+        "patient@demo.kapcare.org",
+        "sam.ortega@example.com",
+        "hello@demo.kapcare.org",
+        "clinical@demo.kapcare.org",
+    }

@@ -1,4 +1,5 @@
-"""The demo data set: two clinics, one sign-in per role, patients and consultation requests.
+"""The demo data set: two clinics, one sign-in per role, patients and consultation requests,
+the clinic's directory of outside therapists, secure messages and a patient's journal.
 
 Built the way the clinic would build it: patients and body measurements go through
 `kapcare.patients.services` with a named staff member as the actor, so the access log shows
@@ -19,9 +20,11 @@ from kapcare.audit.log import Actor
 from kapcare.audit.models import Channel
 from kapcare.clinics.models import Clinic
 from kapcare.demo.consents import load_consents
-from kapcare.demo.episodes import load_courses, open_episodes
+from kapcare.demo.correspondence import load_correspondence
+from kapcare.demo.episodes import RACHEL, SAM, load_courses, open_episodes
 from kapcare.demo.measures import load_measures
 from kapcare.demo.screening import load_screening
+from kapcare.demo.therapists import load_therapists
 from kapcare.intake.models import ConsultationRequest, ContactMethod, RequestStatus, StatusChange
 from kapcare.patients.models import Patient, SexAtBirth
 from kapcare.patients.services import create_patient, record_body_measurement
@@ -180,10 +183,16 @@ def load_demo() -> DemoResult:
         load_measures(patients, nurse, timezone.now())
         load_screening(patients, nurse, today)
         therapist = users["therapist@demo.kapcare.org"]
-        # Episodes first, so that each consent carries its course's cost estimate.
-        episodes = open_episodes(patients, nurse, therapist)
+        admin = _actor(users["admin@demo.kapcare.org"])
+        # The directory before the episodes that name its therapists; episodes before
+        # consents, so that each consent carries its course's cost estimate.
+        directory = load_therapists(music_city, therapist, front_desk, admin, today)
+        episodes = open_episodes(
+            patients, nurse, {RACHEL: directory.verified, SAM: directory.unverified}
+        )
         load_consents(patients, front_desk, nurse, therapist)
-        load_courses(episodes, front_desk, nurse, _actor(users["admin@demo.kapcare.org"]))
+        load_courses(episodes, front_desk, nurse, admin)
+        load_correspondence(portal_patient, front_desk, therapist)
 
         callers = _people(rng, len(REQUEST_PLAN), MIDDLE_TENNESSEE, "615", used_names, chosen=())
         requests = _consultation_requests(rng, music_city, front_desk, callers, patients[-1])

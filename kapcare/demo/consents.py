@@ -1,7 +1,10 @@
 """Demo consents and sharing: the portal patient has signed the treatment consent in the
-portal and authorised the demo therapist to see everything; two more patients signed on
-the clinic tablet; one authorisation to the demo therapist has expired and one was
-revoked, so the therapist sees exactly one patient.
+portal and authorised the demo therapist, Rachel Kim, to see everything; more patients
+signed on the clinic tablet. Two of them authorised Rachel on the tablet too, each with
+fewer scopes (patient 1: schedule, summaries and safety alerts; patient 3: schedule and
+questionnaires), so her portal lists exactly three patients and shows what each scope
+opens. One more authorisation to her has expired and one was revoked: those two
+patients she no longer sees.
 
 Everything goes through `kapcare.consents.services`, as the pages and the API do: the
 typed name must match the record, the text signed is the clinic's current version with the
@@ -33,6 +36,20 @@ TABLET_CONSENTS = {
     5: "clinician",
     7: "coordinator",
 }
+# Per patient index: the scopes they share with the demo therapist on the clinic tablet,
+# and for how long (both episodes name her, see episodes.py).
+TABLET_AUTHORIZATIONS = {
+    1: (
+        [Scope.SCHEDULE, Scope.SESSION_SUMMARIES, Scope.SAFETY_ALERTS],
+        None,  # the clinic's default length
+        "Rachel Kim prepares and integrates my doses with me.",
+    ),
+    3: (
+        [Scope.SCHEDULE, Scope.MEASURES],
+        90,
+        "Preparation with my therapist; she follows my PCL-5 and PHQ-9 scores.",
+    ),
+}
 EXPIRED_AUTHORIZATION_PATIENT = 4
 REVOKED_AUTHORIZATION_PATIENT = 6
 EXPIRED_DAYS_AGO = 12
@@ -58,6 +75,20 @@ def load_consents(
         expires_on=rules.default_expiry(today, portal_patient.clinic.sharing_authorization_months),
         purpose="My therapist, Rachel Kim, prepares and integrates my dosing sessions with me.",
     )
+
+    for index, (scopes, days, purpose) in TABLET_AUTHORIZATIONS.items():
+        patient = patients[index]
+        _authorize(
+            patient,
+            front_desk,
+            SigningMethod.CLINIC_TABLET,
+            therapist,
+            scopes=list(scopes),
+            expires_on=today + dt.timedelta(days=days)
+            if days
+            else rules.default_expiry(today, patient.clinic.sharing_authorization_months),
+            purpose=purpose,
+        )
 
     expired = _authorize(
         patients[EXPIRED_AUTHORIZATION_PATIENT],

@@ -1,7 +1,9 @@
 """Demo courses of care: rooms and working hours, an episode in every state and every
 model, past sessions done (one dose given under a recorded waiver, one integration
 missed), and a week of booked sessions ahead, one of them blocked by a safety alert that
-waits for review.
+waits for review. KAP episodes name Rachel Kim (verified in the directory) or, for one,
+Sam Ortega (not yet verified: see therapists.py); Rachel records the preparation and
+integration sessions she held in her portal, under her patients' authorisations.
 
 Episodes are opened before the consents are signed, so the consent each patient signs
 carries their course's cost estimate. Everything goes through the services the pages call:
@@ -21,7 +23,7 @@ from kapcare.audit.log import Actor
 from kapcare.demo.measures import likert_answers
 from kapcare.dosing import services as dosing
 from kapcare.dosing.models import ControlledSubstanceEntry, EventKind, Lighting, Severity
-from kapcare.episodes import rules, services
+from kapcare.episodes import rules, services, therapy_sessions
 from kapcare.episodes.models import (
     CareSession,
     DayOfChecklist,
@@ -38,6 +40,7 @@ from kapcare.patients.services import record_body_measurement
 from kapcare.refusals import Refused
 from kapcare.scheduling import services as scheduling
 from kapcare.scheduling.models import Room
+from kapcare.therapists.models import Modality
 
 ROOMS = ["Suite 1 (Belmont)", "Suite 2 (Cumberland)", "Suite 3 (Radnor)"]
 # The demo clinician's week: every day, 08:00–17:00 (room for four dosing blocks a day),
@@ -57,7 +60,11 @@ class Course:
     diagnosis: tuple[str, str]
     goals: str = ""
     trauma: bool = False
-    with_therapist: bool = False
+    # Who the episode names as its outside therapist: RACHEL (verified) or SAM (not yet).
+    therapist: str = ""
+    # The therapist records the done preparation and integration sessions in their portal
+    # (under the patient's authorisation); otherwise the front desk records them.
+    recorded_by_therapist: bool = False
     therapist_fee: str | None = None
     preparation_days: tuple[int, ...] = ()
     dose_days: tuple[int, ...] = ()
@@ -76,20 +83,24 @@ class Course:
     after_series: tuple[str, ...] = ()
 
 
+RACHEL, SAM = "rachel", "sam"
+
 DEPRESSION = ("F33.2", "Major depressive disorder, recurrent, severe without psychotic features")
 PTSD = ("F43.10", "Post-traumatic stress disorder, unspecified")
 ANXIETY = ("F41.1", "Generalized anxiety disorder")
 
 # Per patient index (see build.py).
 COURSES = {
-    # The portal patient: blended KAP with Rachel Kim, four doses given, two booked.
+    # The portal patient: blended KAP with Rachel Kim, four doses given, two booked; Rachel
+    # records her sessions in her portal.
     0: Course(
         model=rules.BLENDED,
         states=(rules.SCREENING, rules.ELIGIBLE, rules.CONSENTED, rules.PREPARING),
         diagnosis=DEPRESSION,
         goals="Feel less stuck; reconnect with my music and with friends.",
         trauma=True,
-        with_therapist=True,
+        therapist=RACHEL,
+        recorded_by_therapist=True,
         therapist_fee="150.00",
         preparation_days=(-24, -20),
         dose_days=(-16, -13, -9, -6, 1, 4),
@@ -111,7 +122,7 @@ COURSES = {
         states=(rules.SCREENING, rules.ELIGIBLE, rules.CONSENTED, rules.PREPARING),
         diagnosis=DEPRESSION,
         goals="Less rumination; sleep through the night.",
-        with_therapist=True,
+        therapist=RACHEL,
         therapist_fee="140.00",
         preparation_days=(-3,),
         dose_days=(0, 3),
@@ -124,20 +135,22 @@ COURSES = {
         model=rules.IN_SESSION,
         states=(rules.SCREENING, rules.ELIGIBLE, rules.CONSENTED, rules.PREPARING),
         diagnosis=DEPRESSION,
-        with_therapist=True,
+        therapist=RACHEL,
         therapist_fee="180.00",
         preparation_days=(-21,),
         dose_days=(-17, -13, 1),
         integration_after=(1, None, None),
     ),
-    # Preparing: the first of two preparation sessions (trauma history) done.
+    # Preparing: the first of two preparation sessions (trauma history) done, recorded by
+    # Rachel Kim in her portal.
     3: Course(
         model=rules.BLENDED,
         states=(rules.SCREENING, rules.ELIGIBLE, rules.CONSENTED, rules.PREPARING),
         diagnosis=PTSD,
         goals="Process the accident without shutting down.",
         trauma=True,
-        with_therapist=True,
+        therapist=RACHEL,
+        recorded_by_therapist=True,
         therapist_fee="150.00",
         preparation_days=(-2, 5),
     ),
@@ -145,7 +158,7 @@ COURSES = {
         model=rules.BLENDED,
         states=(rules.SCREENING, rules.ELIGIBLE),
         diagnosis=ANXIETY,
-        with_therapist=True,
+        therapist=RACHEL,
     ),
     # Standalone infusions: six given, now in follow-up.
     5: Course(
@@ -160,15 +173,20 @@ COURSES = {
         model=rules.BLENDED,
         states=(rules.SCREENING, rules.ELIGIBLE, rules.DISCONTINUED),
         diagnosis=ANXIETY,
-        with_therapist=True,
+        therapist=RACHEL,
         closing_reason="Moving to Denver for work; referred to a clinic there with her records.",
     ),
+    # Consented, with Sam Ortega, whose licence and training the clinic has not verified
+    # yet: the episode and its booked first dose show the credential warning.
     7: Course(
         model=rules.BLENDED,
         states=(rules.SCREENING, rules.ELIGIBLE, rules.CONSENTED),
         diagnosis=ANXIETY,
-        with_therapist=True,
+        therapist=SAM,
         therapist_fee="160.00",
+        preparation_days=(3,),
+        dose_days=(6,),
+        integration_after=(1,),
     ),
     # Not eligible (psychosis, see screening.py).
     8: Course(
@@ -190,8 +208,11 @@ COURSES = {
 }
 
 
-def open_episodes(patients: list[Patient], nurse: Actor, therapist: User) -> dict[int, Episode]:
-    """Open every demo episode (state "referred"), before consents are signed."""
+def open_episodes(
+    patients: list[Patient], nurse: Actor, therapists: dict[str, User]
+) -> dict[int, Episode]:
+    """Open every demo episode (state "referred"), before consents are signed;
+    `therapists` by RACHEL and SAM."""
     clinic = patients[0].clinic
     episodes = {}
     for index, course in COURSES.items():
@@ -203,7 +224,7 @@ def open_episodes(patients: list[Patient], nurse: Actor, therapist: User) -> dic
                 diagnosis_code=course.diagnosis[0],
                 diagnosis_text=course.diagnosis[1],
                 treating_clinician=nurse.user,
-                therapist=therapist if course.with_therapist else None,
+                therapist=therapists[course.therapist] if course.therapist else None,
                 has_trauma_history=course.trauma,
                 goals=course.goals,
                 therapist_fee=Decimal(course.therapist_fee) if course.therapist_fee else None,
@@ -247,10 +268,7 @@ def _run_course(episode, course: Course, today, rooms: list[Room], front_desk, n
     for day in course.preparation_days:
         session = _therapy_session(episode, rules.PREPARATION, today, day, front_desk)
         if day < 0:
-            services.record_session_status(
-                actor=front_desk, session=session, to_status=SessionStatus.DONE
-            )
-            _backdate_status(session)
+            _held(session, course, front_desk)
 
     previous_start = None
     for position, offset in enumerate(course.dose_days):
@@ -282,17 +300,56 @@ def _run_course(episode, course: Course, today, rooms: list[Room], front_desk, n
             episode, rules.INTEGRATION, today, (day - today).days + gap, front_desk
         )
         if (day - today).days + gap < 0:
-            missed = position in course.missed_integrations
-            services.record_session_status(
-                actor=front_desk,
-                session=integration,
-                to_status=SessionStatus.MISSED if missed else SessionStatus.DONE,
-                note="Therapist unwell; rebooked." if missed else "",
-            )
-            _backdate_status(integration)
+            if position in course.missed_integrations:
+                # The therapist was unwell: the front desk heard it and records it.
+                services.record_session_status(
+                    actor=front_desk,
+                    session=integration,
+                    to_status=SessionStatus.MISSED,
+                    note="Therapist unwell; rebooked.",
+                )
+                _backdate_status(integration)
+            else:
+                _held(integration, course, front_desk, modality=THERAPY_MODALITIES[position % 2])
 
     for state in course.after_series:
         services.change_state(actor=nurse, episode=episode, to_state=state)
+
+
+# How the demo therapist reports her sessions (modalities she lists in the directory) and
+# the brief note for the clinic: coordination only, never psychotherapy notes.
+THERAPY_MODALITIES = (Modality.IFS, Modality.ACT)
+COORDINATION_NOTES = {
+    rules.PREPARATION: "Preparation held: what to expect, intentions, safety plan reviewed.",
+    rules.INTEGRATION: "Integration held; no safety concerns; ready for the next dose.",
+}
+
+
+def _held(session: CareSession, course: Course, front_desk: Actor, modality=Modality.IFS):
+    """A past preparation or integration session, done: recorded by the therapist in their
+    portal when the course says so (the patient's live authorisation lets them), by the
+    front desk otherwise."""
+    if course.recorded_by_therapist:
+        therapist = Actor(user=session.run_by, ip_address=None, channel=front_desk.channel)
+        start = timezone.localtime(session.planned_start, session.episode.clinic.zone)
+        session = therapy_sessions.record_therapy_session(
+            actor=therapist,
+            episode=session.episode,
+            session=session,
+            data=therapy_sessions.TherapySessionInput(
+                held_on=start.date(),
+                start_time=start.time(),
+                duration_minutes=60 if session.kind == rules.PREPARATION else 50,
+                modality=modality,
+                attended=True,
+                coordination_note=COORDINATION_NOTES[session.kind],
+            ),
+        )
+    else:
+        services.record_session_status(
+            actor=front_desk, session=session, to_status=SessionStatus.DONE
+        )
+    _backdate_status(session)
 
 
 def _therapy_session(episode, kind: str, today, offset: int, actor: Actor) -> CareSession:
