@@ -12,7 +12,7 @@ from kapcare import policy
 from kapcare.accounts.models import ApiToken, Role, User
 from kapcare.audit.log import Actor
 from kapcare.episodes import services as episodes
-from kapcare.therapists import invitations, services
+from kapcare.therapists import invitations, registrations, services
 from kapcare.therapists.models import Credential, TherapistProfile
 from kapcare.therapists.tests.directory_factories import PDF, add_therapist, certificate, verify
 from kapcare.therapists.tests.test_invitations_fixtures import (
@@ -109,16 +109,18 @@ def test_a_second_clinics_episode_warns_until_that_clinic_lists_and_verifies_the
     episode = open_episode(outsider_patient, other_clinician, therapist=listed_by_a.user)
     today = timezone.localdate()
 
-    assert services.episode_warnings([episode], today)[episode.pk] == [services.NOT_IN_DIRECTORY]
+    assert registrations.episode_warnings([episode], today)[episode.pk] == [
+        registrations.NOT_IN_DIRECTORY
+    ]
 
     theirs = add_therapist(outsider)
-    assert services.episode_warnings([episode], today)[episode.pk] == [
+    assert registrations.episode_warnings([episode], today)[episode.pk] == [
         "Outside therapist: Licence not verified by the clinic.",
         "Outside therapist: KAP training not verified by the clinic.",
     ]
 
     verify(theirs, other_clinician)
-    assert services.episode_warnings([episode], today)[episode.pk] == []
+    assert registrations.episode_warnings([episode], today)[episode.pk] == []
 
 
 def test_the_warnings_of_two_clinics_episodes_come_from_each_clinics_entry_in_one_query(
@@ -138,7 +140,7 @@ def test_the_warnings_of_two_clinics_episodes_come_from_each_clinics_entry_in_on
         episode.clinic  # noqa: B018 — fetched before counting, as the episode list does
 
     with django_assert_num_queries(1):
-        found = services.episode_warnings(episodes, timezone.localdate())
+        found = registrations.episode_warnings(episodes, timezone.localdate())
 
     assert found[ours.pk] == []
     assert "Outside therapist: Licence not verified by the clinic." in found[theirs.pk]
@@ -150,12 +152,12 @@ def test_the_dose_gate_of_a_second_clinic_reads_its_own_entry_and_links_to_it(
     episode = open_episode(outsider_patient, other_clinician, therapist=listed_by_a.user)
     session = plan_session(episode, other_clinician)
 
-    (gate,) = services.therapist_gates(session, timezone.now())
-    assert gate.message == services.NOT_IN_DIRECTORY
+    (gate,) = registrations.therapist_gates(session, timezone.now())
+    assert gate.message == registrations.NOT_IN_DIRECTORY
     assert gate.fix_url == reverse("therapists:create")
 
     theirs = verify(add_therapist(outsider), other_clinician)
-    (gate,) = services.therapist_gates(session, timezone.now())
+    (gate,) = registrations.therapist_gates(session, timezone.now())
     assert not gate.warning
     assert gate.fix_url == detail_url(theirs)
 

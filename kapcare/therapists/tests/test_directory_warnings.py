@@ -11,7 +11,7 @@ from django.utils import timezone
 from kapcare.accounts.models import Role
 from kapcare.episodes import gate_facts
 from kapcare.episodes.models import CareSession
-from kapcare.therapists import services
+from kapcare.therapists import registrations
 from kapcare.therapists.tests.directory_factories import add_therapist, verify
 from tests.factories import PatientFactory, UserFactory, open_episode, plan_session
 
@@ -33,7 +33,7 @@ def therapist_gate(session):
         pk=session.pk
     )
     report = gate_facts.gate_report(fetched, timezone.now())
-    return next((g for g in report.gates if g.rule == services.THERAPIST_GATE), None)
+    return next((g for g in report.gates if g.rule == registrations.THERAPIST_GATE), None)
 
 
 # --- The episode page --------------------------------------------------------------------------
@@ -107,9 +107,9 @@ def test_the_warnings_take_one_query_whatever_the_number_of_episodes(
         episode.clinic = clinic
 
     with django_assert_num_queries(1):
-        found = services.episode_warnings(episodes, timezone.localdate())
+        found = registrations.episode_warnings(episodes, timezone.localdate())
 
-    assert found[episodes[1].pk] == [services.NOT_IN_DIRECTORY]
+    assert found[episodes[1].pk] == [registrations.NOT_IN_DIRECTORY]
     assert found[episodes[0].pk] == found[episodes[2].pk] != []
 
 
@@ -169,7 +169,7 @@ def test_a_therapist_not_in_the_directory_is_a_gate_warning_linking_to_add_them(
     gate = therapist_gate(session)
 
     assert gate.warning
-    assert gate.message == services.NOT_IN_DIRECTORY
+    assert gate.message == registrations.NOT_IN_DIRECTORY
     assert gate.fix_url == reverse("therapists:create")
 
 
