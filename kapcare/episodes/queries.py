@@ -57,6 +57,32 @@ def overdue_integrations(clinic_id: int, now: datetime) -> list[OverdueIntegrati
     if window_hours is None:
         return []
     window = timedelta(hours=window_hours)
+    episodes = (
+        with_last_dose(
+            Episode.objects.filter(clinic_id=clinic_id)
+            .exclude(model=CareModel.STANDALONE)
+            .exclude(state__in=rules.CLOSED_STATES)
+        )
+        # A necessary condition, in the database: the dose cannot have ended before its
+        # planned end. The exact end is worked out below.
+        .filter(last_dose_planned_end__lt=now - window, is_integrated=False)
+        .select_related("patient", "therapist")
+    )
+    found = []
+    for episode in episodes:
+        ended_at, due_by = integration_due(episode, window)
+        if due_by < now:
+            found.append(
+                OverdueIntegration(episode, episode.last_dose_given_at, ended_at, due_by, now)
+            )
+    return sorted(found, key=lambda item: (item.due_by, item.episode.pk))
+
+
+def with_last_dose(episodes):
+    """`episodes` annotated with their last dose done (`last_dose_given_at`: when it
+    started, or its planned start if never started; `last_dose_planned_start`,
+    `last_dose_planned_end`) and `is_integrated`: an integration session done that starts
+    after that dose, as gate 4 reads it (`gate_facts`). No query of its own."""
     last_dose = (
         CareSession.objects.filter(
             episode_id=OuterRef("pk"), kind=SessionKind.DOSING, status=SessionStatus.DONE
@@ -70,31 +96,16 @@ def overdue_integrations(clinic_id: int, now: datetime) -> list[OverdueIntegrati
         status=SessionStatus.DONE,
         planned_start__gt=OuterRef("last_dose_given_at"),
     )
-    episodes = (
-        Episode.objects.filter(clinic_id=clinic_id)
-        .exclude(model=CareModel.STANDALONE)
-        .exclude(state__in=rules.CLOSED_STATES)
-        .annotate(
-            last_dose_given_at=Subquery(
-                last_dose.values("given_at")[:1], output_field=DateTimeField()
-            ),
-            last_dose_planned_start=Subquery(last_dose.values("planned_start")[:1]),
-            last_dose_planned_end=Subquery(last_dose.values("planned_end")[:1]),
-        )
-        # A necessary condition, in the database: the dose cannot have ended before its
-        # planned end. The exact end is worked out below.
-        .filter(last_dose_planned_end__lt=now - window)
-        .annotate(is_integrated=Exists(integrated))
-        .filter(is_integrated=False)
-        .select_related("patient", "therapist")
-    )
-    found = []
-    for episode in episodes:
-        length = episode.last_dose_planned_end - episode.last_dose_planned_start
-        ended_at = max(episode.last_dose_planned_end, episode.last_dose_given_at + length)
-        due_by = ended_at + window
-        if due_by < now:
-            found.append(
-                OverdueIntegration(episode, episode.last_dose_given_at, ended_at, due_by, now)
-            )
-    return sorted(found, key=lambda item: (item.due_by, item.episode.pk))
+    return episodes.annotate(
+        last_dose_given_at=Subquery(last_dose.values("given_at")[:1], output_field=DateTimeField()),
+        last_dose_planned_start=Subquery(last_dose.values("planned_start")[:1]),
+        last_dose_planned_end=Subquery(last_dose.values("planned_end")[:1]),
+    ).annotate(is_integrated=Exists(integrated))
+
+
+def integration_due(episode, window: timedelta) -> tuple[datetime, datetime]:
+    """When the last dose of an episode from `with_last_dose` ended (its planned end, or
+    later when it started late) and the integration is due by (the end + the window)."""
+    length = episode.last_dose_planned_end - episode.last_dose_planned_start
+    ended_at = max(episode.last_dose_planned_end, episode.last_dose_given_at + length)
+    return ended_at, ended_at + window

@@ -17,7 +17,7 @@ from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from kapcare.audit.log import Actor, record_access
@@ -351,24 +351,19 @@ def send_link(request: HttpRequest, patient_id) -> HttpResponse:
     )
     form = SendLinkForm(request.POST if writing else None)
     if writing:
-        if form.is_valid():
-            try:
-                link = links.send_questionnaire_link(
-                    actor=Actor.from_request(request),
-                    patient=patient,
-                    instrument=form.cleaned_data["instrument"],
-                    base_url=request.build_absolute_uri("/"),
-                )
-            except links.LinkError as error:
-                form.add_error(None, str(error))
-            else:
-                expires = timezone.localtime(link.expires_at, patient.clinic.zone)
-                messages.success(
-                    request,
-                    f"{link.get_instrument_display()} link sent to {link.sent_to}. It works "
-                    f"once and expires on {dateformat.format(expires, 'M j, Y, g:i A T')}.",
-                )
-                return redirect("patients:chart", patient.external_id)
+        link = links.send_from_form(
+            form,
+            actor=Actor.from_request(request),
+            patient=patient,
+            base_url=request.build_absolute_uri("/"),
+        )
+        if link is not None:
+            messages.success(
+                request,
+                f"{link.get_instrument_display()} link sent to {link.sent_to}. It works "
+                f"once and expires on {links.link_expiry_in_words(link)}.",
+            )
+            return redirect("patients:chart", patient.external_id)
         record_access(Actor.from_request(request), AccessAction.VIEW, patient=patient)
     sent = list(patient.assessment_links.select_related("sent_by")[:10])
     return render(

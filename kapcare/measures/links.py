@@ -15,7 +15,7 @@ import secrets
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from kapcare.audit.log import Actor, client_ip, record_access
 from kapcare.audit.models import AccessAction
@@ -54,6 +54,29 @@ def hash_token(token: str) -> str:
 
 def link_url(base_url: str, token: str) -> str:
     return base_url.rstrip("/") + reverse("measures:link", args=[token])
+
+
+def send_from_form(form, *, actor: Actor, patient, base_url: str) -> AssessmentLink | None:
+    """What the staff page and the therapist's page do with a filled send-link form: the
+    link sent, or None with the reason on the form (invalid, or refused by the rules)."""
+    if not form.is_valid():
+        return None
+    try:
+        return send_questionnaire_link(
+            actor=actor,
+            patient=patient,
+            instrument=form.cleaned_data["instrument"],
+            base_url=base_url,
+        )
+    except LinkError as error:
+        form.add_error(None, str(error))
+        return None
+
+
+def link_expiry_in_words(link: AssessmentLink) -> str:
+    """When the link stops working, in the patient's clinic's time zone."""
+    expires = timezone.localtime(link.expires_at, link.patient.clinic.zone)
+    return dateformat.format(expires, "M j, Y, g:i A T")
 
 
 def send_questionnaire_link(

@@ -21,14 +21,14 @@ authorisations, as `policy` reads them), so the page asks no question per patien
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, DateTimeField, Exists, Max, Min, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, Max, Min, OuterRef
 
 from kapcare.consents.models import SharingAuthorization
 from kapcare.consents.sharing_views import AuthorizedPatient
 from kapcare.dosing.models import TherapistSummary
 from kapcare.episodes import rules
 from kapcare.episodes.models import CareModel, CareSession, Episode, SessionKind, SessionStatus
+from kapcare.episodes.queries import integration_due, with_last_dose
 from kapcare.measures.models import SafetyAlert
 from kapcare.patients.models import Patient
 from kapcare.policy import Scope
@@ -127,31 +127,14 @@ def _add_episodes(therapist, rows, schedule_patients, now) -> None:
     """Open KAP episodes naming the therapist: they may record sessions in them; and, for
     patients who share their schedule, the integration due after the last dose. One query
     (as `episodes.queries.overdue_integrations` reads a dose and its integration)."""
-    last_dose = (
-        CareSession.objects.filter(
-            episode_id=OuterRef("pk"), kind=SessionKind.DOSING, status=SessionStatus.DONE
-        )
-        .annotate(given_at=Coalesce("started_at", "planned_start"))
-        .order_by("-given_at", "-pk")
-    )
-    integrated = CareSession.objects.filter(
-        episode_id=OuterRef("pk"),
-        kind=SessionKind.INTEGRATION,
-        status=SessionStatus.DONE,
-        planned_start__gt=OuterRef("last_dose_given_at"),
-    )
     episodes = (
-        Episode.objects.filter(therapist_id=therapist.pk, patient_id__in=list(rows))
-        .exclude(model=CareModel.STANDALONE)
-        .exclude(state__in=rules.CLOSED_STATES)
+        with_last_dose(
+            Episode.objects.filter(therapist_id=therapist.pk, patient_id__in=list(rows))
+            .exclude(model=CareModel.STANDALONE)
+            .exclude(state__in=rules.CLOSED_STATES)
+        )
         .annotate(
-            last_dose_given_at=Subquery(
-                last_dose.values("given_at")[:1], output_field=DateTimeField()
-            ),
-            last_dose_planned_start=Subquery(last_dose.values("planned_start")[:1]),
-            last_dose_planned_end=Subquery(last_dose.values("planned_end")[:1]),
-            is_integrated=Exists(integrated),
-            shares_schedule=Exists(schedule_patients.filter(patient_id=OuterRef("patient_id"))),
+            shares_schedule=Exists(schedule_patients.filter(patient_id=OuterRef("patient_id")))
         )
         .select_related("clinic")
         .only("patient_id", "clinic__integration_window_hours")
@@ -163,9 +146,8 @@ def _add_episodes(therapist, rows, schedule_patients, now) -> None:
             continue
         if episode.last_dose_given_at is None or episode.is_integrated:
             continue
-        length = episode.last_dose_planned_end - episode.last_dose_planned_start
-        ended_at = max(episode.last_dose_planned_end, episode.last_dose_given_at + length)
-        due_by = ended_at + timedelta(hours=episode.clinic.integration_window_hours)
+        window = timedelta(hours=episode.clinic.integration_window_hours)
+        _, due_by = integration_due(episode, window)
         row.integration.append(IntegrationDue(episode.last_dose_given_at, due_by, now))
 
 

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 
 from kapcare.audit.log import Actor
 from kapcare.audit.models import AccessAction
@@ -122,25 +122,20 @@ def send_questionnaire(request: HttpRequest, patient_id) -> HttpResponse:
     )
     form = SendLinkForm(request.POST if writing else None)
     if writing:
-        if form.is_valid():
-            try:
-                link = links.send_questionnaire_link(
-                    actor=Actor.from_request(request),
-                    patient=patient,
-                    instrument=form.cleaned_data["instrument"],
-                    base_url=request.build_absolute_uri("/"),
-                )
-            except links.LinkError as error:
-                form.add_error(None, str(error))
-            else:
-                expires = timezone.localtime(link.expires_at, patient.clinic.zone)
-                messages.success(
-                    request,
-                    f"{link.get_instrument_display()} link sent to the email address the "
-                    "clinic has for the patient. It works once and expires on "
-                    f"{dateformat.format(expires, 'M j, Y, g:i A T')}.",
-                )
-                return redirect(_shared_record_url(patient))
+        link = links.send_from_form(
+            form,
+            actor=Actor.from_request(request),
+            patient=patient,
+            base_url=request.build_absolute_uri("/"),
+        )
+        if link is not None:
+            messages.success(
+                request,
+                f"{link.get_instrument_display()} link sent to the email address the "
+                "clinic has for the patient. It works once and expires on "
+                f"{links.link_expiry_in_words(link)}.",
+            )
+            return redirect(_shared_record_url(patient))
         log_patient_redisplay(request, patient)
     return render(
         request,
