@@ -10,11 +10,13 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kapcare.accounts.models import Role
+from kapcare.audit.log import Actor
 from kapcare.consents.tests.test_documents_fixtures import sign, treatment_document
 from kapcare.episodes import cost
 from kapcare.journal.tests.factories import journal_entry
 from kapcare.messaging.tests.factories import patient_thread
-from kapcare.therapists.tests.directory_factories import add_therapist, certificate
+from kapcare.therapists import services as therapists
+from kapcare.therapists.tests.directory_factories import certificate
 from tests.factories import (
     ConsultationRequestFactory,
     RoomFactory,
@@ -262,6 +264,16 @@ def test_every_page_is_in_the_matrix():
     assert not unknown, f"add these pages to the policy matrix: {sorted(unknown)}"
 
 
+def with_certificate(therapist, by):
+    profile = therapist.therapist_profiles.get(clinic_id=by.clinic_id)
+    therapists.update_profile(
+        actor=Actor(user=by, ip_address="127.0.0.1"),
+        profile=profile,
+        data={"training_certificate": certificate()},
+    )
+    return profile
+
+
 @pytest.fixture
 def records(clinic, patient, clinician, patient_user):
     signature = sign(patient, by=patient_user)
@@ -298,13 +310,8 @@ def records(clinic, patient, clinician, patient_user):
         "journal_entry": {"entry_id": journal_entry(patient).external_id},  # journal
         "thread": {"thread_id": patient_thread(patient, clinician).external_id},  # messaging
         # --- therapists directory (issue 7) ---
-        "therapist_profile": {
-            "therapist_id": add_therapist(
-                clinician,
-                email=colleague.email,
-                training_certificate=certificate(),
-            ).external_id
-        },
+        # The colleague's entry, made when the authorisation named them, with a certificate.
+        "therapist_profile": {"therapist_id": with_certificate(colleague, clinician).external_id},
     }
 
 
