@@ -31,7 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kapcare import policy
-from kapcare.accounts.models import Role
+from kapcare.accounts.models import STAFF_ROLES, Role
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.consents.models import SharingAuthorization
@@ -262,17 +262,29 @@ def visible_threads(user) -> QuerySet[Thread]:
 
 def with_unread(threads: QuerySet[Thread], user) -> QuerySet[Thread]:
     """`threads`, each annotated with `unread`: the messages by others after `user`'s mark
-    (a subquery, so no query per row)."""
+    (a subquery, so no query per row).
+
+    For the clinic's staff the clinic is one side: a colleague's message is not unread, and
+    a message the clinic has answered (anyone at the clinic wrote after it) is handled."""
     mark = ThreadReadMark.objects.filter(thread_id=OuterRef(OuterRef("pk")), user_id=user.pk)
-    unread = (
-        Message.objects.filter(thread_id=OuterRef("pk"))
-        .exclude(author_id=user.pk)
-        .filter(
-            created_at__gt=Coalesce(
-                Subquery(mark.values("last_read_at")[:1]),
-                Value(NEVER_READ, output_field=DateTimeField()),
+    seen = Coalesce(
+        Subquery(mark.values("last_read_at")[:1]), Value(NEVER_READ, output_field=DateTimeField())
+    )
+    messages = Message.objects.filter(thread_id=OuterRef("pk")).exclude(author_id=user.pk)
+    if user.role in STAFF_ROLES:
+        answered = (
+            Message.objects.filter(
+                thread_id=OuterRef("thread_id"), author__role__in=list(STAFF_ROLES)
             )
+            .order_by("-created_at")
+            .values("created_at")[:1]
         )
+        messages = messages.exclude(author__role__in=list(STAFF_ROLES))
+        seen = Greatest(
+            seen, Coalesce(Subquery(answered), Value(NEVER_READ, output_field=DateTimeField()))
+        )
+    unread = (
+        messages.filter(created_at__gt=seen)
         .order_by()
         .values("thread_id")
         .annotate(count=Count("pk"))

@@ -48,8 +48,9 @@ def shared_thread(patient, clinician, therapist, authorisation):
 
 
 def test_staff_inbox_lists_the_clinics_threads_with_patient_and_unread(
-    client, coordinator, patient, clinic_thread, shared_thread
+    client, coordinator, patient, therapist, clinic_thread, shared_thread
 ):
+    reply(shared_thread, therapist, "Thursday works for me.")
     client.force_login(coordinator)
 
     response = client.get(INBOX)
@@ -59,7 +60,7 @@ def test_staff_inbox_lists_the_clinics_threads_with_patient_and_unread(
     assert "Before your next visit" in page
     assert "Integration plan" in page
     assert patient.display_name in page
-    assert "1 unread" in page  # the clinician's message to the therapist, new to Cora
+    assert "1 unread" in page  # the therapist's answer, new to the clinic
 
 
 def test_inbox_is_newest_first(client, coordinator, patient, other_patient):

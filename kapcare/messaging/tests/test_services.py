@@ -200,7 +200,22 @@ def test_a_reply_is_unread_to_the_other_side_only(coordinator, clinician, patien
 
     assert services.unread_counts(patient_user).total == 0
     assert services.unread_counts(coordinator).total == 1
-    assert services.unread_counts(clinician).total == 2  # a colleague's first message too
+    # The clinic is one side: a colleague's message is not unread to the clinician.
+    assert services.unread_counts(clinician).total == 1
+
+
+def test_a_message_the_clinic_answered_is_no_longer_unread_to_any_staff_member(
+    coordinator, clinician, patient, patient_user
+):
+    thread = patient_thread(patient, patient_user, body="Coffee before my session?")
+    assert services.unread_counts(clinician).total == 1
+
+    reply(thread, coordinator, "Black coffee up to two hours before is fine.")
+
+    assert services.unread_counts(clinician).total == 0
+    assert services.unread_counts(patient_user).total == 1
+    reply(thread, patient_user, "Thanks!")
+    assert services.unread_counts(clinician).total == 1
 
 
 def test_a_therapists_unread_messages_vanish_with_the_authorisation(
