@@ -44,8 +44,13 @@ class TherapySessionRecordIn(Schema):
 
     held_on: dt.date = Field(description="The day, in the clinic's time zone.")
     start_time: dt.time = Field(description="HH:MM, in the clinic's time zone.")
-    duration_minutes: int = Field(description=f"1 to {therapy_sessions.LONGEST_SESSION_MINUTES}.")
-    modality: str = Field(description="cbt, ifs, emdr, psychodynamic, act or other.")
+    duration_minutes: int | None = Field(
+        None,
+        description=f"1 to {therapy_sessions.LONGEST_SESSION_MINUTES}; not needed when missed.",
+    )
+    modality: str = Field(
+        "", description="cbt, ifs, emdr, psychodynamic, act or other; not needed when missed."
+    )
     attended: bool = Field(description="False: the patient missed it (say why in the note).")
     coordination_note: str = Field(
         "",

@@ -45,11 +45,12 @@ NOT_RECORDABLE = "Only a preparation or integration session can be recorded here
 @dataclass(frozen=True)
 class TherapySessionInput:
     """A session as the therapist reports it. `held_on` and `start_time` are read in the
-    clinic's time zone. `kind` is needed only for a session that was not planned."""
+    clinic's time zone. `kind` is needed only for a session that was not planned; the length
+    and modality only for a session held (a missed one had neither)."""
 
     held_on: dt.date
     start_time: dt.time
-    duration_minutes: int
+    duration_minutes: int | None
     modality: str
     attended: bool
     coordination_note: str = ""
@@ -68,11 +69,14 @@ def input_problems(data: TherapySessionInput, *, needs_kind: bool) -> dict[str, 
         )
     if not dates.is_clinic_date(data.held_on):
         problems["held_on"] = dates.OUT_OF_RANGE
-    if not 1 <= data.duration_minutes <= LONGEST_SESSION_MINUTES:
+    if data.duration_minutes is None:
+        if data.attended:
+            problems["duration_minutes"] = "Enter how long the session was, in minutes."
+    elif not 1 <= data.duration_minutes <= LONGEST_SESSION_MINUTES:
         problems["duration_minutes"] = (
             f"Enter the length in minutes, from 1 to {LONGEST_SESSION_MINUTES}."
         )
-    if data.modality not in Modality.values:
+    if data.modality not in Modality.values and (data.attended or data.modality):
         problems["modality"] = "Choose a modality from the list."
     note = data.coordination_note.strip()
     if "\x00" in note:
@@ -88,10 +92,14 @@ def input_problems(data: TherapySessionInput, *, needs_kind: bool) -> dict[str, 
     return problems
 
 
-def held_at(data: TherapySessionInput, zone) -> tuple[dt.datetime, dt.datetime]:
-    """The session's start and end, from the day and time typed in the clinic's zone."""
+def held_at(
+    data: TherapySessionInput, zone, default_minutes: int
+) -> tuple[dt.datetime, dt.datetime]:
+    """The session's start and end, from the day and time typed in the clinic's zone; a
+    missed session with no length keeps the time it was booked for (`default_minutes`)."""
     starts_at = dt.datetime.combine(data.held_on, data.start_time, tzinfo=zone)
-    return starts_at, starts_at + dt.timedelta(minutes=data.duration_minutes)
+    minutes = data.duration_minutes or default_minutes
+    return starts_at, starts_at + dt.timedelta(minutes=minutes)
 
 
 # Where `services.record_session_status` names a problem, and where the therapist's form
@@ -124,7 +132,12 @@ def record_therapy_session(
     if problems:
         raise Refused(problems)
     now = now or timezone.now()
-    starts_at, ends_at = held_at(data, episode.clinic.zone)
+    booked_minutes = (
+        int((session.planned_end - session.planned_start).total_seconds() // 60)
+        if session is not None
+        else episode.clinic.therapy_session_minutes
+    )
+    starts_at, ends_at = held_at(data, episode.clinic.zone, booked_minutes)
     if data.attended and starts_at > now:
         raise Refused(
             {"held_on": "This session starts in the future; record it once it has been held."}

@@ -58,6 +58,8 @@ class TherapySessionForm(forms.Form):
     )
     duration_minutes = forms.IntegerField(
         label="Length (minutes)",
+        required=False,
+        help_text="Not needed for a missed session.",
         widget=forms.NumberInput(
             attrs={"inputmode": "numeric", "min": 1, "max": LONGEST_SESSION_MINUTES, "step": 1}
         ),
@@ -68,6 +70,8 @@ class TherapySessionForm(forms.Form):
     )
     modality = forms.ChoiceField(
         label="Modality",
+        required=False,
+        help_text="Not needed for a missed session.",
         choices=Modality.choices,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the modality.", "invalid_choice": "Choose a modality."},

@@ -130,6 +130,28 @@ def test_a_missed_session_is_recorded_missed_with_the_reason(planned, episode, t
     assert (planned.status, planned.status_note) == ("missed", "Patient unwell; rebooking.")
 
 
+def test_a_missed_session_needs_no_length_or_modality_and_keeps_its_booked_time(
+    planned, episode, therapist
+):
+    booked = planned.planned_end - planned.planned_start
+    record_therapy_session(
+        actor=actor(therapist),
+        episode=episode,
+        session=planned,
+        data=held(attended=False, duration_minutes=None, modality="", coordination_note="No-show."),
+    )
+
+    planned.refresh_from_db()
+    assert (planned.status, planned.modality, planned.duration_minutes) == ("missed", "", None)
+    assert planned.planned_end - planned.planned_start == booked
+
+
+def test_a_session_held_needs_its_length_and_modality(episode, therapist):
+    problems = refusal(therapist, episode, held(duration_minutes=None, modality=""))
+
+    assert set(problems) == {"duration_minutes", "modality"}
+
+
 def test_a_missed_session_needs_a_note(episode, therapist):
     problems = refusal(therapist, episode, held(attended=False, coordination_note=" "))
 
