@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from kapcare.consents.models import SharingAuthorization
 from kapcare.episodes import gate_registry, warning_registry
 from kapcare.episodes.gate_registry import ExtraGate
 from kapcare.therapists import rules
@@ -55,16 +56,41 @@ def _profiles_of(pairs) -> dict[tuple[int, int], TherapistProfile]:
     }
 
 
+NOT_AUTHORISED = (
+    "The patient has not authorised sharing with the outside therapist (or it has ended or "
+    "been revoked): the therapist cannot see the record, record their sessions or message "
+    "the clinic about the patient until the patient signs a sharing authorisation."
+)
+
+
+def _authorised_pairs(pairs) -> set[tuple[int, int]]:
+    """Which (patient id, therapist id) `pairs` have a live sharing authorisation now, in
+    one query."""
+    pairs = set(pairs)
+    if not pairs:
+        return set()
+    live = SharingAuthorization.objects.live(timezone.now()).filter(
+        patient_id__in={patient_id for patient_id, _ in pairs},
+        therapist_id__in={therapist_id for _, therapist_id in pairs},
+    )
+    return set(live.values_list("patient_id", "therapist_id")) & pairs
+
+
 def episode_warnings(episodes: list, today: date) -> dict[int, list[str]]:
     """For `episodes.warning_registry`: the credential warnings of the outside therapist
-    each KAP episode depends on, or that the therapist is not in the clinic's directory.
-    One query whatever the number of episodes; each episode comes with its clinic."""
+    each KAP episode depends on, or that the therapist is not in the clinic's directory,
+    and that the patient has not authorised sharing with them (the blended model needs it).
+    Two queries whatever the number of episodes; each episode comes with its clinic."""
     named = [e for e in episodes if e.therapist_id is not None and e.is_kap]
     if not named:
         return {}
     profiles = _profiles_of((e.clinic_id, e.therapist_id) for e in named)
+    authorised = _authorised_pairs((e.patient_id, e.therapist_id) for e in named)
     return {
-        e.pk: _therapist_warnings(profiles.get((e.clinic_id, e.therapist_id)), e.clinic, today)
+        e.pk: [
+            *_therapist_warnings(profiles.get((e.clinic_id, e.therapist_id)), e.clinic, today),
+            *([] if (e.patient_id, e.therapist_id) in authorised else [NOT_AUTHORISED]),
+        ]
         for e in named
     }
 

@@ -109,21 +109,26 @@ def test_a_second_clinics_episode_warns_until_that_clinic_lists_and_verifies_the
     episode = open_episode(outsider_patient, other_clinician, therapist=listed_by_a.user)
     today = timezone.localdate()
 
+    # (The patient has authorised no one: that warning stays, last, throughout.)
     assert registrations.episode_warnings([episode], today)[episode.pk] == [
-        registrations.NOT_IN_DIRECTORY
+        registrations.NOT_IN_DIRECTORY,
+        registrations.NOT_AUTHORISED,
     ]
 
     theirs = add_therapist(outsider)
     assert registrations.episode_warnings([episode], today)[episode.pk] == [
         "Outside therapist: Licence not verified by the clinic.",
         "Outside therapist: KAP training not verified by the clinic.",
+        registrations.NOT_AUTHORISED,
     ]
 
     verify(theirs, other_clinician)
-    assert registrations.episode_warnings([episode], today)[episode.pk] == []
+    assert registrations.episode_warnings([episode], today)[episode.pk] == [
+        registrations.NOT_AUTHORISED
+    ]
 
 
-def test_the_warnings_of_two_clinics_episodes_come_from_each_clinics_entry_in_one_query(
+def test_the_warnings_of_two_clinics_episodes_come_from_each_clinics_entry_in_two_queries(
     clinician,
     patient,
     outsider,
@@ -139,10 +144,10 @@ def test_the_warnings_of_two_clinics_episodes_come_from_each_clinics_entry_in_on
     for episode in episodes:
         episode.clinic  # noqa: B018 — fetched before counting, as the episode list does
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         found = registrations.episode_warnings(episodes, timezone.localdate())
 
-    assert found[ours.pk] == []
+    assert found[ours.pk] == [registrations.NOT_AUTHORISED]
     assert "Outside therapist: Licence not verified by the clinic." in found[theirs.pk]
 
 

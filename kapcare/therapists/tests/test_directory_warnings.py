@@ -9,11 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kapcare.accounts.models import Role
+from kapcare.audit.log import Actor
+from kapcare.consents import services as consents
 from kapcare.episodes import gate_facts
 from kapcare.episodes.models import CareSession
 from kapcare.therapists import registrations
 from kapcare.therapists.tests.directory_factories import add_therapist, verify
-from tests.factories import PatientFactory, UserFactory, open_episode, plan_session
+from tests.factories import PatientFactory, UserFactory, authorize, open_episode, plan_session
 
 NOT_IN_DIRECTORY = "The outside therapist is not in the clinic&#x27;s therapist directory."
 
@@ -53,6 +55,7 @@ def test_an_episode_shows_its_therapists_credential_warnings_until_verified(
 ):
     profile = add_therapist(clinician)
     episode = open_episode(patient, clinician, therapist=profile.user)
+    authorize(patient, profile.user, by=clinician)
     client.force_login(clinician)
 
     shown = page(client, episode)
@@ -94,7 +97,7 @@ def test_a_standalone_infusion_has_no_therapist_warning(client, clinician, patie
     assert 'id="warnings-heading"' not in page(client, episode)
 
 
-def test_the_warnings_take_one_query_whatever_the_number_of_episodes(
+def test_the_warnings_take_two_queries_whatever_the_number_of_episodes(
     clinician, clinic, django_assert_num_queries
 ):
     profile = add_therapist(clinician)
@@ -106,10 +109,10 @@ def test_the_warnings_take_one_query_whatever_the_number_of_episodes(
     for episode in episodes:
         episode.clinic = clinic
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         found = registrations.episode_warnings(episodes, timezone.localdate())
 
-    assert found[episodes[1].pk] == [registrations.NOT_IN_DIRECTORY]
+    assert found[episodes[1].pk] == [registrations.NOT_IN_DIRECTORY, registrations.NOT_AUTHORISED]
     assert found[episodes[0].pk] == found[episodes[2].pk] != []
 
 
@@ -189,3 +192,20 @@ def test_a_standalone_infusion_has_no_therapist_gate(clinician, patient):
     session = plan_session(open_episode(patient, clinician, model="standalone"), clinician)
 
     assert therapist_gate(session) is None
+
+
+def test_an_episode_warns_until_the_patient_authorises_its_therapist_and_again_after_revoking(
+    client, clinician, patient, patient_user
+):
+    profile = verify(add_therapist(clinician), clinician)
+    episode = open_episode(patient, clinician, therapist=profile.user)
+    client.force_login(clinician)
+    assert registrations.NOT_AUTHORISED in unescape(page(client, episode))
+
+    authorization = authorize(patient, profile.user, by=clinician)
+    assert 'id="warnings-heading"' not in page(client, episode)
+
+    consents.revoke_authorization(
+        actor=Actor(user=patient_user, ip_address="127.0.0.1"), authorization=authorization
+    )
+    assert registrations.NOT_AUTHORISED in unescape(page(client, episode))
