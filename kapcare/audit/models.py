@@ -1,3 +1,5 @@
+import functools
+
 from django.conf import settings
 from django.db import models
 
@@ -84,3 +86,16 @@ class AccessLogEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The access log is append-only.")
+
+    @property
+    def record_in_words(self) -> str:
+        """What was touched, as people say it ("care session", "journal entry"), from the
+        model's verbose name; the stored name when no model has it."""
+        return _record_names().get(self.object_type, self.object_type)
+
+
+@functools.cache
+def _record_names() -> dict[str, str]:
+    from django.apps import apps
+
+    return {model._meta.model_name: str(model._meta.verbose_name) for model in apps.get_models()}

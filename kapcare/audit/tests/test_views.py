@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction, AccessLogEntry
+from tests.factories import open_episode, plan_session
 
 
 def view(user, patient, when):
@@ -86,3 +87,19 @@ def test_who_viewed_my_record_page_count_does_not_grow(
     # One more than before issue 7: the menu's count of unread messages.
     with django_assert_max_num_queries(13):
         client.get(reverse("audit:my_access_log"))
+
+
+def test_the_record_is_named_in_words_not_by_its_table(client, patient_user, patient, clinician):
+    session = plan_session(open_episode(patient, clinician), clinician)
+    record_access(
+        Actor(user=clinician, ip_address="10.1.2.3"),
+        AccessAction.VIEW,
+        patient=patient,
+        obj=session,
+    )
+    client.force_login(patient_user)
+
+    page = client.get(reverse("audit:my_access_log")).content.decode()
+
+    assert "<td>Care session</td>" in page
+    assert "Caresession" not in page
