@@ -38,6 +38,14 @@ class OverdueIntegration:
     def hours_overdue(self) -> int:
         return int((self.now - self.due_by).total_seconds() // 3600)
 
+    @property
+    def overdue_in_words(self) -> str:
+        """How late, as people count it: hours on the first two days, then days."""
+        hours = self.hours_overdue
+        if hours < 48:
+            return f"{hours} hour{'' if hours == 1 else 's'}"
+        return f"{hours // 24} days"
+
 
 def overdue_integrations(clinic_id: int, now: datetime) -> list[OverdueIntegration]:
     """Open KAP episodes of the clinic whose last dose done ended more than the window ago

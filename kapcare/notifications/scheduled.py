@@ -171,7 +171,7 @@ def overdue_integration_flags(now: dt.datetime, site_url: str) -> Iterator[Plann
         dose_id = doses.get(episode.pk)
         if dose_id is None:
             continue
-        context = {"clinic": clinic, "hours_overdue": item.hours_overdue}
+        context = {"clinic": clinic, "overdue": item.overdue_in_words}
         subject = f"kapcare: an integration session is overdue at {clinic.name}"
         inbox = clinic.clinical_inbox or clinic.email
         if inbox:

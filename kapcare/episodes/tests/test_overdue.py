@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.episodes.models import CareSession, SessionStatus
-from kapcare.episodes.queries import overdue_integrations
+from kapcare.episodes.queries import OverdueIntegration, overdue_integrations
 from tests.factories import PatientFactory, RoomFactory, open_episode, plan_session
 
 NOW = dt.datetime(2026, 12, 10, 18, 0, tzinfo=dt.UTC)
@@ -196,3 +196,14 @@ def test_coordinator_home_query_count_does_not_grow_with_overdue_episodes(
         response = client.get(reverse("coordinator_home"))
 
     assert len(response.context["integration_overdue"]) == 5
+
+
+@pytest.mark.parametrize(
+    ("hours_late", "words"),
+    [(1, "1 hour"), (5, "5 hours"), (47, "47 hours"), (48, "2 days"), (229, "9 days")],
+)
+def test_how_late_is_said_in_hours_then_days(hours_late, words):
+    now = dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)
+    due_by = now - dt.timedelta(hours=hours_late, minutes=10)
+
+    assert OverdueIntegration(None, None, None, due_by, now).overdue_in_words == words
