@@ -56,13 +56,13 @@ PATIENT_THREAD = (
         (
             "patient",
             "Hi, can I have a coffee on the morning of my next session? And is breakfast OK "
-            "if I come in at 11?",
+            "if I come in at 9?",
         ),
         (
             "clinic",
             "Hi Jordan, nothing to eat for 4 hours before your session and nothing to drink "
-            "for 2, coffee included. For an 11 AM start, a light breakfast before 7 and "
-            "water until 9 are fine. Please bring the name and number of whoever drives you "
+            "for 2, coffee included. For a 9 AM start, a light breakfast before 5 and "
+            "water until 7 are fine. Please bring the name and number of whoever drives you "
             "home.",
         ),
         ("patient", "Got it, thank you. My sister is driving me."),

@@ -185,7 +185,7 @@ def verify_credential(
         locked = TherapistProfile.objects.select_for_update().get(pk=profile.pk)
         if fingerprint != credential_fingerprint(locked, credential):
             raise Refused({"credential": changed_since_seen(credential)})
-        problem = _unverifiable(locked, credential)
+        problem = nothing_to_verify(locked, credential)
         if problem:
             raise Refused({"credential": problem})
         setattr(locked, at, timezone.now())
@@ -194,7 +194,8 @@ def verify_credential(
     profile.refresh_from_db()
 
 
-def _unverifiable(profile: TherapistProfile, credential: Credential) -> str:
+def nothing_to_verify(profile: TherapistProfile, credential: Credential) -> str:
+    """Why `credential` cannot be verified yet (its facts are missing), or ""."""
     if credential == Credential.LICENCE and not (
         profile.licence_type and profile.licence_number and profile.licence_expires_on
     ):

@@ -118,6 +118,7 @@ class CredentialRow:
     verified_by: object
     fingerprint: str  # of the facts shown: what the Verify form vouches for
     problem: str = ""  # why verifying was just refused, shown at the form
+    missing: str = ""  # why there is nothing to verify yet: no Verify button then
 
 
 def _credential_rows(profile: TherapistProfile, problems=None) -> list[CredentialRow]:
@@ -145,6 +146,7 @@ def _credential_rows(profile: TherapistProfile, problems=None) -> list[Credentia
             getattr(profile, f"{prefix}_verified_by"),
             services.credential_fingerprint(profile, credential),
             problems.get(credential, ""),
+            services.nothing_to_verify(profile, credential),
         )
         for credential, prefix, facts in (
             (Credential.LICENCE, "licence", licence),

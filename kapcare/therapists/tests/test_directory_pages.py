@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AccessAction, AccessLogEntry
-from kapcare.therapists.models import TherapistProfile
+from kapcare.therapists import services
+from kapcare.therapists.models import Credential, TherapistProfile
 from kapcare.therapists.tests.directory_factories import (
     JPEG,
     PDF,
@@ -307,7 +308,10 @@ def test_verifying_what_is_not_there_is_refused_in_words(client, coordinator):
     profile = add_therapist(coordinator)  # not an ASKP3 member
     client.force_login(coordinator)
 
-    seen = shown_fingerprint(client, profile, "askp3")
+    page = client.get(reverse("therapists:detail", args=[profile.external_id])).content.decode()
+    assert "Nothing to verify yet. The therapist is not recorded as an ASKP3 member." in page
+    assert verify_url(profile, "askp3") not in page
+    seen = services.credential_fingerprint(profile, Credential.ASKP3)
 
     response = client.post(verify_url(profile, "askp3"), {"fingerprint": seen})
 
