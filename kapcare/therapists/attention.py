@@ -21,7 +21,8 @@ authorisations, as `policy` reads them), so the page asks no question per patien
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, Max, Min, OuterRef
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
+from django.db.models.functions import Coalesce
 
 from kapcare.consents.models import SharingAuthorization
 from kapcare.consents.sharing_views import AuthorizedPatient
@@ -30,6 +31,7 @@ from kapcare.episodes import rules
 from kapcare.episodes.models import CareModel, CareSession, Episode, SessionKind, SessionStatus
 from kapcare.episodes.queries import integration_due, with_last_dose
 from kapcare.measures.models import SafetyAlert
+from kapcare.messaging.services import visible_threads, with_unread
 from kapcare.patients.models import Patient
 from kapcare.policy import Scope
 
@@ -55,6 +57,10 @@ class PatientAttention:
     integration: list[IntegrationDue] = field(default_factory=list)
     new_summary_at: datetime | None = None
     open_alerts: int = 0
+    # Messages from the clinic about this patient the therapist has not read.
+    unread_messages: int = 0
+    # A dose under way now (schedule scope), beside the next one planned.
+    dose_under_way_since: datetime | None = None
     # An open episode names this therapist: they may record sessions.
     records_sessions: bool = False
     # The patient's clinic's time zone, in which its times are shown.
@@ -71,7 +77,12 @@ class PatientAttention:
     @property
     def needs_attention(self) -> bool:
         return bool(
-            self.next_dose_at or self.integration or self.new_summary_at or self.open_alerts
+            self.next_dose_at
+            or self.dose_under_way_since
+            or self.integration
+            or self.new_summary_at
+            or self.open_alerts
+            or self.unread_messages
         )
 
 
@@ -104,23 +115,38 @@ def attention_for(therapist, caseload: list[AuthorizedPatient], now: datetime):
     _add_episodes(therapist, rows, _sharing(therapist, Scope.SCHEDULE, now), now)
     _add_new_summaries(therapist, rows, _sharing(therapist, Scope.SESSION_SUMMARIES, now))
     _add_open_alerts(rows, _sharing(therapist, Scope.SAFETY_ALERTS, now))
+    _add_unread_messages(therapist, rows)
     return sorted(rows.values(), key=lambda row: not row.needs_attention)
 
 
 def _add_next_doses(rows, patient_ids, now) -> None:
-    upcoming = (
-        CareSession.objects.filter(
-            patient_id__in=patient_ids,
-            kind=SessionKind.DOSING,
-            status=SessionStatus.PLANNED,
-            planned_start__gte=now,
+    """The next dose planned and a dose under way, per patient, in one query."""
+    doses = (
+        CareSession.objects.filter(patient_id__in=patient_ids, kind=SessionKind.DOSING)
+        .filter(
+            Q(status=SessionStatus.PLANNED, planned_start__gte=now)
+            | Q(status=SessionStatus.IN_PROGRESS)
         )
-        .values("patient_id")
-        .annotate(next_at=Min("planned_start"))
+        .values("patient_id", "status")
+        .annotate(at=Min(Coalesce("started_at", "planned_start")))
     )
-    for row in upcoming:
-        if row["patient_id"] in rows:
-            rows[row["patient_id"]].next_dose_at = row["next_at"]
+    for dose in doses:
+        row = rows.get(dose["patient_id"])
+        if row is None:
+            continue
+        if dose["status"] == SessionStatus.IN_PROGRESS:
+            row.dose_under_way_since = dose["at"]
+        else:
+            row.next_dose_at = dose["at"]
+
+
+def _add_unread_messages(therapist, rows) -> None:
+    """The clinic's unread messages to the therapist, per patient, in one query (the
+    threads the policy lets them read: their own, under a live authorisation)."""
+    threads = with_unread(visible_threads(therapist), therapist).filter(unread__gt=0)
+    for patient_id, unread in threads.values_list("patient_id", "unread"):
+        if patient_id in rows:
+            rows[patient_id].unread_messages += unread
 
 
 def _add_episodes(therapist, rows, schedule_patients, now) -> None:

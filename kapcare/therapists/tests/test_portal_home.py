@@ -17,6 +17,7 @@ from kapcare.dosing import services as dosing_services
 from kapcare.dosing.models import TherapistSummary
 from kapcare.episodes.models import CareSession, SessionStatus
 from kapcare.episodes.therapy_sessions import TherapySessionInput, record_therapy_session
+from kapcare.messaging.tests.factories import reply, therapist_thread
 from kapcare.policy import Scope
 from tests.factories import (
     PatientFactory,
@@ -111,6 +112,41 @@ def test_the_next_dose_shows_only_under_the_schedule_scope(
     expected = soonest.planned_start if scope == Scope.SCHEDULE else None
     assert row.next_dose_at == expected
     assert ("Next dose" in signed_in.get(HOME).content.decode()) == (scope == Scope.SCHEDULE)
+
+
+@pytest.mark.parametrize("scope", Scope.values)
+def test_a_dose_under_way_shows_only_under_the_schedule_scope(
+    signed_in, patient, therapist, clinician, episode, scope
+):
+    authorize(patient, therapist, scopes=[scope])
+    started = NOW - dt.timedelta(minutes=30)
+    dose = plan_session(episode, clinician, starts_at=started)
+    CareSession.objects.filter(pk=dose.pk).update(
+        status=SessionStatus.IN_PROGRESS, started_at=started
+    )
+
+    row = row_for(signed_in, patient)
+
+    assert row.dose_under_way_since == (started if scope == Scope.SCHEDULE else None)
+    assert ("Dose under way" in signed_in.get(HOME).content.decode()) == (scope == Scope.SCHEDULE)
+
+
+# --- Unread messages ------------------------------------------------------------------------
+
+
+def test_the_clinics_unread_messages_show_until_read(
+    signed_in, patient, therapist, clinician, episode
+):
+    authorize(patient, therapist, scopes=[Scope.MEASURES])
+    thread = therapist_thread(patient, therapist, by=clinician, body="Can we talk Thursday?")
+    reply(thread, clinician, "Or Friday.")
+
+    assert row_for(signed_in, patient).unread_messages == 2
+    assert "2 unread messages" in signed_in.get(HOME).content.decode()
+
+    signed_in.get(reverse("messaging:thread", args=[thread.external_id]))
+
+    assert row_for(signed_in, patient).unread_messages == 0
 
 
 # --- Integration due or overdue -------------------------------------------------------------
