@@ -8,6 +8,7 @@ log in one step; a therapist's read is logged as a disclosure); writes go throug
 transaction. An authorisation is fetched only through its patient, already checked.
 """
 
+import uuid
 from dataclasses import dataclass, field
 
 from django.contrib import messages
@@ -40,6 +41,7 @@ from kapcare.patients.access import (
 from kapcare.patients.models import Patient
 from kapcare.policy import Action, Scope
 from kapcare.refusals import add_problems
+from kapcare.therapists.models import TherapistProfile
 
 STEP_DETAILS, STEP_SIGN = "details", "sign"
 
@@ -101,13 +103,34 @@ class AuthorizePage:
     context: dict = field(default_factory=dict)
 
 
+def _chosen_from_directory(request: HttpRequest, patient: Patient) -> dict:
+    """The therapist chosen on "Find a therapist" (`?therapist=<entry id>`), typed in for
+    the patient: only a verified entry of the patient's own clinic; anything else is
+    ignored and the patient types the details."""
+    try:
+        entry_id = uuid.UUID(request.GET.get("therapist", ""))
+    except ValueError:
+        return {}
+    entry = (
+        TherapistProfile.objects.verified_on(services.clinic_today(patient.clinic))
+        .filter(clinic_id=patient.clinic_id, external_id=entry_id)
+        .select_related("user")
+        .first()
+    )
+    if entry is None:
+        return {}
+    return {"therapist_name": entry.user.full_name, "therapist_email": entry.user.email}
+
+
 def _authorize(request: HttpRequest, patient: Patient, page: AuthorizePage, *, log_posts: bool):
     """Step 1 asks for the details; once they validate, step 2 shows the exact text to sign
     with every detail carried in hidden fields, and "Change details" goes back with them
     kept. Returns the new authorisation, or the page to show. `log_posts`: log a POST that
     writes nothing as a view (the caller's fetch did not)."""
     details = AuthorizationDetailsForm(
-        request.POST if request.method == "POST" else None, patient=patient
+        request.POST if request.method == "POST" else None,
+        patient=patient,
+        initial=_chosen_from_directory(request, patient),
     )
     signature = None
     step = STEP_DETAILS

@@ -111,3 +111,30 @@ def test_the_menu_offers_each_role_its_page(client, coordinator, patient_user, p
     labels = [label for label, _ in client.get("/therapist/").context["nav_items"]]
     assert "Therapists" not in labels
     assert "Find a therapist" not in labels
+
+
+AUTHORIZE = reverse("sharing:portal_authorize")
+
+
+def test_choosing_a_verified_therapist_fills_in_the_authorisation_for_the_patient(
+    client, coordinator, patient_user, patient
+):
+    vera = verify(add_therapist(coordinator, full_name="Vera Verified"), coordinator)
+    client.force_login(patient_user)
+
+    assert f"{AUTHORIZE}?therapist={vera.external_id}" in client.get(FIND).content.decode()
+    form = client.get(f"{AUTHORIZE}?therapist={vera.external_id}").context["form"]
+
+    assert form.initial["therapist_name"] == "Vera Verified"
+    assert form.initial["therapist_email"] == vera.user.email
+
+
+def test_an_unverified_or_unknown_therapist_fills_in_nothing(
+    client, coordinator, patient_user, patient
+):
+    una = add_therapist(coordinator, email="u@x.example", full_name="Una Unchecked")
+    client.force_login(patient_user)
+
+    for chosen in (una.external_id, "not-an-id", "00000000-0000-0000-0000-000000000000"):
+        form = client.get(f"{AUTHORIZE}?therapist={chosen}").context["form"]
+        assert "therapist_email" not in form.initial
