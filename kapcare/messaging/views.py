@@ -128,6 +128,22 @@ def _sent(request, started) -> HttpResponse:
     return redirect("messaging:thread", thread_id=started.external_id)
 
 
+def _new_thread_page(request, patient, form, *, recipient, page: dict) -> HttpResponse:
+    """The new-thread form of any side: `recipient(cleaned_data)` says to whom (kind,
+    therapist, and where a refusal about the therapist is shown); a refused or invalid form
+    is shown again, logged as a view of the patient."""
+    if request.method == "POST":
+        if form.is_valid():
+            kind, therapist, field_names = recipient(form.cleaned_data)
+            started = _start(
+                request, form, patient, kind=kind, therapist=therapist, field_names=field_names
+            )
+            if started is not None:
+                return _sent(request, started)
+        patient_access.log_redisplay(request, patient)
+    return render(request, "messaging/thread_form.html", {"form": form, "patient": patient, **page})
+
+
 @allowed(Action.OPEN_CHART)
 def staff_new(request: HttpRequest, patient_id) -> HttpResponse:
     """The clinic writes about a patient: to the patient, or to a therapist holding a live
@@ -138,26 +154,12 @@ def staff_new(request: HttpRequest, patient_id) -> HttpResponse:
         patient=patient,
         therapists=services.authorised_therapists(patient),
     )
-    if request.method == "POST":
-        if form.is_valid():
-            kind, therapist = form.cleaned_data["recipient"]
-            started = _start(
-                request,
-                form,
-                patient,
-                kind=kind,
-                therapist=therapist,
-                field_names={"therapist": "recipient"},
-            )
-            if started is not None:
-                return _sent(request, started)
-        patient_access.log_redisplay(request, patient)
-    return render(
+    return _new_thread_page(
         request,
-        "messaging/thread_form.html",
-        {
-            "form": form,
-            "patient": patient,
+        patient,
+        form,
+        recipient=lambda data: (*data["recipient"], {"therapist": "recipient"}),
+        page={
             "heading": f"New message about {patient.display_name}",
             "cancel_url": "patients:chart",
             "shows_patient": True,
@@ -171,25 +173,12 @@ def therapist_new(request: HttpRequest, patient_id) -> HttpResponse:
     (404 without one)."""
     patient = patient_access.get_patient_for_form(request, patient_id, Action.SEND_MESSAGE)
     form = ThreadForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        if form.is_valid():
-            started = _start(
-                request,
-                form,
-                patient,
-                kind=ThreadKind.THERAPIST,
-                therapist=request.user,
-                field_names={"therapist": "__all__"},
-            )
-            if started is not None:
-                return _sent(request, started)
-        patient_access.log_redisplay(request, patient)
-    return render(
+    return _new_thread_page(
         request,
-        "messaging/thread_form.html",
-        {
-            "form": form,
-            "patient": patient,
+        patient,
+        form,
+        recipient=lambda data: (ThreadKind.THERAPIST, request.user, {"therapist": "__all__"}),
+        page={
             "heading": f"Write to {patient.clinic.name} about {patient.display_name}",
             "cancel_url": "sharing:shared_record",
             "shows_patient": True,
@@ -205,18 +194,12 @@ def portal_new(request: HttpRequest) -> HttpResponse:
         request, Action.SEND_MESSAGE, log_as=AccessAction.VIEW if reading else None
     )
     form = ThreadForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-        if form.is_valid():
-            started = _start(request, form, patient, kind=ThreadKind.PATIENT)
-            if started is not None:
-                return _sent(request, started)
-        patient_access.log_redisplay(request, patient)
-    return render(
+    return _new_thread_page(
         request,
-        "messaging/thread_form.html",
-        {
-            "form": form,
-            "patient": patient,
+        patient,
+        form,
+        recipient=lambda data: (ThreadKind.PATIENT, None, None),
+        page={
             "heading": f"Write to {patient.clinic.name}",
             "cancel_url": None,
             "shows_patient": False,
