@@ -161,6 +161,20 @@ class SharingAuthorizationQuerySet(models.QuerySet):
     def with_scope(self, scope: str):
         return self.filter(**{SCOPE_FIELDS[scope]: True})
 
+    def live_pairs(self, pairs, now=None, scope: str | None = None) -> set[tuple[int, int]]:
+        """Which of the (patient id, therapist id) `pairs` have a live authorisation at
+        `now` (naming `scope`, if given), in one query."""
+        pairs = set(pairs)
+        if not pairs:
+            return set()
+        live = self.live(now).filter(
+            patient_id__in={patient_id for patient_id, _ in pairs},
+            therapist_id__in={therapist_id for _, therapist_id in pairs},
+        )
+        if scope is not None:
+            live = live.with_scope(scope)
+        return set(live.values_list("patient_id", "therapist_id")) & pairs
+
 
 class SharingAuthorization(models.Model):
     """Patient → one named outside therapist, with the HIPAA core elements (45 CFR

@@ -105,7 +105,7 @@ def appointment_reminders(now: dt.datetime, site_url: str) -> Iterator[Planned]:
             reminder_hours=session.patient.clinic.appointment_reminder_hours,
         )
     ]
-    sharing = _live_sharing(
+    sharing = SharingAuthorization.objects.live_pairs(
         {
             (session.patient_id, session.episode.therapist_id)
             for session in sessions
@@ -157,7 +157,7 @@ def overdue_integration_flags(now: dt.datetime, site_url: str) -> Iterator[Plann
     doses = _last_doses([item.episode.pk for item in overdue])
     # When the dose was is schedule information: the therapist hears of an overdue
     # integration only while the patient shares their schedule with them.
-    sharing = _live_sharing(
+    sharing = SharingAuthorization.objects.live_pairs(
         {
             (item.episode.patient_id, item.episode.therapist_id)
             for item in overdue
@@ -208,22 +208,6 @@ def _patient_email(patient) -> str:
 
 def _shared_record_link(site_url: str, patient) -> str:
     return site_url + reverse("sharing:shared_record", args=[patient.external_id])
-
-
-def _live_sharing(
-    pairs: set[tuple[int, int]], now: dt.datetime, scope: Scope | None = None
-) -> set[tuple[int, int]]:
-    """Which of the (patient id, therapist id) `pairs` have a live authorisation (with
-    `scope`, if given) at `now`. One query."""
-    if not pairs:
-        return set()
-    authorizations = SharingAuthorization.objects.live(now).filter(
-        patient_id__in={patient_id for patient_id, _ in pairs},
-        therapist_id__in={therapist_id for _, therapist_id in pairs},
-    )
-    if scope is not None:
-        authorizations = authorizations.with_scope(scope)
-    return set(authorizations.values_list("patient_id", "therapist_id")) & pairs
 
 
 def _last_doses(episode_ids: list[int]) -> dict[int, object]:

@@ -63,19 +63,6 @@ NOT_AUTHORISED = (
 )
 
 
-def _authorised_pairs(pairs) -> set[tuple[int, int]]:
-    """Which (patient id, therapist id) `pairs` have a live sharing authorisation now, in
-    one query."""
-    pairs = set(pairs)
-    if not pairs:
-        return set()
-    live = SharingAuthorization.objects.live(timezone.now()).filter(
-        patient_id__in={patient_id for patient_id, _ in pairs},
-        therapist_id__in={therapist_id for _, therapist_id in pairs},
-    )
-    return set(live.values_list("patient_id", "therapist_id")) & pairs
-
-
 def episode_warnings(episodes: list, today: date) -> dict[int, list[str]]:
     """For `episodes.warning_registry`: the credential warnings of the outside therapist
     each KAP episode depends on, or that the therapist is not in the clinic's directory,
@@ -85,7 +72,9 @@ def episode_warnings(episodes: list, today: date) -> dict[int, list[str]]:
     if not named:
         return {}
     profiles = _profiles_of((e.clinic_id, e.therapist_id) for e in named)
-    authorised = _authorised_pairs((e.patient_id, e.therapist_id) for e in named)
+    authorised = SharingAuthorization.objects.live_pairs(
+        (e.patient_id, e.therapist_id) for e in named
+    )
     return {
         e.pk: [
             *_therapist_warnings(profiles.get((e.clinic_id, e.therapist_id)), e.clinic, today),
