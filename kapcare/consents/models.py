@@ -16,6 +16,7 @@
 import hashlib
 import uuid
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -160,6 +161,18 @@ class SharingAuthorizationQuerySet(models.QuerySet):
 
     def with_scope(self, scope: str):
         return self.filter(**{SCOPE_FIELDS[scope]: True})
+
+    def therapists_of(self, patient, now=None) -> list:
+        """The active therapists holding a live authorisation from `patient` at `now` (any
+        scope), by name, each once, in one query: those the clinic may write to about the
+        patient, and with whom the patient may share a journal entry."""
+        User = apps.get_model(settings.AUTH_USER_MODEL)
+        therapist_ids = self.live(now).filter(patient_id=patient.pk).values("therapist_id")
+        return list(
+            User.objects.filter(pk__in=therapist_ids, role="therapist", is_active=True).order_by(
+                "full_name", "id"
+            )
+        )
 
     def live_pairs(self, pairs, now=None, scope: str | None = None) -> set[tuple[int, int]]:
         """Which of the (patient id, therapist id) `pairs` have a live authorisation at

@@ -12,7 +12,6 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from kapcare.accounts.models import User
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.consents.models import SharingAuthorization
@@ -65,17 +64,6 @@ def dose_choices(patient: Patient, now: datetime) -> DoseChoices:
     upcoming = [s for s in sessions if s.status in UPCOMING and s.planned_start >= now]
     given = [s for s in reversed(sessions) if s.status in GIVEN]
     return DoseChoices(upcoming=upcoming, given=given)
-
-
-def shareable_therapists(patient: Patient, now: datetime | None = None) -> list[User]:
-    """The therapists holding a live authorisation from `patient` (any scope), by name,
-    each once. One query."""
-    therapist_ids = (
-        SharingAuthorization.objects.live(now or timezone.now())
-        .filter(patient_id=patient.pk)
-        .values("therapist_id")
-    )
-    return list(User.objects.filter(pk__in=therapist_ids, is_active=True).order_by("full_name"))
 
 
 def _check_owner(actor: Actor, patient: Patient) -> None:
@@ -163,7 +151,9 @@ def share_entry(*, actor: Actor, entry: JournalEntry, therapist: str) -> Journal
     patient = entry.patient
     _check_owner(actor, patient)
     now = timezone.now()
-    therapists = {str(t.external_id): t for t in shareable_therapists(patient, now)}
+    therapists = {
+        str(t.external_id): t for t in SharingAuthorization.objects.therapists_of(patient, now)
+    }
     if not therapists:
         raise Refused(
             {

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kapcare.audit.log import Actor
+from kapcare.consents.models import SharingAuthorization
 from kapcare.decorators import allowed
 from kapcare.journal import services
 from kapcare.journal.access import get_own_entry, log_redisplay, reading
@@ -81,7 +82,7 @@ def _edit_page(request, entry, form, share_form, status=200) -> HttpResponse:
 
 
 def _share_form(entry, data=None) -> ShareForm:
-    return ShareForm(data, therapists=services.shareable_therapists(entry.patient))
+    return ShareForm(data, therapists=SharingAuthorization.objects.therapists_of(entry.patient))
 
 
 def _entry_form(entry, data=None) -> EntryForm:

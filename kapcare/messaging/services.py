@@ -69,23 +69,6 @@ def therapist_is_authorised(therapist_id: int | None, patient_id: int) -> bool:
     )
 
 
-def authorised_therapists(patient) -> list:
-    """The therapists holding a live authorisation from `patient` now, by name, each once
-    (one query): those the clinic may start a thread with."""
-    from django.contrib.auth import get_user_model
-
-    therapist_ids = (
-        SharingAuthorization.objects.live(timezone.now())
-        .filter(patient_id=patient.pk)
-        .values("therapist_id")
-    )
-    return list(
-        get_user_model()
-        .objects.filter(pk__in=therapist_ids, role=Role.THERAPIST, is_active=True)
-        .order_by("full_name", "id")
-    )
-
-
 def _not_authorised(thread: Thread) -> str:
     return (
         f"{thread.therapist.full_name} no longer holds a live sharing authorisation from "

@@ -18,6 +18,7 @@ from kapcare import policy
 from kapcare.accounts.models import Role
 from kapcare.audit.log import Actor, record_list_access
 from kapcare.audit.models import AccessAction
+from kapcare.consents.models import SharingAuthorization
 from kapcare.decorators import allowed
 from kapcare.messaging import services
 from kapcare.messaging.access import get_thread
@@ -152,7 +153,7 @@ def staff_new(request: HttpRequest, patient_id) -> HttpResponse:
     form = ClinicThreadForm(
         request.POST if request.method == "POST" else None,
         patient=patient,
-        therapists=services.authorised_therapists(patient),
+        therapists=SharingAuthorization.objects.therapists_of(patient),
     )
     return _new_thread_page(
         request,
