@@ -1,14 +1,55 @@
 """Personas shared by every test: one per role in one clinic, a therapist with no
 authorisation, a patient with a portal account, and staff of another clinic."""
 
+import datetime as dt
+import os
 from contextlib import contextmanager
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import TransactionTestCase
 
 from kapcare.accounts.models import Role
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
+
+CLOCK_OFFSET_ENV = "KAPCARE_TEST_CLOCK_OFFSET_DAYS"
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock-offset-days",
+        type=int,
+        default=int(os.environ.get(CLOCK_OFFSET_ENV) or 0),
+        help="Run the whole suite with the clock moved this many days ahead (time-machine), "
+        "to prove no test depends on the day it was written. CI runs it at 400. "
+        f"Also read from ${CLOCK_OFFSET_ENV}.",
+    )
+
+
+def pytest_configure(config):
+    """Move the clock for the whole session before any test module is imported, so module
+    constants built from "now" are built from the moved clock too. The clock keeps ticking;
+    tests that freeze it with `time_machine.travel` nest inside this travel."""
+    days = config.getoption("--clock-offset-days")
+    if days:
+        moved = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
+        config._kapcare_clock = time_machine.travel(moved, tick=True)
+        config._kapcare_clock.start()
+
+
+def pytest_report_header(config):
+    days = config.getoption("--clock-offset-days")
+    if days:
+        today = dt.datetime.now(dt.UTC).date()
+        return f"clock moved {days} days ahead: the suite believes today is {today}"
+    return None
+
+
+def pytest_unconfigure(config):
+    clock = getattr(config, "_kapcare_clock", None)
+    if clock is not None:
+        clock.stop()
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from kapcare.notifications import services
 from kapcare.notifications.models import Notification
 from kapcare.notifications.scheduled import queue_due_notifications
 from kapcare.policy import Scope
+from tests.clock import spoken_day, today, wall_clock, zone_abbreviation
 from tests.factories import (
     PatientFactory,
     RoomFactory,
@@ -32,7 +33,7 @@ from tests.factories import (
 )
 
 SITE = "https://kap.example.org"
-START = dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC)  # 9:00 AM in Chicago
+START = wall_clock(days=7, hour=9)  # a week ahead, 9:00 AM in Chicago
 DAY_BEFORE = START - dt.timedelta(hours=24)
 REMINDER = "Your appointment at Music City Ketamine"
 THERAPIST_REMINDER = "An appointment at Music City Ketamine"
@@ -80,8 +81,8 @@ def test_the_patient_is_reminded_once_the_session_is_within_24_hours(
     assert sent(REMINDER) == [patient_user.email]
     (message,) = [m for m in mail.outbox if m.subject == REMINDER]
     assert (
-        "You have an appointment at Music City Ketamine on Tuesday, December 1, 2026 "
-        "at 9:00 AM CST." in message.body
+        f"You have an appointment at Music City Ketamine on {spoken_day(START)} "
+        f"at 9:00 AM {zone_abbreviation(START)}." in message.body
     )
     assert f"{SITE}/accounts/login/" in message.body
 
@@ -224,7 +225,9 @@ def test_a_therapist_whose_authorisation_was_revoked_is_not_reminded(
 def test_a_therapist_whose_authorisation_expired_is_not_reminded(
     episode, clinician, patient, therapist
 ):
-    authorize(patient, therapist, scopes=[Scope.SCHEDULE], expires_on=dt.date(2026, 11, 29))
+    authorize(
+        patient, therapist, scopes=[Scope.SCHEDULE], expires_on=today() + dt.timedelta(days=1)
+    )
     dose(episode, clinician)
 
     run(DAY_BEFORE)
@@ -270,7 +273,7 @@ def test_reminders_are_queued_in_a_fixed_number_of_queries(clinic, clinician, th
 
 # --- Overdue integrations --------------------------------------------------------------------
 
-OVERDUE_AT = dt.datetime(2026, 12, 10, 18, 0, tzinfo=dt.UTC)
+OVERDUE_AT = wall_clock(days=10, hour=12)
 DOSING_MINUTES = 115
 
 

@@ -13,8 +13,10 @@ from django.db import connection, connections, transaction
 
 from kapcare.notifications import services
 from kapcare.notifications.models import Notification, NotificationKind
+from tests.clock import wall_clock
 
-NOW = dt.datetime(2026, 11, 30, 15, 0, tzinfo=dt.UTC)
+# Delivery runs a day after the rows are queued (at the real time the test runs).
+NOW = wall_clock(days=1, hour=15, time_zone="UTC")
 TEMPLATE = "measures/email/safety_alert.txt"
 
 
