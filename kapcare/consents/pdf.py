@@ -10,24 +10,22 @@ revocation if there was one. Nothing is fetched from outside while rendering.
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
-from weasyprint import HTML
 
 from kapcare.consents.markdown import render_markdown
 from kapcare.consents.models import DocumentKind, Signature
 
-try:  # WeasyPrint 66 and later: a fetcher object; refuse every protocol.
-    from weasyprint.urls import URLFetcher
 
-    def _no_fetching():
-        return URLFetcher(allowed_protocols=())
+def _no_fetching():
+    """A URL fetcher that refuses every protocol: nothing is fetched from outside."""
+    try:  # WeasyPrint 66 and later: a fetcher object.
+        from weasyprint.urls import URLFetcher
+    except ImportError:  # pragma: no cover - older WeasyPrint takes a plain function
 
-except ImportError:  # pragma: no cover - older WeasyPrint takes a plain function
-
-    def _no_fetching():
         def refuse(url, *args, **kwargs):
             raise ValueError(f"Consent PDFs load nothing from outside: {url}")
 
         return refuse
+    return URLFetcher(allowed_protocols=())
 
 
 def clinic_time(moment, clinic) -> str:
@@ -71,5 +69,10 @@ def signature_context(signature: Signature) -> dict:
 def signature_pdf(signature: Signature) -> bytes:
     """The PDF of `signature`, whose patient (with clinic), version (with document),
     witness, withdrawal and authorisation the caller has fetched."""
+    # Imported here, not with the module: WeasyPrint loads Pango and its fonts (about a
+    # second), which every web process and test worker would pay whether or not it ever
+    # makes a PDF.
+    from weasyprint import HTML
+
     html = render_to_string("consents/pdf/signature.html", signature_context(signature))
     return HTML(string=html, url_fetcher=_no_fetching()).write_pdf()
