@@ -2,6 +2,8 @@
 # Works on a fresh Debian machine: the first run creates .venv and installs everything.
 
 PORT ?= 8000
+# Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -76,4 +78,4 @@ format: install
 test: install chromium lint
 	@echo "Test database: $$(echo "$${DATABASE_URL:-sqlite (default, in memory)}" \
 		| sed -E 's#(://[^:/@]*):[^@]*@#\1@#')"
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)

@@ -7,10 +7,11 @@ from contextlib import contextmanager
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, connections
 from django.test import TransactionTestCase
 
 from kapcare.accounts.models import Role
+from tests import template_db
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
 
 CLOCK_OFFSET_ENV = "KAPCARE_TEST_CLOCK_OFFSET_DAYS"
@@ -50,6 +51,17 @@ def pytest_unconfigure(config):
     clock = getattr(config, "_kapcare_clock", None)
     if clock is not None:
         clock.stop()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_test_environment, django_db_blocker, django_db_modify_db_settings):
+    """The test database, copied from a migrated template (tests/template_db.py) instead of
+    migrated afresh by every run and every xdist worker."""
+    with django_db_blocker.unblock():
+        old_name = template_db.create_test_database(connections["default"])
+    yield
+    with django_db_blocker.unblock():
+        template_db.destroy_test_database(connections["default"], old_name)
 
 
 @pytest.fixture
