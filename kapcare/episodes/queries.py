@@ -114,6 +114,9 @@ def with_last_dose(episodes):
 def integration_due(episode, window: timedelta) -> tuple[datetime, datetime]:
     """When the last dose of an episode from `with_last_dose` ended (its planned end, or
     later when it started late) and the integration is due by (the end + the window)."""
-    length = episode.last_dose_planned_end - episode.last_dose_planned_start
-    ended_at = max(episode.last_dose_planned_end, episode.last_dose_given_at + length)
+    _, ended_at = rules.dose_block(
+        episode.last_dose_planned_start,
+        episode.last_dose_planned_end,
+        episode.last_dose_given_at,
+    )
     return ended_at, ended_at + window

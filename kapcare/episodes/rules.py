@@ -8,6 +8,8 @@ preparing → in treatment → follow-up → completed | discontinued.
 """
 
 import re
+from collections.abc import Iterable
+from datetime import datetime
 
 # --- Models of care -----------------------------------------------------------------------
 
@@ -178,6 +180,50 @@ def session_transition_problem(kind: str, status: str, to_status: str) -> str | 
         f"A {SESSION_STATUSES[status].lower()} {SESSION_KINDS[kind].lower()} cannot become "
         f"{SESSION_STATUSES[to_status].lower()}."
     )
+
+
+# --- Therapy sessions around the doses -----------------------------------------------------
+
+
+def dose_block(
+    planned_start: datetime, planned_end: datetime, started_at: datetime | None
+) -> tuple[datetime, datetime]:
+    """When a dose was given (its start, or its planned start if never started) and when its
+    block ended: the planned end, or later by as much as it started late. Gate 4 and the
+    overdue-integration list read a dose the same way."""
+    given_at = started_at or planned_start
+    return given_at, max(planned_end, given_at + (planned_end - planned_start))
+
+
+def therapy_session_timing_problem(
+    kind: str,
+    booked_start: datetime,
+    held_from: datetime,
+    held_until: datetime,
+    doses: Iterable[tuple[datetime, datetime]],
+) -> tuple[str, datetime] | None:
+    """Whether a preparation or integration session held from `held_from` to `held_until`
+    falls on the right side of the dose it belongs to; `doses` are the episode's doses as
+    (given at, block ended at), cancelled and missed ones left out.
+
+    The dose a session belongs to is found from when it was booked (`booked_start`; for a
+    session recorded without a booking, when it was held): an integration session follows
+    the last dose given before that time and must start once that dose's block has ended —
+    the patient integrates an experience they have had (Dore et al. 2019; gate 4); a
+    preparation session prepares the next dose after that time and must end before that
+    dose is given. A session with no dose to belong to has nothing to fall before or after.
+    Returns None when the session fits, else (what is wrong, the moment it collides with).
+    """
+    doses = sorted(doses)
+    if kind == INTEGRATION:
+        before = [dose for dose in doses if dose[0] < booked_start]
+        if before and held_from < before[-1][1]:
+            return ("before_dose_ended", before[-1][1])
+    if kind == PREPARATION:
+        after = [dose for dose in doses if dose[0] > booked_start]
+        if after and held_until > after[0][0]:
+            return ("after_dose_given", after[0][0])
+    return None
 
 
 # --- Diagnosis and preparation --------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from kapcare import dates, policy
 from kapcare.audit.log import Actor, record_access
@@ -152,6 +153,13 @@ def record_therapy_session(
                     "the clinic no longer takes sessions for it."
                 }
             )
+        if data.attended:
+            _check_timing(
+                locked_episode,
+                kind=session.kind if session is not None else data.kind,
+                booked_start=session.planned_start if session is not None else starts_at,
+                held=(starts_at, ends_at),
+            )
         if session is None:
             target = CareSession.objects.create(
                 episode=locked_episode,
@@ -182,6 +190,40 @@ def record_therapy_session(
             ) from error
     recorded.episode = locked_episode
     return recorded
+
+
+def _check_timing(
+    episode: Episode, *, kind: str, booked_start: dt.datetime, held: tuple[dt.datetime, dt.datetime]
+) -> None:
+    """Refuse, at the date field, a session held on the wrong side of the dose it belongs
+    to (`rules.therapy_session_timing_problem`)."""
+    doses = [
+        rules.dose_block(*times)
+        for times in CareSession.objects.filter(episode=episode, kind=SessionKind.DOSING)
+        .exclude(status__in=[SessionStatus.CANCELLED, SessionStatus.MISSED])
+        .values_list("planned_start", "planned_end", "started_at")
+    ]
+    found = rules.therapy_session_timing_problem(kind, booked_start, *held, doses)
+    if found is None:
+        return
+    problem, moment = found
+    zone = episode.clinic.zone
+    if problem == "before_dose_ended":
+        message = (
+            "An integration session starts after the dose it follows, which ended at "
+            f"{_clinic_time(moment, zone)}. Check the date and time."
+        )
+    else:
+        message = (
+            "A preparation session ends before the dose it prepares, which was given at "
+            f"{_clinic_time(moment, zone)}. Check the date, time and length."
+        )
+    raise Refused({"held_on": message})
+
+
+def _clinic_time(moment: dt.datetime, zone) -> str:
+    """'Tuesday, December 1, 9:00 AM', on the clinic's clock."""
+    return date_format(moment.astimezone(zone), "l, F j, g:i A")
 
 
 def _locked_planned(session: CareSession, episode: Episode, therapist) -> CareSession:

@@ -1,12 +1,16 @@
 """The course of care as pure rules: the edges an episode may take, the reasons some need,
 the statuses of a session and the shape of a diagnosis code. No database."""
 
+import datetime as dt
+
 import pytest
 
 from kapcare.episodes import rules
 
 ALLOWED_EDGES = [
-    (state, to_state) for state, targets in rules.TRANSITIONS.items() for to_state in targets
+    (state, to_state)
+    for state, targets in rules.TRANSITIONS.items()
+    for to_state in sorted(targets)
 ]
 REFUSED_EDGES = [
     (rules.REFERRED, rules.ELIGIBLE),
@@ -140,3 +144,69 @@ def test_diagnosis_codes_are_normalised_and_checked_for_shape(code, normalised, 
 )
 def test_a_trauma_history_asks_for_longer_preparation(trauma, needed):
     assert rules.preparation_sessions_needed(trauma, usual=1, with_trauma=2) == needed
+
+
+# --- Therapy sessions around the doses ------------------------------------------------------
+
+T0 = dt.datetime(2030, 1, 7, 15, 0, tzinfo=dt.UTC)  # an arbitrary moment; no clock is read
+HOUR = dt.timedelta(hours=1)
+DOSES = [(T0, T0 + 2 * HOUR), (T0 + 72 * HOUR, T0 + 74 * HOUR)]
+
+
+@pytest.mark.parametrize(
+    ("kind", "booked", "held_from", "held_until", "expected"),
+    [
+        # An integration session follows the last dose before its booking.
+        ("integration", T0 + 24 * HOUR, T0 + 24 * HOUR, T0 + 25 * HOUR, None),
+        ("integration", T0 + 24 * HOUR, T0 + 2 * HOUR, T0 + 3 * HOUR, None),
+        (
+            "integration",
+            T0 + 24 * HOUR,
+            T0 + HOUR,
+            T0 + 2 * HOUR,
+            ("before_dose_ended", T0 + 2 * HOUR),
+        ),
+        ("integration", T0 + 24 * HOUR, T0 - HOUR, T0, ("before_dose_ended", T0 + 2 * HOUR)),
+        (
+            "integration",
+            T0 + 80 * HOUR,
+            T0 + 30 * HOUR,
+            T0 + 31 * HOUR,
+            ("before_dose_ended", T0 + 74 * HOUR),
+        ),
+        # Booked before any dose: nothing to follow.
+        ("integration", T0 - HOUR, T0 - HOUR, T0, None),
+        # A preparation session prepares the next dose after its booking.
+        ("preparation", T0 - 24 * HOUR, T0 - 24 * HOUR, T0 - 23 * HOUR, None),
+        ("preparation", T0 - 24 * HOUR, T0 - HOUR, T0, None),
+        ("preparation", T0 - 24 * HOUR, T0 - HOUR, T0 + HOUR, ("after_dose_given", T0)),
+        (
+            "preparation",
+            T0 + 24 * HOUR,
+            T0 + 73 * HOUR,
+            T0 + 74 * HOUR,
+            ("after_dose_given", T0 + 72 * HOUR),
+        ),
+        # Booked after the last dose: nothing to prepare.
+        ("preparation", T0 + 80 * HOUR, T0 + 90 * HOUR, T0 + 91 * HOUR, None),
+        ("dosing", T0, T0, T0 + HOUR, None),
+    ],
+)
+def test_a_therapy_session_falls_on_its_side_of_the_dose_it_belongs_to(
+    kind, booked, held_from, held_until, expected
+):
+    assert (
+        rules.therapy_session_timing_problem(kind, booked, held_from, held_until, DOSES) == expected
+    )
+
+
+@pytest.mark.parametrize(
+    ("started_at", "expected"),
+    [
+        (None, (T0, T0 + 2 * HOUR)),
+        (T0 - HOUR, (T0 - HOUR, T0 + 2 * HOUR)),  # early: the block still ends as planned
+        (T0 + HOUR, (T0 + HOUR, T0 + 3 * HOUR)),  # late by an hour: ends an hour late
+    ],
+)
+def test_a_dose_block_ends_as_planned_or_as_late_as_it_started(started_at, expected):
+    assert rules.dose_block(T0, T0 + 2 * HOUR, started_at) == expected

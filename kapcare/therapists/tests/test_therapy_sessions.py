@@ -339,3 +339,91 @@ def test_a_missed_integration_session_does_not_pass_the_gate(second_dose, therap
     )
 
     assert not gates_of(second_dose)["integration"].passed
+
+
+# --- Before and after the dose ----------------------------------------------------------------
+
+
+def test_an_integration_session_held_before_the_dose_it_follows_ended_is_refused(
+    second_dose, therapist
+):
+    given_at = (NOW - dt.timedelta(days=3)).astimezone(CHICAGO)  # a two-hour block
+    during = given_at + dt.timedelta(minutes=90)
+    before = CareSession.objects.count()
+
+    problems = refusal(
+        therapist,
+        second_dose.episode,
+        held(held_on=during.date(), start_time=during.time().replace(tzinfo=None)),
+    )
+
+    ended = given_at + dt.timedelta(hours=2)
+    assert problems["held_on"] == (
+        "An integration session starts after the dose it follows, which ended at "
+        f"{ended:%A, %B} {ended.day}, {ended:%-I:%M %p}. Check the date and time."
+    )
+    assert CareSession.objects.count() == before
+
+
+def test_a_planned_integration_held_before_its_dose_is_refused_though_an_earlier_dose_came_first(
+    second_dose, therapist, clinician
+):
+    """The dose an integration session follows is the last one before its booking: held the
+    day before that dose, it would integrate the dose before — which it was not booked for."""
+    integration = plan_session(
+        second_dose.episode, clinician, kind="integration", starts_at=NOW - dt.timedelta(hours=2)
+    )
+    CareSession.objects.filter(pk=second_dose.pk).update(planned_start=NOW - dt.timedelta(days=1))
+    day_before = (NOW - dt.timedelta(days=2)).astimezone(CHICAGO)
+
+    problems = refusal(
+        therapist,
+        second_dose.episode,
+        held(held_on=day_before.date(), start_time=dt.time(10, 0)),
+        session=integration,
+    )
+
+    assert "after the dose it follows" in problems["held_on"]
+    integration.refresh_from_db()
+    assert integration.status == SessionStatus.PLANNED
+
+
+def test_a_preparation_session_held_after_the_dose_it_prepares_is_refused(
+    episode, clinician, therapist
+):
+    preparation = plan_session(
+        episode, clinician, kind="preparation", starts_at=NOW - dt.timedelta(days=2)
+    )
+    plan_session(episode, clinician, starts_at=NOW - dt.timedelta(days=1))
+    this_morning = NOW.astimezone(CHICAGO) - dt.timedelta(hours=1)
+
+    problems = refusal(
+        therapist,
+        episode,
+        held(held_on=this_morning.date(), start_time=dt.time(7, 0), kind="preparation"),
+        session=preparation,
+    )
+
+    assert problems["held_on"].startswith(
+        "A preparation session ends before the dose it prepares, which was given at"
+    )
+
+
+def test_a_preparation_session_that_ends_as_the_dose_begins_is_recorded(
+    episode, clinician, therapist
+):
+    dose_at = NOW - dt.timedelta(hours=3)
+    preparation = plan_session(
+        episode, clinician, kind="preparation", starts_at=dose_at - dt.timedelta(days=1)
+    )
+    plan_session(episode, clinician, starts_at=dose_at)
+    starts = (dose_at - dt.timedelta(minutes=50)).astimezone(CHICAGO)
+
+    recorded = record_therapy_session(
+        actor=actor(therapist),
+        episode=episode,
+        session=preparation,
+        data=held(held_on=starts.date(), start_time=starts.time().replace(tzinfo=None)),
+    )
+
+    assert recorded.status == SessionStatus.DONE
