@@ -178,7 +178,28 @@ class DischargeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="A clinician's decision, kept on the record with your name.",
     )
+    second_email = forms.CharField(
+        label="Second clinician's email",
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        help_text="Needed when the vital signs are not back in range.",
+    )
+    second_password = forms.CharField(
+        label="Second clinician's password",
+        required=False,
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text="Typed by the second clinician themselves.",
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "discharge_%s")
         super().__init__(*args, **kwargs)
+
+    @property
+    def has_second_person(self) -> bool:
+        return bool(
+            self.cleaned_data.get("second_email") or self.cleaned_data.get("second_password")
+        )

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kapcare import policy
+from kapcare.accounts import second_person
 from kapcare.audit.log import Actor
 from kapcare.decorators import allowed
 from kapcare.dosing import rules_events, services
@@ -277,10 +278,21 @@ def discharge(request: HttpRequest, session_id) -> HttpResponse:
     form = DischargeForm(request.POST)
     if form.is_valid():
         try:
+            second = (
+                second_person.confirm_second_person(
+                    request,
+                    email=form.cleaned_data["second_email"],
+                    password=form.cleaned_data["second_password"],
+                    acting_user=request.user,
+                )
+                if form.has_second_person
+                else None
+            )
             services.discharge(
                 actor=Actor.from_request(request),
                 record=record,
                 override_reason=form.cleaned_data["override_reason"],
+                second=second,
             )
         except services.DischargeRefused as refusal:
             form.add_error(

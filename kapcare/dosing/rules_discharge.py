@@ -155,6 +155,30 @@ def discharge_problems(facts: DischargeFacts, settings: DischargeSettings) -> li
     return problems
 
 
+def vitals_out_of_range(facts: DischargeFacts, settings: DischargeSettings) -> bool:
+    """Whether the patient would leave with vital signs not shown to be back in range: the
+    last reading crossed an alert threshold, the last systolic pressure or heart rate is
+    outside the band around its pre-dose value, or none was taken since the dose ended.
+    Discharging over these needs a second clinician; over the other criteria (observation
+    time, the Aldrete score, escort) the discharging clinician's reason is enough."""
+    if facts.latest_alerts:
+        return True
+    if facts.dose_ended_at is None or facts.dose_ended_at > facts.now:
+        return False
+    if facts.latest_systolic is None and facts.latest_heart_rate is None:
+        return True
+    pairs = [
+        (facts.latest_systolic, facts.baseline_systolic),
+        (facts.latest_heart_rate, facts.baseline_heart_rate),
+    ]
+    return any(
+        latest is not None
+        and baseline is not None
+        and not is_near_baseline(latest, baseline, settings.vitals_within_percent)
+        for latest, baseline in pairs
+    )
+
+
 def _observation_problems(facts: DischargeFacts, settings: DischargeSettings) -> list[str]:
     if facts.dose_ended_at is None:
         return [

@@ -12,10 +12,12 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from kapcare.accounts import second_person
 from kapcare.accounts.models import Role
+from kapcare.accounts.second_person import SecondPerson
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
-from kapcare.dosing import rules_dose, rules_vitals
+from kapcare.dosing import rules_discharge, rules_dose, rules_vitals
 from kapcare.dosing.models import DosingRecord, Lighting, Observation, VitalSource
 from kapcare.episodes.gate_registry import ExtraGate
 from kapcare.episodes.models import CareSession, DoseRoute, SessionStatus
@@ -867,12 +869,25 @@ class DischargeRefused(Refused):
         super().__init__({"__all__": "Not ready for discharge: " + " ".join(unmet)})
 
 
+SECOND_CLINICIAN_NEEDED = (
+    "The vital signs are not back in range: a second clinician confirms this discharge "
+    "with their own email and password."
+)
+
+
 def discharge(
-    *, actor: Actor, record: DosingRecord, override_reason: str = "", now=None
+    *,
+    actor: Actor,
+    record: DosingRecord,
+    override_reason: str = "",
+    second: SecondPerson | None = None,
+    now=None,
 ) -> DosingRecord:
     """Discharge the patient and record the session as done. Refused with what is unmet
     (`discharge_status`) until every criterion is met, unless a clinician writes why the
-    patient may go anyway (kept in `discharge_override_reason`)."""
+    patient may go anyway (kept in `discharge_override_reason`); when the vital signs are
+    still out of range (`rules_discharge.vitals_out_of_range`) a second clinician, who
+    authenticated at the moment (`second`), confirms it too."""
     from django.utils import timezone
 
     from kapcare.accounts.models import Role
@@ -886,18 +901,38 @@ def discharge(
         locked = _lock_for_events(record)
         _refuse_unless_under_way(locked, "a patient is discharged")
         status = discharge_status(locked, now)
+        confirmed_by = None
         if status.is_ready:
             reason = ""  # nothing was overridden
         elif not reason:
             raise DischargeRefused(status.problems)
+        elif rules_discharge.vitals_out_of_range(
+            status.facts, discharge_settings(locked.patient.clinic)
+        ):
+            if second is None:
+                raise Refused({second_person.EMAIL_FIELD: SECOND_CLINICIAN_NEEDED})
+            problem = second_person.second_person_problem(
+                second,
+                acting_user=actor.user,
+                clinic_id=locked.clinic_id,
+                roles={Role.CLINICIAN},
+                as_what="the second clinician",
+            )
+            if problem:
+                raise Refused({second_person.EMAIL_FIELD: problem})
+            confirmed_by = second.user
         locked.discharged_at = now
         locked.discharged_by = actor.user
         locked.discharge_override_reason = reason
+        locked.discharge_confirmed_by = confirmed_by
+        locked.discharge_confirmed_at = second.confirmed_at if confirmed_by else None
         locked.save(
             update_fields=[
                 "discharged_at",
                 "discharged_by",
                 "discharge_override_reason",
+                "discharge_confirmed_by",
+                "discharge_confirmed_at",
                 "updated_at",
             ]
         )

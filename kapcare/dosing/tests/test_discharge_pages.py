@@ -21,7 +21,7 @@ from kapcare.dosing.tests.test_events_fixtures import (
     vitals,
 )
 from kapcare.episodes.models import CareSession, SessionStatus
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 FULL_CHECK = {
     **{item.key: "2" for item in ALDRETE_ITEMS},
@@ -142,6 +142,36 @@ def test_the_page_shows_the_override_reason_after_discharge(client, clinician, r
 
     assert "Discharged although criteria were unmet." in body
     assert "Ride leaving now." in body
+
+
+def test_a_second_clinician_confirms_an_override_over_vitals_with_their_own_password(
+    client, clinician, record
+):
+    colleague = UserFactory(role=Role.CLINICIAN, clinic=clinician.clinic, email="casey@example.org")
+    vitals(record, clinician, minutes(97), sbp=170, hr=76)
+    override = {"override_reason": "Pressure settling; husband driving."}
+    with at(minutes(100)):
+        client.force_login(clinician)
+        without = client.post(url("discharge:discharge", record), override)
+        wrong = client.post(
+            url("discharge:discharge", record),
+            override | {"second_email": "casey@example.org", "second_password": "not it"},
+        )
+        right = client.post(
+            url("discharge:discharge", record),
+            override | {"second_email": "casey@example.org", "second_password": PASSWORD},
+        )
+        body = client.get(page(record)).content.decode()
+
+    assert without.status_code == 422
+    assert 'id="discharge_second_email_error"' in without.content.decode()
+    assert "a second clinician confirms this discharge" in without.content.decode()
+    assert wrong.status_code == 422
+    assert 'id="discharge_second_password_error"' in wrong.content.decode()
+    assert "Pressure settling; husband driving." in wrong.content.decode()  # kept as typed
+    assert right.status_code == 302
+    assert fetched(record).discharge_confirmed_by_id == colleague.pk
+    assert f"Confirmed by a second clinician, {colleague.display_name}" in body
 
 
 # --- Discharge checks ----------------------------------------------------------------------

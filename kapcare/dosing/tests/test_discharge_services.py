@@ -6,6 +6,8 @@ import dataclasses
 
 import pytest
 
+from kapcare.accounts.models import Role
+from kapcare.accounts.second_person import SecondPerson
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.dosing import services
 from kapcare.dosing.models import DischargeAssessment, DosingRecord
@@ -23,6 +25,7 @@ from kapcare.dosing.tests.test_events_fixtures import (
 )
 from kapcare.episodes.models import CareSession, SessionStatus
 from kapcare.refusals import Refused
+from tests.factories import UserFactory
 
 
 @pytest.fixture
@@ -311,3 +314,85 @@ def test_a_last_reading_with_a_low_oxygen_saturation_holds_the_discharge(record,
 
     assert len(problems) == 1
     assert "88 < 92" in problems[0]
+
+
+# --- A second clinician over vital signs out of range ------------------------------------------
+
+
+def second(user):
+    return SecondPerson(user=user, confirmed_at=minutes(99))
+
+
+def override(record, by, when, confirmed_by=None):
+    with at(when):
+        return services.discharge(
+            actor=actor(by),
+            record=fetched(record),
+            override_reason="Pressure settling; husband driving.",
+            second=second(confirmed_by) if confirmed_by else None,
+        )
+
+
+@pytest.fixture
+def colleague(clinic):
+    return UserFactory(role=Role.CLINICIAN, clinic=clinic, full_name="Casey Colleague")
+
+
+def test_an_override_over_vitals_out_of_range_needs_a_second_clinician(record, clinician):
+    vitals(record, clinician, minutes(97), sbp=153, hr=76)
+
+    with pytest.raises(Refused) as refused:
+        override(record, clinician, minutes(100))
+
+    assert refused.value.problems == {"second_email": services.SECOND_CLINICIAN_NEEDED}
+    assert fetched(record).discharged_at is None
+
+
+def test_a_second_clinician_confirms_the_override_and_is_kept_on_the_record(
+    record, clinician, colleague
+):
+    vitals(record, clinician, minutes(97), sbp=130, hr=76, spo2=88)
+
+    discharged = override(record, clinician, minutes(100), confirmed_by=colleague)
+
+    assert discharged.discharged_at == minutes(100)
+    assert discharged.discharge_confirmed_by_id == colleague.pk
+    assert discharged.discharge_confirmed_at == minutes(99)
+
+
+@pytest.mark.parametrize(
+    ("who", "problem"),
+    [
+        ("self", "The second person must be someone other than you."),
+        ("coordinator", "Cora Coordinator may not act as the second clinician at this clinic."),
+        ("elsewhere", "Ewan Elsewhere may not act as the second clinician at this clinic."),
+        ("inactive", "Ian Inactive may not act as the second clinician at this clinic."),
+    ],
+)
+def test_only_another_active_clinician_of_the_clinic_confirms(
+    record, clinician, coordinator, other_clinic, who, problem
+):
+    confirmer = {
+        "self": clinician,
+        "coordinator": coordinator,
+        "elsewhere": UserFactory(
+            role=Role.CLINICIAN, clinic=other_clinic, full_name="Ewan Elsewhere"
+        ),
+        "inactive": UserFactory(
+            role=Role.CLINICIAN, clinic=clinician.clinic, full_name="Ian Inactive", is_active=False
+        ),
+    }[who]
+    vitals(record, clinician, minutes(97), sbp=153, hr=76)
+
+    with pytest.raises(Refused) as refused:
+        override(record, clinician, minutes(100), confirmed_by=confirmer)
+
+    assert refused.value.problems == {"second_email": problem}
+    assert fetched(record).discharged_at is None
+
+
+def test_an_override_over_other_criteria_needs_no_second_clinician(record, clinician):
+    discharged = override(record, clinician, minutes(95))  # observed 55 of 60 min
+
+    assert discharged.discharged_at == minutes(95)
+    assert discharged.discharge_confirmed_by_id is None

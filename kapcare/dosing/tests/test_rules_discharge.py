@@ -314,3 +314,25 @@ def test_a_last_reading_out_of_the_thresholds_holds_the_discharge():
         "The last reading has values outside the clinic's alert thresholds (SpO2 88 < 92): "
         "treat and take the vital signs again before discharge."
     ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "out_of_range"),
+    [
+        ({}, False),
+        ({"latest_systolic": 120}, False),  # pre-dose 100, within 20 %
+        ({"latest_systolic": 121}, True),
+        ({"latest_heart_rate": 80}, False),  # pre-dose 100, within 20 %
+        ({"latest_heart_rate": 79}, True),
+        ({"latest_alerts": ("SpO2 88 < 92",)}, True),
+        ({"latest_systolic": None, "latest_heart_rate": None}, True),
+        # Nothing to compare with is a gap in the record, not a value out of range.
+        ({"baseline_systolic": None, "baseline_heart_rate": None}, False),
+        # Out of the band, but the dose has not ended: the discharge waits for that anyway.
+        ({"latest_systolic": 170, "dose_ended_at": ENDED + dt.timedelta(hours=2)}, False),
+        # The other criteria never call for a second clinician.
+        ({"aldrete": 7, "escort_present": False, "now": ENDED + dt.timedelta(minutes=5)}, False),
+    ],
+)
+def test_vital_signs_out_of_range_call_for_a_second_clinician(changes, out_of_range):
+    assert rules_discharge.vitals_out_of_range(ready(**changes), SETTINGS) is out_of_range
