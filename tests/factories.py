@@ -121,6 +121,31 @@ def authorize(patient, therapist, scopes=("measures",), expires_on=None, by=None
     )
 
 
+def in_the_loop(patient, by, therapist=None, scopes=("schedule", "session_summaries")):
+    """An outside therapist in the loop for `patient`'s KAP course: in the clinic's directory
+    with licence and KAP training verified by `by` (clinic staff), and authorised by the
+    patient to see `scopes`. `therapist` (a user), or a new one. Returns the therapist."""
+    from kapcare.therapists.models import TherapistProfile
+    from kapcare.therapists.tests.directory_factories import (
+        add_therapist,
+        complete_credentials,
+        verify,
+    )
+
+    entries = TherapistProfile.objects.filter(clinic=patient.clinic, user=therapist)
+    if therapist is not None and entries.exists():
+        # An entry the clinic made when the therapist was first named: give it credentials.
+        entries.update(**complete_credentials())
+        profile = entries.get()
+    else:
+        email = therapist.email if therapist else f"loop-{patient.pk}@practice.example"
+        name = therapist.full_name if therapist else "Lou Loop"
+        profile = add_therapist(by, email=email, full_name=name)
+    verify(profile, by)
+    authorize(patient, profile.user, scopes=scopes)
+    return profile.user
+
+
 class RoomFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "scheduling.Room"

@@ -237,6 +237,18 @@ CLINICAL_CHOICES = {
         "The therapist's session summary shows the exact dose in mg",
         "Off by default: a dose band is the minimum necessary (HIPAA 164.502(b)).",
     ),
+    "kap_training_required": (
+        "A KAP dose needs the outside therapist's KAP training verified",
+        "On by default. Turned off, unverified training is only noted on the dose's gates; "
+        "say why below.",
+    ),
+}
+# Clinical settings written in words.
+CLINICAL_TEXTS = {
+    "kap_training_not_required_reason": (
+        "Why the clinic does not require verified KAP training",
+        "Shown with the note on every dose whose therapist's training is not verified.",
+    ),
 }
 
 
@@ -254,7 +266,8 @@ class ClinicSettingsForm(forms.ModelForm):
             "email",
             "clinical_inbox",
             *CLINICAL_SETTINGS,
-            "summary_shows_exact_dose",
+            *CLINICAL_CHOICES,
+            *CLINICAL_TEXTS,
         ]
         widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
 
@@ -269,8 +282,9 @@ class ClinicSettingsForm(forms.ModelForm):
                 validators.MaxValueValidator(largest),
             ]
             field.widget.attrs.update(min=smallest, max=largest)
-        for name, (label, help_text) in CLINICAL_CHOICES.items():
+        for name, (label, help_text) in (CLINICAL_CHOICES | CLINICAL_TEXTS).items():
             self.fields[name].label, self.fields[name].help_text = label, help_text
+        self.fields["kap_training_not_required_reason"].widget.attrs["rows"] = 2
 
     def clean(self):
         cleaned = super().clean()
@@ -281,11 +295,18 @@ class ClinicSettingsForm(forms.ModelForm):
                     f"bp_hold_{part}",
                     f"The hold level must be at or above the warn level ({warn} mmHg).",
                 )
+        reason = cleaned.get("kap_training_not_required_reason", "").strip()
+        cleaned["kap_training_not_required_reason"] = reason
+        if cleaned.get("kap_training_required") is False and not reason:
+            self.add_error(
+                "kap_training_not_required_reason",
+                "Say why the clinic does not require verified KAP training.",
+            )
         return cleaned
 
     def clinic_fields(self):
-        clinical = {*CLINICAL_SETTINGS, *CLINICAL_CHOICES}
+        clinical = {*CLINICAL_SETTINGS, *CLINICAL_CHOICES, *CLINICAL_TEXTS}
         return [self[name] for name in self.fields if name not in clinical]
 
     def clinical_fields(self):
-        return [self[name] for name in (*CLINICAL_SETTINGS, *CLINICAL_CHOICES)]
+        return [self[name] for name in (*CLINICAL_SETTINGS, *CLINICAL_CHOICES, *CLINICAL_TEXTS)]

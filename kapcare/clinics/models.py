@@ -149,6 +149,11 @@ class Clinic(models.Model):
     # A therapist's licence expiring within this many days is flagged ahead of time on the
     # episodes that depend on them, so the clinic can ask for the renewal before it lapses.
     licence_expiry_warning_days = models.PositiveSmallIntegerField(default=30)
+    # A KAP dose needs the outside therapist's KAP training verified, unless the clinic
+    # decides otherwise and says why (the gate then only notes it): training programmes are
+    # young and some experienced therapists have none on file.
+    kap_training_required = models.BooleanField(default=True)
+    kap_training_not_required_reason = models.TextField(blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -25,7 +25,6 @@ def register() -> None:
 # --- Warnings on the episodes that depend on a therapist, and on KAP doses -------------------
 
 NOT_IN_DIRECTORY = "The outside therapist is not in the clinic's therapist directory."
-THERAPIST_GATE = "therapist_credentials"
 
 
 def _therapist_warnings(profile: TherapistProfile | None, clinic, today: date) -> list[str]:
@@ -84,43 +83,79 @@ def episode_warnings(episodes: list, today: date) -> dict[int, list[str]]:
     }
 
 
+THERAPIST_IN_LOOP = "therapist_in_loop"
+
+
 def therapist_gates(session, dose_at: datetime) -> list[ExtraGate]:
-    """For `episodes.gate_registry`: a KAP-model dose relies on the outside therapist the
-    episode names; their unverified or expired credentials are a warning on the dose (a
-    pass to take note of, never a block: the clinic's own clinician gives the dose). One
-    query; none for a standalone infusion or an episode that names no therapist."""
+    """For `episodes.gate_registry`: a KAP-model dose needs a therapist in the loop
+    (`rules.therapist_in_loop`): blocking, unless a clinician waives it with a reason; the
+    credential warnings still show with it. Two queries; none for a standalone infusion."""
     episode = session.episode
-    if not episode.is_kap or episode.therapist_id is None:
+    if not episode.is_kap:
         return []
     clinic = session.patient.clinic
     dose_day = timezone.localdate(dose_at, clinic.zone)
-    profile = _profiles_of([(clinic.pk, episode.therapist_id)]).get(
-        (clinic.pk, episode.therapist_id)
+    profile = (
+        _profiles_of([(clinic.pk, episode.therapist_id)]).get((clinic.pk, episode.therapist_id))
+        if episode.therapist_id is not None
+        else None
     )
-    warnings = _therapist_warnings(profile, clinic, dose_day)
-    in_directory = profile is not None and profile.clinic_id == clinic.pk
-    if in_directory:
+    blocks, notes = rules.therapist_in_loop(
+        rules.LoopFacts(
+            has_therapist=episode.therapist_id is not None,
+            credentials=facts_of(profile) if profile is not None else None,
+            authorised_scopes=_authorised_scopes(session.patient_id, episode.therapist_id, dose_at),
+            dose_day=dose_day,
+            training_required=clinic.kap_training_required,
+            training_not_required_reason=clinic.kap_training_not_required_reason,
+        )
+    )
+    warnings = (
+        _therapist_warnings(profile, clinic, dose_day) if episode.therapist_id is not None else []
+    )
+    if profile is not None:
         fix_url, fix_label = (
             reverse("therapists:detail", args=[profile.external_id]),
             "Open the therapist's directory entry",
         )
-    else:
+    elif episode.therapist_id is not None:
         fix_url, fix_label = reverse("therapists:create"), "Add the therapist to the directory"
-    if warnings:
-        message = " ".join(warnings)
     else:
-        message = (
-            "Licence and KAP training verified by the clinic; licence in force until "
-            f"{rules.day_in_words(profile.licence_expires_on)}."
+        fix_url, fix_label = (
+            reverse("episodes:edit", args=[episode.external_id]),
+            "Name the therapist on the episode",
+        )
+    if blocks:
+        message = " ".join(blocks)
+    else:
+        message = " ".join(
+            [
+                "The therapist is authorised to see the schedule and session summaries, with "
+                "licence and KAP training verified by the clinic.",
+                *notes,
+                *(warning for warning in warnings if "expires on" in warning),
+            ]
         )
     return [
         ExtraGate(
-            rule=THERAPIST_GATE,
-            title="Outside therapist's credentials",
-            passed=True,
-            warning=bool(warnings),
+            rule=THERAPIST_IN_LOOP,
+            title="Therapist in the loop",
+            passed=not blocks,
+            warning=bool(notes) or any("expires on" in warning for warning in warnings),
             message=message,
             fix_url=fix_url,
             fix_label=fix_label,
         )
     ]
+
+
+def _authorised_scopes(patient_id: int, therapist_id: int | None, at: datetime) -> frozenset:
+    """The scopes of the patient's authorisations to the therapist live at `at`."""
+    if therapist_id is None:
+        return frozenset()
+    scopes = set()
+    for authorization in SharingAuthorization.objects.live(at).filter(
+        patient_id=patient_id, therapist_id=therapist_id
+    ):
+        scopes.update(authorization.scopes)
+    return frozenset(scopes)

@@ -110,3 +110,61 @@ def credential_notes(facts: CredentialFacts) -> list[str]:
     if facts.is_askp3_member and not facts.askp3_verified:
         notes.append("ASKP3 membership not verified.")
     return notes
+
+
+# --- A therapist in the loop ------------------------------------------------------------------
+
+# What the clinic and the therapist must share for the therapist to be in the loop: when the
+# doses are (to hold preparation and integration around them) and what happened in each.
+LOOP_SCOPES = ("schedule", "session_summaries")
+LOOP_SCOPE_WORDS = {"schedule": "the schedule", "session_summaries": "session summaries"}
+
+
+@dataclass(frozen=True)
+class LoopFacts:
+    """What the therapist-in-the-loop gate reads about a KAP episode's dose: the therapist
+    it names (if any), the clinic's own directory entry for them (None when there is none),
+    the scopes of the patient's live authorisations to them, and the clinic's settings."""
+
+    has_therapist: bool
+    credentials: CredentialFacts | None
+    authorised_scopes: frozenset[str]
+    dose_day: dt.date
+    training_required: bool = True
+    training_not_required_reason: str = ""
+
+
+def therapist_in_loop(facts: LoopFacts) -> tuple[list[str], list[str]]:
+    """Whether KAP has a therapist in the loop for this dose: (what blocks it, what to take
+    note of), each in words. "KAP without trained therapeutic support is something different
+    from KAP" (see docs/clinical-reference.md): the episode names its outside therapist, the
+    patient authorises sharing at least the schedule and session summaries with them, and
+    the clinic has verified their licence (in force on the dose's day) and their KAP
+    training — which a clinic may downgrade to a note, giving its reason."""
+    if not facts.has_therapist:
+        return (["No therapist is named on this episode: KAP needs one in the loop."], [])
+    blocks: list[str] = []
+    missing = [scope for scope in LOOP_SCOPES if scope not in facts.authorised_scopes]
+    if missing:
+        blocks.append(
+            "The patient has not authorised sharing "
+            + " and ".join(LOOP_SCOPE_WORDS[scope] for scope in missing)
+            + " with the therapist (or the authorisation has ended or been revoked)."
+        )
+    credentials = facts.credentials
+    if credentials is None:
+        return ([*blocks, "The therapist is not in the clinic's directory."], [])
+    if not credentials.licence_verified:
+        blocks.append("The therapist's licence is not verified by the clinic.")
+    elif not is_licence_in_force(credentials, facts.dose_day):
+        blocks.append("The therapist's licence is not in force on the day of the dose.")
+    notes = []
+    if not credentials.training_verified:
+        if facts.training_required:
+            blocks.append("The therapist's KAP training is not verified by the clinic.")
+        else:
+            notes.append(
+                "The therapist's KAP training is not verified; the clinic does not require it: "
+                f"{facts.training_not_required_reason}"
+            )
+    return blocks, notes

@@ -56,6 +56,7 @@ def test_gates_are_listed_in_order_with_rule_passed_waived_and_reason(
         "day_of_checklist",
         "blood_pressure",
         "dose",
+        "therapist_in_loop",
     ]
     assert all(set(g) == {"rule", "passed", "waived", "reason"} for g in body)
     assert body[5] == {

@@ -5,6 +5,7 @@ import datetime as dt
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from kapcare.audit.log import Actor
 from kapcare.therapists import services
@@ -19,16 +20,22 @@ def certificate(content: bytes = PDF, name: str = "certificate.pdf") -> SimpleUp
     return SimpleUploadedFile(name, content, content_type="application/octet-stream")
 
 
-def add_therapist(by, *, email="tess@practice.example", full_name="Tess Therapist", **data):
-    """A directory entry in `by`'s clinic with a complete licence (expiring 2030) and KAP
-    training, nothing verified."""
-    fields = {
+def complete_credentials() -> dict:
+    """A complete licence (expiring in three years) and KAP training."""
+    return {
         "licence_type": "lmft",
         "licence_state": "TN",
         "licence_number": "LMFT-1234",
-        "licence_expires_on": dt.date(2030, 6, 30),
+        "licence_expires_on": timezone.localdate() + dt.timedelta(days=3 * 365),
         "training_programme": "Polaris Insight Center KAP training",
         "training_completed_on": dt.date(2024, 5, 1),
+    }
+
+
+def add_therapist(by, *, email="tess@practice.example", full_name="Tess Therapist", **data):
+    """A directory entry in `by`'s clinic with `complete_credentials`, nothing verified."""
+    fields = {
+        **complete_credentials(),
         "modalities": ["cbt", "ifs"],
         "city": "Nashville",
         "state": "TN",

@@ -15,6 +15,7 @@ from kapcare.therapists.tests.directory_factories import (
     PDF,
     add_therapist,
     certificate,
+    complete_credentials,
     shown_fingerprint,
     verify,
 )
@@ -371,7 +372,7 @@ def test_a_new_certificate_replaces_the_old_and_clears_the_training_verification
             "licence_type": "lmft",
             "licence_state": "TN",
             "licence_number": "LMFT-1234",
-            "licence_expires_on": "2030-06-30",
+            "licence_expires_on": complete_credentials()["licence_expires_on"].isoformat(),
             "training_programme": "Polaris Insight Center KAP training",
             "training_completed_on": "2024-05-01",
             "training_certificate": certificate(JPEG, name="scan.jpg"),

@@ -14,7 +14,13 @@ from kapcare.audit.log import Actor
 from kapcare.episodes import services as episodes
 from kapcare.therapists import invitations, registrations, services
 from kapcare.therapists.models import Credential, TherapistProfile
-from kapcare.therapists.tests.directory_factories import PDF, add_therapist, certificate, verify
+from kapcare.therapists.tests.directory_factories import (
+    PDF,
+    add_therapist,
+    certificate,
+    complete_credentials,
+    verify,
+)
 from kapcare.therapists.tests.test_invitations_fixtures import (
     PASSWORD,
     accept_form,
@@ -54,7 +60,7 @@ def entry_form(**changes) -> dict:
         "licence_type": "lmft",
         "licence_state": "TN",
         "licence_number": "LMFT-1234",
-        "licence_expires_on": "2030-06-30",
+        "licence_expires_on": complete_credentials()["licence_expires_on"].isoformat(),
         "is_accepting_patients": "on",
     }
     return form | changes
@@ -158,12 +164,12 @@ def test_the_dose_gate_of_a_second_clinic_reads_its_own_entry_and_links_to_it(
     session = plan_session(episode, other_clinician)
 
     (gate,) = registrations.therapist_gates(session, timezone.now())
-    assert gate.message == registrations.NOT_IN_DIRECTORY
+    assert "The therapist is not in the clinic's directory." in gate.message
     assert gate.fix_url == reverse("therapists:create")
 
     theirs = verify(add_therapist(outsider), other_clinician)
     (gate,) = registrations.therapist_gates(session, timezone.now())
-    assert not gate.warning
+    assert "directory" not in gate.message
     assert gate.fix_url == detail_url(theirs)
 
 

@@ -14,6 +14,7 @@ from kapcare.consents import services as consents
 from kapcare.episodes import gate_facts
 from kapcare.episodes.models import CareSession
 from kapcare.therapists import registrations
+from kapcare.therapists.models import Credential
 from kapcare.therapists.tests.directory_factories import add_therapist, verify
 from tests.factories import PatientFactory, UserFactory, authorize, open_episode, plan_session
 
@@ -35,7 +36,7 @@ def therapist_gate(session):
         pk=session.pk
     )
     report = gate_facts.gate_report(fetched, timezone.now())
-    return next((g for g in report.gates if g.rule == registrations.THERAPIST_GATE), None)
+    return next((g for g in report.gates if g.rule == registrations.THERAPIST_IN_LOOP), None)
 
 
 # --- The episode page --------------------------------------------------------------------------
@@ -131,61 +132,67 @@ def test_the_episode_page_takes_the_same_queries_with_or_without_warnings(
 
 
 # --- The gate on KAP-model doses ---------------------------------------------------------------
+# What blocks a dose is in test_therapist_in_loop.py; here, what the gates page shows.
 
 
-def test_unverified_credentials_pass_the_gate_with_a_warning_and_a_link(client, clinician, patient):
-    profile = add_therapist(clinician)
-    session = plan_session(open_episode(patient, clinician, therapist=profile.user), clinician)
-    client.force_login(clinician)
-
-    gate = therapist_gate(session)
-    assert gate.passed
-    assert gate.warning
-    assert not gate.blocks
-    assert gate.fix_url == reverse("therapists:detail", args=[profile.external_id])
-    shown = gates(client, session)
-    assert (
-        'Outside therapist\'s credentials <span class="badge badge-warn">Passed, take note' in shown
-    )
-    assert "Outside therapist: KAP training not verified by the clinic." in shown
-
-
-def test_verified_credentials_pass_the_gate_plainly(client, clinician, patient):
+def test_a_therapist_in_the_loop_passes_the_gate_on_the_page(client, clinician, patient):
     profile = verify(add_therapist(clinician), clinician)
+    authorize(patient, profile.user, scopes=["schedule", "session_summaries"])
     session = plan_session(open_episode(patient, clinician, therapist=profile.user), clinician)
     client.force_login(clinician)
 
     gate = therapist_gate(session)
+
     assert gate.passed
     assert not gate.warning
-    assert gate.message.startswith("Licence and KAP training verified by the clinic")
-    assert gate.fix_url == ""
-    assert 'Outside therapist\'s credentials <span class="badge badge-ok">Passed</span>' in gates(
+    assert 'Therapist in the loop <span class="badge badge-ok">Passed</span>' in gates(
         client, session
     )
 
 
-def test_a_therapist_not_in_the_directory_is_a_gate_warning_linking_to_add_them(clinician, patient):
+def test_unverified_training_blocks_the_dose_on_the_page_with_a_link_to_the_entry(
+    client, clinician, patient
+):
+    profile = verify(add_therapist(clinician), clinician, Credential.LICENCE)
+    authorize(patient, profile.user, scopes=["schedule", "session_summaries"])
+    session = plan_session(open_episode(patient, clinician, therapist=profile.user), clinician)
+    client.force_login(clinician)
+
+    gate = therapist_gate(session)
+    shown = gates(client, session)
+
+    assert not gate.passed
+    assert gate.message == "The therapist's KAP training is not verified by the clinic."
+    assert gate.fix_url == reverse("therapists:detail", args=[profile.external_id])
+    assert "The therapist&#x27;s KAP training is not verified by the clinic." in shown or (
+        "The therapist's KAP training is not verified by the clinic." in shown
+    )
+
+
+def test_a_therapist_not_in_the_directory_links_to_add_them(clinician, patient):
     therapist = UserFactory(role=Role.THERAPIST, clinic=None)
     session = plan_session(open_episode(patient, clinician, therapist=therapist), clinician)
 
     gate = therapist_gate(session)
 
-    assert gate.warning
-    assert gate.message == registrations.NOT_IN_DIRECTORY
+    assert not gate.passed
+    assert "The therapist is not in the clinic's directory." in gate.message
     assert gate.fix_url == reverse("therapists:create")
 
 
 def test_a_licence_expiring_by_the_dose_day_is_judged_on_that_day(clinician, patient):
-    session_day = dt.date(2026, 12, 1)  # plan_session's default start
-    profile = verify(add_therapist(clinician, licence_expires_on=dt.date(2026, 11, 30)), clinician)
-    session = plan_session(open_episode(patient, clinician, therapist=profile.user), clinician)
-    assert session.planned_start.date() == session_day
+    dose_at = timezone.now() + dt.timedelta(days=10)
+    expires_on = timezone.localdate(dose_at, clinician.clinic.zone) - dt.timedelta(days=1)
+    profile = verify(add_therapist(clinician, licence_expires_on=expires_on), clinician)
+    authorize(patient, profile.user, scopes=["schedule", "session_summaries"])
+    session = plan_session(
+        open_episode(patient, clinician, therapist=profile.user), clinician, starts_at=dose_at
+    )
 
     gate = therapist_gate(session)
 
-    assert gate.warning
-    assert "Licence expired on Nov 30, 2026." in gate.message
+    assert not gate.passed
+    assert gate.message == "The therapist's licence is not in force on the day of the dose."
 
 
 def test_a_standalone_infusion_has_no_therapist_gate(clinician, patient):
