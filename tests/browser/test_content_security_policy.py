@@ -55,3 +55,12 @@ def test_htmx_adds_no_style_and_evaluates_no_code(page, coordinator):
     )
 
     assert config == [False, False, 0]
+
+
+@pytest.mark.browser
+def test_clinic_admin_reads_the_api_docs_under_the_policy(page, clinic_admin):
+    login(page, clinic_admin.email)
+
+    page.goto("/api/v1/docs")
+
+    expect(page.get_by_text("/api/v1/patients").first).to_be_visible()
