@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.http import HttpResponse
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from kapcare.accounts.models import ApiToken
@@ -223,3 +223,14 @@ def test_a_views_own_caching_is_replaced_by_no_store():
 
     assert_not_stored(response)
     assert "max-age=0" in response["Cache-Control"]
+
+
+def test_refused_form_page_needs_no_exception_to_the_policy(db):
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(reverse("accounts:login"), {"username": "a", "password": "b"})
+
+    assert response.status_code == 403
+    assert "Please try again" in response.content.decode()
+    assert_strict_policy(response)
+    assert not refused_inline_code(response.content.decode())
