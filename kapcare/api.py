@@ -22,6 +22,7 @@ from ninja.security import HttpBearer
 from kapcare.accounts.api import router as accounts_router
 from kapcare.accounts.models import ApiToken, User, hash_token
 from kapcare.consents.api import router as consents_router
+from kapcare.developer_tools import admins_only_in_production
 from kapcare.dosing.api import router as dosing_router
 from kapcare.episodes.api import router as episodes_router
 from kapcare.episodes.api_gates import router as gates_router
@@ -67,6 +68,7 @@ api = NinjaAPI(
     version="1",
     urls_namespace="api",
     auth=BearerToken(),
+    docs_decorator=admins_only_in_production,
     description=(
         "Send a token from your profile page as `Authorization: Bearer <token>`. "
         'Errors are JSON: `{"detail": "…"}`; invalid input also carries '

@@ -342,3 +342,12 @@ def can_read_therapist_profile(user, profile) -> bool:
     if can(user, Action.VIEW_THERAPIST_DIRECTORY, profile):
         return True
     return can(user, Action.EDIT_OWN_THERAPIST_PROFILE) and profile.user_id == user.pk
+
+
+def may_use_developer_tools(user) -> bool:
+    """Django's admin site and the API's interactive documentation: a signed-in clinic
+    admin or superuser. The admin site then applies its own `is_staff` and model
+    permissions; this only decides who may learn that these pages exist."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or user.role == Role.ADMIN

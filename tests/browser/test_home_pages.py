@@ -66,8 +66,8 @@ def test_a_table_wider_than_a_phone_can_be_scrolled_by_keyboard(page, patient_us
         """() => {
             const box = document.createElement("div");
             box.className = "table-scroll";
-            box.innerHTML = "<table><caption>Wide results</caption><tr>"
-                + "<td style='min-width: 900px'>wide</td></tr></table>";
+            box.innerHTML = "<table><caption>Wide results</caption><tr><td>wide</td></tr></table>";
+            box.querySelector("td").style.minWidth = "900px";
             document.querySelector("main").append(box);
             window.dispatchEvent(new Event("resize"));
         }"""

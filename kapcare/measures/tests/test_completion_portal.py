@@ -1,8 +1,10 @@
 """A signed-in patient fills in questionnaires in the portal."""
 
 import re
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -154,7 +156,10 @@ def test_the_patient_form_shows_one_question_at_a_time_on_a_phone(signed_in):
     assert re.search(r'class="question current"[^>]*id="item_4"', page)
     assert page.count('class="question current') == 1
     assert page.count("<legend>") == 9  # all on one page on a desktop
-    assert "@media (max-width: 40rem)" in page
+    assert "/static/kapcare/questionnaire.css" in page  # one at a time below 40rem:
+    assert (
+        "@media (max-width: 40rem)" in Path(finders.find("kapcare/questionnaire.css")).read_text()
+    )
 
 
 def test_unknown_questionnaire_is_not_found(signed_in):
