@@ -49,22 +49,22 @@ def navigation(request):
         items.append(("Calendar feed", reverse("feeds:my_feed")))
     if policy.can(user, Action.VIEW_OWN_ACCESS_LOG):
         items.append(("Who viewed my record", reverse("audit:my_access_log")))
-    # --- issue 7: each area adds its items below, one block per area ---
-    # --- therapists directory (issue 7) ---
+    # --- each area adds its items below, one block per area ---
+    # --- therapists directory ---
     if policy.can(user, Action.VIEW_THERAPIST_DIRECTORY):
         items.append(("Therapists", reverse("therapists:directory")))
     if policy.can(user, Action.FIND_A_THERAPIST):
         items.append(("Find a therapist", reverse("therapists:find")))
-    # --- invitations (issue 7) ---
+    # --- invitations ---
     if policy.can(user, Action.EDIT_OWN_THERAPIST_PROFILE):
         items.append(("Your directory entry", reverse("therapist_account:own_profile")))
-    # --- therapist portal (issue 7) ---
-    # --- messaging (issue 7) ---
+    # --- therapist portal ---
+    # --- messaging ---
     if policy.can(user, Action.VIEW_MESSAGES):
         from kapcare.messaging.context_processors import nav_label  # the count, once
 
         items.append((nav_label(request), reverse("messaging:inbox")))
-    # --- portal and journal (issue 7) ---
+    # --- portal and journal ---
     if policy.can(user, Action.USE_PATIENT_PORTAL):
         items.append(("Your results", reverse("measures:portal_measures")))
     if policy.can(user, Action.KEEP_OWN_JOURNAL):

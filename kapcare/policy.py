@@ -48,7 +48,7 @@ class Action(StrEnum):
     MANAGE_CLINIC_SETTINGS = "clinics.manage_settings"
     MANAGE_CLINIC_STAFF = "accounts.manage_staff"
     INVITE_TO_PORTAL = "patients.invite_to_portal"
-    # Measures and screening (issue 3)
+    # Measures and screening
     VIEW_ASSESSMENTS = "measures.view"
     COMPLETE_OWN_QUESTIONNAIRE = "measures.complete_own"
     ENTER_ASSESSMENT_FOR_PATIENT = "measures.enter_for_patient"
@@ -61,7 +61,7 @@ class Action(StrEnum):
     COMPLETE_MEDICAL_SCREENING = "screening.complete"
     DECIDE_ELIGIBILITY = "screening.decide_eligibility"
     MANAGE_SCREENING_CATALOGUE = "screening.manage_catalogue"
-    # Consent and sharing (issue 4)
+    # Consent and sharing
     VIEW_CONSENTS = "consents.view"
     SIGN_OWN_CONSENT = "consents.sign_own"
     WITNESS_CONSENT = "consents.witness"
@@ -76,7 +76,7 @@ class Action(StrEnum):
     VIEW_SCHEDULE = "sharing.view_schedule"
     VIEW_SESSION_SUMMARIES = "sharing.view_session_summaries"
     USE_API_TOKENS = "accounts.use_api_tokens"
-    # Course of care (issue 5)
+    # Course of care
     VIEW_EPISODES = "episodes.view"
     MANAGE_EPISODES = "episodes.manage"
     CHANGE_EPISODE_STATE = "episodes.change_state"
@@ -92,7 +92,7 @@ class Action(StrEnum):
     MANAGE_ROOMS = "scheduling.manage_rooms"
     MANAGE_WORKING_HOURS = "scheduling.manage_working_hours"
     MANAGE_OWN_CALENDAR_FEED = "scheduling.manage_own_feed"
-    # Dosing session (issue 6)
+    # Dosing session
     VIEW_DOSING_RECORD = "dosing.view"
     PRESCRIBE_DOSE = "dosing.prescribe"
     CONFIRM_DOSE = "dosing.confirm_dose"
@@ -107,7 +107,7 @@ class Action(StrEnum):
     ADD_ADDENDUM = "dosing.add_addendum"
     EDIT_THERAPIST_SUMMARY = "dosing.edit_summary"
     RECORD_OWN_SESSION_EXPERIENCE = "dosing.record_own_experience"
-    # Therapists and portals (issue 7)
+    # Therapists and portals
     VIEW_THERAPIST_DIRECTORY = "therapists.view_directory"
     MANAGE_THERAPIST_DIRECTORY = "therapists.manage_directory"
     VERIFY_THERAPIST_CREDENTIAL = "therapists.verify_credential"

@@ -34,16 +34,16 @@ urlpatterns = [
     path("", include("kapcare.dosing.urls_substances")),
     path("", include("kapcare.dosing.urls_discharge")),
     path("", include("kapcare.dosing.urls_signing")),
-    # --- issue 7: each area includes its urls below ---
-    # --- therapists directory (issue 7) ---
+    # --- each area includes its urls below ---
+    # --- therapists directory ---
     path("", include("kapcare.therapists.urls")),
-    # --- invitations (issue 7) ---
+    # --- invitations ---
     path("", include("kapcare.therapists.urls_invitations")),
-    # --- therapist portal (issue 7) ---
+    # --- therapist portal ---
     path("", include("kapcare.therapists.urls_portal")),
-    # --- messaging (issue 7) ---
+    # --- messaging ---
     path("", include("kapcare.messaging.urls")),
-    # --- portal and journal (issue 7) ---
+    # --- portal and journal ---
     path("", include("kapcare.journal.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

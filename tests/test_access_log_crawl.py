@@ -38,7 +38,7 @@ NOT_RECORD_IDS = {
     # The clinic's rooms and price list: no patient data.
     "room_id",
     "price_id",
-    # The therapist directory (issue 7): no patient data; the entry's page logs the patients
+    # The therapist directory: no patient data; the entry's page logs the patients
     # its episodes name (kapcare/therapists/tests/test_directory_pages.py).
     "therapist_id",
     "credential",
@@ -56,8 +56,8 @@ LIST_PAGES = {
     "consents:portal_consents": "patient_user",
     "consents:portal_sign": "patient_user",
     "audit:my_access_log": "patient_user",
-    "journal:list": "patient_user",  # portal and journal (issue 7)
-    "measures:portal_measures": "patient_user",  # portal and journal (issue 7)
+    "journal:list": "patient_user",  # portal and journal
+    "measures:portal_measures": "patient_user",  # portal and journal
 }
 
 
@@ -94,15 +94,15 @@ def test_every_record_page_writes_the_access_log(
         "alert_id": raise_alert(clinician, patient).external_id,
         "instrument": "phq9",
         "signature_id": sign(patient, by=patient_user).external_id,
-        "entry_id": journal_entry(patient).external_id,  # portal and journal (issue 7)
-        "thread_id": patient_thread(patient, clinician).external_id,  # messaging (issue 7)
+        "entry_id": journal_entry(patient).external_id,  # portal and journal
+        "thread_id": patient_thread(patient, clinician).external_id,  # messaging
     }
     episode = open_episode(patient, clinician, therapist=shared_with)
     session = plan_session(episode, clinician, room=RoomFactory(clinic=clinic))
     fillers["episode_id"] = episode.external_id
     fillers["session_id"] = session.external_id
     fillers["appointment_id"] = session.appointment.external_id
-    # --- therapist portal (issue 7): the therapist records their own session, not a dose ---
+    # --- therapist portal: the therapist records their own session, not a dose ---
     therapy = plan_session(episode, clinician, kind="integration")
     per_page = {"therapist_portal:record_planned_session": {"session_id": therapy.external_id}}
     crawled = []

@@ -106,42 +106,42 @@ MATRIX = {
     "sharing:shared_record": ("patient", row(DENIED, DENIED, DENIED, MISSING, DENIED, DENIED)),
     "audit:search": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "audit:my_access_log": (None, row(DENIED, DENIED, DENIED, DENIED, OK, DENIED)),
-    # --- episodes (issue 5) ---
+    # --- episodes ---
     "episodes:create": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "episodes:detail": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "episodes:edit": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "episodes:session_create": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "episodes:session_record": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),
-    # --- gates (issue 5) ---
+    # --- gates ---
     "gates:session": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),
-    # --- series (issue 5) ---
+    # --- series ---
     "series:plan": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
-    # --- feeds (issue 5) ---
+    # --- feeds ---
     "feeds:my_feed": (None, row(DENIED, DENIED, DENIED, OK, OK, DENIED)),
     "feeds:room_feed": ("room", row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
-    # --- cost (issue 5) ---
+    # --- cost ---
     "cost:price_list": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "cost:price_edit": ("price", row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
-    # --- scheduling (issue 5) ---
+    # --- scheduling ---
     "scheduling:day": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
     "scheduling:week": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
     "scheduling:rooms": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "scheduling:room_edit": ("room", row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "scheduling:working_hours": (None, row(OK, DENIED, OK, DENIED, DENIED, OK)),
-    # --- dosing record (issue 6) ---
+    # --- dosing record ---
     "dosing:record": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),
-    # --- dose (issue 6) ---
-    # --- vitals (issue 6) ---
+    # --- dose ---
+    # --- vitals ---
     "vitals:live": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),
-    # --- events (issue 6) ---
-    # --- substances (issue 6) ---
+    # --- events ---
+    # --- substances ---
     "substances:register": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED)),
-    # --- discharge (issue 6) ---
-    # --- signing (issue 6) ---
+    # --- discharge ---
+    # --- signing ---
     # The patient's own dosing session; the `records` session is planned, so the page says
     # to come back after it (the form itself: kapcare/dosing/tests/test_experience_*.py).
     "signing:experience": ("session", PATIENT_ONLY),
-    # --- therapists directory (issue 7) ---
+    # --- therapists directory ---
     "therapists:directory": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
     "therapists:create": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
     "therapists:detail": ("therapist_profile", row(OK, OK, OK, DENIED, DENIED, MISSING)),
@@ -150,9 +150,9 @@ MATRIX = {
     # the `therapist` persona is someone else.
     "therapists:certificate": ("therapist_profile", row(OK, OK, OK, MISSING, DENIED, MISSING)),
     "therapists:find": (None, PATIENT_ONLY),
-    # --- invitations (issue 7) ---
+    # --- invitations ---
     "therapist_account:own_profile": (None, row(DENIED, DENIED, DENIED, OK, DENIED, DENIED)),
-    # --- therapist portal (issue 7) ---
+    # --- therapist portal ---
     # Only for a therapist under a live authorisation (and named on the episode to record):
     # kapcare/therapists/tests/test_portal_*.py. The `therapist` persona has none: 404.
     "therapist_portal:record_new_session": (
@@ -167,14 +167,14 @@ MATRIX = {
         "patient",
         row(DENIED, DENIED, DENIED, MISSING, DENIED, DENIED),
     ),
-    # --- messaging (issue 7) ---
+    # --- messaging ---
     # A clinic–patient thread; therapists' threads: kapcare/messaging/tests/test_pages.py.
     "messaging:inbox": (None, row(OK, OK, OK, OK, OK, OK)),
     "messaging:thread": ("thread", row(OK, OK, OK, MISSING, OK, MISSING)),
     "messaging:staff_new": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "messaging:therapist_new": ("patient", row(DENIED, DENIED, DENIED, MISSING, DENIED, DENIED)),
     "messaging:portal_new": (None, PATIENT_ONLY),
-    # --- portal and journal (issue 7) ---
+    # --- portal and journal ---
     # The patient's own journal: not even the clinic reads it (kapcare/journal/tests/).
     "journal:list": (None, PATIENT_ONLY),
     "journal:new": (None, PATIENT_ONLY),
@@ -196,7 +196,7 @@ PUBLIC = {
     "measures:link",
     "measures:questionnaire_done",
     "feeds:ics",  # the secret token is the credential (kapcare/episodes/tests/test_feeds.py)
-    # --- invitations (issue 7) ---
+    # --- invitations ---
     # The token in the invitation link is the credential (kapcare/therapists/tests/).
     "therapist_account:accept",
 }
@@ -208,40 +208,40 @@ NOT_PAGES = {
     "patients:invite_to_portal",
     "accounts:revoke_token",
     "accounts:create_token",
-    # --- gates (issue 5) ---
+    # --- gates ---
     "gates:checklist",
     "gates:waive",
     "gates:start",
-    # --- dose (issue 6) ---
+    # --- dose ---
     "dose:prescribe",
     "dose:confirm",
     "dose:setting",
-    # --- substances (issue 6) ---
+    # --- substances ---
     "substances:session_use",
     "substances:receive",
     "substances:correct",
-    # --- vitals (issue 6) ---
+    # --- vitals ---
     "vitals:record",
-    # --- events (issue 6) ---
+    # --- events ---
     "events:dose",
     "events:infusion",
     "events:adverse",
     "events:intervention",
-    # --- discharge (issue 6) ---
+    # --- discharge ---
     "discharge:assessment",
     "discharge:discharge",
-    # --- signing (issue 6) ---
+    # --- signing ---
     "signing:sign",
     "signing:addendum",
     "signing:summary_save",
     "signing:summary_release",
-    # --- therapists directory (issue 7) ---
+    # --- therapists directory ---
     "therapists:verify",
-    # --- invitations (issue 7) ---
+    # --- invitations ---
     "therapist_account:invite",
-    # --- therapist portal (issue 7) ---
-    # --- messaging (issue 7) ---
-    # --- portal and journal (issue 7) ---
+    # --- therapist portal ---
+    # --- messaging ---
+    # --- portal and journal ---
     "journal:share",
     "journal:unshare",
 }
@@ -287,7 +287,7 @@ def records(clinic, patient, clinician, patient_user):
         "episode": {"episode_id": episode.external_id},
         "session": {"session_id": session.external_id},
         "room": {"room_id": session.appointment.room.external_id},
-        "price": {"price_id": cost.price_list(clinic)[0].external_id},  # cost (issue 5)
+        "price": {"price_id": cost.price_list(clinic)[0].external_id},  # cost
         "appointment": {"appointment_id": session.appointment.external_id},
         "authorization": {"authorization_id": authorization.external_id},
         "patient_authorization": {
@@ -306,10 +306,10 @@ def records(clinic, patient, clinician, patient_user):
         "alert": {"alert_id": raise_alert(clinician, patient).external_id},
         "patient_instrument": {"patient_id": patient.external_id, "instrument": "phq9"},
         "instrument": {"instrument": "phq9"},
-        # --- issue 7 records: each area adds its keys below ---
+        # --- each area adds its keys below ---
         "journal_entry": {"entry_id": journal_entry(patient).external_id},  # journal
         "thread": {"thread_id": patient_thread(patient, clinician).external_id},  # messaging
-        # --- therapists directory (issue 7) ---
+        # --- therapists directory ---
         # The colleague's entry, made when the authorisation named them, with a certificate.
         "therapist_profile": {"therapist_id": with_certificate(colleague, clinician).external_id},
     }

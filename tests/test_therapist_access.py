@@ -45,11 +45,11 @@ THERAPIST_PAGES = {
     "accounts:profile",
     "therapist_home",
     "sharing:shared_record",
-    # --- therapist portal (issue 7): kapcare/therapists/tests/test_portal_*.py ---
+    # --- therapist portal: kapcare/therapists/tests/test_portal_*.py ---
     "therapist_portal:record_new_session",
     "therapist_portal:record_planned_session",
     "therapist_portal:send_questionnaire",
-    # --- messaging (issue 7): kapcare/messaging/tests/test_pages.py (own thread, another's,
+    # --- messaging: kapcare/messaging/tests/test_pages.py (own thread, another's,
     # the patient's, expired, revoked) ---
     "messaging:thread",
     "messaging:therapist_new",
@@ -356,10 +356,10 @@ def fillers(clinic, patient, clinician, therapist, all_scopes):
         "document_id": version.document.external_id,
         "version_id": version.external_id,
         "room_id": RoomFactory(clinic=clinic).external_id,
-        "price_id": cost.price_list(clinic)[0].external_id,  # cost (issue 5)
-        # portal and journal (issue 7): shared with them, still only the patient's page
+        "price_id": cost.price_list(clinic)[0].external_id,  # cost
+        # portal and journal: shared with them, still only the patient's page
         "entry_id": journal_entry(patient, shared_with=therapist).external_id,
-        # therapists directory (issue 7): another therapist's entry, with a certificate
+        # therapists directory: another therapist's entry, with a certificate
         "therapist_id": add_therapist(clinician, training_certificate=certificate()).external_id,
     }
 

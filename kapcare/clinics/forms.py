@@ -26,7 +26,8 @@ def time_zone_choices() -> list[tuple[str, str]]:
 CLINICAL_SETTINGS = {
     "eligibility_valid_months": (
         "Eligibility stays valid (months)",
-        "Default 12: re-screen yearly (ASKP3 2023; gate 1).",
+        "Default 12: screen again yearly (gate 1). ASKP3 makes screening essential; the "
+        "interval is the clinic's choice.",
         1,
         24,
     ),
@@ -98,7 +99,7 @@ CLINICAL_SETTINGS = {
     ),
     "induction_doses": (
         "Induction series: doses",
-        "Default 6 (Wilkinson 2017; Yale and Emory series).",
+        "Default 6 (six infusions over 12 days: Murrough et al. 2013).",
         1,
         12,
     ),
@@ -146,7 +147,7 @@ CLINICAL_SETTINGS = {
     ),
     "infusion_minutes": (
         "Dosing appointment: infusion (minutes)",
-        "Default 40 (IV 0.5 mg/kg over 40 min: Wilkinson 2017, Emory series).",
+        "Default 40 (IV 0.5 mg/kg over 40 min: Zarate et al. 2006).",
         5,
         240,
     ),

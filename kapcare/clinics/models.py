@@ -32,67 +32,72 @@ class Clinic(models.Model):
         blank=True, help_text="Where safety alerts and clinical notifications are sent."
     )
 
-    # --- Screening (issue 3) ---
-    # An eligibility decision stays valid this long (ASKP3 2023 guidelines: re-screen
-    # yearly; PRODUCT.md gate 1).
+    # --- Screening ---
+    # An eligibility decision stays valid this long: screen again yearly (product default;
+    # docs/clinical-reference.md#eligibility-decision-validity).
     eligibility_valid_months = models.PositiveSmallIntegerField(
         default=12, help_text="How long a clinician's eligibility decision stays valid."
     )
-    # A single-purpose questionnaire link works for this many days (clinic choice).
+    # A single-purpose questionnaire link works for this many days (clinic choice;
+    # docs/clinical-reference.md#questionnaire-links).
     questionnaire_link_valid_days = models.PositiveSmallIntegerField(
         default=7, help_text="How long a questionnaire link sent by email stays usable."
     )
     # PCL-5 provisional PTSD at a total of 33 or more (National Center for PTSD; the
-    # published range of cut-points is 31–33).
+    # published range of cut-points is 31–33; docs/clinical-reference.md#pcl-5).
     pcl5_provisional_cutoff = models.PositiveSmallIntegerField(
         default=33, help_text="PCL-5 total at or above which PTSD is probable (NCPTSD: 31–33)."
     )
-    # Response: a fall of at least 50 % from a baseline PHQ-9 above 9 (NQF 1884).
+    # Response: a fall of at least 50 % from a baseline PHQ-9 above 9 (NQF 1884;
+    # docs/clinical-reference.md#response-and-remission).
     response_fall_percent = models.PositiveSmallIntegerField(default=50)
     # Remission: PHQ-9 below 5 (CMS159).
     remission_phq9_below = models.PositiveSmallIntegerField(default=5)
 
-    # --- Consent and sharing (issue 4) ---
+    # --- Consent and sharing ---
     # A sharing authorisation runs to the end of the episode or, by default, this many
-    # months (PRODUCT.md, Consent and sharing; HIPAA 45 CFR 164.508(c)(1)(v) requires an
-    # expiry date or event).
+    # months (docs/clinical-reference.md#sharing-authorisation; HIPAA 45 CFR
+    # 164.508(c)(1)(v) requires an expiry date or event).
     sharing_authorization_months = models.PositiveSmallIntegerField(
         default=12,
         help_text="Default length of a patient's authorisation to share with a therapist.",
     )
 
-    # --- Course of care (issue 5): dosing gates, series, scheduling ---
-    # Pre-dose blood pressure (PRODUCT.md gate 9): warn at 140/90 (ACC/AHA 2017 stage 2;
-    # the Spravato label's "consider delaying" level), hold at 160/100. Clinics differ (some
-    # defer at 140/90), so all four are settings.
+    # --- Course of care: dosing gates, series, scheduling ---
+    # Pre-dose blood pressure: warn at 140/90 (ACC/AHA 2017 stage 2; the Spravato label's
+    # level for weighing a dose), hold at 160/100 (JNC 7 stage 2). Clinics differ (some
+    # defer at 140/90), so all four are settings
+    # (docs/clinical-reference.md#pre-dose-blood-pressure).
     bp_warn_systolic = models.PositiveSmallIntegerField(default=140)
     bp_warn_diastolic = models.PositiveSmallIntegerField(default=90)
     bp_hold_systolic = models.PositiveSmallIntegerField(default=160)
     bp_hold_diastolic = models.PositiveSmallIntegerField(default=100)
     # The pre-dose reading must be this fresh: taken within an hour of the dose (vitals
-    # "before" the infusion, PRODUCT.md Dosing session; Emory and Yale protocols take
-    # them on arrival).
+    # "before" the infusion; Emory and Yale protocols take them on arrival;
+    # docs/clinical-reference.md#pre-dose-blood-pressure).
     pre_dose_bp_valid_minutes = models.PositiveSmallIntegerField(default=60)
     # Gate 7: at least 48 h between doses; induction series of 6 doses over 2–3 weeks
-    # (PRODUCT.md; Wilkinson 2017 and the Yale/Emory series protocols: 6 infusions,
-    # two to three a week).
+    # (Murrough et al. 2013, Biol Psychiatry: six infusions over 12 days, three a week;
+    # docs/clinical-reference.md#minimum-interval-between-doses, #induction-series).
     minimum_dose_interval_hours = models.PositiveSmallIntegerField(default=48)
     induction_doses = models.PositiveSmallIntegerField(default=6)
     induction_span_days = models.PositiveSmallIntegerField(default=21)
     # Gate 3: preparation sessions before the first dose (Dore et al. 2019: 1–3; 2 or more
-    # suggested when a trauma history is flagged).
+    # suggested when a trauma history is flagged; docs/clinical-reference.md#preparation-sessions).
     preparation_sessions_required = models.PositiveSmallIntegerField(default=1)
     preparation_sessions_with_trauma = models.PositiveSmallIntegerField(default=2)
     # After each dose in a KAP model an integration session is expected within 72 h
-    # (PRODUCT.md, the course of care); overdue ones are flagged.
+    # (docs/clinical-reference.md#integration-window); overdue ones are flagged.
     integration_window_hours = models.PositiveSmallIntegerField(default=72)
-    # Gate 5: PHQ-9 and GAD-7 completed within 7 days before a dose.
+    # Gate 5: PHQ-9 and GAD-7 completed within 7 days before a dose
+    # (docs/clinical-reference.md#questionnaires-before-a-dose).
     measures_recent_days = models.PositiveSmallIntegerField(default=7)
-    # Gate 8: weight recorded within 30 days (weight-based dosing).
+    # Gate 8: weight recorded within 30 days (weight-based dosing;
+    # docs/clinical-reference.md#day-of-checklist).
     weight_recent_days = models.PositiveSmallIntegerField(default=30)
     # The block an appointment holds for a dosing session: check-in, infusion (IV
-    # standard 40 min: Wilkinson 2017, Emory series) and recovery (minimum observation of
-    # 60 min before discharge, PRODUCT.md).
+    # standard 40 min: Zarate et al. 2006) and recovery (minimum observation of 60 min
+    # before discharge; docs/clinical-reference.md#appointment-blocks).
     checkin_minutes = models.PositiveSmallIntegerField(default=15)
     infusion_minutes = models.PositiveSmallIntegerField(default=40)
     recovery_minutes = models.PositiveSmallIntegerField(default=60)
@@ -100,9 +105,9 @@ class Clinic(models.Model):
     # covers 38–52 minutes).
     therapy_session_minutes = models.PositiveSmallIntegerField(default=50)
 
-    # --- Dosing session (issue 6) ---
-    # Vital-sign alert thresholds (PRODUCT.md, Dosing session: SBP ≥ 180 or < 90, DBP ≥ 110,
-    # HR > 130 or < 50, SpO2 < 92 %, RR < 10 or > 30).
+    # --- Dosing session ---
+    # Vital-sign alert thresholds (SBP ≥ 180 or < 90, DBP ≥ 110, HR > 130 or < 50,
+    # SpO2 < 92 %, RR < 10 or > 30; docs/clinical-reference.md#vital-sign-alert-thresholds).
     vitals_systolic_high = models.PositiveSmallIntegerField(default=180)
     vitals_systolic_low = models.PositiveSmallIntegerField(default=90)
     vitals_diastolic_high = models.PositiveSmallIntegerField(default=110)
@@ -112,20 +117,22 @@ class Clinic(models.Model):
     vitals_respiratory_rate_low = models.PositiveSmallIntegerField(default=10)
     vitals_respiratory_rate_high = models.PositiveSmallIntegerField(default=30)
     # Vitals every 10 min during and every 15 min after the infusion (published practice at
-    # Emory and Yale, PRODUCT.md).
+    # Emory and Yale; docs/clinical-reference.md#vital-sign-schedule).
     vitals_every_minutes_during = models.PositiveSmallIntegerField(default=10)
     vitals_every_minutes_after = models.PositiveSmallIntegerField(default=15)
     # Discharge: at least 60 min of observation after the dose ends (2 h for esketamine
     # under its REMS), modified Aldrete ≥ 9 (Aldrete 1995), blood pressure and heart rate
-    # within 20 % of the pre-dose values (the Aldrete circulation item's band).
+    # within 20 % of the pre-dose values (the Aldrete circulation item's band;
+    # docs/clinical-reference.md#discharge).
     discharge_observation_minutes = models.PositiveSmallIntegerField(default=60)
     discharge_aldrete_minimum = models.PositiveSmallIntegerField(default=9)
     discharge_vitals_within_percent = models.PositiveSmallIntegerField(default=20)
     # Dose caps per route, mg/kg and total mg. IV: 0.5 mg/kg over 40 min is the standard
-    # research protocol (Wilkinson 2017), dose-finding studies went to 1.0 mg/kg; IM: up
+    # research protocol (Zarate et al. 2006), dose-finding studies went to 1.0 mg/kg; IM: up
     # to 1.0 mg/kg in office-based KAP; sublingual/oral: 0.25–7.0 mg/kg or 25–300 mg fixed
     # have been used (Andrade 2019, J Clin Psychiatry); intranasal: esketamine's label
-    # stops at 84 mg. Conservative defaults: the clinic's medical director sets them.
+    # stops at 84 mg. Conservative defaults: the clinic's medical director sets them
+    # (docs/clinical-reference.md#dose-maxima-per-route).
     max_mg_per_kg_iv = models.DecimalField(max_digits=4, decimal_places=2, default=1)
     max_total_mg_iv = models.PositiveSmallIntegerField(default=100)
     max_mg_per_kg_im = models.DecimalField(max_digits=4, decimal_places=2, default=1)
@@ -134,20 +141,23 @@ class Clinic(models.Model):
     max_total_mg_sublingual = models.PositiveSmallIntegerField(default=300)
     max_mg_per_kg_intranasal = models.DecimalField(max_digits=4, decimal_places=2, default=1)
     max_total_mg_intranasal = models.PositiveSmallIntegerField(default=100)
-    # The therapist's session summary gives the dose as a band unless the clinic allows
-    # the exact figure (minimum necessary, HIPAA 164.502(b)).
+    # The therapist's session summary gives the dose as a band unless the clinic allows the
+    # exact figure (minimum necessary, HIPAA 164.502(b);
+    # docs/clinical-reference.md#minimum-necessary).
     summary_shows_exact_dose = models.BooleanField(default=False)
 
-    # --- Therapists and portals (issue 7) ---
+    # --- Therapists and portals ---
     # An invitation to an outside therapist is a credential in an email: it works once and
-    # for 14 days (NIST SP 800-63B 5.1.1 lets a one-time secret live only as long as needed;
-    # two weeks covers a therapist's holidays without leaving old links about).
+    # for 14 days (two weeks covers a therapist's holidays without leaving old links about;
+    # docs/clinical-reference.md#therapist-invitations).
     therapist_invitation_valid_days = models.PositiveSmallIntegerField(default=14)
-    # Appointment reminders are emailed 24 h before a session (issue 7; common practice,
-    # and the escort and fasting arrangements need the day before).
+    # Appointment reminders are emailed 24 h before a session (common practice, and the
+    # escort and fasting arrangements need the day before;
+    # docs/clinical-reference.md#appointment-reminders).
     appointment_reminder_hours = models.PositiveSmallIntegerField(default=24)
     # A therapist's licence expiring within this many days is flagged ahead of time on the
-    # episodes that depend on them, so the clinic can ask for the renewal before it lapses.
+    # episodes that depend on them, so the clinic can ask for the renewal before it lapses
+    # (docs/clinical-reference.md#licence-and-training).
     licence_expiry_warning_days = models.PositiveSmallIntegerField(default=30)
     # A KAP dose needs the outside therapist's KAP training verified, unless the clinic
     # decides otherwise and says why (the gate then only notes it): training programmes are
@@ -174,8 +184,9 @@ class PriceKind(models.TextChoices):
     OTHER = "other", "Other item"
 
 
-# A single ketamine session at the seed clinic costs $475 (seed article, "Cost is a real
-# factor"); a clinic sets its own prices on the price list page.
+# A single ketamine session at the clinic the product grew from costs $475
+# (docs/clinical-reference.md#the-clinics-framework-article); a clinic sets its own prices
+# on the price list page.
 DEFAULT_DOSING_SESSION_PRICE = "475.00"
 
 

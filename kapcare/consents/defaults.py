@@ -3,10 +3,12 @@ republishes them (new versions); these texts are only version 1.
 
 Sources for the facts stated: ketamine hydrochloride's FDA label (anaesthetic; no
 psychiatric indication); Spravato (esketamine) label and REMS (treatment-resistant
-depression, depressive symptoms with suicidal ideation); Sanacora et al. 2017 (APA
-consensus on ketamine for mood disorders: off-label use, risks); Dore et al. 2019 (KAP in
-office practice); ASKP3 2020 guidelines (consent, escort, no driving); HIPAA 45 CFR
-164.508(c) (the core elements and statements of an authorisation).
+depression, depressive symptoms with suicidal ideation); Sanacora et al. 2017 (APA consensus
+on ketamine for mood disorders: off-label use, risks); Dore et al. 2019 (KAP in office
+practice); the Spravato label §5 and ASKP3's guidance on consent (escort, no driving; which
+ASKP3 document is to be confirmed); HIPAA 45 CFR 164.508(c) (the core elements and
+statements of an authorisation). See docs/clinical-reference.md#treatment-consent-content
+and #sharing-authorisation.
 """
 
 from kapcare.consents.models import DocumentKind

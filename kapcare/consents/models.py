@@ -193,7 +193,7 @@ class SharingAuthorization(models.Model):
     """Patient → one named outside therapist, with the HIPAA core elements (45 CFR
     164.508(c)): what is shared (the scopes), who discloses (the clinic), to whom (the
     therapist), the purpose, an expiry, the right to revoke and the re-disclosure notice
-    (both in the signed text)."""
+    (both in the signed text; docs/clinical-reference.md#sharing-authorisation)."""
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(

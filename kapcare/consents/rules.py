@@ -112,7 +112,8 @@ def consent_status(
     current_version: int,
     versions_requiring_reconsent: set[int],
 ) -> str:
-    """Where the patient stands with the treatment consent (PRODUCT.md gate 2: signed, on
+    """Where the patient stands with the treatment consent (gate 2,
+    docs/clinical-reference.md#treatment-consent: signed, on
     the current template version, not revoked).
 
     A signature on an older version stays current unless a later version, up to the

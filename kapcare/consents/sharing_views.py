@@ -406,7 +406,7 @@ def shared_record(request: HttpRequest, patient_id) -> HttpResponse:
                 "scopes": scopes,
                 "scopes_without_data": [s for s in scopes if s not in shared.registered_scopes()],
                 "sections": shared.sections_for(request, patient),
-                # The therapist portal (issue 7): a questionnaire link, within `measures`.
+                # The therapist portal: a questionnaire link, within `measures`.
                 "can_send_questionnaire": policy.can(
                     request.user, Action.SEND_MEASURE_AS_THERAPIST, patient
                 ),

@@ -472,7 +472,8 @@ def last_given(course: Course, today: dt.date) -> int:
 
 # Vital signs over a dose: (minutes from the dose's start, HR, SBP, DBP, SpO2, RR, MOAA/S).
 # Blood pressure rises through the infusion and peaks near 40 minutes (+16/+11 mmHg on
-# average in the Yale series), then settles during the hour of observation.
+# average in the Yale series: docs/clinical-reference.md#vital-sign-monitoring-series), then
+# settles during the hour of observation.
 VITALS_COURSE = [
     (-5, 74, 124, 80, 98, 14, 5),
     (10, 78, 131, 84, 98, 14, 4),

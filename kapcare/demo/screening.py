@@ -54,7 +54,8 @@ SCREENINGS = {
         "138/86. Lamotrigine may blunt the response; prescriber agrees to hold the evening "
         "dose before sessions.",
     ),
-    # Not eligible: psychosis is an absolute contraindication (PRODUCT.md, Screening).
+    # Not eligible: psychosis is an absolute contraindication
+    # (docs/clinical-reference.md#contraindications).
     8: DemoScreening(
         present=("active_psychosis",),
         medications=(("Olanzapine", "10 mg", "at night"),),

@@ -1,5 +1,5 @@
-"""The medical record of a dosing session (PRODUCT.md, "Dosing session"), run by a nurse
-anesthetist with anaesthesia-level monitoring.
+"""The medical record of a dosing session (docs/clinical-reference.md#dosing-session), run
+by a nurse anesthetist with anaesthesia-level monitoring.
 
 `DosingRecord` belongs to one dosing `CareSession` (episodes) and holds the dose, the set
 and setting, the dose's start and end, the discharge and the clinician's signature. Vital
@@ -229,7 +229,7 @@ class InfusionChange(models.Model):
 class DischargeAssessment(models.Model):
     """A discharge check: the modified Aldrete score (Aldrete 1995: activity, respiration,
     circulation, consciousness, oxygen saturation, each 0–2) and the other criteria of
-    PRODUCT.md. Several may be recorded; the last decides."""
+    docs/clinical-reference.md#discharge. Several may be recorded; the last decides."""
 
     record = models.ForeignKey(
         DosingRecord, on_delete=models.PROTECT, related_name="discharge_assessments"

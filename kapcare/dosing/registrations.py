@@ -3,12 +3,12 @@ belongs to the module that owns the feature."""
 
 
 def register() -> None:
-    # --- dose (issue 6): "dose prescribed and checked", "therapist present" gates ---
+    # --- dose: "dose prescribed and checked", "therapist present" gates ---
     from kapcare.dosing.services import dose_gates
     from kapcare.episodes import gate_registry
 
     gate_registry.register(dose_gates)
-    # --- signing (issue 6): the portal card asking for the patient's account, and the
+    # --- signing: the portal card asking for the patient's account, and the
     # shared record's session summaries ---
     from kapcare.dosing import portal_cards, shared_sections
 

@@ -1,4 +1,4 @@
-"""When a patient may go home after a dose (PRODUCT.md, "Dosing session", discharge), as
+"""When a patient may go home after a dose (docs/clinical-reference.md#discharge), as
 pure functions over plain values.
 
 The criteria, each from the clinic's settings (clinics.Clinic):
@@ -33,7 +33,8 @@ class AldreteItem:
     descriptions: tuple[tuple[int, str], ...]
 
 
-# Aldrete 1995, the modified post-anaesthetic recovery score: five items, 0–2 each.
+# Aldrete 1995, the modified post-anaesthetic recovery score: five items, 0–2 each
+# (docs/clinical-reference.md#modified-aldrete-score).
 ALDRETE_ITEMS: tuple[AldreteItem, ...] = (
     AldreteItem(
         "activity",
@@ -104,7 +105,8 @@ def aldrete_score(items: Mapping[str, int]) -> int:
 
 @dataclass(frozen=True)
 class DischargeSettings:
-    """The clinic's discharge settings (clinics.Clinic; defaults from PRODUCT.md)."""
+    """The clinic's discharge settings (clinics.Clinic; defaults in
+    docs/clinical-reference.md#discharge)."""
 
     observation_minutes: int = 60
     aldrete_minimum: int = 9

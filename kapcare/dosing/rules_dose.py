@@ -1,6 +1,6 @@
 """The dose of ketamine as pure functions: the arithmetic from mg/kg and weight, the clinic's
 per-route maximum, what is plausible to type, and whether a prescription is ready for the
-dose to start (PRODUCT.md, "Dosing session"; issue 6, "Dose").
+dose to start (docs/clinical-reference.md#dose-checked-by-a-second-person).
 
 Doses are `Decimal` throughout — a float would turn 0.5 × 72.4 into 36.199999… — and the
 dose in milligrams is rounded half up to 0.1 mg, the smallest step a nurse draws up with a
@@ -86,7 +86,7 @@ def compute_dose(mg_per_kg: Decimal, weight_kg: Decimal) -> DoseCalculation:
 @dataclass(frozen=True)
 class DoseCaps:
     """The clinic's maximum for one route (`Clinic.max_mg_per_kg_<route>`,
-    `Clinic.max_total_mg_<route>`)."""
+    `Clinic.max_total_mg_<route>`; docs/clinical-reference.md#dose-maxima-per-route)."""
 
     route_label: str
     max_mg_per_kg: Decimal
@@ -153,8 +153,8 @@ def weight_problem(weight_kg: Decimal | None) -> str:
 
 
 def infusion_minutes_problem(route: str, minutes: int | None) -> str:
-    """An IV dose needs an infusion duration (the clinic's default is 40 minutes); other
-    routes have none."""
+    """An IV dose needs an infusion duration (the clinic's default is 40 minutes:
+    docs/clinical-reference.md#infusion-duration); other routes have none."""
     if route != "iv":
         return ""
     if minutes is None:
@@ -232,7 +232,7 @@ def dose_gate(
     dose_day: date,
     weight_recent_days: int,
 ) -> tuple[bool, str]:
-    """The gate "Dose prescribed and checked by a second person" (issue 6): a dose is given
+    """The gate "Dose prescribed and checked by a second person": a dose is given
     only when a clinician has prescribed it from the patient's latest, recent weight,
     within the clinic's maximum (or above it with the clinician's reason), from a lot that
     has not expired, and a second staff member has checked it. Never waivable."""
@@ -271,7 +271,8 @@ def dose_gate(
 
 def therapist_gate(model: str, therapist_present: bool) -> tuple[bool, str] | None:
     """In the in-session model the therapist sits with the patient through the dose
-    (PRODUCT.md, "Set and setting"); for the other models there is no such rule (None)."""
+    (docs/clinical-reference.md#therapist-present-during-the-dose); for the other models
+    there is no such rule (None)."""
     if model != "in_session":
         return None
     if therapist_present:

@@ -1,10 +1,10 @@
-"""The course of an IV infusion as pure rules (issue 6, "Events"): which change may follow
+"""The course of an IV infusion as pure rules (the dosing record's events): which change may follow
 which, and when the infusion ends when it is not stopped early.
 
 An infusion runs from the dose's start; it may be paused (with a reason), resumed, and
 stopped early (with a reason), which ends the dose. Left to run, it ends after the
 prescribed duration (`DosingRecord.infusion_minutes`, the clinic's default 40 min:
-Wilkinson 2017) plus the time it was paused. No Django here.
+docs/clinical-reference.md#infusion-duration) plus the time it was paused. No Django here.
 """
 
 from collections.abc import Sequence

@@ -1,11 +1,12 @@
 """Reconciling the ketamine register, lot by lot: pure functions over plain entries, no
 Django.
 
-Ketamine is a Schedule III controlled substance. A registrant keeps "a complete and
-accurate record of each such substance ... received, sold, delivered, or otherwise disposed
-of" (21 U.S.C. 827(a)(3); 21 CFR 1304.21–1304.22), and any amount that cannot be accounted
-for is a discrepancy to investigate (21 CFR 1301.76(b)). The register is append-only: a
-mistake is corrected by a new entry whose amount is added to the entry it corrects.
+Ketamine is a Schedule III controlled substance. A registrant keeps "a complete and accurate
+record of each such substance ... received, sold, delivered, or otherwise disposed of"
+(21 U.S.C. 827(a)(3); 21 CFR 1304.21–1304.22), and any amount that cannot be accounted for
+is a discrepancy to investigate (21 CFR 1301.76(b);
+docs/clinical-reference.md#controlled-substances). The register is append-only: a mistake
+is corrected by a new entry whose amount is added to the entry it corrects.
 
 The arithmetic, per lot:
 - stock = received + returned − drawn (each with its corrections); it never falls below

@@ -1,9 +1,9 @@
 """The draft of a dosing session's summary for the patient's outside therapist: pure text
 from plain values (no Django), which the clinician edits before releasing it.
 
-What goes in follows PRODUCT.md ("a session summary for the therapist: date, dose route,
-notable events, what the patient wants to bring to integration") and HIPAA's minimum
-necessary standard (45 CFR 164.502(b)): the dose as a band unless the clinic allows the
+What goes in (date, dose route, notable events, what the patient wants to bring to
+integration; docs/clinical-reference.md#session-summary-for-the-therapist) follows HIPAA's
+minimum necessary standard (45 CFR 164.502(b)): the dose as a band unless the clinic allows the
 exact figure (`Clinic.summary_shows_exact_dose`), adverse events by kind and severity only,
 no vital signs, no names of staff.
 

@@ -1,18 +1,21 @@
-"""Vital signs during a dosing session (PRODUCT.md, "Dosing session"), as pure functions.
+"""Vital signs during a dosing session (docs/clinical-reference.md#dosing-session), as pure
+functions.
 
-- What is measured, with the LOINC code FHIR R4's vital-signs profile gives each (PRODUCT.md,
-  reference codes: systolic 8480-6, diastolic 8462-4, heart rate 8867-4, respiratory rate
-  9279-1, SpO2 2708-6) and its UCUM-style unit. Sedation is scored on the Modified
-  Observer's Assessment of Alertness/Sedation scale (MOAA/S, 0–5; Chernik et al. 1990,
-  J Clin Psychopharmacol 10:244): we found no LOINC code we could confirm for the MOAA/S
-  score, so its code is left empty rather than guessed.
+- What is measured, with the LOINC code FHIR R4's vital-signs profile gives each
+  (docs/clinical-reference.md#loinc: systolic 8480-6, diastolic 8462-4, heart rate 8867-4,
+  respiratory rate 9279-1, SpO2 2708-6) and its UCUM-style unit. Sedation is scored on the
+  Modified Observer's Assessment of Alertness/Sedation scale (MOAA/S, 0–5; Chernik et al.
+  1990, J Clin Psychopharmacol 10:244): we found no LOINC code we could confirm for the
+  MOAA/S score, so its code is left empty rather than guessed.
 - Which values are plausible at all: outside these ranges a value is a typing or device
   error, not a reading, and is refused with a message (SBP 20, SpO2 140).
 - Which plausible values raise an alert, against the clinic's thresholds (`VitalThresholds`;
-  PRODUCT.md defaults: SBP ≥ 180 or < 90, DBP ≥ 110, HR > 130 or < 50, SpO2 < 92 %,
-  RR < 10 or > 30 — note ≥ for blood pressure, > for heart and respiratory rate).
+  defaults in docs/clinical-reference.md#vital-sign-alert-thresholds: SBP ≥ 180 or < 90, DBP
+  ≥ 110, HR > 130 or < 50, SpO2 < 92 %, RR < 10 or > 30 — note ≥ for blood pressure, > for
+  heart and respiratory rate).
 - When the next reading is due: every 10 min during the infusion and every 15 min after it
-  (published practice at Emory and Yale, PRODUCT.md; clinic settings).
+  (published practice at Emory and Yale, docs/clinical-reference.md#vital-sign-schedule; clinic
+  settings).
 
 No Django here: the functions read only what they are given.
 """
@@ -113,7 +116,8 @@ LOW = "low"
 
 @dataclass(frozen=True)
 class VitalThresholds:
-    """The clinic's alert thresholds (clinics.Clinic `vitals_*`; defaults from PRODUCT.md).
+    """The clinic's alert thresholds (clinics.Clinic `vitals_*`; defaults in
+    docs/clinical-reference.md#vital-sign-alert-thresholds).
     Blood pressure alerts at or above its high threshold; heart and respiratory rate only
     above theirs; every low threshold alerts below it."""
 
@@ -203,8 +207,9 @@ DISCHARGED = "discharged"
 
 @dataclass(frozen=True)
 class VitalSchedule:
-    """How often vitals are taken (clinics.Clinic `vitals_every_minutes_*`; PRODUCT.md:
-    every 10 min during and every 15 min after the infusion, Emory and Yale practice)."""
+    """How often vitals are taken (clinics.Clinic `vitals_every_minutes_*`: every 10 min
+    during and every 15 min after the infusion, Emory and Yale practice;
+    docs/clinical-reference.md#vital-sign-schedule)."""
 
     every_minutes_during: int = 10
     every_minutes_after: int = 15

@@ -17,7 +17,7 @@ class Part:
 
 
 PARTS = [
-    # --- dose (issue 6) ---
+    # --- dose ---
     Part("dose", "Dose", "dosing/_dose.html", "kapcare.dosing.dose_views.part_context"),
     Part(
         "setting",
@@ -25,30 +25,30 @@ PARTS = [
         "dosing/_setting.html",
         "kapcare.dosing.dose_views.setting_context",
     ),
-    # --- vitals (issue 6) ---
+    # --- vitals ---
     Part(
         "vitals",
         "Vital signs",
         "dosing/_vitals.html",
         "kapcare.dosing.vitals_views.part_context",
     ),
-    # --- events (issue 6) ---
+    # --- events ---
     Part("events", "Events", "dosing/_events.html", "kapcare.dosing.events_views.events_context"),
-    # --- substances (issue 6) ---
+    # --- substances ---
     Part(
         "substances",
         "Controlled substance",
         "dosing/_substances.html",
         "kapcare.dosing.substances_views.part_context",
     ),
-    # --- discharge (issue 6) ---
+    # --- discharge ---
     Part(
         "discharge",
         "Discharge",
         "dosing/_discharge.html",
         "kapcare.dosing.events_views.discharge_context",
     ),
-    # --- signing (issue 6) ---
+    # --- signing ---
     Part(
         "signature",
         "Signature and addenda",

@@ -30,7 +30,7 @@ class GateOut(Schema):
     summary="A dosing session's gates",
 )
 def list_gates(request: HttpRequest, session_id: str) -> list[dict]:
-    """Each rule that applies to the session's model of care (PRODUCT.md gates 1–9), in
+    """Each rule that applies to the session's model of care (docs/clinical-reference.md#gates), in
     order: whether it passes, whether a clinician waived it, and the reason in words. While
     the session is ahead the rules are evaluated for its planned start."""
     session = get_session(request, session_id, Action.VIEW_DOSING_GATES)

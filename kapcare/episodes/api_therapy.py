@@ -1,5 +1,5 @@
 """API: the outside therapist records the preparation and integration sessions they held
-(issue 7), as on their portal's pages and through the same service
+as on their portal's pages and through the same service
 (`therapy_sessions.record_therapy_session`).
 
 - `POST /sessions/{session_id}/record`: a planned session, held or missed (200).

@@ -26,7 +26,7 @@ class EpisodesConfig(AppConfig):
 
         portal_cost.register()
 
-        # The portal home's "Before your next dose" and "Your course so far" (issue 7).
+        # The portal home's "Before your next dose" and "Your course so far".
         from kapcare.episodes import portal_before_dose, portal_timeline
 
         portal_before_dose.register()

@@ -1,11 +1,11 @@
 """The whole-course cost estimate, and the clinic's price list.
 
-Honest planning includes the full cost of the protocol, not just the medicine (seed
-article, "Cost is a real factor": a session at the seed clinic is $475, outside therapy
-fees are separate). The estimate is the planned dosing sessions at the clinic's price for
-the planned route, plus the planned preparation and integration sessions at the fee the
-therapist charges, which is paid to the therapist, not the clinic (PRODUCT.md,
-"Scheduling and cost").
+Honest planning includes the full cost of the protocol, not just the medicine (a session at
+the clinic the product grew from is $475, outside therapy fees are separate:
+docs/clinical-reference.md#the-clinics-framework-article). The estimate is the planned
+dosing sessions at the clinic's price for the planned route, plus the planned preparation
+and integration sessions at the fee the therapist charges, which is paid to the therapist,
+not the clinic.
 
 - `estimate_course` is pure: plain numbers in, a `CourseEstimate` out, Decimal throughout.
 - `estimate_for_episode` reads the clinic's price for the episode's route (one query) and
@@ -221,9 +221,10 @@ def dosing_item_name(route: str) -> str:
 
 def ensure_default_price_list(clinic) -> None:
     """Give `clinic` a dosing-session price for each route that has none, at the default
-    ($475, the seed clinic's price). A line that exists is never touched, so an admin's
-    prices and withdrawn routes stay as they are. Two requests seeding at once are
-    harmless: the one price per route constraint keeps one (`ignore_conflicts`)."""
+    ($475: docs/clinical-reference.md#the-clinics-framework-article). A line that exists is
+    never touched, so an admin's prices and withdrawn routes stay as they are. Two requests
+    seeding at once are harmless: the one price per route constraint keeps one
+    (`ignore_conflicts`)."""
     existing = set(
         PriceListItem.objects.filter(
             clinic_id=clinic.pk, kind=PriceKind.DOSING_SESSION

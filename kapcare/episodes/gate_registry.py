@@ -1,5 +1,5 @@
 """Gates that apps above `episodes` add to a dosing session's rules, without `episodes`
-importing them: the dosing record adds "dose prescribed and double-checked" (issue 6).
+importing them: the dosing record adds "dose prescribed and double-checked".
 
 A provider is called with the session and the moment the dose would be given, and returns
 its rules as `ExtraGate`s, in a fixed number of queries whatever the record holds. The

@@ -1,4 +1,4 @@
-"""The dosing gates (PRODUCT.md, "The course of care", gates 1–9) as pure functions.
+"""The dosing gates (docs/clinical-reference.md#gates, gates 1–9) as pure functions.
 
 Before a dosing session starts, every rule is evaluated over plain values
 (`GateFacts`, gathered from the records by `gate_facts.py`) against the clinic's settings
@@ -70,7 +70,8 @@ PREGNANCY_NOT_DONE = "not_done"
 
 @dataclass(frozen=True)
 class GateSettings:
-    """The clinic's settings the gates read (clinics.Clinic; defaults from PRODUCT.md)."""
+    """The clinic's settings the gates read (clinics.Clinic; defaults in
+    docs/clinical-reference.md#gates)."""
 
     time_zone: str = "America/Chicago"
     preparation_sessions_required: int = 1
@@ -194,7 +195,7 @@ def _local_date(value: datetime, settings: GateSettings) -> date:
 def eligibility_rule(facts: GateFacts, settings: GateSettings) -> GateResult:
     """Gate 1: eligibility determined by a clinician, less than 12 months old (the clinic's
     `eligibility_valid_months`, applied where the status is computed), with no absolute
-    contraindication recorded since (ASKP3 2023: re-screen yearly)."""
+    contraindication recorded since (docs/clinical-reference.md#eligibility-decision-validity)."""
     if facts.eligibility_is_eligible:
         return GateResult(ELIGIBILITY, True, f"{facts.eligibility_label}.")
     messages = {
@@ -212,7 +213,7 @@ def eligibility_rule(facts: GateFacts, settings: GateSettings) -> GateResult:
 
 def consent_rule(facts: GateFacts, settings: GateSettings) -> GateResult:
     """Gate 2: the treatment consent signed, on the current template version, not
-    withdrawn (PRODUCT.md, Consent and sharing)."""
+    withdrawn (docs/clinical-reference.md#treatment-consent)."""
     messages = {
         CONSENT_CURRENT: "The treatment consent is signed on the current version.",
         CONSENT_NOT_SIGNED: "The patient has not signed the treatment consent.",
@@ -228,7 +229,8 @@ def consent_rule(facts: GateFacts, settings: GateSettings) -> GateResult:
 def preparation_rule(facts: GateFacts, settings: GateSettings) -> GateResult:
     """Gate 3 (KAP models): completed preparation sessions before the first dose — Dore
     et al. 2019 (J Psychoactive Drugs) used one to three; more when a trauma history is
-    flagged. The clinic's `preparation_sessions_required` / `_with_trauma`."""
+    flagged. The clinic's `preparation_sessions_required` / `_with_trauma`
+    (docs/clinical-reference.md#preparation-sessions)."""
     needed = rules.preparation_sessions_needed(
         facts.has_trauma_history,
         settings.preparation_sessions_required,
@@ -256,7 +258,8 @@ def preparation_rule(facts: GateFacts, settings: GateSettings) -> GateResult:
 
 def integration_rule(facts: GateFacts, settings: GateSettings) -> GateResult:
     """Gate 4 (KAP models): an integration session done after the previous dose, before
-    the next one (PRODUCT.md; the integration that gives the dose its meaning)."""
+    the next one (the integration that gives the dose its meaning;
+    docs/clinical-reference.md#integration-before-the-next-dose)."""
     if facts.is_first_dose:
         return GateResult(INTEGRATION, True, "This is the first dose: no integration is due yet.")
     previous = _when(facts.previous_episode_dose_at, settings)
@@ -275,7 +278,8 @@ def integration_rule(facts: GateFacts, settings: GateSettings) -> GateResult:
 def measures_rule(facts: GateFacts, settings: GateSettings) -> GateResult:
     """Gate 5: PHQ-9 and GAD-7 completed within the clinic's `measures_recent_days`
     (default 7) before the dose, and a baseline PHQ-9 before the first dose (the
-    response and remission measures, NQF 1884 and CMS159, are against it).
+    response and remission measures, NQF 1884 and CMS159, are against it;
+    docs/clinical-reference.md#questionnaires-before-a-dose).
 
     At the first dose the recent PHQ-9 is the baseline. At a later dose a missing baseline
     can no longer be fixed, so it is said, not blocked."""
@@ -318,8 +322,9 @@ def measures_rule(facts: GateFacts, settings: GateSettings) -> GateResult:
 
 def safety_review_rule(facts: GateFacts, settings: GateSettings) -> GateResult:
     """Gate 6: a positive PHQ-9 item 9 or a high-risk C-SSRS screen needs a clinician's
-    safety review before the next dose (Columbia triage guidance). An alert still open from
-    before the previous dose counts too: it was waived for that dose, never reviewed."""
+    safety review before the next dose (Columbia triage guidance;
+    docs/clinical-reference.md#safety-review). An alert still open from before the previous
+    dose counts too: it was waived for that dose, never reviewed."""
     if facts.open_alerts == 0:
         return GateResult(SAFETY_REVIEW, True, "No safety alert is waiting for a review.")
     oldest = facts.oldest_open_alert_at
@@ -336,8 +341,9 @@ def safety_review_rule(facts: GateFacts, settings: GateSettings) -> GateResult:
 
 def dose_interval_rule(facts: GateFacts, settings: GateSettings) -> GateResult:
     """Gate 7: at least the clinic's `minimum_dose_interval_hours` (default 48) since the
-    previous dose of any episode (induction series of 6 doses over 2–3 weeks: Wilkinson
-    2017; the Yale and Emory protocols)."""
+    previous dose of any episode: the repeated-infusion studies dosed on alternate days,
+    six infusions over 12 days (Murrough et al. 2013, Biol Psychiatry;
+    docs/clinical-reference.md#minimum-interval-between-doses)."""
     minimum = timedelta(hours=settings.minimum_dose_interval_hours)
     need = _plural(settings.minimum_dose_interval_hours, "hour")
     if facts.previous_dose_at is None:
@@ -363,7 +369,8 @@ def dose_interval_rule(facts: GateFacts, settings: GateSettings) -> GateResult:
 def day_of_checklist_rule(facts: GateFacts, settings: GateSettings) -> GateResult:
     """Gate 8: fasting confirmed, escort or ride home confirmed, a pregnancy test where it
     applies, medication changes reviewed, and a weight recorded within the clinic's
-    `weight_recent_days` (default 30) for weight-based dosing."""
+    `weight_recent_days` (default 30) for weight-based dosing
+    (docs/clinical-reference.md#day-of-checklist)."""
     if facts.pregnancy_test == PREGNANCY_POSITIVE:
         return GateResult(
             DAY_OF_CHECKLIST,
@@ -431,8 +438,9 @@ def blood_pressure_level(systolic: int, diastolic: int, settings: GateSettings) 
 def blood_pressure_rule(facts: GateFacts, settings: GateSettings) -> GateResult:
     """Gate 9: the pre-dose blood pressure below the clinic's hold level (default
     160/100 mmHg); at the warn level (default 140/90: ACC/AHA 2017 stage 2, the Spravato
-    label's "consider delaying") it passes with a warning. Ketamine raises blood pressure,
-    peaking about 40 minutes into an infusion (Yale series)."""
+    label's level for weighing a dose) it passes with a warning. Ketamine raises blood
+    pressure, peaking about 40 minutes into an infusion (Yale series;
+    docs/clinical-reference.md#pre-dose-blood-pressure)."""
     systolic, diastolic = facts.blood_pressure_systolic, facts.blood_pressure_diastolic
     if systolic is None or diastolic is None:
         return GateResult(

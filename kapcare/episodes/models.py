@@ -38,7 +38,7 @@ class EpisodeState(models.TextChoices):
 
 class DoseRoute(models.TextChoices):
     """Routes of ketamine administration, with their SNOMED CT codes (FHIR route value
-    set, PRODUCT.md reference codes)."""
+    set; docs/clinical-reference.md#snomed-ct-routes)."""
 
     IV = "iv", "Intravenous"
     IM = "im", "Intramuscular"
@@ -209,7 +209,7 @@ class CareSession(models.Model):
     status_note = models.TextField(
         blank=True, help_text="Why it was missed or cancelled; a brief note when done."
     )
-    # Recorded by the outside therapist for a preparation or integration session (issue 7):
+    # Recorded by the outside therapist for a preparation or integration session:
     # how it was held, never what was said (psychotherapy notes stay in their own records).
     modality = models.CharField(max_length=15, choices=Modality.choices, blank=True)
     duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -255,9 +255,9 @@ class PregnancyTest(models.TextChoices):
 
 
 class DayOfChecklist(models.Model):
-    """The day-of checklist of one dosing session (PRODUCT.md gate 8 and gate 9's pre-dose
-    blood pressure). Weight comes from the patient's body measurements. Kept as one
-    record per session, editable until the session starts."""
+    """The day-of checklist of one dosing session (gate 8 and gate 9's pre-dose blood
+    pressure; docs/clinical-reference.md#day-of-checklist). Weight comes from the patient's
+    body measurements. Kept as one record per session, editable until the session starts."""
 
     session = models.OneToOneField(
         CareSession, on_delete=models.PROTECT, related_name="day_of_checklist"

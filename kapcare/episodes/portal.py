@@ -9,7 +9,7 @@ from kapcare.episodes import rules
 from kapcare.episodes.models import CareSession, Episode
 from kapcare.policy import Action
 
-# The models as a patient reads them (PRODUCT.md, "The course of care").
+# The models as a patient reads them (docs/clinical-reference.md#models-of-care).
 PLAIN_WORDS = {
     rules.IN_SESSION: "Your therapist is with you during each ketamine session, and meets "
     "you before and after to prepare and make sense of it.",

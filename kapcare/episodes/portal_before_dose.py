@@ -29,7 +29,8 @@ TEMPLATE = "episodes/_portal_before_dose.html"
 # Right after the next sessions (course of care, 5), before everything else on the home.
 ORDER = 6
 
-# The questionnaires gate 5 asks for before every dose (PRODUCT.md, Gates).
+# The questionnaires gate 5 asks for before every dose
+# (docs/clinical-reference.md#questionnaires-before-a-dose).
 GATE_QUESTIONNAIRES = ("phq9", "gad7")
 
 _checklist = DayOfChecklist._meta

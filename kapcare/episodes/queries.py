@@ -1,8 +1,9 @@
 """Questions asked of many episodes at once, each in a fixed number of queries.
 
 `overdue_integrations`: after each dose in a KAP model an integration session is expected
-within the clinic's `integration_window_hours` (default 72; PRODUCT.md, "The course of
-care"); an overdue one is flagged to the clinic and the therapist.
+within the clinic's `integration_window_hours` (default 72;
+docs/clinical-reference.md#integration-window); an overdue one is flagged to the clinic and
+the therapist.
 """
 
 from dataclasses import dataclass

@@ -2,9 +2,10 @@
 and the allowed edges, and the statuses of a session. No Django here: the models and the
 services read these tables.
 
-Source: PRODUCT.md, "The course of care" (after Dore et al. 2019, J Psychoactive Drugs,
-and the ASKP3 2023 guidelines): referred → screening → eligible | ineligible → consented →
-preparing → in treatment → follow-up → completed | discontinued.
+Source: docs/clinical-reference.md#models-of-care (after Dore et al. 2019, J Psychoactive
+Drugs, and ASKP3's elements of KAP, docs/clinical-reference.md#askp3): referred → screening
+→ eligible | ineligible → consented → preparing → in treatment → follow-up → completed |
+discontinued.
 """
 
 import re
@@ -246,6 +247,7 @@ def icd10_code_is_valid(code: str) -> bool:
 
 
 def preparation_sessions_needed(has_trauma_history: bool, usual: int, with_trauma: int) -> int:
-    """Gate 3: the preparation sessions needed before the first dose (Dore et al. 2019:
-    one to three; longer preparation after trauma)."""
+    """Gate 3: the preparation sessions needed before the first dose (Dore et al. 2019: one
+    to three; longer preparation after trauma;
+    docs/clinical-reference.md#preparation-sessions)."""
     return max(usual, with_trauma) if has_trauma_history else usual

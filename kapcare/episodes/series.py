@@ -3,9 +3,9 @@ sessions, the preparation sessions before the first dose and an integration sess
 each dose — from the clinic's settings, the clinicians' weeks and what is already booked.
 No Django here: the page (`series_views`) reads the records and books what is chosen.
 
-The numbers come from the clinic's settings (PRODUCT.md, "The course of care"): an
-induction series of `induction_doses` (default 6) within `induction_span_days` (default
-21: "6 doses over 2–3 weeks", Wilkinson 2017; the Yale and Emory protocols), at least
+The numbers come from the clinic's settings (docs/clinical-reference.md#induction-series): an
+induction series of `induction_doses` (default 6: six infusions over 12 days in Murrough
+et al. 2013, Biol Psychiatry) within `induction_span_days` (default 21), at least
 `minimum_dose_interval_hours` (default 48) between doses (gate 7), at least one
 preparation session before the first dose (gate 3, Dore 2019), and an integration session
 within `integration_window_hours` (default 72) after each dose (gate 4).

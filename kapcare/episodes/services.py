@@ -246,7 +246,7 @@ def add_session(*, actor: Actor, episode: Episode, data: SessionInput) -> CareSe
     return session
 
 
-# --- Series (issue 5: series planning) ----------------------------------------------------------
+# --- Series planning ----------------------------------------------------------------------
 
 
 class SeriesRefused(Refused):

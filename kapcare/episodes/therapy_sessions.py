@@ -1,7 +1,8 @@
-"""The outside therapist records the preparation and integration sessions they held (issue 7):
-when, how long, in which modality, attended or missed, and a brief note for the clinic —
-never their psychotherapy notes, which stay in their own records (PRODUCT.md, Outside
-therapists). A session done after a dose is what gate 4 (integration) reads.
+"""The outside therapist records the preparation and integration sessions they held: when,
+how long, in which modality, attended or missed, and a brief note for the clinic — never
+their psychotherapy notes, which stay in their own records
+(docs/clinical-reference.md#modalities). A session done after a dose is what gate 4
+(integration) reads.
 
 `record_therapy_session` is the one write, called by the therapist's page and by
 `POST /api/v1/sessions/{id}/record`. It records a planned session of the episode, or a new

@@ -1,6 +1,6 @@
 """Warnings that apps above `episodes` show on an episode's page, without `episodes`
 importing them: the directory warns when the therapist an episode depends on has an
-unverified or expired credential (issue 7).
+unverified or expired credential.
 
 A provider is called with the episodes shown (each with its `clinic` loaded) and the day,
 and returns the warnings in words for the episodes it has something to say about, keyed by

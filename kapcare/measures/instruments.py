@@ -115,7 +115,7 @@ PHQ9 = Instrument(
     instructions=(
         "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
     ),
-    # LOINC codes as in PRODUCT.md ("Reference codes and sources") and the US Core and
+    # LOINC codes as in docs/clinical-reference.md#loinc and the US Core and
     # US Behavioral Health Profiles PHQ-9 examples (HL7).
     loinc_panel="44249-1",
     loinc_total="44261-6",
@@ -192,8 +192,9 @@ GAD7 = Instrument(
     instructions=(
         "Over the last 2 weeks, how often have you been bothered by the following problems?"
     ),
-    # Panel and total as in PRODUCT.md; item codes as in HL7's Personal Health Record
-    # format IG GAD-7 example (QuestionnaireResponse-ScoredAssessment-GAD7).
+    # Panel and total as in docs/clinical-reference.md#loinc; item codes as in HL7's
+    # Personal Health Record format IG GAD-7 example
+    # (QuestionnaireResponse-ScoredAssessment-GAD7).
     loinc_panel="69737-5",
     loinc_total="70274-6",
     items=(

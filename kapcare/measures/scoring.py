@@ -23,7 +23,8 @@ from kapcare.measures.instruments import (
 )
 
 # --- Flags: what the clinical team must see at once ---------------------------------------
-# PHQ-9 item 9 answered above "Not at all" (PRODUCT.md: a safety alert, crisis resources).
+# PHQ-9 item 9 answered above "Not at all": a safety alert and crisis resources
+# (docs/clinical-reference.md#safety-review).
 SUICIDAL_IDEATION = "suicidal_ideation"
 # PHQ-9 item 9 left unanswered while the rest was prorated: nobody knows the answer, so
 # the team is told rather than the question being silently averaged away.
@@ -33,7 +34,8 @@ SUICIDE_RISK_MODERATE = "suicide_risk_moderate"
 
 # --- PCL-5 (National Center for PTSD) ------------------------------------------------------
 # Total at or above which PTSD is provisionally likely. NCPTSD gives 31-33 as reasonable
-# cutoffs (Bovin et al. 2016); PRODUCT.md's default is the top of that range.
+# cutoffs (Bovin et al. 2016); the default is the top of that range
+# (docs/clinical-reference.md#pcl-5).
 PCL5_PROVISIONAL_PTSD_CUTOFF = 33
 # An item rated 2 ("Moderately") or higher counts as a symptom endorsed.
 PCL5_ENDORSED_AT = 2
@@ -47,8 +49,9 @@ PCL5_CLUSTERS: dict[str, tuple[int, ...]] = {
 PCL5_CLUSTER_MINIMUM: dict[str, int] = {"B": 1, "C": 1, "D": 2, "E": 2}
 
 # --- Outcomes (PHQ-9) -----------------------------------------------------------------------
-# NQF 1884 (Depression Response at Six Months): the index PHQ-9 must be greater than 9 and
-# response is a fall of at least 50 % from it.
+# NQF 1884 (Depression Response at Six Months;
+# docs/clinical-reference.md#response-and-remission): the index PHQ-9 must be greater than 9
+# and response is a fall of at least 50 % from it.
 RESPONSE_BASELINE_ABOVE = 9
 RESPONSE_MINIMUM_FALL_PERCENT = 50
 # CMS159 (Depression Remission at Twelve Months): remission is a PHQ-9 below 5.
@@ -99,7 +102,8 @@ def score(instrument_id: str, answers: Sequence[int | bool | None], **options: o
 
 
 def score_phq9(answers: Sequence[int | None], *, difficulty: int | None = None) -> Score:
-    """PHQ-9 total 0-27 and its band (Kroenke, Spitzer & Williams 2001).
+    """PHQ-9 total 0-27 and its band (Kroenke, Spitzer & Williams 2001;
+    docs/clinical-reference.md#phq-9).
 
     Up to two unanswered items are prorated: the total is the mean of the answered items
     times nine, rounded half up. With more than two the questionnaire is not scored. Source:
@@ -134,7 +138,7 @@ def score_phq9(answers: Sequence[int | None], *, difficulty: int | None = None) 
 
 
 def score_gad7(answers: Sequence[int | None]) -> Score:
-    """GAD-7 total 0-21 and its band (Spitzer et al. 2006).
+    """GAD-7 total 0-21 and its band (Spitzer et al. 2006; docs/clinical-reference.md#gad-7).
 
     One unanswered item is prorated (mean of the other six times seven, rounded half up);
     with two or more it is not scored. No published GAD-7 missing-item rule was found: one
@@ -199,7 +203,7 @@ def meets_dsm5_cluster_rule(
 
 def score_cssrs_screen(answers: Sequence[bool | None]) -> Score:
     """Triage of the C-SSRS Screen Version – Recent, per the Columbia Lighthouse Project's
-    triage guidance for the screener.
+    triage guidance for the screener (docs/clinical-reference.md#c-ssrs-screener-triage).
 
     Seven answers, True for yes: questions 1-6 and 6b ("Was this within the past 3
     months?"). Questions 3-5 are asked only after a yes to 2, and 6b only after a yes to 6;

@@ -24,7 +24,8 @@ from kapcare.measures.models import (
 from kapcare.notifications.models import NotificationKind
 from kapcare.notifications.services import notify
 
-# Which scoring flags raise a safety alert (PRODUCT.md → Screening; Columbia triage).
+# Which scoring flags raise a safety alert (Columbia triage;
+# docs/clinical-reference.md#safety-review).
 ALERTING_FLAGS = {
     scoring.SUICIDAL_IDEATION: AlertKind.SUICIDAL_IDEATION,
     scoring.SUICIDE_RISK_HIGH: AlertKind.SUICIDE_RISK_HIGH,

@@ -1,7 +1,7 @@
 """Which sessions are due an appointment reminder, and the keys that make each reminder
 happen once. Pure: plain values in, plain values out.
 
-Source: issue 7 ("appointment reminders (24 h before)") and the clinic's
+Source: docs/clinical-reference.md#appointment-reminders and the clinic's
 `appointment_reminder_hours` (default 24: common practice, and the escort and fasting
 arrangements need the day before). A reminder is queued by the first run of the minute
 job once the session is within that many hours, and never after it has started.

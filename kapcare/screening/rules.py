@@ -22,10 +22,10 @@ Sources used throughout (cited by short name below):
   statement on the use of ketamine in the treatment of mood disorders", JAMA Psychiatry
   2017;74(4):399–405 — cardiovascular and psychosis assessment, substance use history,
   careful weighing of risk in off-label use.
-- **ASKP3 2020**: American Society of Ketamine Physicians, Psychotherapists and
-  Practitioners, "Standards of practice in the therapeutic use of subanesthetic
-  ketamine" (revised July 2020) — a full history and physical including psychiatric and
-  substance use history, medications and allergies documented before treatment.
+- **ASKP3**: American Society of Ketamine Physicians, Psychotherapists and Practitioners,
+  best-practice guidance — a full history and physical including psychiatric and
+  substance use history, medications and allergies documented before treatment. Which
+  ASKP3 document (title, year) is still to be confirmed: docs/clinical-reference.md#askp3.
 """
 
 import re
@@ -165,7 +165,7 @@ DEFAULT_CONTRAINDICATIONS: tuple[DefaultContraindication, ...] = (
         ),
         source=(
             "Absolute: Spravato label boxed warning and §5 (abuse and misuse); Sanacora "
-            "2017 (active substance use excluded; ketamine is a drug of misuse); ASKP3 2020."
+            "2017 (active substance use excluded; ketamine is a drug of misuse); ASKP3 guidance."
         ),
     ),
     DefaultContraindication(
@@ -175,7 +175,7 @@ DEFAULT_CONTRAINDICATIONS: tuple[DefaultContraindication, ...] = (
         description="A past substance use disorder with no problematic use now.",
         source=(
             "Relative: Spravato label §5 (assess risk and monitor for abuse in patients "
-            "with a substance use history); Sanacora 2017; ASKP3 2020."
+            "with a substance use history); Sanacora 2017; ASKP3 guidance."
         ),
     ),
     DefaultContraindication(
@@ -218,7 +218,7 @@ DEFAULT_CONTRAINDICATIONS: tuple[DefaultContraindication, ...] = (
         ),
         source=(
             "Relative: Ketalar label §5 (emergence reactions, airway events); the clinician "
-            "weighs what happened and how it can be prevented (ASKP3 2020)."
+            "weighs what happened and how it can be prevented (ASKP3 guidance)."
         ),
     ),
 )
@@ -422,9 +422,10 @@ def blood_pressure_problems(systolic: int | None, diastolic: int | None) -> dict
 
 @dataclass(frozen=True)
 class BloodPressureThresholds:
-    """Warn and hold levels (mmHg). Defaults from PRODUCT.md gate 9: warn at 140/90 (also
-    the Spravato label's "consider delaying" level and ACC/AHA 2017 stage 2), hold at
-    160/100. Clinics differ, so these are settings."""
+    """Warn and hold levels (mmHg). Defaults as gate 9 has them: warn at 140/90 (also the
+    Spravato label's level for weighing a dose and ACC/AHA 2017 stage 2), hold at 160/100
+    (JNC 7 stage 2). Clinics differ, so these are settings
+    (docs/clinical-reference.md#pre-dose-blood-pressure)."""
 
     warn_systolic: int = 140
     warn_diastolic: int = 90
@@ -540,7 +541,8 @@ def substance_use_flags(uses: Iterable[tuple[str, str]]) -> list[str]:
 
     Any ketamine or dissociative use in the past year: ask about misuse (ketamine misuse is
     an absolute contraindication by default; Spravato boxed warning). Weekly or daily use
-    of anything listed: assess for a substance use disorder (Sanacora 2017; ASKP3 2020).
+    of anything listed: assess for a substance use disorder (Sanacora 2017;
+    docs/clinical-reference.md#substance-use).
     """
     labels = dict(SUBSTANCES)
     flags = []
@@ -568,7 +570,8 @@ def completion_problems(
     """What stops a clinician signing the screening off, keyed by field ("__all__" for the
     form as a whole). A completed screening has a plausible blood pressure, a weight, a
     pregnancy status that is not left at "possibly pregnant" (resolve it, e.g. with a
-    test: PRODUCT.md gate 8), and a yes or no from the clinician on every condition."""
+    test: docs/clinical-reference.md#day-of-checklist), and a yes or no from the clinician on every
+    condition."""
     problems: dict[str, str] = {}
     if systolic is None:
         problems["systolic"] = "Record the blood pressure before completing the screening."
@@ -645,13 +648,14 @@ def decision_problems(
     """Why an eligibility decision cannot be recorded as given, keyed by the field to show
     it at ("__all__" for the whole form); empty when it may be.
 
-    - No decision without a screening completed by a clinician (PRODUCT.md gate 1).
+    - No decision without a screening completed by a clinician (gate 1;
+      docs/clinical-reference.md#eligibility-decision-validity).
     - An absolute contraindication blocks "eligible" and "eligible with conditions".
     - Anything relative (a relative contraindication, an interacting medication, a blood
       pressure at or above the hold level, a substance-use flag) needs a written
       justification before "eligible" or "eligible with conditions": each absolute
       contraindication blocks, each relative one "needs a clinician's reasoned sign-off"
-      (PRODUCT.md, Screening).
+      (docs/clinical-reference.md#contraindications).
     - "Eligible with conditions" needs the conditions written down.
     - "Not eligible" without any absolute contraindication needs a justification.
     """
@@ -706,8 +710,8 @@ def _days_in_month(year: int, month: int) -> int:
 
 def valid_until(decided_on: date, valid_months: int) -> date:
     """The last day a decision is valid: the day before it turns `valid_months` old, since
-    gate 1 asks for a decision "less than 12 months old" (ASKP3 2020: re-screen yearly;
-    the clinic's `eligibility_valid_months`)."""
+    gate 1 asks for a decision "less than 12 months old" (the clinic's
+    `eligibility_valid_months`; docs/clinical-reference.md#eligibility-decision-validity)."""
     return add_months(decided_on, valid_months) - timedelta(days=1)
 
 

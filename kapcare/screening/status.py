@@ -15,7 +15,8 @@ from kapcare.screening.models import (
 
 
 def blood_pressure_thresholds(clinic) -> rules.BloodPressureThresholds:
-    """The clinic's blood-pressure warn and hold levels (PRODUCT.md gate 9), read here and
+    """The clinic's blood-pressure warn and hold levels (gate 9;
+    docs/clinical-reference.md#pre-dose-blood-pressure), read here and
     only here: the screening and the pre-dose gate use the same four settings."""
     return rules.BloodPressureThresholds(
         warn_systolic=clinic.bp_warn_systolic,

@@ -8,8 +8,9 @@ authorisations, as `policy` reads them), so the page asks no question per patien
 - upcoming dose: the next planned dosing session (scope `schedule`);
 - integration due or overdue: after the last dose of an open KAP episode that names this
   therapist, no integration session done since; due within the clinic's
-  `integration_window_hours` after the dose ended (PRODUCT.md, the course of care), overdue
-  after. The dose's date is schedule information, so this too needs `schedule`;
+  `integration_window_hours` after the dose ended
+  (docs/clinical-reference.md#integration-window), overdue after. The dose's date is
+  schedule information, so this too needs `schedule`;
 - new session summary (scope `session_summaries`): a summary released after the last
   integration session this therapist recorded as held for the patient (or ever, before the
   first) — one not yet taken into an integration session. The access log cannot say when

@@ -1,5 +1,5 @@
 """Inviting an outside therapist: staff send a link, the therapist opens it, sets a password
-and confirms their directory entry (issue 7, part 2).
+and confirms their directory entry.
 
 Until they accept, the therapist exists only as a directory entry: their account has no
 usable password, so nobody can sign in as them and Django's password-reset form sends

@@ -1,5 +1,5 @@
 """The directory of outside therapists: who they are, the credentials the clinic relies on,
-and whether clinic staff have verified each one (PRODUCT.md, Outside therapists).
+and whether clinic staff have verified each one (docs/clinical-reference.md#licence-and-training).
 
 A therapist is not clinic staff. The directory entry is the clinic's record of them; the
 account (`accounts.User`, role therapist) is what episodes and sharing authorisations
@@ -15,8 +15,9 @@ from django.utils import timezone
 
 
 class Modality(models.TextChoices):
-    """Psychotherapy modalities used for preparation and integration (PRODUCT.md; the seed
-    article: CBT after ketamine, Wilkinson 2017; IFS; EMDR adapted; psychodynamic)."""
+    """Psychotherapy modalities used for preparation and integration (CBT after ketamine,
+    Wilkinson et al. 2017; IFS; EMDR adapted; psychodynamic;
+    docs/clinical-reference.md#modalities)."""
 
     CBT = "cbt", "CBT"
     IFS = "ifs", "IFS"

@@ -1,4 +1,4 @@
-"""The therapist's portal pages (issue 7): record a preparation or integration session (a
+"""The therapist's portal pages: record a preparation or integration session (a
 planned one, or one that was not planned), and send the patient a questionnaire.
 
 Thin views: fetch through the helpers that ask the policy and log the read in one step

@@ -2,8 +2,8 @@
 warnings the clinic sees on the entry, on every episode that depends on the therapist and
 on KAP-model doses, and whether the entry is verified (what patients may find).
 
-PRODUCT.md (Outside therapists): "an expired licence or missing training shows as a warning
-on every episode that depends on it". A licence is in force up to and including its expiry
+docs/clinical-reference.md#licence-and-training: an expired licence or missing training shows as a
+warning on every episode that depends on it. A licence is in force up to and including its expiry
 date, as state boards print it ("expires 03/31/2026"); the clinic is warned
 `licence_expiry_warning_days` ahead (a Clinic setting, default 30) so that it can ask for
 the renewal before the licence lapses. The certificate of KAP training and ASKP3 membership

@@ -84,7 +84,7 @@ def test_who_viewed_my_record_page_count_does_not_grow(
         view(clinician, patient, f"2026-11-20 15:{minute:02d}Z")
     client.force_login(patient_user)
 
-    # One more than before issue 7: the menu's count of unread messages.
+    # One more for the menu's count of unread messages.
     with django_assert_max_num_queries(13):
         client.get(reverse("audit:my_access_log"))
 

@@ -1,5 +1,5 @@
 """Give every existing clinic the default dosing-session prices, one per route, at $475
-(the seed clinic's price; PRODUCT.md "Scheduling and cost"). Clinics made later get them
+(docs/clinical-reference.md#the-clinics-framework-article). Clinics made later get them
 when their prices are first read (`episodes.cost.ensure_default_price_list`).
 
 The routes and the price are copied here as they were when this migration was written, as

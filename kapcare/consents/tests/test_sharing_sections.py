@@ -93,8 +93,8 @@ def test_portal_card_invites_to_authorise_when_nothing_is_shared(client, patient
 
 
 def test_every_scope_has_a_section():
-    # Session summaries come with the dosing record (issue 6); the therapist's own sessions,
-    # messages and shared journal entries (issue 7) need only a live authorisation.
+    # Session summaries come with the dosing record; the therapist's own sessions,
+    # messages and shared journal entries need only a live authorisation.
     assert shared.registered_scopes() == {
         *Scope.values,
         "therapy_sessions",

@@ -1,4 +1,4 @@
-"""Clinical records are never deleted (PRODUCT.md, Non-negotiables), nor the register of a
+"""Clinical records are never deleted (docs/architecture.md, Invariants), nor the register of a
 controlled substance (21 CFR 1304: complete records of each receipt and disposal):
 
 - the controlled-substance register and addenda refuse DELETE;

@@ -1,6 +1,7 @@
-"""The vital-sign rules at every edge: plausible ranges, each alert threshold on both
-sides (PRODUCT.md defaults, with ≥ for blood pressure and > for heart and respiratory
-rate), and when the next reading is due. No database."""
+"""The vital-sign rules at every edge: plausible ranges, each alert threshold on both sides
+(the defaults of docs/clinical-reference.md#vital-sign-alert-thresholds, with ≥ for blood
+pressure and > for heart and respiratory rate), and when the next reading is due. No
+database."""
 
 import datetime as dt
 from types import SimpleNamespace

@@ -243,7 +243,7 @@ def test_the_register_runs_a_fixed_number_of_queries_whatever_it_holds(
         use(record, clinician, "50", "36.2", "13.8", witness=coordinator)
     client.force_login(clinician)
 
-    # One more than before issue 7: the menu's count of unread messages.
+    # One more for the menu's count of unread messages.
     with django_assert_max_num_queries(9):
         response = client.get(REGISTER)
 

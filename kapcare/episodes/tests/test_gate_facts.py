@@ -131,7 +131,7 @@ def ready_session(patient, clinician, patient_user, model="blended", **fields) -
 
 
 def dose_checked(session, clinician):
-    """The dosing record's gates (issue 6): the dose prescribed by the clinician and checked
+    """The dosing record's gates: the dose prescribed by the clinician and checked
     by a second staff member; in the in-session model, the therapist present."""
     record = dosing_services.record_for(actor(clinician), session)
     record = dosing_services.prescribe_dose(

@@ -1,5 +1,5 @@
-"""The dosing gates as pure rules (PRODUCT.md gates 1–9): every rule at each of its edges,
-for each model of care. No database: the facts are plain values."""
+"""The dosing gates as pure rules (docs/clinical-reference.md#gates): every rule at each of
+its edges, for each model of care. No database: the facts are plain values."""
 
 import dataclasses
 import datetime as dt

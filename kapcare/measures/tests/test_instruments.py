@@ -1,5 +1,5 @@
 """The instruments as data: item counts, option values, bands and the LOINC codes that
-PRODUCT.md lists. Pure: no database."""
+docs/clinical-reference.md#loinc lists. Pure: no database."""
 
 import ast
 import dataclasses

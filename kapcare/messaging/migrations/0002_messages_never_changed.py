@@ -1,4 +1,4 @@
-"""A message is part of the patient's record (PRODUCT.md, Non-negotiables: clinical records
+"""A message is part of the patient's record (docs/architecture.md, Invariants: clinical records
 are never deleted, only amended): once written it is never changed and never deleted, not
 even by a raw query. A correction is a new message in the same thread.
 

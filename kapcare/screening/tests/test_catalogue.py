@@ -281,7 +281,7 @@ def test_catalogue_page_query_count_does_not_depend_on_its_size(
     for n in range(20):
         Contraindication.objects.create(clinic=clinic, name=f"Extra {n}", severity="relative")
 
-    # One more than before issue 7: the menu's count of unread messages.
+    # One more for the menu's count of unread messages.
     with django_assert_max_num_queries(11):
         response = client.get(URL)
 

@@ -283,7 +283,7 @@ def test_portal_page_query_count_does_not_grow_with_the_history(
         history_data(clinic, medications=[(f"Medicine {n}", "1 mg", "daily") for n in range(12)]),
     )
 
-    # One more than before issue 7: the menu's count of unread messages.
+    # One more for the menu's count of unread messages.
     with django_assert_max_num_queries(18):
         response = client.get(PORTAL_URL)
 
