@@ -173,6 +173,25 @@ def test_gunicorn_serves_the_health_check_and_keeps_feed_tokens_out_of_its_logs(
     assert FEED_TOKEN not in output
 
 
+def test_gunicorn_takes_the_clients_address_from_the_proxys_proxy_protocol_header(gunicorn):
+    """Caddy names the client in a PROXY header (docs/deploying.md), so the access log and
+    REMOTE_ADDR hold the patient's address, not the proxy's."""
+    base, stop = gunicorn
+    port = int(base.rsplit(":", 1)[1])
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        raw.sendall(
+            b"PROXY TCP4 203.0.113.9 127.0.0.1 51000 443\r\n"
+            b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        answer = raw.recv(4096)
+    output = stop()
+
+    assert answer.startswith(b"HTTP/1.1 200")
+    assert "203.0.113.9 [" in output
+    assert '"GET /healthz HTTP/1.1" 200' in output
+
+
 def test_gunicorn_refuses_to_start_with_a_weak_secret_key(production_env):
     env = {**collected(production_env), "SECRET_KEY": "short", "GUNICORN_BIND": "127.0.0.1:0"}
     result = subprocess.run(
