@@ -7,6 +7,7 @@ Django runs its system checks for management commands, never when a WSGI server
 
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
 
 
 def refuse_to_serve_unready() -> None:
@@ -16,6 +17,9 @@ def refuse_to_serve_unready() -> None:
         for message in checks.run_checks(include_deployment_checks=True)
         if message.is_serious()
     ]
+    # gunicorn runs this in its master before forking: no worker may inherit a connection
+    # a check might have opened.
+    connections.close_all()
     if errors:
         raise ImproperlyConfigured(
             "kapcare will not serve until these are fixed:\n"
