@@ -203,16 +203,19 @@ def _pg_dump(connection: BaseDatabaseWrapper, output, recipients: list) -> None:
     if not recipients:
         _run(command, env=env, stdout=output)
         return
-    dump = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        pyrage.encrypt_io(dump.stdout, output, recipients)
-    finally:
-        dump.stdout.close()
-        error = dump.stderr.read().decode(errors="replace")
-        dump.stderr.close()
-        returncode = dump.wait()
-    if returncode != 0:
-        raise BackupError(f"pg_dump failed: {error.strip()}")
+    # pg_dump's stream is encrypted as it comes: no plain copy on the disk. Its messages go
+    # to a file, so a full stderr pipe can never stall it.
+    with tempfile.TemporaryFile() as messages:
+        dump = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=messages)
+        try:
+            pyrage.encrypt_io(dump.stdout, output, recipients)
+        finally:
+            dump.stdout.close()
+            returncode = dump.wait()
+        if returncode != 0:
+            messages.seek(0)
+            error = messages.read().decode(errors="replace").strip()
+            raise BackupError(f"pg_dump failed: {error}")
 
 
 def _pg_restore(connection: BaseDatabaseWrapper, path: Path, scratch: Path) -> None:

@@ -11,6 +11,8 @@ and password resets. Django's request loggers and gunicorn's access log both go 
 import logging
 import re
 
+from gunicorn.glogging import Logger as GunicornLogger
+
 REDACTED = "[redacted]"
 
 SECRET_PATH_SEGMENTS = [
@@ -42,21 +44,14 @@ class RedactSecretTokens(logging.Filter):
         return True
 
 
-try:
-    from gunicorn.glogging import Logger as GunicornLogger
-except ImportError:  # gunicorn is only needed to serve; the filter above works without it
-    GunicornLogger = None
+class RedactingGunicornLogger(GunicornLogger):
+    """gunicorn's logger with every access-log field (request line, path, query, referer)
+    redacted: gunicorn writes its access log itself, outside Django's logging, so the
+    filter above never sees it."""
 
-if GunicornLogger is not None:
-
-    class RedactingGunicornLogger(GunicornLogger):
-        """gunicorn's logger with every access-log field (request line, path, query,
-        referer) redacted: gunicorn writes its access log itself, outside Django's
-        logging, so the filter above never sees it."""
-
-        def atoms(self, resp, req, environ, request_time):
-            fields = super().atoms(resp, req, environ, request_time)
-            return {
-                name: redact(value) if isinstance(value, str) else value
-                for name, value in fields.items()
-            }
+    def atoms(self, resp, req, environ, request_time):
+        fields = super().atoms(resp, req, environ, request_time)
+        return {
+            name: redact(value) if isinstance(value, str) else value
+            for name, value in fields.items()
+        }

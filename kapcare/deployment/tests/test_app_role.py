@@ -1,6 +1,7 @@
 """PostgreSQL: the app role reads and writes rows but cannot drop or disable the triggers
 that keep records append-only, nor drop or empty a table (kapcare/deployment/grants.py)."""
 
+import copy
 import secrets
 from io import StringIO
 
@@ -8,6 +9,9 @@ import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.utils import load_backend
+
+from kapcare.deployment.backups import PG_DUMP_MAGIC, backup
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="roles and grants are PostgreSQL's"
@@ -41,7 +45,7 @@ def app_role(transactional_db):
         autocommit=True,
     )
     try:
-        yield app, out.getvalue()
+        yield app, out.getvalue(), password
     finally:
         app.close()
         with connection.cursor() as cursor:
@@ -65,7 +69,7 @@ def access_log_trigger() -> str:
 
 
 def test_the_app_role_reads_inserts_and_updates(app_role, clinic):
-    app, out = app_role
+    app, out, _ = app_role
 
     assert "Granted kapcare_app_role_test its rights" in out
     assert app.execute("SELECT name FROM clinics_clinic").fetchall() == [(clinic.name,)]
@@ -80,7 +84,7 @@ def test_the_app_role_reads_inserts_and_updates(app_role, clinic):
 
 
 def test_the_app_role_cannot_delete_kapcare_records(app_role, clinic):
-    app, _ = app_role
+    app, _, _ = app_role
 
     assert "permission denied" in refused(app, "DELETE FROM clinics_clinic")
     assert "permission denied" in refused(app, "DELETE FROM audit_accesslogentry")
@@ -88,7 +92,7 @@ def test_the_app_role_cannot_delete_kapcare_records(app_role, clinic):
 
 
 def test_the_app_role_cannot_drop_or_disable_the_append_only_triggers(app_role):
-    app, _ = app_role
+    app, _, _ = app_role
     trigger = access_log_trigger()
 
     assert "must be owner" in refused(app, f'DROP TRIGGER "{trigger}" ON audit_accesslogentry')
@@ -103,7 +107,7 @@ def test_the_app_role_cannot_drop_or_disable_the_append_only_triggers(app_role):
 
 
 def test_the_app_role_cannot_change_the_schema(app_role):
-    app, _ = app_role
+    app, _, _ = app_role
 
     assert "must be owner" in refused(app, "DROP TABLE audit_accesslogentry")
     assert "must be owner" in refused(app, "ALTER TABLE consents_signature DROP COLUMN typed_name")
@@ -118,3 +122,16 @@ def test_a_superuser_is_not_accepted_as_the_app_role(transactional_db):
 def test_an_unknown_role_is_named(transactional_db):
     with pytest.raises(CommandError, match="There is no role 'nobody_here'"):
         call_command("grant_app_role", "nobody_here")
+
+
+def test_the_app_role_can_take_the_nightly_backup(app_role, tmp_path, clinic):
+    """The backup timer runs with the web server's environment, as the app role."""
+    _, _, password = app_role
+    settings_dict = {**copy.deepcopy(connection.settings_dict), "USER": ROLE, "PASSWORD": password}
+    as_app = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, "as_app")
+    try:
+        result = backup(as_app, tmp_path / "nightly.backup", recipients=[])
+    finally:
+        as_app.close()
+
+    assert result.path.read_bytes().startswith(PG_DUMP_MAGIC)

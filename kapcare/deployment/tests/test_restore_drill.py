@@ -5,7 +5,10 @@ signed records with their hashes. Runs on whichever database the suite runs on."
 import copy
 import hashlib
 import os
+import shutil
+import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import pyrage
 import pytest
@@ -16,7 +19,14 @@ from django.db.utils import load_backend
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.demo.build import load_demo
-from kapcare.deployment.backups import AGE_MAGIC, backup, existing_tables, restore
+from kapcare.deployment.backups import (
+    AGE_MAGIC,
+    BackupError,
+    _pg_tool,
+    backup,
+    existing_tables,
+    restore,
+)
 
 RESTORED_SUFFIX = "_restore_drill"
 
@@ -130,3 +140,14 @@ def test_restore_refuses_a_file_that_is_not_a_backup(db, tmp_path, fresh_databas
 
     with pytest.raises(Exception, match="not a kapcare backup"):
         restore(fresh_database, Path(path), identities=[])
+
+
+@pytest.mark.skipif(shutil.which("pg_dump") is None, reason="needs PostgreSQL's client tools")
+def test_a_pg_dump_older_than_the_server_is_refused_with_the_package_to_install():
+    installed = subprocess.run(["pg_dump", "--version"], capture_output=True, text=True).stdout
+    newer_server = SimpleNamespace(
+        pg_version=(int(installed.split()[-1].split(".")[0]) + 1) * 10000
+    )
+
+    with pytest.raises(BackupError, match="install postgresql-client-"):
+        _pg_tool("pg_dump", newer_server)
