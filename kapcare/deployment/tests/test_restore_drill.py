@@ -5,8 +5,11 @@ signed records with their hashes. Runs on whichever database the suite runs on."
 import copy
 import hashlib
 import os
+import secrets
 import shutil
+import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -151,3 +154,52 @@ def test_a_pg_dump_older_than_the_server_is_refused_with_the_package_to_install(
 
     with pytest.raises(BackupError, match="install postgresql-client-"):
         _pg_tool("pg_dump", newer_server)
+
+
+def test_backup_and_restore_from_the_command_line_with_the_keys_from_the_environment(tmp_path):
+    """As the nightly timer and an operator run them: `manage.py backup` encrypting to
+    BACKUP_AGE_RECIPIENT, `manage.py restore` decrypting with BACKUP_AGE_IDENTITY_FILE."""
+    live = tmp_path / "live.sqlite3"
+    with sqlite3.connect(live) as db:
+        db.execute("CREATE TABLE signatures (id INTEGER PRIMARY KEY, text_sha256 TEXT)")
+        db.executemany(
+            "INSERT INTO signatures (text_sha256) VALUES (?)", [("a" * 64,), ("b" * 64,)]
+        )
+    db.close()
+    key = pyrage.x25519.Identity.generate()
+    key_file = tmp_path / "backup.key"
+    key_file.write_text(f"# public key: {key.to_public()}\n{key}\n")
+    env = {
+        **{name: value for name, value in os.environ.items() if not name.startswith("DJANGO_")},
+        "DJANGO_SETTINGS_MODULE": "kapcare.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "kap.example.org",
+        "BACKUP_AGE_RECIPIENT": str(key.to_public()),
+        "BACKUP_AGE_IDENTITY_FILE": str(key_file),
+    }
+    path = tmp_path / "nightly.backup"
+
+    backed_up = manage(env, f"sqlite:///{live}", "backup", str(path))
+    restored = manage(env, f"sqlite:///{tmp_path / 'restored.sqlite3'}", "restore", str(path))
+
+    assert "encrypted with age" in backed_up
+    assert "Restored" in restored
+    with sqlite3.connect(tmp_path / "restored.sqlite3") as db:
+        rows = db.execute("SELECT id, text_sha256 FROM signatures ORDER BY id").fetchall()
+    db.close()
+    assert rows == [(1, "a" * 64), (2, "b" * 64)]
+
+
+def manage(env: dict[str, str], database_url: str, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        env={**env, "DATABASE_URL": database_url},
+        cwd=Path(__file__).resolve().parents[3],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
