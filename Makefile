@@ -21,7 +21,7 @@ CLINIC_STATE := from kapcare.clinics.models import Clinic; \
 	else "other" if Clinic.objects.exists() else "empty")
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install lint format demo migrate chromium pdf-libraries
+.PHONY: help run test install lint format demo migrate chromium pdf-libraries serve
 
 help:
 	@echo "make run      set up, load the demo and serve on http://127.0.0.1:$(PORT)"
@@ -30,6 +30,7 @@ help:
 	@echo "make demo     migrate and load the demo data (DEBUG on)"
 	@echo "make lint     ruff check and ruff format --check"
 	@echo "make format   ruff: fix what it can, then format"
+	@echo "make serve    production: collectstatic, migrate, gunicorn with DEBUG off"
 
 $(BIN)/python:
 	@$(PYTHON) -c "import ensurepip" 2>/dev/null || \
@@ -79,3 +80,20 @@ test: install chromium lint
 	@echo "Test database: $$(echo "$${DATABASE_URL:-sqlite (default, in memory)}" \
 		| sed -E 's#(://[^:/@]*):[^@]*@#\1@#')"
 	$(BIN)/pytest -n $(TEST_WORKERS)
+
+# Production (docs/deploying.md): DEBUG off, so settings refuse a weak SECRET_KEY or no
+# ALLOWED_HOSTS before anything runs. With OWNER_DATABASE_URL set, migrations run as the
+# owner role and the app role (DATABASE_URL's user) is granted its rights afterwards.
+PROD := DEBUG=0
+APP_ROLE := import os, dj_database_url; print(dj_database_url.parse(os.environ["DATABASE_URL"])["USER"])
+serve: install
+	$(PROD) $(MANAGE) collectstatic --noinput --verbosity 0
+	@if [ -n "$$OWNER_DATABASE_URL" ]; then \
+		$(PROD) DATABASE_URL="$$OWNER_DATABASE_URL" $(MANAGE) migrate --noinput && \
+		$(PROD) DATABASE_URL="$$OWNER_DATABASE_URL" $(MANAGE) grant_app_role \
+			"$$($(BIN)/python -c '$(APP_ROLE)')"; \
+	else \
+		$(PROD) $(MANAGE) migrate --noinput; \
+	fi
+	$(PROD) GUNICORN_BIND=$${GUNICORN_BIND:-127.0.0.1:$(PORT)} \
+		$(BIN)/gunicorn --config kapcare/gunicorn.conf.py

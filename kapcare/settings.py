@@ -13,6 +13,8 @@ from urllib.parse import parse_qs, unquote, urlparse
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from kapcare.deployment.secret_key import DEVELOPMENT_SECRET_KEY, secret_key_problem
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -63,7 +65,9 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "kapcare-development-only-not-secret"
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
+elif not DEBUG and (problem := secret_key_problem(SECRET_KEY)):
+    raise ImproperlyConfigured(problem)
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 if not ALLOWED_HOSTS:
@@ -96,6 +100,7 @@ INSTALLED_APPS = [
     "kapcare.journal",
     "kapcare.notifications",
     "kapcare.demo",
+    "kapcare.deployment",
 ]
 
 MIDDLEWARE = [
@@ -196,7 +201,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# `collectstatic` writes here; with DEBUG off the files are served from here by WhiteNoise.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 # The project-wide stylesheet and vendored front-end libraries (see README for versions).
 STATICFILES_DIRS = [BASE_DIR / "kapcare" / "static"]
 # Uploaded files (a therapist's training certificate) are never served as static files:
@@ -231,16 +237,43 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Lets the domain be submitted to the browsers' preload list (docs/deploying.md).
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
+    # The health check is asked over plain HTTP on the loopback by the monitor.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     if envbool("BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Secret-token addresses (calendar feeds, single-use links) are cut from every logged
+    # path: kapcare/deployment/log_redaction.py.
+    "filters": {"redact_tokens": {"()": "kapcare.deployment.log_redaction.RedactSecretTokens"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_tokens"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # WeasyPrint narrates every PDF at INFO.
-    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
+    "loggers": {
+        # runserver's request lines, as Django logs them by default, token redacted.
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        "django.request": {"filters": ["redact_tokens"]},
+        "axes": {"level": "WARNING"},
+        # WeasyPrint narrates every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+    },
 }
 
 # Content-Security-Policy (django-csp): scripts, styles, images and fonts from this site

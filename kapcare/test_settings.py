@@ -3,7 +3,7 @@ plain-HTTP cookies for the live test server, and a fast password hasher."""
 
 import os
 
-os.environ.setdefault("SECRET_KEY", "kapcare-tests-only")
+os.environ.setdefault("SECRET_KEY", "kapcare-tests-only-8fQ2vL0xZr7TnW4yKc1HbM6sPd9JgE3uAo5Vi")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ["DEBUG"] = "0"
 os.environ.setdefault("EMAIL_URL", "locmem://")

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from kapcare import views
 from kapcare.api import api
+from kapcare.deployment.views import healthz
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -47,6 +48,7 @@ urlpatterns = [
     path("", include("kapcare.journal.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]
 
 handler404 = "kapcare.views.not_found"

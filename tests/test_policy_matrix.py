@@ -199,6 +199,7 @@ PUBLIC = {
     # --- invitations ---
     # The token in the invitation link is the credential (kapcare/therapists/tests/).
     "therapist_account:accept",
+    "healthz",  # no patient data (kapcare/deployment/tests/test_health.py)
 }
 
 # Not pages: POST-only actions (covered by their app's tests) and the API (tests/test_api_*).

@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from kapcare.settings import email_settings
 
 REPO = Path(__file__).resolve().parent.parent
+STRONG_KEY = "Yq3v-8NwZk1pTfR0sLx7GmB2hJc9UeA4oDi6WnKrE5tHyP_aQz"
 SETTINGS_NAMES = [
     "DEBUG",
     "SESSION_COOKIE_SECURE",
@@ -46,7 +47,7 @@ def import_settings(**env: str) -> subprocess.CompletedProcess:
 
 
 def production_settings(**env: str) -> dict:
-    result = import_settings(DEBUG="0", SECRET_KEY="s3cret", ALLOWED_HOSTS="kap.example", **env)
+    result = import_settings(DEBUG="0", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="kap.example", **env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -60,7 +61,7 @@ def test_production_without_secret_key_refuses_to_start():
 
 
 def test_production_without_allowed_hosts_refuses_to_start():
-    result = import_settings(DEBUG="0", SECRET_KEY="s3cret")
+    result = import_settings(DEBUG="0", SECRET_KEY=STRONG_KEY)
 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
@@ -68,7 +69,7 @@ def test_production_without_allowed_hosts_refuses_to_start():
 
 
 def test_debug_is_off_unless_asked_for():
-    result = import_settings(SECRET_KEY="s3cret", ALLOWED_HOSTS="kap.example")
+    result = import_settings(SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="kap.example")
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1])["DEBUG"] is False
