@@ -20,6 +20,9 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
+# Rate-limit counts in memory; the root conftest empties the cache before each test.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # Uploads land in a throw-away folder, not the working tree.
 import tempfile  # noqa: E402
 

@@ -1,15 +1,38 @@
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
-from kapcare import policy
-from kapcare.accounts.forms import ApiTokenForm
+from kapcare import policy, ratelimits
+from kapcare.accounts.forms import ApiTokenForm, EmailAuthenticationForm
 from kapcare.accounts.models import ApiToken
 from kapcare.decorators import allowed
 from kapcare.policy import Action
+
+_login = auth_views.LoginView.as_view(
+    authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
+)
+
+
+def sign_in(request: HttpRequest) -> HttpResponse:
+    """Django's sign-in page, with each network address slowed to
+    SIGN_IN_ATTEMPTS_PER_ADDRESS tries: the brake on one address guessing across many
+    accounts, which the per-email lockout (kapcare.accounts.lockout) does not see."""
+    if request.method == "POST":
+        usage = ratelimits.count(
+            request, group="sign-in", key="ip", rate=settings.SIGN_IN_ATTEMPTS_PER_ADDRESS
+        )
+        if usage.is_limited:
+            form = EmailAuthenticationForm(
+                request, initial={"username": request.POST.get("username", "")}
+            )
+            context = {"form": form, "next": request.POST.get("next", "")}
+            return ratelimits.too_many_requests(request, "registration/login.html", context, usage)
+    return _login(request)
 
 
 @login_required
