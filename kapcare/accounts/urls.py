@@ -34,6 +34,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("profile/", views.profile, name="profile"),
+    path("profile/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("profile/api-tokens/", views.create_token, name="create_token"),
     path(
         "profile/api-tokens/<uuid:token_id>/revoke/",

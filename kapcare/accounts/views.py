@@ -2,8 +2,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages.views import SuccessMessageMixin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
@@ -35,6 +37,19 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     return _login(request)
 
 
+class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
+    """Django's password change for any signed-in user. It keeps this session signed in
+    (update_session_auth_hash) and signs out every other; saving the new password revokes
+    the user's API tokens (`User.save`)."""
+
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("accounts:profile")
+    success_message = (
+        "Your password is changed. You stay signed in here; other browsers are signed out "
+        "and your API tokens are revoked."
+    )
+
+
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     return render_profile(request, ApiTokenForm())
@@ -54,6 +69,7 @@ def render_profile(
         "token_form": token_form,
         "new_token": new_token,
         "new_token_record": new_token_record,
+        "token_lifetime_days": settings.API_TOKEN_LIFETIME_DAYS,
     }
     response = render(request, "accounts/profile.html", context)
     if new_token is not None:
