@@ -37,6 +37,36 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     return _login(request)
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, limited per email address (PASSWORD_RESETS_PER_EMAIL: an
+    inbox is not flooded) and per network address (PASSWORD_RESETS_PER_ADDRESS: one
+    sender cannot spray many inboxes). The limits count the address typed whether or not
+    an account has it, so a refusal says nothing about which accounts exist."""
+
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        by_address = ratelimits.count(
+            request,
+            group="password-reset-address",
+            key="ip",
+            rate=settings.PASSWORD_RESETS_PER_ADDRESS,
+        )
+        by_email = ratelimits.count(
+            request,
+            group="password-reset-email",
+            key=ratelimits.posted_email,
+            rate=settings.PASSWORD_RESETS_PER_EMAIL,
+        )
+        for usage, reason in ((by_email, "email"), (by_address, "address")):
+            if usage.is_limited:
+                context = self.get_context_data(form=self.get_form(), limited_by=reason)
+                return ratelimits.too_many_requests(request, self.template_name, context, usage)
+        return super().post(request, *args, **kwargs)
+
+
 class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
     """Django's password change for any signed-in user. It keeps this session signed in
     (update_session_auth_hash) and signs out every other; saving the new password revokes
