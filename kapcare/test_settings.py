@@ -7,6 +7,7 @@ os.environ.setdefault("SECRET_KEY", "kapcare-tests-only")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ["DEBUG"] = "0"
 os.environ.setdefault("EMAIL_URL", "locmem://")
+os.environ.setdefault("SITE_URL", "http://testserver")
 
 from kapcare.settings import *  # noqa: F403
 

@@ -13,6 +13,7 @@ from kapcare import policy, ratelimits
 from kapcare.accounts.forms import ApiTokenForm, EmailAuthenticationForm
 from kapcare.accounts.models import ApiToken
 from kapcare.decorators import allowed
+from kapcare.links import site_url
 from kapcare.policy import Action
 
 _login = auth_views.LoginView.as_view(
@@ -46,6 +47,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    @property
+    def extra_email_context(self) -> dict:
+        """The link's address from SITE_URL, not from the Host header the request chose."""
+        return {"site_url": site_url()}
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         by_address = ratelimits.count(
