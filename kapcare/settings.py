@@ -220,7 +220,8 @@ STORAGES = {
 
 globals().update(email_settings(os.environ.get("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kapcare <no-reply@kapcare.invalid>")
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")  # job's links
+# Every link in an email is built from it (kapcare.links); `make run` sets it from PORT.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
 
 # The cache holds the rate-limit counts (kapcare.ratelimits), so every worker and machine
 # must share it: a table in the database by default (made by a migration), or Redis with
@@ -237,6 +238,8 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "kapcare_cache",
+            # Culling at Django's default 300 entries would forget counts on a busy day.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
 # Redis counts atomically; the database cache reads then writes, so requests arriving in
