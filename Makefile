@@ -13,8 +13,9 @@ MANAGE := $(BIN)/python manage.py
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 APT_GET := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
-# Development commands run with DEBUG on unless the environment says otherwise.
-DEV := DEBUG=$${DEBUG:-1}
+# Development commands run with DEBUG on unless the environment says otherwise, and the
+# links in emails point at the port being served.
+DEV := DEBUG=$${DEBUG:-1} SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}
 # Prints "demo", "other" (clinics, but not the demo's) or "empty".
 CLINIC_STATE := from kapcare.clinics.models import Clinic; \
 	print("demo" if Clinic.objects.filter(slug="music-city").exists() \

@@ -174,18 +174,29 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# API tokens stop working this many days after they are made; their owner makes a new one
+# on the profile page. A password change, a reset or deactivation revokes them at once.
+API_TOKEN_LIFETIME_DAYS = int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "90"))
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Lockout after repeated failed logins (django-axes): 5 failures lock the account for
-# 15 minutes, counted per account (an attacker cannot rotate addresses) and per
-# address (nor rotate accounts).
+# Sign-in protection (docs/security.md, "Sign-in protection"). django-axes counts wrong
+# passwords by the email the form posts (kapcare.accounts.lockout): within the cool-off,
+# AXES_FAILURE_LIMIT failures lock that email from that network address, and
+# SIGN_IN_ACCOUNT_FAILURE_LIMIT failures from any addresses lock the email everywhere. An
+# address is not locked as a whole, so a clinic behind one NAT is not locked out by one
+# person's typos; it is slowed to SIGN_IN_ATTEMPTS_PER_ADDRESS instead.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+SIGN_IN_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("SIGN_IN_ACCOUNT_FAILURE_LIMIT", "15"))
+SIGN_IN_FAILURE_LIMITS = [AXES_FAILURE_LIMIT, SIGN_IN_ACCOUNT_FAILURE_LIMIT]
+SIGN_IN_ATTEMPTS_PER_ADDRESS = os.environ.get("SIGN_IN_ATTEMPTS_PER_ADDRESS", "30/m")
+AXES_HANDLER = "kapcare.accounts.lockout.LockoutHandler"
+AXES_USERNAME_CALLABLE = "kapcare.accounts.lockout.posted_email"
+AXES_LOCKOUT_CALLABLE = "kapcare.accounts.lockout.locked_out"
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
 # Idle logout: staff and outside therapists are signed out after 15 minutes without a
@@ -222,7 +233,40 @@ STORAGES = {
 
 globals().update(email_settings(os.environ.get("EMAIL_URL", "console://")))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kapcare <no-reply@kapcare.invalid>")
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")  # job's links
+# Every link in an email is built from it (kapcare.links); `make run` sets it from PORT.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+
+# The cache holds the rate-limit counts (kapcare.ratelimits), so every worker and machine
+# must share it: a table in the database by default (made by a migration), or Redis with
+# CACHE_URL=redis://host:6379/0.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+elif CACHE_URL:
+    raise ImproperlyConfigured("CACHE_URL must be a redis:// or rediss:// address, or unset.")
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "kapcare_cache",
+            # Culling at Django's default 300 entries would forget counts on a busy day.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+# Redis counts atomically; the database cache reads then writes, so requests arriving in
+# the same instant may be counted once and a limit let a few more through under a burst
+# (docs/security.md).
+
+# Password reset: emails to one address, and requests from one network address.
+PASSWORD_RESETS_PER_EMAIL = os.environ.get("PASSWORD_RESETS_PER_EMAIL", "3/h")
+PASSWORD_RESETS_PER_ADDRESS = os.environ.get("PASSWORD_RESETS_PER_ADDRESS", "10/h")
+# Questionnaire links: tries with a link that does not work (unknown, used or expired),
+# per network address, before the address must wait.
+QUESTIONNAIRE_LINK_MISSES_PER_ADDRESS = os.environ.get(
+    "QUESTIONNAIRE_LINK_MISSES_PER_ADDRESS", "20/h"
+)
 
 # Consultation requests: at most this many from one network address per hour.
 CONSULTATION_REQUESTS_PER_HOUR = int(os.environ.get("CONSULTATION_REQUESTS_PER_HOUR", "5"))

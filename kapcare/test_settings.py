@@ -7,6 +7,7 @@ os.environ.setdefault("SECRET_KEY", "kapcare-tests-only-8fQ2vL0xZr7TnW4yKc1HbM6s
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ["DEBUG"] = "0"
 os.environ.setdefault("EMAIL_URL", "locmem://")
+os.environ.setdefault("SITE_URL", "http://testserver")
 
 from kapcare.settings import *  # noqa: F403
 
@@ -19,6 +20,9 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 # Serve static files from the apps' folders, as in development; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Rate-limit counts in memory; the root conftest empties the cache before each test.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Uploads land in a throw-away folder, not the working tree.
 import tempfile  # noqa: E402

@@ -117,7 +117,6 @@ def authorize(patient, therapist, scopes=("measures",), expires_on=None, by=None
         ),
         signer=services.SignatureInput(typed_name=patient.full_name, agreed=True, method=method),
         expected_sha256=None,
-        base_url="http://testserver/",
     )
 
 

@@ -44,7 +44,7 @@ def test_five_failures_lock_the_account_even_with_the_right_password(client, coo
     response = sign_in(client, coordinator.email)
 
     assert response.status_code == 429
-    assert "locked" in response.content.decode()
+    assert "Sign-in paused" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 

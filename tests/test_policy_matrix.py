@@ -53,6 +53,7 @@ MATRIX = {
     "therapist_home": (None, row(DENIED, DENIED, DENIED, OK, DENIED, DENIED)),
     "portal:home": (None, row(DENIED, DENIED, DENIED, DENIED, OK, DENIED)),
     "accounts:profile": (None, row(OK, OK, OK, OK, OK, OK)),
+    "accounts:password_change": (None, row(OK, OK, OK, OK, OK, OK)),
     "clinics:settings": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "people:list": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "patients:list": (None, row(OK, OK, OK, DENIED, DENIED, OK)),

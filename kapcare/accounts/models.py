@@ -1,7 +1,9 @@
 import hashlib
 import secrets
 import uuid
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -91,14 +93,44 @@ class User(AbstractBaseUser, PermissionsMixin):
     def display_time_zone(self) -> str | None:
         return self.clinic.time_zone if self.clinic_id else None
 
+    def save(self, *args, **kwargs):
+        """Save, and revoke the user's API tokens when the password was just changed (by
+        the password-change page, a reset link or an admin) or the account is
+        deactivated: a token made before must not outlive the secret or the account that
+        vouched for it. Every path that sets a password goes through `set_password`."""
+        password_changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            ApiToken.objects.revoke_all(self, reason=RevokedReason.PASSWORD_CHANGED)
+        if not self.is_active:
+            ApiToken.objects.revoke_all(self, reason=RevokedReason.DEACTIVATED)
+
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def token_lifetime() -> timedelta:
+    return timedelta(days=settings.API_TOKEN_LIFETIME_DAYS)
+
+
+class RevokedReason(models.TextChoices):
+    BY_OWNER = "by_owner", "revoked by you"
+    PASSWORD_CHANGED = "password_changed", "password changed"
+    DEACTIVATED = "deactivated", "account deactivated"
+
+
 class ApiTokenQuerySet(models.QuerySet):
     def live(self):
-        return self.filter(revoked_at__isnull=True, user__is_active=True)
+        return self.filter(
+            revoked_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True
+        )
+
+    def revoke_all(self, user, *, reason: str) -> int:
+        """Revoke every token of `user` not yet revoked, in one UPDATE."""
+        return self.filter(user_id=user.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_reason=reason
+        )
 
 
 class ApiToken(models.Model):
@@ -116,7 +148,12 @@ class ApiToken(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(
+        help_text="After this the token no longer works (API_TOKEN_LIFETIME_DAYS after it "
+        "was made)."
+    )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=20, choices=RevokedReason.choices, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -128,10 +165,15 @@ class ApiToken(models.Model):
 
     @classmethod
     def issue(cls, user: User, name: str) -> tuple["ApiToken", str]:
-        """Make a token for `user`; returns the record and the token, which is not kept."""
+        """Make a token for `user`, valid for API_TOKEN_LIFETIME_DAYS; returns the record
+        and the token, which is not kept."""
         token = cls.PREFIX + secrets.token_urlsafe(32)
         record = cls.objects.create(
-            user=user, name=name, token_hash=hash_token(token), hint=token[:10]
+            user=user,
+            name=name,
+            token_hash=hash_token(token),
+            hint=token[:10],
+            expires_at=timezone.now() + token_lifetime(),
         )
         return record, token
 
@@ -139,7 +181,13 @@ class ApiToken(models.Model):
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
 
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
     def revoke(self) -> None:
+        """Revoked by its owner."""
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
-            self.save(update_fields=["revoked_at"])
+            self.revoked_reason = RevokedReason.BY_OWNER
+            self.save(update_fields=["revoked_at", "revoked_reason"])

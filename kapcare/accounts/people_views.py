@@ -27,7 +27,6 @@ def people(request: HttpRequest) -> HttpResponse:
             role=Role(form.cleaned_data["role"]),
             credentials=form.cleaned_data["credentials"],
             clinic=request.user.clinic,
-            base_url=request.build_absolute_uri("/"),
         )
         messages.success(request, f"Invitation sent to {user.email}.")
         return redirect("people:list")

@@ -7,6 +7,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from kapcare.accounts.models import Role, User
+from kapcare.links import absolute_url
 from kapcare.notifications.models import NotificationKind
 from kapcare.notifications.services import notify
 
@@ -15,13 +16,13 @@ class InvitationError(ValueError):
     pass
 
 
-def set_password_link(user: User, base_url: str) -> str:
+def set_password_link(user: User) -> str:
     """A single-use link to choose a password: Django's reset token, which stops working
     once the password is set, and expires after PASSWORD_RESET_TIMEOUT."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     path = reverse("accounts:password_reset_confirm", args=[uid, token])
-    return base_url.rstrip("/") + path
+    return absolute_url(path)
 
 
 def invite_user(
@@ -31,7 +32,6 @@ def invite_user(
     full_name: str,
     role: Role,
     clinic,
-    base_url: str,
     credentials: str = "",
 ) -> User:
     """Create an account with no usable password and email a link to choose one.
@@ -52,7 +52,7 @@ def invite_user(
         )
         user.set_unusable_password()
         user.save()
-        link = set_password_link(user, base_url)
+        link = set_password_link(user)
         context = {"user": user, "clinic": clinic, "link": link, "invited_by": invited_by}
         notify(
             key=f"account-invitation:{user.pk}",

@@ -231,7 +231,6 @@ def create_authorization(
                 method=method,
             ),
             expected_sha256=None,
-            base_url=request.build_absolute_uri("/"),
         )
     except services.Refused as error:
         raise refused(error) from error

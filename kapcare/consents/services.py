@@ -10,6 +10,7 @@ from datetime import date
 
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from kapcare.accounts.models import Role, User
@@ -27,6 +28,7 @@ from kapcare.consents.models import (
     Withdrawal,
     sha256_hex,
 )
+from kapcare.links import absolute_url
 from kapcare.notifications.models import NotificationKind
 from kapcare.notifications.services import notify
 from kapcare.patients.models import Patient
@@ -331,7 +333,6 @@ def authorize_sharing(
     request: AuthorizationInput,
     signer: SignatureInput,
     expected_sha256: str | None,
-    base_url: str,
 ) -> SharingAuthorization:
     """Record the patient's signed authorisation to share the chosen scopes with one
     therapist. A therapist without an account is invited by email (the email names the
@@ -361,7 +362,6 @@ def authorize_sharing(
             clinic=clinic,
             email=email,
             full_name=request.therapist_name.strip(),
-            base_url=base_url,
         )
         signature = _create_signature(actor, patient, version, text, signer)
         expires_at = timezone.make_aware(
@@ -416,7 +416,11 @@ def _notify_therapist(authorization: SharingAuthorization, event: str) -> None:
         to=authorization.therapist_email,
         subject=f"A change to your access at {authorization.clinic.name}",
         template="consents/email/therapist_access.txt",
-        context={"clinic": authorization.clinic, "event": event},
+        context={
+            "clinic": authorization.clinic,
+            "event": event,
+            "link": absolute_url(reverse("accounts:login")),
+        },
     )
 
 

@@ -192,7 +192,6 @@ def _sign(request, patient, page, details, signature):
                 method=page.method,
             ),
             expected_sha256=signature.cleaned_data["text_sha256"],
-            base_url=request.build_absolute_uri("/"),
         )
     except services.Refused as refused:
         if any(name in details.fields for name in refused.problems):

@@ -24,7 +24,6 @@ from kapcare.policy import Scope
 
 # Every demo authorisation names the demo therapist, who has an account, so no invitation
 # (the only use of the link's base) is ever sent.
-BASE_URL = "http://127.0.0.1:8000/"
 
 # Per patient index (see build.py): who witnessed a clinic-tablet signature of the
 # treatment consent. The portal patient (0) signs in the portal.
@@ -151,7 +150,6 @@ def _authorize(
         ),
         signer=services.SignatureInput(typed_name=patient.full_name, agreed=True, method=method),
         expected_sha256=None,
-        base_url=BASE_URL,
     )
 
 

@@ -27,7 +27,6 @@ from kapcare.messaging.models import ThreadKind
 from kapcare.patients.models import Patient
 
 # The links in the message emails point here (the demo runs on a developer's machine).
-BASE_URL = "http://127.0.0.1:8000/"
 
 THERAPIST_THREAD = (
     "Rebooked integration",
@@ -83,18 +82,16 @@ EARLIER_REFLECTION = (
 )
 
 
-def load_correspondence(
-    portal_patient: Patient, front_desk: Actor, therapist: User, base_url: str = BASE_URL
-) -> None:
+def load_correspondence(portal_patient: Patient, front_desk: Actor, therapist: User) -> None:
     in_portal = Actor(user=portal_patient.user, ip_address=None, channel=front_desk.channel)
     as_therapist = Actor(user=therapist, ip_address=None, channel=front_desk.channel)
     authors = {"clinic": front_desk, "therapist": as_therapist, "patient": in_portal}
-    _thread(portal_patient, ThreadKind.THERAPIST, therapist, THERAPIST_THREAD, authors, base_url)
-    _thread(portal_patient, ThreadKind.PATIENT, None, PATIENT_THREAD, authors, base_url)
+    _thread(portal_patient, ThreadKind.THERAPIST, therapist, THERAPIST_THREAD, authors)
+    _thread(portal_patient, ThreadKind.PATIENT, None, PATIENT_THREAD, authors)
     _journal(portal_patient, in_portal, therapist)
 
 
-def _thread(patient, kind, therapist, script, authors, base_url) -> None:
+def _thread(patient, kind, therapist, script, authors) -> None:
     subject, messages = script
     (first_author, first_body), *replies = messages
     thread = messaging.start_thread(
@@ -104,10 +101,9 @@ def _thread(patient, kind, therapist, script, authors, base_url) -> None:
         therapist=therapist,
         subject=subject,
         body=first_body,
-        base_url=base_url,
     )
     for author, body in replies:
-        messaging.post_message(actor=authors[author], thread=thread, body=body, base_url=base_url)
+        messaging.post_message(actor=authors[author], thread=thread, body=body)
 
 
 def _journal(patient: Patient, in_portal: Actor, therapist: User) -> None:

@@ -566,13 +566,10 @@ def _write_up(session, nurse: Actor, front_desk: Actor, *, hypertension: bool, s
             dissociation=6,
             bring_to_integration="Why feeling safe is so rare for me lately.",
         )
-        dosing.release_summary(
-            actor=nurse, record=record, base_url=BASE_URL, text=dosing.draft_summary(record)
-        )
+        dosing.release_summary(actor=nurse, record=record, text=dosing.draft_summary(record))
 
 
 # The demo's links in emails (the summary released to the demo therapist) point here.
-BASE_URL = "http://127.0.0.1:8000/"
 
 
 def _use_ketamine(record, nurse: Actor, front_desk: Actor) -> None:

@@ -21,7 +21,6 @@ from kapcare.therapists.invitations import invite_therapist
 from kapcare.therapists.models import Credential, LicenceType, Modality, TherapistProfile
 
 # The links in the invitation email point here (the demo runs on a developer's machine).
-BASE_URL = "http://127.0.0.1:8000/"
 
 SAM_EMAIL = "sam.ortega@example.com"
 SAM_NAME = "Sam Ortega"
@@ -104,5 +103,5 @@ def load_therapists(
             "is_accepting_patients": True,
         },
     )
-    invite_therapist(actor=front_desk, profile=sam, base_url=BASE_URL)
+    invite_therapist(actor=front_desk, profile=sam)
     return DemoTherapists(verified=rachel, unverified=sam.user)

@@ -21,6 +21,7 @@ from kapcare.dosing import rules_discharge, rules_dose, rules_vitals
 from kapcare.dosing.models import DosingRecord, Lighting, Observation, VitalSource
 from kapcare.episodes.gate_registry import ExtraGate
 from kapcare.episodes.models import CareSession, DoseRoute, SessionStatus
+from kapcare.links import absolute_url
 from kapcare.patients.models import BodyMeasurement
 from kapcare.refusals import Refused
 
@@ -1486,7 +1487,7 @@ def save_summary(*, actor: Actor, record: DosingRecord, text: str):
         return _write_summary(actor, locked, text)
 
 
-def release_summary(*, actor: Actor, record: DosingRecord, base_url: str, text: str | None = None):
+def release_summary(*, actor: Actor, record: DosingRecord, text: str | None = None):
     """Release the summary (with `text`, saved first, when given) once the record is
     signed. The episode's therapist is told by email on commit, if the patient lets them
     read summaries (`summary_recipient`); whoever reads it later, the shared record shows
@@ -1514,11 +1515,11 @@ def release_summary(*, actor: Actor, record: DosingRecord, base_url: str, text: 
         record_access(actor, AccessAction.UPDATE, patient=locked.patient, obj=summary)
         recipient = summary_recipient(locked)
         if recipient is not None:
-            _notify_summary_ready(recipient, locked, base_url)
+            _notify_summary_ready(recipient, locked)
     return summary
 
 
-def _notify_summary_ready(authorization, record, base_url: str) -> None:
+def _notify_summary_ready(authorization, record) -> None:
     """Tell the therapist a summary is ready. The email carries no health information:
     not the patient's name or initials, not the session's date; only a link to the shared
     record (named by its opaque id), which asks them to sign in."""
@@ -1528,7 +1529,7 @@ def _notify_summary_ready(authorization, record, base_url: str) -> None:
     from kapcare.notifications.services import notify
 
     patient = record.patient
-    link = base_url.rstrip("/") + reverse("sharing:shared_record", args=[patient.external_id])
+    link = absolute_url(reverse("sharing:shared_record", args=[patient.external_id]))
     recipient = authorization.therapist_email
     notify(
         key=f"summary-released:{record.external_id}:{recipient.lower()}",

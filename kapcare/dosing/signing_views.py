@@ -141,7 +141,6 @@ def summary_release(request: HttpRequest, session_id) -> HttpResponse:
                 actor=Actor.from_request(request),
                 record=record,
                 text=form.cleaned_data["text"],
-                base_url=request.build_absolute_uri("/"),
             )
         except Refused as refusal:
             add_problems(form, refusal.problems)

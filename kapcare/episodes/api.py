@@ -140,7 +140,6 @@ def create_episode(request: HttpRequest, payload: EpisodeIn) -> Episode:
                 goals=payload.goals,
             ),
             therapist=therapist,
-            base_url=request.build_absolute_uri("/"),
         )
     except Refused as error:
         raise refused(error) from error

@@ -371,7 +371,7 @@ def therapist_problems(therapist: TherapistInput | None, model: str) -> dict[str
 
 
 def find_or_invite_therapist(
-    *, actor: Actor, clinic, therapist: TherapistInput | None, model: str, base_url: str
+    *, actor: Actor, clinic, therapist: TherapistInput | None, model: str
 ) -> User | None:
     """The therapist's account. A therapist named for the first time becomes an entry in the
     clinic's directory, invited by email to accept it (the email names the clinic and
@@ -388,7 +388,6 @@ def find_or_invite_therapist(
         clinic=clinic,
         email=therapist.email,
         full_name=therapist.name.strip(),
-        base_url=base_url,
     )
 
 
@@ -398,7 +397,6 @@ def open_episode_naming_therapist(
     patient,
     data: EpisodeInput,
     therapist: TherapistInput | None,
-    base_url: str,
 ) -> Episode:
     """`open_episode` with the therapist named by email, invited if new, all or nothing:
     what the episode form and `POST /api/v1/episodes` call."""
@@ -411,7 +409,6 @@ def open_episode_naming_therapist(
             clinic=patient.clinic,
             therapist=therapist,
             model=data.model,
-            base_url=base_url,
         )
         data = EpisodeInput(**{**data.__dict__, "therapist": account})
         return open_episode(actor=actor, patient=patient, data=data)
@@ -450,7 +447,7 @@ def _plan_problems(episode: Episode, data: PlanInput) -> dict[str, str]:
     return problems | therapist_problems(data.therapist, episode.model)
 
 
-def update_plan(*, actor: Actor, episode: Episode, data: PlanInput, base_url: str) -> Episode:
+def update_plan(*, actor: Actor, episode: Episode, data: PlanInput) -> Episode:
     """Change the planned course: route, doses, preparation and integration sessions, the
     therapist's fee, the treating clinician and the therapist (invited if new). A
     standalone infusion keeps no therapist, fee, preparation or integration."""
@@ -464,7 +461,6 @@ def update_plan(*, actor: Actor, episode: Episode, data: PlanInput, base_url: st
             clinic=episode.clinic,
             therapist=data.therapist,
             model=episode.model,
-            base_url=base_url,
         )
         episode.dose_route = data.dose_route
         episode.planned_doses = data.planned_doses

@@ -96,10 +96,6 @@ def next_session(rows: list[TimelineRow], now) -> CareSession | None:
     )
 
 
-def _base_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/")
-
-
 # --- Opening an episode ----------------------------------------------------------------------
 
 
@@ -115,7 +111,6 @@ def create(request: HttpRequest, patient_id) -> HttpResponse:
                     patient=patient,
                     data=form.episode_input(),
                     therapist=form.therapist_input(),
-                    base_url=_base_url(request),
                 )
             except Refused as refused:
                 add_problems(form, refused.problems)
@@ -215,7 +210,6 @@ def edit(request: HttpRequest, episode_id) -> HttpResponse:
                     actor=Actor.from_request(request),
                     episode=episode,
                     data=form.plan_input(),
-                    base_url=_base_url(request),
                 )
             except Refused as refused:
                 add_problems(form, refused.problems)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from kapcare import ratelimits
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.clinics.models import Clinic
@@ -208,11 +210,21 @@ def questionnaire_done(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def link_questionnaire(request: HttpRequest, token: str) -> HttpResponse:
-    """The questionnaire a link opens, without signing in, and nothing else."""
+    """The questionnaire a link opens, without signing in, and nothing else.
+
+    A network address that has opened QUESTIONNAIRE_LINK_MISSES_PER_ADDRESS links that do
+    not work must wait before opening any: the brake on guessing or replaying links. A
+    patient opening their own link never counts against it."""
+    misses = _link_misses(request, increment=False)
+    if misses.is_limited:
+        return ratelimits.too_many_requests(
+            request, "measures/completion/link_problem.html", {"reason": "limited"}, misses
+        )
     actor = links.link_actor(request)
     try:
         link = links.open_link(actor=actor, token=token, log_view=request.method != "POST")
     except links.LinkError as error:
+        _link_misses(request, increment=True)
         return _link_problem(request, error)
     assessment = link.assessment
     page_url = reverse("measures:link", args=[token])
@@ -231,10 +243,21 @@ def link_questionnaire(request: HttpRequest, token: str) -> HttpResponse:
         try:
             return _take_answers(request, questionnaire)
         except links.LinkError as error:  # it expired while the patient was answering
+            _link_misses(request, increment=True)
             return _link_problem(request, error)
     response = _show_questionnaire(request, questionnaire)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+def _link_misses(request: HttpRequest, *, increment: bool) -> ratelimits.Usage:
+    return ratelimits.count(
+        request,
+        group="questionnaire-link-misses",
+        key="ip",
+        rate=settings.QUESTIONNAIRE_LINK_MISSES_PER_ADDRESS,
+        increment=increment,
+    )
 
 
 def _link_problem(request: HttpRequest, error: links.LinkError) -> HttpResponse:
@@ -355,7 +378,6 @@ def send_link(request: HttpRequest, patient_id) -> HttpResponse:
             form,
             actor=Actor.from_request(request),
             patient=patient,
-            base_url=request.build_absolute_uri("/"),
         )
         if link is not None:
             messages.success(

@@ -19,6 +19,7 @@ from django.utils import dateformat, timezone
 
 from kapcare.audit.log import Actor, client_ip, record_access
 from kapcare.audit.models import AccessAction
+from kapcare.links import absolute_url
 from kapcare.measures import services
 from kapcare.measures.instruments import INSTRUMENTS
 from kapcare.measures.models import AssessmentLink, Source
@@ -52,11 +53,11 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def link_url(base_url: str, token: str) -> str:
-    return base_url.rstrip("/") + reverse("measures:link", args=[token])
+def link_url(token: str) -> str:
+    return absolute_url(reverse("measures:link", args=[token]))
 
 
-def send_from_form(form, *, actor: Actor, patient, base_url: str) -> AssessmentLink | None:
+def send_from_form(form, *, actor: Actor, patient) -> AssessmentLink | None:
     """What the staff page and the therapist's page do with a filled send-link form: the
     link sent, or None with the reason on the form (invalid, or refused by the rules)."""
     if not form.is_valid():
@@ -66,7 +67,6 @@ def send_from_form(form, *, actor: Actor, patient, base_url: str) -> AssessmentL
             actor=actor,
             patient=patient,
             instrument=form.cleaned_data["instrument"],
-            base_url=base_url,
         )
     except LinkError as error:
         form.add_error(None, str(error))
@@ -79,9 +79,7 @@ def link_expiry_in_words(link: AssessmentLink) -> str:
     return dateformat.format(expires, "M j, Y, g:i A T")
 
 
-def send_questionnaire_link(
-    *, actor: Actor, patient, instrument: str, base_url: str
-) -> AssessmentLink:
+def send_questionnaire_link(*, actor: Actor, patient, instrument: str) -> AssessmentLink:
     """Create a link to `instrument` for `patient` and email it to the address on their
     record once the transaction commits.
 
@@ -115,7 +113,7 @@ def send_questionnaire_link(
         record_access(actor, AccessAction.CREATE, patient=patient, obj=link)
         context = {
             "clinic": clinic,
-            "url": link_url(base_url, token),
+            "url": link_url(token),
             "expires_at": link.expires_at,
         }
         notify(

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
+from kapcare.links import absolute_url
 from kapcare.measures import scoring
 from kapcare.measures.instruments import INSTRUMENTS
 from kapcare.measures.models import (
@@ -164,14 +165,14 @@ def email_clinical_inbox(alert: SafetyAlert) -> None:
     clinic = alert.patient.clinic
     if not clinic.clinical_inbox:
         return
-    path = reverse("measures:alert", args=[alert.external_id])
+    link = absolute_url(reverse("measures:alert", args=[alert.external_id]))
     notify(
         key=f"safety-alert:{alert.external_id}",
         kind=NotificationKind.SAFETY_ALERT,
         to=clinic.clinical_inbox,
         subject=f"kapcare: a safety alert needs review at {clinic.name}",
         template="measures/email/safety_alert.txt",
-        context={"alert": alert, "path": path, "clinic": clinic},
+        context={"alert": alert, "link": link, "clinic": clinic},
     )
 
 

@@ -35,6 +35,7 @@ from kapcare.accounts.models import STAFF_ROLES, Role
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.consents.models import SharingAuthorization
+from kapcare.links import absolute_url
 from kapcare.messaging.models import Message, Thread, ThreadKind, ThreadReadMark
 from kapcare.notifications.models import NotificationKind
 from kapcare.notifications.services import notify
@@ -121,7 +122,6 @@ def start_thread(
     therapist=None,
     subject: str,
     body: str,
-    base_url: str,
 ) -> Thread:
     """Open a thread about `patient` with its first message. A therapist writes to the
     clinic (the thread is theirs), a patient to their clinic, staff to either side.
@@ -155,11 +155,11 @@ def start_thread(
         record_access(actor, AccessAction.CREATE, patient=patient, obj=thread)
         record_access(actor, AccessAction.CREATE, patient=patient, obj=message)
         _mark_read(user, thread, now)
-        _notify_other_side(thread, message, base_url)
+        _notify_other_side(thread, message)
     return thread
 
 
-def post_message(*, actor: Actor, thread: Thread, body: str, base_url: str) -> Message:
+def post_message(*, actor: Actor, thread: Thread, body: str) -> Message:
     """Add a message to `thread`, if `actor` may write there now (for a clinic–therapist
     thread: while the therapist's authorisation is live)."""
     user = actor.user
@@ -179,7 +179,7 @@ def post_message(*, actor: Actor, thread: Thread, body: str, base_url: str) -> M
         Thread.objects.filter(pk=locked.pk).update(last_message_at=now)
         record_access(actor, AccessAction.CREATE, patient=thread.patient, obj=message)
         _mark_read(user, thread, now)
-        _notify_other_side(thread, message, base_url)
+        _notify_other_side(thread, message)
     return message
 
 
@@ -318,9 +318,9 @@ def recipients(thread: Thread, author) -> list[str]:
     return [thread.clinic.email] if thread.clinic.email else []
 
 
-def _notify_other_side(thread: Thread, message: Message, base_url: str) -> None:
+def _notify_other_side(thread: Thread, message: Message) -> None:
     clinic = thread.clinic
-    link = base_url.rstrip("/") + reverse("messaging:thread", args=[thread.external_id])
+    link = absolute_url(reverse("messaging:thread", args=[thread.external_id]))
     for recipient in recipients(thread, message.author):
         notify(
             key=f"message:{message.external_id}:{recipient}",

@@ -31,10 +31,6 @@ from kapcare.refusals import Refused, add_problems
 PAGE_SIZE = 50
 
 
-def _base_url(request: HttpRequest) -> str:
-    return request.build_absolute_uri("/")
-
-
 # --- The inbox -------------------------------------------------------------------------------
 
 
@@ -78,7 +74,6 @@ def thread(request: HttpRequest, thread_id) -> HttpResponse:
                 actor=Actor.from_request(request),
                 thread=current,
                 body=form.cleaned_data["body"],
-                base_url=_base_url(request),
             )
         except Refused as refused:
             add_problems(form, refused.problems)
@@ -116,7 +111,6 @@ def _start(request, form, patient, *, kind, therapist=None, field_names=None):
             therapist=therapist,
             subject=form.cleaned_data["subject"],
             body=form.cleaned_data["body"],
-            base_url=_base_url(request),
         )
     except Refused as refused:
         names = field_names or {}

@@ -75,7 +75,7 @@ def record_body_measurement(*, actor: Actor, patient: Patient, measured_on, weig
     return measurement
 
 
-def invite_to_portal(*, actor: Actor, patient: Patient, base_url: str):
+def invite_to_portal(*, actor: Actor, patient: Patient):
     """Give the patient a portal account under the email on their record and send them a
     link to choose a password."""
     if patient.user_id is not None:
@@ -89,7 +89,6 @@ def invite_to_portal(*, actor: Actor, patient: Patient, base_url: str):
             full_name=patient.full_name,
             role=Role.PATIENT,
             clinic=patient.clinic,
-            base_url=base_url,
         )
         patient.user = user
         patient.save(update_fields=["user", "updated_at"])

@@ -162,7 +162,6 @@ def invite_to_portal(request: HttpRequest, patient_id) -> HttpResponse:
         services.invite_to_portal(
             actor=Actor.from_request(request),
             patient=patient,
-            base_url=request.build_absolute_uri("/"),
         )
     except InvitationError as error:
         messages.error(request, str(error))

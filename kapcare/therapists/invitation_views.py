@@ -51,7 +51,6 @@ def invite(request: HttpRequest, therapist_id) -> HttpResponse:
         invitation = invitations.invite_therapist(
             actor=Actor.from_request(request),
             profile=profile,
-            base_url=request.build_absolute_uri("/"),
         )
     except Refused as refused:
         for message in refused.problems.values():

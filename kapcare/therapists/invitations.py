@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from kapcare.accounts.models import Role, User, hash_token
 from kapcare.audit.log import Actor
+from kapcare.links import absolute_url
 from kapcare.notifications.models import NotificationKind
 from kapcare.notifications.services import notify
 from kapcare.refusals import Refused
@@ -83,8 +84,8 @@ ERRORS = {
 }
 
 
-def invitation_url(base_url: str, token: str) -> str:
-    return base_url.rstrip("/") + reverse("therapist_account:accept", args=[token])
+def invitation_url(token: str) -> str:
+    return absolute_url(reverse("therapist_account:accept", args=[token]))
 
 
 def _refusal(actor_user, profile: TherapistProfile) -> dict[str, str]:
@@ -102,7 +103,7 @@ def _refusal(actor_user, profile: TherapistProfile) -> dict[str, str]:
     return {}
 
 
-def invite_therapist(*, actor, profile: TherapistProfile, base_url: str) -> TherapistInvitation:
+def invite_therapist(*, actor, profile: TherapistProfile) -> TherapistInvitation:
     """Email `profile`'s therapist a link to set a password and confirm their entry.
 
     Refused when the therapist already has an account (a password set through another
@@ -142,14 +143,14 @@ def invite_therapist(*, actor, profile: TherapistProfile, base_url: str) -> Ther
             context={
                 "clinic": clinic,
                 "name": profile.user.full_name,
-                "url": invitation_url(base_url, token),
+                "url": invitation_url(token),
                 "expires_at": invitation.expires_at,
             },
         )
     return invitation
 
 
-def add_and_invite_therapist(*, actor, clinic, email: str, full_name: str, base_url: str) -> User:
+def add_and_invite_therapist(*, actor, clinic, email: str, full_name: str) -> User:
     """A therapist named for the first time (on an episode, in a sharing authorisation)
     becomes an entry in `clinic`'s directory and is invited to accept it; returns their
     account, which has no usable password until they do. Runs in the caller's
@@ -159,7 +160,7 @@ def add_and_invite_therapist(*, actor, clinic, email: str, full_name: str, base_
             profile = services.create_profile(
                 actor=actor, clinic=clinic, email=email, full_name=full_name, data={}
             )
-            invite_therapist(actor=actor, profile=profile, base_url=base_url)
+            invite_therapist(actor=actor, profile=profile)
     except Refused as refused:
         raise Refused(
             {
@@ -170,7 +171,7 @@ def add_and_invite_therapist(*, actor, clinic, email: str, full_name: str, base_
     return profile.user
 
 
-def name_therapist(*, actor, clinic, email: str, full_name: str, base_url: str) -> User:
+def name_therapist(*, actor, clinic, email: str, full_name: str) -> User:
     """The account of the therapist an episode or a sharing authorisation names by email:
     a new therapist is added to `clinic`'s directory and invited (`add_and_invite_therapist`);
     a therapist with an account whom this clinic does not list yet gets an entry, unverified
@@ -180,7 +181,7 @@ def name_therapist(*, actor, clinic, email: str, full_name: str, base_url: str) 
     account = User.objects.filter(email__iexact=email).first()
     if account is None:
         return add_and_invite_therapist(
-            actor=actor, clinic=clinic, email=email, full_name=full_name, base_url=base_url
+            actor=actor, clinic=clinic, email=email, full_name=full_name
         )
     if (
         account.role == Role.THERAPIST

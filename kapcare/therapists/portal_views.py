@@ -126,7 +126,6 @@ def send_questionnaire(request: HttpRequest, patient_id) -> HttpResponse:
             form,
             actor=Actor.from_request(request),
             patient=patient,
-            base_url=request.build_absolute_uri("/"),
         )
         if link is not None:
             messages.success(

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import override_settings
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -30,12 +31,12 @@ CHOICES = [
 
 
 def emailed_link(live_server, coordinator, patient) -> str:
-    links.send_questionnaire_link(
-        actor=Actor(user=coordinator, ip_address="127.0.0.1"),
-        patient=patient,
-        instrument="phq9",
-        base_url=live_server.url,
-    )
+    with override_settings(SITE_URL=live_server.url):
+        links.send_questionnaire_link(
+            actor=Actor(user=coordinator, ip_address="127.0.0.1"),
+            patient=patient,
+            instrument="phq9",
+        )
     message = mail.outbox[-1]
     assert message.to == [patient.email]
     assert patient.full_name not in message.subject + message.body

@@ -50,16 +50,16 @@ def invitation_link(therapist) -> str:
 
 
 @pytest.fixture
-def shared_care(live_server, clinic, coordinator, clinician, patient, patient_user):
+def shared_care(live_server, settings, clinic, coordinator, clinician, patient, patient_user):
     """The invited therapist (no password yet), and a blended episode naming them in which
     yesterday's dose is done, signed and its summary released; the next dose planned."""
+    settings.SITE_URL = live_server.url
     with time_machine.travel(GIVEN_AT - dt.timedelta(hours=2), tick=False):
         therapist = add_and_invite_therapist(
             actor=actor(coordinator),
             clinic=clinic,
             email="iris@example.org",
             full_name="Iris Integration",
-            base_url=live_server.url,
         )
         episode = ready_episode(patient, clinician, patient_user, therapist=therapist)
         authorize(patient, therapist, scopes=Scope.values)
@@ -79,9 +79,7 @@ def shared_care(live_server, clinic, coordinator, clinician, patient, patient_us
     with time_machine.travel(RELEASED_AT, tick=False):
         record = DosingRecord.objects.get(pk=record.pk)
         record = dosing.sign_record(actor=actor(clinician), record=record)
-        dosing.release_summary(
-            actor=actor(clinician), record=record, base_url=live_server.url, text=SUMMARY
-        )
+        dosing.release_summary(actor=actor(clinician), record=record, text=SUMMARY)
         next_dose = plan_session(episode, clinician, starts_at=NEXT_DOSE)
     assert not therapist.has_usable_password()
     return therapist, next_dose

@@ -65,5 +65,4 @@ def authorize(patient, *, by, therapist):
         request=request,
         signer=services.SignatureInput(typed_name=patient.full_name, agreed=True),
         expected_sha256=sha256_hex(text),
-        base_url="http://testserver",
     )

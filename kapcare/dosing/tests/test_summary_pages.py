@@ -45,9 +45,7 @@ def part_context(response, key: str) -> dict:
 
 
 def release(record, clinician, text):
-    return services.release_summary(
-        actor=actor(clinician), record=record, base_url="http://testserver/", text=text
-    )
+    return services.release_summary(actor=actor(clinician), record=record, text=text)
 
 
 # --- The record page ------------------------------------------------------------------------

@@ -29,8 +29,6 @@ from kapcare.policy import Scope
 from kapcare.refusals import Refused
 from tests.factories import authorize
 
-BASE_URL = "http://testserver/"
-
 
 def problems(call) -> dict:
     with pytest.raises(Refused) as refusal:
@@ -39,9 +37,7 @@ def problems(call) -> dict:
 
 
 def release(record, clinician, text=None):
-    return services.release_summary(
-        actor=actor(clinician), record=record, base_url=BASE_URL, text=text
-    )
+    return services.release_summary(actor=actor(clinician), record=record, text=text)
 
 
 # --- The draft ------------------------------------------------------------------------------

@@ -235,7 +235,6 @@ def open_with(patient, by, email, name="", model="blended"):
         patient=patient,
         data=services.EpisodeInput(model=model, diagnosis_code="F33.2"),
         therapist=services.TherapistInput(email=email, name=name),
-        base_url="https://clinic.example/",
     )
 
 
@@ -282,7 +281,6 @@ def test_a_refused_episode_invites_nobody(patient, coordinator, django_capture_o
             patient=patient,
             data=services.EpisodeInput(model="blended", diagnosis_code="not a code"),
             therapist=services.TherapistInput(email="new@practice.example", name="Nia New"),
-            base_url="https://clinic.example/",
         )
 
     assert not User.objects.filter(email="new@practice.example").exists()
@@ -316,7 +314,6 @@ def test_the_plan_is_changed_and_logged(patient, coordinator, clinician):
         actor=actor(coordinator),
         episode=episode,
         data=plan(treating_clinician=clinician),
-        base_url="https://clinic.example/",
     )
 
     episode.refresh_from_db()
@@ -339,7 +336,6 @@ def test_a_clinician_of_another_clinic_is_refused_for_the_plan(patient, coordina
             actor=actor(coordinator),
             episode=episode,
             data=plan(treating_clinician=stranger),
-            base_url="https://clinic.example/",
         )
 
     assert "treating_clinician" in refused.value.problems
@@ -352,7 +348,6 @@ def test_a_standalone_plan_keeps_no_preparation_integration_or_fee(patient, coor
         actor=actor(coordinator),
         episode=episode,
         data=plan(therapist_fee=150),
-        base_url="https://clinic.example/",
     )
 
     episode.refresh_from_db()

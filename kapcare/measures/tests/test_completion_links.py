@@ -6,6 +6,7 @@ import re
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
@@ -13,8 +14,6 @@ from kapcare.audit.log import Actor
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.measures import links
 from kapcare.measures.models import AssessmentLink
-
-BASE_URL = "https://kapcare.example/"
 
 
 @pytest.fixture
@@ -24,9 +23,7 @@ def actor(coordinator):
 
 def send(actor, patient, instrument="phq9", capture=None):
     with capture(execute=True):
-        return links.send_questionnaire_link(
-            actor=actor, patient=patient, instrument=instrument, base_url=BASE_URL
-        )
+        return links.send_questionnaire_link(actor=actor, patient=patient, instrument=instrument)
 
 
 def token_from(message) -> str:
@@ -45,7 +42,7 @@ def test_sending_emails_the_patient_a_link_without_health_information(
     text = (message.subject + message.body).replace(token_from(message), "")
     for private in (patient.given_name, patient.family_name, "PHQ", "Patient Health", "depress"):
         assert private not in text
-    assert f"{BASE_URL}questionnaires/" in message.body
+    assert f"{settings.SITE_URL}/questionnaires/" in message.body
     assert "works once" in message.body
 
 
@@ -90,9 +87,7 @@ def test_a_patient_without_email_gets_a_clear_error_and_nothing_is_sent(actor, p
     patient.save(update_fields=["email"])
 
     with pytest.raises(links.LinkError, match="no email address"):
-        links.send_questionnaire_link(
-            actor=actor, patient=patient, instrument="phq9", base_url=BASE_URL
-        )
+        links.send_questionnaire_link(actor=actor, patient=patient, instrument="phq9")
 
     assert not AssessmentLink.objects.exists()
     assert mail.outbox == []
@@ -100,9 +95,7 @@ def test_a_patient_without_email_gets_a_clear_error_and_nothing_is_sent(actor, p
 
 def test_unknown_instrument_is_refused(actor, patient):
     with pytest.raises(links.LinkError, match="Unknown questionnaire"):
-        links.send_questionnaire_link(
-            actor=actor, patient=patient, instrument="bdi2", base_url=BASE_URL
-        )
+        links.send_questionnaire_link(actor=actor, patient=patient, instrument="bdi2")
 
 
 def test_a_new_link_replaces_an_unused_one_for_the_same_questionnaire(

@@ -4,8 +4,6 @@ from kapcare.audit.log import Actor
 from kapcare.messaging import services
 from kapcare.messaging.models import Thread, ThreadKind
 
-BASE_URL = "http://testserver/"
-
 
 def actor(user) -> Actor:
     return Actor(user=user, ip_address="127.0.0.1")
@@ -19,7 +17,6 @@ def patient_thread(patient, by, subject="About your next visit", body="Hello.") 
         kind=ThreadKind.PATIENT,
         subject=subject,
         body=body,
-        base_url=BASE_URL,
     )
 
 
@@ -33,9 +30,8 @@ def therapist_thread(patient, therapist, by=None, subject="Integration plan", bo
         therapist=therapist,
         subject=subject,
         body=body,
-        base_url=BASE_URL,
     )
 
 
 def reply(thread, by, body="Thanks."):
-    return services.post_message(actor=actor(by), thread=thread, body=body, base_url=BASE_URL)
+    return services.post_message(actor=actor(by), thread=thread, body=body)

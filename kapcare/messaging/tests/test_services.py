@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.db import DatabaseError, transaction
 
@@ -13,7 +14,6 @@ from kapcare.messaging import services
 from kapcare.messaging.models import Message, Thread, ThreadKind
 from kapcare.messaging.tests.conftest import revoke
 from kapcare.messaging.tests.factories import (
-    BASE_URL,
     actor,
     patient_thread,
     reply,
@@ -31,7 +31,6 @@ def start(by, patient, kind=ThreadKind.PATIENT, therapist=None, subject="Hello",
         therapist=therapist,
         subject=subject,
         body=body,
-        base_url=BASE_URL,
     )
 
 
@@ -253,7 +252,7 @@ def test_staff_message_emails_the_patients_portal_account_once_without_phi(
     assert [m.to for m in mail.outbox] == [[patient_user.email]]
     email = mail.outbox[0]
     assert email.subject == "New secure message from Music City Ketamine"
-    assert f"{BASE_URL}messages/{thread.external_id}/" in email.body
+    assert f"{settings.SITE_URL}/messages/{thread.external_id}/" in email.body
     for phi in ("Pat", "Patient", "Ketamine dose", "PHQ-9"):
         assert phi not in email.subject + email.body.replace("Music City Ketamine", "")
 
@@ -311,7 +310,7 @@ def test_each_message_is_emailed_once(
     with django_capture_on_commit_callbacks(execute=True):
         thread = patient_thread(patient, coordinator)
         message = reply(thread, coordinator)
-        services._notify_other_side(thread, message, BASE_URL)  # asked again: a no-op
+        services._notify_other_side(thread, message)  # asked again: a no-op
 
     assert len(mail.outbox) == 2
 

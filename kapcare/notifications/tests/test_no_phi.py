@@ -23,7 +23,6 @@ from kapcare.notifications.models import Notification, NotificationKind
 from kapcare.policy import Scope
 from tests.factories import PatientFactory, UserFactory, authorize, plan_session, raise_alert
 
-BASE_URL = "http://testserver/"
 NEXT_DOSE = dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC)
 
 
@@ -63,17 +62,12 @@ def test_no_email_of_any_kind_carries_health_information(
             full_name="Zelda Quixote",
             role=Role.PATIENT,
             clinic=quiet_clinic,
-            base_url=BASE_URL,
         )
         authorize(patient, therapist, scopes=list(Scope))
-        links.send_questionnaire_link(
-            actor=actor(coordinator), patient=patient, instrument="phq9", base_url=BASE_URL
-        )
+        links.send_questionnaire_link(actor=actor(coordinator), patient=patient, instrument="phq9")
         raise_alert(clinician, patient)
         record = signed_record(patient, clinician, therapist=therapist)  # overdue since
-        dosing.release_summary(
-            actor=actor(clinician), record=record, base_url=BASE_URL, text="Went well."
-        )
+        dosing.release_summary(actor=actor(clinician), record=record, text="Went well.")
         plan_session(record.session.episode, clinician, starts_at=NEXT_DOSE)
         patient_thread(patient, coordinator)
     with time_machine.travel(NEXT_DOSE - dt.timedelta(hours=24), tick=False):

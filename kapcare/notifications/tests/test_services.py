@@ -27,7 +27,7 @@ def queue(key="test:1", kind=NotificationKind.SAFETY_ALERT, due_at=None, to="inb
         to=to,
         subject="Something needs review",
         template=TEMPLATE,
-        context={"clinic": {"name": "Riverbend"}, "path": "/alerts/x/"},
+        context={"clinic": {"name": "Riverbend"}, "link": "http://testserver/alerts/x/"},
         due_at=due_at,
     )
 

@@ -405,7 +405,6 @@ def test_an_episode_naming_another_clinics_therapist_lists_them_unverified_here(
             clinic=other_clinic,
             therapist=episodes.TherapistInput(email=EMAIL.upper(), name="Tess"),
             model="blended",
-            base_url="http://testserver/",
         )
 
     assert account.pk == listed_by_a.user_id

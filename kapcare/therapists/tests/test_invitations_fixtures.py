@@ -11,13 +11,12 @@ from kapcare.therapists import invitations
 from kapcare.therapists.forms import initial_of
 
 PASSWORD = "seven swans a-swimming"
-BASE_URL = "http://testserver/"
 
 
 def invite(profile, by):
     """Send `profile` an invitation from `by`; returns the invitation."""
     return invitations.invite_therapist(
-        actor=Actor(user=by, ip_address="127.0.0.1"), profile=profile, base_url=BASE_URL
+        actor=Actor(user=by, ip_address="127.0.0.1"), profile=profile
     )
 
 

@@ -218,7 +218,6 @@ def test_a_new_therapist_named_on_an_episode_becomes_an_invited_directory_entry(
             patient=patient,
             data=episode_services.EpisodeInput(model="blended", diagnosis_code="F33.2"),
             therapist=episode_services.TherapistInput(email="Nia@Practice.example", name="Nia New"),
-            base_url="http://testserver/",
         )
 
     profile = TherapistProfile.objects.get(user__email="nia@practice.example")
@@ -262,7 +261,6 @@ def test_an_existing_therapist_is_found_not_invited_again(
             patient=patient,
             data=episode_services.EpisodeInput(model="blended", diagnosis_code="F33.2"),
             therapist=episode_services.TherapistInput(email=therapist.email),
-            base_url="http://testserver/",
         )
 
     assert episode.therapist_id == therapist.pk

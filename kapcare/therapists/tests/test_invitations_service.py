@@ -145,7 +145,6 @@ def test_a_staff_account_cannot_become_a_therapist_by_invitation(coordinator, cl
             clinic=coordinator.clinic,
             email=clinician.email,
             full_name="Cal",
-            base_url="http://testserver/",
         )
 
     assert "therapist_email" in refused.value.problems

@@ -34,7 +34,8 @@ class Command(BaseCommand):
             raise CommandError(f"The account {user.email} may not use API tokens.")
         record, token = ApiToken.issue(user, name)
         self.stderr.write(
-            f"Made the token “{record.name}” for {user.email} ({user.get_role_display()}). "
+            f"Made the token “{record.name}” for {user.email} ({user.get_role_display()}), "
+            f"valid until {record.expires_at:%Y-%m-%d %H:%M} UTC. "
             "It is shown once; store it now.",
             style_func=self.style.SUCCESS,
         )
