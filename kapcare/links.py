@@ -35,5 +35,5 @@ def check_site_url(app_configs, **kwargs) -> list[checks.CheckMessage]:
     try:
         site_url()
     except ImproperlyConfigured as error:
-        return [checks.Error(str(error), id="kapcare.E001")]
+        return [checks.Error(str(error), id="kapcare.E002")]
     return []

@@ -319,7 +319,7 @@ def test_demo_has_tablet_consents_witnessed_by_staff(demo):
     assert Signature.objects.filter(kind="treatment").values("patient").distinct().count() >= 3
 
 
-def test_demo_therapist_has_three_live_one_expired_and_one_revoked_authorisation(demo):
+def test_demo_therapist_has_four_live_one_expired_and_one_revoked_authorisation(demo):
     from kapcare.consents.models import SharingAuthorization
     from kapcare.policy import visible_patients
 
@@ -333,20 +333,21 @@ def test_demo_therapist_has_three_live_one_expired_and_one_revoked_authorisation
         ("active", False),
         ("active", True),
         ("active", True),
+        ("active", True),
         ("expired", True),
         ("revoked", True),
     ]
     expired = SharingAuthorization.objects.get(therapist=therapist, expires_at__lte=now)
     assert expired.expires_on < timezone.localdate(now, expired.clinic.zone)
     visible = visible_patients(therapist)
-    assert visible.count() == 3
+    assert visible.count() == 4
     assert "patient@demo.kapcare.org" in {p.user.email for p in visible if p.user}
-    # Each of the three is in a KAP course that names her.
+    # Each of the four is in a KAP course that names her.
     for patient in visible:
         assert patient.episodes.filter(therapist=therapist).exists(), patient
 
 
-def test_demo_therapists_three_patients_share_different_scopes(demo):
+def test_demo_therapists_four_patients_share_different_scopes(demo):
     from kapcare.policy import Scope, shared_scopes, visible_patients
 
     therapist = User.objects.get(email="therapist@demo.kapcare.org")
@@ -356,13 +357,13 @@ def test_demo_therapists_three_patients_share_different_scopes(demo):
     }
 
     assert scopes["Jordan Ellis"] == set(Scope.values)
-    assert len(set(scopes.values())) == 3
+    assert len(set(scopes.values())) == 4
     assert all(Scope.SCHEDULE in shared for shared in scopes.values())
     assert any(Scope.MEASURES not in shared for shared in scopes.values())
     assert any(Scope.SESSION_SUMMARIES not in shared for shared in scopes.values())
 
 
-def test_demo_therapist_home_lists_her_three_patients_only(demo, client):
+def test_demo_therapist_home_lists_her_four_patients_only(demo, client):
     from kapcare.consents.models import SharingAuthorization
     from kapcare.policy import visible_patients
 

@@ -1,9 +1,9 @@
 """Demo consents and sharing: the portal patient has signed the treatment consent in the
 portal and authorised the demo therapist, Rachel Kim, to see everything; more patients
-signed on the clinic tablet. Two of them authorised Rachel on the tablet too, each with
-fewer scopes (patient 1: schedule, summaries and safety alerts; patient 3: schedule and
-questionnaires), so her portal lists exactly three patients and shows what each scope
-opens. One more authorisation to her has expired and one was revoked: those two
+signed on the clinic tablet. Three of them authorised Rachel on the tablet too, each with
+fewer scopes (patient 1: schedule, summaries and safety alerts; patient 2, whose doses she
+sits in on: schedule and summaries; patient 3: schedule and questionnaires), so her portal
+lists exactly four patients and shows what each scope opens. One more authorisation to her has expired and one was revoked: those two
 patients she no longer sees.
 
 Everything goes through `kapcare.consents.services`, as the pages and the API do: the
@@ -42,6 +42,13 @@ TABLET_AUTHORIZATIONS = {
         [Scope.SCHEDULE, Scope.SESSION_SUMMARIES, Scope.SAFETY_ALERTS],
         None,  # the clinic's default length
         "Rachel Kim prepares and integrates my doses with me.",
+    ),
+    # In-session KAP: Rachel sits in on the doses, so she needs the schedule and the
+    # summaries (the gate "therapist in the loop"), and nothing more.
+    2: (
+        [Scope.SCHEDULE, Scope.SESSION_SUMMARIES],
+        None,
+        "Rachel Kim sits with me through my dosing sessions and integrates them with me.",
     ),
     3: (
         [Scope.SCHEDULE, Scope.MEASURES],

@@ -21,6 +21,8 @@ ENV_EXAMPLE = Path(__file__).resolve().parents[3] / "docs" / "kapcare.env.exampl
         secrets.token_hex(32),
         "correct horse battery staple, lantern quartz 1987 Nashville!",
     ],
+    # Named, not by value: each xdist worker draws its own random keys.
+    ids=["token_urlsafe", "django", "token_hex", "passphrase"],
 )
 def test_a_random_key_of_fifty_characters_is_accepted(key):
     assert secret_key_problem(key) is None
@@ -37,6 +39,16 @@ def test_a_random_key_of_fifty_characters_is_accepted(key):
         ("abcdefghijklmnop" * 4, "repeats itself"),
         (EXAMPLE_SECRET_KEY, "example"),
         ("django-insecure-" + secrets.token_urlsafe(50), "example"),
+    ],
+    ids=[
+        "short",
+        "49-characters",
+        "one-character",
+        "four-characters",
+        "repeated-phrase",
+        "repeated-block",
+        "documented-example",
+        "django-insecure",
     ],
 )
 def test_a_weak_key_is_refused_with_the_reason(key, reason):

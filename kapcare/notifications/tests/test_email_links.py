@@ -131,6 +131,6 @@ def test_the_deploy_check_refuses_a_missing_site_url(settings):
     from kapcare.links import check_site_url
 
     settings.SITE_URL = ""
-    assert [error.id for error in check_site_url(None)] == ["kapcare.E001"]
+    assert [error.id for error in check_site_url(None)] == ["kapcare.E002"]
     settings.SITE_URL = SITE_URL
     assert check_site_url(None) == []
