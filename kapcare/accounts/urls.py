@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from kapcare.accounts import views
-from kapcare.accounts.forms import EmailAuthenticationForm
+from kapcare.accounts.forms import EmailAuthenticationForm, OutboxPasswordResetForm
 
 app_name = "accounts"
 urlpatterns = [
@@ -17,6 +17,7 @@ urlpatterns = [
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(
+            form_class=OutboxPasswordResetForm,
             success_url=reverse_lazy("accounts:password_reset_done"),
             email_template_name="registration/password_reset_email.txt",
             subject_template_name="registration/password_reset_subject.txt",
