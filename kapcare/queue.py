@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -67,11 +68,12 @@ def queue_health(now: dt.datetime | None = None) -> QueueHealth:
     """Whether background work is being done: the task table answers, the oldest task
     that is ready has not waited longer than `QUEUE_MAX_WAIT` (else no worker is running,
     or too few), and the minute job has a run scheduled that is not overdue by as much."""
-    from django_tasks import default_task_backend
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
     from django_tasks_db import DatabaseBackend
 
-    if not isinstance(default_task_backend, DatabaseBackend):
+    if not isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
         return QueueHealth("ok", "tasks run as they are enqueued")
+    from django_tasks import TaskResultStatus
     from django_tasks_db.models import DBTaskResult, get_date_max
 
     from kapcare.notifications.models import ScheduledRun
@@ -80,13 +82,10 @@ def queue_health(now: dt.datetime | None = None) -> QueueHealth:
     now = now or timezone.now()
     limit = now - settings.QUEUE_MAX_WAIT
     try:
+        # Ready since before `limit`: due then (deferred), or enqueued then (not deferred).
         waiting = (
-            DBTaskResult.objects.ready()
-            .exclude(run_after=get_date_max())
-            .filter(run_after__lt=limit)
-            .exists()
-            or DBTaskResult.objects.ready()
-            .filter(run_after=get_date_max(), enqueued_at__lt=limit)
+            DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+            .filter(Q(run_after__lt=limit) | Q(run_after=get_date_max(), enqueued_at__lt=limit))
             .exists()
         )
         scheduled = ScheduledRun.objects.filter(job=MINUTE_JOB, run_at__gte=limit).exists()
