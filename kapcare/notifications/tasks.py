@@ -8,13 +8,14 @@ a worker dying in the middle of a run does not end the chain. The next run is wr
 a `ScheduledRun` row, unique per time: of several workers finishing runs at once, exactly
 one enqueues it. A worker starting (`manage.py db_worker`) schedules a run at once unless
 one is already ahead, which also restarts a chain that was lost. `queue_health` reports a
-chain that stopped."""
+chain that stopped. Once an hour the job also prunes old task results."""
 
 import datetime as dt
 import logging
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks import task
@@ -30,6 +31,8 @@ MINUTE_JOB = "notifications.minute_job"
 # The minute job's runs are kept this long (the health check reads the latest).
 KEEP_SCHEDULED_RUNS = dt.timedelta(days=1)
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+KEEP_TASK_RESULTS_DAYS = 7
+KEEP_FAILED_TASK_RESULTS_DAYS = 30
 
 
 def slot(moment: dt.datetime) -> dt.datetime:
@@ -61,12 +64,27 @@ def ensure_scheduled(now: dt.datetime | None = None) -> bool:
     return schedule_run(slot(now))
 
 
+def prune_task_results() -> None:
+    """Once an hour: finished task results are kept a week (a failed one a month, to be
+    looked into); the outbox keeps each email's own history for good."""
+    if queue.can_defer(minute_job):  # only the database backend keeps results
+        call_command(
+            "prune_db_task_results",
+            queue_name="*",
+            min_age_days=KEEP_TASK_RESULTS_DAYS,
+            failed_min_age_days=KEEP_FAILED_TASK_RESULTS_DAYS,
+            verbosity=0,
+        )
+
+
 @task()
 def minute_job() -> dict:
     """One run: schedule the next, queue what is due, send what is due."""
     now = timezone.now()
     schedule_run(slot(now) + settings.SCHEDULED_JOBS_EVERY)
     ScheduledRun.objects.filter(job=MINUTE_JOB, run_at__lt=now - KEEP_SCHEDULED_RUNS).delete()
+    if (slot(now) - EPOCH) % dt.timedelta(hours=1) < settings.SCHEDULED_JOBS_EVERY:
+        prune_task_results()
     site_url = settings.SITE_URL.rstrip("/")
     queued = queue_due_notifications(now, site_url) if site_url else 0
     report = deliver_due(now)

@@ -9,6 +9,7 @@ import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.db import DatabaseError
+from django.db.models import F
 from django_tasks_db.models import DBTaskResult
 
 from kapcare import queue
@@ -73,6 +74,25 @@ def test_old_runs_are_pruned():
     assert list(ScheduledRun.objects.values_list("run_at", flat=True)) == [
         NOW.replace(second=0) + dt.timedelta(minutes=1)
     ]
+
+
+@pytest.mark.django_db
+def test_the_first_run_of_each_hour_prunes_task_results_older_than_a_week():
+    hour = NOW.replace(second=0)
+    with time_machine.travel(hour - dt.timedelta(days=8), tick=False):
+        old = tasks.minute_job.enqueue()
+    with time_machine.travel(hour - dt.timedelta(days=6), tick=False):
+        recent = tasks.minute_job.enqueue()
+    DBTaskResult.objects.update(status="SUCCESSFUL", finished_at=F("enqueued_at"))
+
+    with time_machine.travel(hour + dt.timedelta(minutes=1), tick=False):
+        tasks.minute_job.call()  # not the hour's first run: nothing pruned
+    assert DBTaskResult.objects.filter(id=old.id).exists()
+    with time_machine.travel(hour, tick=False):
+        tasks.minute_job.call()
+
+    assert not DBTaskResult.objects.filter(id=old.id).exists()
+    assert DBTaskResult.objects.filter(id=recent.id).exists()
 
 
 @pytest.mark.django_db
