@@ -1,6 +1,7 @@
-"""A real worker (`manage.py db_worker`, the database task backend, an SQLite file) is
-killed with SIGKILL in the middle of sending an email; the next worker sends it, and the
-email goes exactly once."""
+"""A real worker (`manage.py db_worker`, the database task backend) is killed with SIGKILL
+in the middle of sending an email; the next worker sends it, and the email goes exactly
+once. The workers share an SQLite file, or, when the suite runs on PostgreSQL, a database
+of their own beside the test database."""
 
 import os
 import signal
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -28,13 +30,34 @@ notify(
 
 
 @pytest.fixture
-def workplace(tmp_path):
+def database_url(tmp_path):
+    """An empty database for the workers: an SQLite file, or a PostgreSQL database made
+    (and dropped) on the server DATABASE_URL names."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        yield f"sqlite:///{tmp_path / 'worker.sqlite3'}"
+        return
+    import psycopg
+
+    parts = urlsplit(url)
+    name = f"{parts.path.lstrip('/') or 'kapcare'}_worker_{os.getpid()}"
+    server = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield urlunsplit(parts._replace(path=f"/{name}"))
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def workplace(tmp_path, database_url):
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.worker_settings",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'worker.sqlite3'}",
+        "DATABASE_URL": database_url,
         "KAPCARE_MAIL_DIR": str(mail_dir),
         "KAPCARE_HOLD_SENDING": str(tmp_path / "hold"),
         "PYTHONUNBUFFERED": "1",
@@ -78,11 +101,19 @@ def emails_sent(mail_dir: Path) -> list[str]:
     ]
 
 
-def outbox_row(tmp_path) -> tuple:
-    with sqlite3.connect(tmp_path / "worker.sqlite3") as db:
-        return db.execute(
-            "SELECT sent_at IS NOT NULL, attempts FROM notifications_notification"
-        ).fetchone()
+def outbox_row(env) -> tuple:
+    """(sent?, attempts) of the one outbox row, read straight from the workers' database."""
+    query = "SELECT sent_at IS NOT NULL, attempts FROM notifications_notification"
+    url = env["DATABASE_URL"]
+    if url.startswith("sqlite:///"):
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+            sent, attempts = db.execute(query).fetchone()
+    else:
+        import psycopg
+
+        with psycopg.connect(url) as db:
+            sent, attempts = db.execute(query).fetchone()
+    return bool(sent), attempts
 
 
 def test_an_email_whose_worker_is_killed_mid_send_is_sent_once_by_the_next_worker(workplace):
@@ -99,11 +130,11 @@ def test_an_email_whose_worker_is_killed_mid_send_is_sent_once_by_the_next_worke
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
         assert emails_sent(mail_dir) == []
-        assert outbox_row(tmp_path) == (0, 1)  # claimed once, not sent
+        assert outbox_row(env) == (False, 1)  # claimed once, not sent
 
         hold.unlink()
         second = start_worker(env, tmp_path, "second")
-        wait_for(lambda: outbox_row(tmp_path)[0] == 1, 120, "the second worker to send it")
+        wait_for(lambda: outbox_row(env)[0], 120, "the second worker to send it")
         # Give the second worker time to send it again, if it were going to.
         time.sleep(3)
     finally:
@@ -114,4 +145,4 @@ def test_an_email_whose_worker_is_killed_mid_send_is_sent_once_by_the_next_worke
 
     (message_id,) = emails_sent(mail_dir)
     assert message_id.startswith("<kapcare.")
-    assert outbox_row(tmp_path) == (1, 2)
+    assert outbox_row(env) == (True, 2)

@@ -126,7 +126,8 @@ def test_the_run_without_the_site_address_still_sends_but_fails_loudly(settings)
     assert len(runs()) == 1  # the next run is scheduled all the same
 
 
-@pytest.mark.django_db
+# Outside a test transaction: the worker closes a connection not in autocommit mode.
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_command_schedules_the_job_and_runs_it():
     with time_machine.travel(NOW, tick=True):
         call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)

@@ -233,6 +233,28 @@ def test_a_therapist_whose_authorisation_expired_is_not_reminded(
     assert sent(THERAPIST_REMINDER) == []
 
 
+def test_a_reminder_queued_before_a_revocation_is_cancelled_and_discloses_nothing(
+    episode, clinician, patient, therapist
+):
+    authorization = authorize(patient, therapist, scopes=[Scope.SCHEDULE])
+    dose(episode, clinician)
+    with time_machine.travel(DAY_BEFORE, tick=False):
+        assert queue_due_notifications(DAY_BEFORE, SITE) == 2
+    with time_machine.travel(DAY_BEFORE + dt.timedelta(seconds=30), tick=False):
+        consents.revoke_authorization(
+            actor=Actor(user=patient.user, ip_address="127.0.0.1"), authorization=authorization
+        )
+
+    run(DAY_BEFORE + dt.timedelta(minutes=1))
+
+    assert sent(THERAPIST_REMINDER) == []
+    assert sent(REMINDER) == [patient.user.email]
+    row = Notification.objects.get(to_email=therapist.email, subject=THERAPIST_REMINDER)
+    assert row.cancelled_at is not None
+    assert "revoked" in row.cancel_reason
+    assert not AccessLogEntry.objects.filter(patient=patient, channel=Channel.SYSTEM).exists()
+
+
 def test_a_therapist_authorised_but_not_on_the_episode_is_not_reminded(episode, clinician, patient):
     another = UserFactory(email="ann@example.org", role=Role.THERAPIST, clinic=None)
     authorize(patient, another, scopes=[Scope.SCHEDULE])
