@@ -89,6 +89,8 @@ def notify(
     must still be allowed (`therapist_action`) when it is sent."""
     if not to:
         return None
+    if therapist_action and (therapist is None or patient is None):
+        raise ValueError("An email checked against a therapist's authorisation names both.")
     now = timezone.now()
     try:
         with transaction.atomic():

@@ -157,6 +157,12 @@ def test_an_email_to_a_therapist_whose_account_was_closed_is_cancelled(patient, 
 
 
 @pytest.mark.django_db
+def test_an_email_checked_against_an_authorisation_must_name_the_therapist(patient):
+    with pytest.raises(ValueError, match="names both"):
+        queue(patient=patient, therapist_action=Action.VIEW_SCHEDULE)
+
+
+@pytest.mark.django_db
 def test_an_email_to_a_therapist_still_authorised_is_sent(patient, therapist):
     authorize(patient, therapist, scopes=[Scope.SCHEDULE])
 
