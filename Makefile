@@ -25,7 +25,7 @@ CLINIC_STATE := from kapcare.clinics.models import Clinic; \
 .PHONY: help run test install lint format demo migrate chromium pdf-libraries serve
 
 help:
-	@echo "make run      set up, load the demo and serve on http://127.0.0.1:$(PORT)"
+	@echo "make run      set up, load the demo and serve on http://127.0.0.1:$(PORT) (with a worker)"
 	@echo "make test     lint, then the whole test suite (browser tests included)"
 	@echo "make install  create .venv and install kapcare with its dev tools"
 	@echo "make demo     migrate and load the demo data (DEBUG on)"
@@ -63,6 +63,9 @@ run: migrate
 		*) echo "Could not read the database to decide whether to load the demo." >&2; exit 1 ;; \
 	esac
 	@echo "Serving kapcare on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	@echo "A background worker beside it sends the emails and runs the minute job."
+	@$(DEV) $(MANAGE) db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV) $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 # Debian's own Chromium drives the browser tests; Playwright never downloads a browser.

@@ -101,6 +101,10 @@ INSTALLED_APPS = [
     "kapcare.notifications",
     "kapcare.demo",
     "kapcare.deployment",
+    # After the kapcare apps: kapcare.notifications' `db_worker` (which also keeps the
+    # minute job scheduled) takes the place of the library's.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -267,6 +271,18 @@ PASSWORD_RESETS_PER_ADDRESS = os.environ.get("PASSWORD_RESETS_PER_ADDRESS", "10/
 QUESTIONNAIRE_LINK_MISSES_PER_ADDRESS = os.environ.get(
     "QUESTIONNAIRE_LINK_MISSES_PER_ADDRESS", "20/h"
 )
+
+# Background jobs (docs/background-jobs.md): emails, reminders and the minute job run as
+# tasks stored in the database and run by `manage.py db_worker`, on one machine or many.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A worker holds an email it is sending for this long; a worker that dies meanwhile leaves
+# it to the next one once the lease ends. Longer than any send can take (EMAIL_TIMEOUT).
+NOTIFICATION_LEASE = timedelta(seconds=int(os.environ.get("NOTIFICATION_LEASE_SECONDS", "300")))
+# How often the minute job runs (reminders, overdue flags, retries of failed emails).
+SCHEDULED_JOBS_EVERY = timedelta(seconds=int(os.environ.get("SCHEDULED_JOBS_SECONDS", "60")))
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# /healthz reports the queue as failed when a task has waited longer than this to start.
+QUEUE_MAX_WAIT = timedelta(minutes=int(os.environ.get("QUEUE_MAX_WAIT_MINUTES", "10")))
 
 # Consultation requests: at most this many from one network address per hour.
 CONSULTATION_REQUESTS_PER_HOUR = int(os.environ.get("CONSULTATION_REQUESTS_PER_HOUR", "5"))

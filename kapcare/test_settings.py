@@ -28,3 +28,8 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 import tempfile  # noqa: E402
 
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="kapcare-media-"))  # noqa: F405
+
+# Tasks run at once, in the test's thread (an email queued on commit is in mail.outbox when
+# the block that captured the commit ends); the tests of the worker itself use the database
+# backend (tests/test_background_worker.py).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

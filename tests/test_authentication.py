@@ -103,8 +103,12 @@ def test_idle_htmx_request_is_told_to_go_to_sign_in(client, coordinator):
     assert response["HX-Redirect"] == LOGIN
 
 
-def test_password_reset_by_email_lets_the_user_sign_in_with_the_new_password(client, clinician):
-    client.post(reverse("accounts:password_reset"), {"email": clinician.email})
+def test_password_reset_by_email_lets_the_user_sign_in_with_the_new_password(
+    client, clinician, django_capture_on_commit_callbacks
+):
+    # The email is queued in the request and sent by a task once the request commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:password_reset"), {"email": clinician.email})
 
     assert len(mail.outbox) == 1
     assert clinician.email in mail.outbox[0].to
@@ -117,8 +121,11 @@ def test_password_reset_by_email_lets_the_user_sign_in_with_the_new_password(cli
     assert sign_in(client, clinician.email, new_password).status_code == 302
 
 
-def test_password_reset_does_not_reveal_whether_an_account_exists(client, db):
-    response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.org"})
+def test_password_reset_does_not_reveal_whether_an_account_exists(
+    client, db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.org"})
 
     assert response.status_code == 302
     assert len(mail.outbox) == 0

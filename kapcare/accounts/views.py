@@ -10,7 +10,11 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
 from kapcare import policy, ratelimits
-from kapcare.accounts.forms import ApiTokenForm, EmailAuthenticationForm
+from kapcare.accounts.forms import (
+    ApiTokenForm,
+    EmailAuthenticationForm,
+    OutboxPasswordResetForm,
+)
 from kapcare.accounts.models import ApiToken
 from kapcare.decorators import allowed
 from kapcare.links import site_url
@@ -44,6 +48,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     sender cannot spray many inboxes). The limits count the address typed whether or not
     an account has it, so a refusal says nothing about which accounts exist."""
 
+    form_class = OutboxPasswordResetForm
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")

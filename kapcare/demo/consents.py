@@ -3,7 +3,8 @@ portal and authorised the demo therapist, Rachel Kim, to see everything; more pa
 signed on the clinic tablet. Three of them authorised Rachel on the tablet too, each with
 fewer scopes (patient 1: schedule, summaries and safety alerts; patient 2, whose doses she
 sits in on: schedule and summaries; patient 3: schedule and questionnaires), so her portal
-lists exactly four patients and shows what each scope opens. One more authorisation to her has expired and one was revoked: those two
+lists exactly four patients and shows what each scope opens. One more authorisation to her
+has expired and one was revoked: those two
 patients she no longer sees.
 
 Everything goes through `kapcare.consents.services`, as the pages and the API do: the

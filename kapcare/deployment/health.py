@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 from django.db import connection
 
+from kapcare.queue import queue_health
+
 logger = logging.getLogger(__name__)
 
 
@@ -19,7 +21,19 @@ def database() -> None:
         cursor.fetchone()
 
 
-CHECKS: list[tuple[str, Callable[[], None]]] = [("database", database)]
+class QueueNotWorking(Exception):
+    pass
+
+
+def queue() -> None:
+    """Background work is being done (`kapcare.queue.queue_health`): the task table
+    answers, no ready task has waited too long, and the minute job is not overdue."""
+    health = queue_health()
+    if not health.is_ok:
+        raise QueueNotWorking(health.detail)
+
+
+CHECKS: list[tuple[str, Callable[[], None]]] = [("database", database), ("queue", queue)]
 
 
 def run_checks() -> dict[str, str]:

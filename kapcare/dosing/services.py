@@ -1525,6 +1525,7 @@ def _notify_summary_ready(authorization, record) -> None:
     record (named by its opaque id), which asks them to sign in."""
     from django.urls import reverse
 
+    from kapcare import policy
     from kapcare.notifications.models import NotificationKind
     from kapcare.notifications.services import notify
 
@@ -1538,4 +1539,8 @@ def _notify_summary_ready(authorization, record) -> None:
         subject="A session summary is ready for you",
         template="dosing/email/summary_ready.txt",
         context={"clinic": patient.clinic, "link": link},
+        # Sent only if the patient still shares summaries with them when it goes.
+        therapist=authorization.therapist,
+        patient=patient,
+        therapist_action=policy.Action.VIEW_SESSION_SUMMARIES,
     )

@@ -322,6 +322,8 @@ def _notify_other_side(thread: Thread, message: Message) -> None:
     clinic = thread.clinic
     link = absolute_url(reverse("messaging:thread", args=[thread.external_id]))
     for recipient in recipients(thread, message.author):
+        # To the thread's therapist: sent only while the patient still authorises them.
+        to_therapist = thread.kind == ThreadKind.THERAPIST and recipient == thread.therapist.email
         notify(
             key=f"message:{message.external_id}:{recipient}",
             kind=NotificationKind.MESSAGE_RECEIVED,
@@ -329,4 +331,7 @@ def _notify_other_side(thread: Thread, message: Message) -> None:
             subject=f"New secure message from {clinic.name}",
             template=EMAIL_TEMPLATE,
             context={"clinic": clinic, "link": link},
+            therapist=thread.therapist if to_therapist else None,
+            patient=thread.patient,
+            therapist_action=policy.Action.VIEW_MESSAGES if to_therapist else None,
         )

@@ -20,7 +20,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from kapcare.audit.log import record_system_disclosures
 from kapcare.clinics.models import Clinic
 from kapcare.consents.models import SharingAuthorization
 from kapcare.episodes.models import CareSession, SessionKind, SessionStatus
@@ -28,7 +27,7 @@ from kapcare.episodes.queries import overdue_integrations
 from kapcare.notifications import reminders
 from kapcare.notifications.models import Notification, NotificationKind
 from kapcare.notifications.services import queue_many, queued_keys
-from kapcare.policy import Scope
+from kapcare.policy import Action, Scope
 
 
 @dataclass(frozen=True)
@@ -42,9 +41,10 @@ class Planned:
     template: str
     context: dict
     clinic: Clinic
-    # An email to an outside therapist about one patient is a disclosure, logged with the
-    # session it is about: (patient, care session external id).
-    disclosure: tuple | None = None
+    # An email to an outside therapist about one patient: sent only while they may still
+    # `therapist_action` on the patient, and then logged as a disclosure of the care
+    # session it is about: (therapist, patient, action, care session external id).
+    to_therapist: tuple | None = None
 
 
 def queue_due_notifications(now: dt.datetime, site_url: str) -> int:
@@ -53,29 +53,28 @@ def queue_due_notifications(now: dt.datetime, site_url: str) -> int:
     planned = [*appointment_reminders(now, site_url), *overdue_integration_flags(now, site_url)]
     known = queued_keys(item.key for item in planned)
     rows = []
-    new_keys = set()
     for item in planned:
         if item.key in known:
             continue
         known.add(item.key)
-        new_keys.add(item.key)
         # Times in the email are the clinic's, as on every page.
         with timezone.override(item.clinic.zone):
             body = render_to_string(item.template, item.context)
-        rows.append(
-            Notification(
-                key=item.key[:200],
-                kind=item.kind,
-                to_email=item.to,
-                subject=item.subject,
-                body=body,
-                due_at=now,
-            )
+        row = Notification(
+            key=item.key[:200],
+            kind=item.kind,
+            to_email=item.to,
+            subject=item.subject,
+            body=body,
+            due_at=now,
         )
-    queued = queue_many(rows)
-    disclosures = [item.disclosure for item in planned if item.disclosure and item.key in new_keys]
-    record_system_disclosures(disclosures, object_type="caresession")
-    return queued
+        if item.to_therapist:
+            therapist, patient, action, session_id = item.to_therapist
+            row.therapist, row.patient, row.therapist_action = therapist, patient, action
+            row.disclosed_object_type = "caresession"
+            row.disclosed_object_id = str(session_id)[:64]
+        rows.append(row)
+    return queue_many(rows)
 
 
 def appointment_reminders(now: dt.datetime, site_url: str) -> Iterator[Planned]:
@@ -142,7 +141,7 @@ def appointment_reminders(now: dt.datetime, site_url: str) -> Iterator[Planned]:
                 "notifications/email/appointment_reminder_therapist.txt",
                 {**context, "link": _shared_record_link(site_url, patient)},
                 clinic,
-                disclosure=(patient, session.external_id),
+                to_therapist=(therapist, patient, Action.VIEW_SCHEDULE, session.external_id),
             )
 
 
@@ -195,7 +194,7 @@ def overdue_integration_flags(now: dt.datetime, site_url: str) -> Iterator[Plann
                 "notifications/email/integration_overdue_therapist.txt",
                 {**context, "link": _shared_record_link(site_url, episode.patient)},
                 clinic,
-                disclosure=(episode.patient, dose_id),
+                to_therapist=(therapist, episode.patient, Action.VIEW_SCHEDULE, dose_id),
             )
 
 

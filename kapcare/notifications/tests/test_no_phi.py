@@ -12,6 +12,7 @@ import time_machine
 from django.core import mail
 from django.core.management import call_command
 
+from kapcare.accounts.forms import OutboxPasswordResetForm
 from kapcare.accounts.models import Role
 from kapcare.accounts.services import invite_user
 from kapcare.dosing import services as dosing
@@ -70,6 +71,14 @@ def test_no_email_of_any_kind_carries_health_information(
         dosing.release_summary(actor=actor(clinician), record=record, text="Went well.")
         plan_session(record.session.episode, clinician, starts_at=NEXT_DOSE)
         patient_thread(patient, coordinator)
+        reset = OutboxPasswordResetForm({"email": account.email})
+        assert reset.is_valid()
+        reset.save(
+            domain_override="kap.example.org",
+            use_https=True,
+            email_template_name="registration/password_reset_email.txt",
+            subject_template_name="registration/password_reset_subject.txt",
+        )
     with time_machine.travel(NEXT_DOSE - dt.timedelta(hours=24), tick=False):
         call_command("send_due_notifications", stdout=io.StringIO())
 

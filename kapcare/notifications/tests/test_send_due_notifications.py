@@ -235,6 +235,28 @@ def test_a_therapist_whose_authorisation_expired_is_not_reminded(
     assert sent(THERAPIST_REMINDER) == []
 
 
+def test_a_reminder_queued_before_a_revocation_is_cancelled_and_discloses_nothing(
+    episode, clinician, patient, therapist
+):
+    authorization = authorize(patient, therapist, scopes=[Scope.SCHEDULE])
+    dose(episode, clinician)
+    with time_machine.travel(DAY_BEFORE, tick=False):
+        assert queue_due_notifications(DAY_BEFORE, SITE) == 2
+    with time_machine.travel(DAY_BEFORE + dt.timedelta(seconds=30), tick=False):
+        consents.revoke_authorization(
+            actor=Actor(user=patient.user, ip_address="127.0.0.1"), authorization=authorization
+        )
+
+    run(DAY_BEFORE + dt.timedelta(minutes=1))
+
+    assert sent(THERAPIST_REMINDER) == []
+    assert sent(REMINDER) == [patient.user.email]
+    row = Notification.objects.get(to_email=therapist.email, subject=THERAPIST_REMINDER)
+    assert row.cancelled_at is not None
+    assert "revoked" in row.cancel_reason
+    assert not AccessLogEntry.objects.filter(patient=patient, channel=Channel.SYSTEM).exists()
+
+
 def test_a_therapist_authorised_but_not_on_the_episode_is_not_reminded(episode, clinician, patient):
     another = UserFactory(email="ann@example.org", role=Role.THERAPIST, clinic=None)
     authorize(patient, another, scopes=[Scope.SCHEDULE])
@@ -396,13 +418,9 @@ def test_the_address_may_be_given_on_the_command_line(settings, episode, clinici
     assert "https://other.example.org/accounts/login/" in message.body
 
 
-def test_the_job_reports_failures_and_what_it_gave_up_on(episode, clinician, monkeypatch):
+def test_the_job_reports_failures_and_what_it_gave_up_on(episode, clinician, settings):
     dose(episode, clinician)
-
-    def down(*args, **kwargs):
-        raise ConnectionRefusedError("mail server down")
-
-    monkeypatch.setattr(services, "send_mail", down)
+    settings.EMAIL_BACKEND = "tests.mail_backends.DownBackend"
     assert run(DAY_BEFORE) == "queued 1, sent 0, failed 1"
 
     Notification.objects.update(attempts=services.MAX_ATTEMPTS - 1, due_at=DAY_BEFORE)
@@ -410,7 +428,9 @@ def test_the_job_reports_failures_and_what_it_gave_up_on(episode, clinician, mon
     with time_machine.travel(DAY_BEFORE + dt.timedelta(minutes=1), tick=False):
         call_command("send_due_notifications", stdout=io.StringIO(), stderr=err)
 
-    assert "after 10 attempts: ConnectionRefusedError: mail server down" in err.getvalue()
+    assert "after 10 attempts: SMTPServerDisconnected: Connection unexpectedly closed" in (
+        err.getvalue()
+    )
     assert run(DAY_BEFORE + dt.timedelta(hours=1)) == "queued 0, sent 0, failed 0"
     assert mail.outbox == []
 

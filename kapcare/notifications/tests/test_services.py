@@ -3,12 +3,12 @@ due, a failed send kept for the next run until it is given up on, never sent twi
 by two workers at once, and links that are credentials wiped once sent."""
 
 import datetime as dt
-import smtplib
 import threading
 
 import pytest
 import time_machine
 from django.core import mail
+from django.core.mail import EmailMessage
 from django.db import connection, connections, transaction
 
 from kapcare.notifications import services
@@ -32,13 +32,12 @@ def queue(key="test:1", kind=NotificationKind.SAFETY_ALERT, due_at=None, to="inb
     )
 
 
-def failing_send(*args, **kwargs):
-    raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+DOWN = "tests.mail_backends.DownBackend"
 
 
 @pytest.fixture
-def mail_server_down(monkeypatch):
-    monkeypatch.setattr(services, "send_mail", failing_send)
+def mail_server_down(settings):
+    settings.EMAIL_BACKEND = DOWN
 
 
 # --- Queueing --------------------------------------------------------------------------------
@@ -123,9 +122,9 @@ def test_a_row_is_sent_once_however_often_delivery_is_asked_for():
 
 
 @pytest.mark.django_db
-def test_a_failed_send_is_kept_with_its_error_for_the_next_run(monkeypatch):
+def test_a_failed_send_is_kept_with_its_error_for_the_next_run(settings):
     row = queue()
-    monkeypatch.setattr(services, "send_mail", failing_send)
+    settings.EMAIL_BACKEND = DOWN
 
     with time_machine.travel(NOW, tick=False):
         report = services.deliver_due()
@@ -137,7 +136,7 @@ def test_a_failed_send_is_kept_with_its_error_for_the_next_run(monkeypatch):
     assert "Connection unexpectedly closed" in row.last_error
     assert row.due_at == NOW + dt.timedelta(minutes=1)
 
-    monkeypatch.undo()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with time_machine.travel(NOW + dt.timedelta(minutes=1), tick=False):
         assert services.deliver_due().sent == 1
 
@@ -178,15 +177,15 @@ def test_a_second_worker_running_while_the_first_sends_sends_nothing(monkeypatch
     """Two runs interleaved: while the first is talking to the mail server, the second
     runs from start to end. The first's claim keeps the second off the row."""
     queue()
-    send = services.send_mail
+    send = EmailMessage.send
     inner = []
 
-    def send_while_another_run_starts(*args, **kwargs):
+    def send_while_another_run_starts(message, *args, **kwargs):
         if not inner:
             inner.append(services.deliver_due())
-        return send(*args, **kwargs)
+        return send(message, *args, **kwargs)
 
-    monkeypatch.setattr(services, "send_mail", send_while_another_run_starts)
+    monkeypatch.setattr(EmailMessage, "send", send_while_another_run_starts)
 
     outer = services.deliver_due()
 

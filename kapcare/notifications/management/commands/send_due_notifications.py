@@ -10,8 +10,10 @@ from kapcare.notifications.services import MAX_ATTEMPTS, deliver_due
 class Command(BaseCommand):
     help = (
         "Queue the appointment reminders and overdue-integration flags that are due, then "
-        "send every queued email that is due (and retry those that failed). Run it every "
-        "minute; running it twice, or two at once, never sends an email twice."
+        "send every queued email that is due (and retry those that failed), here and now. "
+        "The task workers (manage.py db_worker) do this every minute by themselves; this "
+        "command is for running it by hand or from cron without a worker. Running it "
+        "twice, or beside the workers, never sends an email twice."
     )
 
     def add_arguments(self, parser):
@@ -38,4 +40,7 @@ class Command(BaseCommand):
                 f"{notification.last_error}"
             )
         if options["verbosity"] >= 1:
-            self.stdout.write(f"queued {queued}, sent {report.sent}, failed {report.failed}")
+            self.stdout.write(
+                f"queued {queued}, sent {report.sent}, failed {report.failed}"
+                + (f", cancelled {report.cancelled}" if report.cancelled else "")
+            )
