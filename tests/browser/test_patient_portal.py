@@ -25,7 +25,7 @@ from kapcare.measures.instruments import GAD7, PHQ9
 from kapcare.measures.models import Assessment, AssessmentStatus
 from kapcare.policy import Scope
 from tests.browser.helpers import DESKTOP, PHONE, assert_accessible, login
-from tests.factories import authorize, plan_session
+from tests.factories import plan_session
 
 TODAY = dt.datetime(2026, 12, 10, 16, 0, tzinfo=dt.UTC)  # Thursday, 10:00 AM in Chicago
 DOSE = dt.datetime(2026, 12, 15, 15, 0, tzinfo=dt.UTC)  # Tuesday, 9:00 AM
@@ -60,8 +60,9 @@ def care(clinician, patient, patient_user, therapist):
     """A blended episode naming the therapist, authorised for every scope; the PHQ-9 and
     GAD-7 done on Nov 30, which is too early for Tuesday's dose (the window is 7 days)."""
     with time_machine.travel(NOW, tick=False):
-        episode = ready_episode(patient, clinician, patient_user, therapist=therapist)
-        authorize(patient, therapist, scopes=Scope.values)
+        episode = ready_episode(
+            patient, clinician, patient_user, therapist=therapist, shares=Scope.values
+        )
         plan_session(episode, clinician, starts_at=DOSE)
     return episode
 

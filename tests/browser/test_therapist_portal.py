@@ -29,7 +29,7 @@ from kapcare.episodes.tests.test_gate_facts import actor, fetched, give_dose, re
 from kapcare.policy import Scope
 from kapcare.therapists.invitations import add_and_invite_therapist
 from tests.browser.helpers import DESKTOP, PHONE, assert_accessible, login
-from tests.factories import authorize, plan_session
+from tests.factories import plan_session
 
 GIVEN_AT = dt.datetime(2026, 11, 30, 15, 0, tzinfo=dt.UTC)  # yesterday, 9:00 AM in Chicago
 RELEASED_AT = dt.datetime(2026, 11, 30, 19, 0, tzinfo=dt.UTC)  # yesterday, 1:00 PM
@@ -61,8 +61,9 @@ def shared_care(live_server, settings, clinic, coordinator, clinician, patient, 
             email="iris@example.org",
             full_name="Iris Integration",
         )
-        episode = ready_episode(patient, clinician, patient_user, therapist=therapist)
-        authorize(patient, therapist, scopes=Scope.values)
+        episode = ready_episode(
+            patient, clinician, patient_user, therapist=therapist, shares=Scope.values
+        )
         dose = plan_session(episode, clinician, starts_at=GIVEN_AT)
     give_dose(dose, GIVEN_AT)
     record = dosing.record_for(actor(clinician), fetched(dose))

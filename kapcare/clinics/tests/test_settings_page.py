@@ -1,7 +1,7 @@
 from django.forms.models import model_to_dict
 from django.urls import reverse
 
-from kapcare.clinics.forms import CLINICAL_SETTINGS
+from kapcare.clinics.forms import CLINICAL_CHOICES, CLINICAL_SETTINGS
 from kapcare.screening.status import blood_pressure_thresholds
 
 
@@ -13,6 +13,8 @@ def settings_data(clinic, **changes):
             fields=["name", "time_zone", "phone", "email", "clinical_inbox", *CLINICAL_SETTINGS],
         ).items()
     }
+    # Checkboxes are posted only when ticked.
+    data.update({name: "on" for name in CLINICAL_CHOICES if getattr(clinic, name)})
     data.update(changes)
     return data
 

@@ -95,16 +95,25 @@ def record_done(session, by, at=None):
 
 
 def ready_episode(
-    patient, clinician, patient_user, model="blended", *, signed=True, in_loop=True, **fields
+    patient,
+    clinician,
+    patient_user,
+    model="blended",
+    *,
+    signed=True,
+    in_loop=True,
+    shares=("schedule", "session_summaries"),
+    **fields,
 ):
     """Eligible, consented, prepared (KAP), a therapist in the loop (KAP, unless `in_loop`
-    is false: the episode's `therapist`, or a new one), PHQ-9 and GAD-7 from yesterday,
-    weighed yesterday: everything a first dose needs but the day-of checklist."""
+    is false: the episode's `therapist`, or a new one, authorised to see `shares`), PHQ-9
+    and GAD-7 from yesterday, weighed yesterday: everything a first dose needs but the
+    day-of checklist."""
     make_eligible(patient, clinician, patient_user)
     if signed:
         sign(patient, by=patient_user)
     if in_loop and model != "standalone":
-        fields["therapist"] = in_the_loop(patient, clinician, fields.get("therapist"))
+        fields["therapist"] = in_the_loop(patient, clinician, fields.get("therapist"), shares)
     episode = open_episode(patient, clinician, model=model, **fields)
     for state in ("screening", "eligible", "consented"):
         services.change_state(actor=actor(clinician), episode=episode, to_state=state)

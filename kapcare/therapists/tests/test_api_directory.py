@@ -5,7 +5,7 @@ import datetime as dt
 
 from kapcare.accounts.models import ApiToken
 from kapcare.audit.models import AccessLogEntry
-from kapcare.therapists.tests.directory_factories import add_therapist, complete_credentials, verify
+from kapcare.therapists.tests.directory_factories import add_therapist, verify
 
 URL = "/api/v1/therapists"
 
@@ -41,7 +41,7 @@ def test_staff_get_their_clinics_directory_with_each_credentials_flags(
         "website": "",
         "licence_type": "lmft",
         "licence_state": "TN",
-        "licence_expires_on": complete_credentials()["licence_expires_on"].isoformat(),
+        "licence_expires_on": vera.licence_expires_on.isoformat(),
         "licence_verified": True,
         "training_programme": "Polaris Insight Center KAP training",
         "training_completed_on": "2024-05-01",
