@@ -13,8 +13,10 @@ from decimal import Decimal
 from typing import Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
+
+from kapcare.api_schemas import InputSchema
 
 # The API's words for the session's statuses (the episodes app says "done").
 STATUS_NAMES = {
@@ -35,10 +37,8 @@ def _value(description: str):
     return Field(None, description=description)
 
 
-class VitalsIn(Schema):
+class VitalsIn(InputSchema):
     """One reading: any subset of the vital signs, taken together."""
-
-    model_config = ConfigDict(extra="forbid")
 
     taken_at: dt.datetime | None = Field(
         None,
