@@ -30,6 +30,7 @@ from kapcare.episodes.api_gates import router as gates_router
 from kapcare.measures.api import router as measures_router
 from kapcare.patients.api import router as patients_router
 from kapcare.scheduling.api import router as scheduling_router
+from kapcare.text import SURROGATE_MESSAGE
 
 logger = logging.getLogger(__name__)
 
@@ -233,6 +234,9 @@ def error_message(error: dict, field: str) -> str:
         return "This field is not known."
     if error.get("type") == "missing":
         return "This field is required."
+    if error.get("type") == "string_unicode":
+        # pydantic's own refusal of a lone surrogate, worded as `kapcare.text` words it.
+        return SURROGATE_MESSAGE
     if error.get("type") == "string_too_long":
         # As Django's forms say it, so the page and the API give the same message.
         return f"Ensure this value has at most {error['ctx']['max_length']} characters."

@@ -27,6 +27,14 @@ ScopeName = Annotated[
 TreatmentStatus = Literal["not_signed", "current", "outdated", "withdrawn"]
 AuthorizationStatus = Literal["active", "expired", "revoked"]
 TypedName = model_text(Signature, "typed_name")
+# Only true is accepted; false is refused by the service, whose message asks for the tick.
+Agreed = Annotated[
+    bool,
+    WithJsonSchema(
+        {"const": True, "description": "Must be true: the patient read the text and agrees."},
+        mode="validation",
+    ),
+]
 
 
 class SignatureOut(Schema):
@@ -86,7 +94,7 @@ class TreatmentSignatureIn(InputSchema):
     `GET /patients/{id}/consents/current`."""
 
     typed_name: TypedName = Field(description="The patient's full name as on their record.")
-    agreed: bool = Field(description="Must be true: the patient read the text and agrees.")
+    agreed: Agreed
     version: int = Field(description="The version number of the text shown.")
     text_sha256: model_text(Signature, "text_sha256") = Field(
         description="SHA-256 (hex) of the text shown."
@@ -101,7 +109,9 @@ class AuthorizationIn(InputSchema):
     therapist_name: model_text(SharingAuthorization, "therapist_name") = Field(
         "", description="Required unless a therapist account with this email exists."
     )
-    scopes: list[ScopeName] = Field(description="What is shared; at least one.")
+    scopes: list[ScopeName] = Field(
+        description="What is shared; at least one.", json_schema_extra={"minItems": 1}
+    )
     expires_on: dt.date | None = Field(
         None,
         description="The last day in force; by default the clinic's authorisation length "
@@ -111,7 +121,7 @@ class AuthorizationIn(InputSchema):
         "", description="Why; by default coordinating the patient's KAP."
     )
     typed_name: TypedName = Field(description="The patient's full name as on their record.")
-    agreed: bool = Field(description="Must be true: the patient read the text and agrees.")
+    agreed: Agreed
 
 
 class RevocationIn(InputSchema):

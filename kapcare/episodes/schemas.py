@@ -7,21 +7,26 @@ messages; the API names a person's field `…_email` where the service names the
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import Field, field_validator
+from pydantic import Field, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 from kapcare import dates
 from kapcare.accounts.models import User
 from kapcare.api_schemas import InputSchema
+from kapcare.episodes import rules
 from kapcare.episodes.forms import EpisodeForm, SessionStatusForm
 from kapcare.episodes.models import CareSession, Episode, EpisodeTransition
 from kapcare.text import form_text, model_text
 
 ModelName = Literal["in_session", "bracketed", "blended", "standalone"]
 SessionKindName = Literal["preparation", "dosing", "integration"]
+# Checked by the API view, whose message lists the states: documented here as the enum.
+StateName = Annotated[
+    str, WithJsonSchema({"type": "string", "enum": list(rules.STATES)}, mode="validation")
+]
 
 
 Email = model_text(User, "email")

@@ -10,7 +10,7 @@ import uuid
 from typing import Annotated
 
 from ninja import ModelSchema, Schema
-from pydantic import ConfigDict, WithJsonSchema
+from pydantic import WithJsonSchema
 
 from kapcare.api_schemas import InputSchema
 from kapcare.patients.models import Patient, SexAtBirth
@@ -21,7 +21,6 @@ DateText = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
 SexAtBirthCode = Annotated[
     str, WithJsonSchema({"type": "string", "enum": [code.value for code in SexAtBirth]})
 ]
-REQUIRED_ON_CREATE = ["given_name", "family_name", "birth_date", "sex_at_birth"]
 
 
 class PatientOut(ModelSchema):
@@ -64,7 +63,12 @@ class PatientFields(InputSchema):
 
 
 class PatientCreate(PatientFields):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"required": REQUIRED_ON_CREATE})
+    """The required fields are given, and not null."""
+
+    given_name: _text("given_name")
+    family_name: _text("family_name")
+    birth_date: DateText
+    sex_at_birth: SexAtBirthCode
 
 
 class PatientPatch(PatientFields):
