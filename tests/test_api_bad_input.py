@@ -118,6 +118,17 @@ def test_a_100_kb_clinician_email_is_refused_before_any_query(client, coordinato
     }
 
 
+def test_a_100_kb_query_value_is_refused_at_its_field(client, coordinator):
+    response = client.get(
+        "/api/v1/episodes", {"patient_id": "%" * 100_000}, headers=bearer(coordinator)
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == {
+        "patient_id": ["Ensure this value has at most 254 characters."]
+    }
+
+
 @pytest.mark.parametrize("url", ["/api/v1/patients", "/api/v1/patients/{patient}/assessments"])
 def test_an_offset_beyond_sql_integers_is_refused_at_its_field(client, coordinator, patient, url):
     response = client.get(

@@ -20,6 +20,7 @@ from ninja.errors import HttpError
 
 from kapcare import policy
 from kapcare.accounts.models import Role, User
+from kapcare.api_schemas import MAX_QUERY_LENGTH
 from kapcare.audit.log import Actor, record_list_access
 from kapcare.episodes import rules, services
 from kapcare.episodes.access import get_episode, get_session
@@ -38,11 +39,12 @@ from kapcare.policy import Action
 from kapcare.refusals import Refused
 from kapcare.scheduling import services as scheduling
 from kapcare.scheduling.models import Room
-from kapcare.text import Text
+from kapcare.text import bounded_text
 
 router = Router(tags=["episodes"])
 
 REFUSED = {422: {"description": "Not valid; `errors` names each field with its message."}}
+QueryText = bounded_text(MAX_QUERY_LENGTH)
 NO_SUCH_PATIENT = {404: {"description": "No such patient, or not one you may see."}}
 
 # The services name people; the API names them by email.
@@ -98,7 +100,7 @@ def with_rows(episode: Episode) -> Episode:
     openapi_extra={"responses": NO_SUCH_PATIENT},
 )
 def list_episodes(
-    request: HttpRequest, state: StateName | None = None, patient_id: Text | None = None
+    request: HttpRequest, state: StateName | None = None, patient_id: QueryText | None = None
 ) -> list[Episode]:
     """The clinic's episodes for staff (a patient's token: their own), newest first;
     optionally one `state` or one patient's. Each patient listed is logged."""
