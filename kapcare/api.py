@@ -10,6 +10,7 @@ invalid input adds `errors`, a list of messages per field, as the web forms show
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,7 +22,6 @@ from ninja.security import HttpBearer
 
 from kapcare.accounts.api import router as accounts_router
 from kapcare.accounts.models import ApiToken, User, hash_token
-from kapcare.api_middleware import TOO_LARGE
 from kapcare.api_schemas import ErrorOut
 from kapcare.consents.api import router as consents_router
 from kapcare.dosing.api import router as dosing_router
@@ -186,9 +186,11 @@ def invalid_request(request: HttpRequest, exc: RequestValidationError) -> HttpRe
 
 @api.exception_handler(RequestDataTooBig)
 def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    """A body over Django's DATA_UPLOAD_MAX_MEMORY_SIZE (when set below the API's own
-    limit, which `api_middleware` enforces before the body is read)."""
-    return api.create_response(request, {"detail": TOO_LARGE}, status=413)
+    """A body over Django's DATA_UPLOAD_MAX_MEMORY_SIZE (when an operator sets it below the
+    API's own limit, which `api_middleware` enforces before the body is read)."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    detail = f"The request body is larger than the server takes ({limit} bytes)."
+    return api.create_response(request, {"detail": detail}, status=413)
 
 
 @api.exception_handler(Exception)
