@@ -10,7 +10,8 @@ invalid input adds `errors`, a list of messages per field, as the web forms show
 import logging
 from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -21,6 +22,7 @@ from ninja.security import HttpBearer
 
 from kapcare.accounts.api import router as accounts_router
 from kapcare.accounts.models import ApiToken, User, hash_token
+from kapcare.api_schemas import ErrorOut
 from kapcare.consents.api import router as consents_router
 from kapcare.developer_tools import admins_only_in_production
 from kapcare.dosing.api import router as dosing_router
@@ -29,6 +31,7 @@ from kapcare.episodes.api_gates import router as gates_router
 from kapcare.measures.api import router as measures_router
 from kapcare.patients.api import router as patients_router
 from kapcare.scheduling.api import router as scheduling_router
+from kapcare.text import SURROGATE_MESSAGE
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +66,71 @@ class BearerToken(HttpBearer):
         return record.user
 
 
-api = NinjaAPI(
+# What each error status means, as the OpenAPI document describes it for every operation
+# that can answer it (see `KapcareAPI.get_openapi_schema`).
+ERROR_DESCRIPTIONS = {
+    400: "The body is not JSON.",
+    401: "No valid API token.",
+    403: "Your role does not allow this.",
+    404: "No such record, or not one you may see.",
+    409: "Refused by the record's state; `detail` says why.",
+    413: "The body is larger than the API takes.",
+    422: "Not valid; `errors` names each field with its message.",
+}
+# Operations every role may call: they never answer 403.
+OPEN_TO_EVERY_ROLE = {
+    ("get", "/api/v1/me"),
+    ("get", "/api/v1/instruments"),
+    ("get", "/api/v1/instruments/{instrument_id}"),
+}
+
+
+class KapcareAPI(NinjaAPI):
+    """The API whose OpenAPI document lists, for every operation, the errors it may answer,
+    each with the one error body (`ErrorOut`) the handlers below write."""
+
+    def get_openapi_schema(self, **kwargs):
+        schema = super().get_openapi_schema(**kwargs)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["ErrorOut"] = ErrorOut.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                document_errors(path, method, operation)
+        return schema
+
+
+def error_statuses(path: str, method: str, operation: dict) -> set[int]:
+    """The errors an operation may answer, read from what it takes: a token (401, and 403
+    unless every role may call it), a record id in the path (404), any input (422), a body
+    (400 unreadable, 413 too large); 409 and other 404s are declared by the operation."""
+    statuses = {int(code) for code in operation.get("responses", {}) if str(code)[0] == "4"}
+    if operation.get("security"):
+        statuses.add(401)
+        if (method, path) not in OPEN_TO_EVERY_ROLE:
+            statuses.add(403)
+    parameters = operation.get("parameters", [])
+    if any(parameter["in"] == "path" for parameter in parameters):
+        statuses.add(404)
+    if parameters or "requestBody" in operation:
+        statuses.add(422)
+    if "requestBody" in operation:
+        statuses |= {400, 413}
+    return statuses
+
+
+def document_errors(path: str, method: str, operation: dict) -> None:
+    responses = operation.setdefault("responses", {})
+    for status in sorted(error_statuses(path, method, operation)):
+        given = responses.pop(status, None) or responses.pop(str(status), None) or {}
+        responses[status] = {
+            "description": given.get("description", ERROR_DESCRIPTIONS[status]),
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+        }
+
+
+api = KapcareAPI(
     title="kapcare API",
     version="1",
     urls_namespace="api",
@@ -119,6 +186,15 @@ def invalid_request(request: HttpRequest, exc: RequestValidationError) -> HttpRe
     return invalid(request, errors)
 
 
+@api.exception_handler(RequestDataTooBig)
+def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    """A body over Django's DATA_UPLOAD_MAX_MEMORY_SIZE (when an operator sets it below the
+    API's own limit, which `api_middleware` enforces before the body is read)."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    detail = f"The request body is larger than the server takes ({limit} bytes)."
+    return api.create_response(request, {"detail": detail}, status=413)
+
+
 @api.exception_handler(Exception)
 def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.error("API error on %s %s", request.method, request.path, exc_info=exc)
@@ -162,6 +238,12 @@ def error_message(error: dict, field: str) -> str:
         return "This field is not known."
     if error.get("type") == "missing":
         return "This field is required."
+    if error.get("type") == "string_unicode":
+        # pydantic's own refusal of a lone surrogate, worded as `kapcare.text` words it.
+        return SURROGATE_MESSAGE
+    if error.get("type") == "string_too_long":
+        # As Django's forms say it, so the page and the API give the same message.
+        return f"Ensure this value has at most {error['ctx']['max_length']} characters."
     return str(error.get("msg", "This value is not valid."))
 
 

@@ -125,6 +125,7 @@ MIDDLEWARE = [
     "kapcare.clinics.middleware.ClinicTimeZoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "kapcare.api_middleware.JsonApiErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "kapcare.urls"

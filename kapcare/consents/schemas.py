@@ -11,10 +11,13 @@ from typing import Annotated, Literal
 
 from django.utils import timezone
 from ninja import Schema
-from pydantic import ConfigDict, Field, WithJsonSchema
+from pydantic import Field, WithJsonSchema
 
+from kapcare.api_schemas import InputSchema
 from kapcare.consents.models import DocumentKind, SharingAuthorization, Signature, SigningMethod
+from kapcare.consents.sharing_forms import RevokeForm
 from kapcare.policy import Scope
+from kapcare.text import form_text, model_text
 
 # Taken as sent and checked by the service, whose message names the unknown scope: a schema
 # enum here would answer "scopes.0: Input should be …" for the first one only.
@@ -23,6 +26,15 @@ ScopeName = Annotated[
 ]
 TreatmentStatus = Literal["not_signed", "current", "outdated", "withdrawn"]
 AuthorizationStatus = Literal["active", "expired", "revoked"]
+TypedName = model_text(Signature, "typed_name")
+# Only true is accepted; false is refused by the service, whose message asks for the tick.
+Agreed = Annotated[
+    bool,
+    WithJsonSchema(
+        {"const": True, "description": "Must be true: the patient read the text and agrees."},
+        mode="validation",
+    ),
+]
 
 
 class SignatureOut(Schema):
@@ -77,43 +89,43 @@ class ConsentTextOut(Schema):
     text_sha256: str = Field(description="Send it back when signing.")
 
 
-class TreatmentSignatureIn(Schema):
+class TreatmentSignatureIn(InputSchema):
     """The patient's signature on the current treatment consent, as shown by
     `GET /patients/{id}/consents/current`."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    typed_name: str = Field(description="The patient's full name as on their record.")
-    agreed: bool = Field(description="Must be true: the patient read the text and agrees.")
+    typed_name: TypedName = Field(description="The patient's full name as on their record.")
+    agreed: Agreed
     version: int = Field(description="The version number of the text shown.")
-    text_sha256: str = Field(description="SHA-256 (hex) of the text shown.")
+    text_sha256: model_text(Signature, "text_sha256") = Field(
+        description="SHA-256 (hex) of the text shown."
+    )
 
 
-class AuthorizationIn(Schema):
+class AuthorizationIn(InputSchema):
     """The patient's signed authorisation to share parts of their record with one
     therapist."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    therapist_email: str
-    therapist_name: str = Field(
+    therapist_email: model_text(SharingAuthorization, "therapist_email")
+    therapist_name: model_text(SharingAuthorization, "therapist_name") = Field(
         "", description="Required unless a therapist account with this email exists."
     )
-    scopes: list[ScopeName] = Field(description="What is shared; at least one.")
+    scopes: list[ScopeName] = Field(
+        description="What is shared; at least one.", json_schema_extra={"minItems": 1}
+    )
     expires_on: dt.date | None = Field(
         None,
         description="The last day in force; by default the clinic's authorisation length "
         "(12 months) from today.",
     )
-    purpose: str = Field("", description="Why; by default coordinating the patient's KAP.")
-    typed_name: str = Field(description="The patient's full name as on their record.")
-    agreed: bool = Field(description="Must be true: the patient read the text and agrees.")
+    purpose: model_text(SharingAuthorization, "purpose") = Field(
+        "", description="Why; by default coordinating the patient's KAP."
+    )
+    typed_name: TypedName = Field(description="The patient's full name as on their record.")
+    agreed: Agreed
 
 
-class RevocationIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: str = ""
+class RevocationIn(InputSchema):
+    reason: form_text(RevokeForm, "reason") = ""
 
 
 class AuthorizationOut(Schema):

@@ -13,8 +13,11 @@ from decimal import Decimal
 from typing import Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
+
+from kapcare.api_schemas import InputSchema
+from kapcare.dosing.rules_vitals import VITALS
 
 # The API's words for the session's statuses (the episodes app says "done").
 STATUS_NAMES = {
@@ -31,14 +34,19 @@ ListedStatus = Literal["planned", "in_progress", "completed"]
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 
 
-def _value(description: str):
-    return Field(None, description=description)
+def _value(key: str, description: str):
+    """A vital sign, its plausible range documented as the schema's bounds; a value out of
+    range is refused by `rules_vitals`, whose message says the range."""
+    vital = VITALS[key]
+    return Field(
+        None,
+        description=description,
+        json_schema_extra={"minimum": vital.plausible_min, "maximum": vital.plausible_max},
+    )
 
 
-class VitalsIn(Schema):
+class VitalsIn(InputSchema):
     """One reading: any subset of the vital signs, taken together."""
-
-    model_config = ConfigDict(extra="forbid")
 
     taken_at: dt.datetime | None = Field(
         None,
@@ -46,15 +54,18 @@ class VitalsIn(Schema):
         "absent, the reading is taken now. Not in the future (2 min of clock tolerance) "
         "nor before the session's day.",
     )
-    hr: int | None = _value("Heart rate, /min (LOINC 8867-4). Plausible: 20–250.")
-    sbp: int | None = _value("Systolic blood pressure, mmHg (LOINC 8480-6). Plausible: 50–260.")
-    dbp: int | None = _value(
-        "Diastolic blood pressure, mmHg (LOINC 8462-4). Plausible: 20–160, below the systolic."
+    hr: int | None = _value("hr", "Heart rate, /min (LOINC 8867-4). Plausible: 20–250.")
+    sbp: int | None = _value(
+        "sbp", "Systolic blood pressure, mmHg (LOINC 8480-6). Plausible: 50–260."
     )
-    spo2: int | None = _value("Oxygen saturation, % (LOINC 2708-6). Plausible: 50–100.")
-    rr: int | None = _value("Respiratory rate, /min (LOINC 9279-1). Plausible: 2–60.")
+    dbp: int | None = _value(
+        "dbp",
+        "Diastolic blood pressure, mmHg (LOINC 8462-4). Plausible: 20–160, below the systolic.",
+    )
+    spo2: int | None = _value("spo2", "Oxygen saturation, % (LOINC 2708-6). Plausible: 50–100.")
+    rr: int | None = _value("rr", "Respiratory rate, /min (LOINC 9279-1). Plausible: 2–60.")
     sedation: int | None = _value(
-        "Sedation on the MOAA/S scale, 0–5 (Chernik 1990; no LOINC code confirmed)."
+        "sedation", "Sedation on the MOAA/S scale, 0–5 (Chernik 1990; no LOINC code confirmed)."
     )
 
     @field_validator("taken_at")

@@ -20,6 +20,7 @@ from ninja.errors import HttpError
 
 from kapcare import policy
 from kapcare.accounts.models import Role, User
+from kapcare.api_schemas import MAX_QUERY_LENGTH
 from kapcare.audit.log import Actor, record_list_access
 from kapcare.episodes import rules, services
 from kapcare.episodes.access import get_episode, get_session
@@ -31,16 +32,20 @@ from kapcare.episodes.schemas import (
     EpisodeOut,
     SessionIn,
     SessionOut,
+    StateName,
 )
 from kapcare.patients.access import get_patient
 from kapcare.policy import Action
 from kapcare.refusals import Refused
 from kapcare.scheduling import services as scheduling
 from kapcare.scheduling.models import Room
+from kapcare.text import bounded_text
 
 router = Router(tags=["episodes"])
 
 REFUSED = {422: {"description": "Not valid; `errors` names each field with its message."}}
+QueryText = bounded_text(MAX_QUERY_LENGTH)
+NO_SUCH_PATIENT = {404: {"description": "No such patient, or not one you may see."}}
 
 # The services name people; the API names them by email.
 API_FIELDS = {
@@ -88,9 +93,14 @@ def with_rows(episode: Episode) -> Episode:
     return episode
 
 
-@router.get("/episodes", response=list[EpisodeOut], summary="Episodes of care")
+@router.get(
+    "/episodes",
+    response=list[EpisodeOut],
+    summary="Episodes of care",
+    openapi_extra={"responses": NO_SUCH_PATIENT},
+)
 def list_episodes(
-    request: HttpRequest, state: str | None = None, patient_id: str | None = None
+    request: HttpRequest, state: StateName | None = None, patient_id: QueryText | None = None
 ) -> list[Episode]:
     """The clinic's episodes for staff (a patient's token: their own), newest first;
     optionally one `state` or one patient's. Each patient listed is logged."""
@@ -115,7 +125,7 @@ def list_episodes(
     "/episodes",
     response={201: EpisodeDetailOut},
     summary="Open an episode of care",
-    openapi_extra={"responses": REFUSED},
+    openapi_extra={"responses": {**NO_SUCH_PATIENT, **REFUSED}},
 )
 def create_episode(request: HttpRequest, payload: EpisodeIn) -> Episode:
     """Opens the episode in the state "referred", its plan from the clinic's settings.

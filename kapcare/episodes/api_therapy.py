@@ -18,15 +18,16 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 from ninja.errors import HttpError
-from pydantic import ConfigDict
 
+from kapcare.api_schemas import InputSchema
 from kapcare.audit.log import Actor
 from kapcare.episodes import therapy_sessions
 from kapcare.episodes.models import CareSession
 from kapcare.episodes.schemas import SessionOut
 from kapcare.refusals import Refused
+from kapcare.text import bounded_text, model_text
 
 router = Router(tags=["therapy sessions"])
 
@@ -37,10 +38,8 @@ REFUSALS = {
 }
 
 
-class TherapySessionRecordIn(Schema):
+class TherapySessionRecordIn(InputSchema):
     """How a planned session was held, or that it was missed."""
-
-    model_config = ConfigDict(extra="forbid")
 
     held_on: dt.date = Field(description="The day, in the clinic's time zone.")
     start_time: dt.time = Field(description="HH:MM, in the clinic's time zone.")
@@ -48,11 +47,11 @@ class TherapySessionRecordIn(Schema):
         None,
         description=f"1 to {therapy_sessions.LONGEST_SESSION_MINUTES}; not needed when missed.",
     )
-    modality: str = Field(
+    modality: model_text(CareSession, "modality") = Field(
         "", description="cbt, ifs, emdr, psychodynamic, act or other; not needed when missed."
     )
     attended: bool = Field(description="False: the patient missed it (say why in the note).")
-    coordination_note: str = Field(
+    coordination_note: bounded_text(therapy_sessions.COORDINATION_NOTE_MAX_CHARS) = Field(
         "",
         description="Only what the clinic needs to coordinate care, at most "
         f"{therapy_sessions.COORDINATION_NOTE_MAX_CHARS} characters; psychotherapy notes stay "

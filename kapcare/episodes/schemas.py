@@ -7,45 +7,56 @@ messages; the API names a person's field `…_email` where the service names the
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import Field, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
 from kapcare import dates
+from kapcare.accounts.models import User
+from kapcare.api_schemas import InputSchema
+from kapcare.episodes import rules
+from kapcare.episodes.forms import EpisodeForm, SessionStatusForm
 from kapcare.episodes.models import CareSession, Episode, EpisodeTransition
+from kapcare.text import form_text, model_text
 
 ModelName = Literal["in_session", "bracketed", "blended", "standalone"]
 SessionKindName = Literal["preparation", "dosing", "integration"]
+# Checked by the API view, whose message lists the states: documented here as the enum.
+StateName = Annotated[
+    str, WithJsonSchema({"type": "string", "enum": list(rules.STATES)}, mode="validation")
+]
 
 
-class EpisodeIn(Schema):
+Email = model_text(User, "email")
+PersonName = model_text(User, "full_name")
+
+
+class EpisodeIn(InputSchema):
     """Open an episode of care, in the state "referred"."""
-
-    model_config = ConfigDict(extra="forbid")
 
     patient_id: uuid.UUID
     model: ModelName
-    diagnosis_code: str = Field(description="ICD-10-CM, e.g. F33.2.")
-    therapist_email: str = Field(
+    diagnosis_code: form_text(EpisodeForm, "diagnosis_code") = Field(
+        description="ICD-10-CM, e.g. F33.2."
+    )
+    therapist_email: Email = Field(
         "",
         description="The outside therapist (KAP models; ignored for `standalone`). Someone "
         "without an account is invited by email, which never names the patient; then "
         "`therapist_name` is required.",
     )
-    therapist_name: str = ""
-    diagnosis_text: str = ""
-    clinician_email: str = Field("", description="The treating clinician, of the clinic.")
+    therapist_name: PersonName = ""
+    diagnosis_text: model_text(Episode, "diagnosis_text") = ""
+    clinician_email: Email = Field("", description="The treating clinician, of the clinic.")
     has_trauma_history: bool = False
-    goals: str = ""
+    goals: form_text(EpisodeForm, "goals") = ""
 
 
-class SessionIn(Schema):
+class SessionIn(InputSchema):
     """Plan a session. With a room or a clinician it books an appointment for the whole
     session (a dose: check-in, infusion and recovery, clinic settings)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     kind: SessionKindName
     start: dt.datetime = Field(
@@ -53,7 +64,7 @@ class SessionIn(Schema):
         "offset it is read in the clinic's time zone."
     )
     room_id: uuid.UUID | None = Field(None, description="A room of the clinic (`GET /rooms`).")
-    clinician_email: str = Field("", description="A clinician of the clinic; a dose needs one.")
+    clinician_email: Email = Field("", description="A clinician of the clinic; a dose needs one.")
 
     @field_validator("start")
     @classmethod
@@ -65,10 +76,8 @@ class SessionIn(Schema):
         return start
 
 
-class CompleteIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    note: str = ""
+class CompleteIn(InputSchema):
+    note: form_text(SessionStatusForm, "note") = ""
 
 
 class TransitionOut(Schema):

@@ -11,6 +11,7 @@ from ninja import Query, Router
 from ninja.errors import HttpError
 
 from kapcare import policy
+from kapcare.api_schemas import PageQuery
 from kapcare.audit.log import Actor
 from kapcare.measures import services
 from kapcare.measures.instruments import INSTRUMENTS, Instrument
@@ -24,7 +25,6 @@ from kapcare.measures.schemas import (
 )
 from kapcare.measures.scoring import AnswerError
 from kapcare.patients.access import get_patient
-from kapcare.patients.api import PageQuery
 from kapcare.policy import Action
 
 router = Router()

@@ -12,8 +12,9 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field, WithJsonSchema
+from pydantic import Field, WithJsonSchema
 
+from kapcare.api_schemas import InputSchema
 from kapcare.measures.instruments import INSTRUMENTS
 from kapcare.measures.models import Assessment, Source
 
@@ -66,10 +67,8 @@ class InstrumentOut(Schema):
     items: list[InstrumentItem]
 
 
-class AssessmentIn(Schema):
+class AssessmentIn(InputSchema):
     """A completed questionnaire: one answer per item, in item order."""
-
-    model_config = ConfigDict(extra="forbid")
 
     instrument: InstrumentId
     answers: list[Answer] = Field(

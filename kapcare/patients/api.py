@@ -3,10 +3,10 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import model_to_dict
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
-from pydantic import Field
+from ninja import Query, Router
 
 from kapcare import policy
+from kapcare.api_schemas import PageQuery
 from kapcare.audit.log import Actor, record_list_access
 from kapcare.patients import services
 from kapcare.patients.access import get_patient
@@ -16,14 +16,6 @@ from kapcare.patients.schemas import PatientCreate, PatientOut, PatientPage, Pat
 from kapcare.policy import Action
 
 router = Router(tags=["patients"])
-
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
-
-
-class PageQuery(Schema):
-    limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
-    offset: int = Field(0, ge=0)
 
 
 def validated(form: PatientForm) -> dict:

@@ -6,6 +6,7 @@ from django.utils import timezone
 from kapcare.patients import rules
 from kapcare.patients.models import Patient
 from kapcare.patients.services import PATIENT_FIELDS
+from kapcare.text import TextFormMixin
 
 
 class DateInput(forms.DateInput):
@@ -15,7 +16,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class PatientForm(forms.ModelForm):
+class PatientForm(TextFormMixin, forms.ModelForm):
     """Demographics, contact and emergency contact. Used by the web pages and the API."""
 
     class Meta:

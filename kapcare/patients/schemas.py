@@ -10,16 +10,17 @@ import uuid
 from typing import Annotated
 
 from ninja import ModelSchema, Schema
-from pydantic import ConfigDict, WithJsonSchema
+from pydantic import WithJsonSchema
 
+from kapcare.api_schemas import InputSchema
 from kapcare.patients.models import Patient, SexAtBirth
 from kapcare.patients.services import PATIENT_FIELDS
+from kapcare.text import model_text
 
 DateText = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
 SexAtBirthCode = Annotated[
     str, WithJsonSchema({"type": "string", "enum": [code.value for code in SexAtBirth]})
 ]
-REQUIRED_ON_CREATE = ["given_name", "family_name", "birth_date", "sex_at_birth"]
 
 
 class PatientOut(ModelSchema):
@@ -35,31 +36,39 @@ class PatientOut(ModelSchema):
         return patient.external_id
 
 
-class PatientFields(Schema):
-    """The fields a client may send; unknown fields are refused."""
+def _text(field_name: str):
+    return model_text(Patient, field_name) | None
 
-    model_config = ConfigDict(extra="forbid")
 
-    given_name: str | None = None
-    family_name: str | None = None
-    preferred_name: str | None = None
+class PatientFields(InputSchema):
+    """The fields a client may send; unknown fields are refused. Each text is no longer
+    than its column, as the form says."""
+
+    given_name: _text("given_name") = None
+    family_name: _text("family_name") = None
+    preferred_name: _text("preferred_name") = None
     birth_date: DateText | None = None
     sex_at_birth: SexAtBirthCode | None = None
-    gender_identity: str | None = None
-    pronouns: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    address_line: str | None = None
-    city: str | None = None
-    state: str | None = None
-    postal_code: str | None = None
-    emergency_contact_name: str | None = None
-    emergency_contact_relationship: str | None = None
-    emergency_contact_phone: str | None = None
+    gender_identity: _text("gender_identity") = None
+    pronouns: _text("pronouns") = None
+    email: _text("email") = None
+    phone: _text("phone") = None
+    address_line: _text("address_line") = None
+    city: _text("city") = None
+    state: _text("state") = None
+    postal_code: _text("postal_code") = None
+    emergency_contact_name: _text("emergency_contact_name") = None
+    emergency_contact_relationship: _text("emergency_contact_relationship") = None
+    emergency_contact_phone: _text("emergency_contact_phone") = None
 
 
 class PatientCreate(PatientFields):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"required": REQUIRED_ON_CREATE})
+    """The required fields are given, and not null."""
+
+    given_name: _text("given_name")
+    family_name: _text("family_name")
+    birth_date: DateText
+    sex_at_birth: SexAtBirthCode
 
 
 class PatientPatch(PatientFields):
