@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 
 from kapcare.episodes.models import DoseRoute
+from kapcare.kept import KeptRecord
 
 
 class Lighting(models.TextChoices):
@@ -24,7 +25,10 @@ class Lighting(models.TextChoices):
     NATURAL = "natural", "Natural light"
 
 
-class DosingRecord(models.Model):
+class DosingRecord(KeptRecord):
+    kept_message = "A signed dosing record is never deleted; add an addendum instead."
+    deletable_rows = models.Q(signed_at__isnull=True)
+
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     session = models.OneToOneField(
         "episodes.CareSession", on_delete=models.PROTECT, related_name="dosing_record"
@@ -111,10 +115,13 @@ class VitalSource(models.TextChoices):
     DEVICE = "device", "From a monitor or gateway"
 
 
-class Observation(models.Model):
+class Observation(KeptRecord):
     """One vital sign at one moment, as FHIR's vital-signs profile codes it (LOINC: BP
     systolic 8480-6, diastolic 8462-4, HR 8867-4, RR 9279-1, SpO2 2708-6; sedation on the
     MOAA/S scale). Readings taken together share `reading_id`. Never edited."""
+
+    kept_message = "A signed dosing record is never deleted; add an addendum instead."
+    deletable_rows = models.Q(record__signed_at__isnull=True)
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     record = models.ForeignKey(DosingRecord, on_delete=models.PROTECT, related_name="observations")
@@ -156,7 +163,10 @@ class Severity(models.TextChoices):
     SEVERE = "severe", "Severe"
 
 
-class AdverseEvent(models.Model):
+class AdverseEvent(KeptRecord):
+    kept_message = "A signed dosing record is never deleted; add an addendum instead."
+    deletable_rows = models.Q(record__signed_at__isnull=True)
+
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     record = models.ForeignKey(DosingRecord, on_delete=models.PROTECT, related_name="events")
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
@@ -176,8 +186,11 @@ class AdverseEvent(models.Model):
         return f"{self.get_kind_display()} ({self.get_severity_display().lower()})"
 
 
-class Intervention(models.Model):
+class Intervention(KeptRecord):
     """What was done for an adverse event: a drug with its dose, or another measure."""
+
+    kept_message = "A signed dosing record is never deleted; add an addendum instead."
+    deletable_rows = models.Q(record__signed_at__isnull=True)
 
     event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT, related_name="interventions")
     record = models.ForeignKey(DosingRecord, on_delete=models.PROTECT, related_name="+")
@@ -202,7 +215,10 @@ class InfusionChangeKind(models.TextChoices):
     STOPPED = "stopped", "Stopped early"
 
 
-class InfusionChange(models.Model):
+class InfusionChange(KeptRecord):
+    kept_message = "A signed dosing record is never deleted; add an addendum instead."
+    deletable_rows = models.Q(record__signed_at__isnull=True)
+
     record = models.ForeignKey(
         DosingRecord, on_delete=models.PROTECT, related_name="infusion_changes"
     )
@@ -220,10 +236,13 @@ class InfusionChange(models.Model):
         return f"Infusion {self.get_kind_display().lower()} at {self.at:%H:%M}"
 
 
-class DischargeAssessment(models.Model):
+class DischargeAssessment(KeptRecord):
     """A discharge check: the modified Aldrete score (Aldrete 1995: activity, respiration,
     circulation, consciousness, oxygen saturation, each 0–2) and the other criteria of
     PRODUCT.md. Several may be recorded; the last decides."""
+
+    kept_message = "A signed dosing record is never deleted; add an addendum instead."
+    deletable_rows = models.Q(record__signed_at__isnull=True)
 
     record = models.ForeignKey(
         DosingRecord, on_delete=models.PROTECT, related_name="discharge_assessments"
@@ -258,8 +277,10 @@ class DischargeAssessment(models.Model):
         )
 
 
-class Addendum(models.Model):
+class Addendum(KeptRecord):
     """A later change to a signed record, with its author and time; never edited."""
+
+    kept_message = "An addendum is never deleted."
 
     record = models.ForeignKey(DosingRecord, on_delete=models.PROTECT, related_name="addenda")
     text = models.TextField()
@@ -274,8 +295,10 @@ class Addendum(models.Model):
         return f"Addendum of {self.written_at:%Y-%m-%d %H:%M}"
 
 
-class PatientExperience(models.Model):
+class PatientExperience(KeptRecord):
     """What the patient says about the session afterwards, in the portal."""
+
+    kept_message = "A patient's account of a session is never deleted."
 
     record = models.OneToOneField(
         DosingRecord, on_delete=models.PROTECT, related_name="patient_experience"
@@ -292,9 +315,12 @@ class PatientExperience(models.Model):
         return f"Patient's account of {self.record.session}"
 
 
-class TherapistSummary(models.Model):
+class TherapistSummary(KeptRecord):
     """The session summary for the outside therapist: drafted from the record, edited by
     the clinician, released only under the `session_summaries` scope."""
+
+    kept_message = "A released summary is never deleted."
+    deletable_rows = models.Q(released_at__isnull=True)
 
     record = models.OneToOneField(
         DosingRecord, on_delete=models.PROTECT, related_name="therapist_summary"
@@ -327,10 +353,12 @@ class SubstanceEntryKind(models.TextChoices):
     CORRECTION = "correction", "Correction"
 
 
-class ControlledSubstanceEntry(models.Model):
+class ControlledSubstanceEntry(KeptRecord):
     """One line of the ketamine (Schedule III) register, per lot. Never changed or
     deleted: a mistake is corrected by a new entry that points at it (21 CFR 1304:
     complete and accurate records of each controlled substance received and dispensed)."""
+
+    kept_message = "The controlled-substance register is never deleted; record a correction."
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
