@@ -87,3 +87,31 @@ def refuse_truncate(table: str, message: str):
             ]
         },
     )
+
+
+def refuse_update(table: str, message: str):
+    """Make rows of `table` unchangeable on both databases: a `BEFORE UPDATE` trigger named
+    `<table>_no_update` that aborts with `message` (for append-only history rows)."""
+    quoted = _quoted(message)
+    function = f"{table}_refuse_update"
+    return vendor_sql(
+        {
+            "sqlite": [
+                f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+                    BEGIN SELECT RAISE(ABORT, {quoted}); END"""
+            ],
+            "postgresql": [
+                f"""CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN RAISE EXCEPTION {quoted}; END $$""",
+                f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+                    FOR EACH ROW EXECUTE FUNCTION {function}()""",
+            ],
+        },
+        {
+            "sqlite": [f"DROP TRIGGER {table}_no_update"],
+            "postgresql": [
+                f"DROP TRIGGER {table}_no_update ON {table}",
+                f"DROP FUNCTION {function}()",
+            ],
+        },
+    )
