@@ -401,3 +401,28 @@ class ControlledSubstanceEntry(KeptRecord):
 
     def __str__(self) -> str:
         return f"{self.lot_number}: {self.get_kind_display()} {self.amount_mg} mg"
+
+
+class VitalsRequestKey(models.Model):
+    """An `Idempotency-Key` a device sent with a reading, with a fingerprint of what it sent
+    and the answer it got: a retry with the same key (same user, same record) is answered
+    from here instead of recording the reading twice. The unique constraint makes two
+    concurrent retries safe: the second waits for the first's row, then finds it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    record = models.ForeignKey(DosingRecord, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request body.")
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "record", "key"], name="dosing_vitals_key_once_per_record"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Idempotency key {self.key}"
