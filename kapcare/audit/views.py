@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from kapcare.audit.forms import AccessLogSearchForm
-from kapcare.audit.models import AccessLogEntry
+from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.decorators import allowed
 from kapcare.patients.access import get_own_patient
 from kapcare.policy import Action
@@ -63,8 +63,12 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @allowed(Action.VIEW_OWN_ACCESS_LOG)
 def my_access_log(request: HttpRequest) -> HttpResponse:
-    """ "Who viewed my record": every access to the patient's own record, newest first."""
+    """ "Who viewed my record": every access to the patient's own record, newest first.
+    Refused attempts saw nothing and may name another patient who tried: they are for the
+    clinic's admin, not here."""
     patient = get_own_patient(request)
-    entries = AccessLogEntry.objects.filter(patient_id=patient.pk)
+    entries = AccessLogEntry.objects.filter(patient_id=patient.pk).exclude(
+        action=AccessAction.REFUSED
+    )
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "audit/my_access_log.html", {"page": page, "patient": patient})
