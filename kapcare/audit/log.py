@@ -113,3 +113,20 @@ def record_system_disclosures(disclosures: Iterable[tuple], *, object_type: str)
     if rows:
         AccessLogEntry.objects.bulk_create(rows)
 
+
+def record_log_export(actor: Actor, *, clinic_id, path: str) -> None:
+    """Append one 'exported' row for a download of the access log itself: who, when, from
+    where, which clinic's log (the filters are in the search form, not kept)."""
+    user = actor.user
+    AccessLogEntry.objects.create(
+        actor=user,
+        actor_name=user.full_name,
+        actor_email=user.email,
+        actor_role=user.role,
+        clinic_id=clinic_id,
+        object_type=AccessLogEntry._meta.model_name,
+        action=AccessAction.EXPORT,
+        channel=actor.channel,
+        ip_address=actor.ip_address,
+        path=path[: AccessLogEntry._meta.get_field("path").max_length],
+    )
