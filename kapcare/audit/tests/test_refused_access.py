@@ -9,6 +9,7 @@ from kapcare.accounts.models import ApiToken
 from kapcare.audit.log import Actor
 from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
 from kapcare.consents import services as consents
+from kapcare.consents.tests.test_documents_fixtures import sign
 from tests.factories import authorize, open_episode, plan_session
 
 
@@ -119,3 +120,20 @@ def test_the_patient_does_not_see_who_was_refused_their_record(
 
     assert outsider.full_name not in response.content.decode()
     assert len(refusals()) == 1
+
+
+def test_another_clinics_signature_pdf_is_refused_and_logged(
+    client, outsider, patient, patient_user
+):
+    signature = sign(patient, by=patient_user)
+    client.force_login(outsider)
+    url = reverse("consents:signature_pdf", args=[signature.external_id])
+
+    assert client.get(url).status_code == 404
+
+    [entry] = refusals()
+    assert (entry.actor_id, entry.patient_id, entry.object_type) == (
+        outsider.pk,
+        patient.pk,
+        "signature",
+    )
