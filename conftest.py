@@ -153,13 +153,17 @@ ACCESS_LOG_TABLE = "audit_accesslogentry"
 
 @contextmanager
 def append_only_log_suspended():
-    """Lift the database triggers that keep the access log append-only (and, on SQLite,
-    those that keep clinical records from being deleted), then restore them.
+    """Lift the database triggers that keep the access log append-only and clinical records
+    from being deleted, then restore them.
 
     Tests that commit (the live server's browser tests, `transactional_db`) are cleaned up
-    by emptying every table, which the triggers (audit migration 0002, dosing migration
-    0003) rightly refuse. PostgreSQL empties the tables with TRUNCATE, which row triggers
-    do not see; SQLite deletes row by row.
+    by emptying every table, which the triggers (audit migration 0002, and every
+    `kapcare.db_triggers.refuse_delete`) rightly refuse. SQLite deletes row by row: its
+    `*_no_delete` triggers (and the access log's) are dropped and created again afterwards.
+    PostgreSQL truncates: the tables with a `*_no_truncate` trigger (and the access log)
+    have their triggers disabled meanwhile. Both are DDL that only the tables' owner may
+    run; the app's role in production owns nothing (docs/deploying.md), so this is no
+    bypass the application could use.
     """
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
@@ -172,7 +176,14 @@ def append_only_log_suspended():
             for name, _ in triggers:
                 cursor.execute(f'DROP TRIGGER "{name}"')
         else:
-            cursor.execute(f"ALTER TABLE {ACCESS_LOG_TABLE} DISABLE TRIGGER USER")
+            cursor.execute(
+                "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE NOT t.tgisinternal AND (c.relname = %s OR t.tgname LIKE %s)",
+                [ACCESS_LOG_TABLE, "%\\_no\\_truncate"],
+            )
+            tables = [table for (table,) in cursor.fetchall()]
+            for table in tables:
+                cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
     try:
         yield
     finally:
@@ -181,7 +192,8 @@ def append_only_log_suspended():
                 for _, sql in triggers:
                     cursor.execute(sql)
             else:
-                cursor.execute(f"ALTER TABLE {ACCESS_LOG_TABLE} ENABLE TRIGGER USER")
+                for table in tables:
+                    cursor.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER USER')
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -5,9 +5,36 @@ from django.core.exceptions import PermissionDenied
 
 from kapcare import policy
 
+# The URL arguments that name a patient-scoped record, and its model: a 403 answered here
+# for one that exists is logged as a refused attempt, as the access helpers do.
+PATIENT_RECORDS = {
+    "patient_id": "patients.Patient",
+    "episode_id": "episodes.Episode",
+    "session_id": "episodes.CareSession",
+    "thread_id": "messaging.Thread",
+    "alert_id": "measures.SafetyAlert",
+    "signature_id": "consents.Signature",
+    "authorization_id": "consents.SharingAuthorization",
+}
+
+
+def _refusal(request, kwargs) -> PermissionDenied:
+    from django.apps import apps
+
+    from kapcare.patients.access import refused
+
+    for argument, label in PATIENT_RECORDS.items():
+        if argument in kwargs:
+            records = apps.get_model(label).objects.all()
+            if label != "patients.Patient":
+                records = records.select_related("patient__clinic")
+            return refused(request, records, kwargs[argument], PermissionDenied())
+    return PermissionDenied()
+
 
 def allowed(action: policy.Action):
-    """A view for signed-in users whom the policy allows `action` (403 for the others).
+    """A view for signed-in users whom the policy allows `action` (403 for the others,
+    logged when the URL names a record that exists).
 
     Object-level checks happen where the object is fetched (`get_patient` and friends).
     """
@@ -17,7 +44,7 @@ def allowed(action: policy.Action):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not policy.can(request.user, action):
-                raise PermissionDenied
+                raise _refusal(request, kwargs)
             return view(request, *args, **kwargs)
 
         wrapped.policy_action = action

@@ -205,6 +205,7 @@ PUBLIC = {
 
 # Not pages: POST-only actions (covered by their app's tests) and the API (tests/test_api_*).
 NOT_PAGES = {
+    "audit:export",
     "intake:change_status",
     "people:set_active",
     "patients:invite_to_portal",

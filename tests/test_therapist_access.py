@@ -448,11 +448,12 @@ def test_patient_sees_the_therapists_reads_under_who_viewed_my_record(
     assert "Disclosed" in content
 
 
-def test_a_refused_therapist_leaves_no_disclosure(client, therapist, patient):
+def test_a_refused_therapist_leaves_no_disclosure_only_the_refusal(client, therapist, patient):
     client.force_login(therapist)
     client.get(shared_url(patient))
 
-    assert not AccessLogEntry.objects.filter(patient=patient, actor=therapist).exists()
+    actions = AccessLogEntry.objects.filter(patient=patient, actor=therapist)
+    assert list(actions.values_list("action", flat=True)) == [AccessAction.REFUSED]
 
 
 # --- Emails -------------------------------------------------------------------------------

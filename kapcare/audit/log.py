@@ -63,16 +63,19 @@ def _entry(actor: Actor, action: str, patient, obj, clinic_id) -> AccessLogEntry
 
 
 def record_access(
-    actor: Actor, action: AccessAction, *, patient=None, obj=None, clinic_id=None
+    actor: Actor, action: AccessAction, *, patient=None, obj=None, clinic_id=None, path: str = ""
 ) -> None:
     """Append one row: `actor` did `action` on `obj` (or on the patient record itself).
     The clinic is the patient's, else `obj`'s, else `clinic_id` for clinic records that
-    reach their clinic through another row (a consent document's version)."""
+    reach their clinic through another row (a consent document's version). `path` names
+    the address asked for (kept for refused attempts)."""
     if patient is not None:
         clinic_id = patient.clinic_id
     elif getattr(obj, "clinic_id", None) is not None:
         clinic_id = obj.clinic_id
-    _entry(actor, action, patient, obj, clinic_id).save()
+    entry = _entry(actor, action, patient, obj, clinic_id)
+    entry.path = path[: AccessLogEntry._meta.get_field("path").max_length]
+    entry.save()
 
 
 def record_list_access(actor: Actor, patients: Iterable) -> None:
@@ -109,3 +112,21 @@ def record_system_disclosures(disclosures: Iterable[tuple], *, object_type: str)
     ]
     if rows:
         AccessLogEntry.objects.bulk_create(rows)
+
+
+def record_log_export(actor: Actor, *, clinic_id, path: str) -> None:
+    """Append one 'exported' row for a download of the access log itself: who, when, from
+    where, which clinic's log (the filters are in the search form, not kept)."""
+    user = actor.user
+    AccessLogEntry.objects.create(
+        actor=user,
+        actor_name=user.full_name,
+        actor_email=user.email,
+        actor_role=user.role,
+        clinic_id=clinic_id,
+        object_type=AccessLogEntry._meta.model_name,
+        action=AccessAction.EXPORT,
+        channel=actor.channel,
+        ip_address=actor.ip_address,
+        path=path[: AccessLogEntry._meta.get_field("path").max_length],
+    )

@@ -11,6 +11,7 @@ class AccessAction(models.TextChoices):
     UPDATE = "update", "Changed"
     EXPORT = "export", "Exported"
     DISCLOSE = "disclose", "Disclosed"
+    REFUSED = "refused", "Refused"
 
 
 class Channel(models.TextChoices):
@@ -65,6 +66,8 @@ class AccessLogEntry(models.Model):
     action = models.CharField(max_length=12, choices=AccessAction.choices)
     channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.WEB)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # The address asked for, kept for refused attempts (which page or API operation).
+    path = models.CharField(max_length=300, blank=True, default="")
 
     objects = AppendOnlyQuerySet.as_manager()
 

@@ -6,4 +6,5 @@ app_name = "audit"
 urlpatterns = [
     path("", views.search, name="search"),
     path("mine/", views.my_access_log, name="my_access_log"),
+    path("export/", views.export, name="export"),
 ]

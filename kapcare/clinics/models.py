@@ -1,8 +1,12 @@
 import uuid
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
+
+from kapcare.kept import KeptRecord
 
 
 def validate_time_zone(value: str) -> None:
@@ -222,3 +226,27 @@ class PriceListItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: ${self.amount}"
+
+
+class ClinicSettingChange(KeptRecord):
+    """One save of a clinic's settings: who, when, and each setting's old and new value
+    (`changes`: [{"field", "label", "old", "new"}], values as shown). Written only by
+    `clinics.services.change_settings`, in the same transaction as the change; never
+    changed or deleted (the database refuses both: migration 0009)."""
+
+    kept_message = "The history of a clinic's settings is never deleted."
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="setting_changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_by_name = models.CharField(max_length=200, blank=True)
+    changed_at = models.DateTimeField(default=timezone.now)
+    changes = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["clinic", "-changed_at"])]
+
+    def __str__(self) -> str:
+        return f"Settings changed {self.changed_at:%Y-%m-%d %H:%M}"

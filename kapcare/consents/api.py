@@ -33,6 +33,7 @@ from kapcare.consents.schemas import (
     TreatmentSignatureIn,
 )
 from kapcare.patients.access import get_patient, parse_external_id
+from kapcare.patients.access import refused as refused_access
 from kapcare.policy import Action
 
 router = Router()
@@ -58,8 +59,9 @@ def treatment_signing_for(user) -> tuple[Action, str]:
 def get_authorization(request: HttpRequest, authorization_id, action: Action):
     """The authorisation with `authorization_id`, if `request.user` may do `action` on it;
     404 for an unknown id and one out of reach alike (see `get_patient`)."""
+    records = SharingAuthorization.objects.select_related("patient__clinic")
     if not policy.can(request.user, action):
-        raise PermissionDenied
+        raise refused_access(request, records, authorization_id, PermissionDenied())
     authorization = (
         SharingAuthorization.objects.select_related("patient__clinic", "signature")
         .filter(
@@ -69,7 +71,7 @@ def get_authorization(request: HttpRequest, authorization_id, action: Action):
         .first()
     )
     if authorization is None or not policy.can(request.user, action, authorization):
-        raise Http404("No such authorisation.")
+        raise refused_access(request, records, authorization_id, Http404("No such authorisation."))
     return authorization
 
 

@@ -40,6 +40,7 @@ from kapcare.patients.access import (
     log_redisplay,
     parse_external_id,
 )
+from kapcare.patients.access import refused as refused_access
 from kapcare.policy import Action
 from kapcare.refusals import add_problems
 
@@ -110,9 +111,13 @@ def _status_context(patient) -> dict:
     return {"status": status, "latest": latest, "current": current}
 
 
-def _treatment_signature(patient, signature_id) -> Signature:
+# Where a refused attempt on a signature finds its patient (`patients.access.refused`).
+SIGNATURES = Signature.objects.select_related("patient__clinic")
+
+
+def _treatment_signature(request: HttpRequest, patient, signature_id) -> Signature:
     """One of `patient`'s treatment signatures (sharing authorisations are revoked on their
-    own pages, not withdrawn), or 404."""
+    own pages, not withdrawn), or 404 (logged as refused when the signature exists)."""
     signature = (
         Signature.objects.select_related("version__document", "withdrawal__withdrawn_by")
         .filter(
@@ -123,7 +128,7 @@ def _treatment_signature(patient, signature_id) -> Signature:
         .first()
     )
     if signature is None:
-        raise Http404("No such signature.")
+        raise refused_access(request, SIGNATURES, signature_id, Http404("No such signature."))
     signature.patient = patient
     return signature
 
@@ -347,7 +352,7 @@ def _stale_sign_form(request: HttpRequest, patient, on_tablet: bool, text_hash: 
 
 
 def _withdraw_page(request: HttpRequest, patient, signature_id, *, for_staff: bool, back_url):
-    signature = _treatment_signature(patient, signature_id)
+    signature = _treatment_signature(request, patient, signature_id)
     withdrawal = getattr(signature, "withdrawal", None)
     form = WithdrawalForm(request.POST if request.method == "POST" else None, for_staff=for_staff)
     if request.method == "POST":
@@ -482,7 +487,7 @@ def signature_pdf(request: HttpRequest, signature_id) -> HttpResponse:
         .first()
     )
     if patient_external_id is None:
-        raise Http404("No such signature.")
+        raise refused_access(request, SIGNATURES, signature_id, Http404("No such signature."))
     # Logged below as an export, once the document is made.
     patient = get_patient(request, patient_external_id, Action.VIEW_CONSENTS, log_as=None)
     signature = (

@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kapcare.clinics.models import Clinic
+from kapcare.kept import KeptQuerySet, KeptRecord
 from kapcare.policy import Scope
 
 
@@ -54,9 +55,11 @@ class ConsentDocument(models.Model):
         return self.title
 
 
-class ConsentVersion(models.Model):
+class ConsentVersion(KeptRecord):
     """One published text of a document. Never changed or deleted once published (the
     database refuses UPDATE and DELETE)."""
+
+    kept_message = "A published consent version is never deleted."
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     document = models.ForeignKey(ConsentDocument, on_delete=models.PROTECT, related_name="versions")
@@ -89,9 +92,11 @@ def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class Signature(models.Model):
+class Signature(KeptRecord):
     """A patient's signature on one version of a document. Immutable (the database refuses
     UPDATE and DELETE)."""
+
+    kept_message = "A signature is never deleted; record a withdrawal instead."
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(
@@ -138,8 +143,10 @@ class Signature(models.Model):
         return sha256_hex(self.signed_text) == self.text_sha256
 
 
-class Withdrawal(models.Model):
+class Withdrawal(KeptRecord):
     """A patient withdrawing a signed consent: recorded, never deleted; the signature stays."""
+
+    kept_message = "A withdrawal is never deleted."
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     signature = models.OneToOneField(Signature, on_delete=models.PROTECT, related_name="withdrawal")
@@ -153,7 +160,7 @@ class Withdrawal(models.Model):
         return f"Withdrawn {self.withdrawn_at:%Y-%m-%d}"
 
 
-class SharingAuthorizationQuerySet(models.QuerySet):
+class SharingAuthorizationQuerySet(KeptQuerySet):
     def live(self, now=None):
         """Signed, not revoked and not expired at `now`."""
         now = now or timezone.now()
@@ -189,11 +196,13 @@ class SharingAuthorizationQuerySet(models.QuerySet):
         return set(live.values_list("patient_id", "therapist_id")) & pairs
 
 
-class SharingAuthorization(models.Model):
+class SharingAuthorization(KeptRecord):
     """Patient → one named outside therapist, with the HIPAA core elements (45 CFR
     164.508(c)): what is shared (the scopes), who discloses (the clinic), to whom (the
     therapist), the purpose, an expiry, the right to revoke and the re-disclosure notice
     (both in the signed text; docs/clinical-reference.md#sharing-authorisation)."""
+
+    kept_message = "A sharing authorisation is never deleted; revoke it instead."
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(

@@ -37,6 +37,7 @@ from kapcare.patients.access import (
     get_patient_for_form,
     log_redisplay,
     parse_external_id,
+    refused,
 )
 from kapcare.patients.models import Patient
 from kapcare.policy import Action, Scope
@@ -86,7 +87,8 @@ def _authorization_of(request: HttpRequest, patient: Patient, authorization_id, 
         .first()
     )
     if authorization is None or not policy.can(request.user, action, authorization):
-        raise Http404("No such authorisation.")
+        records = SharingAuthorization.objects.select_related("patient__clinic")
+        raise refused(request, records, authorization_id, Http404("No such authorisation."))
     return authorization
 
 

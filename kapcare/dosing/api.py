@@ -12,12 +12,14 @@ Clinic staff only (a patient's or a therapist's token: 403); a session of anothe
 answers 404, as an unknown one does. Every read and write is in the access log.
 """
 
+import hashlib
+import json
 from itertools import groupby
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import HttpError
 
 from kapcare import policy
@@ -69,36 +71,81 @@ def reading_out(observations: list[Observation], alerts=None) -> dict:
     }
 
 
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
 @router.post(
     "/dosing-sessions/{session_id}/vitals",
     response={201: ReadingOut},
     summary="Record a reading of vital signs",
-    openapi_extra={"responses": REFUSED},
+    openapi_extra={
+        "responses": REFUSED,
+        "parameters": [
+            {
+                "name": IDEMPOTENCY_HEADER,
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                "description": "A key unique to this reading (e.g. a UUID). A retry with the "
+                "same key and body gets the first answer back and records nothing again; the "
+                "same key with another body answers 422.",
+            }
+        ],
+    },
 )
 def record_vitals(request: HttpRequest, session_id: str, payload: VitalsIn):
     """Stores any subset of HR, SBP, DBP, SpO2, RR and the MOAA/S score taken together,
     one LOINC-coded observation each. `alerts` lists each value beyond the clinic's
     thresholds (defaults: SBP ≥ 180 or < 90, DBP ≥ 110, HR > 130 or < 50, SpO2 < 92,
-    RR < 10 or > 30)."""
+    RR < 10 or > 30). A device that may retry sends an `Idempotency-Key` header."""
+    key = idempotency_key(request)
     record = get_record(request, session_id, Action.RECORD_VITALS, log_as=None)
     taken_at = payload.taken_at or timezone.now()
     if timezone.is_naive(taken_at):
         taken_at = taken_at.replace(tzinfo=record.patient.clinic.zone)
+    reading = {"taken_at": taken_at, "values": payload.values(), "source": VitalSource.DEVICE}
+    actor = Actor.from_request(request)
     try:
-        reading = services.record_vitals(
-            actor=Actor.from_request(request),
-            record=record,
-            taken_at=taken_at,
-            values=payload.values(),
-            source=VitalSource.DEVICE,
+        if key is None:
+            result = services.record_vitals(actor=actor, record=record, **reading)
+            return Status(201, reading_out(result.observations, result.alerts))
+        return Status(
+            *services.record_vitals_once(
+                actor=actor,
+                record=record,
+                key=key,
+                fingerprint=fingerprint(payload),
+                answer=lambda result: ReadingOut.model_validate(
+                    reading_out(result.observations, result.alerts)
+                ).model_dump(mode="json"),
+                **reading,
+            )
         )
     except Refused as refusal:
-        if record.is_signed:
+        if record.is_signed and "__all__" in refusal.problems:
             raise HttpError(409, refusal.problems["__all__"]) from refusal
         raise ValidationError(
             {field: [message] for field, message in refusal.problems.items()}
         ) from refusal
-    return reading_out(reading.observations, reading.alerts)
+
+
+def fingerprint(payload: VitalsIn) -> str:
+    """What the reading says, whatever the order of its keys or the nulls left out."""
+    canonical = json.dumps(payload.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def idempotency_key(request: HttpRequest) -> str | None:
+    """The `Idempotency-Key` header (1 to 255 printable ASCII characters, as a UUID is), or
+    None without one."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 255 or not all(" " < character <= "~" for character in key):
+        raise ValidationError(
+            {"idempotency_key": ["Send 1 to 255 printable characters, e.g. a UUID."]}
+        )
+    return key
 
 
 @router.get(

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 
 from kapcare.episodes.models import DoseRoute
+from kapcare.kept import KeptRecord
 
 
 class Lighting(models.TextChoices):
@@ -24,7 +25,10 @@ class Lighting(models.TextChoices):
     NATURAL = "natural", "Natural light"
 
 
-class DosingRecord(models.Model):
+class DosingRecord(KeptRecord):
+    kept_message = "A signed dosing record is never deleted; add an addendum instead."
+    deletable_rows = models.Q(signed_at__isnull=True)
+
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     session = models.OneToOneField(
         "episodes.CareSession", on_delete=models.PROTECT, related_name="dosing_record"
@@ -117,10 +121,13 @@ class VitalSource(models.TextChoices):
     DEVICE = "device", "From a monitor or gateway"
 
 
-class Observation(models.Model):
+class Observation(KeptRecord):
     """One vital sign at one moment, as FHIR's vital-signs profile codes it (LOINC: BP
     systolic 8480-6, diastolic 8462-4, HR 8867-4, RR 9279-1, SpO2 2708-6; sedation on the
     MOAA/S scale). Readings taken together share `reading_id`. Never edited."""
+
+    kept_message = "A signed dosing record is never deleted; add an addendum instead."
+    deletable_rows = models.Q(record__signed_at__isnull=True)
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     record = models.ForeignKey(DosingRecord, on_delete=models.PROTECT, related_name="observations")
@@ -162,7 +169,10 @@ class Severity(models.TextChoices):
     SEVERE = "severe", "Severe"
 
 
-class AdverseEvent(models.Model):
+class AdverseEvent(KeptRecord):
+    kept_message = "A signed dosing record is never deleted; add an addendum instead."
+    deletable_rows = models.Q(record__signed_at__isnull=True)
+
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     record = models.ForeignKey(DosingRecord, on_delete=models.PROTECT, related_name="events")
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
@@ -182,8 +192,11 @@ class AdverseEvent(models.Model):
         return f"{self.get_kind_display()} ({self.get_severity_display().lower()})"
 
 
-class Intervention(models.Model):
+class Intervention(KeptRecord):
     """What was done for an adverse event: a drug with its dose, or another measure."""
+
+    kept_message = "A signed dosing record is never deleted; add an addendum instead."
+    deletable_rows = models.Q(record__signed_at__isnull=True)
 
     event = models.ForeignKey(AdverseEvent, on_delete=models.PROTECT, related_name="interventions")
     record = models.ForeignKey(DosingRecord, on_delete=models.PROTECT, related_name="+")
@@ -208,7 +221,10 @@ class InfusionChangeKind(models.TextChoices):
     STOPPED = "stopped", "Stopped early"
 
 
-class InfusionChange(models.Model):
+class InfusionChange(KeptRecord):
+    kept_message = "A signed dosing record is never deleted; add an addendum instead."
+    deletable_rows = models.Q(record__signed_at__isnull=True)
+
     record = models.ForeignKey(
         DosingRecord, on_delete=models.PROTECT, related_name="infusion_changes"
     )
@@ -226,10 +242,13 @@ class InfusionChange(models.Model):
         return f"Infusion {self.get_kind_display().lower()} at {self.at:%H:%M}"
 
 
-class DischargeAssessment(models.Model):
+class DischargeAssessment(KeptRecord):
     """A discharge check: the modified Aldrete score (Aldrete 1995: activity, respiration,
     circulation, consciousness, oxygen saturation, each 0–2) and the other criteria of
     docs/clinical-reference.md#discharge. Several may be recorded; the last decides."""
+
+    kept_message = "A signed dosing record is never deleted; add an addendum instead."
+    deletable_rows = models.Q(record__signed_at__isnull=True)
 
     record = models.ForeignKey(
         DosingRecord, on_delete=models.PROTECT, related_name="discharge_assessments"
@@ -264,8 +283,10 @@ class DischargeAssessment(models.Model):
         )
 
 
-class Addendum(models.Model):
+class Addendum(KeptRecord):
     """A later change to a signed record, with its author and time; never edited."""
+
+    kept_message = "An addendum is never deleted."
 
     record = models.ForeignKey(DosingRecord, on_delete=models.PROTECT, related_name="addenda")
     text = models.TextField()
@@ -280,8 +301,10 @@ class Addendum(models.Model):
         return f"Addendum of {self.written_at:%Y-%m-%d %H:%M}"
 
 
-class PatientExperience(models.Model):
+class PatientExperience(KeptRecord):
     """What the patient says about the session afterwards, in the portal."""
+
+    kept_message = "A patient's account of a session is never deleted."
 
     record = models.OneToOneField(
         DosingRecord, on_delete=models.PROTECT, related_name="patient_experience"
@@ -298,9 +321,12 @@ class PatientExperience(models.Model):
         return f"Patient's account of {self.record.session}"
 
 
-class TherapistSummary(models.Model):
+class TherapistSummary(KeptRecord):
     """The session summary for the outside therapist: drafted from the record, edited by
     the clinician, released only under the `session_summaries` scope."""
+
+    kept_message = "A released summary is never deleted."
+    deletable_rows = models.Q(released_at__isnull=True)
 
     record = models.OneToOneField(
         DosingRecord, on_delete=models.PROTECT, related_name="therapist_summary"
@@ -333,10 +359,12 @@ class SubstanceEntryKind(models.TextChoices):
     CORRECTION = "correction", "Correction"
 
 
-class ControlledSubstanceEntry(models.Model):
+class ControlledSubstanceEntry(KeptRecord):
     """One line of the ketamine (Schedule III) register, per lot. Never changed or
     deleted: a mistake is corrected by a new entry that points at it (21 CFR 1304:
     complete and accurate records of each controlled substance received and dispensed)."""
+
+    kept_message = "The controlled-substance register is never deleted; record a correction."
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
@@ -379,3 +407,28 @@ class ControlledSubstanceEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lot_number}: {self.get_kind_display()} {self.amount_mg} mg"
+
+
+class VitalsRequestKey(models.Model):
+    """An `Idempotency-Key` a device sent with a reading, with a fingerprint of what it sent
+    and the answer it got: a retry with the same key (same user, same record) is answered
+    from here instead of recording the reading twice. The unique constraint makes two
+    concurrent retries safe: the second waits for the first's row, then finds it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    record = models.ForeignKey(DosingRecord, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request body.")
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "record", "key"], name="dosing_vitals_key_once_per_record"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Idempotency key {self.key}"

@@ -3,6 +3,7 @@ views and the API both call these. Sections: the record itself (here), then one 
 per part of the record, added by the modules that own them."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,7 +19,13 @@ from kapcare.accounts.second_person import SecondPerson
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.dosing import rules_discharge, rules_dose, rules_vitals
-from kapcare.dosing.models import DosingRecord, Lighting, Observation, VitalSource
+from kapcare.dosing.models import (
+    DosingRecord,
+    Lighting,
+    Observation,
+    VitalSource,
+    VitalsRequestKey,
+)
 from kapcare.episodes.gate_registry import ExtraGate
 from kapcare.episodes.models import CareSession, DoseRoute, SessionStatus
 from kapcare.links import absolute_url
@@ -147,6 +154,61 @@ def record_vitals(
         observations=rows,
         alerts=alerts,
     )
+
+
+class _AnsweredMeanwhile(Exception):
+    """Another request with the same key stored its answer first: undo ours."""
+
+
+KEY_REUSED = "This key was already used for a different reading; send a new key."
+
+
+def record_vitals_once(
+    *,
+    actor: Actor,
+    record: DosingRecord,
+    key: str,
+    fingerprint: str,
+    answer: Callable[[VitalsReading], dict],
+    **reading,
+) -> tuple[int, dict]:
+    """`record_vitals` for a device that may retry: the first request with `key` (per user
+    and record) records the reading and stores `answer(reading)` with its status; a retry
+    with the same `fingerprint` (of the body) gets the stored status and body back and
+    records nothing; a retry with another body is refused at the key. Refusals are not
+    stored (nothing was recorded, and the same request is refused again alike).
+
+    Race-safe by the unique constraint on (user, record, key): the stored answer is inserted
+    in the reading's transaction; when two requests with one key cross, the second insert
+    fails (on PostgreSQL after waiting for the first to commit), its reading is rolled back
+    and it answers with the first one's result."""
+    keys = VitalsRequestKey.objects.filter(user_id=actor.user.pk, record_id=record.pk, key=key)
+    try:
+        with transaction.atomic():
+            stored = keys.first()
+            if stored is None:
+                result = record_vitals(actor=actor, record=record, **reading)
+                body = answer(result)
+                try:
+                    with transaction.atomic():
+                        VitalsRequestKey.objects.create(
+                            user=actor.user,
+                            record=record,
+                            key=key,
+                            fingerprint=fingerprint,
+                            status_code=201,
+                            response=body,
+                        )
+                except IntegrityError as crossed:
+                    raise _AnsweredMeanwhile from crossed
+                return 201, body
+    except _AnsweredMeanwhile:
+        stored = keys.get()
+    if stored.fingerprint != fingerprint:
+        raise Refused({"idempotency_key": KEY_REUSED})
+    # The answer shows the reading again: a read of the record.
+    record_access(actor, AccessAction.VIEW, patient=record.patient, obj=record)
+    return stored.status_code, stored.response
 
 
 def _taken_at_problem(taken_at: datetime, session_start: datetime, zone, now: datetime) -> str:

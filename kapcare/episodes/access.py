@@ -13,7 +13,7 @@ from kapcare import policy
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.episodes.models import CareSession, Episode
-from kapcare.patients.access import parse_external_id
+from kapcare.patients.access import parse_external_id, refused
 
 
 def get_episode(
@@ -24,8 +24,9 @@ def get_episode(
     log_as: AccessAction | None = AccessAction.VIEW,
 ) -> Episode:
     """The episode with `episode_id`, if `request.user` may do `action` on it."""
+    records = Episode.objects.select_related("patient__clinic")
     if not policy.can(request.user, action):
-        raise PermissionDenied
+        raise refused(request, records, episode_id, PermissionDenied())
     episode = (
         Episode.objects.select_related(
             "patient__clinic", "clinic", "treating_clinician", "therapist"
@@ -37,7 +38,7 @@ def get_episode(
         .first()
     )
     if episode is None or not policy.can(request.user, action, episode):
-        raise Http404("No such episode.")
+        raise refused(request, records, episode_id, Http404("No such episode."))
     if log_as is not None:
         record_access(Actor.from_request(request), log_as, patient=episode.patient, obj=episode)
     return episode
@@ -52,8 +53,9 @@ def get_session(
 ) -> CareSession:
     """The care session with `session_id`, with its episode, patient, appointment and who
     runs it, if `request.user` may do `action` on it."""
+    records = CareSession.objects.select_related("patient__clinic")
     if not policy.can(request.user, action):
-        raise PermissionDenied
+        raise refused(request, records, session_id, PermissionDenied())
     session = (
         CareSession.objects.select_related(
             "patient__clinic",
@@ -71,7 +73,7 @@ def get_session(
         .first()
     )
     if session is None or not policy.can(request.user, action, session):
-        raise Http404("No such session.")
+        raise refused(request, records, session_id, Http404("No such session."))
     session.episode.patient = session.patient  # one patient, fetched once
     if log_as is not None:
         record_access(Actor.from_request(request), log_as, patient=session.patient, obj=session)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 
 from kapcare.episodes import rules
+from kapcare.kept import KeptRecord
 from kapcare.therapists.models import Modality
 
 
@@ -54,7 +55,9 @@ ROUTE_SNOMED = {
 }
 
 
-class Episode(models.Model):
+class Episode(KeptRecord):
+    kept_message = "An episode of care is never deleted; close it instead."
+
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(
@@ -131,8 +134,10 @@ class Episode(models.Model):
         return [(s, rules.STATES[s]) for s in rules.next_states(self.state, self.model)]
 
 
-class EpisodeTransition(models.Model):
+class EpisodeTransition(KeptRecord):
     """One move of an episode's state: who, when, why. Never edited."""
+
+    kept_message = "An episode's history is never deleted."
 
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="transitions")
     from_state = models.CharField(max_length=14, choices=EpisodeState.choices, blank=True)
@@ -164,13 +169,15 @@ class SessionStatus(models.TextChoices):
     CANCELLED = rules.CANCELLED, rules.SESSION_STATUSES[rules.CANCELLED]
 
 
-class CareSession(models.Model):
+class CareSession(KeptRecord):
     """A preparation, dosing or integration session of an episode.
 
     Sessions at the clinic hold an appointment (room and clinician for the whole block);
     sessions the outside therapist runs in their own practice have none. `patient` repeats
     the episode's patient so that the policy and the access log can name it directly.
     """
+
+    kept_message = "A care session is never deleted; cancel it instead."
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="sessions")
@@ -254,10 +261,12 @@ class PregnancyTest(models.TextChoices):
     NOT_DONE = "not_done", "Not done yet"
 
 
-class DayOfChecklist(models.Model):
+class DayOfChecklist(KeptRecord):
     """The day-of checklist of one dosing session (gate 8 and gate 9's pre-dose blood
     pressure; docs/clinical-reference.md#day-of-checklist). Weight comes from the patient's
     body measurements. Kept as one record per session, editable until the session starts."""
+
+    kept_message = "A day-of checklist is never deleted."
 
     session = models.OneToOneField(
         CareSession, on_delete=models.PROTECT, related_name="day_of_checklist"
@@ -300,11 +309,13 @@ class DayOfChecklist(models.Model):
         return f"{self.blood_pressure_systolic}/{self.blood_pressure_diastolic}"
 
 
-class GateWaiver(models.Model):
+class GateWaiver(KeptRecord):
     """A clinician's decision to start a dosing session although one gate fails, with
     the reason. Recorded for that session only, listed on the episode, never edited. It
     covers the failure it was given for: when the facts change (a new reading, a new
     alert), the rule fails again and needs a new waiver."""
+
+    kept_message = "A gate waiver is never deleted."
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     session = models.ForeignKey(CareSession, on_delete=models.PROTECT, related_name="waivers")

@@ -28,7 +28,8 @@ from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.episodes import rules, services
 from kapcare.episodes.models import CareSession, Episode, SessionKind, SessionStatus
-from kapcare.patients.access import parse_external_id
+from kapcare.patients.access import parse_external_id, refused
+from kapcare.patients.models import Patient
 from kapcare.policy import Action
 from kapcare.refusals import Refused
 from kapcare.therapists.models import Modality
@@ -267,8 +268,9 @@ def get_therapy_episode(
     """The episode in which the signed-in therapist records a session for the patient with
     `patient_id`: 404 unless a live authorisation lets them work with the patient and an
     episode names them. Logged as `log_as` once found (None: the write logs itself)."""
+    patients = Patient.objects.all()
     if not policy.can(request.user, Action.RECORD_THERAPY_SESSION):
-        raise PermissionDenied
+        raise refused(request, patients, patient_id, PermissionDenied())
     patient = (
         policy.visible_patients(request.user)
         .select_related("clinic")
@@ -277,7 +279,7 @@ def get_therapy_episode(
     )
     episode = therapist_episode(request.user, patient) if patient is not None else None
     if episode is None or not policy.can(request.user, Action.RECORD_THERAPY_SESSION, episode):
-        raise Http404("No such patient.")
+        raise refused(request, patients, patient_id, Http404("No such patient."))
     episode.patient = patient
     if log_as is not None:
         record_access(Actor.from_request(request), log_as, patient=patient)

@@ -11,7 +11,7 @@ from kapcare import policy
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.journal.models import JournalEntry
-from kapcare.patients.access import parse_external_id
+from kapcare.patients.access import parse_external_id, refused
 from kapcare.policy import Action
 
 
@@ -20,8 +20,9 @@ def get_own_entry(
 ) -> JournalEntry:
     """The entry with `entry_id` if it is the signed-in patient's own, with its patient,
     clinic, dose and the therapist it is shared with."""
+    records = JournalEntry.objects.select_related("patient__clinic")
     if not policy.can(request.user, Action.KEEP_OWN_JOURNAL):
-        raise PermissionDenied
+        raise refused(request, records, entry_id, PermissionDenied())
     entry = (
         JournalEntry.objects.select_related("patient__clinic", "dosing_session", "shared_with")
         .filter(
@@ -31,7 +32,7 @@ def get_own_entry(
         .first()
     )
     if entry is None or not policy.can(request.user, Action.KEEP_OWN_JOURNAL, entry):
-        raise Http404("No such journal entry.")
+        raise refused(request, records, entry_id, Http404("No such journal entry."))
     if log_as is not None:
         record_access(Actor.from_request(request), log_as, patient=entry.patient, obj=entry)
     return entry

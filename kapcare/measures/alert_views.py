@@ -23,7 +23,7 @@ from kapcare.decorators import allowed
 from kapcare.measures import services
 from kapcare.measures.instruments import INSTRUMENTS
 from kapcare.measures.models import AlertKind, SafetyAlert
-from kapcare.patients.access import parse_external_id
+from kapcare.patients.access import parse_external_id, refused
 from kapcare.policy import Action
 
 # How far back the list page shows alerts already reviewed (a display window, not a
@@ -70,15 +70,16 @@ def get_alert(
     unknown id, 404. A read is logged against the alert's patient as `log_as` (None for a
     write whose service logs it in its own transaction).
     """
+    records = SafetyAlert.objects.select_related("patient__clinic")
     if not policy.can(request.user, action):
-        raise PermissionDenied
+        raise refused(request, records, alert_id, PermissionDenied())
     alert = (
         SafetyAlert.objects.select_related("patient__clinic", "assessment", "reviewed_by")
         .filter(external_id=parse_external_id(alert_id))
         .first()
     )
     if alert is None or not policy.can(request.user, action, alert):
-        raise Http404("No such safety alert.")
+        raise refused(request, records, alert_id, Http404("No such safety alert."))
     if log_as is not None:
         record_access(Actor.from_request(request), log_as, patient=alert.patient, obj=alert)
     return alert

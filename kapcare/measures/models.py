@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from kapcare.kept import KeptRecord
 from kapcare.measures.instruments import INSTRUMENTS, LICENSED_SCALES
 
 INSTRUMENT_CHOICES = [(i.id, i.short_name) for i in INSTRUMENTS.values()]
@@ -20,10 +21,13 @@ class Source(models.TextChoices):
     STAFF = "staff", "Entered by staff for the patient"
 
 
-class Assessment(models.Model):
+class Assessment(KeptRecord):
     """One completion of an instrument by a patient. Answers are kept as given; the total,
     band and flags are computed by `measures.scoring` when it is completed. A completed
     assessment is never edited."""
+
+    kept_message = "A completed questionnaire is never deleted."
+    deletable_rows = models.Q(completed_at__isnull=True)
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(
@@ -72,9 +76,11 @@ class Assessment(models.Model):
         return self.status == AssessmentStatus.COMPLETED
 
 
-class LicensedScaleResult(models.Model):
+class LicensedScaleResult(KeptRecord):
     """The total of a copyrighted scale (BDI-II, BAI, HAM-A, MADRS, CADSS), recorded by a
     clinician; the items themselves are not reproduced."""
+
+    kept_message = "A recorded scale result is never deleted."
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(
@@ -128,10 +134,12 @@ class AlertKind(models.TextChoices):
     SUICIDE_RISK_HIGH = "suicide_risk_high", "C-SSRS screen: high risk"
 
 
-class SafetyAlert(models.Model):
+class SafetyAlert(KeptRecord):
     """Raised in the same transaction as the answer that caused it; shown on every
     clinician's and coordinator's home page until a clinician records a safety review.
     Never dismissed without a review, never deleted."""
+
+    kept_message = "A safety alert is never deleted; record a review instead."
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")

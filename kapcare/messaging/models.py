@@ -10,13 +10,17 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from kapcare.kept import KeptRecord
+
 
 class ThreadKind(models.TextChoices):
     THERAPIST = "therapist", "Clinic and therapist"
     PATIENT = "patient", "Clinic and patient"
 
 
-class Thread(models.Model):
+class Thread(KeptRecord):
+    kept_message = "A message thread is never deleted."
+
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(
@@ -63,7 +67,9 @@ class Thread(models.Model):
         return self.kind == ThreadKind.THERAPIST
 
 
-class Message(models.Model):
+class Message(KeptRecord):
+    kept_message = "A message is never deleted; write a correction in the thread."
+
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="messages")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -7,6 +7,7 @@ a record without the policy's leave and without a row in the access log.
 import uuid
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from kapcare import policy
@@ -20,6 +21,28 @@ def parse_external_id(value) -> uuid.UUID:
         return uuid.UUID(str(value))
     except ValueError as exc:
         raise Http404("No such record.") from exc
+
+
+def refused(request: HttpRequest, records: QuerySet, external_id, refusal: Exception) -> Exception:
+    """The refusal (403 or 404) for the patient-scoped record `external_id` among `records`,
+    logged first as a refused attempt when that record exists: who, which record and
+    patient, when and which address (HIPAA §164.312(b): attempts, not only accesses). An
+    unknown id names no record and no patient, so it is not logged. Every access helper
+    refuses through here, so every page and API operation logs alike."""
+    try:
+        record = records.filter(external_id=uuid.UUID(str(external_id))).first()
+    except ValueError:
+        record = None
+    if record is not None:
+        is_patient = isinstance(record, Patient)
+        record_access(
+            Actor.from_request(request),
+            AccessAction.REFUSED,
+            patient=record if is_patient else record.patient,
+            obj=None if is_patient else record,
+            path=request.path,
+        )
+    return refusal
 
 
 def get_patient(
@@ -36,7 +59,7 @@ def get_patient(
     whose service logs it in its own transaction).
     """
     if not policy.can(request.user, action):
-        raise PermissionDenied
+        raise refused(request, Patient.objects.all(), external_id, PermissionDenied())
     patient = (
         policy.visible_patients(request.user)
         .select_related("clinic")
@@ -44,7 +67,7 @@ def get_patient(
         .first()
     )
     if patient is None or not policy.can(request.user, action, patient):
-        raise Http404("No such patient.")
+        raise refused(request, Patient.objects.all(), external_id, Http404("No such patient."))
     if log_as is not None:
         record_access(Actor.from_request(request), log_as, patient=patient)
     return patient

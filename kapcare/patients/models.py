@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models.functions import Lower
 
 from kapcare.clinics.models import Clinic
+from kapcare.kept import KeptRecord
 from kapcare.patients import rules
 
 
@@ -17,8 +18,10 @@ class SexAtBirth(models.TextChoices):
     DECLINED = "ASKU", "Asked but declined"
 
 
-class Patient(models.Model):
+class Patient(KeptRecord):
     """A person treated by one clinic. Identified in URLs only by `external_id`."""
+
+    kept_message = "A patient's record is never deleted."
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
@@ -79,8 +82,10 @@ class Patient(models.Model):
         return rules.age_on(self.birth_date, day)
 
 
-class BodyMeasurement(models.Model):
+class BodyMeasurement(KeptRecord):
     """Weight and/or height on a date. Never edited: a new measurement supersedes it."""
+
+    kept_message = "A body measurement is never deleted; record a new one."
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="body_measurements")

@@ -17,6 +17,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from kapcare.clinics.models import Clinic
+from kapcare.kept import KeptRecord
 from kapcare.screening import rules
 
 
@@ -129,9 +130,12 @@ class HistorySource(models.TextChoices):
     STAFF = "staff", "A clinician, for the patient"
 
 
-class MedicalScreening(models.Model):
+class MedicalScreening(KeptRecord):
     """One version of a patient's medical screening: the history as submitted, then the
     clinician's review and sign-off. See the module docstring for the versioning."""
+
+    kept_message = "A completed screening is never deleted; start a new version."
+    deletable_rows = models.Q(completed_at__isnull=True)
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(
@@ -244,10 +248,13 @@ class MedicalScreening(models.Model):
         return f"{self.blood_pressure_systolic}/{self.blood_pressure_diastolic}"
 
 
-class ConditionAnswer(models.Model):
+class ConditionAnswer(KeptRecord):
     """The answer about one catalogue condition in one screening version: what the patient
     reported, then what the clinician confirmed. Name and severity are copied as they were
     asked, so editing the catalogue later does not rewrite a past screening."""
+
+    kept_message = "A completed screening is never changed or deleted."
+    deletable_rows = models.Q(screening__completed_at__isnull=True)
 
     screening = models.ForeignKey(
         MedicalScreening, on_delete=models.PROTECT, related_name="condition_answers"
@@ -296,9 +303,12 @@ class ConditionAnswer(models.Model):
         return SEVERITY_SHORT.get(self.severity, self.severity)
 
 
-class MedicationEntry(models.Model):
+class MedicationEntry(KeptRecord):
     """A current medication as listed in one screening version, with the interaction
     classes it matched when it was entered (name and note copied)."""
+
+    kept_message = "A completed screening is never changed or deleted."
+    deletable_rows = models.Q(screening__completed_at__isnull=True)
 
     screening = models.ForeignKey(
         MedicalScreening, on_delete=models.PROTECT, related_name="medications"
@@ -351,8 +361,11 @@ class LastUse(models.TextChoices):
     OVER_A_YEAR = rules.OVER_A_YEAR, "More than a year ago"
 
 
-class SubstanceUse(models.Model):
+class SubstanceUse(KeptRecord):
     """How often the patient uses one substance, and when they last did."""
+
+    kept_message = "A completed screening is never changed or deleted."
+    deletable_rows = models.Q(screening__completed_at__isnull=True)
 
     screening = models.ForeignKey(
         MedicalScreening, on_delete=models.PROTECT, related_name="substance_uses"

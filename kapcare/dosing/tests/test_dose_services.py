@@ -220,10 +220,7 @@ def test_other_routes_have_no_infusion_duration(record, clinician):
 
 
 def test_a_weight_older_than_the_clinics_window_is_refused(patient, record, clinic, clinician):
-    patient.body_measurements.all().delete()
-    BodyMeasurementFactory(
-        patient=patient, recorded_by=clinician, measured_on=NOW.date() - dt.timedelta(days=31)
-    )
+    patient.body_measurements.update(measured_on=NOW.date() - dt.timedelta(days=31))
 
     problems = refusal_of(prescribe, record, clinician)
 
@@ -231,7 +228,7 @@ def test_a_weight_older_than_the_clinics_window_is_refused(patient, record, clin
 
 
 def test_no_weight_is_refused(patient, record, clinician):
-    patient.body_measurements.all().delete()
+    patient.body_measurements.update(weight_kg=None, height_cm=Decimal("170"))
 
     problems = refusal_of(prescribe, record, clinician)
 

@@ -17,7 +17,7 @@ def refused(action) -> bool:
     try:
         with transaction.atomic():
             action()
-    except DatabaseError:
+    except (DatabaseError, PermissionError):
         return True
     return False
 

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.messaging import services
@@ -375,8 +375,14 @@ def test_a_message_cannot_be_changed_even_by_a_raw_update(message):
 
 
 def test_a_message_cannot_be_deleted(message):
-    with pytest.raises(DatabaseError, match="never deleted"), transaction.atomic():
+    with pytest.raises(PermissionError, match="never deleted"), transaction.atomic():
         Message.objects.filter(pk=message.pk).delete()
+    with (
+        pytest.raises(DatabaseError, match="never deleted"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM messaging_message WHERE id = %s", [message.pk])
 
     assert Message.objects.filter(pk=message.pk).exists()
 

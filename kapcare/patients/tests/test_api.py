@@ -179,13 +179,14 @@ def test_patient_gets_404_for_another_patient(client, patient_user, patient, oth
     assert response.json() == {"detail": "No such patient."}
 
 
-def test_other_clinics_patient_is_404_json_and_not_logged(client, outsider, patient):
+def test_other_clinics_patient_is_404_json_and_logged_as_refused(client, outsider, patient):
     response = client.get(detail_url(patient), headers=bearer(outsider))
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
     assert "detail" in response.json()
-    assert not AccessLogEntry.objects.filter(patient=patient).exists()
+    logged = AccessLogEntry.objects.filter(patient=patient)
+    assert list(logged.values_list("action", flat=True)) == ["refused"]
 
 
 def test_unknown_patient_id_is_404_json(client, coordinator):
@@ -209,7 +210,8 @@ def test_therapist_without_authorisation_is_refused_a_patient(client, therapist,
 
     assert response.status_code == 403
     assert "detail" in response.json()
-    assert not AccessLogEntry.objects.filter(patient=patient).exists()
+    logged = AccessLogEntry.objects.filter(patient=patient)
+    assert list(logged.values_list("action", flat=True)) == ["refused"]
 
 
 # Creating

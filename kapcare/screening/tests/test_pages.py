@@ -92,12 +92,13 @@ def test_patients_use_the_portal_not_the_staff_screening_page(
     someone = request.getfixturevalue(whose)
     submit_history(someone)
     client.force_login(patient_user)
-    before = AccessLogEntry.objects.count()
+    before = set(AccessLogEntry.objects.values_list("pk", flat=True))
 
     response = client.get(reverse("screening:detail", args=[someone.external_id]))
 
     assert response.status_code == 403
-    assert AccessLogEntry.objects.count() == before
+    added = AccessLogEntry.objects.exclude(pk__in=before)
+    assert list(added.values_list("action", "patient_id")) == [(AccessAction.REFUSED, someone.pk)]
 
 
 # --- The screening page -----------------------------------------------------------------------

@@ -316,7 +316,8 @@ def test_a_clinician_of_another_clinic_gets_404(client, outsider_clinician, pati
 
     assert client.get(review_url(patient)).status_code == 404
     assert client.post(review_url(patient), review_data(screening)).status_code == 404
-    assert not AccessLogEntry.objects.filter(actor=outsider_clinician).exists()
+    logged = AccessLogEntry.objects.filter(actor=outsider_clinician)
+    assert set(logged.values_list("action", flat=True)) == {AccessAction.REFUSED}
 
 
 def test_review_page_query_count_does_not_grow_with_the_history(

@@ -317,12 +317,15 @@ def test_a_refused_post_is_logged_as_the_record_shown_again(
     assert [r.action for r in rows] == [AccessAction.DISCLOSE]
 
 
-def test_a_refused_therapist_leaves_no_disclosure(client, therapist, patient, episode):
+def test_a_refused_therapist_leaves_no_disclosure_only_the_refusal(
+    client, therapist, patient, episode
+):
     client.force_login(therapist)
 
     client.get(new_url(patient))
 
-    assert not AccessLogEntry.objects.filter(actor=therapist).exists()
+    rows = AccessLogEntry.objects.filter(actor=therapist)
+    assert list(rows.values_list("action", "patient_id")) == [(AccessAction.REFUSED, patient.pk)]
 
 
 # --- Sending a questionnaire --------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dosing', '0003_never_deleted'),
+        ('dosing', '0005_vitals_request_keys'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinics', '0008_therapists_and_portals_settings'),
+        ('clinics', '0009_setting_changes'),
     ]
 
     operations = [
