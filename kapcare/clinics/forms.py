@@ -255,7 +255,9 @@ class ClinicSettingsForm(forms.ModelForm):
             "clinical_inbox",
             *CLINICAL_SETTINGS,
             "summary_shows_exact_dose",
+            "patients_need_second_factor",
         ]
+        labels = {"patients_need_second_factor": "Patients sign in with two factors"}
         widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
 
     def __init__(self, *args, **kwargs):

@@ -150,6 +150,15 @@ class Clinic(models.Model):
     # episodes that depend on them, so the clinic can ask for the renewal before it lapses.
     licence_expiry_warning_days = models.PositiveSmallIntegerField(default=30)
 
+    # --- Sign-in ---
+    # Staff and outside therapists always sign in with a second factor; patients too when
+    # the clinic asks (their portal holds their own record only, so it is the clinic's
+    # choice, weighed against patients locked out of their portal).
+    patients_need_second_factor = models.BooleanField(
+        default=False,
+        help_text="Patients sign in with a code from an authenticator app after the password.",
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

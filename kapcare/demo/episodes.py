@@ -18,9 +18,11 @@ from decimal import ROUND_CEILING, Decimal
 
 from django.utils import timezone
 
+from kapcare.accounts import step_up
 from kapcare.accounts.models import User
 from kapcare.audit.log import Actor
 from kapcare.demo.measures import likert_answers
+from kapcare.demo.sign_ins import PASSWORD
 from kapcare.dosing import services as dosing
 from kapcare.dosing.models import ControlledSubstanceEntry, EventKind, Lighting, Severity
 from kapcare.episodes import rules, services, therapy_sessions
@@ -553,7 +555,12 @@ def _write_up(session, nurse: Actor, front_desk: Actor, *, hypertension: bool, s
     )
     record = dosing.discharge(actor=nurse, record=record, now=ended + dt.timedelta(minutes=65))
     CareSession.objects.filter(pk=session.pk).update(status_changed_at=record.discharged_at)
-    record = dosing.sign_record(actor=nurse, record=record, now=ended + dt.timedelta(minutes=90))
+    record = dosing.sign_record(
+        actor=nurse,
+        record=record,
+        reauthentication=step_up.reauthenticate(nurse.user, PASSWORD),
+        now=ended + dt.timedelta(minutes=90),
+    )
     if summary:
         patient = record.patient
         in_portal = Actor(user=patient.user, ip_address=None, channel=nurse.channel)

@@ -12,7 +12,9 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from kapcare.accounts import step_up
 from kapcare.accounts.models import Role
+from kapcare.accounts.step_up import Reauthentication
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.dosing import rules_dose, rules_vitals
@@ -1289,10 +1291,14 @@ def what_signing_needs(record: DosingRecord) -> list[str]:
     return missing
 
 
-def sign_record(*, actor: Actor, record: DosingRecord, now=None) -> DosingRecord:
-    """Sign the record: a clinician, once the dose was given and the patient discharged.
-    From then on the record is changed only by addenda."""
+def sign_record(
+    *, actor: Actor, record: DosingRecord, reauthentication: Reauthentication | None, now=None
+) -> DosingRecord:
+    """Sign the record: a clinician, once the dose was given and the patient discharged,
+    re-entering their code at that moment (`step_up`: a signature is irreversible and
+    attributable, 21 CFR 11.200). From then on the record is changed only by addenda."""
     _refuse_unless_clinician(actor, record, "sign the record")
+    step_up.require(reauthentication, actor, what="sign the record")
     with transaction.atomic():
         locked = _record_locked_for_signing(record)
         if locked.is_signed:

@@ -30,6 +30,7 @@ from kapcare.policy import Scope
 from kapcare.therapists.invitations import add_and_invite_therapist
 from tests.browser.helpers import DESKTOP, PHONE, assert_accessible, login
 from tests.factories import authorize, plan_session
+from tests.second_factor import reauthenticated
 
 GIVEN_AT = dt.datetime(2026, 11, 30, 15, 0, tzinfo=dt.UTC)  # yesterday, 9:00 AM in Chicago
 RELEASED_AT = dt.datetime(2026, 11, 30, 19, 0, tzinfo=dt.UTC)  # yesterday, 1:00 PM
@@ -78,7 +79,9 @@ def shared_care(live_server, clinic, coordinator, clinician, patient, patient_us
     )
     with time_machine.travel(RELEASED_AT, tick=False):
         record = DosingRecord.objects.get(pk=record.pk)
-        record = dosing.sign_record(actor=actor(clinician), record=record)
+        record = dosing.sign_record(
+            actor=actor(clinician), record=record, reauthentication=reauthenticated(clinician)
+        )
         dosing.release_summary(
             actor=actor(clinician), record=record, base_url=live_server.url, text=SUMMARY
         )

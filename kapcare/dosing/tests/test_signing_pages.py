@@ -7,6 +7,7 @@ from django.urls import reverse
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.dosing.models import Addendum
 from kapcare.dosing.tests.test_signing_fixtures import finished_record, fresh, signed_record
+from tests.factories import PASSWORD
 
 
 def record_url(record) -> str:
@@ -33,7 +34,7 @@ def record(patient, clinician):
 def test_a_clinician_signs_from_the_record_page(client, clinician, record):
     client.force_login(clinician)
 
-    response = client.post(sign_url(record))
+    response = client.post(sign_url(record), {"reauthentication": PASSWORD})
 
     assert response.status_code == 302
     assert response["Location"] == record_url(record) + "#signature"
@@ -68,7 +69,7 @@ def test_signing_too_early_shows_the_page_again_with_the_reason(client, clinicia
     client.force_login(clinician)
     before = AccessLogEntry.objects.count()
 
-    response = client.post(sign_url(record))
+    response = client.post(sign_url(record), {"reauthentication": PASSWORD})
 
     assert response.status_code == 422
     assert "The record was not signed." in response.content.decode()
@@ -80,7 +81,7 @@ def test_signing_too_early_shows_the_page_again_with_the_reason(client, clinicia
 def test_a_coordinator_may_not_sign(client, coordinator, record):
     client.force_login(coordinator)
 
-    assert client.post(sign_url(record)).status_code == 403
+    assert client.post(sign_url(record), {"reauthentication": PASSWORD}).status_code == 403
     assert not fresh(record).is_signed
 
 
@@ -89,7 +90,7 @@ def test_staff_of_another_clinic_get_404(client, other_clinic, record):
 
     client.force_login(UserFactory(role="clinician", clinic=other_clinic))
 
-    assert client.post(sign_url(record)).status_code == 404
+    assert client.post(sign_url(record), {"reauthentication": PASSWORD}).status_code == 404
 
 
 def test_signing_is_post_only(client, clinician, record):
