@@ -52,6 +52,7 @@ def reauthenticate(user, secret: str) -> Reauthentication:
     secret = (secret or "").strip()
     if method_for(user) == Method.AUTHENTICATOR:
         code = "".join(secret.split())
+        # The refusal is raised after the transaction, which keeps the failure counted.
         with transaction.atomic():
             device = (
                 TOTPDevice.objects.devices_for_user(user, confirmed=True)
@@ -59,17 +60,18 @@ def reauthenticate(user, secret: str) -> Reauthentication:
                 .first()
             )
             allowed, _ = device.verify_is_allowed()
-            if not allowed:
-                raise Refused(
-                    {FIELD: "Too many wrong codes: wait a few seconds, then type the newest code."}
-                )
-            if not code or not device.verify_token(code):
-                raise Refused(
-                    {
-                        FIELD: "That code is not right, or was already used: "
-                        "type the code your authenticator app shows now."
-                    }
-                )
+            verified = allowed and bool(code) and device.verify_token(code)
+        if not allowed:
+            raise Refused(
+                {FIELD: "Too many wrong codes: wait a few seconds, then type the newest code."}
+            )
+        if not verified:
+            raise Refused(
+                {
+                    FIELD: "That code is not right, or was already used: "
+                    "type the code your authenticator app shows now."
+                }
+            )
         return Reauthentication(user.pk, Method.AUTHENTICATOR, timezone.now())
     if not secret or not user.check_password(secret):
         raise Refused({FIELD: "That password is not right."})

@@ -8,6 +8,7 @@ from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.dosing.models import Addendum
 from kapcare.dosing.tests.test_signing_fixtures import finished_record, fresh, signed_record
 from tests.factories import PASSWORD
+from tests.second_factor import code_for, give_authenticator
 
 
 def record_url(record) -> str:
@@ -139,3 +140,60 @@ def test_the_addendum_form_appears_only_once_signed(client, clinician, record):
     client.force_login(clinician)
 
     assert 'action="' + addendum_url(record) not in client.get(record_url(record)).content.decode()
+
+
+# --- Signing re-enters the current code (step-up) --------------------------------------------
+
+
+def test_the_sign_form_asks_for_the_current_authenticator_code(client, clinician, record):
+    give_authenticator(clinician)
+    client.force_login(clinician)
+
+    content = client.get(record_url(record)).content.decode()
+
+    assert '<label for="sign_reauthentication">Your current authenticator code' in content
+
+
+def test_signing_without_the_code_is_refused_at_the_field(client, clinician, record):
+    give_authenticator(clinician)
+    client.force_login(clinician)
+
+    response = client.post(sign_url(record), {})
+
+    assert response.status_code == 422
+    form = part_context(response, "signature")["sign_form"]
+    assert form.errors["reauthentication"] == ["Re-enter it to confirm that it is you."]
+    assert 'id="sign_reauthentication_error"' in response.content.decode()
+    assert not fresh(record).is_signed
+
+
+def test_signing_with_a_wrong_code_is_refused(client, clinician, record):
+    device = give_authenticator(clinician)
+    client.force_login(clinician)
+    wrong = f"{(int(code_for(device)) + 1) % 1_000_000:06d}"
+
+    response = client.post(sign_url(record), {"reauthentication": wrong})
+
+    assert response.status_code == 422
+    assert "That code is not right" in response.content.decode()
+    assert not fresh(record).is_signed
+
+
+def test_the_password_does_not_replace_the_code(client, clinician, record):
+    give_authenticator(clinician)
+    client.force_login(clinician)
+
+    response = client.post(sign_url(record), {"reauthentication": PASSWORD})
+
+    assert response.status_code == 422
+    assert not fresh(record).is_signed
+
+
+def test_signing_with_the_current_code_signs(client, clinician, record):
+    device = give_authenticator(clinician)
+    client.force_login(clinician)
+
+    response = client.post(sign_url(record), {"reauthentication": code_for(device)})
+
+    assert response.status_code == 302
+    assert fresh(record).signed_by_id == clinician.pk

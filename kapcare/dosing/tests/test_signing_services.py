@@ -105,6 +105,15 @@ def test_signing_before_the_dose_was_given_lists_everything_missing(patient, cli
     )
 
 
+def test_signing_without_re_entering_the_code_is_refused(record, clinician):
+    refused = problems(
+        lambda: services.sign_record(actor=actor(clinician), record=record, reauthentication=None)
+    )
+
+    assert refused == {"reauthentication": "Re-enter your code to sign the record."}
+    assert not fresh(record).is_signed
+
+
 def test_what_signing_needs_is_nothing_for_a_finished_record(record):
     assert services.what_signing_needs(record) == []
 
