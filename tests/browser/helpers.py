@@ -5,7 +5,10 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 
+from kapcare.accounts import second_factor
+from kapcare.accounts.models import User
 from tests.factories import PASSWORD
+from tests.second_factor import give_authenticator, unused_code
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -18,7 +21,12 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 
 
 def login(page: Page, email: str, password: str = PASSWORD) -> None:
-    """Sign in through the login form, as a person would."""
+    """Sign in through the login form, as a person would; someone who needs a second factor
+    is given an authenticator app (unless they have one) and types its code."""
+    user = User.objects.filter(email__iexact=email).first()
+    device = None
+    if user is not None and second_factor.is_required(user):
+        device = second_factor.authenticator(user) or give_authenticator(user)
     response = page.goto("/accounts/login/")
     assert response is not None
     assert response.ok, f"The sign-in page answered {response.status} at {response.url}"
@@ -26,6 +34,15 @@ def login(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label(re.compile(r"^Email\b")).fill(email)
     page.get_by_label(re.compile(r"^Password\b")).fill(password)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    if device is not None:
+        enter_sign_in_code(page, device)
+
+
+def enter_sign_in_code(page: Page, device) -> None:
+    """The page after the password: the code the app shows now."""
+    page.get_by_label(re.compile(r"^Code from your authenticator app")).fill(unused_code(device))
+    page.get_by_role("button", name="Continue").click()
     page.wait_for_load_state()
 
 
