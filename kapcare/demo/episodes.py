@@ -573,7 +573,11 @@ def _write_up(session, nurse: Actor, front_desk: Actor, *, hypertension: bool, s
             bring_to_integration="Why feeling safe is so rare for me lately.",
         )
         dosing.release_summary(
-            actor=nurse, record=record, base_url=BASE_URL, text=dosing.draft_summary(record)
+            actor=nurse,
+            record=record,
+            base_url=BASE_URL,
+            text=dosing.draft_summary(record),
+            reauthentication=step_up.reauthenticate(nurse.user, PASSWORD),
         )
 
 

@@ -1457,12 +1457,21 @@ def save_summary(*, actor: Actor, record: DosingRecord, text: str):
         return _write_summary(actor, locked, text)
 
 
-def release_summary(*, actor: Actor, record: DosingRecord, base_url: str, text: str | None = None):
+def release_summary(
+    *,
+    actor: Actor,
+    record: DosingRecord,
+    base_url: str,
+    reauthentication: Reauthentication | None,
+    text: str | None = None,
+):
     """Release the summary (with `text`, saved first, when given) once the record is
-    signed. The episode's therapist is told by email on commit, if the patient lets them
-    read summaries (`summary_recipient`); whoever reads it later, the shared record shows
-    it only under a live authorisation with that scope."""
+    signed, the clinician re-entering their code (`step_up`: a disclosure outside the
+    clinic that cannot be called back). The episode's therapist is told by email on
+    commit, if the patient lets them read summaries (`summary_recipient`); whoever reads it
+    later, the shared record shows it only under a live authorisation with that scope."""
     _refuse_unless_clinician(actor, record, "release the therapist's summary")
+    step_up.require(reauthentication, actor, what="release the summary")
     with transaction.atomic():
         locked = _record_locked_for_signing(record)
         if not locked.is_signed:

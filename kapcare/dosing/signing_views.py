@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kapcare import policy
 from kapcare.accounts import step_up
+from kapcare.accounts.second_factor_forms import StepUpForm
 from kapcare.audit.log import Actor
 from kapcare.decorators import allowed
 from kapcare.dosing import services
@@ -74,6 +75,7 @@ def summary_context(request: HttpRequest, record: DosingRecord) -> dict:
         "can_edit": can_edit,
         "can_release": can_edit and record.is_signed,
         "form": form,
+        "release_form": release_form(request) if can_edit and record.is_signed else None,
         "account": PatientExperience.objects.filter(record_id=record.pk).first(),
         "dissociation_maximum": DISSOCIATION_MAXIMUM,
         "therapist": record.session.episode.therapist,
@@ -100,7 +102,7 @@ def sign(request: HttpRequest, session_id) -> HttpResponse:
             reauthentication=form.cleaned_data[step_up.FIELD],
         )
     except Refused as refusal:
-        add_problems(form, {k: v for k, v in refusal.problems.items() if k == step_up.FIELD})
+        add_problems(form, only(refusal.problems, step_up.FIELD))
         problems = [v for k, v in refusal.problems.items() if k != step_up.FIELD]
         return render_refused(request, record, signature={"problems": problems, "sign_form": form})
     messages.success(request, "Record signed. Later changes are addenda.")
@@ -143,25 +145,38 @@ def summary_save(request: HttpRequest, session_id) -> HttpResponse:
     return render_refused(request, record, summary={"form": form})
 
 
+def release_form(request: HttpRequest, data=None) -> StepUpForm:
+    """The code re-entered to release, inside the summary's form (saving ignores it)."""
+    return StepUpForm(data, user=request.user, auto_id="release_%s")
+
+
 @require_POST
 @allowed(Action.EDIT_THERAPIST_SUMMARY)
 def summary_release(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.EDIT_THERAPIST_SUMMARY, log_as=None)
     form = SummaryForm(request.POST)
-    if form.is_valid():
+    # The code is checked (and used up) only once the text is valid.
+    step_up_form = release_form(request, request.POST) if form.is_valid() else release_form(request)
+    if form.is_valid() and step_up_form.is_valid():
         try:
             services.release_summary(
                 actor=Actor.from_request(request),
                 record=record,
                 text=form.cleaned_data["text"],
                 base_url=request.build_absolute_uri("/"),
+                reauthentication=step_up_form.cleaned_data[step_up.FIELD],
             )
         except Refused as refusal:
-            add_problems(form, refusal.problems)
+            add_problems(step_up_form, only(refusal.problems, step_up.FIELD))
+            add_problems(form, {k: v for k, v in refusal.problems.items() if k != step_up.FIELD})
         else:
             messages.success(request, "Summary released.")
             return back_to_record(record, "#summary")
-    return render_refused(request, record, summary={"form": form})
+    return render_refused(request, record, summary={"form": form, "release_form": step_up_form})
+
+
+def only(problems: dict[str, str], field: str) -> dict[str, str]:
+    return {name: message for name, message in problems.items() if name == field}
 
 
 # --- The patient's account, in the portal ---------------------------------------------------

@@ -83,7 +83,11 @@ def shared_care(live_server, clinic, coordinator, clinician, patient, patient_us
             actor=actor(clinician), record=record, reauthentication=reauthenticated(clinician)
         )
         dosing.release_summary(
-            actor=actor(clinician), record=record, base_url=live_server.url, text=SUMMARY
+            actor=actor(clinician),
+            record=record,
+            base_url=live_server.url,
+            text=SUMMARY,
+            reauthentication=reauthenticated(clinician),
         )
         next_dose = plan_session(episode, clinician, starts_at=NEXT_DOSE)
     assert not therapist.has_usable_password()

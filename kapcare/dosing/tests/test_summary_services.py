@@ -28,6 +28,7 @@ from kapcare.dosing.tests.test_signing_fixtures import (
 from kapcare.policy import Scope
 from kapcare.refusals import Refused
 from tests.factories import authorize
+from tests.second_factor import reauthenticated
 
 BASE_URL = "http://testserver/"
 
@@ -40,8 +41,29 @@ def problems(call) -> dict:
 
 def release(record, clinician, text=None):
     return services.release_summary(
-        actor=actor(clinician), record=record, base_url=BASE_URL, text=text
+        actor=actor(clinician),
+        record=record,
+        base_url=BASE_URL,
+        text=text,
+        reauthentication=reauthenticated(clinician),
     )
+
+
+def test_release_without_re_entering_the_code_is_refused(patient, clinician):
+    record = signed_record(patient, clinician)
+
+    with pytest.raises(Refused) as refusal:
+        services.release_summary(
+            actor=actor(clinician),
+            record=record,
+            base_url=BASE_URL,
+            text="X",
+            reauthentication=None,
+        )
+
+    assert refusal.value.problems == {
+        "reauthentication": "Re-enter your code to release the summary."
+    }
 
 
 # --- The draft ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from kapcare.messaging.tests.factories import patient_thread
 from kapcare.notifications.models import Notification, NotificationKind
 from kapcare.policy import Scope
 from tests.factories import PatientFactory, UserFactory, authorize, plan_session, raise_alert
+from tests.second_factor import reauthenticated
 
 BASE_URL = "http://testserver/"
 NEXT_DOSE = dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC)
@@ -72,7 +73,11 @@ def test_no_email_of_any_kind_carries_health_information(
         raise_alert(clinician, patient)
         record = signed_record(patient, clinician, therapist=therapist)  # overdue since
         dosing.release_summary(
-            actor=actor(clinician), record=record, base_url=BASE_URL, text="Went well."
+            actor=actor(clinician),
+            record=record,
+            base_url=BASE_URL,
+            text="Went well.",
+            reauthentication=reauthenticated(clinician),
         )
         plan_session(record.session.episode, clinician, starts_at=NEXT_DOSE)
         patient_thread(patient, coordinator)
