@@ -76,6 +76,10 @@ class StepUpMixin:
         self.fields[step_up.FIELD] = field
 
     def clean_reauthentication(self) -> step_up.Reauthentication:
+        # Last field: when another one is wrong nothing will be done, so the code is not
+        # used up (it is accepted once) and no failure is counted.
+        if self._errors:
+            raise ValidationError("Type it again once the rest is right: nothing was done.")
         try:
             return step_up.reauthenticate(self.user, self.cleaned_data[step_up.FIELD])
         except Refused as refusal:

@@ -410,7 +410,14 @@ def _give_dose(episode, session: CareSession, waiver, nurse: Actor, front_desk: 
     _prescribe(episode, session, at, nurse, front_desk)
     if waiver is not None:
         rule, reason = waiver
-        services.waive_gate(actor=nurse, session=session, rule=rule, reason=reason, now=at)
+        services.waive_gate(
+            actor=nurse,
+            session=session,
+            rule=rule,
+            reason=reason,
+            reauthentication=step_up.reauthenticate(nurse.user, PASSWORD),
+            now=at,
+        )
     services.start_dosing_session(actor=nurse, session=session, now=at)
 
 
