@@ -1,8 +1,11 @@
 """What the browser tests do as a user: sign in, and check a page with axe-core."""
 
+import base64
 import re
+import time
 from pathlib import Path
 
+from django_otp.oath import TOTP
 from playwright.sync_api import Page
 
 from kapcare.accounts import second_factor
@@ -37,6 +40,30 @@ def login(page: Page, email: str, password: str = PASSWORD) -> None:
     page.wait_for_load_state()
     if device is not None:
         enter_sign_in_code(page, device)
+
+
+class AuthenticatorApp:
+    """What a phone app does with the key typed into it: a six-digit code per 30 s (RFC
+    6238, computed with django-otp's own TOTP)."""
+
+    def __init__(self, typed_key: str):
+        self.key = base64.b32decode(typed_key.replace(" ", ""))
+
+    def code(self) -> str:
+        totp = TOTP(self.key, step=30, t0=0, digits=6)
+        totp.time = time.time()
+        return f"{totp.token():06d}"
+
+
+def set_up_authenticator(page: Page) -> AuthenticatorApp:
+    """On the set-up page: copy the key into the app, confirm with its code, and go on past
+    the recovery codes."""
+    app = AuthenticatorApp(page.locator("#manual-key").inner_text())
+    page.get_by_label(re.compile(r"^Code from your authenticator app")).fill(app.code())
+    page.get_by_role("button", name="Confirm and turn on").click()
+    page.get_by_role("link", name="I saved them: continue").click()
+    page.wait_for_load_state()
+    return app
 
 
 def enter_sign_in_code(page: Page, device) -> None:

@@ -8,33 +8,19 @@ The live server runs in this process, so the clock that time_machine moves is th
 too: each code is accepted once, so the clock moves on to the app's next code before the
 sign-in and again before the signature, and past django-otp's wait after a wrong code."""
 
-import base64
 import datetime as dt
 import re
 
 import pytest
 import time_machine
 from django.utils import timezone
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from kapcare.dosing.models import DosingRecord
 from kapcare.dosing.tests.test_signing_fixtures import finished_record
-from tests.browser.helpers import assert_accessible
+from tests.browser.helpers import AuthenticatorApp, assert_accessible
 from tests.factories import PASSWORD
-
-
-class AuthenticatorApp:
-    """What the phone app does with the key typed into it: a six-digit code per 30 s."""
-
-    def __init__(self, typed_key: str):
-        self.key = base64.b32decode(typed_key.replace(" ", ""))
-
-    def code(self) -> str:
-        totp = TOTP(self.key, step=30, t0=0, digits=6)
-        totp.time = timezone.now().timestamp()
-        return f"{totp.token():06d}"
 
 
 def sign_in_with_password(page, email: str) -> None:
