@@ -8,11 +8,20 @@ from contextlib import contextmanager
 import pytest
 import time_machine
 from django.db import connection, connections
-from django.test import TransactionTestCase
+from django.test import Client, TransactionTestCase
 
 from kapcare.accounts.models import Role
 from tests import template_db
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
+from tests.second_factor import force_login_past_second_factor
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    """`client.force_login` stands for a whole sign-in, second factor included (see
+    tests/second_factor.py); tests of the second factor sign in without it."""
+    monkeypatch.setattr(Client, "force_login", force_login_past_second_factor)
+
 
 CLOCK_OFFSET_ENV = "KAPCARE_TEST_CLOCK_OFFSET_DAYS"
 

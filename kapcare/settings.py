@@ -84,6 +84,9 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "kapcare.clinics",
     "kapcare.accounts",
     "kapcare.audit",
@@ -126,6 +129,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "kapcare.api_middleware.JsonApiErrorsMiddleware",
+    "kapcare.accounts.second_factor_middleware.SecondFactorMiddleware",
 ]
 
 ROOT_URLCONF = "kapcare.urls"
@@ -203,6 +207,14 @@ AXES_USERNAME_CALLABLE = "kapcare.accounts.lockout.posted_email"
 AXES_LOCKOUT_CALLABLE = "kapcare.accounts.lockout.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+# Two-factor sign-in (django-otp): staff and outside therapists always, patients when their
+# clinic asks. After this many wrong codes in a row the session is signed out (django-otp
+# also makes each next try wait twice as long). A step-up re-authentication (the code
+# re-entered to sign a record) counts for this many seconds, i.e. the request that does it.
+SECOND_FACTOR_MAX_WRONG_CODES = int(os.environ.get("SECOND_FACTOR_MAX_WRONG_CODES", "5"))
+STEP_UP_VALID_SECONDS = 120
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "kapcare")
 
 # Idle logout: staff and outside therapists are signed out after 15 minutes without a
 # request (HIPAA §164.312(a)(2)(iii) automatic logoff); patients after 60.

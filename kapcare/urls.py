@@ -13,6 +13,7 @@ urlpatterns = [
     path("clinic-admin/", views.admin_home, name="admin_home"),
     path("therapist/", views.therapist_home, name="therapist_home"),
     path("accounts/", include("kapcare.accounts.urls")),
+    path("accounts/two-factor/", include("kapcare.accounts.second_factor_urls")),
     path("clinic-admin/settings/", include("kapcare.clinics.urls")),
     path("clinic-admin/people/", include("kapcare.accounts.people_urls")),
     path("patients/", include("kapcare.patients.urls")),

@@ -7,18 +7,31 @@ from django.core import mail
 from django.urls import reverse
 
 from tests.factories import PASSWORD
+from tests.second_factor import give_authenticator, unused_code
 
 LOGIN = "/accounts/login/"
+CODE = "/accounts/two-factor/code/"
 
 
 def sign_in(client, email, password=PASSWORD):
     return client.post(LOGIN, {"username": email, "password": password})
 
 
+def sign_in_with_code(client, user):
+    """The password page, then the code from the authenticator app."""
+    device = give_authenticator(user)
+    sign_in(client, user.email)
+    return client.post(CODE, {"code": unused_code(device)})
+
+
 def test_staff_sign_in_by_email_and_land_on_their_home(client, clinician):
+    device = give_authenticator(clinician)
     response = sign_in(client, "CAL@example.org")
 
     assert response.status_code == 302
+    assert client.get(response["Location"])["Location"] == f"{CODE}?next=%2Fhome%2F"
+    response = client.post(f"{CODE}?next=%2Fhome%2F", {"code": unused_code(device)})
+    assert response["Location"] == "/home/"
     assert client.get(response["Location"])["Location"] == "/clinical/"
 
 
@@ -61,7 +74,7 @@ def test_lockout_ends_after_the_cool_off(client, coordinator):
 
 def test_staff_are_signed_out_after_15_idle_minutes(client, coordinator):
     with time_machine.travel("2026-11-26 10:00Z", tick=False) as traveller:
-        sign_in(client, coordinator.email)
+        sign_in_with_code(client, coordinator)
         traveller.move_to("2026-11-26 10:14Z")
         assert client.get("/desk/").status_code == 200
         traveller.move_to("2026-11-26 10:29:30Z")

@@ -54,6 +54,11 @@ MATRIX = {
     "portal:home": (None, row(DENIED, DENIED, DENIED, DENIED, OK, DENIED)),
     "accounts:profile": (None, row(OK, OK, OK, OK, OK, OK)),
     "accounts:password_change": (None, row(OK, OK, OK, OK, OK, OK)),
+    # Two-factor sign-in: a signed-in session past the second factor (force_login, see
+    # tests/second_factor.py) is sent on from the code page.
+    "second_factor:overview": (None, row(OK, OK, OK, OK, OK, OK)),
+    "second_factor:enrol": (None, row(OK, OK, OK, OK, OK, OK)),
+    "second_factor:verify": (None, row(HOME, HOME, HOME, HOME, HOME, HOME)),
     "clinics:settings": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "people:list": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "patients:list": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
@@ -211,6 +216,7 @@ NOT_PAGES = {
     "patients:invite_to_portal",
     "accounts:revoke_token",
     "accounts:create_token",
+    "second_factor:new_recovery_codes",
     # --- gates ---
     "gates:checklist",
     "gates:waive",

@@ -269,7 +269,9 @@ class ClinicSettingsForm(forms.ModelForm):
             *CLINICAL_SETTINGS,
             *CLINICAL_CHOICES,
             *CLINICAL_TEXTS,
+            "patients_need_second_factor",
         ]
+        labels = {"patients_need_second_factor": "Patients sign in with two factors"}
         widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
 
     def __init__(self, *args, **kwargs):

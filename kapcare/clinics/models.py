@@ -169,6 +169,15 @@ class Clinic(models.Model):
     kap_training_required = models.BooleanField(default=True)
     kap_training_not_required_reason = models.TextField(blank=True)
 
+    # --- Sign-in ---
+    # Staff and outside therapists always sign in with a second factor; patients too when
+    # the clinic asks (their portal holds their own record only, so it is the clinic's
+    # choice, weighed against patients locked out of their portal).
+    patients_need_second_factor = models.BooleanField(
+        default=False,
+        help_text="Patients sign in with a code from an authenticator app after the password.",
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -4,11 +4,12 @@ keeps everything typed into it."""
 
 from django import forms
 
+from kapcare.accounts.second_factor_forms import StepUpMixin
 from kapcare.consents import rules
 
 
-class VersionForm(forms.Form):
-    """The admin's next version of a document."""
+class VersionForm(StepUpMixin, forms.Form):
+    """The admin's next version of a document, with their code re-entered (`user=`)."""
 
     body_markdown = forms.CharField(
         label="Text of the document (Markdown)",

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kapcare import policy
+from kapcare.accounts import step_up
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.consents import pdf, rules, services
@@ -226,15 +227,16 @@ def new_version(request: HttpRequest, document_id) -> HttpResponse:
         # Unbound, with what was typed as its initial values: a preview is not a submission,
         # so it shows no errors yet.
         context["form"] = VersionForm(
+            user=request.user,
             initial={
                 "body_markdown": body,
                 "change_summary": request.POST.get("change_summary", ""),
                 "requires_reconsent": "requires_reconsent" in request.POST,
-            }
+            },
         )
         return render(request, "consents/documents/new_version.html", context)
     if request.method == "POST":
-        form = VersionForm(request.POST)
+        form = VersionForm(request.POST, user=request.user)
         if form.is_valid():
             try:
                 version = services.publish_version(
@@ -243,6 +245,7 @@ def new_version(request: HttpRequest, document_id) -> HttpResponse:
                     body_markdown=form.cleaned_data["body_markdown"],
                     requires_reconsent=form.cleaned_data["requires_reconsent"],
                     change_summary=form.cleaned_data["change_summary"],
+                    reauthentication=form.cleaned_data[step_up.FIELD],
                 )
             except services.Refused as refused:
                 add_problems(form, refused.problems)
@@ -260,10 +263,11 @@ def new_version(request: HttpRequest, document_id) -> HttpResponse:
         context.update(_preview_context(request.POST.get("body_markdown", "")))
     else:
         form = VersionForm(
+            user=request.user,
             initial={
                 "body_markdown": current.body_markdown if current else "",
                 "requires_reconsent": True,
-            }
+            },
         )
     context["form"] = form
     return render(request, "consents/documents/new_version.html", context)

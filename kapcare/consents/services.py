@@ -13,7 +13,9 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
+from kapcare.accounts import step_up
 from kapcare.accounts.models import Role, User
+from kapcare.accounts.step_up import Reauthentication
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.consents import defaults, placeholders, rules
@@ -79,9 +81,13 @@ def publish_version(
     document: ConsentDocument,
     body_markdown: str,
     requires_reconsent: bool,
+    reauthentication: Reauthentication | None,
     change_summary: str = "",
 ) -> ConsentVersion:
-    """Publish the next version of `document`. Earlier versions stay as they were."""
+    """Publish the next version of `document`, the admin re-entering their code
+    (`step_up`: a published version cannot be withdrawn, and patients may be asked to sign
+    it again). Earlier versions stay as they were."""
+    step_up.require(reauthentication, actor, what="publish the version")
     problems = {}
     if not body_markdown.strip():
         problems["body_markdown"] = "The document needs its text."

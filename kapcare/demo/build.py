@@ -7,6 +7,7 @@ who created each record, as it would in real use. Random choices come from a fix
 so every demo database holds the same people (dates are relative to the day it is loaded).
 """
 
+import base64
 import datetime as dt
 import random
 from dataclasses import dataclass
@@ -14,7 +15,9 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from kapcare.accounts import second_factor
 from kapcare.accounts.models import Role, User
 from kapcare.audit.log import Actor
 from kapcare.audit.models import Channel
@@ -24,12 +27,12 @@ from kapcare.demo.correspondence import load_correspondence
 from kapcare.demo.episodes import RACHEL, SAM, load_courses, open_episodes
 from kapcare.demo.measures import load_measures
 from kapcare.demo.screening import load_screening
+from kapcare.demo.sign_ins import AUTHENTICATOR_KEY, PASSWORD
 from kapcare.demo.therapists import load_therapists
 from kapcare.intake.models import ConsultationRequest, ContactMethod, RequestStatus, StatusChange
 from kapcare.patients.models import Patient, SexAtBirth
 from kapcare.patients.services import create_patient, record_body_measurement
 
-PASSWORD = "kapcare-demo"
 SEED = 615
 DEMO_CLINIC_SLUG = "music-city"
 OTHER_CLINIC_SLUG = "cumberland-infusion"
@@ -193,6 +196,8 @@ def load_demo() -> DemoResult:
         load_consents(patients, front_desk, nurse, therapist)
         load_courses(episodes, front_desk, nurse, admin)
         load_correspondence(portal_patient, front_desk, therapist)
+        # Last: until then the records were signed re-entering the password (`step_up`).
+        _give_authenticators(users.values())
 
         callers = _people(rng, len(REQUEST_PLAN), MIDDLE_TENNESSEE, "615", used_names, chosen=())
         requests = _consultation_requests(rng, music_city, front_desk, callers, patients[-1])
@@ -214,6 +219,23 @@ def load_demo() -> DemoResult:
 
 def _actor(user: User) -> Actor:
     return Actor(user=user, ip_address=None, channel=Channel.SYSTEM)
+
+
+def _give_authenticators(users) -> None:
+    """The demo's authenticator app for everyone who must sign in with two factors."""
+    for user in users:
+        if second_factor.is_required(user):
+            TOTPDevice.objects.create(
+                user=user,
+                name=second_factor.AUTHENTICATOR_NAME,
+                key=AUTHENTICATOR_KEY,
+                confirmed=True,
+            )
+
+
+def authenticator_key() -> str:
+    """The demo key as authenticator apps take it typed in (base32)."""
+    return base64.b32encode(bytes.fromhex(AUTHENTICATOR_KEY)).decode()
 
 
 def _create_user(login: Login, clinics: dict[str, Clinic]) -> User:

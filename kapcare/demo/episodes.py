@@ -18,9 +18,11 @@ from decimal import ROUND_CEILING, Decimal
 
 from django.utils import timezone
 
+from kapcare.accounts import step_up
 from kapcare.accounts.models import User
 from kapcare.audit.log import Actor
 from kapcare.demo.measures import likert_answers
+from kapcare.demo.sign_ins import PASSWORD
 from kapcare.dosing import services as dosing
 from kapcare.dosing.models import ControlledSubstanceEntry, EventKind, Lighting, Severity
 from kapcare.episodes import rules, services, therapy_sessions
@@ -408,7 +410,14 @@ def _give_dose(episode, session: CareSession, waiver, nurse: Actor, front_desk: 
     _prescribe(episode, session, at, nurse, front_desk)
     if waiver is not None:
         rule, reason = waiver
-        services.waive_gate(actor=nurse, session=session, rule=rule, reason=reason, now=at)
+        services.waive_gate(
+            actor=nurse,
+            session=session,
+            rule=rule,
+            reason=reason,
+            reauthentication=step_up.reauthenticate(nurse.user, PASSWORD),
+            now=at,
+        )
     services.start_dosing_session(actor=nurse, session=session, now=at)
 
 
@@ -554,7 +563,12 @@ def _write_up(session, nurse: Actor, front_desk: Actor, *, hypertension: bool, s
     )
     record = dosing.discharge(actor=nurse, record=record, now=ended + dt.timedelta(minutes=65))
     CareSession.objects.filter(pk=session.pk).update(status_changed_at=record.discharged_at)
-    record = dosing.sign_record(actor=nurse, record=record, now=ended + dt.timedelta(minutes=90))
+    record = dosing.sign_record(
+        actor=nurse,
+        record=record,
+        reauthentication=step_up.reauthenticate(nurse.user, PASSWORD),
+        now=ended + dt.timedelta(minutes=90),
+    )
     if summary:
         patient = record.patient
         in_portal = Actor(user=patient.user, ip_address=None, channel=nurse.channel)
@@ -566,7 +580,12 @@ def _write_up(session, nurse: Actor, front_desk: Actor, *, hypertension: bool, s
             dissociation=6,
             bring_to_integration="Why feeling safe is so rare for me lately.",
         )
-        dosing.release_summary(actor=nurse, record=record, text=dosing.draft_summary(record))
+        dosing.release_summary(
+            actor=nurse,
+            record=record,
+            text=dosing.draft_summary(record),
+            reauthentication=step_up.reauthenticate(nurse.user, PASSWORD),
+        )
 
 
 # The demo's links in emails (the summary released to the demo therapist) point here.

@@ -13,9 +13,10 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from kapcare.accounts import second_person
+from kapcare.accounts import second_person, step_up
 from kapcare.accounts.models import Role
 from kapcare.accounts.second_person import SecondPerson
+from kapcare.accounts.step_up import Reauthentication
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.dosing import rules_discharge, rules_dose, rules_vitals
@@ -1387,10 +1388,14 @@ def what_signing_needs(record: DosingRecord) -> list[str]:
     return missing
 
 
-def sign_record(*, actor: Actor, record: DosingRecord, now=None) -> DosingRecord:
-    """Sign the record: a clinician, once the dose was given and the patient discharged.
-    From then on the record is changed only by addenda."""
+def sign_record(
+    *, actor: Actor, record: DosingRecord, reauthentication: Reauthentication | None, now=None
+) -> DosingRecord:
+    """Sign the record: a clinician, once the dose was given and the patient discharged,
+    re-entering their code at that moment (`step_up`: a signature is irreversible and
+    attributable, 21 CFR 11.200). From then on the record is changed only by addenda."""
     _refuse_unless_clinician(actor, record, "sign the record")
+    step_up.require(reauthentication, actor, what="sign the record")
     with transaction.atomic():
         locked = _record_locked_for_signing(record)
         if locked.is_signed:
@@ -1549,12 +1554,20 @@ def save_summary(*, actor: Actor, record: DosingRecord, text: str):
         return _write_summary(actor, locked, text)
 
 
-def release_summary(*, actor: Actor, record: DosingRecord, text: str | None = None):
+def release_summary(
+    *,
+    actor: Actor,
+    record: DosingRecord,
+    reauthentication: Reauthentication | None,
+    text: str | None = None,
+):
     """Release the summary (with `text`, saved first, when given) once the record is
-    signed. The episode's therapist is told by email on commit, if the patient lets them
-    read summaries (`summary_recipient`); whoever reads it later, the shared record shows
-    it only under a live authorisation with that scope."""
+    signed, the clinician re-entering their code (`step_up`: a disclosure outside the
+    clinic that cannot be called back). The episode's therapist is told by email on
+    commit, if the patient lets them read summaries (`summary_recipient`); whoever reads it
+    later, the shared record shows it only under a live authorisation with that scope."""
     _refuse_unless_clinician(actor, record, "release the therapist's summary")
+    step_up.require(reauthentication, actor, what="release the summary")
     with transaction.atomic():
         locked = _record_locked_for_signing(record)
         if not locked.is_signed:

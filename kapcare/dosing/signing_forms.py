@@ -4,10 +4,19 @@ services'."""
 
 from django import forms
 
+from kapcare.accounts.second_factor_forms import StepUpForm
 from kapcare.dosing.models import PatientExperience
 from kapcare.dosing.rules_summary import DISSOCIATION_MAXIMUM
 
 _experience = PatientExperience._meta
+
+
+class SignForm(StepUpForm):
+    """The signature: nothing to fill in but the re-authentication."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "sign_%s")
+        super().__init__(*args, **kwargs)
 
 
 class AddendumForm(forms.Form):

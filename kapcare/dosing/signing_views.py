@@ -13,13 +13,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kapcare import policy
+from kapcare.accounts import step_up
+from kapcare.accounts.second_factor_forms import StepUpForm
 from kapcare.audit.log import Actor
 from kapcare.decorators import allowed
 from kapcare.dosing import services
 from kapcare.dosing.access import get_record
 from kapcare.dosing.models import DosingRecord, PatientExperience, TherapistSummary
 from kapcare.dosing.rules_summary import DISSOCIATION_MAXIMUM
-from kapcare.dosing.signing_forms import AddendumForm, ExperienceForm, SummaryForm
+from kapcare.dosing.signing_forms import AddendumForm, ExperienceForm, SignForm, SummaryForm
 from kapcare.dosing.views import back_to_record, render_refused
 from kapcare.episodes.access import get_session, log_redisplay, reading
 from kapcare.episodes.models import SessionStatus
@@ -31,16 +33,20 @@ from kapcare.refusals import Refused, add_problems
 
 def signature_context(request: HttpRequest, record: DosingRecord) -> dict:
     """The signature, or what signing still needs; the addenda, oldest first. Two queries
-    (the signer, the addenda with their authors)."""
+    (the signer, the addenda with their authors), and one more while it can be signed
+    (whether the clinician re-enters a code or the password)."""
     user = request.user
+    can_sign = policy.can(user, Action.SIGN_DOSING_RECORD, record)
     return {
         "record": record,
         "signed_by": record.signed_by if record.is_signed else None,
         "missing": [] if record.is_signed else services.what_signing_needs(record),
-        "can_sign": policy.can(user, Action.SIGN_DOSING_RECORD, record),
+        "can_sign": can_sign,
         "can_add_addendum": record.is_signed and policy.can(user, Action.ADD_ADDENDUM, record),
         "addenda": list(record.addenda.select_related("author").order_by("written_at", "id")),
         "addendum_form": AddendumForm(),
+        # Whether to ask for a code or the password costs a query: only when it is asked.
+        "sign_form": SignForm(user=user) if can_sign and not record.is_signed else None,
         "problems": [],
     }
 
@@ -69,6 +75,7 @@ def summary_context(request: HttpRequest, record: DosingRecord) -> dict:
         "can_edit": can_edit,
         "can_release": can_edit and record.is_signed,
         "form": form,
+        "release_form": release_form(request) if can_edit and record.is_signed else None,
         "account": PatientExperience.objects.filter(record_id=record.pk).first(),
         "dissociation_maximum": DISSOCIATION_MAXIMUM,
         "therapist": record.session.episode.therapist,
@@ -83,13 +90,21 @@ def summary_context(request: HttpRequest, record: DosingRecord) -> dict:
 @require_POST
 @allowed(Action.SIGN_DOSING_RECORD)
 def sign(request: HttpRequest, session_id) -> HttpResponse:
+    """Sign, re-entering the current authenticator code (or password) in the same form."""
     record = get_record(request, session_id, Action.SIGN_DOSING_RECORD, log_as=None)
+    form = SignForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return render_refused(request, record, signature={"sign_form": form})
     try:
-        services.sign_record(actor=Actor.from_request(request), record=record)
-    except Refused as refusal:
-        return render_refused(
-            request, record, signature={"problems": list(refusal.problems.values())}
+        services.sign_record(
+            actor=Actor.from_request(request),
+            record=record,
+            reauthentication=form.cleaned_data[step_up.FIELD],
         )
+    except Refused as refusal:
+        add_problems(form, only(refusal.problems, step_up.FIELD))
+        problems = [v for k, v in refusal.problems.items() if k != step_up.FIELD]
+        return render_refused(request, record, signature={"problems": problems, "sign_form": form})
     messages.success(request, "Record signed. Later changes are addenda.")
     return back_to_record(record, "#signature")
 
@@ -130,24 +145,37 @@ def summary_save(request: HttpRequest, session_id) -> HttpResponse:
     return render_refused(request, record, summary={"form": form})
 
 
+def release_form(request: HttpRequest, data=None) -> StepUpForm:
+    """The code re-entered to release, inside the summary's form (saving ignores it)."""
+    return StepUpForm(data, user=request.user, auto_id="release_%s")
+
+
 @require_POST
 @allowed(Action.EDIT_THERAPIST_SUMMARY)
 def summary_release(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.EDIT_THERAPIST_SUMMARY, log_as=None)
     form = SummaryForm(request.POST)
-    if form.is_valid():
+    # The code is checked (and used up) only once the text is valid.
+    step_up_form = release_form(request, request.POST) if form.is_valid() else release_form(request)
+    if form.is_valid() and step_up_form.is_valid():
         try:
             services.release_summary(
                 actor=Actor.from_request(request),
                 record=record,
                 text=form.cleaned_data["text"],
+                reauthentication=step_up_form.cleaned_data[step_up.FIELD],
             )
         except Refused as refusal:
-            add_problems(form, refusal.problems)
+            add_problems(step_up_form, only(refusal.problems, step_up.FIELD))
+            add_problems(form, {k: v for k, v in refusal.problems.items() if k != step_up.FIELD})
         else:
             messages.success(request, "Summary released.")
             return back_to_record(record, "#summary")
-    return render_refused(request, record, summary={"form": form})
+    return render_refused(request, record, summary={"form": form, "release_form": step_up_form})
+
+
+def only(problems: dict[str, str], field: str) -> dict[str, str]:
+    return {name: message for name, message in problems.items() if name == field}
 
 
 # --- The patient's account, in the portal ---------------------------------------------------

@@ -4,6 +4,7 @@ services'."""
 
 from django import forms
 
+from kapcare.accounts.second_factor_forms import StepUpMixin
 from kapcare.episodes.models import DayOfChecklist, PregnancyTest
 from kapcare.episodes.services import ChecklistInput
 
@@ -68,8 +69,9 @@ class DayOfChecklistForm(forms.Form):
         return ChecklistInput(**self.cleaned_data)
 
 
-class WaiverForm(forms.Form):
-    """One failing rule's waiver; `rule` is fixed by the page, one form per rule."""
+class WaiverForm(StepUpMixin, forms.Form):
+    """One failing rule's waiver; `rule` is fixed by the page, one form per rule. The
+    clinician re-enters their code (`user=` says which: the app's or the password)."""
 
     rule = forms.CharField(widget=forms.HiddenInput)
     reason = forms.CharField(

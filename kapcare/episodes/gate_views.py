@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from kapcare import policy
+from kapcare.accounts import step_up
 from kapcare.audit.log import Actor
 from kapcare.decorators import allowed
 from kapcare.episodes import gate_facts, services
@@ -54,7 +55,7 @@ def _page(
             gate,
             waiver_form
             if waiver_form is not None and waiver_form["rule"].value() == gate.rule
-            else WaiverForm(rule=gate.rule),
+            else WaiverForm(rule=gate.rule, user=user),
         )
         for gate in report.waivable
     ]
@@ -114,7 +115,7 @@ def record_checklist(request: HttpRequest, session_id) -> HttpResponse:
 @allowed(Action.WAIVE_GATE)
 def waive(request: HttpRequest, session_id) -> HttpResponse:
     session = _dosing_session(request, session_id, Action.WAIVE_GATE)
-    form = WaiverForm(request.POST, rule=request.POST.get("rule", ""))
+    form = WaiverForm(request.POST, rule=request.POST.get("rule", ""), user=request.user)
     if form.is_valid():
         try:
             services.waive_gate(
@@ -122,6 +123,7 @@ def waive(request: HttpRequest, session_id) -> HttpResponse:
                 session=session,
                 rule=form.cleaned_data["rule"],
                 reason=form.cleaned_data["reason"],
+                reauthentication=form.cleaned_data[step_up.FIELD],
             )
         except Refused as refusal:
             if "rule" in refusal.problems:

@@ -15,7 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from kapcare import dates
+from kapcare.accounts import step_up
 from kapcare.accounts.models import Role, User
+from kapcare.accounts.step_up import Reauthentication
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.episodes import gate_facts, gates, rules
@@ -573,16 +575,24 @@ def record_day_of_checklist(
 
 
 def waive_gate(
-    *, actor: Actor, session: CareSession, rule: str, reason: str, now: datetime | None = None
+    *,
+    actor: Actor,
+    session: CareSession,
+    rule: str,
+    reason: str,
+    reauthentication: Reauthentication | None,
+    now: datetime | None = None,
 ) -> GateWaiver:
     """A clinician lets a planned dose go ahead although `rule` fails, with a written
-    reason. Only a rule that fails now can be waived; what it said is kept with the
+    reason, re-entering their code (`step_up`: the waiver is kept for good under their
+    name). Only a rule that fails now can be waived; what it said is kept with the
     waiver, for this session only."""
     reason = reason.strip()
     if not _is_clinician(actor):
         raise Refused({"__all__": "Only a clinician may waive a gate."})
     if not reason:
         raise Refused({"reason": "Write why the dose may go ahead although this rule fails."})
+    step_up.require(reauthentication, actor, what="waive a gate")
     now = now or timezone.now()
     with transaction.atomic():
         locked = _locked_session(session)

@@ -1,11 +1,17 @@
 """What the browser tests do as a user: sign in, and check a page with axe-core."""
 
+import base64
 import re
+import time
 from pathlib import Path
 
+from django_otp.oath import TOTP
 from playwright.sync_api import Page
 
+from kapcare.accounts import second_factor
+from kapcare.accounts.models import User
 from tests.factories import PASSWORD
+from tests.second_factor import give_authenticator, unused_code
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -18,7 +24,12 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 
 
 def login(page: Page, email: str, password: str = PASSWORD) -> None:
-    """Sign in through the login form, as a person would."""
+    """Sign in through the login form, as a person would; someone who needs a second factor
+    is given an authenticator app (unless they have one) and types its code."""
+    user = User.objects.filter(email__iexact=email).first()
+    device = None
+    if user is not None and second_factor.is_required(user):
+        device = second_factor.authenticator(user) or give_authenticator(user)
     response = page.goto("/accounts/login/")
     assert response is not None
     assert response.ok, f"The sign-in page answered {response.status} at {response.url}"
@@ -26,6 +37,39 @@ def login(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label(re.compile(r"^Email\b")).fill(email)
     page.get_by_label(re.compile(r"^Password\b")).fill(password)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    if device is not None:
+        enter_sign_in_code(page, device)
+
+
+class AuthenticatorApp:
+    """What a phone app does with the key typed into it: a six-digit code per 30 s (RFC
+    6238, computed with django-otp's own TOTP)."""
+
+    def __init__(self, typed_key: str):
+        self.key = base64.b32decode(typed_key.replace(" ", ""))
+
+    def code(self) -> str:
+        totp = TOTP(self.key, step=30, t0=0, digits=6)
+        totp.time = time.time()
+        return f"{totp.token():06d}"
+
+
+def set_up_authenticator(page: Page) -> AuthenticatorApp:
+    """On the set-up page: copy the key into the app, confirm with its code, and go on past
+    the recovery codes."""
+    app = AuthenticatorApp(page.locator("#manual-key").inner_text())
+    page.get_by_label(re.compile(r"^Code from your authenticator app")).fill(app.code())
+    page.get_by_role("button", name="Confirm and turn on").click()
+    page.get_by_role("link", name="I saved them: continue").click()
+    page.wait_for_load_state()
+    return app
+
+
+def enter_sign_in_code(page: Page, device) -> None:
+    """The page after the password: the code the app shows now."""
+    page.get_by_label(re.compile(r"^Code from your authenticator app")).fill(unused_code(device))
+    page.get_by_role("button", name="Continue").click()
     page.wait_for_load_state()
 
 

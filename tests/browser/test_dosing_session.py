@@ -5,7 +5,8 @@ a reading every ten minutes — a systolic pressure of 186 raises an alert at on
 the clinic's threshold — records the end of the infusion and the ketamine drawn, given and
 wasted before the coordinator; discharge is refused while the observation time runs, then
 granted once it has passed and the pressure is back near its pre-dose value; the record is
-signed. The pages pass axe at tablet and phone sizes.
+signed, the clinician re-entering the code of their authenticator app. The pages pass axe
+at tablet and phone sizes.
 
 The live server runs in this process, so the clock that time_machine moves is the
 server's too: the session runs on its planned morning, and the clock moves forward ten
@@ -19,6 +20,7 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
+from kapcare.accounts import second_factor
 from kapcare.dosing import services as dosing
 from kapcare.dosing.models import DosingRecord
 from kapcare.dosing.rules_discharge import ALDRETE_ITEMS
@@ -27,6 +29,7 @@ from kapcare.episodes.models import SessionStatus
 from kapcare.episodes.tests.test_gate_facts import DOSE, NOW, actor, ready_episode
 from tests.browser.helpers import PHONE, TABLET, assert_accessible, login
 from tests.factories import plan_session
+from tests.second_factor import unused_code
 
 LOT = "KET-2611"
 LOT_EXPIRY = dt.date(2027, 6, 30)
@@ -244,6 +247,9 @@ def test_clinician_runs_a_dose_on_a_tablet_from_checklist_to_signed_record(
 
         # --- The clinician signs ------------------------------------------------------------------
         signature = page.get_by_role("region", name="Signature and addenda")
+        signature.get_by_label(re.compile(r"^Your current authenticator code")).fill(
+            unused_code(second_factor.authenticator(clinician))
+        )
         signature.get_by_role("button", name="Sign the record").click()
         expect(signature).to_contain_text(f"✓ Signed by {clinician.display_name}")
         expect(page.get_by_role("form", name="Record a reading")).to_have_count(0)

@@ -2,7 +2,8 @@
 therapist to the clinic's directory and invited them; a patient in a blended episode naming
 that therapist shares everything with them; yesterday's dose is done and its summary
 released, the next dose is planned. The therapist opens the invitation link from the email,
-sets a password and confirms their entry, lands on their home, where the patient needs
+sets a password and confirms their entry, sets up two-factor sign-in (an authenticator
+app; outside therapists must), lands on their home, where the patient needs
 attention (a new summary, an integration due); they read the summary on the shared record
 and record today's integration session, which is then listed. A clinician opens the next
 dose's gates: the integration rule passes. Every page passes axe (the shared record at
@@ -28,8 +29,9 @@ from kapcare.episodes.models import CareSession, SessionKind, SessionStatus
 from kapcare.episodes.tests.test_gate_facts import actor, fetched, give_dose, ready_episode
 from kapcare.policy import Scope
 from kapcare.therapists.invitations import add_and_invite_therapist
-from tests.browser.helpers import DESKTOP, PHONE, assert_accessible, login
+from tests.browser.helpers import DESKTOP, PHONE, assert_accessible, login, set_up_authenticator
 from tests.factories import plan_session
+from tests.second_factor import reauthenticated
 
 GIVEN_AT = dt.datetime(2026, 11, 30, 15, 0, tzinfo=dt.UTC)  # yesterday, 9:00 AM in Chicago
 RELEASED_AT = dt.datetime(2026, 11, 30, 19, 0, tzinfo=dt.UTC)  # yesterday, 1:00 PM
@@ -79,8 +81,15 @@ def shared_care(live_server, settings, clinic, coordinator, clinician, patient, 
     )
     with time_machine.travel(RELEASED_AT, tick=False):
         record = DosingRecord.objects.get(pk=record.pk)
-        record = dosing.sign_record(actor=actor(clinician), record=record)
-        dosing.release_summary(actor=actor(clinician), record=record, text=SUMMARY)
+        record = dosing.sign_record(
+            actor=actor(clinician), record=record, reauthentication=reauthenticated(clinician)
+        )
+        dosing.release_summary(
+            actor=actor(clinician),
+            record=record,
+            text=SUMMARY,
+            reauthentication=reauthenticated(clinician),
+        )
         next_dose = plan_session(episode, clinician, starts_at=NEXT_DOSE)
     assert not therapist.has_usable_password()
     return therapist, next_dose
@@ -112,9 +121,13 @@ def test_invited_therapist_joins_reads_the_summary_and_records_integration_for_t
         page.get_by_label(re.compile(r"^The same password again")).fill("mossy-heron-lantern-42")
         page.get_by_role("button", name="Confirm my entry and set my password").click()
 
+        # --- Signed in, they set up two-factor sign-in before anything else ------------------
+        expect(page.get_by_text("Welcome, Iris Integration. Your password is set")).to_be_visible()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Set up two-factor sign-in")
+        set_up_authenticator(page)
+
         # --- Their home: the patient, with what needs attention -----------------------------
         expect(page).to_have_url(live_server.url + reverse("therapist_home"))
-        expect(page.get_by_text("Welcome, Iris Integration. Your password is set")).to_be_visible()
         expect(page.get_by_role("heading", level=1)).to_have_text("Your patients")
         row = page.get_by_role("row").filter(has_text=patient.display_name)
         expect(row).to_contain_text("New session summary released Nov 30")

@@ -24,6 +24,7 @@ from kapcare.consents.models import (
 )
 from kapcare.measures import services as measures_services
 from kapcare.measures.models import Source
+from tests.second_factor import reauthenticated
 
 ALL_SCOPES = ["schedule", "session_summaries", "measures", "safety_alerts"]
 
@@ -190,6 +191,7 @@ def test_signature_on_an_earlier_version_is_outdated_when_a_new_one_asks_for_rec
         document=document,
         body_markdown="# Consent\n\nNew wording, {{ patient_name }}.",
         requires_reconsent=True,
+        reauthentication=reauthenticated(clinic_admin),
     )
 
     body = client.get(consents_url(patient), headers=bearer(patient_user)).json()
@@ -400,6 +402,7 @@ def test_a_version_that_is_not_current_is_refused_naming_the_field(
         document=document,
         body_markdown="# Consent\n\nNew wording.",
         requires_reconsent=True,
+        reauthentication=reauthenticated(clinic_admin),
     )
 
     response = post(client, consents_url(patient), patient_user, signature_body(patient, shown))

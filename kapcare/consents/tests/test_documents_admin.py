@@ -6,6 +6,8 @@ from django.urls import reverse
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.consents.models import ConsentVersion, DocumentKind
 from kapcare.consents.tests.test_documents_fixtures import publish, treatment_document
+from tests.factories import PASSWORD
+from tests.second_factor import code_for, give_authenticator
 
 
 def new_version_url(document):
@@ -66,6 +68,7 @@ def test_publishing_adds_a_version_and_keeps_the_old_one_unchanged(client, clini
             "change_summary": "Rewrote it.",
             "requires_reconsent": "on",
             "publish": "1",
+            "reauthentication": PASSWORD,
         },
     )
 
@@ -86,7 +89,12 @@ def test_publishing_without_the_box_does_not_ask_for_reconsent(client, clinic, c
 
     client.post(
         new_version_url(document),
-        {"body_markdown": "Corrected.", "change_summary": "Typo.", "publish": "1"},
+        {
+            "body_markdown": "Corrected.",
+            "change_summary": "Typo.",
+            "publish": "1",
+            "reauthentication": PASSWORD,
+        },
     )
 
     assert document.versions.order_by("-number").first().requires_reconsent is False
@@ -101,7 +109,12 @@ def test_unknown_placeholder_is_refused_at_the_field_and_the_text_is_kept(
 
     response = client.post(
         new_version_url(document),
-        {"body_markdown": typed, "change_summary": "Friendlier.", "publish": "1"},
+        {
+            "body_markdown": typed,
+            "change_summary": "Friendlier.",
+            "publish": "1",
+            "reauthentication": PASSWORD,
+        },
     )
 
     assert response.status_code == 200
@@ -118,7 +131,13 @@ def test_missing_change_summary_is_an_error_at_the_field(client, clinic, clinic_
     client.force_login(clinic_admin)
 
     response = client.post(
-        new_version_url(document), {"body_markdown": "Text.", "change_summary": "", "publish": "1"}
+        new_version_url(document),
+        {
+            "body_markdown": "Text.",
+            "change_summary": "",
+            "publish": "1",
+            "reauthentication": PASSWORD,
+        },
     )
 
     assert response.context["form"].errors["change_summary"] == [
@@ -170,7 +189,12 @@ def test_publishing_is_logged(client, clinic, clinic_admin):
 
     client.post(
         new_version_url(document),
-        {"body_markdown": "Text.", "change_summary": "New.", "publish": "1"},
+        {
+            "body_markdown": "Text.",
+            "change_summary": "New.",
+            "publish": "1",
+            "reauthentication": PASSWORD,
+        },
     )
 
     entry = AccessLogEntry.objects.latest("id")
@@ -194,3 +218,41 @@ def test_an_old_version_can_still_be_read(client, clinic, clinic_admin):
     assert "Superseded" in html
     assert "<h2>Consent to ketamine-assisted psychotherapy</h2>" in html
     assert "<strong>off-label</strong>" in html
+
+
+def test_publishing_without_re_entering_the_code_is_refused_at_the_field(
+    client, clinic, clinic_admin
+):
+    document = treatment_document(clinic)
+    give_authenticator(clinic_admin)
+    client.force_login(clinic_admin)
+
+    response = client.post(
+        new_version_url(document),
+        {"body_markdown": "Text.", "change_summary": "New.", "publish": "1"},
+    )
+
+    assert response.context["form"].errors["reauthentication"] == [
+        "Re-enter it to confirm that it is you."
+    ]
+    assert "Your current authenticator code" in response.content.decode()
+    assert document.versions.count() == 1
+
+
+def test_publishing_with_the_current_code_publishes(client, clinic, clinic_admin):
+    document = treatment_document(clinic)
+    device = give_authenticator(clinic_admin)
+    client.force_login(clinic_admin)
+
+    response = client.post(
+        new_version_url(document),
+        {
+            "body_markdown": "Text.",
+            "change_summary": "New.",
+            "publish": "1",
+            "reauthentication": code_for(device),
+        },
+    )
+
+    assert response.status_code == 302
+    assert document.versions.count() == 2

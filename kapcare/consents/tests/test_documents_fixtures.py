@@ -6,6 +6,7 @@ import datetime as dt
 from kapcare.audit.log import Actor
 from kapcare.consents import services
 from kapcare.consents.models import ConsentDocument, DocumentKind, SigningMethod, sha256_hex
+from tests.second_factor import reauthenticated
 
 USER_AGENT = "Mozilla/5.0 (pytest) kapcare-tests"
 
@@ -44,6 +45,7 @@ def publish(clinic, admin, *, requires_reconsent=True, summary="Clarified the co
         body_markdown=current.body_markdown + "\nWe reviewed this text again.\n",
         requires_reconsent=requires_reconsent,
         change_summary=summary,
+        reauthentication=reauthenticated(admin),
     )
 
 

@@ -26,6 +26,7 @@ from kapcare.episodes.tests.test_gate_facts import (
 )
 from kapcare.refusals import Refused
 from tests.factories import BodyMeasurementFactory, UserFactory, plan_session
+from tests.second_factor import reauthenticated
 
 EXPIRY = dt.date(2027, 6, 30)
 
@@ -469,6 +470,7 @@ def test_the_dose_gate_cannot_be_waived(session, clinician):
         session=session,
         rule="dose",
         reason="In a hurry.",
+        reauthentication=reauthenticated(clinician),
     )
 
     assert problems["rule"].startswith(

@@ -22,6 +22,7 @@ from kapcare.episodes.tests.test_gate_facts import (
 )
 from kapcare.refusals import Refused
 from tests.factories import RoomFactory, UserFactory, plan_session
+from tests.second_factor import reauthenticated
 
 CALM = services.SettingInput(
     music="Ambient piano",
@@ -166,7 +167,11 @@ def test_the_in_session_start_waits_for_the_therapist(in_session, clinician):
 def test_the_therapist_gate_cannot_be_waived(in_session, clinician):
     with pytest.raises(Refused) as refusal:
         episode_services.waive_gate(
-            actor=actor(clinician), session=in_session, rule="therapist_present", reason="Late."
+            actor=actor(clinician),
+            session=in_session,
+            rule="therapist_present",
+            reason="Late.",
+            reauthentication=reauthenticated(clinician),
         )
 
     assert "cannot be waived" in refusal.value.problems["rule"]

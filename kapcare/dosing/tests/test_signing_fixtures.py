@@ -11,6 +11,7 @@ from kapcare.dosing import services
 from kapcare.dosing.models import DosingRecord
 from kapcare.episodes.models import CareSession, SessionStatus
 from tests.factories import open_episode, plan_session
+from tests.second_factor import reauthenticated
 
 START = dt.datetime(2026, 3, 3, 15, 0, tzinfo=dt.UTC)  # 9:00 AM in Chicago, a Tuesday
 
@@ -59,5 +60,7 @@ def finished_record(patient, clinician, *, therapist=None, at=START, **fields) -
 
 def signed_record(patient, clinician, **fields) -> DosingRecord:
     record = finished_record(patient, clinician, **fields)
-    services.sign_record(actor=actor(clinician), record=record)
+    services.sign_record(
+        actor=actor(clinician), record=record, reauthentication=reauthenticated(clinician)
+    )
     return fresh(record)

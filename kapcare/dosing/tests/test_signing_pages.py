@@ -7,6 +7,8 @@ from django.urls import reverse
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.dosing.models import Addendum
 from kapcare.dosing.tests.test_signing_fixtures import finished_record, fresh, signed_record
+from tests.factories import PASSWORD
+from tests.second_factor import code_for, give_authenticator
 
 
 def record_url(record) -> str:
@@ -33,7 +35,7 @@ def record(patient, clinician):
 def test_a_clinician_signs_from_the_record_page(client, clinician, record):
     client.force_login(clinician)
 
-    response = client.post(sign_url(record))
+    response = client.post(sign_url(record), {"reauthentication": PASSWORD})
 
     assert response.status_code == 302
     assert response["Location"] == record_url(record) + "#signature"
@@ -68,7 +70,7 @@ def test_signing_too_early_shows_the_page_again_with_the_reason(client, clinicia
     client.force_login(clinician)
     before = AccessLogEntry.objects.count()
 
-    response = client.post(sign_url(record))
+    response = client.post(sign_url(record), {"reauthentication": PASSWORD})
 
     assert response.status_code == 422
     assert "The record was not signed." in response.content.decode()
@@ -80,7 +82,7 @@ def test_signing_too_early_shows_the_page_again_with_the_reason(client, clinicia
 def test_a_coordinator_may_not_sign(client, coordinator, record):
     client.force_login(coordinator)
 
-    assert client.post(sign_url(record)).status_code == 403
+    assert client.post(sign_url(record), {"reauthentication": PASSWORD}).status_code == 403
     assert not fresh(record).is_signed
 
 
@@ -89,7 +91,7 @@ def test_staff_of_another_clinic_get_404(client, other_clinic, record):
 
     client.force_login(UserFactory(role="clinician", clinic=other_clinic))
 
-    assert client.post(sign_url(record)).status_code == 404
+    assert client.post(sign_url(record), {"reauthentication": PASSWORD}).status_code == 404
 
 
 def test_signing_is_post_only(client, clinician, record):
@@ -138,3 +140,60 @@ def test_the_addendum_form_appears_only_once_signed(client, clinician, record):
     client.force_login(clinician)
 
     assert 'action="' + addendum_url(record) not in client.get(record_url(record)).content.decode()
+
+
+# --- Signing re-enters the current code (step-up) --------------------------------------------
+
+
+def test_the_sign_form_asks_for_the_current_authenticator_code(client, clinician, record):
+    give_authenticator(clinician)
+    client.force_login(clinician)
+
+    content = client.get(record_url(record)).content.decode()
+
+    assert '<label for="sign_reauthentication">Your current authenticator code' in content
+
+
+def test_signing_without_the_code_is_refused_at_the_field(client, clinician, record):
+    give_authenticator(clinician)
+    client.force_login(clinician)
+
+    response = client.post(sign_url(record), {})
+
+    assert response.status_code == 422
+    form = part_context(response, "signature")["sign_form"]
+    assert form.errors["reauthentication"] == ["Re-enter it to confirm that it is you."]
+    assert 'id="sign_reauthentication_error"' in response.content.decode()
+    assert not fresh(record).is_signed
+
+
+def test_signing_with_a_wrong_code_is_refused(client, clinician, record):
+    device = give_authenticator(clinician)
+    client.force_login(clinician)
+    wrong = f"{(int(code_for(device)) + 1) % 1_000_000:06d}"
+
+    response = client.post(sign_url(record), {"reauthentication": wrong})
+
+    assert response.status_code == 422
+    assert "That code is not right" in response.content.decode()
+    assert not fresh(record).is_signed
+
+
+def test_the_password_does_not_replace_the_code(client, clinician, record):
+    give_authenticator(clinician)
+    client.force_login(clinician)
+
+    response = client.post(sign_url(record), {"reauthentication": PASSWORD})
+
+    assert response.status_code == 422
+    assert not fresh(record).is_signed
+
+
+def test_signing_with_the_current_code_signs(client, clinician, record):
+    device = give_authenticator(clinician)
+    client.force_login(clinician)
+
+    response = client.post(sign_url(record), {"reauthentication": code_for(device)})
+
+    assert response.status_code == 302
+    assert fresh(record).signed_by_id == clinician.pk

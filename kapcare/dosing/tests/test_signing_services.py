@@ -26,6 +26,7 @@ from kapcare.dosing.tests.test_signing_fixtures import (
 )
 from kapcare.refusals import Refused
 from tests.factories import UserFactory
+from tests.second_factor import reauthenticated
 
 
 @pytest.fixture
@@ -48,7 +49,9 @@ def problems(call) -> dict:
 
 
 def test_a_clinician_signs_a_record_once_the_patient_is_discharged(record, clinician):
-    services.sign_record(actor=actor(clinician), record=record)
+    services.sign_record(
+        actor=actor(clinician), record=record, reauthentication=reauthenticated(clinician)
+    )
 
     signed = fresh(record)
     assert signed.is_signed
@@ -57,7 +60,9 @@ def test_a_clinician_signs_a_record_once_the_patient_is_discharged(record, clini
 
 
 def test_signing_is_logged_with_the_patient(record, clinician, patient):
-    services.sign_record(actor=actor(clinician), record=record)
+    services.sign_record(
+        actor=actor(clinician), record=record, reauthentication=reauthenticated(clinician)
+    )
 
     entry = AccessLogEntry.objects.latest("id")
     assert (entry.patient_id, entry.action, entry.object_type, entry.actor_id) == (
@@ -71,7 +76,11 @@ def test_signing_is_logged_with_the_patient(record, clinician, patient):
 def test_signing_before_discharge_is_refused_saying_so(patient, clinician):
     record = finished_record(patient, clinician, discharged_at=None, discharged_by=None)
 
-    refused = problems(lambda: services.sign_record(actor=actor(clinician), record=record))
+    refused = problems(
+        lambda: services.sign_record(
+            actor=actor(clinician), record=record, reauthentication=reauthenticated(clinician)
+        )
+    )
 
     assert refused == {
         "__all__": "The record cannot be signed yet: the patient has not been discharged."
@@ -84,12 +93,25 @@ def test_signing_before_the_dose_was_given_lists_everything_missing(patient, cli
         patient, clinician, dose_started_at=None, discharged_at=None, discharged_by=None
     )
 
-    refused = problems(lambda: services.sign_record(actor=actor(clinician), record=record))
+    refused = problems(
+        lambda: services.sign_record(
+            actor=actor(clinician), record=record, reauthentication=reauthenticated(clinician)
+        )
+    )
 
     assert refused["__all__"] == (
         "The record cannot be signed yet: the dose has not been recorded as given; "
         "the patient has not been discharged."
     )
+
+
+def test_signing_without_re_entering_the_code_is_refused(record, clinician):
+    refused = problems(
+        lambda: services.sign_record(actor=actor(clinician), record=record, reauthentication=None)
+    )
+
+    assert refused == {"reauthentication": "Re-enter your code to sign the record."}
+    assert not fresh(record).is_signed
 
 
 def test_what_signing_needs_is_nothing_for_a_finished_record(record):
@@ -100,7 +122,11 @@ def test_what_signing_needs_is_nothing_for_a_finished_record(record):
 def test_only_a_clinician_signs(request, record, role):
     user = request.getfixturevalue(role)
 
-    refused = problems(lambda: services.sign_record(actor=actor(user), record=record))
+    refused = problems(
+        lambda: services.sign_record(
+            actor=actor(user), record=record, reauthentication=reauthenticated(user)
+        )
+    )
 
     assert refused == {"__all__": "Only a clinician of the clinic may sign the record."}
     assert not fresh(record).is_signed
@@ -109,7 +135,11 @@ def test_only_a_clinician_signs(request, record, role):
 def test_a_clinician_of_another_clinic_cannot_sign(record, other_clinic):
     stranger = UserFactory(role="clinician", clinic=other_clinic)
 
-    problems(lambda: services.sign_record(actor=actor(stranger), record=record))
+    problems(
+        lambda: services.sign_record(
+            actor=actor(stranger), record=record, reauthentication=reauthenticated(stranger)
+        )
+    )
 
     assert not fresh(record).is_signed
 
@@ -117,7 +147,11 @@ def test_a_clinician_of_another_clinic_cannot_sign(record, other_clinic):
 def test_a_record_is_signed_once(signed, clinician, clinic):
     colleague = UserFactory(role="clinician", clinic=clinic)
 
-    refused = problems(lambda: services.sign_record(actor=actor(colleague), record=signed))
+    refused = problems(
+        lambda: services.sign_record(
+            actor=actor(colleague), record=signed, reauthentication=reauthenticated(colleague)
+        )
+    )
 
     assert "already signed" in refused["__all__"]
     assert fresh(signed).signed_by_id == clinician.pk

@@ -18,7 +18,8 @@ from kapcare.dosing.tests.test_signing_fixtures import (
     signed_record,
 )
 from kapcare.policy import Scope
-from tests.factories import authorize
+from tests.factories import PASSWORD, authorize
+from tests.second_factor import code_for, give_authenticator, reauthenticated
 
 NO_SUMMARY_YET = "No session summary has been released yet."
 SECTION = 'id="shared-summaries-heading"'
@@ -45,7 +46,12 @@ def part_context(response, key: str) -> dict:
 
 
 def release(record, clinician, text):
-    return services.release_summary(actor=actor(clinician), record=record, text=text)
+    return services.release_summary(
+        actor=actor(clinician),
+        record=record,
+        text=text,
+        reauthentication=reauthenticated(clinician),
+    )
 
 
 # --- The record page ------------------------------------------------------------------------
@@ -103,7 +109,9 @@ def test_release_before_signing_keeps_the_typed_text(client, clinician, patient)
     record = finished_record(patient, clinician)
     client.force_login(clinician)
 
-    response = client.post(release_url(record), {"text": "Carefully typed."})
+    response = client.post(
+        release_url(record), {"text": "Carefully typed.", "reauthentication": PASSWORD}
+    )
 
     assert response.status_code == 422
     content = response.content.decode()
@@ -116,7 +124,9 @@ def test_the_summary_is_released_from_the_record_page(client, clinician, patient
     record = signed_record(patient, clinician)
     client.force_login(clinician)
 
-    response = client.post(release_url(record), {"text": "For the therapist."})
+    response = client.post(
+        release_url(record), {"text": "For the therapist.", "reauthentication": PASSWORD}
+    )
 
     assert response.status_code == 302
     summary = TherapistSummary.objects.get(record=record)
@@ -124,6 +134,33 @@ def test_the_summary_is_released_from_the_record_page(client, clinician, patient
     content = client.get(record_url(record)).content.decode()
     assert "✓ Released</span>" in content
     assert 'action="' + save_url(record) not in content
+
+
+def test_release_without_the_code_is_refused_and_keeps_the_text(client, clinician, patient):
+    record = signed_record(patient, clinician)
+    give_authenticator(clinician)
+    client.force_login(clinician)
+
+    response = client.post(release_url(record), {"text": "For the therapist."})
+
+    assert response.status_code == 422
+    form = part_context(response, "summary")["release_form"]
+    assert form.errors["reauthentication"] == ["Re-enter it to confirm that it is you."]
+    assert "For the therapist." in response.content.decode()
+    assert not TherapistSummary.objects.filter(released_at__isnull=False).exists()
+
+
+def test_release_with_the_current_code_releases(client, clinician, patient):
+    record = signed_record(patient, clinician)
+    device = give_authenticator(clinician)
+    client.force_login(clinician)
+
+    response = client.post(
+        release_url(record), {"text": "For the therapist.", "reauthentication": code_for(device)}
+    )
+
+    assert response.status_code == 302
+    assert TherapistSummary.objects.get(record=record).is_released
 
 
 def test_release_is_offered_only_once_signed(client, clinician, patient):

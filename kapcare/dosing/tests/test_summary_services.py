@@ -28,6 +28,7 @@ from kapcare.dosing.tests.test_signing_fixtures import (
 from kapcare.policy import Scope
 from kapcare.refusals import Refused
 from tests.factories import authorize
+from tests.second_factor import reauthenticated
 
 
 def problems(call) -> dict:
@@ -37,7 +38,28 @@ def problems(call) -> dict:
 
 
 def release(record, clinician, text=None):
-    return services.release_summary(actor=actor(clinician), record=record, text=text)
+    return services.release_summary(
+        actor=actor(clinician),
+        record=record,
+        text=text,
+        reauthentication=reauthenticated(clinician),
+    )
+
+
+def test_release_without_re_entering_the_code_is_refused(patient, clinician):
+    record = signed_record(patient, clinician)
+
+    with pytest.raises(Refused) as refusal:
+        services.release_summary(
+            actor=actor(clinician),
+            record=record,
+            text="X",
+            reauthentication=None,
+        )
+
+    assert refusal.value.problems == {
+        "reauthentication": "Re-enter your code to release the summary."
+    }
 
 
 # --- The draft ------------------------------------------------------------------------------

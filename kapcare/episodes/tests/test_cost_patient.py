@@ -13,6 +13,7 @@ from kapcare.consents.tests.test_documents_fixtures import actor, sign, treatmen
 from kapcare.episodes import cost
 from kapcare.episodes.models import EpisodeState
 from tests.factories import open_episode
+from tests.second_factor import reauthenticated
 
 PORTAL = reverse("portal:home")
 PORTAL_SIGN = reverse("consents:portal_sign")
@@ -148,6 +149,7 @@ def test_an_admin_may_publish_a_consent_naming_the_estimate(clinic, clinic_admin
         body_markdown="# Cost\n\n{{ course_cost_estimate }}\n",
         requires_reconsent=True,
         change_summary="The estimate only.",
+        reauthentication=reauthenticated(clinic_admin),
     )
 
     assert version.number == 2

@@ -12,6 +12,7 @@ from kapcare.episodes import services
 from kapcare.episodes.tests.test_gate_facts import NOW, actor, ready_session
 from kapcare.policy import Scope
 from tests.factories import authorize, plan_session, raise_alert
+from tests.second_factor import reauthenticated
 
 
 @pytest.fixture(autouse=True)
@@ -39,7 +40,11 @@ def test_gates_are_listed_in_order_with_rule_passed_waived_and_reason(
 ):
     raise_alert(clinician, patient)
     services.waive_gate(
-        actor=actor(clinician), session=session, rule="safety_review", reason="Seen; safe."
+        actor=actor(clinician),
+        session=session,
+        rule="safety_review",
+        reason="Seen; safe.",
+        reauthentication=reauthenticated(clinician),
     )
 
     response = client.get(gates_url(session.external_id), headers=bearer(clinician))

@@ -34,6 +34,7 @@ from tests.factories import (
     plan_session,
     raise_alert,
 )
+from tests.second_factor import reauthenticated
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 NOW = dt.datetime(2026, 12, 1, 14, 30, tzinfo=dt.UTC)  # 8:30 AM in Chicago
@@ -492,7 +493,11 @@ def test_blood_pressure_at_the_clinics_hold_level_fails(clinic, clinician, sessi
 def test_a_waiver_shows_on_its_rule(patient, clinician, session):
     raise_alert(clinician, patient)
     services.waive_gate(
-        actor=actor(clinician), session=session, rule="safety_review", reason="Seen in person."
+        actor=actor(clinician),
+        session=session,
+        rule="safety_review",
+        reason="Seen in person.",
+        reauthentication=reauthenticated(clinician),
     )
 
     gate = gates_of(session)["safety_review"]
@@ -505,7 +510,11 @@ def test_a_waiver_of_another_session_does_not_count(patient, clinician, session)
     raise_alert(clinician, patient)
     other = plan_session(session.episode, clinician, starts_at=DOSE + dt.timedelta(days=3))
     services.waive_gate(
-        actor=actor(clinician), session=other, rule="safety_review", reason="Seen in person."
+        actor=actor(clinician),
+        session=other,
+        rule="safety_review",
+        reason="Seen in person.",
+        reauthentication=reauthenticated(clinician),
     )
 
     assert GateWaiver.objects.count() == 1
@@ -533,7 +542,13 @@ def test_gates_page_queries_do_not_grow_with_the_history(
         raise_alert(clinician, patient)
         BodyMeasurementFactory(patient=patient, recorded_by=clinician)
     for rule in ("safety_review",):
-        services.waive_gate(actor=actor(clinician), session=session, rule=rule, reason="Seen.")
+        services.waive_gate(
+            actor=actor(clinician),
+            session=session,
+            rule=rule,
+            reason="Seen.",
+            reauthentication=reauthenticated(clinician),
+        )
 
     with django_assert_max_num_queries(len(first)):
         assert client.get(url).status_code == 200

@@ -12,7 +12,8 @@ from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.episodes.models import DayOfChecklist, GateWaiver, SessionStatus
 from kapcare.episodes.tests.test_gate_facts import NOW, fetched, ready_session
 from kapcare.policy import Scope
-from tests.factories import UserFactory, authorize, plan_session, raise_alert
+from tests.factories import PASSWORD, UserFactory, authorize, plan_session, raise_alert
+from tests.second_factor import code_for, give_authenticator
 
 GOOD_FORM = {
     "fasting_confirmed": "on",
@@ -217,18 +218,54 @@ def test_a_checklist_shown_again_is_logged_as_a_view(client, clinician, session,
 def test_waiver_without_a_reason_is_refused_at_the_field(client, clinician, alerted):
     client.force_login(clinician)
 
-    response = client.post(action_url("waive", alerted), {"rule": "safety_review", "reason": ""})
+    response = client.post(
+        action_url("waive", alerted),
+        {"rule": "safety_review", "reason": "", "reauthentication": PASSWORD},
+    )
 
     assert response.status_code == 422
     assert 'id="waive_safety_review_reason_error"' in text(response)
     assert not GateWaiver.objects.exists()
 
 
+def test_waiver_without_re_entering_the_code_is_refused_at_the_field(client, clinician, alerted):
+    give_authenticator(clinician)
+    client.force_login(clinician)
+
+    response = client.post(
+        action_url("waive", alerted), {"rule": "safety_review", "reason": "Seen; safe."}
+    )
+
+    assert response.status_code == 422
+    assert 'id="waive_safety_review_reauthentication_error"' in text(response)
+    assert "Your current authenticator code" in text(response)
+    assert not GateWaiver.objects.exists()
+
+
+def test_a_wrong_reason_does_not_use_up_the_code(client, clinician, alerted):
+    device = give_authenticator(clinician)
+    client.force_login(clinician)
+    code = code_for(device)
+
+    client.post(
+        action_url("waive", alerted),
+        {"rule": "safety_review", "reason": "", "reauthentication": code},
+    )
+    response = client.post(
+        action_url("waive", alerted),
+        {"rule": "safety_review", "reason": "Seen; safe.", "reauthentication": code},
+    )
+
+    assert response.status_code == 302
+    assert GateWaiver.objects.get().waived_by_id == clinician.pk
+
+
 def test_clinician_waives_then_starts_the_dose(client, clinician, alerted):
     client.force_login(clinician)
 
     waived = client.post(
-        action_url("waive", alerted), {"rule": "safety_review", "reason": "Seen; safe."}
+        action_url("waive", alerted),
+        {"rule": "safety_review", "reason": "Seen; safe.", "reauthentication": PASSWORD},
     )
     page = text(client.get(page_url(alerted)))
     started = client.post(action_url("start", alerted))
@@ -255,7 +292,9 @@ def test_waiving_a_rule_that_passes_now_says_so(client, clinician, session):
     client.force_login(clinician)
 
     response = client.post(
-        action_url("waive", session), {"rule": "consent", "reason": "Why not."}, follow=True
+        action_url("waive", session),
+        {"rule": "consent", "reason": "Why not.", "reauthentication": PASSWORD},
+        follow=True,
     )
 
     assert "“Treatment consent” passes; there is nothing to waive." in text(response)

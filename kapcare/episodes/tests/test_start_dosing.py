@@ -26,6 +26,7 @@ from kapcare.episodes.tests.test_gate_facts import (
 )
 from kapcare.refusals import Refused
 from tests.factories import plan_session, raise_alert
+from tests.second_factor import reauthenticated
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +60,13 @@ def start(session, by, now=DOSE):
 
 
 def waive(session, by, rule="safety_review", reason="Seen in person this morning; safe."):
-    return services.waive_gate(actor=actor(by), session=session, rule=rule, reason=reason)
+    return services.waive_gate(
+        actor=actor(by),
+        session=session,
+        rule=rule,
+        reason=reason,
+        reauthentication=reauthenticated(by),
+    )
 
 
 # --- Start ------------------------------------------------------------------------------------
@@ -202,6 +209,19 @@ def test_waiver_keeps_the_reason_and_what_the_rule_said(alerted, clinician):
     assert waiver.reason == "Seen in person this morning; safe."
     assert waiver.failure.startswith("1 safety alert")
     assert (waiver.waived_by_id, waiver.patient_id) == (clinician.pk, alerted.patient_id)
+
+
+def test_waiver_without_re_entering_the_code_is_refused(alerted, clinician):
+    with pytest.raises(Refused) as refusal:
+        services.waive_gate(
+            actor=actor(clinician),
+            session=alerted,
+            rule="safety_review",
+            reason="Seen in person this morning; safe.",
+            reauthentication=None,
+        )
+
+    assert refusal.value.problems == {"reauthentication": "Re-enter your code to waive a gate."}
 
 
 def test_waiver_needs_a_reason(alerted, clinician):

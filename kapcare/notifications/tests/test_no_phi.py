@@ -23,6 +23,7 @@ from kapcare.messaging.tests.factories import patient_thread
 from kapcare.notifications.models import Notification, NotificationKind
 from kapcare.policy import Scope
 from tests.factories import PatientFactory, UserFactory, authorize, plan_session, raise_alert
+from tests.second_factor import reauthenticated
 
 NEXT_DOSE = dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC)
 
@@ -68,7 +69,12 @@ def test_no_email_of_any_kind_carries_health_information(
         links.send_questionnaire_link(actor=actor(coordinator), patient=patient, instrument="phq9")
         raise_alert(clinician, patient)
         record = signed_record(patient, clinician, therapist=therapist)  # overdue since
-        dosing.release_summary(actor=actor(clinician), record=record, text="Went well.")
+        dosing.release_summary(
+            actor=actor(clinician),
+            record=record,
+            text="Went well.",
+            reauthentication=reauthenticated(clinician),
+        )
         plan_session(record.session.episode, clinician, starts_at=NEXT_DOSE)
         patient_thread(patient, coordinator)
         reset = OutboxPasswordResetForm({"email": account.email})

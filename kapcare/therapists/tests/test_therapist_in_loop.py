@@ -21,6 +21,7 @@ from kapcare.therapists import registrations, rules
 from kapcare.therapists.models import Credential, TherapistProfile
 from kapcare.therapists.tests.directory_factories import add_therapist, verify
 from tests.factories import authorize, open_episode, plan_session
+from tests.second_factor import reauthenticated
 
 KAP_MODELS = ["in_session", "bracketed", "blended"]
 IN_LOOP = ["schedule", "session_summaries"]
@@ -181,6 +182,7 @@ def test_a_clinician_may_waive_it_with_a_reason(clinician, patient):
         session=session,
         rule=registrations.THERAPIST_IN_LOOP,
         reason="Therapist confirmed by phone; paperwork on its way.",
+        reauthentication=reauthenticated(clinician),
     )
 
     fetched = CareSession.objects.select_related("episode__clinic", "patient__clinic").get(

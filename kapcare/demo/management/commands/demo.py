@@ -1,7 +1,10 @@
+import io
+
+import qrcode
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from kapcare.demo.build import CLINICS, LOGINS, PASSWORD, load_demo
+from kapcare.demo.build import CLINICS, LOGINS, PASSWORD, authenticator_key, load_demo
 
 
 class Command(BaseCommand):
@@ -28,6 +31,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write("The demo is already loaded; nothing changed.")
         self.stdout.write(logins_table())
+        self.stdout.write(authenticator_help())
 
 
 def logins_table() -> str:
@@ -46,3 +50,21 @@ def logins_table() -> str:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines) + "\n"
+
+
+def authenticator_help() -> str:
+    """How to get the second factor's codes: the shared demo key, typed or scanned."""
+    key = authenticator_key()
+    address = f"otpauth://totp/kapcare%20demo?secret={key}&issuer=kapcare%20demo"
+    code = qrcode.QRCode(border=1)
+    code.add_data(address)
+    picture = io.StringIO()
+    code.print_ascii(out=picture, invert=True)
+    return (
+        "\nStaff and the therapist sign in with a code after the password. Add this key to "
+        "an authenticator app\n(time-based, 6 digits), or scan the QR code below; "
+        "`oathtool --totp -b KEY` prints the code too.\n"
+        f"Authenticator key for every demo sign-in: {key}\n"
+        "Patients sign in with the password only, unless the clinic settings ask for a code."
+        "\n\n" + picture.getvalue()
+    )
