@@ -60,7 +60,10 @@ def test_the_settings_page_shows_the_history(client, clinic_admin, clinic):
 
     page = client.get(reverse("clinics:settings")).content.decode()
 
-    assert "History of changes" in page
+    assert "<title>Clinic settings" in page
+    assert "History of changes" not in page[: page.index("</title>")]
+    assert page.count("History of changes") == 1
+    assert "History of changes" in page[page.index("<main") :]
     assert "max mg per kg iv: 1.00 → 0.75" in page
     assert clinic_admin.full_name in page
 
