@@ -69,6 +69,11 @@ class CompleteIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     note: str = ""
+    therapist_confirmation: str = Field(
+        "",
+        description="How and when the episode's therapist confirmed a KAP preparation or "
+        "integration session was held; required when clinic staff record one as done.",
+    )
 
 
 class TransitionOut(Schema):
@@ -98,6 +103,7 @@ class SessionOut(Schema):
     clinician_email: str | None = Field(description="The clinician booked, if any.")
     run_by_email: str | None = Field(description="Who runs it: a clinician or the therapist.")
     status_note: str
+    therapist_confirmation: str
 
     @staticmethod
     def resolve_id(session: CareSession) -> uuid.UUID:

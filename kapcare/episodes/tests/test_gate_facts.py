@@ -83,14 +83,21 @@ def complete_questionnaire(patient, by, instrument, at, answers=None):
         ).assessment
 
 
-def record_done(session, by, at=None):
+CONFIRMED = "Email from the therapist, the same day"
+
+
+def record_done(session, by, at=None, confirmation=CONFIRMED):
     """Test setup: a dose is done by its discharge (the dosing record), another session by
-    recording it."""
+    recording it — by clinic staff with the therapist's `confirmation`, so that it counts
+    for the gates (pass "" for a session recorded without one)."""
     with time_machine.travel(at or NOW, tick=False):
         if session.kind == "dosing":
             return services.complete_dosing_session(actor=actor(by), session=session)
         return services.record_session_status(
-            actor=actor(by), session=session, to_status=SessionStatus.DONE
+            actor=actor(by),
+            session=session,
+            to_status=SessionStatus.DONE,
+            therapist_confirmation=confirmation,
         )
 
 
