@@ -110,12 +110,14 @@ def ready_episode(
     signed=True,
     in_loop=True,
     shares=("schedule", "session_summaries"),
+    prepared=True,
     **fields,
 ):
     """Eligible, consented, prepared (KAP), a therapist in the loop (KAP, unless `in_loop`
     is false: the episode's `therapist`, or a new one, authorised to see `shares`), PHQ-9
     and GAD-7 from yesterday, weighed yesterday: everything a first dose needs but the
-    day-of checklist."""
+    day-of checklist. The preparation is recorded by the clinician with the therapist's
+    confirmation (none when `prepared` is false)."""
     make_eligible(patient, clinician, patient_user)
     if signed:
         sign(patient, by=patient_user)
@@ -124,7 +126,7 @@ def ready_episode(
     episode = open_episode(patient, clinician, model=model, **fields)
     for state in ("screening", "eligible", "consented"):
         services.change_state(actor=actor(clinician), episode=episode, to_state=state)
-    if episode.is_kap:
+    if episode.is_kap and prepared:
         preparation = plan_session(
             episode, clinician, kind="preparation", starts_at=NOW - dt.timedelta(days=5)
         )
