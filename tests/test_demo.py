@@ -21,7 +21,7 @@ from kapcare.dosing.models import (
     PatientExperience,
     TherapistSummary,
 )
-from kapcare.episodes.models import DayOfChecklist, GateWaiver
+from kapcare.episodes.models import DayOfChecklist, GateWaiver, counted_therapy_sessions
 from kapcare.intake.models import ConsultationRequest, RequestStatus
 from kapcare.journal.models import JournalEntry
 from kapcare.messaging.models import Message, Thread
@@ -396,6 +396,29 @@ def test_demo_therapist_records_her_sessions_in_her_portal(demo):
         patient__user__email="patient@demo.kapcare.org", status="missed"
     )
     assert missed.kind == "integration"
+
+
+def test_demo_kap_sessions_done_count_for_the_gates(demo):
+    """Every preparation and integration done in a KAP episode was recorded by the
+    episode's therapist or carries their confirmation; an in-session dose names the
+    episode's therapist as present."""
+    from kapcare.episodes.models import CareSession
+
+    done = CareSession.objects.filter(
+        kind__in=["preparation", "integration"], status="done", episode__therapist__isnull=False
+    ).exclude(episode__model="standalone")
+    by_therapist = done.filter(counted_therapy_sessions())
+    assert done.count() == by_therapist.count()
+    confirmed = done.exclude(therapist_confirmation="")
+    assert confirmed.exists()
+    assert all(s.status_changed_by.role == Role.COORDINATOR for s in confirmed)
+    assert all(s.therapist_confirmation.startswith("Email from ") for s in confirmed)
+    in_session = DosingRecord.objects.filter(
+        session__episode__model="in_session", therapist_present=True
+    )
+    assert in_session.exists()
+    for record in in_session.select_related("session__episode"):
+        assert record.present_therapist_id == record.session.episode.therapist_id
 
 
 def test_demo_has_an_episode_in_every_state_and_every_model(demo):

@@ -330,7 +330,7 @@ COORDINATION_NOTES = {
 def _held(session: CareSession, course: Course, front_desk: Actor, modality=Modality.IFS):
     """A past preparation or integration session, done: recorded by the therapist in their
     portal when the course says so (the patient's live authorisation lets them), by the
-    front desk otherwise."""
+    front desk otherwise, with the therapist's confirmation so that it counts."""
     if course.recorded_by_therapist:
         therapist = Actor(user=session.run_by, ip_address=None, channel=front_desk.channel)
         start = timezone.localtime(session.planned_start, session.episode.clinic.zone)
@@ -349,9 +349,22 @@ def _held(session: CareSession, course: Course, front_desk: Actor, modality=Moda
         )
     else:
         services.record_session_status(
-            actor=front_desk, session=session, to_status=SessionStatus.DONE
+            actor=front_desk,
+            session=session,
+            to_status=SessionStatus.DONE,
+            therapist_confirmation=_confirmation(session),
         )
     _backdate_status(session)
+
+
+def _confirmation(session: CareSession) -> str:
+    """How the therapist confirmed a session the front desk records: an email the day it
+    was held (nothing when the episode names no therapist)."""
+    therapist = session.episode.therapist
+    if therapist is None:
+        return ""
+    held = timezone.localdate(session.planned_start, session.episode.clinic.zone)
+    return f"Email from {therapist.full_name}, {held:%b} {held.day}"
 
 
 def _therapy_session(episode, kind: str, today, offset: int, actor: Actor) -> CareSession:

@@ -77,6 +77,11 @@ class DosingRecord(KeptRecord):
     therapist_present = models.BooleanField(
         default=False, help_text="Required for the in-session model."
     )
+    # Who "therapist present" named when it was ticked: the episode's therapist then. The
+    # in-session gate passes only while it is still the episode's therapist.
+    present_therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     intention = models.TextField("the patient's intention for the session", blank=True)
     # --- The course of the session ---
     dose_started_at = models.DateTimeField(null=True, blank=True)

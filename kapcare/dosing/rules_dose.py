@@ -269,17 +269,36 @@ def dose_gate(
     )
 
 
-def therapist_gate(model: str, therapist_present: bool) -> tuple[bool, str] | None:
-    """In the in-session model the therapist sits with the patient through the dose
-    (docs/clinical-reference.md#therapist-present-during-the-dose); for the other models
-    there is no such rule (None)."""
+def therapist_gate(
+    model: str,
+    therapist_present: bool,
+    *,
+    therapist: str = "",
+    present: str = "",
+    present_is_therapist: bool = True,
+) -> tuple[bool, str] | None:
+    """In the in-session model the episode's own therapist sits with the patient through
+    the dose (docs/clinical-reference.md#therapist-present-during-the-dose): `therapist` is
+    the episode's therapist (empty when none is named), `present` who was recorded as
+    present and `present_is_therapist` whether that is still the episode's therapist. For
+    the other models there is no such rule (None)."""
     if model != "in_session":
         return None
+    if not therapist:
+        return False, (
+            "In the in-session model the episode's therapist is present for the dose, and "
+            "no therapist is named for this episode: name one on the episode."
+        )
+    if therapist_present and present_is_therapist:
+        return True, f"{therapist}, the episode's therapist, is recorded as present."
     if therapist_present:
-        return True, "The therapist is recorded as present for the session."
+        return False, (
+            f"{present or 'Someone else'} was recorded as present, but the episode's therapist "
+            f"is {therapist}: record {therapist} as present under set and setting."
+        )
     return False, (
-        "In the in-session model the therapist is present for the dose: record it under "
-        "set and setting."
+        f"In the in-session model the episode's therapist, {therapist}, is present for the "
+        "dose: record it under set and setting."
     )
 
 

@@ -1231,6 +1231,12 @@ def record_set_and_setting(
     if getattr(actor.user, "role", None) != Role.CLINICIAN:
         raise Refused({"__all__": "Only a clinician may record the set and setting."})
     problems = {}
+    episode = record.session.episode
+    if data.therapist_present and episode.model == "in_session" and not episode.therapist_id:
+        problems["therapist_present"] = (
+            "No therapist is named for this episode: name the episode's therapist first, "
+            "who is the one present in the in-session model."
+        )
     music = data.music.strip()
     if len(music) > DosingRecord._meta.get_field("music").max_length:
         problems["music"] = "Name the music or playlist in at most 200 characters."
@@ -1245,8 +1251,10 @@ def record_set_and_setting(
         locked.eye_shades = data.eye_shades
         locked.lighting = data.lighting
         locked.therapist_present = data.therapist_present
+        # The box names the episode's therapist: who that is now is who was present.
+        locked.present_therapist_id = episode.therapist_id if data.therapist_present else None
         locked.intention = data.intention.strip()
-        locked.save(update_fields=[*SETTING_FIELDS, "updated_at"])
+        locked.save(update_fields=[*SETTING_FIELDS, "present_therapist", "updated_at"])
         locked.session, locked.patient = record.session, record.patient
         record_access(actor, AccessAction.UPDATE, patient=record.patient, obj=locked)
     return locked
@@ -1283,6 +1291,8 @@ def dose_gates(session: CareSession, dose_at: datetime) -> list[ExtraGate]:
             "above_maximum_reason",
             "lot_expiry",
             "therapist_present",
+            "present_therapist_id",
+            "present_therapist__full_name",
             "latest_measured_on",
             "latest_weight_kg",
             "prescribed_by__full_name",
@@ -1335,8 +1345,15 @@ def dose_gates(session: CareSession, dose_at: datetime) -> list[ExtraGate]:
             waivable=False,
         )
     ]
+    episode = session.episode
+    # Read only where the rule applies, so other models cost no query.
+    named = episode.therapist if episode.therapist_id and episode.model == "in_session" else None
     therapist = rules_dose.therapist_gate(
-        session.episode.model, bool(row and row["therapist_present"])
+        episode.model,
+        bool(row and row["therapist_present"]),
+        therapist=named.full_name if named is not None else "",
+        present=row["present_therapist__full_name"] or "" if row else "",
+        present_is_therapist=bool(row) and row["present_therapist_id"] == episode.therapist_id,
     )
     if therapist is not None:
         found.append(

@@ -220,6 +220,7 @@ def complete_session(
             session=session,
             to_status=rules.DONE,
             note=payload.note if payload is not None else "",
+            therapist_confirmation=payload.therapist_confirmation if payload is not None else "",
         )
     except Refused as error:
         raise HttpError(409, " ".join(error.problems.values())) from error

@@ -448,6 +448,27 @@ class SessionStatusForm(forms.Form):
         help_text="Required when missed or cancelled: say why.",
     )
 
-    def __init__(self, *args, session: CareSession, **kwargs):
+    therapist_confirmation = forms.CharField(
+        label="The therapist's confirmation",
+        required=False,
+        max_length=300,
+        help_text="How and when the therapist confirmed the session was held, e.g. "
+        '"email from R. Kim, Dec 3". Required to record it as done: without it the '
+        "session does not count towards the dosing gates.",
+    )
+
+    def __init__(self, *args, session: CareSession, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = recordable_statuses(session)
+        episode = session.episode
+        therapist = episode.therapist if episode.therapist_id else None
+        if therapist is None or not rules.needs_therapist_confirmation(
+            model=episode.model,
+            kind=session.kind,
+            to_status=rules.DONE,
+            therapist_id=episode.therapist_id,
+            recorder_id=user.pk if user is not None else None,
+        ):
+            del self.fields["therapist_confirmation"]
+        else:
+            self.fields["therapist_confirmation"].label = f"{therapist}'s confirmation"

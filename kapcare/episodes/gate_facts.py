@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 from django.db.models import Max, Min, Q
 from django.urls import reverse
 
+from kapcare.accounts.models import Role
 from kapcare.consents.services import treatment_consent_status
-from kapcare.episodes import gate_registry, gates
+from kapcare.episodes import gate_registry, gates, rules
 from kapcare.episodes.models import (
     CareSession,
     DayOfChecklist,
@@ -64,6 +65,36 @@ def _given_at(row: dict) -> datetime:
     return row["started_at"] or row["planned_start"]
 
 
+def _counts(episode, row: dict) -> bool:
+    """Whether a preparation or integration session done counts for the gates: always in a
+    standalone episode (which has none of these gates), else as
+    `rules.therapy_session_counts` says."""
+    return not episode.is_kap or rules.therapy_session_counts(
+        therapist_id=episode.therapist_id,
+        run_by_id=row["run_by_id"],
+        recorded_by_id=row["status_changed_by_id"],
+        confirmation=row["therapist_confirmation"],
+    )
+
+
+def _not_counted(episode, rows: list[dict]) -> tuple[str, ...]:
+    """Why each session done that does not count was left out, in words for the gate."""
+    return tuple(_why_not_counted(episode, row) for row in rows if not _counts(episode, row))
+
+
+def _why_not_counted(episode, row: dict) -> str:
+    who = row["status_changed_by__full_name"] or "someone unknown"
+    role = row["status_changed_by__role"]
+    if episode.therapist_id is None:
+        return f"recorded by {who}, and no therapist is named for the episode to confirm it"
+    if row["status_changed_by_id"] == episode.therapist_id:
+        return f"recorded by {who} for a session someone else ran"
+    if role == Role.THERAPIST:
+        return f"recorded by {who}, who is not the episode's therapist"
+    staff = "the front desk" if role == Role.COORDINATOR else who
+    return f"recorded by {staff} without the therapist's confirmation"
+
+
 def gather_facts(session: CareSession, dose_at: datetime) -> Gathered:
     """The facts for `session`'s gates as of `dose_at`. `session` comes with its episode
     and its patient's clinic (the access helper and the service fetch them so)."""
@@ -78,7 +109,18 @@ def gather_facts(session: CareSession, dose_at: datetime) -> Gathered:
     rows = list(
         CareSession.objects.filter(patient_id=patient.pk)
         .exclude(pk=session.pk)
-        .values("episode_id", "kind", "status", "planned_start", "started_at")
+        .values(
+            "episode_id",
+            "kind",
+            "status",
+            "planned_start",
+            "started_at",
+            "run_by_id",
+            "status_changed_by_id",
+            "status_changed_by__full_name",
+            "status_changed_by__role",
+            "therapist_confirmation",
+        )
     )
     doses = [
         r
@@ -96,11 +138,16 @@ def gather_facts(session: CareSession, dose_at: datetime) -> Gathered:
         and r["status"] == SessionStatus.DONE
         and r["planned_start"] < dose_at
     ]
-    preparation_done = sum(1 for r in done_here if r["kind"] == SessionKind.PREPARATION)
-    integration_since = previous_episode_dose_at is not None and any(
-        r["kind"] == SessionKind.INTEGRATION and r["planned_start"] > previous_episode_dose_at
+    preparations = [r for r in done_here if r["kind"] == SessionKind.PREPARATION]
+    integrations = [
+        r
         for r in done_here
-    )
+        if r["kind"] == SessionKind.INTEGRATION
+        and previous_episode_dose_at is not None
+        and r["planned_start"] > previous_episode_dose_at
+    ]
+    preparation_done = sum(1 for r in preparations if _counts(episode, r))
+    integration_since = any(_counts(episode, r) for r in integrations)
 
     # The baseline: a PHQ-9 within the recent window before the episode's first dose (a
     # PHQ-9 from an earlier course does not count).
@@ -147,8 +194,10 @@ def gather_facts(session: CareSession, dose_at: datetime) -> Gathered:
         consent_status=consent,
         has_trauma_history=episode.has_trauma_history,
         preparation_sessions_done=preparation_done,
+        preparation_not_counted=_not_counted(episode, preparations),
         previous_episode_dose_at=previous_episode_dose_at,
         integration_done_since_previous_dose=integration_since,
+        integration_not_counted=_not_counted(episode, integrations),
         latest_phq9_at=measures["phq9"],
         latest_gad7_at=measures["gad7"],
         has_baseline_phq9=measures["baseline_phq9"] is not None,

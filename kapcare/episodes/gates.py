@@ -112,8 +112,12 @@ class GateFacts:
     # Gates 3, 4 and 5's baseline
     has_trauma_history: bool = False
     preparation_sessions_done: int = 0
+    # Why each session done that did not count was left out (`gate_facts`): KAP counts a
+    # session only when the episode's therapist recorded it or confirmed it.
+    preparation_not_counted: tuple[str, ...] = ()
     previous_episode_dose_at: datetime | None = None
     integration_done_since_previous_dose: bool = False
+    integration_not_counted: tuple[str, ...] = ()
     # Gate 5
     latest_phq9_at: datetime | None = None
     latest_gad7_at: datetime | None = None
@@ -251,9 +255,21 @@ def preparation_rule(facts: GateFacts, settings: GateSettings) -> GateResult:
     return GateResult(
         PREPARATION,
         False,
-        f"{_plural(done, 'preparation session')} done before the first dose; {needed} needed{why}.",
+        f"{_plural(done, 'preparation session')} done before the first dose; {needed} needed{why}."
+        + _not_counted_note(facts.preparation_not_counted),
         FIX_SESSIONS,
     )
+
+
+def _not_counted_note(reasons: tuple[str, ...]) -> str:
+    """' Not counted: a session recorded by the front desk without the therapist's
+    confirmation.' — why sessions done were left out, or nothing."""
+    if not reasons:
+        return ""
+    if len(reasons) == 1:
+        return f" Not counted: a session {reasons[0]}."
+    listed = "; ".join(f"one {reason}" for reason in reasons)
+    return f" Not counted: {len(reasons)} sessions, {listed}."
 
 
 def integration_rule(facts: GateFacts, settings: GateSettings) -> GateResult:
@@ -270,7 +286,8 @@ def integration_rule(facts: GateFacts, settings: GateSettings) -> GateResult:
     return GateResult(
         INTEGRATION,
         False,
-        f"No integration session is recorded as done since the previous dose ({previous}).",
+        f"No integration session is recorded as done since the previous dose ({previous})."
+        + _not_counted_note(facts.integration_not_counted),
         FIX_SESSIONS,
     )
 

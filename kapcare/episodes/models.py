@@ -220,6 +220,15 @@ class CareSession(KeptRecord):
     # how it was held, never what was said (psychotherapy notes stay in their own records).
     modality = models.CharField(max_length=15, choices=Modality.choices, blank=True)
     duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    # When clinic staff, not the episode's therapist, record a KAP preparation or
+    # integration session as done: how and when the therapist confirmed it was held. Without
+    # it the session does not count towards gates 3 and 4 (see `counted_therapy_session`).
+    therapist_confirmation = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="How and when the therapist confirmed the session, e.g. "
+        '"email from R. Kim, Dec 3".',
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -383,3 +392,14 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_owner_kind_display()} calendar feed"
+
+
+def counted_therapy_sessions() -> models.Q:
+    """The preparation and integration sessions that count towards gates 3 and 4 of a KAP
+    episode, as a filter on `CareSession` (the database twin of
+    `rules.therapy_session_counts`): recorded by the episode's therapist, who runs it, or
+    recorded by clinic staff with the therapist's confirmation attached."""
+    return models.Q(
+        run_by_id=models.F("episode__therapist_id"),
+        status_changed_by_id=models.F("episode__therapist_id"),
+    ) | ~models.Q(therapist_confirmation="")

@@ -14,7 +14,14 @@ from django.db.models.functions import Coalesce
 
 from kapcare.clinics.models import Clinic
 from kapcare.episodes import rules
-from kapcare.episodes.models import CareModel, CareSession, Episode, SessionKind, SessionStatus
+from kapcare.episodes.models import (
+    CareModel,
+    CareSession,
+    Episode,
+    SessionKind,
+    SessionStatus,
+    counted_therapy_sessions,
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +98,8 @@ def with_last_dose(episodes):
     """`episodes` annotated with their last dose done (`last_dose_given_at`: when it
     started, or its planned start if never started; `last_dose_planned_start`,
     `last_dose_planned_end`) and `is_integrated`: an integration session done that starts
-    after that dose, as gate 4 reads it (`gate_facts`). No query of its own."""
+    after that dose and counts, as gate 4 reads it (`gate_facts`). No query of its own.
+    Standalone episodes, which have no integration, are for the caller to leave out."""
     last_dose = (
         CareSession.objects.filter(
             episode_id=OuterRef("pk"), kind=SessionKind.DOSING, status=SessionStatus.DONE
@@ -99,7 +107,10 @@ def with_last_dose(episodes):
         .annotate(given_at=Coalesce("started_at", "planned_start"))
         .order_by("-given_at", "-pk")
     )
+    # Only a session that counts for gate 4: recorded by the episode's therapist or with
+    # their confirmation (`counted_therapy_sessions`).
     integrated = CareSession.objects.filter(
+        counted_therapy_sessions(),
         episode_id=OuterRef("pk"),
         kind=SessionKind.INTEGRATION,
         status=SessionStatus.DONE,

@@ -47,6 +47,37 @@ def needs_therapist(model: str) -> bool:
     return is_kap(model)
 
 
+def therapy_session_counts(
+    *,
+    therapist_id: int | None,
+    run_by_id: int | None,
+    recorded_by_id: int | None,
+    confirmation: str,
+) -> bool:
+    """Whether a preparation or integration session recorded as done counts towards the
+    gates of a KAP episode: KAP without the therapist's own support is something else, so
+    only the episode's therapist recording the session they ran counts, or clinic staff
+    who attach the therapist's confirmation (how and when the therapist confirmed it)."""
+    if confirmation.strip():
+        return True
+    return therapist_id is not None and run_by_id == therapist_id == recorded_by_id
+
+
+def needs_therapist_confirmation(
+    *, model: str, kind: str, to_status: str, therapist_id: int | None, recorder_id: int
+) -> bool:
+    """Staff recording a KAP preparation or integration session as done, for an episode
+    with a named therapist, attach the therapist's confirmation; the therapist recording
+    it themselves needs none."""
+    return (
+        is_kap(model)
+        and kind in {PREPARATION, INTEGRATION}
+        and to_status == DONE
+        and therapist_id is not None
+        and recorder_id != therapist_id
+    )
+
+
 # --- Episode states -----------------------------------------------------------------------
 
 REFERRED = "referred"

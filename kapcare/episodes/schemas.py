@@ -78,6 +78,11 @@ class SessionIn(InputSchema):
 
 class CompleteIn(InputSchema):
     note: form_text(SessionStatusForm, "note") = ""
+    therapist_confirmation: model_text(CareSession, "therapist_confirmation") = Field(
+        "",
+        description="How and when the episode's therapist confirmed a KAP preparation or "
+        "integration session was held; required when clinic staff record one as done.",
+    )
 
 
 class TransitionOut(Schema):
@@ -107,6 +112,7 @@ class SessionOut(Schema):
     clinician_email: str | None = Field(description="The clinician booked, if any.")
     run_by_email: str | None = Field(description="Who runs it: a clinician or the therapist.")
     status_note: str
+    therapist_confirmation: str
 
     @staticmethod
     def resolve_id(session: CareSession) -> uuid.UUID:

@@ -290,36 +290,81 @@ def add_sessions(
 
 
 def record_session_status(
-    *, actor: Actor, session: CareSession, to_status: str, note: str = ""
+    *,
+    actor: Actor,
+    session: CareSession,
+    to_status: str,
+    note: str = "",
+    therapist_confirmation: str = "",
 ) -> CareSession:
     """Record that a session was done, missed or cancelled. A cancelled session frees its
     appointment; a dosing session becomes "in progress" only through
-    `start_dosing_session`, which checks its gates."""
+    `start_dosing_session`, which checks its gates. Staff recording a KAP preparation or
+    integration session as done, when the episode names a therapist, attach the
+    therapist's `therapist_confirmation` (`rules.needs_therapist_confirmation`): only the
+    therapist's own record, or their confirmation, lets it count towards gates 3 and 4."""
     if to_status == SessionStatus.IN_PROGRESS:
         raise Refused({"status": "Start a dosing session from its gates page."})
     if session.kind == SessionKind.DOSING and to_status == SessionStatus.DONE:
         raise Refused({"status": DOSING_DONE_BY_DISCHARGE})
     if to_status in {SessionStatus.MISSED, SessionStatus.CANCELLED} and not note.strip():
         raise Refused({"note": "Say why, for the record."})
+    confirmation = therapist_confirmation.strip()
+    if "\x00" in confirmation:
+        raise Refused({"therapist_confirmation": "Remove the null character."})
+    if len(confirmation) > CONFIRMATION_MAX_CHARS:
+        raise Refused(
+            {"therapist_confirmation": f"Keep it to {CONFIRMATION_MAX_CHARS} characters."}
+        )
     with transaction.atomic():
-        locked = CareSession.objects.select_for_update(of=("self",)).get(pk=session.pk)
+        locked = (
+            CareSession.objects.select_for_update(of=("self",))
+            .select_related("episode__therapist")
+            .get(pk=session.pk)
+        )
         problem = rules.session_transition_problem(locked.kind, locked.status, to_status)
         if problem:
             raise Refused({"status": problem})
         if to_status == SessionStatus.DONE and locked.planned_start > timezone.now():
             raise Refused({"status": "A session cannot be recorded as done before it starts."})
+        episode = locked.episode
+        needs_confirmation = rules.needs_therapist_confirmation(
+            model=episode.model,
+            kind=locked.kind,
+            to_status=to_status,
+            therapist_id=episode.therapist_id,
+            recorder_id=actor.user.pk,
+        )
+        if needs_confirmation and not confirmation:
+            raise Refused(
+                {
+                    "therapist_confirmation": f"Say how and when {episode.therapist} confirmed "
+                    'this session was held (e.g. "email, Dec 3"): without the therapist\'s '
+                    "confirmation it does not count towards the dosing gates."
+                }
+            )
         locked.status = to_status
         locked.status_changed_at = timezone.now()
         locked.status_changed_by = actor.user
         locked.status_note = note.strip()
+        locked.therapist_confirmation = confirmation if to_status == SessionStatus.DONE else ""
         locked.save(
-            update_fields=["status", "status_changed_at", "status_changed_by", "status_note"]
+            update_fields=[
+                "status",
+                "status_changed_at",
+                "status_changed_by",
+                "status_note",
+                "therapist_confirmation",
+            ]
         )
         if to_status == SessionStatus.CANCELLED and locked.appointment_id is not None:
             scheduling.cancel(actor=actor, appointment=locked.appointment)
         record_access(actor, AccessAction.UPDATE, patient=locked.patient, obj=locked)
     return locked
 
+
+# The field's length in `CareSession.therapist_confirmation`.
+CONFIRMATION_MAX_CHARS = 300
 
 DOSING_DONE_BY_DISCHARGE = (
     "A dosing session is done when the patient is discharged: open its dosing record."

@@ -38,6 +38,9 @@ def episode_events(patient) -> list[TimelineEvent]:
         detail = f"Run by {session.run_by.display_name}" if session.run_by_id else ""
         if session.status_note:
             detail = f"{detail}; {session.status_note}" if detail else session.status_note
+        if session.therapist_confirmation:
+            confirmed = f"confirmed by the therapist: {session.therapist_confirmation}"
+            detail = f"{detail}; {confirmed}" if detail else confirmed.capitalize()
         events.append(
             TimelineEvent(
                 when=session.planned_start,

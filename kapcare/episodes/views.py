@@ -270,7 +270,9 @@ def session_record(request: HttpRequest, session_id) -> HttpResponse:
     and integration sessions the outside therapist ran; a dose is done only once started
     from its gates page."""
     session = get_session(request, session_id, Action.RECORD_CARE_SESSION, log_as=reading(request))
-    form = SessionStatusForm(request.POST if request.method == "POST" else None, session=session)
+    form = SessionStatusForm(
+        request.POST if request.method == "POST" else None, session=session, user=request.user
+    )
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -279,6 +281,7 @@ def session_record(request: HttpRequest, session_id) -> HttpResponse:
                     session=session,
                     to_status=form.cleaned_data["status"],
                     note=form.cleaned_data["note"],
+                    therapist_confirmation=form.cleaned_data.get("therapist_confirmation", ""),
                 )
             except Refused as refused:
                 add_problems(form, refused.problems)

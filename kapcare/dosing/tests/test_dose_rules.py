@@ -303,6 +303,27 @@ def test_the_dose_gate_fails_when_the_lot_has_expired():
     ],
 )
 def test_the_therapist_must_be_present_only_in_the_in_session_model(model, present, expected):
-    result = rules_dose.therapist_gate(model, present)
+    result = rules_dose.therapist_gate(model, present, therapist="Rachel Kim", present="Rachel Kim")
 
     assert (result[0] if result else None) is expected
+
+
+def test_in_session_another_person_recorded_present_does_not_pass():
+    passed, message = rules_dose.therapist_gate(
+        "in_session",
+        True,
+        therapist="Rachel Kim",
+        present="Sam Stand-in",
+        present_is_therapist=False,
+    )
+
+    assert not passed
+    assert "Sam Stand-in was recorded as present" in message
+    assert "Rachel Kim" in message
+
+
+def test_in_session_without_a_named_therapist_does_not_pass():
+    passed, message = rules_dose.therapist_gate("in_session", True)
+
+    assert not passed
+    assert "no therapist is named" in message

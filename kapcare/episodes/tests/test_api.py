@@ -320,11 +320,31 @@ def test_completing_a_past_preparation_session_marks_it_done(
         episode, clinician, kind="preparation", starts_at=NOW - dt.timedelta(days=1)
     )
 
-    response = post(client, complete_url(session), coordinator, {"note": "Good."})
+    response = post(
+        client,
+        complete_url(session),
+        coordinator,
+        {"note": "Good.", "therapist_confirmation": "Email from the therapist, today"},
+    )
 
     assert response.status_code == 200
     assert response.json()["status"] == "done"
+    assert response.json()["therapist_confirmation"] == "Email from the therapist, today"
     assert CareSession.objects.get(pk=session.pk).status_note == "Good."
+
+
+def test_completing_a_preparation_without_the_therapists_confirmation_answers_409(
+    client, coordinator, clinician, episode
+):
+    session = plan_session(
+        episode, clinician, kind="preparation", starts_at=NOW - dt.timedelta(days=1)
+    )
+
+    response = post(client, complete_url(session), coordinator, {"note": "Good."})
+
+    assert response.status_code == 409
+    assert "confirm" in response.json()["detail"]
+    assert CareSession.objects.get(pk=session.pk).status == "planned"
 
 
 def test_completing_a_dose_not_started_answers_409(client, coordinator, clinician, episode):

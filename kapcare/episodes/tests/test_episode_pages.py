@@ -365,7 +365,10 @@ def test_the_chart_timeline_has_the_moves_and_sessions_recorded(
         episode, clinician, kind="preparation", starts_at=NOW - dt.timedelta(days=2)
     )
     services.record_session_status(
-        actor=Actor(user=clinician, ip_address=None), session=session, to_status="done"
+        actor=Actor(user=clinician, ip_address=None),
+        session=session,
+        to_status="done",
+        therapist_confirmation="Phone call, same day",
     )
 
     events = chart(client, coordinator, episode.patient).context["timeline"]
@@ -373,6 +376,8 @@ def test_the_chart_timeline_has_the_moves_and_sessions_recorded(
     titles = [event.title for event in events]
     assert "Blended KAP: Referred" in titles
     assert "Preparation session: done" in titles
+    done = next(e for e in events if e.title == "Preparation session: done")
+    assert "confirmed by the therapist: Phone call, same day" in done.detail
 
 
 def portal(client, patient_user):

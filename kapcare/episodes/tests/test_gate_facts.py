@@ -84,14 +84,21 @@ def complete_questionnaire(patient, by, instrument, at, answers=None):
         ).assessment
 
 
-def record_done(session, by, at=None):
+CONFIRMED = "Email from the therapist, the same day"
+
+
+def record_done(session, by, at=None, confirmation=CONFIRMED):
     """Test setup: a dose is done by its discharge (the dosing record), another session by
-    recording it."""
+    recording it — by clinic staff with the therapist's `confirmation`, so that it counts
+    for the gates (pass "" for a session recorded without one)."""
     with time_machine.travel(at or NOW, tick=False):
         if session.kind == "dosing":
             return services.complete_dosing_session(actor=actor(by), session=session)
         return services.record_session_status(
-            actor=actor(by), session=session, to_status=SessionStatus.DONE
+            actor=actor(by),
+            session=session,
+            to_status=SessionStatus.DONE,
+            therapist_confirmation=confirmation,
         )
 
 
@@ -104,12 +111,14 @@ def ready_episode(
     signed=True,
     in_loop=True,
     shares=("schedule", "session_summaries"),
+    prepared=True,
     **fields,
 ):
     """Eligible, consented, prepared (KAP), a therapist in the loop (KAP, unless `in_loop`
     is false: the episode's `therapist`, or a new one, authorised to see `shares`), PHQ-9
     and GAD-7 from yesterday, weighed yesterday: everything a first dose needs but the
-    day-of checklist."""
+    day-of checklist. The preparation is recorded by the clinician with the therapist's
+    confirmation (none when `prepared` is false)."""
     make_eligible(patient, clinician, patient_user)
     if signed:
         sign(patient, by=patient_user)
@@ -118,7 +127,7 @@ def ready_episode(
     episode = open_episode(patient, clinician, model=model, **fields)
     for state in ("screening", "eligible", "consented"):
         services.change_state(actor=actor(clinician), episode=episode, to_state=state)
-    if episode.is_kap:
+    if episode.is_kap and prepared:
         preparation = plan_session(
             episode, clinician, kind="preparation", starts_at=NOW - dt.timedelta(days=5)
         )

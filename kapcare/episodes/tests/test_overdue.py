@@ -43,9 +43,13 @@ def dose(episode, clinician, room, starts_at, started_at=None):
     return done(plan_session(episode, clinician, starts_at=starts_at, room=room), started_at)
 
 
-def integration(episode, clinician, starts_at, status=SessionStatus.DONE):
+def integration(episode, clinician, starts_at, status=SessionStatus.DONE, confirmation="Email"):
+    """An integration session; one done by clinic staff carries the therapist's
+    `confirmation` (pass "" for one recorded without it)."""
     session = plan_session(episode, clinician, kind="integration", starts_at=starts_at)
-    CareSession.objects.filter(pk=session.pk).update(status=status)
+    CareSession.objects.filter(pk=session.pk).update(
+        status=status, status_changed_by=clinician, therapist_confirmation=confirmation
+    )
     return session
 
 
@@ -77,6 +81,27 @@ def test_overdue_item_says_how_long_and_names_the_therapist(
 def test_integration_done_after_the_dose_settles_it(episode, clinician, room, clinic):
     given = dose(episode, clinician, room, ended_hours_ago(100))
     integration(episode, clinician, given.planned_start + dt.timedelta(days=1))
+
+    assert overdue_integrations(clinic.pk, NOW) == []
+
+
+def test_integration_recorded_by_staff_without_the_therapists_confirmation_does_not_settle_it(
+    episode, clinician, room, clinic
+):
+    given = dose(episode, clinician, room, ended_hours_ago(100))
+    integration(episode, clinician, given.planned_start + dt.timedelta(days=1), confirmation="")
+
+    assert [item.episode for item in overdue_integrations(clinic.pk, NOW)] == [episode]
+
+
+def test_integration_recorded_by_the_episodes_therapist_settles_it(
+    episode, clinician, therapist, room, clinic
+):
+    given = dose(episode, clinician, room, ended_hours_ago(100))
+    session = integration(
+        episode, clinician, given.planned_start + dt.timedelta(days=1), confirmation=""
+    )
+    CareSession.objects.filter(pk=session.pk).update(run_by=therapist, status_changed_by=therapist)
 
     assert overdue_integrations(clinic.pk, NOW) == []
 

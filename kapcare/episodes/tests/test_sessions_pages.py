@@ -134,15 +134,52 @@ def test_staff_record_a_preparation_session_as_done(client, coordinator, clinici
     )
     client.force_login(coordinator)
 
-    response = client.post(record_url(session), {"status": "done", "note": "Intentions set."})
+    response = client.post(
+        record_url(session),
+        {
+            "status": "done",
+            "note": "Intentions set.",
+            "therapist_confirmation": "Email from the therapist, Dec 3",
+        },
+    )
 
     assert response.status_code == 302
     session.refresh_from_db()
-    assert (session.status, session.status_changed_by, session.status_note) == (
-        rules.DONE,
-        coordinator,
-        "Intentions set.",
+    assert (
+        session.status,
+        session.status_changed_by,
+        session.status_note,
+        session.therapist_confirmation,
+    ) == (rules.DONE, coordinator, "Intentions set.", "Email from the therapist, Dec 3")
+    page = client.get(reverse("episodes:detail", args=[episode.external_id]))
+    assert "Email from the therapist, Dec 3" in page.content.decode()
+
+
+def test_staff_recording_a_preparation_as_done_are_asked_for_the_therapists_confirmation(
+    client, coordinator, clinician, episode
+):
+    session = plan_session(
+        episode, clinician, kind="preparation", starts_at=NOW - dt.timedelta(days=1)
     )
+    client.force_login(coordinator)
+
+    response = client.post(record_url(session), {"status": "done", "note": "Intentions set."})
+
+    assert response.status_code == 200
+    assert "therapist_confirmation" in response.context["form"].errors
+    session.refresh_from_db()
+    assert session.status == rules.PLANNED
+
+
+def test_a_missed_preparation_needs_no_confirmation(client, coordinator, clinician, episode):
+    session = plan_session(
+        episode, clinician, kind="preparation", starts_at=NOW - dt.timedelta(days=1)
+    )
+    client.force_login(coordinator)
+
+    response = client.post(record_url(session), {"status": "missed", "note": "Ill."})
+
+    assert response.status_code == 302
 
 
 def test_a_missed_session_without_a_reason_is_refused_at_the_note(

@@ -215,7 +215,11 @@ def test_a_session_already_recorded_is_refused_in_words(
     planned, episode, clinician, therapist, status, words
 ):
     services.record_session_status(
-        actor=actor(clinician), session=planned, to_status=status, note="By the clinic."
+        actor=actor(clinician),
+        session=planned,
+        to_status=status,
+        note="By the clinic.",
+        therapist_confirmation="Email, same day",
     )
 
     problems = refusal(therapist, episode, held(), session=planned)
