@@ -110,11 +110,11 @@ def ready_episode(
     and GAD-7 from yesterday, weighed yesterday: everything a first dose needs but the
     day-of checklist."""
     make_eligible(patient, clinician, patient_user)
-    if signed:
-        sign(patient, by=patient_user)
     if in_loop and model != "standalone":
         fields["therapist"] = in_the_loop(patient, clinician, fields.get("therapist"), shares)
     episode = open_episode(patient, clinician, model=model, **fields)
+    if signed:
+        sign(patient, by=patient_user)
     for state in ("screening", "eligible", "consented"):
         services.change_state(actor=actor(clinician), episode=episode, to_state=state)
     if episode.is_kap:
