@@ -313,10 +313,32 @@ def test_demo_portal_patient_has_signed_the_consent_and_shares_everything_with_t
 def test_demo_has_tablet_consents_witnessed_by_staff(demo):
     from kapcare.consents.models import Signature, SigningMethod
 
-    on_tablet = Signature.objects.filter(kind="treatment", method=SigningMethod.CLINIC_TABLET)
+    on_tablet = Signature.objects.filter(
+        kind__in=("treatment", "standalone_infusion"), method=SigningMethod.CLINIC_TABLET
+    )
     witnesses = {signature.witnessed_by.email for signature in on_tablet}
     assert "coordinator@demo.kapcare.org" in witnesses
     assert Signature.objects.filter(kind="treatment").values("patient").distinct().count() >= 3
+
+
+def test_demo_consents_are_each_for_the_patients_episode_on_the_document_of_its_model(demo):
+    from kapcare.consents import services
+    from kapcare.consents.models import TREATMENT_KINDS, DocumentKind, Signature
+
+    signatures = Signature.objects.filter(kind__in=TREATMENT_KINDS).select_related("episode")
+    kinds = {(s.episode.model, s.kind) for s in signatures}
+    assert kinds == {
+        ("blended", DocumentKind.TREATMENT),
+        ("bracketed", DocumentKind.TREATMENT),
+        ("in_session", DocumentKind.TREATMENT),
+        ("standalone", DocumentKind.STANDALONE),
+    }
+    assert all(s.care_model == s.episode.model for s in signatures)
+    for standalone in signatures.filter(kind=DocumentKind.STANDALONE):
+        assert "not ketamine-assisted psychotherapy" in standalone.signed_text
+        assert "Standalone ketamine infusions" in standalone.signed_text
+    statuses = {services.episode_consent_status(s.episode)[0] for s in signatures}
+    assert statuses == {"current"}
 
 
 def test_demo_therapist_has_four_live_one_expired_and_one_revoked_authorisation(demo):

@@ -17,7 +17,6 @@ from kapcare.accounts.models import Role, User
 from kapcare.audit.log import Actor
 from kapcare.consents import rules, services
 from kapcare.consents.models import (
-    DocumentKind,
     SharingAuthorization,
     Signature,
     SigningMethod,
@@ -86,17 +85,23 @@ def get_authorization(request: HttpRequest, authorization_id, action: Action):
 )
 def list_consents(request: HttpRequest, patient_id: str) -> dict:
     """Every signature (treatment consents and sharing authorisations), newest first, and
-    where the patient stands with the treatment consent. The read is logged."""
+    where the patient stands with the treatment consent of their current course
+    (`model_changed`: the episode's model changed since they signed; `no_course`: no
+    episode is open to consent to). The read is logged."""
     patient = get_patient(request, patient_id, Action.VIEW_CONSENTS)
     status, _, current = services.treatment_consent_status(patient)
+    episode = services.consent_episode(patient)
     signatures = (
         Signature.objects.filter(patient_id=patient.pk)
-        .select_related("version__document", "witnessed_by", "withdrawal")
+        .select_related("version__document", "witnessed_by", "withdrawal", "episode")
         .order_by("-signed_at", "-id")
     )
     return {
         "treatment_status": status,
+        "treatment_document": current.document.kind,
         "current_treatment_version": current.number,
+        "episode_id": episode.external_id if episode else None,
+        "care_model": episode.model if episode else None,
         "items": list(signatures),
     }
 
@@ -108,14 +113,21 @@ def list_consents(request: HttpRequest, patient_id: str) -> dict:
     summary="The treatment consent to sign",
 )
 def read_consent_to_sign(request: HttpRequest, patient_id: str) -> dict:
-    """The current version of the clinic's treatment consent as this patient signs it
-    (Markdown, their particulars filled in) and the SHA-256 to send back when signing.
-    The read is logged."""
+    """The current version of the treatment consent for the patient's current course as
+    they sign it: the standalone-infusion consent for a standalone episode, the KAP consent
+    otherwise; Markdown with their particulars and the course's model filled in, and the
+    SHA-256 to send back when signing. 422 when no course is open. The read is logged."""
     patient = get_patient(request, patient_id, Action.VIEW_CONSENTS)
-    version = services.current_version(patient.clinic, DocumentKind.TREATMENT)
+    episode = services.consent_episode(patient)
+    if episode is None:
+        raise ValidationError({"episode": services.NO_COURSE_TO_SIGN})
+    version = services.treatment_version_for(patient, episode)
     text = services.text_to_sign(version, patient)
     return {
         "version": version.number,
+        "document": version.document.kind,
+        "episode_id": episode.external_id,
+        "care_model": episode.model,
         "title": version.document.title,
         "text": text,
         "text_sha256": sha256_hex(text),
@@ -130,12 +142,15 @@ def read_consent_to_sign(request: HttpRequest, patient_id: str) -> dict:
     openapi_extra={"responses": REFUSED},
 )
 def sign_consent(request: HttpRequest, patient_id: str, payload: TreatmentSignatureIn) -> Signature:
-    """Records the patient's signature on the current version, shown by
-    `GET /patients/{id}/consents/current`: `version` and `text_sha256` must be that
-    version's and that text's, so nothing is signed that the patient was not shown."""
+    """Records the patient's signature, for their current course, on the current version
+    shown by `GET /patients/{id}/consents/current`: `version` and `text_sha256` must be that
+    version's and that text's, so nothing is signed that the patient was not shown (a
+    change of the course's model in between changes the text)."""
     action, method = treatment_signing_for(request.user)
     patient = get_patient(request, patient_id, action, log_as=None)
-    version = services.current_version(patient.clinic, DocumentKind.TREATMENT)
+    if services.consent_episode(patient) is None:
+        raise ValidationError({"episode": services.NO_COURSE_TO_SIGN})
+    version = services.treatment_version_for(patient)
     text_url = f"GET /api/v1/patients/{patient.external_id}/consents/current"
     if payload.version != version.number:
         raise ValidationError(

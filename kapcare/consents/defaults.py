@@ -6,9 +6,11 @@ psychiatric indication); Spravato (esketamine) label and REMS (treatment-resista
 depression, depressive symptoms with suicidal ideation); Sanacora et al. 2017 (APA consensus
 on ketamine for mood disorders: off-label use, risks); Dore et al. 2019 (KAP in office
 practice); the Spravato label §5 and ASKP3's guidance on consent (escort, no driving; which
-ASKP3 document is to be confirmed); HIPAA 45 CFR 164.508(c) (the core elements and
-statements of an authorisation). See docs/clinical-reference.md#treatment-consent-content
-and #sharing-authorisation.
+ASKP3 document is to be confirmed); the consent names the patient's own model of care,
+and a standalone infusion has its own consent promising no psychotherapy (Dore et al. 2019
+on the models; docs/clinical-reference.md#consent-per-model-of-care); HIPAA 45 CFR
+164.508(c) (the core elements and statements of an authorisation). See
+docs/clinical-reference.md#treatment-consent-content and #sharing-authorisation.
 """
 
 from kapcare.consents.models import DocumentKind
@@ -22,18 +24,16 @@ TREATMENT_CONSENT = """\
 
 Please read this carefully. Ask us anything before you sign: {{ clinic_phone }}.
 
-## What ketamine-assisted psychotherapy is
+## What you consent to
 
 Ketamine-assisted psychotherapy (KAP) combines doses of ketamine, given by our medical
 staff, with psychotherapy to prepare for each dose and to make sense of it afterwards
-("integration"). Your course of care follows one of these models, which we will agree with
-you before treatment starts:
+("integration"). The course of care we agreed with you is:
 
-- **Blended:** the clinic gives the dose; your own outside therapist does the preparation
-  and integration sessions, and works with us under the authorisation you choose to sign.
-- **Bracketed:** preparation and integration with a therapist on other days; no therapy
-  during the dose.
-- **In-session:** a therapist is with you throughout the dosing session.
+{{ care_model }}
+
+If we change this model of care, we will ask you to read and sign a new consent for it
+before your next dose.
 
 ## Ketamine's approval, and off-label use
 
@@ -86,6 +86,49 @@ By signing, I confirm that I have read this consent, that my questions were answ
 that I agree to ketamine-assisted psychotherapy at {{ clinic_name }}.
 """
 
+
+def _section(text: str, first: str, stop: str) -> str:
+    """The part of `text` from the heading `first` up to the heading `stop`."""
+    return text[text.index(first) : text.index(stop)]
+
+
+# The medical facts, cost and rights are the same whatever the model of care.
+MEDICAL_SECTIONS = _section(
+    TREATMENT_CONSENT, "## Ketamine's approval, and off-label use", "## Your rights"
+)
+YOUR_RIGHTS = _section(TREATMENT_CONSENT, "## Your rights", "## Your agreement")
+
+STANDALONE_INFUSION_CONSENT = (
+    """\
+# Consent to standalone ketamine infusions
+
+**Patient:** {{ patient_name }}, born {{ patient_birth_date }}
+
+**Clinic:** {{ clinic_name }}
+
+Please read this carefully. Ask us anything before you sign: {{ clinic_phone }}.
+
+## What you consent to
+
+{{ care_model }}
+
+This treatment is **not ketamine-assisted psychotherapy**. We do not provide preparation
+sessions, integration sessions or a therapist as part of it, and no psychotherapy is
+promised. If you see a therapist or psychiatrist, keep doing so and tell them about this
+treatment. If we change this model of care, we will ask you to read and sign a new
+consent for it before your next dose.
+
+"""
+    + MEDICAL_SECTIONS
+    + YOUR_RIGHTS
+    + """\
+## Your agreement
+
+By signing, I confirm that I have read this consent, that my questions were answered, and
+that I agree to standalone ketamine infusions, without psychotherapy, at {{ clinic_name }}.
+"""
+)
+
 SHARING_AUTHORIZATION = """\
 # Authorisation to share my health information with my therapist
 
@@ -117,5 +160,6 @@ SHARING_AUTHORIZATION = """\
 
 DOCUMENTS = {
     DocumentKind.TREATMENT: ("KAP treatment consent", TREATMENT_CONSENT),
+    DocumentKind.STANDALONE: ("Standalone infusion consent", STANDALONE_INFUSION_CONSENT),
     DocumentKind.SHARING: ("Authorisation to share with my therapist", SHARING_AUTHORIZATION),
 }

@@ -12,7 +12,7 @@ from kapcare.policy import Action
 
 
 def chart_context(request, patient) -> dict:
-    """The chart's consent section, in four queries (the status)."""
+    """The chart's consent section, in five queries (the course and its consent status)."""
     status, latest, current = services.treatment_consent_status(patient)
     return {
         "patient": patient,
@@ -25,7 +25,7 @@ def chart_context(request, patient) -> dict:
 
 
 def card_context(request, patient) -> dict:
-    """The portal's consent card, in four queries. The portal view has already fetched
+    """The portal's consent card, in five queries. The portal view has already fetched
     the patient and logged the view."""
     status, latest, current = services.treatment_consent_status(patient)
     return {"status": status, "latest": latest, "current": current}
@@ -38,7 +38,9 @@ def consent_events(patient) -> list[TimelineEvent]:
     url = reverse("consents:patient_consents", args=[patient.external_id])
     signatures = (
         Signature.objects.filter(patient_id=patient.pk)
-        .select_related("version", "witnessed_by", "withdrawal__withdrawn_by", "authorization")
+        .select_related(
+            "version__document", "witnessed_by", "withdrawal__withdrawn_by", "authorization"
+        )
         .order_by("signed_at", "id")
     )
     events = []
@@ -51,6 +53,8 @@ def consent_events(patient) -> list[TimelineEvent]:
         number = signature.version.number
         if signature.kind == DocumentKind.TREATMENT:
             title = f"Treatment consent signed (version {number})"
+        elif signature.kind == DocumentKind.STANDALONE:
+            title = f"Standalone infusion consent signed (version {number})"
         else:
             title = f"Sharing authorisation signed (version {number})"
         authorization = getattr(signature, "authorization", None)

@@ -24,6 +24,7 @@ from kapcare.consents import pdf, rules, services
 from kapcare.consents.document_forms import SignForm, VersionForm, WithdrawalForm
 from kapcare.consents.markdown import render_markdown
 from kapcare.consents.models import (
+    TREATMENT_KINDS,
     ConsentDocument,
     ConsentVersion,
     DocumentKind,
@@ -72,7 +73,7 @@ class SignatureRow:
 
     @property
     def is_treatment(self) -> bool:
-        return self.signature.kind == DocumentKind.TREATMENT
+        return self.signature.kind in TREATMENT_KINDS
 
     @property
     def sharing_status(self) -> str:
@@ -94,7 +95,7 @@ def _signature_rows(patient) -> list[SignatureRow]:
     rows, latest_seen = [], False
     for signature in signatures:
         signature.patient = patient
-        is_latest = signature.kind == DocumentKind.TREATMENT and not latest_seen
+        is_latest = signature.kind in TREATMENT_KINDS and not latest_seen
         latest_seen = latest_seen or is_latest
         rows.append(
             SignatureRow(
@@ -124,7 +125,7 @@ def _treatment_signature(request: HttpRequest, patient, signature_id) -> Signatu
         .filter(
             external_id=parse_external_id(signature_id),
             patient_id=patient.pk,
-            kind=DocumentKind.TREATMENT,
+            kind__in=TREATMENT_KINDS,
         )
         .first()
     )
@@ -146,7 +147,7 @@ def _clinic_document(request: HttpRequest, document_id) -> ConsentDocument:
     return document
 
 
-DOCUMENT_ORDER = {DocumentKind.TREATMENT: 0, DocumentKind.SHARING: 1}
+DOCUMENT_ORDER = {DocumentKind.TREATMENT: 0, DocumentKind.STANDALONE: 1, DocumentKind.SHARING: 2}
 
 
 @allowed(Action.MANAGE_CONSENT_TEMPLATES)
@@ -279,7 +280,7 @@ def new_version(request: HttpRequest, document_id) -> HttpResponse:
 def _sign_page(request: HttpRequest, patient, *, method: str, done_url: str, back_url: str):
     """The exact text to sign and the signature form, for the portal and the tablet alike."""
     on_tablet = method == SigningMethod.CLINIC_TABLET
-    version = services.current_version(patient.clinic, DocumentKind.TREATMENT)
+    version = services.treatment_version_for(patient)
     text = services.text_to_sign(version, patient)
     text_hash = sha256_hex(text)
     form = SignForm(
@@ -306,7 +307,7 @@ def _sign_page(request: HttpRequest, patient, *, method: str, done_url: str, bac
                     expected_sha256=form.cleaned_data["text_sha256"],
                 )
             except services.Refused as refused:
-                version = services.current_version(patient.clinic, DocumentKind.TREATMENT)
+                version = services.treatment_version_for(patient)
                 text = services.text_to_sign(version, patient)
                 if sha256_hex(text) != text_hash:
                     form = _stale_sign_form(request, patient, on_tablet, sha256_hex(text))

@@ -23,13 +23,24 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kapcare.clinics.models import Clinic
+from kapcare.consents import rules
 from kapcare.kept import KeptQuerySet, KeptRecord
 from kapcare.policy import Scope
 
 
 class DocumentKind(models.TextChoices):
     TREATMENT = "treatment", "KAP treatment consent"
+    STANDALONE = "standalone_infusion", "Standalone infusion consent"
     SHARING = "sharing", "Information-sharing authorisation"
+
+
+# The treatment consents: one per kind of care, each signed for one episode.
+TREATMENT_KINDS = (DocumentKind.TREATMENT, DocumentKind.STANDALONE)
+
+
+def treatment_kind_for(care_model: str) -> str:
+    """The treatment consent an episode of `care_model` is signed on."""
+    return DocumentKind(rules.document_kind_for(care_model))
 
 
 class SigningMethod(models.TextChoices):
@@ -94,7 +105,12 @@ def sha256_hex(text: str) -> str:
 
 class Signature(KeptRecord):
     """A patient's signature on one version of a document. Immutable (the database refuses
-    UPDATE and DELETE)."""
+    UPDATE and DELETE).
+
+    A treatment consent is signed for one episode of care and names its model: `episode`
+    and `care_model` say which, so a later change of the episode's model asks for a new
+    signature. Both are empty on a sharing authorisation, and on a treatment consent signed
+    before consents were per episode when its episode could not be told."""
 
     kept_message = "A signature is never deleted; record a withdrawal instead."
 
@@ -104,6 +120,19 @@ class Signature(KeptRecord):
     )
     version = models.ForeignKey(ConsentVersion, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=20, choices=DocumentKind.choices)
+    episode = models.ForeignKey(
+        "episodes.Episode",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consent_signatures",
+        help_text="The episode of care a treatment consent was signed for.",
+    )
+    care_model = models.CharField(
+        max_length=12,
+        blank=True,
+        help_text="The episode's model of care when signed, as the signed text names it.",
+    )
     signed_text = models.TextField(help_text="The exact text shown and signed (Markdown).")
     text_sha256 = models.CharField(max_length=64)
     typed_name = models.CharField(max_length=200)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from kapcare.consents.markdown import render_markdown
-from kapcare.consents.models import DocumentKind, Signature
+from kapcare.consents.models import TREATMENT_KINDS, Signature
 
 
 def _no_fetching():
@@ -37,7 +37,7 @@ def clinic_time(moment, clinic) -> str:
 
 def filename(signature: Signature) -> str:
     """The download's name: the signature's opaque id, never the patient's name."""
-    prefix = "consent" if signature.kind == DocumentKind.TREATMENT else "sharing-authorisation"
+    prefix = "consent" if signature.kind in TREATMENT_KINDS else "sharing-authorisation"
     return f"{prefix}-{signature.external_id}.pdf"
 
 

@@ -17,6 +17,7 @@ PLACEHOLDERS = {
     "shared_items": "What is shared, one line per scope (sharing authorisation)",
     "purpose": "Why it is shared (sharing authorisation)",
     "expires_on": "The last day the authorisation is in force (sharing authorisation)",
+    "care_model": "The episode's model of care, in plain words (treatment consent)",
 }
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 _PLACEHOLDER_NAME = re.compile(r"^[a-z_]+$")
@@ -99,11 +100,53 @@ def expiry_problem(expires_on: date | None, today: date, longest_months: int) ->
     return None
 
 
-# Treatment consent status for a patient, from their latest treatment signature.
+# --- Models of care, as the treatment consent names them ------------------------------------
+# The keys are the episode's model values (`episodes.rules.MODELS`); a test keeps them equal.
+
+STANDALONE_MODEL = "standalone"
+KAP_DOCUMENT = "treatment"
+STANDALONE_DOCUMENT = "standalone_infusion"
+
+CARE_MODEL_WORDS = {
+    "in_session": "**In-session ketamine-assisted psychotherapy (KAP).** A therapist is with "
+    "you throughout each dosing session, and also meets you to prepare before your doses and "
+    "to make sense of them afterwards (integration).",
+    "bracketed": "**Bracketed ketamine-assisted psychotherapy (KAP).** You meet a therapist "
+    "to prepare before your doses and for integration afterwards, on other days; no therapy "
+    "takes place during the dose itself.",
+    "blended": "**Blended ketamine-assisted psychotherapy (KAP).** The clinic gives the dose; "
+    "your own outside therapist does the preparation and integration sessions and works "
+    "with us under the authorisation you choose to sign.",
+    STANDALONE_MODEL: "**Standalone ketamine infusions.** Doses of ketamine given and "
+    "watched over by our medical staff, without psychotherapy: no preparation or "
+    "integration sessions and no therapist are part of this treatment.",
+}
+NO_COURSE_WORDS = (
+    "No course of care is open for you yet; the clinic agrees its model with you first."
+)
+
+
+def care_model_words(care_model: str | None) -> str:
+    """The treatment the consent is for, in plain words (the `{{ care_model }}`)."""
+    if care_model is None:
+        return NO_COURSE_WORDS
+    return CARE_MODEL_WORDS[care_model]
+
+
+def document_kind_for(care_model: str) -> str:
+    """The consent document an episode of `care_model` is signed on: the KAP consent for
+    the three KAP models, the standalone-infusion consent, which promises no
+    psychotherapy, for a standalone infusion."""
+    return STANDALONE_DOCUMENT if care_model == STANDALONE_MODEL else KAP_DOCUMENT
+
+
+# Treatment consent status for an episode, from the latest treatment signature for it.
 NOT_SIGNED = "not_signed"
 CURRENT = "current"
 OUTDATED = "outdated"
 WITHDRAWN = "withdrawn"
+MODEL_CHANGED = "model_changed"
+NO_COURSE = "no_course"
 
 
 def consent_status(
@@ -111,18 +154,24 @@ def consent_status(
     is_withdrawn: bool,
     current_version: int,
     versions_requiring_reconsent: set[int],
+    signed_for_model: str | None = None,
+    episode_model: str | None = None,
 ) -> str:
-    """Where the patient stands with the treatment consent (gate 2,
-    docs/clinical-reference.md#treatment-consent: signed, on
-    the current template version, not revoked).
+    """Where an episode stands with its treatment consent (gate 2,
+    docs/clinical-reference.md#treatment-consent: signed for this episode, naming its
+    model, on the current template version of the right document, not revoked).
 
-    A signature on an older version stays current unless a later version, up to the
-    current one, was published as requiring re-consent.
+    A signature naming another model than the episode's now (the model was changed after
+    signing) asks for re-consent: the patient agreed to a different treatment. A signature
+    on an older version stays current unless a later version, up to the current one, was
+    published as requiring re-consent.
     """
     if signed_version is None:
         return NOT_SIGNED
     if is_withdrawn:
         return WITHDRAWN
+    if signed_for_model != episode_model:
+        return MODEL_CHANGED
     later = range(signed_version + 1, current_version + 1)
     if any(number in versions_requiring_reconsent for number in later):
         return OUTDATED

@@ -24,7 +24,10 @@ from kapcare.text import form_text, model_text
 ScopeName = Annotated[
     str, WithJsonSchema({"type": "string", "enum": list(Scope.values)}, mode="validation")
 ]
-TreatmentStatus = Literal["not_signed", "current", "outdated", "withdrawn"]
+TreatmentStatus = Literal[
+    "not_signed", "current", "outdated", "withdrawn", "model_changed", "no_course"
+]
+TreatmentDocument = Literal["treatment", "standalone_infusion"]
 AuthorizationStatus = Literal["active", "expired", "revoked"]
 TypedName = model_text(Signature, "typed_name")
 # Only true is accepted; false is refused by the service, whose message asks for the tick.
@@ -50,10 +53,27 @@ class SignatureOut(Schema):
     )
     text_sha256: str = Field(description="SHA-256 (hex) of the exact text signed.")
     withdrawn_at: dt.datetime | None
+    episode_id: uuid.UUID | None = Field(
+        description="The episode a treatment consent was signed for; null on an authorisation "
+        "(and on a consent signed before consents were per episode, when its episode could "
+        "not be told)."
+    )
+    care_model: str | None = Field(
+        description="The model of care the signed treatment consent names (`in_session`, "
+        "`bracketed`, `blended`, `standalone`); null when it names none."
+    )
 
     @staticmethod
     def resolve_id(signature: Signature) -> uuid.UUID:
         return signature.external_id
+
+    @staticmethod
+    def resolve_episode_id(signature: Signature) -> uuid.UUID | None:
+        return signature.episode.external_id if signature.episode_id else None
+
+    @staticmethod
+    def resolve_care_model(signature: Signature) -> str | None:
+        return signature.care_model or None
 
     @staticmethod
     def resolve_title(signature: Signature) -> str:
@@ -75,15 +95,26 @@ class SignatureOut(Schema):
 
 class ConsentsOut(Schema):
     treatment_status: TreatmentStatus = Field(
-        description="Where the patient stands with the treatment consent: `outdated` when "
-        "a later version asks for re-consent."
+        description="Where the patient's current course stands with its treatment consent: "
+        "`outdated` when a later version asks for re-consent, `model_changed` when the "
+        "course's model changed since signing (re-consent), `no_course` when no episode is "
+        "open to consent to."
+    )
+    treatment_document: TreatmentDocument = Field(
+        description="The consent the current course asks for: the KAP consent, or the "
+        "standalone-infusion consent for a standalone episode."
     )
     current_treatment_version: int
+    episode_id: uuid.UUID | None = Field(description="The current course, if one is open.")
+    care_model: str | None = Field(description="The current course's model of care.")
     items: list[SignatureOut] = Field(description="Every signature, newest first.")
 
 
 class ConsentTextOut(Schema):
     version: int
+    document: TreatmentDocument = Field(description="Which treatment consent this is.")
+    episode_id: uuid.UUID = Field(description="The course of care it is signed for.")
+    care_model: str = Field(description="The course's model of care, which the text names.")
     title: str
     text: str = Field(description="Markdown, with the patient's particulars filled in.")
     text_sha256: str = Field(description="Send it back when signing.")

@@ -8,6 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
+from django.apps import apps
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -21,6 +22,7 @@ from kapcare.audit.models import AccessAction
 from kapcare.consents import defaults, placeholders, rules
 from kapcare.consents.models import (
     SCOPE_FIELDS,
+    TREATMENT_KINDS,
     ConsentDocument,
     ConsentVersion,
     DocumentKind,
@@ -29,7 +31,9 @@ from kapcare.consents.models import (
     SigningMethod,
     Withdrawal,
     sha256_hex,
+    treatment_kind_for,
 )
+from kapcare.episodes.rules import CLOSED_STATES
 from kapcare.links import absolute_url
 from kapcare.notifications.models import NotificationKind
 from kapcare.notifications.services import notify
@@ -116,10 +120,33 @@ def publish_version(
     return version
 
 
+def consent_episode(patient: Patient):
+    """The episode a treatment consent is signed for now: the patient's current course (the
+    newest episode that is not closed), or None. Read through the app registry because
+    `episodes` builds on `consents`, not the other way round."""
+    Episode = apps.get_model("episodes", "Episode")
+    return (
+        Episode.objects.filter(patient_id=patient.pk)
+        .exclude(state__in=CLOSED_STATES)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def treatment_version_for(patient: Patient, episode=None) -> ConsentVersion:
+    """The current version of the treatment consent for `episode` (default: the patient's
+    current course): the standalone-infusion consent for a standalone infusion, the KAP
+    consent otherwise (and while no course is open)."""
+    episode = episode if episode is not None else consent_episode(patient)
+    kind = treatment_kind_for(episode.model) if episode is not None else DocumentKind.TREATMENT
+    return current_version(patient.clinic, kind)
+
+
 def particulars(patient: Patient, names: Collection[str] | None = None, **extra) -> dict[str, str]:
     """The values of the placeholders for `patient`: the clinic's and the patient's own,
-    those other apps registered (`placeholders`; only the ones in `names` when given, as
-    they may cost queries), then `extra`."""
+    the model of care of their current course, those other apps registered
+    (`placeholders`; only the ones in `names` when given, as they may cost queries), then
+    `extra`."""
     clinic = patient.clinic
     values = {
         "clinic_name": clinic.name,
@@ -128,6 +155,9 @@ def particulars(patient: Patient, names: Collection[str] | None = None, **extra)
         "patient_birth_date": f"{patient.birth_date:%B} {patient.birth_date.day}, "
         f"{patient.birth_date.year}",
     }
+    if (names is None or "care_model" in names) and "care_model" not in extra:
+        episode = consent_episode(patient)
+        values["care_model"] = rules.care_model_words(episode.model if episode else None)
     values.update(placeholders.values_for(patient, names))
     values.update(extra)
     return values
@@ -180,12 +210,14 @@ def _method_problems(actor: Actor, signer: SignatureInput) -> dict[str, str]:
     return {}
 
 
-def _create_signature(actor, patient, version, text, signer) -> Signature:
+def _create_signature(actor, patient, version, text, signer, episode=None) -> Signature:
     witness = actor.user if signer.method == SigningMethod.CLINIC_TABLET else None
     return Signature.objects.create(
         patient=patient,
         version=version,
         kind=version.document.kind,
+        episode=episode,
+        care_model=episode.model if episode is not None else "",
         signed_text=text,
         text_sha256=sha256_hex(text),
         typed_name=" ".join(signer.typed_name.split()),
@@ -207,19 +239,23 @@ def sign_treatment_consent(
     signer: SignatureInput,
     expected_sha256: str,
 ) -> Signature:
-    """Record the patient's signature on `version` of the treatment consent.
+    """Record the patient's signature on `version` of the treatment consent, for their
+    current course of care and naming its model.
 
     `expected_sha256` is the hash of the text the signer was shown; if the text to sign
-    has changed since (a new version, a changed clinic name), the signature is refused
-    rather than recorded against words the patient did not read.
+    has changed since (a new version, a changed model of care, a changed clinic name), the
+    signature is refused rather than recorded against words the patient did not read.
     """
-    if version.document.kind != DocumentKind.TREATMENT:
+    if version.document.kind not in TREATMENT_KINDS:
         raise ValueError("Not a treatment consent.")
     problems = _method_problems(actor, signer) or _signature_problems(patient, signer)
     if problems:
         raise Refused(problems)
     with transaction.atomic():
-        latest = current_version(patient.clinic, DocumentKind.TREATMENT)
+        episode = consent_episode(patient)
+        if episode is None:
+            raise Refused({"__all__": NO_COURSE_TO_SIGN})
+        latest = treatment_version_for(patient, episode)
         text = text_to_sign(version, patient)
         if latest.pk != version.pk or sha256_hex(text) != expected_sha256:
             raise Refused(
@@ -228,14 +264,20 @@ def sign_treatment_consent(
                     "text below and sign again."
                 }
             )
-        signature = _create_signature(actor, patient, version, text, signer)
+        signature = _create_signature(actor, patient, version, text, signer, episode)
         record_access(actor, AccessAction.CREATE, patient=patient, obj=signature)
     return signature
 
 
+NO_COURSE_TO_SIGN = (
+    "There is no open course of care to consent to: the treatment consent is signed for "
+    "one course and names its model, so the clinic opens the course first."
+)
+
+
 def withdraw(*, actor: Actor, signature: Signature, reason: str = "") -> Withdrawal:
     """Record that the patient withdraws a signed treatment consent (the signature stays)."""
-    if signature.kind != DocumentKind.TREATMENT:
+    if signature.kind not in TREATMENT_KINDS:
         raise Refused({"__all__": "A sharing authorisation is revoked, not withdrawn."})
     with transaction.atomic():
         if Withdrawal.objects.filter(signature_id=signature.pk).exists():
@@ -247,11 +289,16 @@ def withdraw(*, actor: Actor, signature: Signature, reason: str = "") -> Withdra
     return withdrawal
 
 
-def treatment_consent_status(patient: Patient) -> tuple[str, Signature | None, ConsentVersion]:
-    """(status, latest treatment signature or None, current version), in three queries."""
-    current = current_version(patient.clinic, DocumentKind.TREATMENT)
+def episode_consent_status(
+    episode, patient: Patient | None = None
+) -> tuple[str, Signature | None, ConsentVersion]:
+    """(status, latest treatment signature for `episode` or None, the current version of
+    the document its model asks for), in three queries: gate 2 reads the status.
+    `patient` is the episode's, when the caller has it with its clinic."""
+    patient = patient if patient is not None else episode.patient
+    current = treatment_version_for(patient, episode)
     signature = (
-        Signature.objects.filter(patient_id=patient.pk, kind=DocumentKind.TREATMENT)
+        Signature.objects.filter(episode_id=episode.pk, kind__in=TREATMENT_KINDS)
         .select_related("version", "withdrawal")
         .order_by("-signed_at", "-id")
         .first()
@@ -261,13 +308,36 @@ def treatment_consent_status(patient: Patient) -> tuple[str, Signature | None, C
             document_id=current.document_id, requires_reconsent=True
         ).values_list("number", flat=True)
     )
+    # A signature on the other document (the episode's model moved between KAP and a
+    # standalone infusion) names another treatment, whatever its model field says.
+    on_right_document = signature is not None and signature.version.document_id == (
+        current.document_id
+    )
     status = rules.consent_status(
         signature.version.number if signature else None,
         signature is not None and hasattr(signature, "withdrawal"),
         current.number,
         reconsent,
+        signed_for_model=signature.care_model if on_right_document else None,
+        episode_model=episode.model,
     )
     return status, signature, current
+
+
+def treatment_consent_status(patient: Patient) -> tuple[str, Signature | None, ConsentVersion]:
+    """Where the patient stands with the treatment consent of their current course: as
+    `episode_consent_status`; with no course open, `NO_COURSE`, their latest treatment
+    signature (for an earlier course) and the KAP consent's current version."""
+    episode = consent_episode(patient)
+    if episode is not None:
+        return episode_consent_status(episode, patient)
+    latest = (
+        Signature.objects.filter(patient_id=patient.pk, kind__in=TREATMENT_KINDS)
+        .select_related("version", "withdrawal")
+        .order_by("-signed_at", "-id")
+        .first()
+    )
+    return rules.NO_COURSE, latest, current_version(patient.clinic, DocumentKind.TREATMENT)
 
 
 # --- Sharing ----------------------------------------------------------------------------------

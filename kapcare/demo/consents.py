@@ -7,6 +7,10 @@ lists exactly four patients and shows what each scope opens. One more authorisat
 has expired and one was revoked: those two
 patients she no longer sees.
 
+Each treatment consent is signed for the patient's episode and names its model: the KAP
+consent for the KAP courses, the standalone-infusion consent (no psychotherapy) for
+patient 5's standalone infusions.
+
 Everything goes through `kapcare.consents.services`, as the pages and the API do: the
 typed name must match the record, the text signed is the clinic's current version with the
 patient's particulars, and each signature and authorisation has its row in the access log.
@@ -19,7 +23,7 @@ from django.utils import timezone
 from kapcare.accounts.models import User
 from kapcare.audit.log import Actor
 from kapcare.consents import rules, services
-from kapcare.consents.models import DocumentKind, SharingAuthorization, SigningMethod, sha256_hex
+from kapcare.consents.models import SharingAuthorization, SigningMethod, sha256_hex
 from kapcare.patients.models import Patient
 from kapcare.policy import Scope
 
@@ -126,7 +130,8 @@ def load_consents(
 
 
 def _sign_treatment_consent(patient: Patient, actor: Actor, method: str) -> None:
-    version = services.current_version(patient.clinic, DocumentKind.TREATMENT)
+    """The consent for the patient's episode (opened before, see build.py)."""
+    version = services.treatment_version_for(patient)
     services.sign_treatment_consent(
         actor=actor,
         patient=patient,

@@ -240,8 +240,17 @@ class PlanForm(TherapistFields):
     planned_preparation_sessions = _count_field("Planned preparation sessions")
     planned_integration_sessions = _count_field("Planned integration sessions")
     treating_clinician = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    model = forms.ChoiceField(
+        label="Model of care",
+        choices=CareModel.choices,
+        required=False,  # left out: the episode keeps its model
+        help_text="Changing it asks the patient to sign the treatment consent for the new "
+        "model before their next dose.",
+        error_messages={"invalid_choice": "Choose one of the four models."},
+    )
 
     field_order = [
+        "model",
         "treating_clinician",
         "therapist_email",
         "therapist_name",
@@ -256,6 +265,7 @@ class PlanForm(TherapistFields):
         kwargs.setdefault(
             "initial",
             {
+                "model": episode.model,
                 "dose_route": episode.dose_route,
                 "planned_doses": episode.planned_doses,
                 "planned_preparation_sessions": episode.planned_preparation_sessions,
@@ -290,6 +300,7 @@ class PlanForm(TherapistFields):
             therapist_fee=data.get("therapist_fee"),
             treating_clinician=data["treating_clinician"],
             therapist=self.therapist_input() if self.episode.is_kap else None,
+            model=data.get("model") or None,
         )
 
 

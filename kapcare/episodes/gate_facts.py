@@ -13,7 +13,7 @@ from django.db.models import Max, Min, Q
 from django.urls import reverse
 
 from kapcare.accounts.models import Role
-from kapcare.consents.services import treatment_consent_status
+from kapcare.consents.services import episode_consent_status
 from kapcare.episodes import gate_registry, gates, rules
 from kapcare.episodes.models import (
     CareSession,
@@ -104,7 +104,7 @@ def gather_facts(session: CareSession, dose_at: datetime) -> Gathered:
     dose_day = dose_at.astimezone(settings.zone).date()
 
     eligibility = eligibility_for(patient, dose_day)
-    consent, _, _ = treatment_consent_status(patient)
+    consent, _, _ = episode_consent_status(episode, patient)
 
     rows = list(
         CareSession.objects.filter(patient_id=patient.pk)

@@ -61,6 +61,7 @@ CONSENT_NOT_SIGNED = "not_signed"
 CONSENT_CURRENT = "current"
 CONSENT_OUTDATED = "outdated"
 CONSENT_WITHDRAWN = "withdrawn"
+CONSENT_MODEL_CHANGED = "model_changed"
 
 PREGNANCY_NOT_APPLICABLE = "not_applicable"
 PREGNANCY_NEGATIVE = "negative"
@@ -216,11 +217,14 @@ def eligibility_rule(facts: GateFacts, settings: GateSettings) -> GateResult:
 
 
 def consent_rule(facts: GateFacts, settings: GateSettings) -> GateResult:
-    """Gate 2: the treatment consent signed, on the current template version, not
-    withdrawn (docs/clinical-reference.md#treatment-consent)."""
+    """Gate 2: the episode's treatment consent signed for this episode, naming its model,
+    on the current template version of the document its model asks for, not withdrawn
+    (docs/clinical-reference.md#treatment-consent, #consent-per-model-of-care)."""
     messages = {
         CONSENT_CURRENT: "The treatment consent is signed on the current version.",
         CONSENT_NOT_SIGNED: "The patient has not signed the treatment consent.",
+        CONSENT_MODEL_CHANGED: "The model changed: re-consent. The patient's signed consent "
+        "is for another model of care than this episode's.",
         CONSENT_OUTDATED: "The treatment consent changed since the patient signed it; the "
         "new version asks for their signature again.",
         CONSENT_WITHDRAWN: "The patient withdrew their treatment consent.",

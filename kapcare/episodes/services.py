@@ -472,10 +472,15 @@ class PlanInput:
     therapist_fee: Decimal | None = None
     treating_clinician: User | None = None
     therapist: TherapistInput | None = None
+    model: str | None = None  # None: the episode keeps its model
 
 
 def _plan_problems(episode: Episode, data: PlanInput) -> dict[str, str]:
     problems: dict[str, str] = {}
+    model = data.model or episode.model
+    if model not in rules.MODELS:
+        problems["model"] = "Choose one of the four models."
+        model = episode.model
     if data.dose_route not in DoseRoute.values:
         problems["dose_route"] = "Choose a route from the list."
     if data.planned_doses < 1:
@@ -491,24 +496,29 @@ def _plan_problems(episode: Episode, data: PlanInput) -> dict[str, str]:
         clinician.role != Role.CLINICIAN or clinician.clinic_id != episode.clinic_id
     ):
         problems["treating_clinician"] = "Choose one of the clinic's clinicians."
-    return problems | therapist_problems(data.therapist, episode.model)
+    return problems | therapist_problems(data.therapist, model)
 
 
 def update_plan(*, actor: Actor, episode: Episode, data: PlanInput) -> Episode:
-    """Change the planned course: route, doses, preparation and integration sessions, the
-    therapist's fee, the treating clinician and the therapist (invited if new). A
-    standalone infusion keeps no therapist, fee, preparation or integration."""
+    """Change the planned course: the model of care, route, doses, preparation and
+    integration sessions, the therapist's fee, the treating clinician and the therapist
+    (invited if new). A standalone infusion keeps no therapist, fee, preparation or
+    integration. A new model makes the patient's signed treatment consent, which names the
+    old one, no longer current: the consent gate asks for re-consent before the next dose
+    (`consents.services.episode_consent_status`)."""
     problems = _plan_problems(episode, data)
     if problems:
         raise Refused(problems)
-    kap = rules.is_kap(episode.model)
+    model = data.model or episode.model
+    kap = rules.is_kap(model)
     with transaction.atomic():
         therapist = find_or_invite_therapist(
             actor=actor,
             clinic=episode.clinic,
             therapist=data.therapist,
-            model=episode.model,
+            model=model,
         )
+        episode.model = model
         episode.dose_route = data.dose_route
         episode.planned_doses = data.planned_doses
         episode.planned_preparation_sessions = data.planned_preparation_sessions if kap else 0
@@ -518,6 +528,7 @@ def update_plan(*, actor: Actor, episode: Episode, data: PlanInput) -> Episode:
         episode.therapist = therapist
         episode.save(
             update_fields=[
+                "model",
                 "dose_route",
                 "planned_doses",
                 "planned_preparation_sessions",

@@ -199,8 +199,9 @@ def detail(request: HttpRequest, episode_id) -> HttpResponse:
 
 @allowed(Action.MANAGE_EPISODES)
 def edit(request: HttpRequest, episode_id) -> HttpResponse:
-    """Change the plan: route, doses, preparation and integration, the fee, the treating
-    clinician and the therapist."""
+    """Change the plan: the model of care (a new one asks the patient to re-consent),
+    route, doses, preparation and integration, the fee, the treating clinician and the
+    therapist."""
     episode = get_episode(request, episode_id, Action.MANAGE_EPISODES, log_as=reading(request))
     form = PlanForm(request.POST if request.method == "POST" else None, episode=episode)
     if request.method == "POST":

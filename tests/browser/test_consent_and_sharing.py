@@ -1,4 +1,6 @@
-"""A patient signs the treatment consent on a phone and downloads the signed PDF, then
+"""A patient signs the treatment consent for their blended course on a phone and downloads
+the signed PDF; when the clinic changes the course's model the portal asks for re-consent;
+then the patient
 authorises their own therapist to see questionnaire scores only; the therapist sees the
 scores but not the safety alerts, every look is logged as a disclosure, and once the
 patient revokes, the shared record is gone."""
@@ -12,10 +14,12 @@ from playwright.sync_api import expect
 from kapcare.audit.log import Actor
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.consents.models import DocumentKind, SharingAuthorization, Signature
+from kapcare.episodes import services as episodes
 from kapcare.measures import services as measures
 from kapcare.measures.models import SafetyAlert, Source
 from kapcare.policy import Scope
 from tests.browser.helpers import DESKTOP, PHONE, assert_accessible, login
+from tests.factories import open_episode
 
 # PHQ-9 answers: a baseline of 12, then a 9 with item 9 above 0 (which raises an alert).
 BASELINE = [2, 2, 2, 2, 1, 1, 1, 1, 0]
@@ -42,6 +46,7 @@ def test_patient_signs_consent_shares_scores_with_a_therapist_then_revokes(
 ):
     latest = record_measures(clinician, patient)
     assert latest.total == 9
+    course = open_episode(patient, clinician, model="blended")
 
     # --- The patient, on a phone: the treatment consent --------------------------------------
     page.set_viewport_size(PHONE)
@@ -58,7 +63,8 @@ def test_patient_signs_consent_shares_scores_with_a_therapist_then_revokes(
     page.get_by_role("link", name="Read and sign the consent").click()
     expect(page).to_have_url(live_server.url + reverse("consents:portal_sign"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign your treatment consent")
-    expect(page.get_by_role("article", name="The consent to sign")).to_be_visible()
+    consent_text = page.get_by_role("article", name="The consent to sign")
+    expect(consent_text).to_contain_text("Blended ketamine-assisted psychotherapy (KAP).")
     assert_accessible(page)
     page.get_by_label(re.compile(r"^Type your full name to sign")).fill(patient.full_name)
     page.get_by_label("I have read this consent and agree").check()
@@ -66,12 +72,13 @@ def test_patient_signs_consent_shares_scores_with_a_therapist_then_revokes(
 
     expect(page).to_have_url(live_server.url + reverse("consents:portal_consents"))
     expect(page.get_by_text("Thank you: you signed the consent.")).to_be_visible()
-    treatment = page.get_by_role("region", name="Consent to ketamine-assisted psychotherapy")
+    treatment = page.get_by_role("region", name="KAP treatment consent")
     expect(treatment).to_contain_text("Signed and current")
     expect(treatment).to_contain_text("the current version")
     assert_accessible(page)
     signature = Signature.objects.get(patient=patient, kind=DocumentKind.TREATMENT)
     assert signature.typed_name == patient.full_name
+    assert (signature.episode_id, signature.care_model) == (course.pk, "blended")
 
     pdf_link = page.get_by_role("link", name=re.compile(r"^PDF of "))
     expect(pdf_link).to_have_count(1)
@@ -84,6 +91,26 @@ def test_patient_signs_consent_shares_scores_with_a_therapist_then_revokes(
     response = page.request.get(pdf_link.get_attribute("href"))
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
+
+    # --- The clinic makes the course a standalone infusion: the portal asks for re-consent ---
+    episodes.update_plan(
+        actor=Actor(user=clinician, ip_address="127.0.0.1"),
+        episode=course,
+        data=episodes.PlanInput(
+            dose_route=course.dose_route,
+            planned_doses=course.planned_doses,
+            planned_preparation_sessions=0,
+            planned_integration_sessions=0,
+            model="standalone",
+        ),
+    )
+    page.reload()
+    treatment = page.get_by_role("region", name="Standalone infusion consent")
+    expect(treatment).to_contain_text("The model changed: re-consent")
+    page.get_by_role("link", name="Read and sign the consent for your course").click()
+    consent_text = page.get_by_role("article", name="The consent to sign")
+    expect(consent_text).to_contain_text("not ketamine-assisted psychotherapy")
+    assert_accessible(page)
 
     # --- The patient authorises their therapist, for scores only ----------------------------
     page.goto(reverse("portal:home"))

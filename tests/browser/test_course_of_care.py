@@ -49,8 +49,8 @@ def consented_episode(clinic, rooms, clinician, patient, patient_user, therapist
             actor=by, clinician=clinician, weekday=weekday, starts=dt.time(8), ends=dt.time(17)
         )
     make_eligible(patient, clinician, patient_user)
-    sign(patient, by=patient_user)
     episode = open_episode(patient, clinician, therapist=therapist, treating_clinician=clinician)
+    sign(patient, by=patient_user)  # the consent for this episode
     for state in ("screening", "eligible", "consented"):
         episodes.change_state(actor=by, episode=episode, to_state=state)
     return episode

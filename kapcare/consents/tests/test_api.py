@@ -131,9 +131,13 @@ def test_patient_without_a_signature_is_not_signed_on_version_1(client, patient_
     response = client.get(consents_url(patient), headers=bearer(patient_user))
 
     assert response.status_code == 200
+    episode = services.consent_episode(patient)
     assert response.json() == {
         "treatment_status": "not_signed",
+        "treatment_document": "treatment",
         "current_treatment_version": 1,
+        "episode_id": str(episode.external_id),
+        "care_model": "blended",
         "items": [],
     }
 
@@ -157,6 +161,8 @@ def test_signature_is_listed_with_its_particulars_and_status_current(client, pat
             "witness_name": None,
             "text_sha256": signature.text_sha256,
             "withdrawn_at": None,
+            "episode_id": str(signature.episode.external_id),
+            "care_model": "blended",
         }
     ]
 

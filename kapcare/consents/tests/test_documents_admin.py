@@ -22,9 +22,11 @@ def test_list_makes_the_default_documents_and_shows_their_versions(client, clini
     html = response.content.decode()
     assert [d.kind for d in response.context["documents"]] == [
         DocumentKind.TREATMENT,
+        DocumentKind.STANDALONE,
         DocumentKind.SHARING,
     ]
     assert "KAP treatment consent" in html
+    assert "Standalone infusion consent" in html
     assert "Authorisation to share with my therapist" in html
     assert "kapcare (default text)" in html
     assert '<span class="badge badge-warn">Required</span>' in html

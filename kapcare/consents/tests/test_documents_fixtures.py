@@ -3,9 +3,11 @@ authorisations made through the services, as the pages make them."""
 
 import datetime as dt
 
+from kapcare.accounts.models import Role
 from kapcare.audit.log import Actor
 from kapcare.consents import services
 from kapcare.consents.models import ConsentDocument, DocumentKind, SigningMethod, sha256_hex
+from tests.factories import UserFactory, open_episode
 from tests.second_factor import reauthenticated
 
 USER_AGENT = "Mozilla/5.0 (pytest) kapcare-tests"
@@ -20,9 +22,13 @@ def treatment_document(clinic) -> ConsentDocument:
     return ConsentDocument.objects.get(clinic=clinic, kind=DocumentKind.TREATMENT)
 
 
-def sign(patient, *, by, method=SigningMethod.PORTAL):
-    """`patient` signs the current treatment consent, `by` being the signed-in account."""
-    version = services.current_version(patient.clinic, DocumentKind.TREATMENT)
+def sign(patient, *, by, method=SigningMethod.PORTAL, model="blended"):
+    """`patient` signs the current treatment consent for their current course, `by` being
+    the signed-in account. Without an open course, one of `model` is opened first (by a
+    clinician of the clinic), as a treatment consent is always signed for a course."""
+    if services.consent_episode(patient) is None:
+        open_episode(patient, UserFactory(role=Role.CLINICIAN, clinic=patient.clinic), model)
+    version = services.treatment_version_for(patient)
     text = services.text_to_sign(version, patient)
     return services.sign_treatment_consent(
         actor=actor(by),

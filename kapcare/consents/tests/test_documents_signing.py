@@ -15,6 +15,7 @@ from kapcare.consents.models import (
     Withdrawal,
     sha256_hex,
 )
+from kapcare.consents.tests.conftest import open_course
 from kapcare.consents.tests.test_documents_fixtures import (
     USER_AGENT,
     actor,
@@ -344,8 +345,10 @@ def test_on_the_tablet_the_patient_still_types_their_own_name(client, coordinato
     assert not Signature.objects.exists()
 
 
-def test_a_patient_without_a_portal_account_signs_on_the_tablet(client, coordinator, other_patient):
-
+def test_a_patient_without_a_portal_account_signs_on_the_tablet(
+    client, coordinator, clinician, other_patient
+):
+    open_course(other_patient, clinician)
     client.force_login(coordinator)
     url = reverse("consents:tablet_sign", args=[other_patient.external_id])
 

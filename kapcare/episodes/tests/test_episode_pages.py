@@ -314,6 +314,41 @@ def test_changing_the_plan_saves_it(client, coordinator, episode, therapist):
     )
 
 
+def test_changing_the_model_on_the_plan_page_saves_it_and_drops_the_therapist(
+    client, coordinator, episode, therapist
+):
+    client.force_login(coordinator)
+    url = reverse("episodes:edit", kwargs={"episode_id": episode.external_id})
+
+    response = client.post(
+        url,
+        {
+            "model": "standalone",
+            "dose_route": "iv",
+            "planned_doses": "6",
+            "therapist_email": therapist.email,
+            "planned_integration_sessions": "6",
+        },
+    )
+
+    assert response.status_code == 302
+    episode.refresh_from_db()
+    assert (episode.model, episode.therapist_id, episode.planned_integration_sessions) == (
+        "standalone",
+        None,
+        0,
+    )
+
+
+def test_an_unknown_model_on_the_plan_page_is_refused_at_the_field(client, coordinator, episode):
+    client.force_login(coordinator)
+    url = reverse("episodes:edit", kwargs={"episode_id": episode.external_id})
+
+    response = client.post(url, {"model": "microdosing", "dose_route": "iv", "planned_doses": "6"})
+
+    assert response.context["form"].errors["model"] == ["Choose one of the four models."]
+
+
 def test_a_plan_without_doses_is_refused_at_the_field(client, coordinator, episode):
     client.force_login(coordinator)
     url = reverse("episodes:edit", kwargs={"episode_id": episode.external_id})

@@ -120,11 +120,11 @@ def ready_episode(
     day-of checklist. The preparation is recorded by the clinician with the therapist's
     confirmation (none when `prepared` is false)."""
     make_eligible(patient, clinician, patient_user)
-    if signed:
-        sign(patient, by=patient_user)
     if in_loop and model != "standalone":
         fields["therapist"] = in_the_loop(patient, clinician, fields.get("therapist"), shares)
     episode = open_episode(patient, clinician, model=model, **fields)
+    if signed:
+        sign(patient, by=patient_user)
     for state in ("screening", "eligible", "consented"):
         services.change_state(actor=actor(clinician), episode=episode, to_state=state)
     if episode.is_kap and prepared:
