@@ -124,6 +124,10 @@ class FormFields(HTMLParser):
             else:
                 self._current = None
             return
+        if tag == "option" and self._current is not None and self._select:
+            if "selected" in attrs or not self._current.get(self._select):
+                self._current[self._select] = attrs.get("value") or ""
+            return
         if self._current is None or not attrs.get("name"):
             return
         name = attrs["name"]
@@ -143,12 +147,6 @@ class FormFields(HTMLParser):
         elif tag == "select":
             self._select = name
             self._current.setdefault(name, "")
-        elif (
-            tag == "option"
-            and self._select
-            and ("selected" in attrs or not self._current.get(self._select))
-        ):
-            self._current[self._select] = attrs.get("value") or ""
 
     def handle_endtag(self, tag):
         if tag == "form":

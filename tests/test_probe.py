@@ -350,3 +350,59 @@ def test_hostile_input_in_every_field_is_never_a_server_error(attack):
 
     assert tally.attempts["bad-input"] > 100
     assert tally.server_errors == []
+
+
+# --- the probe's own judgement, on small data: a probe that cannot see a leak proves nothing
+
+
+def test_a_foreign_name_in_a_page_is_a_leak_even_html_escaped(db, clinic):
+    from django.http import HttpResponse
+
+    from tests.factories import PatientFactory
+
+    patient = PatientFactory(clinic=clinic, given_name="Siobhán", family_name="O'Neill")
+    forbidden = probe.identifiers(patient)
+    tally = probe.Tally()
+
+    probe.judge(
+        tally, "cross-clinic", "page", HttpResponse("<td>Siobhán O&#x27;Neill</td>"), forbidden
+    )
+    probe.judge(
+        tally, "cross-clinic", "refused", HttpResponse("Siobhán O'Neill", status=404), forbidden
+    )
+    probe.judge(tally, "cross-clinic", "broken", HttpResponse("", status=500), forbidden)
+
+    assert tally.attempts["cross-clinic"] == 3
+    assert len(tally.leaks) == 1
+    assert tally.leaks[0].startswith("cross-clinic: page -> 200")
+    assert tally.server_errors == ["cross-clinic: broken -> 500"]
+
+
+def test_a_write_to_the_victim_clinic_changes_its_digest_and_not_the_other(
+    db, clinic, other_clinic, patient, outsider_patient
+):
+    tables = probe.clinic_tables()
+    before = probe.clinic_digest(clinic, tables)
+    other_before = probe.clinic_digest(other_clinic, tables)
+
+    Patient.objects.filter(pk=patient.pk).update(given_name="Changed")
+
+    assert probe.changed_tables(before, probe.clinic_digest(clinic, tables)) == ["patients.patient"]
+    assert probe.changed_tables(other_before, probe.clinic_digest(other_clinic, tables)) == []
+
+
+def test_the_probe_reads_a_forms_fields_as_a_browser_sends_them():
+    page = """
+    <form method="get" action="/search/"><input name="q" value="no"></form>
+    <form method="post"><input type="hidden" name="csrfmiddlewaretoken" value="t">
+      <input name="name" value="Ann"><input type="checkbox" name="a" value="on" checked>
+      <input type="checkbox" name="b" value="on"><textarea name="note">hi</textarea>
+      <select name="s"><option value="1">one</option><option value="2" selected>two</option>
+      </select><input type="file" name="f"><button type="submit" name="go">Go</button>
+    </form>"""
+
+    forms = probe.post_forms(page, "/patients/x/edit/")
+
+    assert forms == {
+        "/patients/x/edit/": {"name": "Ann", "a": "on", "b": "", "note": "hi", "s": "2"}
+    }
