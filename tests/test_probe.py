@@ -12,6 +12,7 @@ import datetime as dt
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from kapcare.accounts.models import ApiToken, Role, User
@@ -20,7 +21,7 @@ from kapcare.clinics.models import Clinic, PriceListItem
 from kapcare.consents import services as consents
 from kapcare.consents.models import ConsentDocument, SharingAuthorization, Signature
 from kapcare.demo.build import DEMO_CLINIC_SLUG, OTHER_CLINIC_SLUG, load_demo
-from kapcare.episodes.models import CareSession, SessionKind
+from kapcare.episodes.models import CareSession, SessionKind, SessionStatus
 from kapcare.intake.models import ConsultationRequest
 from kapcare.journal.models import JournalEntry
 from kapcare.measures.models import Assessment, SafetyAlert
@@ -73,7 +74,16 @@ class Probe:
     def _fillers(self):
         clinic, victim = self.victim_clinic, self.victim
         sessions = CareSession.objects.filter(patient__clinic=clinic)
-        dosing = victims_first(sessions.filter(kind=SessionKind.DOSING), victim)
+        doses = sessions.filter(kind=SessionKind.DOSING)
+        # Under way today: its record's forms (vitals, events, discharge) are open.
+        dosing = doses.filter(status=SessionStatus.IN_PROGRESS).first() or victims_first(
+            doses, victim
+        )
+        # The same pages of a dose still planned (its gates) and of one given and signed.
+        self.other_doses = [
+            victims_first(doses.filter(status=status), victim)
+            for status in [SessionStatus.PLANNED, SessionStatus.DONE]
+        ]
         therapy = victims_first(sessions.exclude(kind=SessionKind.DOSING), victim)
         document = ConsentDocument.objects.filter(clinic=clinic).first()
         token, _ = ApiToken.issue(self.coordinator, "the coordinator's own")
@@ -280,11 +290,15 @@ class Probe:
         send them back (the victim's values included)."""
         self.forms: dict[str, dict[str, str]] = {}
         self.form_owner: dict[str, User] = {}
+        urls = set(self.urls.values())
+        for session in filter(None, self.other_doses):
+            for name in ["gates:session", "dosing:record"]:
+                urls.add(reverse(name, args=[session.external_id]))
         opened = set()
         for user in [self.clinician, self.coordinator, self.admin, self.victim.user]:
             client = Client()
             client.force_login(user)
-            for url in set(self.urls.values()) - opened:
+            for url in sorted(urls - opened):
                 response = client.get(url)
                 if response.status_code != 200 or "text/html" not in response["Content-Type"]:
                     continue
