@@ -12,6 +12,8 @@ and put back in the same transaction.
 import django.db.models.deletion
 from django.db import migrations, models
 
+from kapcare.db_triggers import vendor_sql
+
 CLOSED_STATES = ("completed", "discontinued", "ineligible")
 TRIGGER = "consents_signature_no_update"
 SQLITE_TRIGGER = f"""CREATE TRIGGER {TRIGGER} BEFORE UPDATE ON consents_signature
@@ -86,4 +88,17 @@ class Migration(migrations.Migration):
             field=models.CharField(choices=[('treatment', 'KAP treatment consent'), ('standalone_infusion', 'Standalone infusion consent'), ('sharing', 'Information-sharing authorisation')], max_length=20),
         ),
         migrations.RunPython(link_signatures_to_episodes, unlink_signatures),
+        # SQLite adds the foreign key by rebuilding the table, which drops its triggers:
+        # 0003's refusal of DELETE is created again, word for word.
+        vendor_sql(
+            {
+                "sqlite": [
+                    """CREATE TRIGGER IF NOT EXISTS consents_signature_no_delete
+                    BEFORE DELETE ON consents_signature
+                    BEGIN SELECT RAISE(ABORT,
+                    'a signature is never deleted: record a withdrawal'); END"""
+                ]
+            },
+            {},
+        ),
     ]

@@ -280,7 +280,7 @@ class _Editor:
 def backfill():
     from django.apps import apps
 
-    migration = importlib.import_module("kapcare.consents.migrations.0003_signature_for_episode")
+    migration = importlib.import_module("kapcare.consents.migrations.0004_signature_for_episode")
     migration.link_signatures_to_episodes(apps, _Editor())
 
 
