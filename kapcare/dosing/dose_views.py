@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from kapcare import policy
+from kapcare.accounts import second_person
 from kapcare.audit.log import Actor
 from kapcare.decorators import allowed
 from kapcare.dosing import rules_dose, services
@@ -84,7 +85,6 @@ def part_context(request: HttpRequest, record: DosingRecord) -> dict:
         is_open
         and calc is not None
         and not record.is_confirmed
-        and not is_prescriber
         and policy.can(user, Action.CONFIRM_DOSE, session)
     )
     return {
@@ -109,13 +109,12 @@ def part_context(request: HttpRequest, record: DosingRecord) -> dict:
         "can_prescribe": can_prescribe,
         "can_confirm": can_confirm,
         "form": PrescriptionForm(
-            initial=PrescriptionForm.initial_from(record, clinic.infusion_minutes)
+            initial=PrescriptionForm.initial_from(record, clinic.infusion_minutes),
+            lots=register_lots(record.clinic_id),
         )
         if can_prescribe
         else None,
-        "confirm_form": ConfirmDoseForm(initial={"prescribed_at": record.prescribed_at.isoformat()})
-        if can_confirm
-        else None,
+        "confirm_form": confirm_form_for(record) if can_confirm else None,
     }
 
 
@@ -134,11 +133,30 @@ def setting_context(request: HttpRequest, record: DosingRecord) -> dict:
     }
 
 
+def register_lots(clinic_id: int) -> list[tuple[str, str]]:
+    """The lots of the clinic's register, latest expiry first, each with its expiry and
+    what is on hand, as choices."""
+    return [
+        (
+            number,
+            f"{number} — expires {expiry:%b} {expiry.day}, {expiry.year}, "
+            f"{rules_dose.format_mg(on_hand)} on hand"
+            if expiry
+            else f"{number} — no expiry recorded, {rules_dose.format_mg(on_hand)} on hand",
+        )
+        for number, (expiry, on_hand) in services.register_lots(clinic_id).items()
+    ]
+
+
+def confirm_form_for(record: DosingRecord, data=None) -> ConfirmDoseForm:
+    return ConfirmDoseForm(data, initial={"prescribed_at": record.prescribed_at.isoformat()})
+
+
 @require_POST
 @allowed(Action.PRESCRIBE_DOSE)
 def prescribe(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.PRESCRIBE_DOSE, log_as=None)
-    form = PrescriptionForm(request.POST)
+    form = PrescriptionForm(request.POST, lots=register_lots(record.clinic_id))
     if form.is_valid():
         try:
             record = services.prescribe_dose(
@@ -163,21 +181,34 @@ def prescribe(request: HttpRequest, session_id) -> HttpResponse:
 @allowed(Action.CONFIRM_DOSE)
 def confirm(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.CONFIRM_DOSE, log_as=None)
-    form = ConfirmDoseForm(request.POST)
-    if not form.is_valid():
+    form = confirm_form_for(record, request.POST)
+    if form.is_valid():
+        try:
+            checker = second_person.confirm_second_person(
+                request,
+                email=form.cleaned_data["second_email"],
+                password=form.cleaned_data["second_password"],
+                # The checker may be who is signed in, never the prescriber.
+                acting_user=record.prescribed_by,
+            )
+            services.confirm_dose(
+                actor=Actor.from_request(request),
+                record=record,
+                checker=checker,
+                prescribed_at=form.cleaned_data["prescribed_at"],
+            )
+        except Refused as refusal:
+            if set(refusal.problems) == {"__all__"}:
+                messages.error(request, refusal.problems["__all__"])
+                return back_to_record(record, "#dose")
+            add_problems(form, refusal.problems)
+        else:
+            messages.success(request, "Dose checked: it may start once every gate passes.")
+            return back_to_record(record, "#dose")
+    elif "prescribed_at" in form.errors:
         messages.error(request, "Open the dose again and check it.")
         return back_to_record(record, "#dose")
-    try:
-        services.confirm_dose(
-            actor=Actor.from_request(request),
-            record=record,
-            prescribed_at=form.cleaned_data["prescribed_at"],
-        )
-    except Refused as refusal:
-        messages.error(request, " ".join(refusal.problems.values()))
-    else:
-        messages.success(request, "Dose checked: it may start once every gate passes.")
-    return back_to_record(record, "#dose")
+    return render_refused(request, record, dose={"confirm_form": form})
 
 
 @require_POST
