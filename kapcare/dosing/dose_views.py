@@ -22,7 +22,7 @@ from kapcare import policy
 from kapcare.accounts import second_person
 from kapcare.audit.log import Actor
 from kapcare.decorators import allowed
-from kapcare.dosing import rules_dose, services
+from kapcare.dosing import rules_dose, rules_substances, services
 from kapcare.dosing.access import get_record
 from kapcare.dosing.dose_forms import ConfirmDoseForm, PrescriptionForm, SettingForm
 from kapcare.dosing.models import DosingRecord
@@ -140,9 +140,9 @@ def register_lots(clinic_id: int) -> list[tuple[str, str]]:
         (
             number,
             f"{number} — expires {expiry:%b} {expiry.day}, {expiry.year}, "
-            f"{rules_dose.format_mg(on_hand)} on hand"
+            f"{rules_substances.mg(on_hand)} on hand"
             if expiry
-            else f"{number} — no expiry recorded, {rules_dose.format_mg(on_hand)} on hand",
+            else f"{number} — no expiry recorded, {rules_substances.mg(on_hand)} on hand",
         )
         for number, (expiry, on_hand) in services.register_lots(clinic_id).items()
     ]

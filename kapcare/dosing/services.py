@@ -17,7 +17,7 @@ from kapcare.accounts.models import LICENSED_ROLES, Role
 from kapcare.accounts.second_person import SecondPerson
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
-from kapcare.dosing import rules_discharge, rules_dose, rules_vitals
+from kapcare.dosing import rules_discharge, rules_dose, rules_substances, rules_vitals
 from kapcare.dosing.models import DosingRecord, Lighting, Observation, VitalSource
 from kapcare.episodes.gate_registry import ExtraGate
 from kapcare.episodes.models import CareSession, DoseRoute, SessionStatus
@@ -1155,8 +1155,8 @@ def prescribe_dose(
         if lot[1] < calc.dose_mg:
             raise Refused(
                 {
-                    "lot_number": f"Lot {lot_number} has {rules_dose.format_mg(lot[1])} on "
-                    f"hand, less than the dose of {rules_dose.format_mg(calc.dose_mg)}: "
+                    "lot_number": f"Lot {lot_number} has {rules_substances.mg(lot[1])} on "
+                    f"hand, less than the dose of {rules_substances.mg(calc.dose_mg)}: "
                     "choose another lot."
                 }
             )
