@@ -209,6 +209,7 @@ def _register_page(
             "stock": mg(lot.stock_mg),
             "received": mg(lot.received_mg),
             "discrepancies": lot.discrepancies,
+            "kept_until": rules_substances.kept_until(lot.lines[-1].entry.recorded_at.date()),
             "rows": [
                 RegisterRow(
                     line=line,
@@ -232,6 +233,7 @@ def _register_page(
             "lots": lots,
             "discrepancies": register.discrepancies,
             "can_record": can_record,
+            "retention_years": rules_substances.RETENTION_YEARS,
             "receive_form": receive_form or (ReceiveStockForm() if can_record else None),
         },
         status=status,

@@ -8,10 +8,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AccessAction, AccessLogEntry
-from kapcare.dosing import services
+from kapcare.dosing import rules_substances, services
 from kapcare.dosing.models import ControlledSubstanceEntry
 from kapcare.dosing.tests.test_substances_fixtures import (
     LOT,
@@ -472,3 +473,14 @@ def test_only_clinicians_and_admins_open_the_register(client, request, role):
     client.force_login(request.getfixturevalue(role))
 
     assert client.get(REGISTER).status_code == 403
+
+
+def test_the_register_shows_that_each_lot_is_kept_two_years(client, stock, clinician):
+    client.force_login(clinician)
+
+    page = client.get(REGISTER).content.decode()
+
+    day = timezone.localtime(stock.recorded_at, clinician.clinic.zone).date()
+    until = rules_substances.kept_until(day)
+    assert "kept at least 2 years from its date (21 CFR 1304.04(a))" in page
+    assert f"<dt>Kept until at least</dt><dd>{until:%b} {until.day}, {until.year}</dd>" in page
