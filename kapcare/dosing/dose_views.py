@@ -3,8 +3,9 @@
 - `part_context` / `setting_context` give the record page its parts (`sections.PARTS`): the
   dose with its arithmetic ("0.5 mg/kg × 72.4 kg = 36.2 mg"), the clinic's maximum per
   route, the weight it was computed from, who prescribed and who checked it; the
-  prescription form (clinicians), the second person's check (any other staff member);
-  the set and setting with its form (clinicians).
+  prescription form (clinicians; the lot chosen from the register), the second person's
+  check (a clinician or nurse other than the prescriber, who types their own email and
+  password); the set and setting with its form (clinicians).
 - `prescribe`, `confirm` and `setting` (POST) write through `services`, the functions the
   gates read and any other caller uses; on bad input the record page comes back with the
   messages at the fields (422), nothing typed lost. A refusal of the whole record (signed,
@@ -170,8 +171,8 @@ def prescribe(request: HttpRequest, session_id) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Dose prescribed: {calculation_of(record).arithmetic}. A second staff member "
-                "checks it next.",
+                f"Dose prescribed: {calculation_of(record).arithmetic}. A second clinician "
+                "or nurse checks it next.",
             )
             return back_to_record(record, "#dose")
     return render_refused(request, record, dose={"form": form})

@@ -607,7 +607,9 @@ def record_dose_started(*, actor: Actor, record: DosingRecord, at=None) -> Dosin
         locked = _lock_for_events(record)
         _refuse_unless_under_way(locked, "the dose's times are recorded")
         if not locked.is_confirmed:
-            raise Refused({"__all__": "A second staff member confirms the dose before it starts."})
+            raise Refused(
+                {"__all__": "A second clinician or nurse checks the dose before it starts."}
+            )
         session = locked.session
         at = at or session.started_at
         problem = _event_time_problem(
