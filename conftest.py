@@ -104,6 +104,17 @@ def clinician(clinic):
 
 
 @pytest.fixture
+def nurse(clinic):
+    return UserFactory(
+        email="nell@example.org",
+        full_name="Nell Nurse",
+        role=Role.NURSE,
+        clinic=clinic,
+        credentials="RN",
+    )
+
+
+@pytest.fixture
 def clinic_admin(clinic):
     return UserFactory(
         email="ada@example.org", full_name="Ada Admin", role=Role.ADMIN, clinic=clinic

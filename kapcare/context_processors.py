@@ -7,6 +7,7 @@ from kapcare.policy import Action
 HOME_URL_NAMES = {
     Role.COORDINATOR: "coordinator_home",
     Role.CLINICIAN: "clinician_home",
+    Role.NURSE: "clinician_home",
     Role.ADMIN: "admin_home",
     Role.THERAPIST: "therapist_home",
     Role.PATIENT: "portal:home",

@@ -3,7 +3,12 @@
 Every view and API endpoint asks `can(user, action, obj)` (or uses `visible_patients` to
 scope a query) before it touches data. Rules:
 
-- Clinic staff (coordinator, clinician, admin) act only within their own clinic.
+- Clinic staff (coordinator, clinician, nurse, admin) act only within their own clinic.
+- A nurse is licensed to work at the bedside: like a clinician for the dosing record's
+  bedside parts (vital signs, events, the second check of a dose, witnessing a waste,
+  the controlled-substance register), but a nurse does not prescribe, decide
+  eligibility, waive a gate, start a dose, discharge or sign the record: those are the
+  clinician's (prescriber's) decisions.
 - A patient sees only their own record.
 - An outside therapist sees a patient only under that patient's live sharing
   authorisation (signed, unexpired, not revoked), and within it only the scopes chosen:
@@ -122,7 +127,10 @@ class Action(StrEnum):
     VIEW_SHARED_JOURNAL = "journal.view_shared"
 
 
-STAFF = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.ADMIN})
+STAFF = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.NURSE, Role.ADMIN})
+# Licensed to handle ketamine at the bedside (21 CFR 1301.76(a): access to controlled
+# substances limited to authorised people; docs/clinical-reference.md#controlled-substances).
+LICENSED = frozenset({Role.CLINICIAN, Role.NURSE})
 
 # Which roles may attempt each action at all; object checks below narrow it further.
 ROLE_ACTIONS: dict[Action, frozenset[str]] = {
@@ -146,7 +154,7 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     Action.ENTER_ASSESSMENT_FOR_PATIENT: STAFF,
     Action.SEND_QUESTIONNAIRE_LINK: STAFF,
     Action.RECORD_LICENSED_SCALE: frozenset({Role.CLINICIAN}),
-    Action.VIEW_SAFETY_ALERTS: frozenset({Role.CLINICIAN, Role.COORDINATOR, Role.ADMIN}),
+    Action.VIEW_SAFETY_ALERTS: STAFF,
     # Only a clinician may close a safety alert, and only by recording what was done.
     Action.REVIEW_SAFETY_ALERT: frozenset({Role.CLINICIAN}),
     Action.VIEW_MEDICAL_SCREENING: STAFF | {Role.PATIENT},
@@ -186,18 +194,19 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     Action.MANAGE_ROOMS: frozenset({Role.ADMIN}),
     Action.MANAGE_WORKING_HOURS: frozenset({Role.ADMIN, Role.COORDINATOR}),
     Action.MANAGE_OWN_CALENDAR_FEED: frozenset({Role.THERAPIST, Role.PATIENT}),
-    # The dosing record is the clinic's medical record, kept by its clinicians. Any staff
-    # member other than the prescriber may make the second check of a dose, and witness a
-    # waste of ketamine.
+    # The dosing record is the clinic's medical record, kept by its clinicians; nurses
+    # record the bedside parts. The second check of a dose and the witness to a waste are
+    # a licensed person other than the prescriber or the drawer, who types their own
+    # password at the moment (kapcare/accounts/second_person.py); the front desk may not.
     Action.VIEW_DOSING_RECORD: STAFF,
     Action.PRESCRIBE_DOSE: frozenset({Role.CLINICIAN}),
-    Action.CONFIRM_DOSE: STAFF,
+    Action.CONFIRM_DOSE: LICENSED,
     Action.RECORD_SET_AND_SETTING: frozenset({Role.CLINICIAN}),
-    Action.RECORD_VITALS: frozenset({Role.CLINICIAN}),
-    Action.RECORD_ADVERSE_EVENT: frozenset({Role.CLINICIAN}),
-    Action.RECORD_CONTROLLED_SUBSTANCE: frozenset({Role.CLINICIAN}),
-    Action.WITNESS_WASTE: STAFF,
-    Action.VIEW_CONTROLLED_SUBSTANCE_REGISTER: frozenset({Role.CLINICIAN, Role.ADMIN}),
+    Action.RECORD_VITALS: LICENSED,
+    Action.RECORD_ADVERSE_EVENT: LICENSED,
+    Action.RECORD_CONTROLLED_SUBSTANCE: LICENSED,
+    Action.WITNESS_WASTE: LICENSED,
+    Action.VIEW_CONTROLLED_SUBSTANCE_REGISTER: LICENSED | {Role.ADMIN},
     Action.DISCHARGE_PATIENT: frozenset({Role.CLINICIAN}),
     Action.SIGN_DOSING_RECORD: frozenset({Role.CLINICIAN}),
     Action.ADD_ADDENDUM: frozenset({Role.CLINICIAN}),

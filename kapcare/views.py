@@ -38,9 +38,10 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect(HOME_URL_NAMES[request.user.role])
 
 
-def _only(request: HttpRequest, role: Role) -> None:
-    """Home pages belong to one role each; another role is sent away with a 403."""
-    if request.user.role != role:
+def _only(request: HttpRequest, *roles: Role) -> None:
+    """Home pages belong to one role each (the clinical home to the clinic's licensed
+    clinicians and nurses); another role is sent away with a 403."""
+    if request.user.role not in roles:
         raise PermissionDenied
 
 
@@ -78,7 +79,7 @@ def coordinator_home(request: HttpRequest) -> HttpResponse:
 
 @allowed(Action.LIST_PATIENTS)
 def clinician_home(request: HttpRequest) -> HttpResponse:
-    _only(request, Role.CLINICIAN)
+    _only(request, Role.CLINICIAN, Role.NURSE)
     return render(
         request,
         "home/clinician.html",

@@ -185,3 +185,39 @@ def plan_session(episode, by, kind="dosing", starts_at=None, room=None, clinicia
         episode=episode,
         data=services.SessionInput(kind=kind, starts_at=starts_at, room=room, clinician=clinician),
     )
+
+
+def vouched(user):
+    """`user` as a second person who typed their own email and password on the screen
+    just now (`kapcare.accounts.second_person`)."""
+    from django.utils import timezone
+
+    from kapcare.accounts.second_person import SecondPerson
+
+    return SecondPerson(user=user, confirmed_at=timezone.now())
+
+
+def nurse_of(clinic, **fields) -> User:
+    return UserFactory(role=Role.NURSE, clinic=clinic, credentials="RN", **fields)
+
+
+def receive_lot(clinic, lot_number="KET-2611", expiry=None, amount_mg="1000", by=None):
+    """Ketamine of `lot_number` received into `clinic`'s register (by a clinician, the
+    count witnessed by a nurse), so that a dose may be prescribed from it. `expiry`: a
+    year from today unless given."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from kapcare.audit.log import Actor
+    from kapcare.dosing import services
+
+    by = by or UserFactory(role=Role.CLINICIAN, clinic=clinic)
+    return services.receive_stock(
+        actor=Actor(user=by, ip_address="127.0.0.1"),
+        clinic=clinic,
+        lot_number=lot_number,
+        lot_expiry=expiry or timezone.localdate() + dt.timedelta(days=365),
+        amount_mg=Decimal(amount_mg),
+        witness=vouched(nurse_of(clinic)),
+    )

@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
@@ -32,6 +33,7 @@ from kapcare.therapists.models import TherapistInvitation, TherapistProfile
 DEMO_LOGINS = {
     "coordinator@demo.kapcare.org": (Role.COORDINATOR, "music-city"),
     "clinician@demo.kapcare.org": (Role.CLINICIAN, "music-city"),
+    "nurse@demo.kapcare.org": (Role.NURSE, "music-city"),
     "admin@demo.kapcare.org": (Role.ADMIN, "music-city"),
     "therapist@demo.kapcare.org": (Role.THERAPIST, None),
     "patient@demo.kapcare.org": (Role.PATIENT, "music-city"),
@@ -535,6 +537,43 @@ def test_demo_has_signed_dosing_records_one_hypertension_event_and_one_session_u
     assert register.status_code == 200
     assert register.context["discrepancies"] == []
     assert "Reconciled" in register.content.decode()
+
+
+def test_demo_nurse_second_checks_every_dose_and_witnesses_every_waste(demo, client):
+    nurse = User.objects.get(email="nurse@demo.kapcare.org")
+    records = DosingRecord.objects.filter(clinic__slug="music-city", confirmed_at__isnull=False)
+    assert records.exists()
+    assert set(records.values_list("confirmed_by", flat=True)) == {nurse.pk}
+    assert not records.filter(confirmed_by=models.F("prescribed_by")).exists()
+    register = ControlledSubstanceEntry.objects.filter(clinic__slug="music-city")
+    wastes = register.filter(kind="wasted")
+    assert wastes.exists()
+    assert set(wastes.values_list("witness", flat=True)) == {nurse.pk}
+    receipts = register.filter(kind="received")
+    assert set(receipts.values_list("witness", flat=True)) == {nurse.pk}
+    assert not register.filter(witness__role=Role.COORDINATOR).exists()
+
+    client.force_login(nurse)
+    assert client.get(reverse("home"))["Location"] == reverse("clinician_home")
+    assert client.get(reverse("substances:register")).status_code == 200
+
+
+def test_demo_prescribed_lots_are_in_the_register_in_date_on_their_dose_day(demo):
+    received = {
+        entry.lot_number: entry.lot_expiry
+        for entry in ControlledSubstanceEntry.objects.filter(
+            clinic__slug="music-city", kind="received"
+        )
+    }
+    prescribed = DosingRecord.objects.filter(
+        clinic__slug="music-city", dose_mg__isnull=False
+    ).select_related("session", "clinic")
+    assert prescribed.exists()
+    for record in prescribed:
+        day = timezone.localdate(record.session.planned_start, record.clinic.zone)
+        assert record.lot_number in received, record.lot_number
+        assert record.lot_expiry == received[record.lot_number]
+        assert record.lot_expiry >= day
 
 
 def test_demo_directory_lists_rachel_kim_verified_by_clinic_staff(demo):

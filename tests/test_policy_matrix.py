@@ -9,12 +9,14 @@ here fails `test_every_page_is_in_the_matrix`.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from kapcare import policy
 from kapcare.accounts.models import Role
 from kapcare.audit.log import Actor
 from kapcare.consents.tests.test_documents_fixtures import sign, treatment_document
 from kapcare.episodes import cost
 from kapcare.journal.tests.factories import journal_entry
 from kapcare.messaging.tests.factories import patient_thread
+from kapcare.policy import Action
 from kapcare.therapists import services as therapists
 from kapcare.therapists.tests.directory_factories import certificate
 from tests.factories import (
@@ -27,16 +29,35 @@ from tests.factories import (
     raise_alert,
 )
 
-ROLES = ["coordinator", "clinician", "clinic_admin", "therapist", "patient_user", "outsider"]
+ROLES = [
+    "coordinator",
+    "clinician",
+    "nurse",
+    "clinic_admin",
+    "therapist",
+    "patient_user",
+    "outsider",
+]
 
 OK, DENIED, MISSING, HOME = 200, 403, 404, 302
 
 
-def row(coordinator, clinician, clinic_admin, therapist, patient_user, outsider):
+def row(coordinator, clinician, clinic_admin, therapist, patient_user, outsider, *, nurse=None):
+    """The answer per role. A nurse gets the clinician's answer unless `nurse` says
+    otherwise (`NURSE_DIFFERS`): like a clinician at the bedside, not for the clinician's
+    decisions (kapcare/policy.py)."""
     return dict(
         zip(
             ROLES,
-            [coordinator, clinician, clinic_admin, therapist, patient_user, outsider],
+            [
+                coordinator,
+                clinician,
+                clinician if nurse is None else nurse,
+                clinic_admin,
+                therapist,
+                patient_user,
+                outsider,
+            ],
             strict=True,
         )
     )
@@ -44,7 +65,10 @@ def row(coordinator, clinician, clinic_admin, therapist, patient_user, outsider)
 
 PATIENT_ONLY = row(DENIED, DENIED, DENIED, DENIED, OK, DENIED)
 
-# url name -> (kwargs builder key, expected status per role)
+# url name -> (kwargs builder key, expected status per role). A nurse is refused what is a
+# clinician's alone: the licensed scales, the medical screening and eligibility, and (kept
+# to the desk and the clinician) a tablet consent and a sharing authorisation taken for the
+# patient; elsewhere the nurse gets the clinician's answer.
 MATRIX = {
     "home": (None, row(HOME, HOME, HOME, HOME, HOME, HOME)),
     "coordinator_home": (None, row(OK, DENIED, DENIED, DENIED, DENIED, OK)),
@@ -78,11 +102,17 @@ MATRIX = {
     ),
     "measures:alerts": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
     "measures:alert": ("alert", row(OK, OK, OK, DENIED, DENIED, MISSING)),
-    "measures:licensed_scale_create": ("patient", row(DENIED, OK, DENIED, DENIED, DENIED, DENIED)),
+    "measures:licensed_scale_create": (
+        "patient",
+        row(DENIED, OK, DENIED, DENIED, DENIED, DENIED, nurse=DENIED),
+    ),
     "screening:detail": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
-    "screening:history": ("patient", row(DENIED, OK, DENIED, DENIED, DENIED, DENIED)),
-    "screening:review": ("patient", row(DENIED, OK, DENIED, DENIED, DENIED, DENIED)),
-    "screening:eligibility": ("patient", row(DENIED, OK, DENIED, DENIED, DENIED, DENIED)),
+    "screening:history": ("patient", row(DENIED, OK, DENIED, DENIED, DENIED, DENIED, nurse=DENIED)),
+    "screening:review": ("patient", row(DENIED, OK, DENIED, DENIED, DENIED, DENIED, nurse=DENIED)),
+    "screening:eligibility": (
+        "patient",
+        row(DENIED, OK, DENIED, DENIED, DENIED, DENIED, nurse=DENIED),
+    ),
     "screening:health_history": (None, PATIENT_ONLY),
     "screening:catalogue": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "consents:documents": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
@@ -92,7 +122,7 @@ MATRIX = {
     "consents:portal_sign": (None, PATIENT_ONLY),
     "consents:portal_withdraw": ("signature", PATIENT_ONLY),
     "consents:patient_consents": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
-    "consents:tablet_sign": ("patient", row(OK, OK, DENIED, DENIED, DENIED, MISSING)),
+    "consents:tablet_sign": ("patient", row(OK, OK, DENIED, DENIED, DENIED, MISSING, nurse=DENIED)),
     "consents:patient_withdraw": (
         "patient_signature",
         row(OK, OK, OK, DENIED, DENIED, MISSING),
@@ -102,7 +132,10 @@ MATRIX = {
     "sharing:portal_authorize": (None, PATIENT_ONLY),
     "sharing:portal_revoke": ("authorization", PATIENT_ONLY),
     "sharing:staff_list": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
-    "sharing:staff_authorize": ("patient", row(OK, OK, DENIED, DENIED, DENIED, MISSING)),
+    "sharing:staff_authorize": (
+        "patient",
+        row(OK, OK, DENIED, DENIED, DENIED, MISSING, nurse=DENIED),
+    ),
     "sharing:staff_revoke": (
         "patient_authorization",
         row(OK, OK, OK, DENIED, DENIED, MISSING),
@@ -360,11 +393,12 @@ def test_patient_cannot_open_the_clinics_chart_even_their_own(
 
 
 def test_each_role_lands_on_its_own_home(
-    client, coordinator, clinician, clinic_admin, therapist, patient_user, patient
+    client, coordinator, clinician, nurse, clinic_admin, therapist, patient_user, patient
 ):
     homes = {
         coordinator: "/desk/",
         clinician: "/clinical/",
+        nurse: "/clinical/",
         clinic_admin: "/clinic-admin/",
         therapist: "/therapist/",
         patient_user: "/portal/",
@@ -382,3 +416,65 @@ def test_deactivated_staff_are_refused_at_once(client, coordinator, patient):
     response = client.get(reverse("patients:chart", args=[patient.external_id]))
 
     assert response.status_code == 302
+
+
+# --- The nurse's actions on a dosing session (the POST-only ones are not pages above) ------
+
+NURSE_AT_THE_BEDSIDE = [
+    Action.VIEW_DOSING_RECORD,
+    Action.RECORD_VITALS,
+    Action.RECORD_ADVERSE_EVENT,
+    Action.CONFIRM_DOSE,
+    Action.WITNESS_WASTE,
+    Action.RECORD_CONTROLLED_SUBSTANCE,
+    Action.VIEW_CONTROLLED_SUBSTANCE_REGISTER,
+]
+THE_CLINICIANS_DECISIONS = [
+    Action.DECIDE_ELIGIBILITY,
+    Action.COMPLETE_MEDICAL_SCREENING,
+    Action.PRESCRIBE_DOSE,
+    Action.WAIVE_GATE,
+    Action.START_DOSING_SESSION,
+    Action.DISCHARGE_PATIENT,
+    Action.SIGN_DOSING_RECORD,
+    Action.ADD_ADDENDUM,
+]
+# Licensed hands only: the front desk may not check, witness or handle ketamine.
+CONTROLLED_SUBSTANCE_ACTIONS = [
+    Action.CONFIRM_DOSE,
+    Action.WITNESS_WASTE,
+    Action.RECORD_CONTROLLED_SUBSTANCE,
+]
+
+
+@pytest.fixture
+def dosing_session(clinic, patient, clinician):
+    return plan_session(
+        open_episode(patient, clinician), clinician, room=RoomFactory(clinic=clinic)
+    )
+
+
+@pytest.mark.parametrize("action", NURSE_AT_THE_BEDSIDE, ids=str)
+def test_a_nurse_works_at_the_bedside_like_a_clinician(nurse, clinician, dosing_session, action):
+    assert policy.can(nurse, action, dosing_session)
+    assert policy.can(clinician, action, dosing_session)
+
+
+@pytest.mark.parametrize("action", THE_CLINICIANS_DECISIONS, ids=str)
+def test_a_nurse_does_not_make_the_clinicians_decisions(nurse, clinician, dosing_session, action):
+    assert not policy.can(nurse, action, dosing_session)
+    assert policy.can(clinician, action, dosing_session)
+
+
+@pytest.mark.parametrize("action", CONTROLLED_SUBSTANCE_ACTIONS, ids=str)
+@pytest.mark.parametrize("role", ["coordinator", "clinic_admin", "therapist", "patient_user"])
+def test_only_licensed_people_check_witness_or_handle_ketamine(
+    request, dosing_session, action, role
+):
+    assert not policy.can(request.getfixturevalue(role), action, dosing_session)
+
+
+def test_a_nurse_of_another_clinic_may_not_touch_the_session(other_clinic, dosing_session):
+    stranger = UserFactory(role=Role.NURSE, clinic=other_clinic)
+
+    assert not policy.can(stranger, Action.CONFIRM_DOSE, dosing_session)

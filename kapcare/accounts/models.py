@@ -17,9 +17,13 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Clinic admin"
     THERAPIST = "therapist", "Outside therapist"
     PATIENT = "patient", "Patient"
+    NURSE = "nurse", "Nurse"
 
 
-STAFF_ROLES = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.ADMIN})
+STAFF_ROLES = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.NURSE, Role.ADMIN})
+# Licensed clinical roles: who may check a controlled-substance dose, witness its waste and
+# take it into stock (21 CFR 1301.76: access limited to authorised people).
+LICENSED_ROLES = frozenset({Role.CLINICIAN, Role.NURSE})
 
 
 class UserManager(BaseUserManager):

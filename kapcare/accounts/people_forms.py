@@ -2,7 +2,9 @@ from django import forms
 
 from kapcare.accounts.models import Role, User
 
-STAFF_ROLE_CHOICES = [(r.value, r.label) for r in (Role.COORDINATOR, Role.CLINICIAN, Role.ADMIN)]
+STAFF_ROLE_CHOICES = [
+    (r.value, r.label) for r in (Role.COORDINATOR, Role.CLINICIAN, Role.NURSE, Role.ADMIN)
+]
 
 
 class StaffInvitationForm(forms.Form):

@@ -50,6 +50,7 @@ class Login:
 LOGINS = [
     Login("coordinator@demo.kapcare.org", "Maya Robinson", Role.COORDINATOR, DEMO_CLINIC_SLUG),
     Login("clinician@demo.kapcare.org", "Daniel Okafor", Role.CLINICIAN, DEMO_CLINIC_SLUG, "CRNA"),
+    Login("nurse@demo.kapcare.org", "Grace Alvarez", Role.NURSE, DEMO_CLINIC_SLUG, "RN"),
     Login("admin@demo.kapcare.org", "Laura Whitfield", Role.ADMIN, DEMO_CLINIC_SLUG),
     Login("therapist@demo.kapcare.org", "Rachel Kim", Role.THERAPIST, None, "LMFT"),
     Login("patient@demo.kapcare.org", "Jordan Ellis", Role.PATIENT, DEMO_CLINIC_SLUG),

@@ -19,7 +19,8 @@ from decimal import ROUND_CEILING, Decimal
 from django.utils import timezone
 
 from kapcare.accounts import step_up
-from kapcare.accounts.models import User
+from kapcare.accounts.models import Role, User
+from kapcare.accounts.second_person import SecondPerson
 from kapcare.audit.log import Actor
 from kapcare.demo.measures import likert_answers
 from kapcare.demo.sign_ins import PASSWORD
@@ -408,7 +409,7 @@ def _dose(episode, day: dt.date, not_before, rooms: list[Room], front_desk, nurs
 
 def _give_dose(episode, session: CareSession, waiver, nurse: Actor, front_desk: Actor) -> None:
     """Check in, take the questionnaires and a weight if due, record the day-of
-    checklist, prescribe the dose (checked by the coordinator as the second person), start
+    checklist, prescribe the dose (checked by the nurse as the second person), start
     (waiving only what the course says, with its reason) and finish."""
     patient = episode.patient
     at = session.planned_start + dt.timedelta(minutes=episode.clinic.checkin_minutes)
@@ -458,22 +459,58 @@ def _check_in(session: CareSession, nurse: Actor, *, systolic: int, diastolic: i
     )
 
 
+DEMO_NURSE = "nurse@demo.kapcare.org"
+
+
+def _bedside_nurse(clinic_id: int, at: dt.datetime) -> SecondPerson:
+    """The demo's nurse as the second person of a dose's check or a waste, as if she had
+    typed her own password on the clinician's screen at `at`."""
+    user = User.objects.get(email=DEMO_NURSE, clinic_id=clinic_id, role=Role.NURSE)
+    return SecondPerson(user=user, confirmed_at=at)
+
+
+def _lot_of_the_month(clinic, day: dt.date, clinician: Actor, at: dt.datetime) -> str:
+    """The lot the month's doses are drawn from: received into the register the first
+    time (five 500 mg vials, counted by the clinician with the nurse), in date for a
+    year from the first of the month."""
+    lot_number = f"KET-{day:%y%m}A"
+    if not ControlledSubstanceEntry.objects.filter(
+        clinic_id=clinic.pk, lot_number=lot_number, kind="received"
+    ).exists():
+        dosing.receive_stock(
+            actor=clinician,
+            clinic=clinic,
+            lot_number=lot_number,
+            lot_expiry=day.replace(day=1) + dt.timedelta(days=365),
+            amount_mg=Decimal("2500"),
+            witness=_bedside_nurse(clinic.pk, at),
+            note="5 vials of 500 mg/10 mL.",
+        )
+    return lot_number
+
+
 def _prescribe(episode, session: CareSession, at: dt.datetime, nurse: Actor, front_desk) -> None:
-    """The nurse prescribes the dose from the day's weight, the coordinator checks it; in
-    the in-session model the therapist sits in."""
+    """The clinician prescribes the dose from the day's weight and a lot of the register;
+    the nurse checks it, typing her own password; in the in-session model the therapist
+    sits in."""
     record = dosing.record_for(nurse, session)
     day = timezone.localdate(at, episode.clinic.zone)
+    lot_number = _lot_of_the_month(episode.clinic, day, nurse, at - dt.timedelta(minutes=9))
     record = dosing.prescribe_dose(
         actor=nurse,
         record=record,
         route=episode.dose_route,
         mg_per_kg=Decimal(DEMO_MG_PER_KG[episode.dose_route]),
         infusion_minutes=episode.clinic.infusion_minutes,
-        lot_number=f"KET-{day:%y%m}A",
-        lot_expiry=day + dt.timedelta(days=365),
+        lot_number=lot_number,
         now=at - dt.timedelta(minutes=8),
     )
-    dosing.confirm_dose(actor=front_desk, record=record, now=at - dt.timedelta(minutes=5))
+    dosing.confirm_dose(
+        actor=nurse,
+        record=record,
+        checker=_bedside_nurse(record.clinic_id, at - dt.timedelta(minutes=5)),
+        now=at - dt.timedelta(minutes=5),
+    )
     dosing.record_set_and_setting(
         actor=nurse,
         record=record,
@@ -514,7 +551,7 @@ HYPERTENSIVE_COURSE = {30: (88, 184, 104, 97, 14, 3), 40: (84, 158, 96, 97, 14, 
 def _write_up(session, nurse: Actor, front_desk: Actor, *, hypertension: bool, summary: bool):
     """The rest of a past dose's record, as the nurse kept it: the dose's start and end,
     vital signs through the infusion and the hour after, the ketamine drawn, given and
-    wasted (witnessed by the coordinator), the discharge check, the discharge and the
+    wasted (witnessed by the nurse), the discharge check, the discharge and the
     signature; for one session, the patient's account and the therapist's summary."""
     session.refresh_from_db()
     record = dosing.record_for(nurse, session)
@@ -605,19 +642,8 @@ def _write_up(session, nurse: Actor, front_desk: Actor, *, hypertension: bool, s
 
 
 def _use_ketamine(record, nurse: Actor, front_desk: Actor) -> None:
-    """Draw whole milligrams from the lot (received into stock the first time), give the
-    dose, waste the rest before the coordinator as witness."""
-    if not ControlledSubstanceEntry.objects.filter(
-        clinic_id=record.clinic_id, lot_number=record.lot_number, kind="received"
-    ).exists():
-        dosing.receive_stock(
-            actor=nurse,
-            clinic=record.clinic,
-            lot_number=record.lot_number,
-            lot_expiry=record.lot_expiry,
-            amount_mg=Decimal("2500"),
-            note="5 vials of 500 mg/10 mL.",
-        )
+    """Draw whole milligrams from the prescription's lot, give the dose, waste the rest
+    before the nurse as witness."""
     drawn = record.dose_mg.to_integral_value(rounding=ROUND_CEILING) + 2
     dosing.record_session_use(
         actor=nurse,
@@ -626,7 +652,7 @@ def _use_ketamine(record, nurse: Actor, front_desk: Actor) -> None:
         drawn_mg=drawn,
         given_mg=record.dose_mg,
         wasted_mg=drawn - record.dose_mg,
-        witness=front_desk.user,
+        witness=_bedside_nurse(record.clinic_id, record.dose_ended_at),
     )
 
 

@@ -35,20 +35,13 @@ class PrescriptionForm(forms.Form):
         help_text="Intravenous only.",
         error_messages={"invalid": "Enter the infusion duration in whole minutes."},
     )
-    lot_number = forms.CharField(
-        label="Lot number",
-        max_length=_record.get_field("lot_number").max_length,
+    lot_number = forms.ChoiceField(
+        label="Lot (from the register)",
+        help_text="A lot received at this clinic, in date on the dose's day, with the dose "
+        "on hand.",
         error_messages={
-            "required": "Enter the lot number from the vial.",
-            "max_length": "A lot number has at most %(limit_value)d characters.",
-        },
-    )
-    lot_expiry = forms.DateField(
-        label="Lot expiry",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={
-            "required": "Enter the lot's expiry date from the vial.",
-            "invalid": "Enter the expiry as a date, for example 2027-06-30.",
+            "required": "Choose the lot from the register.",
+            "invalid_choice": "Choose one of the lots in this clinic's register.",
         },
     )
     above_maximum_reason = forms.CharField(
@@ -60,9 +53,10 @@ class PrescriptionForm(forms.Form):
         "with your name as a clinician's override.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, lots: list[tuple[str, str]], **kwargs):
         kwargs.setdefault("auto_id", "dose_%s")
         super().__init__(*args, **kwargs)
+        self.fields["lot_number"].choices = [("", "— choose a lot —"), *lots]
 
     @classmethod
     def initial_from(cls, record: DosingRecord, default_infusion_minutes: int) -> dict:
@@ -71,7 +65,6 @@ class PrescriptionForm(forms.Form):
             "mg_per_kg": record.prescribed_mg_per_kg,
             "infusion_minutes": record.infusion_minutes or default_infusion_minutes,
             "lot_number": record.lot_number,
-            "lot_expiry": record.lot_expiry,
             "above_maximum_reason": record.above_maximum_reason,
         }
 
@@ -81,9 +74,25 @@ class PrescriptionForm(forms.Form):
 
 
 class ConfirmDoseForm(forms.Form):
-    """The second person's check of the dose as the page showed it."""
+    """The second person's check of the dose as the page showed it: a clinician or nurse
+    other than the prescriber, who types their own email and password."""
 
     prescribed_at = forms.CharField(widget=forms.HiddenInput)
+    second_email = forms.CharField(
+        label="Checker's email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        help_text="A clinician or nurse of the clinic, not the prescriber.",
+        error_messages={"required": "Enter the checker's email."},
+    )
+    second_password = forms.CharField(
+        label="Checker's password",
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text="Typed by the checker themselves.",
+        error_messages={"required": "The checker enters their own password."},
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "confirm_%s")

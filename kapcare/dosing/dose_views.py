@@ -3,8 +3,9 @@
 - `part_context` / `setting_context` give the record page its parts (`sections.PARTS`): the
   dose with its arithmetic ("0.5 mg/kg × 72.4 kg = 36.2 mg"), the clinic's maximum per
   route, the weight it was computed from, who prescribed and who checked it; the
-  prescription form (clinicians), the second person's check (any other staff member);
-  the set and setting with its form (clinicians).
+  prescription form (clinicians; the lot chosen from the register), the second person's
+  check (a clinician or nurse other than the prescriber, who types their own email and
+  password); the set and setting with its form (clinicians).
 - `prescribe`, `confirm` and `setting` (POST) write through `services`, the functions the
   gates read and any other caller uses; on bad input the record page comes back with the
   messages at the fields (422), nothing typed lost. A refusal of the whole record (signed,
@@ -19,9 +20,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from kapcare import policy
+from kapcare.accounts import second_person
 from kapcare.audit.log import Actor
 from kapcare.decorators import allowed
-from kapcare.dosing import rules_dose, services
+from kapcare.dosing import rules_dose, rules_substances, services
 from kapcare.dosing.access import get_record
 from kapcare.dosing.dose_forms import ConfirmDoseForm, PrescriptionForm, SettingForm
 from kapcare.dosing.models import DosingRecord
@@ -84,7 +86,6 @@ def part_context(request: HttpRequest, record: DosingRecord) -> dict:
         is_open
         and calc is not None
         and not record.is_confirmed
-        and not is_prescriber
         and policy.can(user, Action.CONFIRM_DOSE, session)
     )
     return {
@@ -109,13 +110,12 @@ def part_context(request: HttpRequest, record: DosingRecord) -> dict:
         "can_prescribe": can_prescribe,
         "can_confirm": can_confirm,
         "form": PrescriptionForm(
-            initial=PrescriptionForm.initial_from(record, clinic.infusion_minutes)
+            initial=PrescriptionForm.initial_from(record, clinic.infusion_minutes),
+            lots=register_lots(record.clinic_id),
         )
         if can_prescribe
         else None,
-        "confirm_form": ConfirmDoseForm(initial={"prescribed_at": record.prescribed_at.isoformat()})
-        if can_confirm
-        else None,
+        "confirm_form": confirm_form_for(record) if can_confirm else None,
     }
 
 
@@ -134,11 +134,30 @@ def setting_context(request: HttpRequest, record: DosingRecord) -> dict:
     }
 
 
+def register_lots(clinic_id: int) -> list[tuple[str, str]]:
+    """The lots of the clinic's register, latest expiry first, each with its expiry and
+    what is on hand, as choices."""
+    return [
+        (
+            number,
+            f"{number} — expires {expiry:%b} {expiry.day}, {expiry.year}, "
+            f"{rules_substances.mg(on_hand)} on hand"
+            if expiry
+            else f"{number} — no expiry recorded, {rules_substances.mg(on_hand)} on hand",
+        )
+        for number, (expiry, on_hand) in services.register_lots(clinic_id).items()
+    ]
+
+
+def confirm_form_for(record: DosingRecord, data=None) -> ConfirmDoseForm:
+    return ConfirmDoseForm(data, initial={"prescribed_at": record.prescribed_at.isoformat()})
+
+
 @require_POST
 @allowed(Action.PRESCRIBE_DOSE)
 def prescribe(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.PRESCRIBE_DOSE, log_as=None)
-    form = PrescriptionForm(request.POST)
+    form = PrescriptionForm(request.POST, lots=register_lots(record.clinic_id))
     if form.is_valid():
         try:
             record = services.prescribe_dose(
@@ -152,8 +171,8 @@ def prescribe(request: HttpRequest, session_id) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Dose prescribed: {calculation_of(record).arithmetic}. A second staff member "
-                "checks it next.",
+                f"Dose prescribed: {calculation_of(record).arithmetic}. A second clinician "
+                "or nurse checks it next.",
             )
             return back_to_record(record, "#dose")
     return render_refused(request, record, dose={"form": form})
@@ -163,21 +182,34 @@ def prescribe(request: HttpRequest, session_id) -> HttpResponse:
 @allowed(Action.CONFIRM_DOSE)
 def confirm(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.CONFIRM_DOSE, log_as=None)
-    form = ConfirmDoseForm(request.POST)
-    if not form.is_valid():
+    form = confirm_form_for(record, request.POST)
+    if form.is_valid():
+        try:
+            checker = second_person.confirm_second_person(
+                request,
+                email=form.cleaned_data["second_email"],
+                password=form.cleaned_data["second_password"],
+                # The checker may be who is signed in, never the prescriber.
+                acting_user=record.prescribed_by,
+            )
+            services.confirm_dose(
+                actor=Actor.from_request(request),
+                record=record,
+                checker=checker,
+                prescribed_at=form.cleaned_data["prescribed_at"],
+            )
+        except Refused as refusal:
+            if set(refusal.problems) == {"__all__"}:
+                messages.error(request, refusal.problems["__all__"])
+                return back_to_record(record, "#dose")
+            add_problems(form, refusal.problems)
+        else:
+            messages.success(request, "Dose checked: it may start once every gate passes.")
+            return back_to_record(record, "#dose")
+    elif "prescribed_at" in form.errors:
         messages.error(request, "Open the dose again and check it.")
         return back_to_record(record, "#dose")
-    try:
-        services.confirm_dose(
-            actor=Actor.from_request(request),
-            record=record,
-            prescribed_at=form.cleaned_data["prescribed_at"],
-        )
-    except Refused as refusal:
-        messages.error(request, " ".join(refusal.problems.values()))
-    else:
-        messages.success(request, "Dose checked: it may start once every gate passes.")
-    return back_to_record(record, "#dose")
+    return render_refused(request, record, dose={"confirm_form": form})
 
 
 @require_POST

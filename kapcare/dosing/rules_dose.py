@@ -235,7 +235,7 @@ def dose_gate(
     """The gate "Dose prescribed and checked by a second person": a dose is given
     only when a clinician has prescribed it from the patient's latest, recent weight,
     within the clinic's maximum (or above it with the clinician's reason), from a lot that
-    has not expired, and a second staff member has checked it. Never waivable."""
+    has not expired, and a second clinician or nurse has checked it. Never waivable."""
     if prescription is None or prescription.calc is None:
         return False, "No dose is prescribed yet: a clinician prescribes it on the dosing record."
     calc = prescription.calc
@@ -260,8 +260,8 @@ def dose_gate(
     described = f"{format_mg(calc.dose_mg)} {route} ({calc.arithmetic})"
     if not prescription.confirmed_by:
         return False, (
-            f"{described} is prescribed by {prescription.prescribed_by}; a second staff "
-            "member must check it on the dosing record."
+            f"{described} is prescribed by {prescription.prescribed_by}; a second clinician "
+            "or nurse must check it on the dosing record."
         )
     return True, (
         f"{described}, prescribed by {prescription.prescribed_by} and checked by "

@@ -143,6 +143,20 @@ class LotRegister:
         return not any(lot.discrepancies for lot in self.lots)
 
 
+# A registrant keeps every record of a controlled substance at least 2 years from its date
+# (21 CFR 1304.04(a); docs/clinical-reference.md#controlled-substances).
+RETENTION_YEARS = 2
+
+
+def kept_until(day: date) -> date:
+    """The first day a register line of `day` may be discarded under 21 CFR 1304.04(a):
+    `RETENTION_YEARS` later (a line of Feb 29 is kept to Mar 1). kapcare keeps it anyway."""
+    try:
+        return day.replace(year=day.year + RETENTION_YEARS)
+    except ValueError:
+        return date(day.year + RETENTION_YEARS, 3, 1)
+
+
 def mg(amount: Decimal) -> str:
     """“36.2 mg”, “50 mg”, “−5 mg”: no trailing zeros, a true minus sign."""
     text = format(amount.normalize(), "f") if amount else "0"

@@ -116,7 +116,9 @@ class DoseOut(Schema):
     mg_per_kg: Decimal | None = Field(description="The prescribed dose, mg/kg.")
     weight_kg: Decimal | None
     mg: Decimal | None = Field(description="The dose computed from mg/kg and weight.")
-    confirmed: bool = Field(description="A second staff member checked the dose.")
+    confirmed: bool = Field(
+        description="A second clinician or nurse, not the prescriber, checked the dose."
+    )
     confirmed_at: dt.datetime | None
     infusion_minutes: int | None
     started_at: dt.datetime | None

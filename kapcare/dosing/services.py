@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kapcare.accounts import second_person, step_up
-from kapcare.accounts.models import Role
+from kapcare.accounts.models import LICENSED_ROLES, Role
 from kapcare.accounts.second_person import SecondPerson
 from kapcare.accounts.step_up import Reauthentication
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
-from kapcare.dosing import rules_discharge, rules_dose, rules_vitals
+from kapcare.dosing import rules_discharge, rules_dose, rules_substances, rules_vitals
 from kapcare.dosing.models import (
     DosingRecord,
     Lighting,
@@ -256,21 +256,52 @@ def _amount_problem(amount, what: str, *, positive: bool = False) -> str | None:
     return None
 
 
-def _is_clinician_of(actor: Actor, clinic_id) -> bool:
-    from kapcare.accounts.models import Role
-
+def _is_licensed_of(actor: Actor, clinic_id) -> bool:
+    """A clinician or nurse of the clinic (21 CFR 1301.76(a))."""
     user = actor.user
-    return getattr(user, "role", None) == Role.CLINICIAN and user.clinic_id == clinic_id
+    return getattr(user, "role", None) in LICENSED_ROLES and user.clinic_id == clinic_id
 
 
-def receive_stock(*, actor: Actor, clinic, lot_number: str, lot_expiry, amount_mg, note: str = ""):
-    """A clinician takes ketamine of one lot into the clinic's stock (a delivery, or the
-    count carried over when the register starts). A lot keeps the expiry it was first
-    received with. Logged with the clinic: no patient is concerned."""
+def licensed_second_problem(
+    second: SecondPerson | None, *, acting_user, clinic_id: int, as_what: str, not_user_id=None
+) -> str | None:
+    """Why `second` may not be the licensed second person (`as_what`) of a
+    controlled-substance action of `acting_user`, in words; None when they may. They
+    authenticated at the moment (`kapcare.accounts.second_person`), are a clinician or
+    nurse of the clinic, and are not `acting_user` nor the user `not_user_id` (the
+    prescriber of the dose they check)."""
+    if second is None:
+        return f"The {as_what} enters their own email and password here."
+    if not_user_id is not None and second.user.pk == not_user_id:
+        return f"{second.user.display_name} prescribed this dose and cannot be its {as_what}."
+    return second_person.second_person_problem(
+        second,
+        acting_user=acting_user,
+        clinic_id=clinic_id,
+        roles=LICENSED_ROLES,
+        as_what=f"the {as_what} (a clinician or nurse of the clinic)",
+    )
+
+
+def receive_stock(
+    *,
+    actor: Actor,
+    clinic,
+    lot_number: str,
+    lot_expiry,
+    amount_mg,
+    witness: SecondPerson | None,
+    note: str = "",
+):
+    """A clinician or nurse takes ketamine of one lot into the clinic's stock (a delivery,
+    or the count carried over when the register starts), with a second licensed person
+    who counts it too and signs as themselves (`witness`, who authenticated on the
+    screen). A lot keeps the expiry it was first received with. Logged with the clinic:
+    no patient is concerned."""
     from kapcare.dosing.models import ControlledSubstanceEntry, SubstanceEntryKind
 
-    if not _is_clinician_of(actor, clinic.pk):
-        raise Refused({"__all__": "Only a clinician of this clinic may receive ketamine."})
+    if not _is_licensed_of(actor, clinic.pk):
+        raise Refused({"__all__": "Only a clinician or nurse of this clinic may receive ketamine."})
     lot_number = (lot_number or "").strip()
     problems: dict[str, str] = {}
     if not lot_number:
@@ -282,6 +313,11 @@ def receive_stock(*, actor: Actor, clinic, lot_number: str, lot_expiry, amount_m
     problem = _amount_problem(amount_mg, "received", positive=True)
     if problem:
         problems["amount_mg"] = problem
+    problem = licensed_second_problem(
+        witness, acting_user=actor.user, clinic_id=clinic.pk, as_what="witness to the count"
+    )
+    if problem:
+        problems[second_person.EMAIL_FIELD] = problem
     if "lot_number" not in problems and lot_expiry is not None:
         known = (
             ControlledSubstanceEntry.objects.filter(
@@ -304,6 +340,7 @@ def receive_stock(*, actor: Actor, clinic, lot_number: str, lot_expiry, amount_m
             lot_expiry=lot_expiry,
             kind=SubstanceEntryKind.RECEIVED,
             amount_mg=amount_mg,
+            witness=witness.user,
             note=(note or "").strip(),
             recorded_by=actor.user,
         )
@@ -319,12 +356,13 @@ def record_session_use(
     drawn_mg,
     given_mg,
     wasted_mg,
-    witness=None,
+    witness: SecondPerson | None = None,
     returned_mg=None,
     note: str = "",
 ) -> list:
     """What a dosing session took from one lot: drawn up, given, wasted (before a
-    witness: another active staff member of the clinic, not the one recording) and
+    witness: a clinician or nurse of the clinic other than the one who drew it, who
+    authenticated on the screen at the moment) and
     returned to stock, written as one entry each (amounts of 0 other than the draw are
     not written), all in one transaction with their access-log rows.
 
@@ -335,12 +373,13 @@ def record_session_use(
     the difference, it is not hidden."""
     from decimal import Decimal
 
-    from kapcare import policy
     from kapcare.dosing.models import ControlledSubstanceEntry, SubstanceEntryKind
     from kapcare.dosing.rules_substances import mg
 
-    if not _is_clinician_of(actor, record.clinic_id):
-        raise Refused({"__all__": "Only a clinician of this clinic may record ketamine use."})
+    if not _is_licensed_of(actor, record.clinic_id):
+        raise Refused(
+            {"__all__": "Only a clinician or nurse of this clinic may record ketamine use."}
+        )
     refuse_if_signed(record)
     zero = Decimal(0)
     returned_mg = zero if returned_mg is None else returned_mg
@@ -393,12 +432,15 @@ def record_session_use(
             f"more than the {mg(drawn_mg)} drawn up: check the amounts."
         )
     if wasted_mg > 0:
+        witness_problem = licensed_second_problem(
+            witness, acting_user=actor.user, clinic_id=record.clinic_id, as_what="witness"
+        )
         if witness is None:
-            problems["witness"] = "A waste of ketamine needs a witness: choose who saw it."
-        elif witness.pk == actor.user.pk:
-            problems["witness"] = "The witness must be someone other than you."
-        elif not policy.can(witness, policy.Action.WITNESS_WASTE, record):
-            problems["witness"] = "Choose an active staff member of this clinic as the witness."
+            witness_problem = (
+                "A waste of ketamine needs a witness: they enter their own email and password."
+            )
+        if witness_problem:
+            problems[second_person.EMAIL_FIELD] = witness_problem
     needs_note = []
     if record.dose_mg is None:
         needs_note.append("No dose is prescribed on this record yet: write why it was given.")
@@ -434,7 +476,7 @@ def record_session_use(
     entries = [row(SubstanceEntryKind.DRAWN, drawn_mg, note=note)]
     entries.append(row(SubstanceEntryKind.GIVEN, given_mg))
     if wasted_mg > 0:
-        entries.append(row(SubstanceEntryKind.WASTED, wasted_mg, witness=witness))
+        entries.append(row(SubstanceEntryKind.WASTED, wasted_mg, witness=witness.user))
     if returned_mg > 0:
         entries.append(row(SubstanceEntryKind.RETURNED, returned_mg))
     with transaction.atomic():
@@ -460,8 +502,10 @@ def correct_entry(*, actor: Actor, entry, amount_mg, note: str):
     from kapcare.dosing.models import ControlledSubstanceEntry, SubstanceEntryKind
     from kapcare.dosing.rules_substances import mg
 
-    if not _is_clinician_of(actor, entry.clinic_id):
-        raise Refused({"__all__": "Only a clinician of this clinic may correct the register."})
+    if not _is_licensed_of(actor, entry.clinic_id):
+        raise Refused(
+            {"__all__": "Only a clinician or nurse of this clinic may correct the register."}
+        )
     note = (note or "").strip()
     problems: dict[str, str] = {}
     if amount_mg is None or not isinstance(amount_mg, Decimal) or not amount_mg.is_finite():
@@ -513,6 +557,42 @@ def correct_entry(*, actor: Actor, entry, amount_mg, note: str):
         )
         record_access(actor, AccessAction.CREATE, patient=entry.patient, obj=correction)
     return correction
+
+
+def register_lots(clinic_id: int, lot_number: str | None = None) -> dict[str, tuple]:
+    """The lots of the clinic's register (or only `lot_number`), each as its expiry and
+    the mg on hand, latest expiry first; a lot the clinic never received is absent. On
+    hand is the register's own arithmetic (`rules_substances.reconcile`): received and
+    returned, less what was drawn, with their corrections. One query."""
+    from kapcare.dosing.models import ControlledSubstanceEntry, SubstanceEntryKind
+    from kapcare.dosing.rules_substances import Entry, reconcile
+
+    entries = ControlledSubstanceEntry.objects.filter(clinic_id=clinic_id)
+    if lot_number is not None:
+        entries = entries.filter(lot_number=lot_number)
+    entries = list(entries)
+    expiries = {}
+    for entry in entries:
+        if entry.kind == SubstanceEntryKind.RECEIVED:
+            expiries.setdefault(entry.lot_number, entry.lot_expiry)
+    register = reconcile(
+        Entry(
+            id=e.pk,
+            lot_number=e.lot_number,
+            kind=e.kind,
+            amount_mg=e.amount_mg,
+            recorded_at=e.recorded_at,
+            session=e.record_id,
+            has_witness=e.witness_id is not None,
+            corrects_id=e.corrects_id,
+        )
+        for e in entries
+    )
+    on_hand = {lot.lot_number: lot.stock_mg for lot in register.lots}
+    ordered = sorted(
+        expiries, key=lambda number: (-(expiries[number] or date.max).toordinal(), number)
+    )
+    return {number: (expiries[number], on_hand[number]) for number in ordered}
 
 
 def _correction_chain(original) -> list[int]:
@@ -590,7 +670,9 @@ def record_dose_started(*, actor: Actor, record: DosingRecord, at=None) -> Dosin
         locked = _lock_for_events(record)
         _refuse_unless_under_way(locked, "the dose's times are recorded")
         if not locked.is_confirmed:
-            raise Refused({"__all__": "A second staff member confirms the dose before it starts."})
+            raise Refused(
+                {"__all__": "A second clinician or nurse checks the dose before it starts."}
+            )
         session = locked.session
         at = at or session.started_at
         problem = _event_time_problem(
@@ -1009,7 +1091,6 @@ def discharge(
 
 # --- Dose -------------------------------------------------------------------------------------
 
-STAFF_ROLES = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.ADMIN})
 DOSE_GATE = "dose"
 THERAPIST_GATE = "therapist_present"
 DOSE_GATE_TITLE = "Dose prescribed and checked by a second person"
@@ -1083,13 +1164,14 @@ def prescribe_dose(
     above_maximum_reason: str = "",
     infusion_minutes: int | None = None,
     lot_number: str,
-    lot_expiry: date | None,
     now: datetime | None = None,
 ) -> DosingRecord:
     """A clinician prescribes the dose in mg/kg; the mg come from the patient's latest
     weight (which must be recent), rounded as `rules_dose.compute_dose` says. A dose above
-    the clinic's maximum for the route needs the clinician's reason. Changing the dose
-    undoes an earlier second-person check."""
+    the clinic's maximum for the route needs the clinician's reason. The lot is one of
+    the clinic's register, in date on the dose's day and with at least the dose on hand;
+    its expiry is the register's. Changing the dose undoes an earlier second-person
+    check."""
     if getattr(actor.user, "role", None) != Role.CLINICIAN:
         raise Refused({"__all__": "Only a clinician may prescribe a dose."})
     now = now or timezone.now()
@@ -1105,17 +1187,20 @@ def prescribe_dose(
         minutes_problem = rules_dose.infusion_minutes_problem(route, infusion_minutes)
         if minutes_problem:
             problems["infusion_minutes"] = minutes_problem
-    if not lot_number:
-        problems["lot_number"] = "Enter the lot number from the vial."
-    elif len(lot_number) > DosingRecord._meta.get_field("lot_number").max_length:
-        problems["lot_number"] = "A lot number has at most 40 characters."
     with transaction.atomic():
         session, locked = _locked_for_dose(record)
         clinic = session.patient.clinic
         dose_day = dose_day_of(session)
-        expiry_problem = rules_dose.lot_expiry_problem(lot_expiry, dose_day)
-        if expiry_problem:
-            problems["lot_expiry"] = expiry_problem
+        lot = register_lots(clinic.pk, lot_number).get(lot_number) if lot_number else None
+        lot_expiry = lot[0] if lot else None
+        if not lot_number:
+            problems["lot_number"] = "Choose the lot from the register."
+        elif lot is None:
+            problems["lot_number"] = (
+                f"Lot {lot_number} is not in this clinic's register: receive it first."
+            )
+        elif rules_dose.lot_expiry_problem(lot_expiry, dose_day):
+            problems["lot_number"] = rules_dose.lot_expiry_problem(lot_expiry, dose_day)
         weight = latest_weight(session.patient_id, dose_day)
         weight_problem = rules_dose.weight_problem(weight.weight_kg if weight else None)
         if not weight_problem:
@@ -1132,6 +1217,14 @@ def prescribe_dose(
         if problems:
             raise Refused(problems)
         calc = rules_dose.compute_dose(mg_per_kg, weight.weight_kg)
+        if lot[1] < calc.dose_mg:
+            raise Refused(
+                {
+                    "lot_number": f"Lot {lot_number} has {rules_substances.mg(lot[1])} on "
+                    f"hand, less than the dose of {rules_substances.mg(calc.dose_mg)}: "
+                    "choose another lot."
+                }
+            )
         above = rules_dose.cap_problems(calc, dose_caps(clinic, route))
         if above and not reason:
             raise Refused(
@@ -1175,35 +1268,41 @@ def confirm_dose(
     *,
     actor: Actor,
     record: DosingRecord,
+    checker: SecondPerson | None,
     prescribed_at: datetime | None = None,
     now: datetime | None = None,
 ) -> DosingRecord:
-    """A second staff member, not the prescriber, checks the dose before it starts.
-    `prescribed_at` is the prescription the checker saw: if it changed meanwhile, the
-    check is refused and must be made again."""
+    """A second licensed person (`checker`: a clinician or nurse of the clinic, not the
+    prescriber, who authenticated on the screen at the moment) checks the dose before
+    it starts; `actor` is who is signed in on that screen, and may be the checker,
+    who then typed their password again. `prescribed_at` is the
+    prescription the checker saw: if it changed meanwhile, the check is refused and must
+    be made again."""
     user = actor.user
-    if getattr(user, "role", None) not in STAFF_ROLES or user.clinic_id != record.clinic_id:
-        raise Refused({"__all__": "Only a member of the clinic's staff may check a dose."})
+    if getattr(user, "role", None) not in LICENSED_ROLES or user.clinic_id != record.clinic_id:
+        raise Refused({"__all__": "Only a clinician or nurse of the clinic may check a dose."})
     now = now or timezone.now()
     with transaction.atomic():
         session, locked = _locked_for_dose(record)
         if locked.dose_mg is None or locked.prescribed_by_id is None:
             raise Refused({"__all__": "No dose is prescribed yet: there is nothing to check."})
-        if locked.prescribed_by_id == user.pk:
-            raise Refused(
-                {
-                    "__all__": "You prescribed this dose: a second staff member must check "
-                    "it, not the prescriber."
-                }
-            )
         if prescribed_at is not None and prescribed_at != locked.prescribed_at:
             raise Refused(
                 {"__all__": "The dose was changed since you opened the page: check it again."}
             )
         if locked.is_confirmed:
             raise Refused({"__all__": "This dose is already checked."})
-        locked.confirmed_by = user
-        locked.confirmed_at = now
+        problem = licensed_second_problem(
+            checker,
+            acting_user=locked.prescribed_by,
+            clinic_id=locked.clinic_id,
+            as_what="second checker",
+            not_user_id=locked.prescribed_by_id,
+        )
+        if problem:
+            raise Refused({second_person.EMAIL_FIELD: problem})
+        locked.confirmed_by = checker.user
+        locked.confirmed_at = checker.confirmed_at
         locked.save(update_fields=["confirmed_by", "confirmed_at", "updated_at"])
         record_access(actor, AccessAction.UPDATE, patient=session.patient, obj=locked)
     return locked

@@ -1,10 +1,10 @@
 """Forms of the ketamine register: a session's use (on the record page), stock received
-and a correction (on the register page). They parse what was typed; the rules (a witness
-for a waste, a note when the dose differs, nothing below 0 mg) are the services'."""
+and a correction (on the register page). They parse what was typed; the rules (a licensed
+witness for a waste and a receipt, a note when the dose differs, nothing below 0 mg) are
+the services'. The witness types their own email and password on the same form
+(`kapcare.accounts.second_person`)."""
 
 from django import forms
-
-from kapcare.accounts.models import STAFF_ROLES, User
 
 _AMOUNT = {"inputmode": "decimal", "step": "0.01"}
 
@@ -28,16 +28,39 @@ def _mg_field(label: str, *, min_value=0, help_text: str = "", if_none: str = " 
     )
 
 
-def witnesses(clinic_id, user):
-    """Who may witness a waste: the clinic's other active staff."""
-    return (
-        User.objects.filter(clinic_id=clinic_id, is_active=True, role__in=STAFF_ROLES)
-        .exclude(pk=user.pk)
-        .order_by("full_name")
+def _witness_fields(*, required: bool, help_text: str) -> tuple[forms.Field, forms.Field]:
+    email = forms.CharField(
+        label="Witness's email",
+        required=required,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        help_text=help_text,
+        error_messages={"required": "Enter the witness's email."},
     )
+    password = forms.CharField(
+        label="Witness's password",
+        required=required,
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text="Typed by the witness themselves.",
+        error_messages={"required": "The witness enters their own password."},
+    )
+    return email, password
 
 
-class SessionUseForm(forms.Form):
+class WitnessMixin:
+    """A form with the witness's own email and password (`second_email`,
+    `second_password`, the names `second_person` reports problems under)."""
+
+    @property
+    def has_witness(self) -> bool:
+        return bool(
+            self.cleaned_data.get("second_email") or self.cleaned_data.get("second_password")
+        )
+
+
+class SessionUseForm(WitnessMixin, forms.Form):
     lot_number = forms.ChoiceField(
         label="Lot",
         error_messages={
@@ -48,13 +71,10 @@ class SessionUseForm(forms.Form):
     drawn_mg = _mg_field("Drawn up (mg)", if_none="")
     given_mg = _mg_field("Given (mg)", help_text="Normally the dose on this record.")
     wasted_mg = _mg_field("Wasted (mg)")
-    witness = forms.ModelChoiceField(
-        label="Witness to the waste",
-        queryset=User.objects.none(),
+    second_email, second_password = _witness_fields(
         required=False,
-        empty_label="— nobody (no waste) —",
-        help_text="Another staff member who saw the waste; required when anything is wasted.",
-        error_messages={"invalid_choice": "Choose one of the clinic's staff as the witness."},
+        help_text="A clinician or nurse who saw the waste, not the one who drew it; "
+        "required when anything is wasted.",
     )
     returned_mg = _mg_field("Returned to stock (mg)")
     note = forms.CharField(
@@ -66,14 +86,13 @@ class SessionUseForm(forms.Form):
         "part of the draw is not accounted for.",
     )
 
-    def __init__(self, *args, lots: list[tuple[str, str]], witnesses, **kwargs):
+    def __init__(self, *args, lots: list[tuple[str, str]], **kwargs):
         kwargs.setdefault("auto_id", "substances_%s")
         super().__init__(*args, **kwargs)
         self.fields["lot_number"].choices = [("", "— choose a lot —"), *lots]
-        self.fields["witness"].queryset = witnesses
 
 
-class ReceiveStockForm(forms.Form):
+class ReceiveStockForm(WitnessMixin, forms.Form):
     lot_number = forms.CharField(
         label="Lot number",
         max_length=40,
@@ -94,6 +113,9 @@ class ReceiveStockForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="For example the supplier and the invoice or DEA Form 222 number.",
+    )
+    second_email, second_password = _witness_fields(
+        required=True, help_text="A second clinician or nurse who counted the stock with you."
     )
 
     def __init__(self, *args, **kwargs):

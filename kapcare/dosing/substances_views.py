@@ -19,18 +19,14 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST, require_safe
 
 from kapcare import policy
+from kapcare.accounts import second_person
 from kapcare.audit.log import Actor, record_list_access
 from kapcare.decorators import allowed
 from kapcare.dosing import rules_substances, services
 from kapcare.dosing.access import get_record
 from kapcare.dosing.models import ControlledSubstanceEntry, DosingRecord, SubstanceEntryKind
 from kapcare.dosing.rules_substances import mg
-from kapcare.dosing.substances_forms import (
-    CorrectionForm,
-    ReceiveStockForm,
-    SessionUseForm,
-    witnesses,
-)
+from kapcare.dosing.substances_forms import CorrectionForm, ReceiveStockForm, SessionUseForm
 from kapcare.dosing.views import back_to_record, render_refused
 from kapcare.patients.access import parse_external_id
 from kapcare.policy import Action
@@ -119,13 +115,23 @@ def _session_use_form(request: HttpRequest, record: DosingRecord, data=None) -> 
     return SessionUseForm(
         data,
         lots=_lots(record.clinic_id),
-        witnesses=witnesses(record.clinic_id, request.user),
         initial={
             "lot_number": record.lot_number,
             "given_mg": record.dose_mg,
             "wasted_mg": 0,
             "returned_mg": 0,
         },
+    )
+
+
+def _witness(request: HttpRequest, form) -> second_person.SecondPerson:
+    """The witness who typed their own email and password on `form`, not the person
+    signed in (who drew or received the ketamine); refused at the fields otherwise."""
+    return second_person.confirm_second_person(
+        request,
+        email=form.cleaned_data["second_email"],
+        password=form.cleaned_data["second_password"],
+        acting_user=request.user,
     )
 
 
@@ -137,6 +143,7 @@ def session_use(request: HttpRequest, session_id) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
+            witness = _witness(request, form) if form.has_witness else None
             services.record_session_use(
                 actor=Actor.from_request(request),
                 record=record,
@@ -145,7 +152,7 @@ def session_use(request: HttpRequest, session_id) -> HttpResponse:
                 given_mg=data["given_mg"],
                 wasted_mg=data["wasted_mg"],
                 returned_mg=data["returned_mg"],
-                witness=data["witness"],
+                witness=witness,
                 note=data["note"],
             )
         except Refused as refusal:
@@ -202,6 +209,7 @@ def _register_page(
             "stock": mg(lot.stock_mg),
             "received": mg(lot.received_mg),
             "discrepancies": lot.discrepancies,
+            "kept_until": rules_substances.kept_until(lot.lines[-1].entry.recorded_at.date()),
             "rows": [
                 RegisterRow(
                     line=line,
@@ -225,6 +233,7 @@ def _register_page(
             "lots": lots,
             "discrepancies": register.discrepancies,
             "can_record": can_record,
+            "retention_years": rules_substances.RETENTION_YEARS,
             "receive_form": receive_form or (ReceiveStockForm() if can_record else None),
         },
         status=status,
@@ -242,11 +251,16 @@ def register(request: HttpRequest) -> HttpResponse:
 def receive(request: HttpRequest) -> HttpResponse:
     form = ReceiveStockForm(request.POST)
     if form.is_valid():
+        data = form.cleaned_data
         try:
             services.receive_stock(
                 actor=Actor.from_request(request),
                 clinic=request.user.clinic,
-                **form.cleaned_data,
+                lot_number=data["lot_number"],
+                lot_expiry=data["lot_expiry"],
+                amount_mg=data["amount_mg"],
+                note=data["note"],
+                witness=_witness(request, form),
             )
         except Refused as refusal:
             add_problems(form, refusal.problems)

@@ -1,12 +1,13 @@
 """A dosing session in a browser, on a tablet at the bedside: the clinician fills in the
 day-of checklist on the gates page, prescribes the dose on the dosing record and reads its
-arithmetic; a coordinator makes the second check; the clinician starts the session, takes
-a reading every ten minutes — a systolic pressure of 186 raises an alert at once, naming
-the clinic's threshold — records the end of the infusion and the ketamine drawn, given and
-wasted before the coordinator; discharge is refused while the observation time runs, then
-granted once it has passed and the pressure is back near its pre-dose value; the record is
-signed, the clinician re-entering the code of their authenticator app. The pages pass axe
-at tablet and phone sizes.
+arithmetic, the lot chosen from the register; a nurse, on her own tablet, makes the second
+check typing her own password; the clinician starts the session, takes a reading every ten
+minutes — a systolic pressure of 186 raises an alert at once, naming the clinic's threshold
+— records the end of the infusion and the ketamine drawn, given and wasted before the
+nurse, who types her own email and password on the clinician's tablet; discharge is
+refused while the observation time runs, then granted once it has passed and the pressure
+is back near its pre-dose value; the record is signed, the clinician re-entering the code
+of their authenticator app. The pages pass axe at tablet and phone sizes.
 
 The live server runs in this process, so the clock that time_machine moves is the
 server's too: the session runs on its planned morning, and the clock moves forward ten
@@ -28,7 +29,7 @@ from kapcare.dosing.rules_vitals import MOAAS_LEVELS
 from kapcare.episodes.models import SessionStatus
 from kapcare.episodes.tests.test_gate_facts import DOSE, NOW, actor, ready_episode
 from tests.browser.helpers import PHONE, TABLET, assert_accessible, login
-from tests.factories import plan_session
+from tests.factories import PASSWORD, plan_session, vouched
 from tests.second_factor import unused_code
 
 LOT = "KET-2611"
@@ -44,10 +45,10 @@ def assert_accessible_at_tablet_and_phone(page) -> None:
 
 
 @pytest.fixture
-def dosing_session(clinic, clinician, patient, patient_user):
+def dosing_session(clinic, clinician, nurse, patient, patient_user):
     """A blended-model dose planned for 9:00 on Dec 1: the patient eligible, consented,
     prepared, screened and weighed (72.5 kg), with nothing recorded on the day yet; a lot
-    of ketamine in the clinic's stock."""
+    of ketamine in the clinic's stock, counted in with the nurse."""
     with time_machine.travel(NOW, tick=False):
         episode = ready_episode(patient, clinician, patient_user)
         session = plan_session(episode, clinician, starts_at=DOSE)
@@ -57,6 +58,7 @@ def dosing_session(clinic, clinician, patient, patient_user):
             lot_number=LOT,
             lot_expiry=LOT_EXPIRY,
             amount_mg=Decimal("500"),
+            witness=vouched(nurse),
         )
     return session
 
@@ -81,7 +83,7 @@ def take_reading(page, *, hr, sbp, dbp, spo2, rr, sedation=MOAAS_LEVELS[5]):
 
 @pytest.mark.browser
 def test_clinician_runs_a_dose_on_a_tablet_from_checklist_to_signed_record(
-    page, second_tablet, clinic, clinician, coordinator, patient, dosing_session
+    page, second_tablet, clinic, clinician, nurse, patient, dosing_session
 ):
     session = dosing_session
     page.set_viewport_size(TABLET)
@@ -123,24 +125,30 @@ def test_clinician_runs_a_dose_on_a_tablet_from_checklist_to_signed_record(
         prescription.get_by_label(re.compile(r"^Route")).select_option(label="Intravenous")
         prescription.get_by_label(re.compile(r"^Prescribed dose \(mg/kg\)")).fill("0.5")
         prescription.get_by_label(re.compile(r"^Infusion duration")).fill("40")
-        prescription.get_by_label(re.compile(r"^Lot number")).fill(LOT)
-        prescription.get_by_label(re.compile(r"^Lot expiry")).fill(LOT_EXPIRY.isoformat())
+        prescription.get_by_label(re.compile(r"^Lot \(from the register\)")).select_option(
+            value=LOT
+        )
         prescription.get_by_role("button", name="Prescribe").click()
         dose = page.get_by_role("region", name="Dose", exact=True)
         expect(dose).to_contain_text("0.5 mg/kg × 72.5 kg = 36.3 mg")
         expect(dose).to_contain_text("Waiting for a second check")
-        expect(dose.get_by_role("button", name="I have checked this dose")).to_have_count(0)
+        expect(dose).to_contain_text(f"lot {LOT} (expires Jun 30, 2027)")
         record_url = page.url.split("#")[0]
 
-        # --- A coordinator, on another tablet, makes the second check ----------------------------
-        coordinator_page = second_tablet
-        login(coordinator_page, coordinator.email)
-        coordinator_page.goto(record_url)
-        check = coordinator_page.get_by_role("form", name="Second check")
+        # --- The nurse, on her own tablet, makes the second check as herself ------------------
+        nurse_page = second_tablet
+        login(nurse_page, nurse.email)
+        nurse_page.goto(record_url)
+        check = nurse_page.get_by_role("form", name="Second check")
         expect(check).to_contain_text("0.5 mg/kg × 72.5 kg = 36.3 mg")
+        check.get_by_label(re.compile(r"^Checker's email")).fill(nurse.email)
+        check.get_by_label(re.compile(r"^Checker's password")).fill(PASSWORD)
         check.get_by_role("button", name="I have checked this dose").click()
-        expect(coordinator_page.get_by_role("region", name="Dose", exact=True)).to_contain_text(
+        expect(nurse_page.get_by_role("region", name="Dose", exact=True)).to_contain_text(
             "Prescribed and checked by a second person"
+        )
+        expect(nurse_page.get_by_role("region", name="Dose", exact=True)).to_contain_text(
+            f"by {nurse.display_name}"
         )
 
         # --- The clinician starts the session from the gates page --------------------------------
@@ -194,7 +202,7 @@ def test_clinician_runs_a_dose_on_a_tablet_from_checklist_to_signed_record(
         expect(dose_times.filter(has_text=re.compile(r"^9:10 a\.m\.$"))).to_be_visible()
         expect(dose_times.filter(has_text=re.compile(r"^Ended$"))).to_be_visible()
 
-        # --- The ketamine drawn, given and wasted, witnessed by the coordinator ----------------
+        # --- The ketamine drawn, given and wasted, witnessed by the nurse -------------------------
         substance = page.get_by_role("region", name="Controlled substance")
         use = substance.get_by_role("form", name="Record the ketamine used")
         use.get_by_label(re.compile(r"^Lot\b")).select_option(value=LOT)
@@ -202,14 +210,16 @@ def test_clinician_runs_a_dose_on_a_tablet_from_checklist_to_signed_record(
         use.get_by_label(re.compile(r"^Given")).fill("36.3")
         use.get_by_label(re.compile(r"^Wasted")).fill("3.7")
         use.get_by_label(re.compile(r"^Returned")).fill("0")
-        use.get_by_label(re.compile(r"^Witness")).select_option(label=coordinator.full_name)
+        # The nurse types her own email and password on the clinician's tablet.
+        use.get_by_label(re.compile(r"^Witness's email")).fill(nurse.email)
+        use.get_by_label(re.compile(r"^Witness's password")).fill(PASSWORD)
         use.get_by_role("button", name="Record in the register").click()
         expect(substance).to_contain_text(
             f"Lot {LOT}: 40 mg drawn up, 36.3 mg given, 3.7 mg wasted."
         )
         expect(substance).to_contain_text("✓ Balances")
         expect(substance.get_by_role("row").filter(has_text="Wasted")).to_contain_text(
-            coordinator.full_name
+            nurse.full_name
         )
 
         # --- The discharge check passes, but the observation time has not ---------------------
@@ -259,7 +269,7 @@ def test_clinician_runs_a_dose_on_a_tablet_from_checklist_to_signed_record(
         page.set_viewport_size(TABLET)
         page.get_by_role("link", name="The clinic's controlled-substance register").click()
         expect(page.get_by_role("region", name=f"The register of lot {LOT}")).to_contain_text(
-            coordinator.full_name
+            nurse.full_name
         )
         assert_accessible_at_tablet_and_phone(page)
 
@@ -267,5 +277,5 @@ def test_clinician_runs_a_dose_on_a_tablet_from_checklist_to_signed_record(
     assert session.status == SessionStatus.DONE
     record = DosingRecord.objects.get(session=session)
     assert record.signed_by == clinician
-    assert record.confirmed_by == coordinator
+    assert record.confirmed_by == nurse
     assert record.dose_mg == Decimal("36.3")

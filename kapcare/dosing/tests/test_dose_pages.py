@@ -1,5 +1,6 @@
 """The dose on the dosing record page: the arithmetic and the caps shown, the prescription
-form for clinicians, the second check for another staff member, messages at the fields with
+form for clinicians with the lot from the register, the second check by a clinician or
+nurse who types their own password, messages at the fields with
 nothing typed lost, and who may post at all."""
 
 import datetime as dt
@@ -24,13 +25,18 @@ from kapcare.episodes.tests.test_gate_facts import (
     fetched,
     ready_episode,
 )
-from tests.factories import UserFactory, plan_session
+from tests.factories import PASSWORD, UserFactory, plan_session, receive_lot, vouched
 
 
 @pytest.fixture(autouse=True)
 def at_eight_thirty():
     with time_machine.travel(NOW, tick=False):
         yield
+
+
+@pytest.fixture(autouse=True)
+def lot(clinic):
+    return receive_lot(clinic, "KET-2611", dt.date(2027, 6, 30))
 
 
 @pytest.fixture
@@ -60,7 +66,6 @@ GOOD = {
     "mg_per_kg": "0.5",
     "infusion_minutes": "40",
     "lot_number": "KET-2611",
-    "lot_expiry": "2027-06-30",
     "above_maximum_reason": "",
 }
 
@@ -74,7 +79,6 @@ def prescribed(session, clinician) -> DosingRecord:
         mg_per_kg=Decimal("0.5"),
         infusion_minutes=40,
         lot_number="KET-2611",
-        lot_expiry=dt.date(2027, 6, 30),
     )
 
 
@@ -100,7 +104,8 @@ def test_the_page_shows_the_arithmetic_and_who_prescribed(client, clinician, ses
     assert "0.5 mg/kg × 72.5 kg = 36.3 mg" in page
     assert "by Cal Clinician, CRNA" in page
     assert "Not checked yet" in page
-    assert "another staff member makes the second check" in page
+    assert "a clinician or nurse of the clinic, not the prescriber" in page
+    assert "KET-2611 — expires Jun 30, 2027, 1000 mg on hand" in page
 
 
 def test_the_page_shows_the_clinics_maximum_per_route(client, clinician, session):
@@ -118,13 +123,14 @@ def test_bad_input_comes_back_at_the_field_with_everything_typed(client, clinici
     client.force_login(clinician)
 
     response = client.post(
-        prescribe_url(session), {**GOOD, "mg_per_kg": "12", "lot_number": "KET-TYPED"}
+        prescribe_url(session), {**GOOD, "mg_per_kg": "12", "infusion_minutes": "55"}
     )
 
     assert response.status_code == 422
     page = response.content.decode()
     assert "12 mg/kg is not a plausible ketamine dose" in page
-    assert 'value="KET-TYPED"' in page
+    assert 'value="55"' in page
+    assert '<option value="KET-2611" selected>' in page
     assert 'value="12"' in page
     assert DosingRecord.objects.get(session=session).dose_mg is None
 
@@ -187,41 +193,89 @@ def test_the_prescription_is_post_only(client, clinician, session):
 # --- The second check on the page ---------------------------------------------------------------
 
 
-def test_another_staff_member_sees_the_check_and_makes_it(client, clinician, coordinator, session):
+def check(session, record, email, password=PASSWORD) -> dict:
+    return {
+        "prescribed_at": record.prescribed_at.isoformat(),
+        "second_email": email,
+        "second_password": password,
+    }
+
+
+def test_a_nurse_checks_the_dose_typing_her_own_password(client, clinician, nurse, session):
     record = prescribed(session, clinician)
-    client.force_login(coordinator)
+    client.force_login(nurse)
 
     page = client.get(record_url(session)).content.decode()
     assert "I have checked this dose" in page
 
-    response = client.post(
-        confirm_url(session), {"prescribed_at": record.prescribed_at.isoformat()}
-    )
+    response = client.post(confirm_url(session), check(session, record, nurse.email))
 
     assert response.status_code == 302
-    assert DosingRecord.objects.get(pk=record.pk).confirmed_by_id == coordinator.pk
+    stored = DosingRecord.objects.get(pk=record.pk)
+    assert (stored.confirmed_by_id, stored.confirmed_at) == (nurse.pk, NOW)
 
 
-def test_the_prescriber_is_not_offered_the_check(client, clinician, session):
-    prescribed(session, clinician)
+def test_on_the_prescribers_screen_the_nurse_types_her_password(client, clinician, nurse, session):
+    record = prescribed(session, clinician)
     client.force_login(clinician)
 
-    page = client.get(record_url(session)).content.decode()
+    response = client.post(confirm_url(session), check(session, record, nurse.email))
 
-    assert "I have checked this dose" not in page
+    assert response.status_code == 302
+    assert DosingRecord.objects.get(pk=record.pk).confirmed_by_id == nurse.pk
 
 
-def test_the_prescriber_posting_the_check_is_told_why_not(client, clinician, session):
+def test_a_coordinator_is_refused_as_the_checker(client, clinician, coordinator, session):
+    record = prescribed(session, clinician)
+    client.force_login(clinician)
+
+    response = client.post(confirm_url(session), check(session, record, coordinator.email))
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'id="confirm_second_email_error"' in page
+    assert "Cora Coordinator may not act as the second checker" in page
+    assert DosingRecord.objects.get(pk=record.pk).confirmed_at is None
+
+
+def test_a_coordinator_may_not_post_the_check_at_all(client, clinician, coordinator, session):
+    record = prescribed(session, clinician)
+    client.force_login(coordinator)
+
+    assert "I have checked this dose" not in client.get(record_url(session)).content.decode()
+    response = client.post(confirm_url(session), check(session, record, coordinator.email))
+
+    assert response.status_code == 403
+    assert DosingRecord.objects.get(pk=record.pk).confirmed_at is None
+
+
+def test_a_wrong_password_is_refused_at_the_field_keeping_the_email(
+    client, clinician, nurse, session
+):
     record = prescribed(session, clinician)
     client.force_login(clinician)
 
     response = client.post(
-        confirm_url(session), {"prescribed_at": record.prescribed_at.isoformat()}, follow=True
+        confirm_url(session), check(session, record, nurse.email, password="not hers")
     )
 
-    assert "You prescribed this dose: a second staff member must check it" in (
-        response.content.decode()
-    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'id="confirm_second_password_error"' in page
+    assert "That email and password do not match an active account." in page
+    assert f'value="{nurse.email}"' in page
+    assert 'value="not hers"' not in page
+    assert DosingRecord.objects.get(pk=record.pk).confirmed_at is None
+
+
+def test_the_prescriber_cannot_be_their_own_checker(client, clinician, nurse, session):
+    record = prescribed(session, clinician)
+    client.force_login(nurse)
+
+    response = client.post(confirm_url(session), check(session, record, clinician.email))
+
+    assert response.status_code == 422
+    assert "The second person must be someone other than you." in response.content.decode()
     assert DosingRecord.objects.get(pk=record.pk).confirmed_at is None
 
 
@@ -229,9 +283,7 @@ def test_the_patient_cannot_check_a_dose(client, clinician, patient_user, sessio
     record = prescribed(session, clinician)
     client.force_login(patient_user)
 
-    response = client.post(
-        confirm_url(session), {"prescribed_at": record.prescribed_at.isoformat()}
-    )
+    response = client.post(confirm_url(session), check(session, record, patient_user.email))
 
     assert response.status_code == 403
 
@@ -267,9 +319,8 @@ def test_the_dose_part_runs_the_same_queries_before_and_after_prescribing(
     with CaptureQueriesContext(connection) as before:
         client.get(record_url(session))
     record = prescribed(session, clinician)
-    services.confirm_dose(
-        actor=actor(UserFactory(role=Role.ADMIN, clinic=session.patient.clinic)), record=record
-    )
+    checker = UserFactory(role=Role.NURSE, clinic=session.patient.clinic)
+    services.confirm_dose(actor=actor(checker), record=record, checker=vouched(checker))
 
     with django_assert_max_num_queries(len(before) + 2):  # the prescriber and the checker
         assert client.get(record_url(session)).status_code == 200

@@ -246,7 +246,7 @@ def test_the_dose_gate_fails_until_a_second_person_checks_it():
     passed, message = gate(prescription(confirmed_by=""))
 
     assert not passed
-    assert message.endswith("a second staff member must check it on the dosing record.")
+    assert message.endswith("a second clinician or nurse must check it on the dosing record.")
 
 
 def test_the_dose_gate_fails_when_the_weight_is_too_old():

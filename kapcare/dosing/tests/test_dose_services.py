@@ -25,7 +25,13 @@ from kapcare.episodes.tests.test_gate_facts import (
     ready_session,
 )
 from kapcare.refusals import Refused
-from tests.factories import BodyMeasurementFactory, UserFactory, plan_session
+from tests.factories import (
+    BodyMeasurementFactory,
+    UserFactory,
+    plan_session,
+    receive_lot,
+    vouched,
+)
 from tests.second_factor import reauthenticated
 
 EXPIRY = dt.date(2027, 6, 30)
@@ -55,8 +61,14 @@ def record(session, clinician):
 
 @pytest.fixture
 def second(clinic):
-    """Another member of the clinic's staff, for the second check."""
-    return UserFactory(role=Role.COORDINATOR, clinic=clinic, full_name="Sam Second")
+    """A nurse of the clinic, for the second check."""
+    return UserFactory(role=Role.NURSE, clinic=clinic, full_name="Sam Second")
+
+
+@pytest.fixture(autouse=True)
+def lot(clinic):
+    """The lot the doses are prescribed from, in the clinic's register."""
+    return receive_lot(clinic, "KET-2611", EXPIRY)
 
 
 def prescribe(record, by, **changes):
@@ -66,7 +78,6 @@ def prescribe(record, by, **changes):
         "above_maximum_reason": "",
         "infusion_minutes": 40,
         "lot_number": "KET-2611",
-        "lot_expiry": EXPIRY,
         **changes,
     }
     return services.prescribe_dose(actor=actor(by), record=record, **arguments)
@@ -196,9 +207,8 @@ def test_a_reason_is_not_kept_for_a_dose_within_the_maximum(record, clinician):
         ({"mg_per_kg": Decimal("10.5")}, "mg_per_kg"),
         ({"route": "oral"}, "route"),
         ({"infusion_minutes": None}, "infusion_minutes"),
-        ({"lot_number": "  "}, "lot_number"),
-        ({"lot_expiry": None}, "lot_expiry"),
-        ({"lot_expiry": dt.date(2026, 11, 30)}, "lot_expiry"),
+        ({"lot_number": ""}, "lot_number"),
+        ({"lot_number": "KET-TYPED"}, "lot_number"),
     ],
 )
 def test_implausible_input_is_refused_at_its_field(record, clinician, changes, field):
@@ -208,10 +218,52 @@ def test_implausible_input_is_refused_at_its_field(record, clinician, changes, f
     assert reloaded(record).dose_mg is None
 
 
-def test_a_lot_expiring_on_the_dose_day_may_be_used(record, clinician):
-    prescribe(record, clinician, lot_expiry=DOSE.date())
+def test_a_lot_expiring_on_the_dose_day_may_be_used(record, clinic, clinician):
+    receive_lot(clinic, "KET-TODAY", DOSE.date())
+
+    prescribe(record, clinician, lot_number="KET-TODAY")
 
     assert reloaded(record).lot_expiry == DOSE.date()
+
+
+def test_the_lots_expiry_is_the_registers(record, clinician):
+    prescribe(record, clinician)
+
+    assert (reloaded(record).lot_number, reloaded(record).lot_expiry) == ("KET-2611", EXPIRY)
+
+
+def test_an_expired_lot_is_refused(record, clinic, clinician):
+    receive_lot(clinic, "KET-OLD", DOSE.date() - dt.timedelta(days=1))
+
+    problems = refusal_of(prescribe, record, clinician, lot_number="KET-OLD")
+
+    assert problems == {
+        "lot_number": "This lot expired on Nov 30, 2026, before the dose on Dec 1, 2026: "
+        "use another lot."
+    }
+    assert reloaded(record).dose_mg is None
+
+
+def test_a_lot_with_less_than_the_dose_on_hand_is_refused(record, clinic, clinician):
+    receive_lot(clinic, "KET-LOW", EXPIRY, amount_mg="30")
+
+    problems = refusal_of(prescribe, record, clinician, lot_number="KET-LOW")
+
+    assert problems == {
+        "lot_number": "Lot KET-LOW has 30 mg on hand, less than the dose of 36.3 mg: "
+        "choose another lot."
+    }
+    assert reloaded(record).dose_mg is None
+
+
+def test_a_lot_of_another_clinic_is_refused(record, other_clinic, clinician):
+    receive_lot(other_clinic, "KET-ELSEWHERE", EXPIRY)
+
+    problems = refusal_of(prescribe, record, clinician, lot_number="KET-ELSEWHERE")
+
+    assert problems == {
+        "lot_number": "Lot KET-ELSEWHERE is not in this clinic's register: receive it first."
+    }
 
 
 def test_other_routes_have_no_infusion_duration(record, clinician):
@@ -274,7 +326,7 @@ def test_a_refused_prescription_is_not_logged(record, clinician):
 def test_a_second_staff_member_checks_the_dose(record, clinician, second):
     prescribe(record, clinician)
 
-    services.confirm_dose(actor=actor(second), record=record)
+    services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
 
     stored = reloaded(record)
     assert stored.confirmed_by_id == second.pk
@@ -285,17 +337,52 @@ def test_a_second_staff_member_checks_the_dose(record, clinician, second):
 def test_the_prescriber_cannot_check_their_own_dose(record, clinician):
     prescribe(record, clinician)
 
-    problems = refusal_of(services.confirm_dose, actor=actor(clinician), record=record)
+    problems = refusal_of(
+        services.confirm_dose, actor=actor(clinician), record=record, checker=vouched(clinician)
+    )
 
     assert problems == {
-        "__all__": "You prescribed this dose: a second staff member must check it, not the "
-        "prescriber."
+        "second_email": "Cal Clinician, CRNA prescribed this dose and cannot be its second checker."
     }
     assert reloaded(record).confirmed_at is None
 
 
+def test_the_prescriber_at_the_screen_may_have_a_nurse_check_the_dose(record, clinician, second):
+    prescribe(record, clinician)
+
+    services.confirm_dose(actor=actor(clinician), record=record, checker=vouched(second))
+
+    assert reloaded(record).confirmed_by_id == second.pk
+
+
+def test_a_coordinator_may_not_check_a_dose(record, clinic, clinician, coordinator, second):
+    prescribe(record, clinician)
+
+    problems = refusal_of(
+        services.confirm_dose, actor=actor(second), record=record, checker=vouched(coordinator)
+    )
+
+    assert problems == {
+        "second_email": "Cora Coordinator may not act as the second checker (a clinician or "
+        "nurse of the clinic) at this clinic."
+    }
+    assert reloaded(record).confirmed_at is None
+
+
+def test_a_check_without_a_checker_is_refused(record, clinician, second):
+    prescribe(record, clinician)
+
+    problems = refusal_of(services.confirm_dose, actor=actor(second), record=record, checker=None)
+
+    assert problems == {
+        "second_email": "The second checker enters their own email and password here."
+    }
+
+
 def test_nothing_to_check_before_a_prescription(record, second):
-    problems = refusal_of(services.confirm_dose, actor=actor(second), record=record)
+    problems = refusal_of(
+        services.confirm_dose, actor=actor(second), record=record, checker=vouched(second)
+    )
 
     assert problems["__all__"].startswith("No dose is prescribed yet")
 
@@ -303,7 +390,9 @@ def test_nothing_to_check_before_a_prescription(record, second):
 def test_staff_of_another_clinic_cannot_check_the_dose(record, clinician, outsider):
     prescribe(record, clinician)
 
-    refusal_of(services.confirm_dose, actor=actor(outsider), record=record)
+    refusal_of(
+        services.confirm_dose, actor=actor(outsider), record=record, checker=vouched(outsider)
+    )
 
     assert reloaded(record).confirmed_at is None
 
@@ -314,7 +403,11 @@ def test_a_check_of_a_prescription_changed_meanwhile_is_refused(record, clinicia
         prescribe(record, clinician, mg_per_kg=Decimal("0.6"))
 
     problems = refusal_of(
-        services.confirm_dose, actor=actor(second), record=record, prescribed_at=seen
+        services.confirm_dose,
+        actor=actor(second),
+        record=record,
+        checker=vouched(second),
+        prescribed_at=seen,
     )
 
     assert problems["__all__"].startswith("The dose was changed since you opened the page")
@@ -322,7 +415,7 @@ def test_a_check_of_a_prescription_changed_meanwhile_is_refused(record, clinicia
 
 def test_changing_the_dose_undoes_the_second_check(record, clinician, second):
     prescribe(record, clinician)
-    services.confirm_dose(actor=actor(second), record=record)
+    services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
 
     prescribe(record, clinician, mg_per_kg=Decimal("0.6"))
 
@@ -331,7 +424,7 @@ def test_changing_the_dose_undoes_the_second_check(record, clinician, second):
 
 def test_saving_the_same_prescription_again_keeps_the_check(record, clinician, second):
     prescribe(record, clinician)
-    services.confirm_dose(actor=actor(second), record=record)
+    services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
 
     prescribe(record, clinician)
 
@@ -342,7 +435,7 @@ def test_another_clinician_saving_the_prescription_undoes_the_check(
     record, clinic, clinician, second
 ):
     prescribe(record, clinician)
-    services.confirm_dose(actor=actor(second), record=record)
+    services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
     colleague = UserFactory(role=Role.CLINICIAN, clinic=clinic)
 
     prescribe(record, colleague)
@@ -370,7 +463,9 @@ def test_a_signed_record_refuses_the_check(record, clinician, second):
     prescribe(record, clinician)
     sign(record, clinician)
 
-    problems = refusal_of(services.confirm_dose, actor=actor(second), record=record)
+    problems = refusal_of(
+        services.confirm_dose, actor=actor(second), record=record, checker=vouched(second)
+    )
 
     assert "signed" in problems["__all__"]
 
@@ -405,7 +500,7 @@ def test_a_prescribed_dose_fails_the_gate_until_it_is_checked(record, session, c
     prescribe(record, clinician)
     assert not gates_of(session)["dose"].passed
 
-    services.confirm_dose(actor=actor(second), record=record)
+    services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
 
     gate = gates_of(session)["dose"]
     assert gate.passed
@@ -417,7 +512,7 @@ def test_a_prescribed_dose_fails_the_gate_until_it_is_checked(record, session, c
 
 def test_a_newer_weight_fails_the_dose_gate(patient, record, session, clinician, second):
     prescribe(record, clinician)
-    services.confirm_dose(actor=actor(second), record=record)
+    services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
     BodyMeasurementFactory(
         patient=patient, recorded_by=clinician, measured_on=NOW.date(), weight_kg=Decimal("75.0")
     )
@@ -430,7 +525,7 @@ def test_a_newer_weight_fails_the_dose_gate(patient, record, session, clinician,
 
 def test_a_weight_too_old_on_the_day_fails_the_dose_gate(record, session, clinician, second):
     prescribe(record, clinician)
-    services.confirm_dose(actor=actor(second), record=record)
+    services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
     later = DOSE + dt.timedelta(days=31)  # 31 days after the latest weight, of Dec 1
 
     report = gate_facts.gate_report(fetched(session), later, dose_at=later)
@@ -456,7 +551,7 @@ def test_the_start_is_refused_until_the_dose_is_checked(record, session, clinici
     assert list(refusal.value.problems) == ["dose"]
     assert fetched(session).status == SessionStatus.PLANNED
 
-    services.confirm_dose(actor=actor(second), record=record)
+    services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
     started = episode_services.start_dosing_session(
         actor=actor(clinician), session=session, now=DOSE
     )

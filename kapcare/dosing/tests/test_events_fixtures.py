@@ -1,6 +1,6 @@
 """Helpers for the events and discharge tests: a dosing session under way, built through
 the services as a clinic runs it — gates passed, the dose prescribed by a clinician and
-checked by a coordinator, the session started at DOSE (9:00 AM in Chicago) — and the
+checked by a nurse, the session started at DOSE (9:00 AM in Chicago) — and the
 readings and checks the discharge reads. No tests here."""
 
 import datetime as dt
@@ -13,6 +13,7 @@ from kapcare.dosing import services
 from kapcare.dosing.models import DosingRecord
 from kapcare.episodes import services as episode_services
 from kapcare.episodes.tests.test_gate_facts import DOSE, NOW, actor, ready_session
+from tests.factories import nurse_of, vouched
 
 __all__ = ["DOSE", "NOW", "actor"]
 
@@ -52,16 +53,17 @@ def under_way(patient, clinician, coordinator, patient_user, route: str = "iv") 
     with at(NOW):
         session = ready_session(patient, clinician, patient_user)
         record = services.record_for(actor(clinician), session)
-        services.prescribe_dose(
+        record = services.prescribe_dose(
             actor=actor(clinician),
             record=record,
             route=route,
             mg_per_kg=Decimal("0.5"),
             infusion_minutes=40 if route == "iv" else None,
-            lot_number="KET-2026-11",
-            lot_expiry=dt.date(2027, 6, 30),
+            lot_number="KET-2611",
         )
-        services.confirm_dose(actor=actor(coordinator), record=record)
+        if not record.is_confirmed:  # another route than the one checked
+            nurse = nurse_of(patient.clinic)
+            services.confirm_dose(actor=actor(nurse), record=record, checker=vouched(nurse))
     with at(DOSE):
         episode_services.start_dosing_session(actor=actor(clinician), session=session, now=DOSE)
     return fetched(record)

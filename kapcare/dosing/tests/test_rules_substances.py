@@ -344,3 +344,14 @@ def test_an_empty_register_is_reconciled():
 
     assert register.lots == ()
     assert register.is_reconciled
+
+
+@pytest.mark.parametrize(
+    ("day", "until"),
+    [
+        (dt.date(2026, 12, 7), dt.date(2028, 12, 7)),
+        (dt.date(2028, 2, 29), dt.date(2030, 3, 1)),
+    ],
+)
+def test_a_register_line_is_kept_two_years_from_its_date(day, until):
+    assert rules.kept_until(day) == until

@@ -42,7 +42,7 @@ def test_the_database_refuses_a_waste_without_a_witness(record, clinician):
         )
 
 
-def test_the_database_takes_a_waste_with_its_witness(record, clinician, coordinator):
+def test_the_database_takes_a_waste_with_its_witness(record, clinician, nurse):
     ControlledSubstanceEntry.objects.create(
         clinic_id=record.clinic_id,
         lot_number=LOT,
@@ -50,7 +50,7 @@ def test_the_database_takes_a_waste_with_its_witness(record, clinician, coordina
         amount_mg=D("10"),
         record=record,
         patient_id=record.patient_id,
-        witness=coordinator,
+        witness=nurse,
         recorded_by=clinician,
     )
 

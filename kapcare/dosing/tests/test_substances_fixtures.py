@@ -9,7 +9,7 @@ import pytest
 from kapcare.audit.log import Actor
 from kapcare.dosing import services
 from kapcare.dosing.models import DosingRecord
-from tests.factories import RoomFactory, open_episode, plan_session
+from tests.factories import RoomFactory, nurse_of, open_episode, plan_session, vouched
 
 LOT = "KET-24-117"
 EXPIRY = dt.date(2027, 6, 30)
@@ -48,13 +48,18 @@ def dosing_record(
     return record
 
 
-def receive(clinician, amount="500", lot=LOT, expiry=EXPIRY, note=""):
+def receive(clinician, amount="500", lot=LOT, expiry=EXPIRY, note="", *, witness=None):
+    """Stock received by `clinician`, counted with `witness` (a new nurse of the clinic
+    unless given), who authenticated on the screen."""
+    if witness is None and clinician.clinic_id is not None:
+        witness = nurse_of(clinician.clinic)
     return services.receive_stock(
         actor=actor(clinician),
         clinic=clinician.clinic,
         lot_number=lot,
         lot_expiry=expiry,
         amount_mg=D(amount),
+        witness=vouched(witness) if witness else None,
         note=note,
     )
 
@@ -68,7 +73,7 @@ def use(record, clinician, drawn, given, wasted="0", *, witness=None, returned="
         given_mg=D(given),
         wasted_mg=D(wasted),
         returned_mg=D(returned),
-        witness=witness,
+        witness=vouched(witness) if witness else None,
         note=note,
     )
 

@@ -8,10 +8,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AccessAction, AccessLogEntry
-from kapcare.dosing import services
+from kapcare.dosing import rules_substances, services
 from kapcare.dosing.models import ControlledSubstanceEntry
 from kapcare.dosing.tests.test_substances_fixtures import (
     LOT,
@@ -23,7 +24,7 @@ from kapcare.dosing.tests.test_substances_fixtures import (
     stock_fixture,  # noqa: F401 (the `stock` fixture)
     use,
 )
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import PASSWORD, PatientFactory, UserFactory
 
 REGISTER = "/controlled-substances/"
 
@@ -36,15 +37,28 @@ def use_url(record):
     return reverse("substances:session_use", args=[record.session.external_id])
 
 
-def use_form(coordinator, **changes):
+def use_form(witness, **changes):
+    """A session's use with a waste, the witness typing their own email and password."""
     data = {
         "lot_number": LOT,
         "drawn_mg": "50",
         "given_mg": "36.20",
         "wasted_mg": "13.8",
         "returned_mg": "0",
-        "witness": str(coordinator.pk),
+        "second_email": witness.email,
+        "second_password": PASSWORD,
         "note": "",
+    }
+    return {**data, **changes}
+
+
+def receive_form(witness, **changes):
+    data = {
+        "lot_number": "KET-25-001",
+        "lot_expiry": "2027-12-31",
+        "amount_mg": "1000",
+        "second_email": witness.email,
+        "second_password": PASSWORD,
     }
     return {**data, **changes}
 
@@ -72,9 +86,9 @@ def test_the_record_page_offers_a_clinician_the_form_with_the_dose_and_lot_fille
 
 
 def test_the_record_page_shows_a_coordinator_the_lines_but_no_form(
-    client, record, stock, clinician, coordinator
+    client, record, stock, clinician, coordinator, nurse
 ):
-    use(record, clinician, "50", "36.2", "13.8", witness=coordinator)
+    use(record, clinician, "50", "36.2", "13.8", witness=nurse)
     client.force_login(coordinator)
 
     response = client.get(record_url(record))
@@ -84,9 +98,9 @@ def test_the_record_page_shows_a_coordinator_the_lines_but_no_form(
 
 
 def test_the_record_page_says_when_a_session_does_not_balance(
-    client, record, stock, clinician, coordinator
+    client, record, stock, clinician, nurse
 ):
-    use(record, clinician, "50", "36.2", "10", witness=coordinator, note="Spilled.")
+    use(record, clinician, "50", "36.2", "10", witness=nurse, note="Spilled.")
     client.force_login(clinician)
 
     page = client.get(record_url(record)).content.decode()
@@ -94,42 +108,107 @@ def test_the_record_page_says_when_a_session_does_not_balance(
     assert "50 mg drawn, 36.2 mg given, 10 mg wasted: 3.8 mg unaccounted for." in page
 
 
-def test_a_clinician_records_a_session_use_from_the_record_page(
+def test_a_clinician_records_a_session_use_that_a_nurse_witnesses(
+    client, record, stock, clinician, nurse
+):
+    client.force_login(clinician)
+
+    response = client.post(use_url(record), use_form(nurse))
+
+    assert response.status_code == 302
+    assert response["Location"] == record_url(record) + "#substances"
+    assert list(
+        ControlledSubstanceEntry.objects.filter(record=record).values_list("kind", "witness")
+    ) == [("drawn", None), ("given", None), ("wasted", nurse.pk)]
+
+
+def test_the_record_page_asks_the_witness_for_their_own_password(client, record, stock, clinician):
+    client.force_login(clinician)
+
+    page = client.get(record_url(record)).content.decode()
+
+    assert 'id="substances_second_email"' in page
+    assert 'type="password" name="second_password"' in page
+    assert 'name="witness"' not in page  # no list of names to pick from
+
+
+def test_a_waste_without_a_witness_shows_the_page_again_with_the_message_at_the_field(
+    client, record, stock, clinician, nurse
+):
+    client.force_login(clinician)
+
+    response = client.post(use_url(record), use_form(nurse, second_email="", second_password=""))
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'id="substances_second_email_error"' in page
+    assert "A waste of ketamine needs a witness" in page
+    assert 'value="13.8"' in page  # nothing typed is lost
+    assert not ControlledSubstanceEntry.objects.filter(record=record).exists()
+
+
+def test_a_coordinator_is_refused_as_the_witness_at_the_field(
     client, record, stock, clinician, coordinator
 ):
     client.force_login(clinician)
 
     response = client.post(use_url(record), use_form(coordinator))
 
-    assert response.status_code == 302
-    assert response["Location"] == record_url(record) + "#substances"
-    assert list(
-        ControlledSubstanceEntry.objects.filter(record=record).values_list("kind", "witness")
-    ) == [("drawn", None), ("given", None), ("wasted", coordinator.pk)]
-
-
-def test_a_waste_without_a_witness_shows_the_page_again_with_the_message_at_the_field(
-    client, record, stock, clinician, coordinator
-):
-    client.force_login(clinician)
-
-    response = client.post(use_url(record), use_form(coordinator, witness=""))
-
     assert response.status_code == 422
     page = response.content.decode()
-    assert 'id="substances_witness_error"' in page
-    assert "A waste of ketamine needs a witness" in page
-    assert 'value="13.8"' in page  # nothing typed is lost
+    assert 'id="substances_second_email_error"' in page
+    assert "Cora Coordinator may not act as the witness" in page
     assert not ControlledSubstanceEntry.objects.filter(record=record).exists()
 
 
+def test_a_witness_with_a_wrong_password_is_refused_keeping_all_but_the_password(
+    client, record, stock, clinician, nurse
+):
+    client.force_login(clinician)
+
+    response = client.post(
+        use_url(record), use_form(nurse, second_password="not hers", note="Partial vial.")
+    )
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'id="substances_second_password_error"' in page
+    assert "That email and password do not match an active account." in page
+    for typed in ('value="13.8"', 'value="50"', f'value="{nurse.email}"', "Partial vial."):
+        assert typed in page
+    assert "not hers" not in page
+    assert not ControlledSubstanceEntry.objects.filter(record=record).exists()
+
+
+def test_the_drawer_is_refused_as_their_own_witness(client, record, stock, clinician):
+    client.force_login(clinician)
+
+    response = client.post(use_url(record), use_form(clinician))
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'id="substances_second_email_error"' in page
+    assert "The second person must be someone other than you." in page
+    assert not ControlledSubstanceEntry.objects.filter(record=record).exists()
+
+
+def test_a_nurse_records_a_use_that_a_clinician_witnesses(client, record, stock, clinician, nurse):
+    client.force_login(nurse)
+
+    response = client.post(use_url(record), use_form(clinician))
+
+    assert response.status_code == 302
+    wasted = ControlledSubstanceEntry.objects.get(record=record, kind="wasted")
+    assert (wasted.recorded_by_id, wasted.witness_id) == (nurse.pk, clinician.pk)
+
+
 def test_a_refused_use_still_logs_that_the_record_was_shown(
-    client, record, stock, clinician, coordinator, patient
+    client, record, stock, clinician, nurse, patient
 ):
     client.force_login(clinician)
     before = AccessLogEntry.objects.filter(patient=patient).count()
 
-    client.post(use_url(record), use_form(coordinator, drawn_mg="abc"))
+    client.post(use_url(record), use_form(nurse, drawn_mg="abc"))
 
     assert AccessLogEntry.objects.filter(patient=patient).count() > before
 
@@ -143,11 +222,11 @@ def test_a_coordinator_cannot_post_a_session_use(client, record, stock, coordina
 
 
 def test_a_clinician_of_another_clinic_gets_404_on_a_session_use(
-    client, record, stock, coordinator, other_clinic
+    client, record, stock, nurse, other_clinic
 ):
     client.force_login(UserFactory(role=Role.CLINICIAN, clinic=other_clinic))
 
-    response = client.post(use_url(record), use_form(coordinator))
+    response = client.post(use_url(record), use_form(nurse))
 
     assert response.status_code == 404
 
@@ -162,14 +241,14 @@ def test_a_signed_record_has_no_use_form(client, record, stock, clinician):
 
 
 def test_the_record_page_runs_as_many_queries_for_many_lines_as_for_one(
-    client, record, stock, clinician, coordinator
+    client, record, stock, clinician, nurse
 ):
     client.force_login(clinician)
     use(record, clinician, "36.2", "36.2")
     with CaptureQueriesContext(connection) as one:
         client.get(record_url(record))
     for _ in range(3):
-        use(record, clinician, "50", "36.2", "13.8", witness=coordinator)
+        use(record, clinician, "50", "36.2", "13.8", witness=nurse)
 
     with CaptureQueriesContext(connection) as many:
         client.get(record_url(record))
@@ -181,9 +260,9 @@ def test_the_record_page_runs_as_many_queries_for_many_lines_as_for_one(
 
 
 def test_the_register_shows_each_line_with_the_stock_after_it(
-    client, record, stock, clinician, coordinator, patient
+    client, record, stock, clinician, nurse, patient
 ):
-    use(record, clinician, "50", "36.2", "13.8", witness=coordinator)
+    use(record, clinician, "50", "36.2", "13.8", witness=nurse)
     client.force_login(clinician)
 
     response = client.get(REGISTER)
@@ -230,7 +309,7 @@ def test_showing_the_register_lists_each_patient_in_the_access_log(
 
 
 def test_the_register_runs_a_fixed_number_of_queries_whatever_it_holds(
-    client, clinic, clinician, coordinator, django_assert_max_num_queries
+    client, clinic, clinician, nurse, django_assert_max_num_queries
 ):
     receive(clinician)
     receive(clinician, lot="KET-24-200", expiry=dt.date(2027, 9, 30))
@@ -240,7 +319,7 @@ def test_the_register_runs_a_fixed_number_of_queries_whatever_it_holds(
             clinician,
             starts_at=dt.datetime(2026, 12, 1 + day, 15, 0, tzinfo=dt.UTC),
         )
-        use(record, clinician, "50", "36.2", "13.8", witness=coordinator)
+        use(record, clinician, "50", "36.2", "13.8", witness=nurse)
     client.force_login(clinician)
 
     # One more for the menu's count of unread messages.
@@ -250,29 +329,25 @@ def test_the_register_runs_a_fixed_number_of_queries_whatever_it_holds(
     assert response.status_code == 200
 
 
-def test_a_clinician_receives_stock_on_the_register(client, clinician):
+def test_a_clinician_receives_stock_on_the_register_counted_with_a_nurse(client, clinician, nurse):
     client.force_login(clinician)
 
-    response = client.post(
-        reverse("substances:receive"),
-        {"lot_number": "KET-25-001", "lot_expiry": "2027-12-31", "amount_mg": "1000"},
-    )
+    response = client.post(reverse("substances:receive"), receive_form(nurse))
 
     assert response.status_code == 302
     entry = ControlledSubstanceEntry.objects.get()
-    assert (entry.lot_number, entry.amount_mg, entry.lot_expiry) == (
+    assert (entry.lot_number, entry.amount_mg, entry.lot_expiry, entry.witness_id) == (
         "KET-25-001",
         D("1000"),
         dt.date(2027, 12, 31),
+        nurse.pk,
     )
 
 
-def test_stock_received_without_an_expiry_is_refused_at_the_field(client, clinician):
+def test_stock_received_without_an_expiry_is_refused_at_the_field(client, clinician, nurse):
     client.force_login(clinician)
 
-    response = client.post(
-        reverse("substances:receive"), {"lot_number": "KET-25-001", "amount_mg": "1000"}
-    )
+    response = client.post(reverse("substances:receive"), receive_form(nurse, lot_expiry=""))
 
     assert response.status_code == 422
     page = response.content.decode()
@@ -281,13 +356,36 @@ def test_stock_received_without_an_expiry_is_refused_at_the_field(client, clinic
     assert not ControlledSubstanceEntry.objects.exists()
 
 
-def test_a_clinic_admin_cannot_receive_stock(client, clinic_admin):
-    client.force_login(clinic_admin)
+def test_stock_counted_with_a_coordinator_is_refused_at_the_field(client, clinician, coordinator):
+    client.force_login(clinician)
+
+    response = client.post(reverse("substances:receive"), receive_form(coordinator))
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'id="receive_second_email_error"' in page
+    assert "Cora Coordinator may not act as the witness to the count" in page
+    assert not ControlledSubstanceEntry.objects.exists()
+
+
+def test_stock_counted_with_a_wrong_password_is_refused_at_the_field(client, clinician, nurse):
+    client.force_login(clinician)
 
     response = client.post(
-        reverse("substances:receive"),
-        {"lot_number": "KET-25-001", "lot_expiry": "2027-12-31", "amount_mg": "1000"},
+        reverse("substances:receive"), receive_form(nurse, second_password="wrong")
     )
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'id="receive_second_password_error"' in page
+    assert 'value="1000"' in page
+    assert not ControlledSubstanceEntry.objects.exists()
+
+
+def test_a_clinic_admin_cannot_receive_stock(client, clinic_admin, nurse):
+    client.force_login(clinic_admin)
+
+    response = client.post(reverse("substances:receive"), receive_form(nurse))
 
     assert response.status_code == 403
 
@@ -337,21 +435,21 @@ def test_a_line_of_another_clinic_cannot_be_corrected(client, clinician, other_c
 
 
 def test_the_register_reconciles_lot_by_lot_and_names_the_discrepancy(
-    client, clinic, clinician, coordinator
+    client, clinic, clinician, nurse
 ):
     """500 mg received; session A drew 50, gave 36.2, wasted 13.8 (balanced); session B
     drew 50, gave 40, wasted 5 (5 mg unaccounted for); a delivery typed as 100 mg where
     95 arrived, corrected by −5 mg."""
     receive(clinician, "500")
     session_a = dosing_record(PatientFactory(clinic=clinic), clinician)
-    use(session_a, clinician, "50", "36.2", "13.8", witness=coordinator)
+    use(session_a, clinician, "50", "36.2", "13.8", witness=nurse)
     session_b = dosing_record(
         PatientFactory(clinic=clinic),
         clinician,
         weight_kg=D("80"),
         starts_at=dt.datetime(2026, 12, 8, 15, 0, tzinfo=dt.UTC),
     )
-    use(session_b, clinician, "50", "40", "5", witness=coordinator, note="Unclear: counting.")
+    use(session_b, clinician, "50", "40", "5", witness=nurse, note="Unclear: counting.")
     mistyped = receive(clinician, "100")
     services.correct_entry(
         actor=actor(clinician), entry=mistyped, amount_mg=D("-5"), note="95 mg arrived."
@@ -375,3 +473,14 @@ def test_only_clinicians_and_admins_open_the_register(client, request, role):
     client.force_login(request.getfixturevalue(role))
 
     assert client.get(REGISTER).status_code == 403
+
+
+def test_the_register_shows_that_each_lot_is_kept_two_years(client, stock, clinician):
+    client.force_login(clinician)
+
+    page = client.get(REGISTER).content.decode()
+
+    day = timezone.localtime(stock.recorded_at, clinician.clinic.zone).date()
+    until = rules_substances.kept_until(day)
+    assert "kept at least 2 years from its date (21 CFR 1304.04(a))" in page
+    assert f"<dt>Kept until at least</dt><dd>{until:%b} {until.day}, {until.year}</dd>" in page

@@ -22,7 +22,7 @@ from kapcare.dosing.tests.test_substances_fixtures import (
     use,
 )
 from kapcare.refusals import Refused
-from tests.factories import UserFactory
+from tests.factories import UserFactory, nurse_of, vouched
 
 # --- Stock received ---------------------------------------------------------------------------
 
@@ -33,6 +33,48 @@ def test_a_clinician_receives_a_lot_into_stock(clinician, clinic):
     assert (entry.kind, entry.amount_mg, entry.lot_number) == ("received", D("500"), LOT)
     assert (entry.lot_expiry, entry.clinic_id, entry.patient_id) == (EXPIRY, clinic.pk, None)
     assert entry.recorded_by_id == clinician.pk
+
+
+def test_stock_received_is_counted_with_a_licensed_witness(clinician, nurse):
+    entry = receive(clinician, witness=nurse)
+
+    assert entry.witness_id == nurse.pk
+
+
+def test_a_nurse_receives_stock_that_a_clinician_counts(nurse, clinician):
+    entry = receive(nurse, witness=clinician)
+
+    assert (entry.recorded_by_id, entry.witness_id) == (nurse.pk, clinician.pk)
+
+
+@pytest.mark.parametrize(
+    ("witness_name", "message"),
+    [
+        (None, "The witness to the count enters their own email and password here."),
+        ("clinician", "The second person must be someone other than you."),
+        (
+            "coordinator",
+            "Cora Coordinator may not act as the witness to the count (a clinician or nurse "
+            "of the clinic) at this clinic.",
+        ),
+    ],
+)
+def test_stock_received_without_a_licensed_witness_is_refused(
+    request, clinician, witness_name, message
+):
+    witness = request.getfixturevalue(witness_name) if witness_name else None
+    with pytest.raises(Refused) as refusal:
+        services.receive_stock(
+            actor=actor(clinician),
+            clinic=clinician.clinic,
+            lot_number=LOT,
+            lot_expiry=EXPIRY,
+            amount_mg=D("500"),
+            witness=vouched(witness) if witness else None,
+        )
+
+    assert refusal.value.problems == {"second_email": message}
+    assert not ControlledSubstanceEntry.objects.exists()
 
 
 def test_stock_received_is_logged_with_the_clinic_and_no_patient(clinician, clinic):
@@ -95,16 +137,16 @@ def kinds_and_amounts(record):
 
 
 def test_a_session_use_writes_drawn_given_and_a_witnessed_waste(
-    record, stock, clinician, coordinator, patient
+    record, stock, clinician, patient, nurse
 ):
-    entries = use(record, clinician, "50", "36.2", "13.8", witness=coordinator)
+    entries = use(record, clinician, "50", "36.2", "13.8", witness=nurse)
 
     assert kinds_and_amounts(record) == [
         ("drawn", D("50")),
         ("given", D("36.2")),
         ("wasted", D("13.8")),
     ]
-    assert entries[2].witness_id == coordinator.pk
+    assert entries[2].witness_id == nurse.pk
     assert all(e.patient_id == patient.pk and e.lot_expiry == EXPIRY for e in entries)
 
 
@@ -119,9 +161,7 @@ def test_a_return_to_stock_is_its_own_line(record, stock, clinician):
 
 
 def test_each_line_of_a_session_use_is_logged_with_the_patient(record, stock, clinician, patient):
-    entries = use(
-        record, clinician, "50", "36.2", "13.8", witness=UserFactory(clinic=patient.clinic)
-    )
+    entries = use(record, clinician, "50", "36.2", "13.8", witness=nurse_of(patient.clinic))
 
     logged = set(
         AccessLogEntry.objects.filter(patient=patient, action=AccessAction.CREATE).values_list(
@@ -166,10 +206,10 @@ def test_each_line_of_a_session_use_is_logged_with_the_patient(record, stock, cl
     ],
 )
 def test_amounts_that_cannot_be_are_refused_at_their_field(
-    record, stock, clinician, coordinator, drawn, given, wasted, returned, field, message
+    record, stock, clinician, nurse, drawn, given, wasted, returned, field, message
 ):
     with pytest.raises(Refused) as refusal:
-        use(record, clinician, drawn, given, wasted, returned=returned, witness=coordinator)
+        use(record, clinician, drawn, given, wasted, returned=returned, witness=nurse)
 
     assert refusal.value.problems[field] == message
     assert not ControlledSubstanceEntry.objects.filter(record=record).exists()
@@ -180,7 +220,8 @@ def test_a_waste_needs_a_witness(record, stock, clinician):
         use(record, clinician, "50", "36.2", "13.8")
 
     assert refusal.value.problems == {
-        "witness": "A waste of ketamine needs a witness: choose who saw it."
+        "second_email": "A waste of ketamine needs a witness: they enter their own email and "
+        "password."
     }
 
 
@@ -188,7 +229,26 @@ def test_the_one_who_records_cannot_witness_their_own_waste(record, stock, clini
     with pytest.raises(Refused) as refusal:
         use(record, clinician, "50", "36.2", "13.8", witness=clinician)
 
-    assert refusal.value.problems == {"witness": "The witness must be someone other than you."}
+    assert refusal.value.problems == {
+        "second_email": "The second person must be someone other than you."
+    }
+
+
+def test_a_coordinator_is_refused_as_the_witness_of_a_waste(record, stock, clinician, coordinator):
+    with pytest.raises(Refused) as refusal:
+        use(record, clinician, "50", "36.2", "13.8", witness=coordinator)
+
+    assert refusal.value.problems == {
+        "second_email": "Cora Coordinator may not act as the witness (a clinician or nurse of "
+        "the clinic) at this clinic."
+    }
+    assert not ControlledSubstanceEntry.objects.filter(record=record).exists()
+
+
+def test_a_nurse_records_a_use_that_a_clinician_witnesses(record, stock, clinician, nurse):
+    entries = use(record, nurse, "50", "36.2", "13.8", witness=clinician)
+
+    assert (entries[2].recorded_by_id, entries[2].witness_id) == (nurse.pk, clinician.pk)
 
 
 @pytest.mark.parametrize(
@@ -201,15 +261,16 @@ def test_the_one_who_records_cannot_witness_their_own_waste(record, stock, clini
     ],
     ids=["another clinic's clinician", "deactivated colleague", "a patient", "a therapist"],
 )
-def test_a_witness_must_be_active_staff_of_the_clinic(
+def test_a_witness_must_be_an_active_clinician_or_nurse_of_the_clinic(
     record, stock, clinician, clinic, other_clinic, witness_of
 ):
     with pytest.raises(Refused) as refusal:
         use(record, clinician, "50", "36.2", "13.8", witness=witness_of(clinic, other_clinic))
 
-    assert refusal.value.problems == {
-        "witness": "Choose an active staff member of this clinic as the witness."
-    }
+    assert (
+        "may not act as the witness (a clinician or nurse of the clinic)"
+        in (refusal.value.problems["second_email"])
+    )
 
 
 def test_no_waste_needs_no_witness(record, stock, clinician):
@@ -218,9 +279,9 @@ def test_no_waste_needs_no_witness(record, stock, clinician):
     assert kinds_and_amounts(record) == [("drawn", D("36.2")), ("given", D("36.2"))]
 
 
-def test_a_given_amount_other_than_the_dose_needs_a_note(record, stock, clinician, coordinator):
+def test_a_given_amount_other_than_the_dose_needs_a_note(record, stock, clinician, nurse):
     with pytest.raises(Refused) as refusal:
-        use(record, clinician, "50", "30", "20", witness=coordinator)
+        use(record, clinician, "50", "30", "20", witness=nurse)
 
     assert refusal.value.problems == {
         "note": "The dose on the record is 36.2 mg and 30 mg was given: write why."
@@ -228,11 +289,9 @@ def test_a_given_amount_other_than_the_dose_needs_a_note(record, stock, clinicia
 
 
 def test_a_given_amount_other_than_the_dose_is_recorded_with_its_note(
-    record, stock, clinician, coordinator
+    record, stock, clinician, nurse
 ):
-    entries = use(
-        record, clinician, "50", "30", "20", witness=coordinator, note="Stopped for nausea."
-    )
+    entries = use(record, clinician, "50", "30", "20", witness=nurse, note="Stopped for nausea.")
 
     assert entries[0].note == "Stopped for nausea."
 
@@ -251,16 +310,16 @@ def test_a_use_before_any_dose_is_prescribed_needs_a_note(patient, clinician, st
 
 
 def test_a_draw_not_accounted_for_needs_a_note_and_is_then_recorded_as_it_was(
-    record, stock, clinician, coordinator
+    record, stock, clinician, nurse
 ):
     with pytest.raises(Refused) as refusal:
-        use(record, clinician, "50", "36.2", "10", witness=coordinator)
+        use(record, clinician, "50", "36.2", "10", witness=nurse)
     assert refusal.value.problems == {
         "note": "3.8 mg of the 50 mg drawn up is not given, wasted or returned: "
         "write what happened to it."
     }
 
-    use(record, clinician, "50", "36.2", "10", witness=coordinator, note="Vial cracked.")
+    use(record, clinician, "50", "36.2", "10", witness=nurse, note="Vial cracked.")
 
     assert len(kinds_and_amounts(record)) == 3
 
@@ -316,9 +375,9 @@ def test_a_correction_is_a_new_line_pointing_at_the_original(clinician, stock):
 
 
 def test_a_correction_of_a_session_line_belongs_to_that_session_and_patient(
-    record, stock, clinician, coordinator, patient
+    record, stock, clinician, nurse, patient
 ):
-    _, given, _ = use(record, clinician, "50", "36.2", "13.8", witness=coordinator)
+    _, given, _ = use(record, clinician, "50", "36.2", "13.8", witness=nurse)
 
     correction = services.correct_entry(
         actor=actor(clinician), entry=given, amount_mg=D("-1"), note="36.2 was a typo: 35.2."
@@ -378,8 +437,8 @@ def test_a_line_of_a_signed_record_can_still_be_corrected_on_the_register(record
     assert correction.record_id == record.pk
 
 
-def test_more_waste_cannot_be_added_by_a_correction(record, stock, clinician, coordinator):
-    wasted = use(record, clinician, "50", "36.2", "13.8", witness=coordinator)[2]
+def test_more_waste_cannot_be_added_by_a_correction(record, stock, clinician, nurse):
+    wasted = use(record, clinician, "50", "36.2", "13.8", witness=nurse)[2]
 
     with pytest.raises(Refused) as refusal:
         services.correct_entry(

@@ -30,9 +30,12 @@ from tests.factories import (
     BodyMeasurementFactory,
     UserFactory,
     in_the_loop,
+    nurse_of,
     open_episode,
     plan_session,
     raise_alert,
+    receive_lot,
+    vouched,
 )
 from tests.second_factor import reauthenticated
 
@@ -150,9 +153,10 @@ def ready_session(patient, clinician, patient_user, model="blended", **fields) -
 
 
 def dose_checked(session, clinician):
-    """The dosing record's gates: the dose prescribed by the clinician and checked
-    by a second staff member; in the in-session model, the therapist present."""
+    """The dosing record's gates: the dose prescribed by the clinician from a lot of the
+    register and checked by a nurse; in the in-session model, the therapist present."""
     record = dosing_services.record_for(actor(clinician), session)
+    receive_lot(session.patient.clinic, "KET-2611", dt.date(2027, 6, 30))
     record = dosing_services.prescribe_dose(
         actor=actor(clinician),
         record=record,
@@ -160,10 +164,9 @@ def dose_checked(session, clinician):
         mg_per_kg=Decimal("0.5"),
         infusion_minutes=40,
         lot_number="KET-2611",
-        lot_expiry=dt.date(2027, 6, 30),
     )
-    second = UserFactory(role=Role.COORDINATOR, clinic=session.patient.clinic)
-    dosing_services.confirm_dose(actor=actor(second), record=record)
+    second = nurse_of(session.patient.clinic)
+    dosing_services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
     if session.episode.model == "in_session":
         dosing_services.record_set_and_setting(
             actor=actor(clinician),
