@@ -20,6 +20,7 @@ from kapcare.notifications.models import Notification, NotificationKind
 from kapcare.policy import Scope
 from kapcare.therapists.invitations import add_and_invite_therapist
 from tests.factories import PatientFactory, UserFactory, authorize, plan_session, raise_alert
+from tests.second_factor import reauthenticated
 
 SITE_URL = "https://kap.example.org:8443"
 URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
@@ -65,7 +66,12 @@ def test_every_email_kind_links_absolutely_from_site_url(
         links.send_questionnaire_link(actor=actor(coordinator), patient=patient, instrument="gad7")
         raise_alert(clinician, patient)
         record = signed_record(patient, clinician, therapist=therapist)
-        dosing.release_summary(actor=actor(clinician), record=record, text="Went well.")
+        dosing.release_summary(
+            actor=actor(clinician),
+            record=record,
+            text="Went well.",
+            reauthentication=reauthenticated(clinician),
+        )
         plan_session(record.session.episode, clinician, starts_at=next_dose)
         patient_thread(patient, coordinator)
     with time_machine.travel(next_dose - dt.timedelta(hours=24), tick=False):
