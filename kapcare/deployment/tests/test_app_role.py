@@ -20,8 +20,8 @@ pytestmark = pytest.mark.skipif(
 ROLE = "kapcare_app_role_test"
 INSERT_LOG_ROW = (
     "INSERT INTO audit_accesslogentry (occurred_at, actor_name, actor_email, actor_role, "
-    "object_type, object_id, action, channel) "
-    "VALUES (now(), 'Device', '', '', 'test', '', 'view', 'api') RETURNING id"
+    "object_type, object_id, action, channel, path) "
+    "VALUES (now(), 'Device', '', '', 'test', '', 'view', 'api', '') RETURNING id"
 )
 
 
