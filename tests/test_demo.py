@@ -298,7 +298,8 @@ def test_demo_portal_patient_has_signed_the_consent_and_shares_everything_with_t
 ):
     from kapcare.consents import services
     from kapcare.consents.models import SharingAuthorization, SigningMethod
-    from kapcare.policy import Scope, shared_scopes
+    from kapcare.policy import shared_scopes
+    from kapcare.scopes import Scope
 
     patient = Patient.objects.get(user__email="patient@demo.kapcare.org")
     therapist = User.objects.get(email="therapist@demo.kapcare.org")
@@ -372,7 +373,8 @@ def test_demo_therapist_has_four_live_one_expired_and_one_revoked_authorisation(
 
 
 def test_demo_therapists_four_patients_share_different_scopes(demo):
-    from kapcare.policy import Scope, shared_scopes, visible_patients
+    from kapcare.policy import shared_scopes, visible_patients
+    from kapcare.scopes import Scope
 
     therapist = User.objects.get(email="therapist@demo.kapcare.org")
     scopes = {

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AccessAction, AccessLogEntry
-from kapcare.dosing import rules_substances, services
 from kapcare.dosing.models import ControlledSubstanceEntry
+from kapcare.dosing.substances import rules as substances_rules
+from kapcare.dosing.substances import services as substances_services
 from kapcare.dosing.tests.test_substances_fixtures import (
     LOT,
     actor,
@@ -451,7 +452,7 @@ def test_the_register_reconciles_lot_by_lot_and_names_the_discrepancy(
     )
     use(session_b, clinician, "50", "40", "5", witness=nurse, note="Unclear: counting.")
     mistyped = receive(clinician, "100")
-    services.correct_entry(
+    substances_services.correct_entry(
         actor=actor(clinician), entry=mistyped, amount_mg=D("-5"), note="95 mg arrived."
     )
     client.force_login(clinician)
@@ -481,6 +482,6 @@ def test_the_register_shows_that_each_lot_is_kept_two_years(client, stock, clini
     page = client.get(REGISTER).content.decode()
 
     day = timezone.localtime(stock.recorded_at, clinician.clinic.zone).date()
-    until = rules_substances.kept_until(day)
+    until = substances_rules.kept_until(day)
     assert "kept at least 2 years from its date (21 CFR 1304.04(a))" in page
     assert f"<dt>Kept until at least</dt><dd>{until:%b} {until.day}, {until.year}</dd>" in page

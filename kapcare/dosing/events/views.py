@@ -1,10 +1,8 @@
-"""The events and discharge parts of the dosing record.
+"""The events part of the dosing record.
 
 - `events_context` gives the record page the course of the dose (start, end, the infusion
   paused, resumed or stopped with the reason) and the adverse events with their
-  interventions, and the forms to add each; `discharge_context` the discharge: what is
-  still unmet in words, the last discharge check, the check's form (the modified Aldrete
-  items with their worded scores) and the discharge button with a clinician's override.
+  interventions, and the forms to add each.
 - The POST views write through `services` (which log inside their transaction) and go
   back to the record page; on bad input or a refusal the record page comes back with the
   messages at the fields (422) and nothing typed lost, and the redisplay is logged.
@@ -20,15 +18,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kapcare import policy
-from kapcare.accounts import second_person
 from kapcare.audit.log import Actor
 from kapcare.decorators import allowed
-from kapcare.dosing import rules_events, services
 from kapcare.dosing.access import get_record
-from kapcare.dosing.events_forms import (
+from kapcare.dosing.events import rules, services
+from kapcare.dosing.events.forms import (
     AdverseEventForm,
-    DischargeCheckForm,
-    DischargeForm,
     DoseTimeForm,
     InfusionChangeForm,
     InterventionForm,
@@ -54,7 +49,7 @@ def _clock(value, zone) -> str:
     return timezone.localtime(value, zone).strftime("%H:%M") if value else ""
 
 
-def _is_under_way(record: DosingRecord) -> bool:
+def is_under_way(record: DosingRecord) -> bool:
     return record.session.status == SessionStatus.IN_PROGRESS and record.discharged_at is None
 
 
@@ -73,10 +68,10 @@ def events_context(
     )
     zone = record.patient.clinic.zone
     is_iv = record.route == DoseRoute.IV
-    state = rules_events.infusion_state([change.kind for change in changes])
+    state = rules.infusion_state([change.kind for change in changes])
     planned_end = None
     if is_iv and record.dose_started_at and record.dose_ended_at is None:
-        planned_end = rules_events.planned_infusion_end(
+        planned_end = rules.planned_infusion_end(
             record.dose_started_at,
             record.infusion_minutes or record.patient.clinic.infusion_minutes,
             [(change.kind, change.at) for change in changes],
@@ -101,7 +96,7 @@ def events_context(
         "event_rows": event_rows,
         "can_record": not record.is_signed
         and policy.can(request.user, Action.RECORD_ADVERSE_EVENT, record),
-        "is_under_way": _is_under_way(record),
+        "is_under_way": is_under_way(record),
         "has_started": record.session.started_at is not None,
         "start_form": DoseTimeForm(
             moment=DoseTimeForm.STARTED,
@@ -116,29 +111,6 @@ def events_context(
         "infusion_url": reverse("events:infusion", args=[session_id]),
         "adverse_url": reverse("events:adverse", args=[session_id]),
         "intervention_url": reverse("events:intervention", args=[session_id]),
-    }
-
-
-def discharge_context(request: HttpRequest, record: DosingRecord) -> dict:
-    """The discharge part: what is unmet, the last check and the forms."""
-    status = services.discharge_status(record, timezone.now())
-    clinic = record.patient.clinic
-    session_id = record.session.external_id
-    return {
-        "record": record,
-        "status": status,
-        "facts": status.facts,
-        "settings": services.discharge_settings(clinic),
-        "assessment": status.assessment,
-        "is_discharged": record.discharged_at is not None,
-        "can_discharge": not record.is_signed
-        and _is_under_way(record)
-        and policy.can(request.user, Action.DISCHARGE_PATIENT, record),
-        # Blank every time: each check is made afresh at the bedside, not copied.
-        "check_form": DischargeCheckForm(),
-        "discharge_form": DischargeForm(),
-        "check_url": reverse("discharge:assessment", args=[session_id]),
-        "discharge_url": reverse("discharge:discharge", args=[session_id]),
     }
 
 
@@ -251,59 +223,3 @@ def intervention(request: HttpRequest, session_id) -> HttpResponse:
         record,
         events=events_context(request, record, intervention=(str(event.external_id), form)),
     )
-
-
-@require_POST
-@allowed(Action.DISCHARGE_PATIENT)
-def assessment(request: HttpRequest, session_id) -> HttpResponse:
-    record = get_record(request, session_id, Action.DISCHARGE_PATIENT, log_as=None)
-    form = DischargeCheckForm(request.POST)
-    if form.is_valid():
-        try:
-            services.record_discharge_assessment(
-                actor=Actor.from_request(request), record=record, data=form.to_input()
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            messages.success(request, "Discharge check recorded.")
-            return back_to_record(record, "#discharge")
-    return render_refused(request, record, discharge={"check_form": form})
-
-
-@require_POST
-@allowed(Action.DISCHARGE_PATIENT)
-def discharge(request: HttpRequest, session_id) -> HttpResponse:
-    record = get_record(request, session_id, Action.DISCHARGE_PATIENT, log_as=None)
-    form = DischargeForm(request.POST)
-    if form.is_valid():
-        try:
-            second = (
-                second_person.confirm_second_person(
-                    request,
-                    email=form.cleaned_data["second_email"],
-                    password=form.cleaned_data["second_password"],
-                    acting_user=request.user,
-                )
-                if form.has_second_person
-                else None
-            )
-            services.discharge(
-                actor=Actor.from_request(request),
-                record=record,
-                override_reason=form.cleaned_data["override_reason"],
-                second=second,
-            )
-        except services.DischargeRefused as refusal:
-            form.add_error(
-                "override_reason",
-                f"Not discharged: {len(refusal.unmet)} "
-                f"criteri{'on is' if len(refusal.unmet) == 1 else 'a are'} unmet (listed "
-                "above). Meet them, or write why the patient may go anyway.",
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            messages.success(request, "Patient discharged; the session is done.")
-            return back_to_record(record, "#discharge")
-    return render_refused(request, record, discharge={"discharge_form": form})

@@ -23,10 +23,12 @@ from kapcare import policy
 from kapcare.accounts import second_person
 from kapcare.audit.log import Actor
 from kapcare.decorators import allowed
-from kapcare.dosing import rules_dose, rules_substances, services
 from kapcare.dosing.access import get_record
-from kapcare.dosing.dose_forms import ConfirmDoseForm, PrescriptionForm, SettingForm
+from kapcare.dosing.dose import rules, services
+from kapcare.dosing.dose.forms import ConfirmDoseForm, PrescriptionForm, SettingForm
 from kapcare.dosing.models import DosingRecord
+from kapcare.dosing.substances import rules as substances_rules
+from kapcare.dosing.substances import services as substances_services
 from kapcare.dosing.views import back_to_record, render_refused
 from kapcare.episodes.models import DoseRoute, SessionStatus
 from kapcare.episodes.rules import IN_SESSION
@@ -43,10 +45,10 @@ def _is_open(record: DosingRecord) -> bool:
     )
 
 
-def calculation_of(record: DosingRecord) -> rules_dose.DoseCalculation | None:
+def calculation_of(record: DosingRecord) -> rules.DoseCalculation | None:
     if record.dose_mg is None:
         return None
-    return rules_dose.DoseCalculation(
+    return rules.DoseCalculation(
         mg_per_kg=record.prescribed_mg_per_kg, weight_kg=record.weight_kg, dose_mg=record.dose_mg
     )
 
@@ -58,7 +60,7 @@ def part_context(request: HttpRequest, record: DosingRecord) -> dict:
     latest = services.latest_weight(record.patient_id, dose_day)
     calc = calculation_of(record)
     if calc is not None:
-        weight_problem = rules_dose.weight_age_problem(
+        weight_problem = rules.weight_age_problem(
             record.weight_measured_on,
             record.weight_kg,
             latest.measured_on if latest else None,
@@ -66,11 +68,11 @@ def part_context(request: HttpRequest, record: DosingRecord) -> dict:
             dose_day,
             clinic.weight_recent_days,
         )
-        above = rules_dose.cap_problems(calc, services.dose_caps(clinic, record.route))
+        above = rules.cap_problems(calc, services.dose_caps(clinic, record.route))
     else:
-        weight_problem = rules_dose.weight_problem(latest.weight_kg if latest else None)
+        weight_problem = rules.weight_problem(latest.weight_kg if latest else None)
         if latest is not None and not weight_problem:
-            weight_problem = rules_dose.weight_age_problem(
+            weight_problem = rules.weight_age_problem(
                 latest.measured_on,
                 latest.weight_kg,
                 latest.measured_on,
@@ -141,11 +143,11 @@ def register_lots(clinic_id: int) -> list[tuple[str, str]]:
         (
             number,
             f"{number} — expires {expiry:%b} {expiry.day}, {expiry.year}, "
-            f"{rules_substances.mg(on_hand)} on hand"
+            f"{substances_rules.mg(on_hand)} on hand"
             if expiry
-            else f"{number} — no expiry recorded, {rules_substances.mg(on_hand)} on hand",
+            else f"{number} — no expiry recorded, {substances_rules.mg(on_hand)} on hand",
         )
-        for number, (expiry, on_hand) in services.register_lots(clinic_id).items()
+        for number, (expiry, on_hand) in substances_services.register_lots(clinic_id).items()
     ]
 
 

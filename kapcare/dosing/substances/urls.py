@@ -3,7 +3,7 @@ register with stock received and corrections."""
 
 from django.urls import path
 
-from kapcare.dosing import substances_views as views
+from kapcare.dosing.substances import views
 
 app_name = "substances"
 urlpatterns = [

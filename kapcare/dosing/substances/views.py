@@ -3,7 +3,7 @@ drew, gave, wasted and returned, and the form), and the clinic's register page (
 every line with the stock after it, the discrepancies at the top, stock received and
 corrections).
 
-The arithmetic and the discrepancies are `rules_substances.reconcile`'s; the writes are
+The arithmetic and the discrepancies are `rules.reconcile`'s; the writes are
 `services`' (each logged in its transaction). The register names patients, so each
 showing of it logs them as listed (`record_list_access`), in one insert.
 """
@@ -22,11 +22,11 @@ from kapcare import policy
 from kapcare.accounts import second_person
 from kapcare.audit.log import Actor, record_list_access
 from kapcare.decorators import allowed
-from kapcare.dosing import rules_substances, services
 from kapcare.dosing.access import get_record
 from kapcare.dosing.models import ControlledSubstanceEntry, DosingRecord, SubstanceEntryKind
-from kapcare.dosing.rules_substances import mg
-from kapcare.dosing.substances_forms import CorrectionForm, ReceiveStockForm, SessionUseForm
+from kapcare.dosing.substances import rules, services
+from kapcare.dosing.substances.forms import CorrectionForm, ReceiveStockForm, SessionUseForm
+from kapcare.dosing.substances.rules import mg
 from kapcare.dosing.views import back_to_record, render_refused
 from kapcare.patients.access import parse_external_id
 from kapcare.policy import Action
@@ -40,8 +40,8 @@ def _session_day(record: DosingRecord | None, zone):
     return timezone.localtime(moment, zone).date()
 
 
-def _plain(entry: ControlledSubstanceEntry, zone) -> rules_substances.Entry:
-    return rules_substances.Entry(
+def _plain(entry: ControlledSubstanceEntry, zone) -> rules.Entry:
+    return rules.Entry(
         id=entry.pk,
         lot_number=entry.lot_number,
         kind=entry.kind,
@@ -84,7 +84,7 @@ def part_context(request: HttpRequest, record: DosingRecord, form: SessionUseFor
     )
     for entry in entries:
         entry.record = record  # one record: no query per line
-    register = rules_substances.reconcile(_plain(e, zone) for e in entries)
+    register = rules.reconcile(_plain(e, zone) for e in entries)
     uses = [(lot.lot_number, use) for lot in register.lots for use in lot.sessions]
     can_record = not record.is_signed and policy.can(
         request.user, Action.RECORD_CONTROLLED_SUBSTANCE, record
@@ -168,7 +168,7 @@ def session_use(request: HttpRequest, session_id) -> HttpResponse:
 
 @dataclass(frozen=True)
 class RegisterRow:
-    line: rules_substances.Line
+    line: rules.Line
     entry: ControlledSubstanceEntry
     amount: str
     balance: str
@@ -191,7 +191,7 @@ def _register_page(
         )
     )
     by_id = {entry.pk: entry for entry in entries}
-    register = rules_substances.reconcile(_plain(e, zone) for e in entries)
+    register = rules.reconcile(_plain(e, zone) for e in entries)
     can_record = policy.can(user, Action.RECORD_CONTROLLED_SUBSTANCE)
     bound_id = correction_form["entry"].value() if correction_form is not None else None
 
@@ -209,7 +209,7 @@ def _register_page(
             "stock": mg(lot.stock_mg),
             "received": mg(lot.received_mg),
             "discrepancies": lot.discrepancies,
-            "kept_until": rules_substances.kept_until(lot.lines[-1].entry.recorded_at.date()),
+            "kept_until": rules.kept_until(lot.lines[-1].entry.recorded_at.date()),
             "rows": [
                 RegisterRow(
                     line=line,
@@ -233,7 +233,7 @@ def _register_page(
             "lots": lots,
             "discrepancies": register.discrepancies,
             "can_record": can_record,
-            "retention_years": rules_substances.RETENTION_YEARS,
+            "retention_years": rules.RETENTION_YEARS,
             "receive_form": receive_form or (ReceiveStockForm() if can_record else None),
         },
         status=status,
