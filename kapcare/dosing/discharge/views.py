@@ -25,7 +25,7 @@ from kapcare.dosing.events.views import is_under_way
 from kapcare.dosing.models import DosingRecord
 from kapcare.dosing.views import back_to_record, render_refused
 from kapcare.policy import Action
-from kapcare.refusals import Refused, add_problems
+from kapcare.refusals import Refused, submit
 
 # --- The part of the record page ------------------------------------------------------------
 
@@ -61,16 +61,15 @@ def discharge_context(request: HttpRequest, record: DosingRecord) -> dict:
 def assessment(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.DISCHARGE_PATIENT, log_as=None)
     form = DischargeCheckForm(request.POST)
-    if form.is_valid():
-        try:
-            services.record_discharge_assessment(
-                actor=Actor.from_request(request), record=record, data=form.to_input()
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            messages.success(request, "Discharge check recorded.")
-            return back_to_record(record, "#discharge")
+
+    def write(data):
+        return services.record_discharge_assessment(
+            actor=Actor.from_request(request), record=record, data=form.to_input()
+        )
+
+    if submit(form, write) is not None:
+        messages.success(request, "Discharge check recorded.")
+        return back_to_record(record, "#discharge")
     return render_refused(request, record, discharge={"check_form": form})
 
 
@@ -79,34 +78,36 @@ def assessment(request: HttpRequest, session_id) -> HttpResponse:
 def discharge(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.DISCHARGE_PATIENT, log_as=None)
     form = DischargeForm(request.POST)
-    if form.is_valid():
-        try:
-            second = (
-                second_person.confirm_second_person(
-                    request,
-                    email=form.cleaned_data["second_email"],
-                    password=form.cleaned_data["second_password"],
-                    acting_user=request.user,
-                )
-                if form.has_second_person
-                else None
+
+    def write(data):
+        second = (
+            second_person.confirm_second_person(
+                request,
+                email=data["second_email"],
+                password=data["second_password"],
+                acting_user=request.user,
             )
-            services.discharge(
+            if form.has_second_person
+            else None
+        )
+        try:
+            return services.discharge(
                 actor=Actor.from_request(request),
                 record=record,
-                override_reason=form.cleaned_data["override_reason"],
+                override_reason=data["override_reason"],
                 second=second,
             )
         except services.DischargeRefused as refusal:
-            form.add_error(
-                "override_reason",
-                f"Not discharged: {len(refusal.unmet)} "
-                f"criteri{'on is' if len(refusal.unmet) == 1 else 'a are'} unmet (listed "
-                "above). Meet them, or write why the patient may go anyway.",
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            messages.success(request, "Patient discharged; the session is done.")
-            return back_to_record(record, "#discharge")
+            unmet = len(refusal.unmet)
+            raise Refused(
+                {
+                    "override_reason": f"Not discharged: {unmet} "
+                    f"criteri{'on is' if unmet == 1 else 'a are'} unmet (listed "
+                    "above). Meet them, or write why the patient may go anyway."
+                }
+            ) from refusal
+
+    if submit(form, write) is not None:
+        messages.success(request, "Patient discharged; the session is done.")
+        return back_to_record(record, "#discharge")
     return render_refused(request, record, discharge={"discharge_form": form})

@@ -33,7 +33,7 @@ from kapcare.dosing.models import DosingRecord, Intervention
 from kapcare.dosing.views import back_to_record, render_refused
 from kapcare.episodes.models import DoseRoute, SessionStatus
 from kapcare.policy import Action
-from kapcare.refusals import Refused, add_problems
+from kapcare.refusals import submit
 
 # --- The parts of the record page -----------------------------------------------------------
 
@@ -125,21 +125,20 @@ def dose(request: HttpRequest, session_id) -> HttpResponse:
     if moment not in (DoseTimeForm.STARTED, DoseTimeForm.ENDED):
         moment = DoseTimeForm.STARTED
     form = DoseTimeForm(request.POST, moment=moment)
-    if form.is_valid():
-        at = on_day(form.cleaned_data["at"], _session_day(record), record.patient.clinic.zone)
+
+    def write(data):
+        at = on_day(data["at"], _session_day(record), record.patient.clinic.zone)
         record_time = (
             services.record_dose_started
             if moment == DoseTimeForm.STARTED
             else services.record_dose_ended
         )
-        try:
-            record_time(actor=Actor.from_request(request), record=record, at=at)
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            what = "start" if moment == DoseTimeForm.STARTED else "end"
-            messages.success(request, f"The dose's {what} is recorded.")
-            return back_to_record(record, "#events")
+        return record_time(actor=Actor.from_request(request), record=record, at=at)
+
+    if submit(form, write) is not None:
+        what = "start" if moment == DoseTimeForm.STARTED else "end"
+        messages.success(request, f"The dose's {what} is recorded.")
+        return back_to_record(record, "#events")
     key = "start_form" if moment == DoseTimeForm.STARTED else "end_form"
     return render_refused(request, record, events={key: form})
 
@@ -149,21 +148,20 @@ def dose(request: HttpRequest, session_id) -> HttpResponse:
 def infusion(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.RECORD_ADVERSE_EVENT, log_as=None)
     form = InfusionChangeForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            change = services.record_infusion_change(
-                actor=Actor.from_request(request),
-                record=record,
-                kind=data["kind"],
-                at=on_day(data["at"], _session_day(record), record.patient.clinic.zone),
-                reason=data["reason"],
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            messages.success(request, f"Infusion {change.get_kind_display().lower()}: recorded.")
-            return back_to_record(record, "#events")
+
+    def write(data):
+        return services.record_infusion_change(
+            actor=Actor.from_request(request),
+            record=record,
+            kind=data["kind"],
+            at=on_day(data["at"], _session_day(record), record.patient.clinic.zone),
+            reason=data["reason"],
+        )
+
+    change = submit(form, write)
+    if change is not None:
+        messages.success(request, f"Infusion {change.get_kind_display().lower()}: recorded.")
+        return back_to_record(record, "#events")
     return render_refused(request, record, events={"infusion_form": form})
 
 
@@ -172,22 +170,20 @@ def infusion(request: HttpRequest, session_id) -> HttpResponse:
 def adverse(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.RECORD_ADVERSE_EVENT, log_as=None)
     form = AdverseEventForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.record_adverse_event(
-                actor=Actor.from_request(request),
-                record=record,
-                kind=data["kind"],
-                severity=data["severity"],
-                onset_at=on_day(data["onset_at"], _session_day(record), record.patient.clinic.zone),
-                description=data["description"],
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            messages.success(request, "Adverse event recorded.")
-            return back_to_record(record, "#events")
+
+    def write(data):
+        return services.record_adverse_event(
+            actor=Actor.from_request(request),
+            record=record,
+            kind=data["kind"],
+            severity=data["severity"],
+            onset_at=on_day(data["onset_at"], _session_day(record), record.patient.clinic.zone),
+            description=data["description"],
+        )
+
+    if submit(form, write) is not None:
+        messages.success(request, "Adverse event recorded.")
+        return back_to_record(record, "#events")
     return render_refused(request, record, events={"adverse_form": form})
 
 
@@ -203,21 +199,19 @@ def intervention(request: HttpRequest, session_id) -> HttpResponse:
     if event is None:
         raise Http404("No such event.")
     event.record = record
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.record_intervention(
-                actor=Actor.from_request(request),
-                event=event,
-                drug=data["drug"],
-                dose=data["dose"],
-                given_at=on_day(data["given_at"], _session_day(record), record.patient.clinic.zone),
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            messages.success(request, "Intervention recorded.")
-            return back_to_record(record, f"#event-{event.external_id}")
+
+    def write(data):
+        return services.record_intervention(
+            actor=Actor.from_request(request),
+            event=event,
+            drug=data["drug"],
+            dose=data["dose"],
+            given_at=on_day(data["given_at"], _session_day(record), record.patient.clinic.zone),
+        )
+
+    if submit(form, write) is not None:
+        messages.success(request, "Intervention recorded.")
+        return back_to_record(record, f"#event-{event.external_id}")
     return render_refused(
         request,
         record,

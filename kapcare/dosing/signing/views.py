@@ -26,7 +26,7 @@ from kapcare.dosing.views import back_to_record, render_refused
 from kapcare.episodes.access import get_session, log_redisplay, reading
 from kapcare.episodes.models import SessionStatus
 from kapcare.policy import Action
-from kapcare.refusals import Refused, add_problems
+from kapcare.refusals import Refused, add_problems, submit
 
 # --- The parts of the record page ---------------------------------------------------------
 
@@ -81,16 +81,15 @@ def sign(request: HttpRequest, session_id) -> HttpResponse:
 def addendum(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.ADD_ADDENDUM, log_as=None)
     form = AddendumForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_addendum(
-                actor=Actor.from_request(request), record=record, text=form.cleaned_data["text"]
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            messages.success(request, "Addendum added to the signed record.")
-            return back_to_record(record, "#signature")
+
+    def write(data):
+        return services.add_addendum(
+            actor=Actor.from_request(request), record=record, text=data["text"]
+        )
+
+    if submit(form, write) is not None:
+        messages.success(request, "Addendum added to the signed record.")
+        return back_to_record(record, "#signature")
     return render_refused(request, record, signature={"addendum_form": form})
 
 
@@ -120,19 +119,18 @@ def experience(request: HttpRequest, session_id) -> HttpResponse:
     if session.is_done and account is None:
         form = ExperienceForm(request.POST if request.method == "POST" else None)
         if form.is_bound:
-            if form.is_valid():
+
+            def write(data):
                 actor = Actor.from_request(request)
-                try:
-                    services.record_experience(
-                        actor=actor,
-                        record=recording.record_for(actor, session),
-                        **form.cleaned_data,
-                    )
-                except Refused as refusal:
-                    add_problems(form, refusal.problems)
-                else:
-                    messages.success(request, "Thank you: the clinic has your account.")
-                    return redirect("portal:home")
+                return services.record_experience(
+                    actor=actor,
+                    record=recording.record_for(actor, session),
+                    **data,
+                )
+
+            if submit(form, write) is not None:
+                messages.success(request, "Thank you: the clinic has your account.")
+                return redirect("portal:home")
             status = 422
     if request.method == "POST" and status == 200:
         status = 422  # nothing to write: not done yet, or already written

@@ -30,7 +30,7 @@ from kapcare.dosing.substances.rules import mg
 from kapcare.dosing.views import back_to_record, render_refused
 from kapcare.patients.access import parse_external_id
 from kapcare.policy import Action
-from kapcare.refusals import Refused, add_problems
+from kapcare.refusals import submit
 
 
 def _session_day(record: DosingRecord | None, zone):
@@ -140,26 +140,24 @@ def _witness(request: HttpRequest, form) -> second_person.SecondPerson:
 def session_use(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.RECORD_CONTROLLED_SUBSTANCE, log_as=None)
     form = _session_use_form(request, record, request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            witness = _witness(request, form) if form.has_witness else None
-            services.record_session_use(
-                actor=Actor.from_request(request),
-                record=record,
-                lot_number=data["lot_number"],
-                drawn_mg=data["drawn_mg"],
-                given_mg=data["given_mg"],
-                wasted_mg=data["wasted_mg"],
-                returned_mg=data["returned_mg"],
-                witness=witness,
-                note=data["note"],
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            messages.success(request, "Ketamine use recorded in the register.")
-            return back_to_record(record, "#substances")
+
+    def write(data):
+        witness = _witness(request, form) if form.has_witness else None
+        return services.record_session_use(
+            actor=Actor.from_request(request),
+            record=record,
+            lot_number=data["lot_number"],
+            drawn_mg=data["drawn_mg"],
+            given_mg=data["given_mg"],
+            wasted_mg=data["wasted_mg"],
+            returned_mg=data["returned_mg"],
+            witness=witness,
+            note=data["note"],
+        )
+
+    if submit(form, write) is not None:
+        messages.success(request, "Ketamine use recorded in the register.")
+        return back_to_record(record, "#substances")
     return render_refused(request, record, substances={"form": form})
 
 
@@ -250,23 +248,21 @@ def register(request: HttpRequest) -> HttpResponse:
 @allowed(Action.RECORD_CONTROLLED_SUBSTANCE)
 def receive(request: HttpRequest) -> HttpResponse:
     form = ReceiveStockForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.receive_stock(
-                actor=Actor.from_request(request),
-                clinic=request.user.clinic,
-                lot_number=data["lot_number"],
-                lot_expiry=data["lot_expiry"],
-                amount_mg=data["amount_mg"],
-                note=data["note"],
-                witness=_witness(request, form),
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            messages.success(request, f"Lot {form.cleaned_data['lot_number']} received.")
-            return redirect(reverse("substances:register"))
+
+    def write(data):
+        return services.receive_stock(
+            actor=Actor.from_request(request),
+            clinic=request.user.clinic,
+            lot_number=data["lot_number"],
+            lot_expiry=data["lot_expiry"],
+            amount_mg=data["amount_mg"],
+            note=data["note"],
+            witness=_witness(request, form),
+        )
+
+    if submit(form, write) is not None:
+        messages.success(request, f"Lot {form.cleaned_data['lot_number']} received.")
+        return redirect(reverse("substances:register"))
     return _register_page(request, receive_form=form, status=422)
 
 
@@ -281,17 +277,16 @@ def correct(request: HttpRequest) -> HttpResponse:
     if entry is None or not policy.can(request.user, Action.RECORD_CONTROLLED_SUBSTANCE, entry):
         raise Http404("No such line in this clinic's register.")
     form = CorrectionForm(request.POST, entry_id=entry.external_id)
-    if form.is_valid():
-        try:
-            services.correct_entry(
-                actor=Actor.from_request(request),
-                entry=entry,
-                amount_mg=form.cleaned_data["amount_mg"],
-                note=form.cleaned_data["note"],
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            messages.success(request, "Correction added to the register.")
-            return redirect(reverse("substances:register") + f"#lot-{slugify(entry.lot_number)}")
+
+    def write(data):
+        return services.correct_entry(
+            actor=Actor.from_request(request),
+            entry=entry,
+            amount_mg=data["amount_mg"],
+            note=data["note"],
+        )
+
+    if submit(form, write) is not None:
+        messages.success(request, "Correction added to the register.")
+        return redirect(reverse("substances:register") + f"#lot-{slugify(entry.lot_number)}")
     return _register_page(request, correction_form=form, status=422)

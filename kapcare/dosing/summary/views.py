@@ -23,7 +23,7 @@ from kapcare.dosing.summary.forms import SummaryForm
 from kapcare.dosing.summary.rules import DISSOCIATION_MAXIMUM
 from kapcare.dosing.views import back_to_record, render_refused
 from kapcare.policy import Action
-from kapcare.refusals import Refused, add_problems
+from kapcare.refusals import Refused, add_problems, submit
 
 # --- The part of the record page -----------------------------------------------------------
 
@@ -69,16 +69,15 @@ def summary_context(request: HttpRequest, record: DosingRecord) -> dict:
 def summary_save(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.EDIT_THERAPIST_SUMMARY, log_as=None)
     form = SummaryForm(request.POST)
-    if form.is_valid():
-        try:
-            services.save_summary(
-                actor=Actor.from_request(request), record=record, text=form.cleaned_data["text"]
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            messages.success(request, "Summary saved; it is not released yet.")
-            return back_to_record(record, "#summary")
+
+    def write(data):
+        return services.save_summary(
+            actor=Actor.from_request(request), record=record, text=data["text"]
+        )
+
+    if submit(form, write) is not None:
+        messages.success(request, "Summary saved; it is not released yet.")
+        return back_to_record(record, "#summary")
     return render_refused(request, record, summary={"form": form})
 
 

@@ -36,7 +36,7 @@ from kapcare.dosing.vitals import rules, services
 from kapcare.dosing.vitals.forms import VitalsForm
 from kapcare.dosing.vitals.rules import HIGH, VITALS
 from kapcare.policy import Action
-from kapcare.refusals import Refused, add_problems
+from kapcare.refusals import submit
 
 # Columns of the readings table and series of the chart, in this order.
 CHART_VITALS = ("hr", "sbp", "dbp", "spo2", "rr")
@@ -222,24 +222,24 @@ def part_context(request: HttpRequest, record: DosingRecord) -> dict:
 def record_vitals(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.RECORD_VITALS, log_as=None)
     form = VitalsForm(request.POST)
-    if form.is_valid():
+
+    def write(data):
         clinic = record.patient.clinic
         day = timezone.localtime(record.session.planned_start, clinic.zone).date()
-        try:
-            reading = services.record_vitals(
-                actor=Actor.from_request(request),
-                record=record,
-                taken_at=form.taken_at_on(day, clinic.zone),
-                values=form.values(),
-                source=VitalSource.MANUAL,
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            if not reading.alerts:
-                messages.success(request, "Reading recorded.")
-            url = reverse("dosing:record", args=[record.session.external_id])
-            return redirect(f"{url}?reading={reading.reading_id}#vitals")
+        return services.record_vitals(
+            actor=Actor.from_request(request),
+            record=record,
+            taken_at=form.taken_at_on(day, clinic.zone),
+            values=form.values(),
+            source=VitalSource.MANUAL,
+        )
+
+    reading = submit(form, write)
+    if reading is not None:
+        if not reading.alerts:
+            messages.success(request, "Reading recorded.")
+        url = reverse("dosing:record", args=[record.session.external_id])
+        return redirect(f"{url}?reading={reading.reading_id}#vitals")
     return render_refused(request, record, vitals={"form": form})
 
 
