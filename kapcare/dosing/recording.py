@@ -9,9 +9,7 @@ from django.db import IntegrityError, transaction
 from kapcare.accounts.models import Role
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
-from kapcare.dosing.models import (
-    DosingRecord,
-)
+from kapcare.dosing.models import DosingRecord
 from kapcare.episodes.models import CareSession, DoseRoute, SessionStatus
 from kapcare.refusals import Refused
 
@@ -65,6 +63,8 @@ def lock_for_events(record: DosingRecord) -> DosingRecord:
 
 
 def refuse_unless_under_way(record: DosingRecord, what: str) -> None:
+    """`what` happens only while the session is in progress and the patient is still
+    here (not discharged)."""
     session = record.session
     if session.status != SessionStatus.IN_PROGRESS:
         raise Refused(
@@ -78,6 +78,7 @@ def refuse_unless_under_way(record: DosingRecord, what: str) -> None:
 
 
 def refuse_unless_clinician(actor: Actor, record: DosingRecord, what: str) -> None:
+    """Signing, addenda and the therapist's summary are a clinician's of the clinic."""
     user = actor.user
     if getattr(user, "role", None) != Role.CLINICIAN or user.clinic_id != record.clinic_id:
         raise Refused({"__all__": f"Only a clinician of the clinic may {what}."})

@@ -15,11 +15,7 @@ from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.dosing.discharge import rules
 from kapcare.dosing.discharge.rules import ALDRETE_KEYS, DischargeSettings
-from kapcare.dosing.models import (
-    DischargeAssessment,
-    DosingRecord,
-    Observation,
-)
+from kapcare.dosing.models import DischargeAssessment, DosingRecord, Observation
 from kapcare.dosing.recording import lock_for_events, refuse_unless_under_way
 from kapcare.dosing.vitals import rules as vitals_rules
 from kapcare.episodes import services as episode_services

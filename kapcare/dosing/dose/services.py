@@ -18,10 +18,7 @@ from kapcare.accounts.second_person import SecondPerson
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.dosing.dose import rules
-from kapcare.dosing.models import (
-    DosingRecord,
-    Lighting,
-)
+from kapcare.dosing.models import DosingRecord, Lighting
 from kapcare.dosing.recording import refuse_if_signed
 from kapcare.dosing.substances import rules as substances_rules
 from kapcare.dosing.substances.services import licensed_second_problem, register_lots

@@ -10,11 +10,7 @@ from kapcare.accounts import step_up
 from kapcare.accounts.step_up import Reauthentication
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
-from kapcare.dosing.models import (
-    Addendum,
-    DosingRecord,
-    PatientExperience,
-)
+from kapcare.dosing.models import Addendum, DosingRecord, PatientExperience
 from kapcare.dosing.recording import lock_for_signing, refuse_unless_clinician
 from kapcare.dosing.summary.rules import DISSOCIATION_MAXIMUM
 from kapcare.episodes.models import SessionStatus

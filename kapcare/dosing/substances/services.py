@@ -17,11 +17,7 @@ from kapcare.accounts.models import LICENSED_ROLES
 from kapcare.accounts.second_person import SecondPerson
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
-from kapcare.dosing.models import (
-    ControlledSubstanceEntry,
-    DosingRecord,
-    SubstanceEntryKind,
-)
+from kapcare.dosing.models import ControlledSubstanceEntry, DosingRecord, SubstanceEntryKind
 from kapcare.dosing.recording import refuse_if_signed
 from kapcare.dosing.substances.rules import Entry, mg, reconcile
 from kapcare.refusals import Refused

@@ -12,12 +12,7 @@ from django.utils import timezone
 
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
-from kapcare.dosing.models import (
-    DosingRecord,
-    Observation,
-    VitalSource,
-    VitalsRequestKey,
-)
+from kapcare.dosing.models import DosingRecord, Observation, VitalSource, VitalsRequestKey
 from kapcare.dosing.recording import refuse_if_signed
 from kapcare.dosing.vitals import rules
 from kapcare.episodes.models import SessionStatus
