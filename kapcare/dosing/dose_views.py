@@ -26,7 +26,7 @@ from kapcare.decorators import allowed
 from kapcare.dosing import rules_dose, rules_substances, services
 from kapcare.dosing.access import get_record
 from kapcare.dosing.dose_forms import ConfirmDoseForm, PrescriptionForm, SettingForm
-from kapcare.dosing.models import DosingRecord
+from kapcare.dosing.models import DosingRecord, Drug
 from kapcare.dosing.views import back_to_record, render_refused
 from kapcare.episodes.models import DoseRoute, SessionStatus
 from kapcare.episodes.rules import IN_SESSION
@@ -134,9 +134,9 @@ def setting_context(request: HttpRequest, record: DosingRecord) -> dict:
     }
 
 
-def register_lots(clinic_id: int) -> list[tuple[str, str]]:
-    """The lots of the clinic's register, latest expiry first, each with its expiry and
-    what is on hand, as choices."""
+def register_lots(clinic_id: int, drug: str = Drug.KETAMINE) -> list[tuple[str, str]]:
+    """The lots of `drug` in the clinic's register, latest expiry first, each with its
+    expiry and what is on hand, as choices."""
     return [
         (
             number,
@@ -145,7 +145,7 @@ def register_lots(clinic_id: int) -> list[tuple[str, str]]:
             if expiry
             else f"{number} — no expiry recorded, {rules_substances.mg(on_hand)} on hand",
         )
-        for number, (expiry, on_hand) in services.register_lots(clinic_id).items()
+        for number, (expiry, on_hand) in services.register_lots(clinic_id, drug=drug).items()
     ]
 
 

@@ -206,6 +206,7 @@ def _register_page(
         {
             "lot_number": lot.lot_number,
             "expiry": by_id[lot.lines[0].entry.id].lot_expiry,
+            "drug": by_id[lot.lines[0].entry.id].get_drug_display(),
             "stock": mg(lot.stock_mg),
             "received": mg(lot.received_mg),
             "discrepancies": lot.discrepancies,
@@ -261,6 +262,7 @@ def receive(request: HttpRequest) -> HttpResponse:
                 amount_mg=data["amount_mg"],
                 note=data["note"],
                 witness=_witness(request, form),
+                drug=data["drug"],
             )
         except Refused as refusal:
             add_problems(form, refusal.problems)
