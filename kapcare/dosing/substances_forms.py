@@ -99,7 +99,9 @@ class ReceiveStockForm(WitnessMixin, forms.Form):
         label="Drug",
         choices=Drug.choices,
         initial=Drug.KETAMINE,
-        help_text="Esketamine comes as Spravato nasal devices of 28 mg each.",
+        required=False,
+        help_text="Ketamine unless chosen. Esketamine comes as Spravato nasal devices of "
+        "28 mg each.",
         error_messages={
             "required": "Choose the drug.",
             "invalid_choice": "Choose the drug from the list.",
