@@ -406,7 +406,10 @@ def record_session_use(
         problems["lot_number"] = "Choose the lot the ketamine was drawn from."
     else:
         received = ControlledSubstanceEntry.objects.filter(
-            clinic_id=record.clinic_id, lot_number=lot_number, kind=SubstanceEntryKind.RECEIVED
+            clinic_id=record.clinic_id,
+            lot_number=lot_number,
+            kind=SubstanceEntryKind.RECEIVED,
+            drug=record.drug,
         ).values_list("lot_expiry", flat=True)
         if not received.exists():
             problems["lot_number"] = (
