@@ -255,5 +255,6 @@ api.add_router("/", episodes_router)
 api.add_router("/", gates_router)
 api.add_router("/", scheduling_router)
 api.add_router("/", dosing_router)
+api.add_router("/", "kapcare.dosing.esketamine.api.router")  # the clinic's drugs
 api.add_router("/", "kapcare.therapists.api.router")  # therapists directory
 api.add_router("/", "kapcare.episodes.api_therapy.router")  # therapist portal

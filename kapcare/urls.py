@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("kapcare.dosing.urls_substances")),
     path("", include("kapcare.dosing.urls_discharge")),
     path("", include("kapcare.dosing.urls_signing")),
+    path("", include("kapcare.dosing.esketamine.urls")),
     # --- each area includes its urls below ---
     # --- therapists directory ---
     path("", include("kapcare.therapists.urls")),

@@ -16,6 +16,7 @@ from kapcare.audit.models import AccessLogEntry
 from kapcare.consents.sharing_views import therapist_caseload
 from kapcare.context_processors import HOME_URL_NAMES
 from kapcare.decorators import allowed
+from kapcare.dosing.esketamine.services import rems_forms_for_home
 from kapcare.episodes.queries import OverdueIntegration, overdue_integrations
 from kapcare.intake.models import ConsultationRequest, RequestStatus
 from kapcare.measures.alert_views import open_alerts_for_home
@@ -73,6 +74,7 @@ def coordinator_home(request: HttpRequest) -> HttpResponse:
             "recent_patients": _recent_patients(request),
             "safety_alerts": open_alerts_for_home(request),
             "integration_overdue": _integration_overdue(request),
+            "rems_forms": rems_forms_for_home(request.user),
         },
     )
 
@@ -86,6 +88,7 @@ def clinician_home(request: HttpRequest) -> HttpResponse:
         {
             "recent_patients": _recent_patients(request),
             "safety_alerts": open_alerts_for_home(request),
+            "rems_forms": rems_forms_for_home(request.user),
         },
     )
 

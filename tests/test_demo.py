@@ -729,3 +729,27 @@ def test_demo_sends_its_emails_on_loading_without_health_information(
         "hello@demo.kapcare.org",
         "clinical@demo.kapcare.org",
     }
+
+
+def test_demo_has_a_spravato_patient_with_one_rems_form_sent_and_one_due(demo, client):
+    from kapcare.dosing.esketamine import services as esketamine
+    from kapcare.dosing.models import NasalDevice, RemsEnrolment, RemsFormSubmission
+
+    music_city = Clinic.objects.get(slug="music-city")
+    records = DosingRecord.objects.filter(clinic=music_city, drug="esketamine")
+    assert sorted(records.values_list("dose_mg", flat=True)) == [56, 84]
+    assert not records.filter(signed_at__isnull=True).exists()
+    assert NasalDevice.objects.filter(record__in=records).count() == 5
+    enrolment = RemsEnrolment.objects.get(clinic=music_city)
+    assert set(records.values_list("patient", flat=True)) == {enrolment.patient_id}
+    assert RemsFormSubmission.objects.filter(record__in=records).count() == 1
+    assert [form.state for form in esketamine.forms_of(music_city)] == ["due"]
+    assert music_city.esketamine_enabled
+
+    client.force_login(User.objects.get(email="clinician@demo.kapcare.org"))
+    assert (
+        "REMS Patient Monitoring Forms to send"
+        in client.get(reverse("clinician_home")).content.decode()
+    )
+    register = client.get(reverse("substances:register")).content.decode()
+    assert music_city.rems_certification_id in register

@@ -34,8 +34,12 @@ KEPT = [
             "Intervention",
             "InfusionChange",
             "DischargeAssessment",
+            "NasalDevice",
+            "ResolutionCheck",
         )
     ),
+    ("dosing.RemsEnrolment", {}, "never deleted", "never deleted"),
+    ("dosing.RemsFormSubmission", {}, "never deleted", "never deleted"),
     ("dosing.Addendum", {}, "never deleted", "never deleted"),
     ("dosing.PatientExperience", {}, "never deleted", "never deleted"),
     ("dosing.TherapistSummary", {"released_at__isnull": False}, "never deleted", "never deleted"),

@@ -175,6 +175,15 @@ MATRIX = {
     # --- events ---
     # --- substances ---
     "substances:register": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED)),
+    # --- esketamine ---
+    # Only a clinician records the REMS enrolment; any staff member sees the REMS forms to
+    # send. The session here gives ketamine: its REMS form sends staff back to the record.
+    "esketamine:enrolment": (
+        "patient",
+        row(DENIED, OK, DENIED, DENIED, DENIED, DENIED, nurse=DENIED),
+    ),
+    "esketamine:forms": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
+    "esketamine:form_pdf": ("session", row(HOME, HOME, HOME, DENIED, DENIED, MISSING)),
     # --- discharge ---
     # --- signing ---
     # The patient's own dosing session; the `records` session is planned, so the page says
@@ -258,6 +267,11 @@ NOT_PAGES = {
     "dose:prescribe",
     "dose:confirm",
     "dose:setting",
+    # --- esketamine ---
+    "esketamine:prescribe",
+    "esketamine:device",
+    "esketamine:resolution",
+    "esketamine:submission",
     # --- substances ---
     "substances:session_use",
     "substances:receive",

@@ -129,6 +129,18 @@ class Clinic(models.Model):
     # within 20 % of the pre-dose values (the Aldrete circulation item's band;
     # docs/clinical-reference.md#discharge).
     discharge_observation_minutes = models.PositiveSmallIntegerField(default=60)
+    # Esketamine (Spravato): given only at a healthcare setting certified under the
+    # Spravato REMS, whose certification the clinic records; the patient is observed for
+    # at least 2 hours after the dose, and the REMS Patient Monitoring Form is sent within
+    # 7 days of it (Spravato label, section 5.1 and 5.6; Spravato REMS;
+    # docs/clinical-reference.md#esketamine).
+    esketamine_enabled = models.BooleanField(default=False)
+    rems_certification_id = models.CharField(
+        "Spravato REMS healthcare setting certification", max_length=40, blank=True
+    )
+    rems_certified_on = models.DateField("REMS certified on", null=True, blank=True)
+    esketamine_observation_minutes = models.PositiveSmallIntegerField(default=120)
+    rems_form_due_days = models.PositiveSmallIntegerField(default=7)
     discharge_aldrete_minimum = models.PositiveSmallIntegerField(default=9)
     discharge_vitals_within_percent = models.PositiveSmallIntegerField(default=20)
     # Dose caps per route, mg/kg and total mg. IV: 0.5 mg/kg over 40 min is the standard

@@ -25,6 +25,15 @@ class Lighting(models.TextChoices):
     NATURAL = "natural", "Natural light"
 
 
+class Drug(models.TextChoices):
+    """The drugs a dosing session may give. Both are Schedule III (21 CFR 1308.13(c)(7));
+    esketamine is given only as Spravato, under its REMS, and only where the clinic enabled
+    it (`Clinic.esketamine_enabled`; docs/clinical-reference.md#esketamine)."""
+
+    KETAMINE = "ketamine", "Ketamine"
+    ESKETAMINE = "esketamine", "Esketamine (Spravato)"
+
+
 class DosingRecord(KeptRecord):
     kept_message = "A signed dosing record is never deleted; add an addendum instead."
     deletable_rows = models.Q(signed_at__isnull=True)
@@ -38,6 +47,9 @@ class DosingRecord(KeptRecord):
     )
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     # --- The dose ---
+    drug = models.CharField(
+        max_length=12, choices=Drug.choices, default=Drug.KETAMINE, db_default=Drug.KETAMINE
+    )
     route = models.CharField(max_length=12, choices=DoseRoute.choices, blank=True)
     prescribed_mg_per_kg = models.DecimalField(
         "prescribed dose (mg/kg)", max_digits=5, decimal_places=3, null=True, blank=True
@@ -373,6 +385,9 @@ class ControlledSubstanceEntry(KeptRecord):
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    drug = models.CharField(
+        max_length=12, choices=Drug.choices, default=Drug.KETAMINE, db_default=Drug.KETAMINE
+    )
     lot_number = models.CharField(max_length=40)
     lot_expiry = models.DateField(null=True, blank=True)
     kind = models.CharField(max_length=10, choices=SubstanceEntryKind.choices)
@@ -437,3 +452,13 @@ class VitalsRequestKey(models.Model):
 
     def __str__(self) -> str:
         return f"Idempotency key {self.key}"
+
+
+# Esketamine's own records (REMS enrolment, nasal devices, the resolution of its effects and
+# the monitoring form's submission) live in their part's module, loaded with the app.
+from kapcare.dosing.esketamine.models import (  # noqa: E402, F401
+    NasalDevice,
+    RemsEnrolment,
+    RemsFormSubmission,
+    ResolutionCheck,
+)

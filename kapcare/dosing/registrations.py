@@ -8,6 +8,10 @@ def register() -> None:
     from kapcare.episodes import gate_registry
 
     gate_registry.register(dose_gates)
+    # --- esketamine: "REMS patient enrolment" gate ---
+    from kapcare.dosing.esketamine.services import rems_gates
+
+    gate_registry.register(rems_gates)
     # --- signing: the portal card asking for the patient's account, and the
     # shared record's session summaries ---
     from kapcare.dosing import portal_cards, shared_sections

@@ -20,8 +20,10 @@ from kapcare.accounts.step_up import Reauthentication
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.dosing import rules_discharge, rules_dose, rules_substances, rules_vitals
+from kapcare.dosing.esketamine import facts as esketamine_facts
 from kapcare.dosing.models import (
     DosingRecord,
+    Drug,
     Lighting,
     Observation,
     VitalSource,
@@ -292,12 +294,13 @@ def receive_stock(
     amount_mg,
     witness: SecondPerson | None,
     note: str = "",
+    drug: str = Drug.KETAMINE,
 ):
-    """A clinician or nurse takes ketamine of one lot into the clinic's stock (a delivery,
-    or the count carried over when the register starts), with a second licensed person
-    who counts it too and signs as themselves (`witness`, who authenticated on the
-    screen). A lot keeps the expiry it was first received with. Logged with the clinic:
-    no patient is concerned."""
+    """A clinician or nurse takes ketamine (or esketamine, `drug`) of one lot into the
+    clinic's stock (a delivery, or the count carried over when the register starts), with
+    a second licensed person who counts it too and signs as themselves (`witness`, who
+    authenticated on the screen). A lot keeps the expiry it was first received with.
+    Logged with the clinic: no patient is concerned."""
     from kapcare.dosing.models import ControlledSubstanceEntry, SubstanceEntryKind
 
     if not _is_licensed_of(actor, clinic.pk):
@@ -310,6 +313,8 @@ def receive_stock(
         problems["lot_number"] = "A lot number has at most 40 characters."
     if lot_expiry is None:
         problems["lot_expiry"] = "Enter the lot's expiry date, as printed on the vials."
+    if drug not in Drug.values:
+        problems["drug"] = "Choose the drug from the list."
     problem = _amount_problem(amount_mg, "received", positive=True)
     if problem:
         problems["amount_mg"] = problem
@@ -336,6 +341,7 @@ def receive_stock(
     with transaction.atomic():
         entry = ControlledSubstanceEntry.objects.create(
             clinic_id=clinic.pk,
+            drug=drug,
             lot_number=lot_number,
             lot_expiry=lot_expiry,
             kind=SubstanceEntryKind.RECEIVED,
@@ -400,7 +406,10 @@ def record_session_use(
         problems["lot_number"] = "Choose the lot the ketamine was drawn from."
     else:
         received = ControlledSubstanceEntry.objects.filter(
-            clinic_id=record.clinic_id, lot_number=lot_number, kind=SubstanceEntryKind.RECEIVED
+            clinic_id=record.clinic_id,
+            lot_number=lot_number,
+            kind=SubstanceEntryKind.RECEIVED,
+            drug=record.drug,
         ).values_list("lot_expiry", flat=True)
         if not received.exists():
             problems["lot_number"] = (
@@ -559,8 +568,11 @@ def correct_entry(*, actor: Actor, entry, amount_mg, note: str):
     return correction
 
 
-def register_lots(clinic_id: int, lot_number: str | None = None) -> dict[str, tuple]:
-    """The lots of the clinic's register (or only `lot_number`), each as its expiry and
+def register_lots(
+    clinic_id: int, lot_number: str | None = None, *, drug: str | None = None
+) -> dict[str, tuple]:
+    """The lots of the clinic's register (or only `lot_number`; only of `drug` when
+    given), each as its expiry and
     the mg on hand, latest expiry first; a lot the clinic never received is absent. On
     hand is the register's own arithmetic (`rules_substances.reconcile`): received and
     returned, less what was drawn, with their corrections. One query."""
@@ -570,6 +582,8 @@ def register_lots(clinic_id: int, lot_number: str | None = None) -> dict[str, tu
     entries = ControlledSubstanceEntry.objects.filter(clinic_id=clinic_id)
     if lot_number is not None:
         entries = entries.filter(lot_number=lot_number)
+    if drug is not None:
+        entries = entries.filter(drug=drug)
     entries = list(entries)
     expiries = {}
     for entry in entries:
@@ -942,11 +956,17 @@ class DischargeStatus:
         return not self.problems
 
 
-def discharge_settings(clinic):
+def discharge_settings(clinic, drug: str = Drug.KETAMINE):
+    """The clinic's discharge settings for `drug`: esketamine has its own observation
+    minimum (`Clinic.esketamine_observation_minutes`)."""
     from kapcare.dosing.rules_discharge import DischargeSettings
 
     return DischargeSettings(
-        observation_minutes=clinic.discharge_observation_minutes,
+        observation_minutes=(
+            clinic.esketamine_observation_minutes
+            if drug == Drug.ESKETAMINE
+            else clinic.discharge_observation_minutes
+        ),
         aldrete_minimum=clinic.discharge_aldrete_minimum,
         vitals_within_percent=clinic.discharge_vitals_within_percent,
         time_zone=clinic.time_zone,
@@ -1002,7 +1022,13 @@ def discharge_status(record: DosingRecord, now) -> DischargeStatus:
         latest_heart_rate=latest_heart_rate,
         latest_alerts=tuple(latest_alerts),
     )
-    problems = rules_discharge.discharge_problems(facts, discharge_settings(record.patient.clinic))
+    problems = rules_discharge.discharge_problems(
+        facts, discharge_settings(record.patient.clinic, record.drug)
+    )
+    # Esketamine: until sedation, dissociation and respiratory depression have resolved.
+    effects = esketamine_facts.effects_problem(record, now)
+    if effects:
+        problems.append(effects)
     return DischargeStatus(facts=facts, problems=problems, assessment=assessment)
 
 
@@ -1053,7 +1079,7 @@ def discharge(
         elif not reason:
             raise DischargeRefused(status.problems)
         elif rules_discharge.vitals_out_of_range(
-            status.facts, discharge_settings(locked.patient.clinic)
+            status.facts, discharge_settings(locked.patient.clinic, locked.drug)
         ):
             if second is None:
                 raise Refused({second_person.EMAIL_FIELD: SECOND_CLINICIAN_NEEDED})
@@ -1191,7 +1217,11 @@ def prescribe_dose(
         session, locked = _locked_for_dose(record)
         clinic = session.patient.clinic
         dose_day = dose_day_of(session)
-        lot = register_lots(clinic.pk, lot_number).get(lot_number) if lot_number else None
+        lot = (
+            register_lots(clinic.pk, lot_number, drug=Drug.KETAMINE).get(lot_number)
+            if lot_number
+            else None
+        )
         lot_expiry = lot[0] if lot else None
         if not lot_number:
             problems["lot_number"] = "Choose the lot from the register."
@@ -1233,7 +1263,8 @@ def prescribe_dose(
                     + " To give it anyway, write why this dose is right for the patient."
                 }
             )
-        before = {name: getattr(locked, name) for name in DOSE_FIELDS}
+        before = {name: getattr(locked, name) for name in ("drug", *DOSE_FIELDS)}
+        locked.drug = Drug.KETAMINE
         locked.route = route
         locked.prescribed_mg_per_kg = mg_per_kg
         locked.weight_kg = weight.weight_kg
@@ -1243,7 +1274,7 @@ def prescribe_dose(
         locked.infusion_minutes = infusion_minutes if route == DoseRoute.IV else None
         locked.lot_number = lot_number
         locked.lot_expiry = lot_expiry
-        unchanged = before == {name: getattr(locked, name) for name in DOSE_FIELDS}
+        unchanged = before == {name: getattr(locked, name) for name in ("drug", *DOSE_FIELDS)}
         if not (unchanged and locked.prescribed_by_id == actor.user.pk):
             locked.confirmed_by = None
             locked.confirmed_at = None
@@ -1251,6 +1282,7 @@ def prescribe_dose(
         locked.prescribed_at = now
         locked.save(
             update_fields=[
+                "drug",
                 *DOSE_FIELDS,
                 "above_maximum_reason",
                 "prescribed_by",
@@ -1382,6 +1414,7 @@ def dose_gates(session: CareSession, dose_at: datetime) -> list[ExtraGate]:
             latest_weight_kg=Subquery(weights.values("weight_kg")[:1]),
         )
         .values(
+            "drug",
             "route",
             "prescribed_mg_per_kg",
             "weight_kg",
@@ -1424,14 +1457,18 @@ def dose_gates(session: CareSession, dose_at: datetime) -> list[ExtraGate]:
                 else ""
             ),
         )
-    passed, message = rules_dose.dose_gate(
-        prescription,
-        dose_caps(clinic, row["route"]) if prescription is not None else None,
-        row["latest_measured_on"] if row else None,
-        row["latest_weight_kg"] if row else None,
-        dose_day,
-        clinic.weight_recent_days,
-    )
+    if row is not None and row["drug"] == Drug.ESKETAMINE:
+        # A fixed dose in nasal devices: no weight, no per-route maximum.
+        passed, message = esketamine_facts.dose_gate_of(row, dose_day)
+    else:
+        passed, message = rules_dose.dose_gate(
+            prescription,
+            dose_caps(clinic, row["route"]) if prescription is not None else None,
+            row["latest_measured_on"] if row else None,
+            row["latest_weight_kg"] if row else None,
+            dose_day,
+            clinic.weight_recent_days,
+        )
     record_url = reverse("dosing:record", args=[session.external_id])
     found = [
         ExtraGate(

@@ -6,6 +6,8 @@ the services'. The witness types their own email and password on the same form
 
 from django import forms
 
+from kapcare.dosing.models import Drug
+
 _AMOUNT = {"inputmode": "decimal", "step": "0.01"}
 
 
@@ -93,6 +95,18 @@ class SessionUseForm(WitnessMixin, forms.Form):
 
 
 class ReceiveStockForm(WitnessMixin, forms.Form):
+    drug = forms.ChoiceField(
+        label="Drug",
+        choices=Drug.choices,
+        initial=Drug.KETAMINE,
+        required=False,
+        help_text="Ketamine unless chosen. Esketamine comes as Spravato nasal devices of "
+        "28 mg each.",
+        error_messages={
+            "required": "Choose the drug.",
+            "invalid_choice": "Choose the drug from the list.",
+        },
+    )
     lot_number = forms.CharField(
         label="Lot number",
         max_length=40,

@@ -24,7 +24,7 @@ from kapcare.audit.log import Actor, record_list_access
 from kapcare.decorators import allowed
 from kapcare.dosing import rules_substances, services
 from kapcare.dosing.access import get_record
-from kapcare.dosing.models import ControlledSubstanceEntry, DosingRecord, SubstanceEntryKind
+from kapcare.dosing.models import ControlledSubstanceEntry, DosingRecord, Drug, SubstanceEntryKind
 from kapcare.dosing.rules_substances import mg
 from kapcare.dosing.substances_forms import CorrectionForm, ReceiveStockForm, SessionUseForm
 from kapcare.dosing.views import back_to_record, render_refused
@@ -206,6 +206,7 @@ def _register_page(
         {
             "lot_number": lot.lot_number,
             "expiry": by_id[lot.lines[0].entry.id].lot_expiry,
+            "drug": by_id[lot.lines[0].entry.id].get_drug_display(),
             "stock": mg(lot.stock_mg),
             "received": mg(lot.received_mg),
             "discrepancies": lot.discrepancies,
@@ -261,6 +262,7 @@ def receive(request: HttpRequest) -> HttpResponse:
                 amount_mg=data["amount_mg"],
                 note=data["note"],
                 witness=_witness(request, form),
+                drug=data["drug"] or Drug.KETAMINE,
             )
         except Refused as refusal:
             add_problems(form, refusal.problems)
