@@ -362,6 +362,18 @@ class SubstanceEntryKind(models.TextChoices):
     WASTED = "wasted", "Wasted (witnessed)"
     RETURNED = "returned", "Returned to stock"
     CORRECTION = "correction", "Correction"
+    ADJUSTED = "adjusted", "Adjusted to an inventory count"
+    LOST = "lost", "Lost or stolen (reported to the DEA)"
+
+
+class DosageForm(models.TextChoices):
+    """The finished form of a lot, as the DEA's records name it (21 CFR 1304.22(a)(2))."""
+
+    INJECTABLE_SOLUTION = "injectable_solution", "Injectable solution"
+    SUBLINGUAL_TABLET = "sublingual_tablet", "Sublingual tablet"
+    TROCHE = "troche", "Troche (lozenge)"
+    ORAL_SOLUTION = "oral_solution", "Oral solution"
+    NASAL_SPRAY = "nasal_spray", "Nasal spray"
 
 
 class ControlledSubstanceEntry(KeptRecord):
@@ -375,6 +387,12 @@ class ControlledSubstanceEntry(KeptRecord):
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     lot_number = models.CharField(max_length=40)
     lot_expiry = models.DateField(null=True, blank=True)
+    # What the lot is, as the DEA's records name it (21 CFR 1304.22(a)(2)): taken from the
+    # lot's receipt; lines older than these columns may not have them ("not recorded").
+    drug = models.CharField(max_length=80, blank=True)
+    strength = models.CharField(max_length=40, blank=True, help_text="For example 50 mg/mL.")
+    dosage_form = models.CharField(max_length=24, choices=DosageForm.choices, blank=True)
+    ndc = models.CharField("NDC", max_length=13, blank=True)
     kind = models.CharField(max_length=10, choices=SubstanceEntryKind.choices)
     # Milligrams; a correction may be negative.
     amount_mg = models.DecimalField(max_digits=8, decimal_places=2)
@@ -437,3 +455,12 @@ class VitalsRequestKey(models.Model):
 
     def __str__(self) -> str:
         return f"Idempotency key {self.key}"
+
+
+# The inventories and theft or loss reports of the register (their own module).
+from kapcare.dosing.substances.models import (  # noqa: E402, F401
+    Inventory,
+    InventoryCount,
+    TheftLossLine,
+    TheftLossReport,
+)

@@ -57,6 +57,9 @@ def receive_form(witness, **changes):
         "lot_number": "KET-25-001",
         "lot_expiry": "2027-12-31",
         "amount_mg": "1000",
+        "drug": "Ketamine hydrochloride",
+        "strength": "50 mg/mL",
+        "dosage_form": "injectable_solution",
         "second_email": witness.email,
         "second_password": PASSWORD,
     }
