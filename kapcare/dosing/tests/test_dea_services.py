@@ -257,3 +257,28 @@ def _actor(user):
 
 def test_registered_fixture_sets_the_clinic_settings(clinic):
     assert registered(clinic).dea_registration_number == REGISTRATION
+
+
+def test_the_database_refuses_to_change_what_was_counted_or_lost(clinic, nurse):
+    from django.db import DatabaseError, transaction
+
+    from kapcare.dosing.substances.models import InventoryCount, TheftLossLine
+
+    stocked(clinic, nurse)
+    take(nurse, clinic)
+    file_loss(nurse, clinic, {"KET-2611": "10"})
+
+    for model, change in ((InventoryCount, {"counted_mg": 1}), (TheftLossLine, {"quantity_mg": 1})):
+        with pytest.raises(DatabaseError, match="never changed"), transaction.atomic():
+            model.objects.update(**change)
+
+
+def test_the_database_refuses_to_change_a_submitted_report(clinic, nurse):
+    from django.db import DatabaseError, transaction
+
+    stocked(clinic, nurse)
+    report = file_loss(nurse, clinic, {"KET-2611": "10"})
+    inventory.record_submission(actor=_actor(nurse), report=report, dea_confirmation="C-1")
+
+    with pytest.raises(DatabaseError, match="never changed"), transaction.atomic():
+        TheftLossReport.objects.filter(pk=report.pk).update(dea_confirmation="C-2")
