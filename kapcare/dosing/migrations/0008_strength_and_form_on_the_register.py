@@ -21,6 +21,8 @@ from kapcare.db_triggers import vendor_sql
 TABLE = "dosing_controlledsubstanceentry"
 KETAMINE = "Ketamine hydrochloride"
 # Milligrams per millilitres of a solution, as a receipt's note would say it.
+# PostgreSQL alters no table with foreign-key checks still pending in the transaction.
+IMMEDIATE = "SET CONSTRAINTS ALL IMMEDIATE"
 STRENGTH_IN_NOTE = re.compile(r"(\d+(?:\.\d+)?)\s*mg\s*/\s*(\d+(?:\.\d+)?)?\s*ml\b", re.I)
 
 
@@ -111,15 +113,15 @@ class Migration(migrations.Migration):
             ),
         ),
         vendor_sql(
-            {"postgresql": [f"ALTER TABLE {TABLE} DISABLE TRIGGER {TABLE}_no_update"]},
-            {"postgresql": [f"ALTER TABLE {TABLE} ENABLE TRIGGER {TABLE}_no_update"]},
+            {"postgresql": [IMMEDIATE, f"ALTER TABLE {TABLE} DISABLE TRIGGER {TABLE}_no_update"]},
+            {"postgresql": [IMMEDIATE, f"ALTER TABLE {TABLE} ENABLE TRIGGER {TABLE}_no_update"]},
         ),
         migrations.RunPython(fill_from_the_lots, migrations.RunPython.noop),
         vendor_sql(
             {
-                "postgresql": [f"ALTER TABLE {TABLE} ENABLE TRIGGER {TABLE}_no_update"],
+                "postgresql": [IMMEDIATE, f"ALTER TABLE {TABLE} ENABLE TRIGGER {TABLE}_no_update"],
                 "sqlite": SQLITE_TRIGGERS,
             },
-            {"postgresql": [f"ALTER TABLE {TABLE} DISABLE TRIGGER {TABLE}_no_update"]},
+            {"postgresql": [IMMEDIATE, f"ALTER TABLE {TABLE} DISABLE TRIGGER {TABLE}_no_update"]},
         ),
     ]

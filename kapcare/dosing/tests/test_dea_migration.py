@@ -33,6 +33,7 @@ def fill():
     """The migration's fill, its UPDATE trigger lifted inside the test's transaction."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            cursor.execute(MIGRATION.IMMEDIATE)
             cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER {TABLE}_no_update")
         else:
             cursor.execute(f"DROP TRIGGER {TABLE}_no_update")
