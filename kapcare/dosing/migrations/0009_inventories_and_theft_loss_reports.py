@@ -103,7 +103,20 @@ class Migration(migrations.Migration):
                 ("lot_expiry", models.DateField(blank=True, null=True)),
                 ("drug", models.CharField(blank=True, max_length=80)),
                 ("strength", models.CharField(blank=True, max_length=40)),
-                ("dosage_form", models.CharField(blank=True, max_length=24)),
+                (
+                    "dosage_form",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("injectable_solution", "Injectable solution"),
+                            ("sublingual_tablet", "Sublingual tablet"),
+                            ("troche", "Troche (lozenge)"),
+                            ("oral_solution", "Oral solution"),
+                            ("nasal_spray", "Nasal spray"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
                 ("expected_mg", models.DecimalField(decimal_places=2, max_digits=8)),
                 ("counted_mg", models.DecimalField(decimal_places=2, max_digits=8)),
                 ("reason", models.TextField(blank=True)),
@@ -223,7 +236,20 @@ class Migration(migrations.Migration):
                 ("lot_number", models.CharField(max_length=40)),
                 ("drug", models.CharField(blank=True, max_length=80)),
                 ("strength", models.CharField(blank=True, max_length=40)),
-                ("dosage_form", models.CharField(blank=True, max_length=24)),
+                (
+                    "dosage_form",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("injectable_solution", "Injectable solution"),
+                            ("sublingual_tablet", "Sublingual tablet"),
+                            ("troche", "Troche (lozenge)"),
+                            ("oral_solution", "Oral solution"),
+                            ("nasal_spray", "Nasal spray"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
                 ("ndc", models.CharField(blank=True, max_length=13, verbose_name="NDC")),
                 ("quantity_mg", models.DecimalField(decimal_places=2, max_digits=8)),
                 (

@@ -48,8 +48,8 @@ def lot_label(lot: OnHand) -> str:
 
 
 class _PerLot(StepUpMixin, forms.Form):
-    """A form with fields per lot (`lot_<i>_…`, the lot's number hidden), the
-    re-authentication moved after them."""
+    """A form with fields per lot (`lot_<i>_…`, the lot's number hidden, the others from
+    the subclass's `add_lot_fields`), the re-authentication moved after them."""
 
     def __init__(self, *args, lots: list[OnHand], **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,9 +60,6 @@ class _PerLot(StepUpMixin, forms.Form):
             )
             self.add_lot_fields(index, lot)
         self.fields[step_up.FIELD] = self.fields.pop(step_up.FIELD)
-
-    def add_lot_fields(self, index: int, lot: OnHand) -> None:
-        raise NotImplementedError
 
     def lot_rows(self):
         """(lot, its bound fields by part) for the template."""

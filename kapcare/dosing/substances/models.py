@@ -9,6 +9,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+# `dosing.models` imports this module at its end, once `DosageForm` is defined.
+from kapcare.dosing.models import DosageForm
 from kapcare.kept import KeptRecord
 
 
@@ -71,7 +73,7 @@ class InventoryCount(KeptRecord):
     lot_expiry = models.DateField(null=True, blank=True)
     drug = models.CharField(max_length=80, blank=True)
     strength = models.CharField(max_length=40, blank=True)
-    dosage_form = models.CharField(max_length=24, blank=True)
+    dosage_form = models.CharField(max_length=24, choices=DosageForm.choices, blank=True)
     expected_mg = models.DecimalField(max_digits=8, decimal_places=2)
     counted_mg = models.DecimalField(max_digits=8, decimal_places=2)
     reason = models.TextField(blank=True)
@@ -161,7 +163,7 @@ class TheftLossLine(KeptRecord):
     lot_number = models.CharField(max_length=40)
     drug = models.CharField(max_length=80, blank=True)
     strength = models.CharField(max_length=40, blank=True)
-    dosage_form = models.CharField(max_length=24, blank=True)
+    dosage_form = models.CharField(max_length=24, choices=DosageForm.choices, blank=True)
     ndc = models.CharField("NDC", max_length=13, blank=True)
     quantity_mg = models.DecimalField(max_digits=8, decimal_places=2)
     entry = models.OneToOneField(

@@ -212,6 +212,7 @@ def test_a_miscount_is_listed_on_the_inventory(client, clinic, nurse):
 
     assert "1 discrepancy between the count and the register." in page
     assert "Vial broken at the count" in page
+    assert "Injectable solution" in page
     assert "report it as a theft or loss" in page
 
 

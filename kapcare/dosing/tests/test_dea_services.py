@@ -18,7 +18,6 @@ from kapcare.dosing.tests.test_dea_fixtures import (
     REGISTRATION,
     counts_as_registered,
     file_loss,
-    registered,
     stocked,
     take,
 )
@@ -253,10 +252,6 @@ def _actor(user):
     from kapcare.dosing.tests.test_dea_fixtures import actor
 
     return actor(user)
-
-
-def test_registered_fixture_sets_the_clinic_settings(clinic):
-    assert registered(clinic).dea_registration_number == REGISTRATION
 
 
 def test_the_database_refuses_to_change_what_was_counted_or_lost(clinic, nurse):
