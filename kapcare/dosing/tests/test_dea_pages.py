@@ -5,6 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AccessAction, AccessLogEntry
@@ -40,8 +41,6 @@ def inventory_form(**changes):
 
 
 def loss_form(clinic, **changes):
-    from django.utils import timezone
-
     data = {
         "discovered_on": timezone.localdate(timezone.now(), clinic.zone).isoformat(),
         "kind": "lost_in_transit",
@@ -132,8 +131,6 @@ def test_the_printed_register_of_a_period_starts_from_its_opening_balance(
     registered(clinic)
     receive(clinician, amount="500", lot="KET-24-117")
     client.force_login(nurse)
-    from django.utils import timezone
-
     tomorrow = timezone.localdate(timezone.now(), clinic.zone) + timezone.timedelta(days=1)
 
     page = client.get(

@@ -5,17 +5,24 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.dosing.models import ControlledSubstanceEntry, SubstanceEntryKind
 from kapcare.dosing.services import register_lots
 from kapcare.dosing.substances import inventory
-from kapcare.dosing.substances.models import InventoryKind, TheftLossReport
+from kapcare.dosing.substances.models import (
+    InventoryCount,
+    InventoryKind,
+    TheftLossLine,
+    TheftLossReport,
+)
 from kapcare.dosing.tests.test_dea_fixtures import (
     ADDRESS,
     OTHER_REGISTRATION,
     REGISTRATION,
+    actor,
     counts_as_registered,
     file_loss,
     stocked,
@@ -230,10 +237,10 @@ def test_the_submission_to_the_dea_is_recorded_once(clinic, nurse, clinician):
     report = file_loss(nurse, clinic, {"KET-2611": "10"})
 
     inventory.record_submission(
-        actor=_actor(clinician), report=report, dea_confirmation="DEA-106-7731"
+        actor=actor(clinician), report=report, dea_confirmation="DEA-106-7731"
     )
     with pytest.raises(Refused) as refusal:
-        inventory.record_submission(actor=_actor(nurse), report=report, dea_confirmation="X")
+        inventory.record_submission(actor=actor(nurse), report=report, dea_confirmation="X")
 
     report.refresh_from_db()
     assert (report.submitted_by_id, report.dea_confirmation) == (clinician.pk, "DEA-106-7731")
@@ -248,17 +255,7 @@ def test_an_unsubmitted_report_past_its_notice_is_overdue(clinic, nurse):
     assert inventory.overdue_reports(clinic.pk, report.notify_by + dt.timedelta(days=1)) == [report]
 
 
-def _actor(user):
-    from kapcare.dosing.tests.test_dea_fixtures import actor
-
-    return actor(user)
-
-
 def test_the_database_refuses_to_change_what_was_counted_or_lost(clinic, nurse):
-    from django.db import DatabaseError, transaction
-
-    from kapcare.dosing.substances.models import InventoryCount, TheftLossLine
-
     stocked(clinic, nurse)
     take(nurse, clinic)
     file_loss(nurse, clinic, {"KET-2611": "10"})
@@ -269,11 +266,9 @@ def test_the_database_refuses_to_change_what_was_counted_or_lost(clinic, nurse):
 
 
 def test_the_database_refuses_to_change_a_submitted_report(clinic, nurse):
-    from django.db import DatabaseError, transaction
-
     stocked(clinic, nurse)
     report = file_loss(nurse, clinic, {"KET-2611": "10"})
-    inventory.record_submission(actor=_actor(nurse), report=report, dea_confirmation="C-1")
+    inventory.record_submission(actor=actor(nurse), report=report, dea_confirmation="C-1")
 
     with pytest.raises(DatabaseError, match="never changed"), transaction.atomic():
         TheftLossReport.objects.filter(pk=report.pk).update(dea_confirmation="C-2")
