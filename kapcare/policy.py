@@ -107,6 +107,8 @@ class Action(StrEnum):
     RECORD_CONTROLLED_SUBSTANCE = "dosing.record_controlled_substance"
     WITNESS_WASTE = "dosing.witness_waste"
     VIEW_CONTROLLED_SUBSTANCE_REGISTER = "dosing.view_register"
+    TAKE_CONTROLLED_SUBSTANCE_INVENTORY = "dosing.take_inventory"
+    REPORT_CONTROLLED_SUBSTANCE_LOSS = "dosing.report_loss"
     DISCHARGE_PATIENT = "dosing.discharge"
     SIGN_DOSING_RECORD = "dosing.sign"
     ADD_ADDENDUM = "dosing.add_addendum"
@@ -214,6 +216,11 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     Action.RECORD_CONTROLLED_SUBSTANCE: LICENSED,
     Action.WITNESS_WASTE: LICENSED,
     Action.VIEW_CONTROLLED_SUBSTANCE_REGISTER: LICENSED | {Role.ADMIN},
+    # The DEA records (inventories, theft or loss reports, their submission) are kept by
+    # the registrant's licensed staff who handle the ketamine (21 CFR 1301.76(a),
+    # 1304.11); the clinic admin reads and prints them, the front desk does not see them.
+    Action.TAKE_CONTROLLED_SUBSTANCE_INVENTORY: LICENSED,
+    Action.REPORT_CONTROLLED_SUBSTANCE_LOSS: LICENSED,
     Action.DISCHARGE_PATIENT: frozenset({Role.CLINICIAN}),
     Action.SIGN_DOSING_RECORD: frozenset({Role.CLINICIAN}),
     Action.ADD_ADDENDUM: frozenset({Role.CLINICIAN}),

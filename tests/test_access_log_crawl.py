@@ -45,6 +45,9 @@ NOT_RECORD_IDS = {
     # its episodes name (kapcare/therapists/tests/test_directory_pages.py).
     "therapist_id",
     "credential",
+    # The clinic's DEA records (an inventory, a theft or loss report): no patient data.
+    "inventory_id",
+    "report_id",
 }
 
 # List pages that show patients without an id in their URL, and who opens them.

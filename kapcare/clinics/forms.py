@@ -3,6 +3,7 @@ import zoneinfo
 from django import forms
 from django.core import validators
 
+from kapcare.clinics.dea_numbers import dea_number_problem
 from kapcare.clinics.models import Clinic
 
 US_ZONES = [
@@ -283,6 +284,8 @@ class ClinicSettingsForm(forms.ModelForm):
             "phone",
             "email",
             "clinical_inbox",
+            "dea_registration_number",
+            "dea_registered_address",
             *CLINICAL_SETTINGS,
             *CLINICAL_CHOICES,
             *CLINICAL_TEXTS,
@@ -298,6 +301,7 @@ class ClinicSettingsForm(forms.ModelForm):
         widgets = {
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
             "rems_certified_on": forms.DateInput(attrs={"type": "date"}),
+            "dea_registered_address": forms.Textarea(attrs={"rows": 3}),
         }
 
     def __init__(self, *args, **kwargs):
@@ -314,6 +318,13 @@ class ClinicSettingsForm(forms.ModelForm):
         for name, (label, help_text) in (CLINICAL_CHOICES | CLINICAL_TEXTS).items():
             self.fields[name].label, self.fields[name].help_text = label, help_text
         self.fields["kap_training_not_required_reason"].widget.attrs["rows"] = 2
+
+    def clean_dea_registration_number(self) -> str:
+        number = self.cleaned_data["dea_registration_number"].strip().upper()
+        problem = dea_number_problem(number) if number else None
+        if problem:
+            raise forms.ValidationError(problem)
+        return number
 
     def clean(self):
         cleaned = super().clean()

@@ -181,6 +181,21 @@ class Clinic(models.Model):
     kap_training_required = models.BooleanField(default=True)
     kap_training_not_required_reason = models.TextField(blank=True)
 
+    # --- Controlled substances ---
+    # The registrant printed on the register, its inventories and theft or loss reports
+    # (21 CFR 1304.04(a), 1304.11(a); docs/clinical-reference.md#dea-records).
+    dea_registration_number = models.CharField(
+        "DEA registration number",
+        max_length=9,
+        blank=True,
+        help_text="The clinic's registration for Schedule III, e.g. AB1234563.",
+    )
+    dea_registered_address = models.TextField(
+        "address on the DEA registration",
+        blank=True,
+        help_text="The registered location where the ketamine is kept, as on the certificate.",
+    )
+
     # --- Sign-in ---
     # Staff and outside therapists always sign in with a second factor; patients too when
     # the clinic asks (their portal holds their own record only, so it is the clinic's

@@ -26,7 +26,13 @@ from kapcare.demo import esketamine
 from kapcare.demo.measures import likert_answers
 from kapcare.demo.sign_ins import PASSWORD
 from kapcare.dosing import services as dosing
-from kapcare.dosing.models import ControlledSubstanceEntry, EventKind, Lighting, Severity
+from kapcare.dosing.models import (
+    ControlledSubstanceEntry,
+    DosageForm,
+    EventKind,
+    Lighting,
+    Severity,
+)
 from kapcare.episodes import rules, services, therapy_sessions
 from kapcare.episodes.models import (
     CareSession,
@@ -518,6 +524,8 @@ def _lot_of_the_month(clinic, day: dt.date, clinician: Actor, at: dt.datetime) -
             amount_mg=Decimal("2500"),
             witness=_bedside_nurse(clinic.pk, at),
             note="5 vials of 500 mg/10 mL.",
+            strength="500 mg/10 mL",
+            dosage_form=DosageForm.INJECTABLE_SOLUTION,
         )
     return lot_number
 

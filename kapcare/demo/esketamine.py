@@ -19,7 +19,7 @@ from kapcare.demo.sign_ins import PASSWORD
 from kapcare.dosing import services as dosing
 from kapcare.dosing.esketamine import rules
 from kapcare.dosing.esketamine import services as esketamine
-from kapcare.dosing.models import ControlledSubstanceEntry, Drug
+from kapcare.dosing.models import ControlledSubstanceEntry, DosageForm, Drug
 from kapcare.episodes.models import CareSession
 
 CERTIFICATION = "HCS-615-0042"
@@ -76,6 +76,8 @@ def _lot_of_devices(clinic, day: dt.date, clinician: Actor, checker, at: dt.date
             witness=checker(clinic.pk, at),
             note="24 Spravato nasal devices of 28 mg.",
             drug=Drug.ESKETAMINE,
+            strength="28 mg/device",
+            dosage_form=DosageForm.NASAL_SPRAY,
         )
     return lot_number
 

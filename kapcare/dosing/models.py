@@ -374,6 +374,18 @@ class SubstanceEntryKind(models.TextChoices):
     WASTED = "wasted", "Wasted (witnessed)"
     RETURNED = "returned", "Returned to stock"
     CORRECTION = "correction", "Correction"
+    ADJUSTED = "adjusted", "Adjusted to an inventory count"
+    LOST = "lost", "Lost or stolen (reported to the DEA)"
+
+
+class DosageForm(models.TextChoices):
+    """The finished form of a lot, as the DEA's records name it (21 CFR 1304.22(a)(2))."""
+
+    INJECTABLE_SOLUTION = "injectable_solution", "Injectable solution"
+    SUBLINGUAL_TABLET = "sublingual_tablet", "Sublingual tablet"
+    TROCHE = "troche", "Troche (lozenge)"
+    ORAL_SOLUTION = "oral_solution", "Oral solution"
+    NASAL_SPRAY = "nasal_spray", "Nasal spray"
 
 
 class ControlledSubstanceEntry(KeptRecord):
@@ -390,6 +402,13 @@ class ControlledSubstanceEntry(KeptRecord):
     )
     lot_number = models.CharField(max_length=40)
     lot_expiry = models.DateField(null=True, blank=True)
+    # What the lot is, as the DEA's records name it (21 CFR 1304.22(a)(2)): taken from the
+    # lot's receipt; lines older than these columns may not have them ("not recorded").
+    # `drug` above says which drug the clinic's rules apply; this is the label's name.
+    drug_name = models.CharField(max_length=80, blank=True)
+    strength = models.CharField(max_length=40, blank=True, help_text="For example 50 mg/mL.")
+    dosage_form = models.CharField(max_length=24, choices=DosageForm.choices, blank=True)
+    ndc = models.CharField("NDC", max_length=13, blank=True)
     kind = models.CharField(max_length=10, choices=SubstanceEntryKind.choices)
     # Milligrams; a correction may be negative.
     amount_mg = models.DecimalField(max_digits=8, decimal_places=2)
@@ -461,4 +480,12 @@ from kapcare.dosing.esketamine.models import (  # noqa: E402, F401
     RemsEnrolment,
     RemsFormSubmission,
     ResolutionCheck,
+)
+
+# The inventories and theft or loss reports of the register (their own module).
+from kapcare.dosing.substances.models import (  # noqa: E402, F401
+    Inventory,
+    InventoryCount,
+    TheftLossLine,
+    TheftLossReport,
 )

@@ -29,6 +29,7 @@ from kapcare.dosing.models import (
     VitalSource,
     VitalsRequestKey,
 )
+from kapcare.dosing.substances import lots
 from kapcare.episodes.gate_registry import ExtraGate
 from kapcare.episodes.models import CareSession, DoseRoute, SessionStatus
 from kapcare.links import absolute_url
@@ -295,12 +296,18 @@ def receive_stock(
     witness: SecondPerson | None,
     note: str = "",
     drug: str = Drug.KETAMINE,
+    drug_name: str = "",
+    strength: str = "",
+    dosage_form: str = "",
+    ndc: str = "",
 ):
     """A clinician or nurse takes ketamine (or esketamine, `drug`) of one lot into the
     clinic's stock (a delivery, or the count carried over when the register starts), with
     a second licensed person who counts it too and signs as themselves (`witness`, who
-    authenticated on the screen). A lot keeps the expiry it was first received with.
-    Logged with the clinic: no patient is concerned."""
+    authenticated on the screen). The lot is named as the DEA's records name it: drug as on
+    the label (`drug_name`, the drug's usual name if empty), strength (“50 mg/mL”), dosage
+    form, NDC if known. A lot keeps the drug, expiry, strength and form it was first
+    received with. Logged with the clinic: no patient is concerned."""
     from kapcare.dosing.models import ControlledSubstanceEntry, SubstanceEntryKind
 
     if not _is_licensed_of(actor, clinic.pk):
@@ -313,16 +320,20 @@ def receive_stock(
         problems["lot_number"] = "A lot number has at most 40 characters."
     if lot_expiry is None:
         problems["lot_expiry"] = "Enter the lot's expiry date, as printed on the vials."
-    if drug not in Drug.values:
-        problems["drug"] = "Choose the drug from the list."
     problem = _amount_problem(amount_mg, "received", positive=True)
     if problem:
         problems["amount_mg"] = problem
+    identity, identity_problems = lots.identity_problems(
+        drug=drug, drug_name=drug_name, strength=strength, dosage_form=dosage_form, ndc=ndc
+    )
+    problems.update(identity_problems)
     problem = licensed_second_problem(
         witness, acting_user=actor.user, clinic_id=clinic.pk, as_what="witness to the count"
     )
     if problem:
         problems[second_person.EMAIL_FIELD] = problem
+    if "lot_number" not in problems and not identity_problems:
+        problems.update(lots.same_lot_problems(clinic.pk, lot_number, identity))
     if "lot_number" not in problems and lot_expiry is not None:
         known = (
             ControlledSubstanceEntry.objects.filter(
@@ -341,7 +352,6 @@ def receive_stock(
     with transaction.atomic():
         entry = ControlledSubstanceEntry.objects.create(
             clinic_id=clinic.pk,
-            drug=drug,
             lot_number=lot_number,
             lot_expiry=lot_expiry,
             kind=SubstanceEntryKind.RECEIVED,
@@ -349,6 +359,7 @@ def receive_stock(
             witness=witness.user,
             note=(note or "").strip(),
             recorded_by=actor.user,
+            **identity,
         )
         record_access(actor, AccessAction.CREATE, obj=entry)
     return entry
@@ -469,8 +480,11 @@ def record_session_use(
     if problems:
         raise Refused(problems)
 
+    identity = lots.lot_identity(record.clinic_id, lot_number)
+
     def row(kind, amount, **extra):
         return ControlledSubstanceEntry(
+            **identity,
             clinic_id=record.clinic_id,
             lot_number=lot_number,
             lot_expiry=lot_expiry,
@@ -553,6 +567,7 @@ def correct_entry(*, actor: Actor, entry, amount_mg, note: str):
                 }
             )
         correction = ControlledSubstanceEntry.objects.create(
+            **lots.identity_of(entry),
             clinic_id=entry.clinic_id,
             lot_number=entry.lot_number,
             lot_expiry=entry.lot_expiry,

@@ -9,6 +9,7 @@ showing of it logs them as listed (`record_list_access`), in one insert.
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,6 +27,7 @@ from kapcare.dosing import rules_substances, services
 from kapcare.dosing.access import get_record
 from kapcare.dosing.models import ControlledSubstanceEntry, DosingRecord, Drug, SubstanceEntryKind
 from kapcare.dosing.rules_substances import mg
+from kapcare.dosing.substances import inventory
 from kapcare.dosing.substances_forms import CorrectionForm, ReceiveStockForm, SessionUseForm
 from kapcare.dosing.views import back_to_record, render_refused
 from kapcare.patients.access import parse_external_id
@@ -173,6 +175,7 @@ class RegisterRow:
     amount: str
     balance: str
     correction_form: CorrectionForm | None
+    kept_until: date
 
 
 def _register_page(
@@ -218,6 +221,7 @@ def _register_page(
                     amount=mg(line.entry.amount_mg),
                     balance=mg(line.balance_after_mg),
                     correction_form=correction_form_for(by_id[line.entry.id]),
+                    kept_until=rules_substances.kept_until(line.entry.recorded_at.date()),
                 )
                 for line in lot.lines
             ],
@@ -236,6 +240,7 @@ def _register_page(
             "can_record": can_record,
             "retention_years": rules_substances.RETENTION_YEARS,
             "receive_form": receive_form or (ReceiveStockForm() if can_record else None),
+            "dea": inventory.register_summary(clinic),
         },
         status=status,
     )
@@ -263,6 +268,10 @@ def receive(request: HttpRequest) -> HttpResponse:
                 note=data["note"],
                 witness=_witness(request, form),
                 drug=data["drug"] or Drug.KETAMINE,
+                drug_name=data["drug_name"],
+                strength=data["strength"],
+                dosage_form=data["dosage_form"],
+                ndc=data["ndc"],
             )
         except Refused as refusal:
             add_problems(form, refusal.problems)

@@ -35,6 +35,7 @@ from kapcare.dosing.models import (
     ResolutionCheck,
     SubstanceEntryKind,
 )
+from kapcare.dosing.substances import lots
 from kapcare.episodes.gate_registry import ExtraGate
 from kapcare.episodes.models import DoseRoute
 from kapcare.refusals import Refused
@@ -265,10 +266,13 @@ def record_device(*, actor: Actor, record: DosingRecord, at: datetime | None = N
             given_at=at,
             recorded_by=actor.user,
         )
+        # Each line names the lot as the DEA's records do (drug, strength, form).
+        identity = {**lots.lot_identity(locked.clinic_id, locked.lot_number)}
+        identity["drug"] = Drug.ESKETAMINE
         for kind in (SubstanceEntryKind.DRAWN, SubstanceEntryKind.GIVEN):
             entry = ControlledSubstanceEntry.objects.create(
+                **identity,
                 clinic_id=locked.clinic_id,
-                drug=Drug.ESKETAMINE,
                 lot_number=locked.lot_number,
                 lot_expiry=locked.lot_expiry,
                 kind=kind,

@@ -9,7 +9,7 @@ from decimal import Decimal
 from kapcare.clinics.services import change_settings
 from kapcare.dosing import services as dosing
 from kapcare.dosing.esketamine import services
-from kapcare.dosing.models import Drug
+from kapcare.dosing.models import DosageForm, Drug
 from kapcare.dosing.tests.test_events_fixtures import DOSE, NOW, actor, at, fetched, vitals
 from kapcare.episodes import services as episode_services
 from kapcare.episodes.tests.test_gate_facts import ready_session
@@ -48,6 +48,8 @@ def receive_devices(clinic, by, lot=LOT, amount_mg="840", expiry=None):
         amount_mg=Decimal(amount_mg),
         witness=vouched(nurse_of(clinic)),
         drug=Drug.ESKETAMINE,
+        strength="28 mg/device",
+        dosage_form=DosageForm.NASAL_SPRAY,
     )
 
 
