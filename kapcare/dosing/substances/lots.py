@@ -19,10 +19,10 @@ UNRECORDED = {**dict.fromkeys(IDENTITY_FIELDS, ""), "drug": Drug.KETAMINE}
 _NDC = re.compile(r"^(\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2}|\d{10,11})$")
 
 
-def lot_identity(clinic_id: int, lot_number: str) -> dict[str, str]:
-    """The lot's drug, strength, dosage form and NDC (empty strings for a lot received
-    before they were recorded, or never received). One query."""
-    row = (
+def first_receipt(clinic_id: int, lot_number: str) -> dict[str, str] | None:
+    """The identity the lot's first receipt recorded; None for a lot never received. One
+    query."""
+    return (
         ControlledSubstanceEntry.objects.filter(
             clinic_id=clinic_id, lot_number=lot_number, kind=SubstanceEntryKind.RECEIVED
         )
@@ -30,7 +30,12 @@ def lot_identity(clinic_id: int, lot_number: str) -> dict[str, str]:
         .values(*IDENTITY_FIELDS)
         .first()
     )
-    return row or dict(UNRECORDED)
+
+
+def lot_identity(clinic_id: int, lot_number: str) -> dict[str, str]:
+    """The lot's drug, strength, dosage form and NDC (empty strings for a lot received
+    before they were recorded, or never received). One query."""
+    return first_receipt(clinic_id, lot_number) or dict(UNRECORDED)
 
 
 def identity_of(entry: ControlledSubstanceEntry) -> dict[str, str]:
@@ -74,7 +79,9 @@ def identity_problems(
 
 def same_lot_problems(clinic_id: int, lot_number: str, identity: dict[str, str]) -> dict:
     """A lot received again is the same product: its strength and form as first received."""
-    known = lot_identity(clinic_id, lot_number)
+    known = first_receipt(clinic_id, lot_number)
+    if known is None:
+        return {}
     problems = {}
     for name in ("drug", "strength", "dosage_form"):
         if known[name] and known[name] != identity[name]:
