@@ -183,6 +183,13 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# API lists answer pages (kapcare/api_pages.py): this many items when the caller names no
+# `limit`; a `limit` above the maximum is refused with 422 (a client learns the bound
+# instead of silently getting fewer items than it asked for).
+API_PAGE_SIZE = int(os.environ.get("API_PAGE_SIZE", "50"))
+API_MAX_PAGE_SIZE = int(os.environ.get("API_MAX_PAGE_SIZE", "200"))
+if not 1 <= API_PAGE_SIZE <= API_MAX_PAGE_SIZE:
+    raise ImproperlyConfigured("API_PAGE_SIZE must be between 1 and API_MAX_PAGE_SIZE.")
 # API tokens stop working this many days after they are made; their owner makes a new one
 # on the profile page. A password change, a reset or deactivation revokes them at once.
 API_TOKEN_LIFETIME_DAYS = int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "90"))
