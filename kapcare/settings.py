@@ -181,7 +181,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, the user read with their clinic (one query per request).
+    "kapcare.accounts.backends.UserWithClinicBackend",
 ]
 # API lists answer pages (kapcare/api_pages.py): this many items when the caller names no
 # `limit`; a `limit` above the maximum is refused with 422 (a client learns the bound
