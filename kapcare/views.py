@@ -21,6 +21,7 @@ from kapcare.episodes.queries import OverdueIntegration, overdue_integrations
 from kapcare.intake.models import ConsultationRequest, RequestStatus
 from kapcare.measures.alert_views import open_alerts_for_home
 from kapcare.policy import Action
+from kapcare.replica import reads_from_replica
 from kapcare.therapists.attention import attention_for
 
 RECENT = 8
@@ -94,7 +95,10 @@ def clinician_home(request: HttpRequest) -> HttpResponse:
 
 
 @allowed(Action.MANAGE_CLINIC_SETTINGS)
+@reads_from_replica
 def admin_home(request: HttpRequest) -> HttpResponse:
+    """The clinic admin's overview (staff, patient count, recent access): a report that
+    only reads, from the read replica when there is one."""
     clinic = request.user.clinic
     staff = (
         User.objects.filter(clinic_id=clinic.pk)
