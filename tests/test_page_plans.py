@@ -62,12 +62,7 @@ def _thread(data):
 PAGES = [
     (COORDINATOR, "/desk/", None, "overdue integrations read each open episode's last dose"),
     (COORDINATOR, "/patients/"),
-    (
-        COORDINATOR,
-        "/patients/",
-        {"query": "ellis"},
-        "a clinic of 1,500 is too small for the planner to prefer the trigram indexes",
-    ),
+    (COORDINATOR, "/patients/", {"query": "ellis"}),
     (COORDINATOR, "/messages/"),
     (COORDINATOR, "/schedule/day/"),
     (COORDINATOR, "/schedule/week/"),
@@ -149,6 +144,13 @@ def data(django_db_setup, django_db_blocker):
             call_command("demo", stdout=StringIO())
         _grow_the_demo_clinic()
         with connection.cursor() as cursor:
+            # What autovacuum does after a bulk load, inside the transaction: new entries of
+            # a GIN index wait in its pending list, which the planner prices as a scan.
+            cursor.execute(
+                "SELECT gin_clean_pending_list(indexrelid::regclass) FROM pg_index "
+                "JOIN pg_class ON pg_class.oid = indexrelid JOIN pg_am ON pg_am.oid = relam "
+                "WHERE amname = 'gin'"
+            )
             cursor.execute("ANALYZE")
         dosing_session = (
             CareSession.objects.filter(kind=SessionKind.DOSING, dosing_record__isnull=False)
