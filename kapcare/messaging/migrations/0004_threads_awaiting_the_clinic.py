@@ -25,7 +25,7 @@ def set_from_latest_message(apps, schema_editor):
         Thread.objects.annotate(latest_author_role=latest_author_role)
         .exclude(latest_author_role__in=STAFF_ROLES)
         .exclude(latest_author_role__isnull=True)
-        .values("pk")
+        .values_list("pk", flat=True)
     )
     Thread.objects.filter(pk__in=list(waiting)).update(awaits_clinic=True)
 

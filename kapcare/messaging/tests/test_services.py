@@ -2,9 +2,11 @@
 messages that the database keeps unchanged."""
 
 import datetime as dt
+import importlib
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core import mail
 from django.db import DatabaseError, connection, transaction
@@ -277,6 +279,23 @@ def test_each_message_sets_whether_the_thread_awaits_the_clinic(
         reply(thread, request.getfixturevalue(author))
 
     assert _awaits_clinic(thread) is awaits
+
+
+def test_the_migration_sets_each_existing_thread_from_its_latest_message(
+    coordinator, patient, patient_user
+):
+    backfill = importlib.import_module(
+        "kapcare.messaging.migrations.0004_threads_awaiting_the_clinic"
+    ).set_from_latest_message
+    answered = patient_thread(patient, patient_user, subject="Answered")
+    reply(answered, coordinator)
+    waiting = patient_thread(patient, coordinator, subject="Waiting")
+    reply(waiting, patient_user)
+    Thread.objects.update(awaits_clinic=False)
+
+    backfill(django_apps, None)
+
+    assert set(Thread.objects.filter(awaits_clinic=True)) == {waiting}
 
 
 def test_an_answered_thread_is_not_read_for_the_staff_count(coordinator, patient, patient_user):
