@@ -436,7 +436,16 @@ class ControlledSubstanceEntry(KeptRecord):
 
     class Meta:
         ordering = ["recorded_at", "id"]
-        indexes = [models.Index(fields=["clinic", "lot_number", "recorded_at"])]
+        indexes = [
+            models.Index(fields=["clinic", "lot_number", "recorded_at"]),
+            # The lots a dose may come from (the record page's choices): only the stock
+            # received, not every line each dose and waste adds to the register.
+            models.Index(
+                fields=["clinic", "-lot_expiry", "lot_number"],
+                condition=models.Q(kind="received"),
+                name="dosing_register_lots_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(kind="wasted") | models.Q(witness__isnull=False),
