@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clinics', '0011_patients_need_second_factor'),
-        ('dosing', '0007_present_therapist'),
+        ('dosing', '0010_inventories_and_theft_loss_reports'),
         ('patients', '0004_search_trigram_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
