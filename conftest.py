@@ -68,6 +68,7 @@ def django_db_setup(django_test_environment, django_db_blocker, django_db_modify
     migrated afresh by every run and every xdist worker."""
     with django_db_blocker.unblock():
         old_name = template_db.create_test_database(connections["default"])
+        template_db.mirror_test_database(connections["default"])
     yield
     with django_db_blocker.unblock():
         template_db.destroy_test_database(connections["default"], old_name)

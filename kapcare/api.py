@@ -23,6 +23,7 @@ from ninja.security import HttpBearer
 from kapcare.accounts.api import router as accounts_router
 from kapcare.accounts.models import ApiToken, User, hash_token
 from kapcare.api_schemas import ErrorOut
+from kapcare.audit.api import router as audit_router
 from kapcare.consents.api import router as consents_router
 from kapcare.developer_tools import admins_only_in_production
 from kapcare.dosing.api import router as dosing_router
@@ -255,5 +256,7 @@ api.add_router("/", episodes_router)
 api.add_router("/", gates_router)
 api.add_router("/", scheduling_router)
 api.add_router("/", dosing_router)
+api.add_router("/", "kapcare.dosing.esketamine.api.router")  # the clinic's drugs
+api.add_router("/", audit_router)
 api.add_router("/", "kapcare.therapists.api.router")  # therapists directory
 api.add_router("/", "kapcare.episodes.api_therapy.router")  # therapist portal

@@ -1,5 +1,5 @@
 """What every API schema shares: the base class of what a client sends, the error body,
-and the bounds of paging.
+and the pages every list answers.
 
 `InputSchema` refuses unknown fields and any text that cannot be stored (NUL, a lone
 surrogate; see `kapcare.text`) wherever it is in the payload, at its field, so a schema
@@ -9,15 +9,15 @@ which imports every app's router.
 
 from typing import Any
 
+from django.conf import settings
 from ninja import Schema
 from pydantic import ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from kapcare.text import problem_in
+from kapcare.text import bounded_text, problem_in
 
-# A page starts at most this far in: beyond any clinic's records, and far below the 64-bit
-# integer an SQL OFFSET holds (2**63 and more overflowed into a 500).
-MAX_OFFSET = 2**31 - 1
+# A page's cursor (kapcare/api_pages.py) is a signed record number: a few dozen characters.
+MAX_CURSOR_LENGTH = 200
 # A query-string value is at most this long: the longest thing a filter names is an email
 # (254 characters); SQLite refuses a LIKE pattern over 50,000 bytes.
 MAX_QUERY_LENGTH = 254
@@ -47,7 +47,23 @@ class ErrorOut(Schema):
 
 
 class PageQuery(Schema):
-    """`limit` items from `offset` on."""
+    """`limit` items after the one the `cursor` names (the first page without one)."""
 
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+    limit: int = Field(
+        settings.API_PAGE_SIZE,
+        ge=1,
+        le=settings.API_MAX_PAGE_SIZE,
+        description=f"At most {settings.API_MAX_PAGE_SIZE}; more is refused with 422.",
+    )
+    cursor: bounded_text(MAX_CURSOR_LENGTH) | None = Field(
+        None, description="From the previous page's `next`; omit it for the first page."
+    )
+
+
+class Page(Schema):
+    """What every list answers: one page of `items`, and where the next one is."""
+
+    next: str | None = Field(
+        description="The path of the next page (the same query, with its `cursor`); "
+        "null on the last page."
+    )

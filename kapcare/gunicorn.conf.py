@@ -18,6 +18,10 @@ preload_app = True
 # the access log records, is the patient's address and not the proxy's. gunicorn accepts
 # the header only from `proxy_allow_ips` (the loopback by default); plain HTTP still works.
 proxy_protocol = "auto"
+# Whose PROXY header is believed (it names the patient's address for the access log): the
+# loopback, where Caddy runs beside gunicorn; with app servers behind a separate load
+# balancer, its private address (docs/deploying.md, "Several app servers").
+proxy_allow_ips = os.environ.get("GUNICORN_PROXY_ALLOW_IPS", "127.0.0.1,::1")
 # A signed consent's PDF takes a few seconds to render; anything longer is stuck.
 timeout = 60
 graceful_timeout = 30

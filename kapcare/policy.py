@@ -98,11 +98,20 @@ class Action(StrEnum):
     RECORD_CONTROLLED_SUBSTANCE = "dosing.record_controlled_substance"
     WITNESS_WASTE = "dosing.witness_waste"
     VIEW_CONTROLLED_SUBSTANCE_REGISTER = "dosing.view_register"
+    TAKE_CONTROLLED_SUBSTANCE_INVENTORY = "dosing.take_inventory"
+    REPORT_CONTROLLED_SUBSTANCE_LOSS = "dosing.report_loss"
     DISCHARGE_PATIENT = "dosing.discharge"
     SIGN_DOSING_RECORD = "dosing.sign"
     ADD_ADDENDUM = "dosing.add_addendum"
     EDIT_THERAPIST_SUMMARY = "dosing.edit_summary"
     RECORD_OWN_SESSION_EXPERIENCE = "dosing.record_own_experience"
+    VIEW_DRUGS = "dosing.view_drugs"
+    RECORD_REMS_ENROLMENT = "dosing.record_rems_enrolment"
+    PRESCRIBE_ESKETAMINE = "dosing.prescribe_esketamine"
+    GIVE_NASAL_DEVICE = "dosing.give_nasal_device"
+    RECORD_EFFECTS_RESOLVED = "dosing.record_effects_resolved"
+    VIEW_REMS_FORMS = "dosing.view_rems_forms"
+    RECORD_REMS_SUBMISSION = "dosing.record_rems_submission"
     # Therapists and portals
     VIEW_THERAPIST_DIRECTORY = "therapists.view_directory"
     MANAGE_THERAPIST_DIRECTORY = "therapists.manage_directory"
@@ -198,11 +207,27 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     Action.RECORD_CONTROLLED_SUBSTANCE: LICENSED,
     Action.WITNESS_WASTE: LICENSED,
     Action.VIEW_CONTROLLED_SUBSTANCE_REGISTER: LICENSED | {Role.ADMIN},
+    # The DEA records (inventories, theft or loss reports, their submission) are kept by
+    # the registrant's licensed staff who handle the ketamine (21 CFR 1301.76(a),
+    # 1304.11); the clinic admin reads and prints them, the front desk does not see them.
+    Action.TAKE_CONTROLLED_SUBSTANCE_INVENTORY: LICENSED,
+    Action.REPORT_CONTROLLED_SUBSTANCE_LOSS: LICENSED,
     Action.DISCHARGE_PATIENT: frozenset({Role.CLINICIAN}),
     Action.SIGN_DOSING_RECORD: frozenset({Role.CLINICIAN}),
     Action.ADD_ADDENDUM: frozenset({Role.CLINICIAN}),
     Action.EDIT_THERAPIST_SUMMARY: frozenset({Role.CLINICIAN}),
     Action.RECORD_OWN_SESSION_EXPERIENCE: frozenset({Role.PATIENT}),
+    # Esketamine under its REMS: the clinician enrols, prescribes, watches each device
+    # taken and judges the effects resolved (the nurse checks the dose and takes the
+    # vitals, as for ketamine). Sending the REMS form is paperwork: the front desk may
+    # record it and sees what is overdue, without recording clinical data.
+    Action.VIEW_DRUGS: STAFF,
+    Action.RECORD_REMS_ENROLMENT: frozenset({Role.CLINICIAN}),
+    Action.PRESCRIBE_ESKETAMINE: frozenset({Role.CLINICIAN}),
+    Action.GIVE_NASAL_DEVICE: frozenset({Role.CLINICIAN}),
+    Action.RECORD_EFFECTS_RESOLVED: frozenset({Role.CLINICIAN}),
+    Action.VIEW_REMS_FORMS: STAFF,
+    Action.RECORD_REMS_SUBMISSION: LICENSED | {Role.COORDINATOR},
     # The directory is professional information; any staff member may keep it and verify
     # a credential (who and when are recorded). Patients find verified therapists only.
     Action.VIEW_THERAPIST_DIRECTORY: STAFF,

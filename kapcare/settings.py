@@ -135,12 +135,23 @@ MIDDLEWARE = [
 ROOT_URLCONF = "kapcare.urls"
 WSGI_APPLICATION = "kapcare.wsgi.application"
 
+# Templates are compiled once per process and kept (the cached loader, named here rather
+# than left to Django's default); in development, runserver's reloader empties the cache
+# when a template file changes.
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "kapcare" / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            "loaders": [
+                (
+                    "django.template.loaders.cached.Loader",
+                    [
+                        "django.template.loaders.filesystem.Loader",
+                        "django.template.loaders.app_directories.Loader",
+                    ],
+                )
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -152,16 +163,34 @@ TEMPLATES = [
     },
 ]
 
+# Connections are kept open between requests for DB_CONN_MAX_AGE seconds (a new connection
+# per request costs more than many a page's queries), checked before reuse so one the
+# server closed is replaced instead of failing a request. Development opens one per request.
+DB_CONN_MAX_AGE = int(os.environ.get("DB_CONN_MAX_AGE") or ("0" if DEBUG else "60"))
+
+
+def database(url: str) -> dict:
+    return dj_database_url.parse(url, conn_max_age=DB_CONN_MAX_AGE, conn_health_checks=True)
+
+
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'kapcare.sqlite3'}",
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+    "default": database(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'kapcare.sqlite3'}"
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers wait for the lock instead of failing at once; IMMEDIATE takes the write lock
     # at BEGIN so a check-then-write inside a transaction cannot race another writer.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+# A read replica of the primary (PostgreSQL streaming replication, docs/deploying.md): the
+# reports that only read (the access-log export, the clinic admin's home) read from it
+# (kapcare/replica.py); every write, and every other page, uses the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+READ_REPLICA = "replica" if DATABASE_REPLICA_URL else ""
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database(DATABASE_REPLICA_URL)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["kapcare.replica.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -181,8 +210,16 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, the user read with their clinic (one query per request).
+    "kapcare.accounts.backends.UserWithClinicBackend",
 ]
+# API lists answer pages (kapcare/api_pages.py): this many items when the caller names no
+# `limit`; a `limit` above the maximum is refused with 422 (a client learns the bound
+# instead of silently getting fewer items than it asked for).
+API_PAGE_SIZE = int(os.environ.get("API_PAGE_SIZE", "50"))
+API_MAX_PAGE_SIZE = int(os.environ.get("API_MAX_PAGE_SIZE", "200"))
+if not 1 <= API_PAGE_SIZE <= API_MAX_PAGE_SIZE:
+    raise ImproperlyConfigured("API_PAGE_SIZE must be between 1 and API_MAX_PAGE_SIZE.")
 # API tokens stop working this many days after they are made; their owner makes a new one
 # on the profile page. A password change, a reset or deactivation revokes them at once.
 API_TOKEN_LIFETIME_DAYS = int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "90"))
@@ -272,6 +309,14 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
+# Sessions are rows in the database, which every app server reads, never in a process's
+# memory or a file on one machine (docs/deploying.md). With Redis as the cache, a session
+# is read from Redis and written to both (cached_db).
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHES["default"]["BACKEND"].endswith("RedisCache")
+    else "django.contrib.sessions.backends.db"
+)
 # Redis counts atomically; the database cache reads then writes, so requests arriving in
 # the same instant may be counted once and a limit let a few more through under a burst
 # (docs/security.md).

@@ -21,6 +21,12 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
+# A replica alias that mirrors the test database (the root conftest points it there), for
+# the router's tests; reads go to it only in a test that sets READ_REPLICA (and allows the
+# alias), whatever DATABASE_REPLICA_URL the shell has.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+READ_REPLICA = ""
+
 # Rate-limit counts in memory; the root conftest empties the cache before each test.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("kapcare.dosing.substances.urls")),
     path("", include("kapcare.dosing.discharge.urls")),
     path("", include("kapcare.dosing.signing.urls")),
+    path("", include("kapcare.dosing.esketamine.urls")),
     # --- each area includes its urls below ---
     # --- therapists directory ---
     path("", include("kapcare.therapists.urls")),

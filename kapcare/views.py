@@ -16,10 +16,12 @@ from kapcare.audit.models import AccessLogEntry
 from kapcare.consents.sharing_views import therapist_caseload
 from kapcare.context_processors import HOME_URL_NAMES
 from kapcare.decorators import allowed
+from kapcare.dosing.esketamine.services import rems_forms_for_home
 from kapcare.episodes.queries import OverdueIntegration, overdue_integrations
 from kapcare.intake.models import ConsultationRequest, RequestStatus
 from kapcare.measures.alert_views import open_alerts_for_home
 from kapcare.policy import Action
+from kapcare.replica import reads_from_replica
 from kapcare.therapists.attention import attention_for
 
 RECENT = 8
@@ -73,6 +75,7 @@ def coordinator_home(request: HttpRequest) -> HttpResponse:
             "recent_patients": _recent_patients(request),
             "safety_alerts": open_alerts_for_home(request),
             "integration_overdue": _integration_overdue(request),
+            "rems_forms": rems_forms_for_home(request.user),
         },
     )
 
@@ -86,12 +89,16 @@ def clinician_home(request: HttpRequest) -> HttpResponse:
         {
             "recent_patients": _recent_patients(request),
             "safety_alerts": open_alerts_for_home(request),
+            "rems_forms": rems_forms_for_home(request.user),
         },
     )
 
 
 @allowed(Action.MANAGE_CLINIC_SETTINGS)
+@reads_from_replica
 def admin_home(request: HttpRequest) -> HttpResponse:
+    """The clinic admin's overview (staff, patient count, recent access): a report that
+    only reads, from the read replica when there is one."""
     clinic = request.user.clinic
     staff = (
         User.objects.filter(clinic_id=clinic.pk)

@@ -220,4 +220,6 @@ def receive_lot(clinic, lot_number="KET-2611", expiry=None, amount_mg="1000", by
         lot_expiry=expiry or timezone.localdate() + dt.timedelta(days=365),
         amount_mg=Decimal(amount_mg),
         witness=vouched(nurse_of(clinic)),
+        strength="50 mg/mL",
+        dosage_form="injectable_solution",
     )

@@ -27,6 +27,7 @@ import django
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +63,14 @@ def create_test_database(connection: BaseDatabaseWrapper) -> str:
     else:  # pragma: no cover - kapcare runs on SQLite and PostgreSQL only
         raise NotImplementedError(connection.vendor)
     return old_name
+
+
+def mirror_test_database(primary: BaseDatabaseWrapper) -> None:
+    """Point every alias that mirrors `primary` (`TEST["MIRROR"]`, e.g. the read replica
+    of test_settings) at its test database, as Django's own test set-up does."""
+    for alias in connections:
+        if connections[alias].settings_dict["TEST"].get("MIRROR") == primary.alias:
+            connections[alias].creation.set_as_test_mirror(primary.settings_dict)
 
 
 def destroy_test_database(connection: BaseDatabaseWrapper, old_name: str) -> None:

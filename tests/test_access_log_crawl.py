@@ -10,8 +10,11 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kapcare.accounts.models import Role
+from kapcare.audit.log import Actor
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.consents.tests.test_documents_fixtures import sign
+from kapcare.dosing import recording
+from kapcare.dosing.models import DosingRecord, Drug
 from kapcare.journal.tests.factories import journal_entry
 from kapcare.messaging.tests.factories import patient_thread
 from tests.factories import (
@@ -42,6 +45,9 @@ NOT_RECORD_IDS = {
     # its episodes name (kapcare/therapists/tests/test_directory_pages.py).
     "therapist_id",
     "credential",
+    # The clinic's DEA records (an inventory, a theft or loss report): no patient data.
+    "inventory_id",
+    "report_id",
 }
 
 # List pages that show patients without an id in their URL, and who opens them.
@@ -105,6 +111,15 @@ def test_every_record_page_writes_the_access_log(
     # --- therapist portal: the therapist records their own session, not a dose ---
     therapy = plan_session(episode, clinician, kind="integration")
     per_page = {"therapist_portal:record_planned_session": {"session_id": therapy.external_id}}
+    # --- esketamine: the REMS form of a session where esketamine was given ---
+    spravato = plan_session(
+        episode, clinician, room=RoomFactory(clinic=clinic), starts_at=session.planned_end
+    )
+    given = recording.record_for(Actor(user=clinician, ip_address="127.0.0.1"), spravato)
+    DosingRecord.objects.filter(pk=given.pk).update(
+        drug=Drug.ESKETAMINE, dose_mg=56, dose_started_at=spravato.planned_start
+    )
+    per_page["esketamine:form_pdf"] = {"session_id": spravato.external_id}
     crawled = []
     for name, params in record_patterns():
         unknown = params - set(fillers)

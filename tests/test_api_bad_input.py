@@ -130,23 +130,40 @@ def test_a_100_kb_query_value_is_refused_at_its_field(client, coordinator):
     }
 
 
-@pytest.mark.parametrize("url", ["/api/v1/patients", "/api/v1/patients/{patient}/assessments"])
-def test_an_offset_beyond_sql_integers_is_refused_at_its_field(client, coordinator, patient, url):
+LISTS = [
+    "/api/v1/dosing-sessions",
+    "/api/v1/episodes",
+    "/api/v1/patients",
+    "/api/v1/patients/{patient}/assessments",
+]
+
+
+@pytest.mark.parametrize("url", LISTS)
+# As sent in the query string: NUL, a lone surrogate (UTF-8 of U+D800), 100 KB, a signed-
+# looking value with a wrong signature, SQL.
+@pytest.mark.parametrize("cursor", ["a%00b", "%ED%A0%80", "x" * 100_000, "e30:x", "%27%3B--"])
+def test_a_cursor_not_made_by_kapcare_is_refused_at_its_field(
+    client, coordinator, patient, url, cursor
+):
     response = client.get(
-        url.format(patient=patient.external_id),
-        {"offset": 2**63},
-        headers=bearer(coordinator),
+        f"{url.format(patient=patient.external_id)}?cursor={cursor}", headers=bearer(coordinator)
     )
 
     assert response.status_code == 422
-    assert list(response.json()["errors"]) == ["offset"]
+    assert list(response.json()["errors"]) == ["cursor"]
 
 
-def test_the_last_offset_allowed_answers_an_empty_page(client, coordinator, patient):
-    response = client.get("/api/v1/patients", {"offset": 2**31 - 1}, headers=bearer(coordinator))
+@pytest.mark.parametrize("url", LISTS)
+@pytest.mark.parametrize("limit", [0, -1, 2**63, "many"])
+def test_a_page_size_out_of_bounds_is_refused_at_its_field(
+    client, coordinator, patient, url, limit
+):
+    response = client.get(
+        url.format(patient=patient.external_id), {"limit": limit}, headers=bearer(coordinator)
+    )
 
-    assert response.status_code == 200
-    assert response.json()["items"] == []
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["limit"]
 
 
 def test_a_body_of_2_5_megabytes_is_refused_with_413(client, coordinator):

@@ -560,6 +560,37 @@ def test_demo_nurse_second_checks_every_dose_and_witnesses_every_waste(demo, cli
     assert client.get(reverse("substances:register")).status_code == 200
 
 
+def test_the_biennial_inventory_reconciling_the_demo_register(demo, client):
+    from kapcare.dosing.substances import inventory
+    from kapcare.dosing.tests.test_dea_fixtures import counts_as_registered, take
+
+    clinic = Clinic.objects.get(slug="music-city")
+    nurse = User.objects.get(email="nurse@demo.kapcare.org")
+    demo_inventory = inventory.last_inventory(clinic.pk)
+    counts = list(demo_inventory.counts.all())
+    on_hand = {lot.lot_number: lot.stock_mg for lot in inventory.lots_on_hand(clinic.pk)}
+    assert (demo_inventory.kind, demo_inventory.taken_by_id) == ("biennial", nurse.pk)
+    assert demo_inventory.registration_number == clinic.dea_registration_number != ""
+    assert counts
+    assert {c.lot_number: c.counted_mg for c in counts} == on_hand
+    assert not any(count.is_discrepancy for count in counts)
+
+    lot = counts[0].lot_number
+    miscount = take(
+        nurse,
+        clinic,
+        counts_as_registered(
+            clinic, {lot: on_hand[lot] - 5}, reasons={lot: "One vial short at the count"}
+        ),
+    )
+
+    assert [c.lot_number for c in miscount.counts.all() if c.is_discrepancy] == [lot]
+    client.force_login(nurse)
+    page = client.get(reverse("substances:inventory", args=[miscount.external_id]))
+    assert "1 discrepancy between the count and the register." in page.content.decode()
+    assert client.get(reverse("substances:register_print")).status_code == 200
+
+
 def test_demo_prescribed_lots_are_in_the_register_in_date_on_their_dose_day(demo):
     received = {
         entry.lot_number: entry.lot_expiry
@@ -731,3 +762,27 @@ def test_demo_sends_its_emails_on_loading_without_health_information(
         "hello@demo.kapcare.org",
         "clinical@demo.kapcare.org",
     }
+
+
+def test_demo_has_a_spravato_patient_with_one_rems_form_sent_and_one_due(demo, client):
+    from kapcare.dosing.esketamine import services as esketamine
+    from kapcare.dosing.models import NasalDevice, RemsEnrolment, RemsFormSubmission
+
+    music_city = Clinic.objects.get(slug="music-city")
+    records = DosingRecord.objects.filter(clinic=music_city, drug="esketamine")
+    assert sorted(records.values_list("dose_mg", flat=True)) == [56, 84]
+    assert not records.filter(signed_at__isnull=True).exists()
+    assert NasalDevice.objects.filter(record__in=records).count() == 5
+    enrolment = RemsEnrolment.objects.get(clinic=music_city)
+    assert set(records.values_list("patient", flat=True)) == {enrolment.patient_id}
+    assert RemsFormSubmission.objects.filter(record__in=records).count() == 1
+    assert [form.state for form in esketamine.forms_of(music_city)] == ["due"]
+    assert music_city.esketamine_enabled
+
+    client.force_login(User.objects.get(email="clinician@demo.kapcare.org"))
+    assert (
+        "REMS Patient Monitoring Forms to send"
+        in client.get(reverse("clinician_home")).content.decode()
+    )
+    register = client.get(reverse("substances:register")).content.decode()
+    assert music_city.rems_certification_id in register

@@ -11,8 +11,11 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from kapcare.accounts.models import User
 from kapcare.consents.models import Signature, Withdrawal
 from kapcare.dosing.models import Addendum, DosingRecord, InfusionChange
+from kapcare.dosing.substances import inventory
+from kapcare.dosing.tests.test_dea_fixtures import file_loss
 from kapcare.kept import RecordIsKept
 from kapcare.measures.models import Assessment, LicensedScaleResult
 from kapcare.screening.models import MedicalScreening
@@ -34,12 +37,20 @@ KEPT = [
             "Intervention",
             "InfusionChange",
             "DischargeAssessment",
+            "NasalDevice",
+            "ResolutionCheck",
         )
     ),
+    ("dosing.RemsEnrolment", {}, "never deleted", "never deleted"),
+    ("dosing.RemsFormSubmission", {}, "never deleted", "never deleted"),
     ("dosing.Addendum", {}, "never deleted", "never deleted"),
     ("dosing.PatientExperience", {}, "never deleted", "never deleted"),
     ("dosing.TherapistSummary", {"released_at__isnull": False}, "never deleted", "never deleted"),
     ("dosing.ControlledSubstanceEntry", {}, "never deleted", "never deleted"),
+    *(
+        (f"dosing.{name}", {}, "never deleted", "never deleted")
+        for name in ("Inventory", "InventoryCount", "TheftLossReport", "TheftLossLine")
+    ),
     ("screening.EligibilityDecision", {}, "never deleted", "never deleted"),
     ("screening.MedicalScreening", {"completed_at__isnull": False}, "never deleted", "deleted"),
     *(
@@ -76,6 +87,9 @@ def demo(db, settings):
     DosingRecord.objects.filter(pk=unsigned.pk).update(
         signed_at=timezone.now(), signed_by=signed.signed_by
     )
+    clinic = signed.clinic
+    lot = inventory.lots_on_hand(clinic.pk)[0].lot_number
+    file_loss(User.objects.get(email="nurse@demo.kapcare.org"), clinic, {lot: "1"})
     LicensedScaleResult.objects.create(
         patient=signed.patient,
         scale="madrs",

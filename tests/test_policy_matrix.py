@@ -13,6 +13,7 @@ from kapcare import policy
 from kapcare.accounts.models import Role
 from kapcare.audit.log import Actor
 from kapcare.consents.tests.test_documents_fixtures import sign, treatment_document
+from kapcare.dosing.tests.test_dea_fixtures import file_loss, stocked, take
 from kapcare.episodes import cost
 from kapcare.journal.tests.factories import journal_entry
 from kapcare.messaging.tests.factories import patient_thread
@@ -175,6 +176,24 @@ MATRIX = {
     # --- events ---
     # --- substances ---
     "substances:register": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED)),
+    # --- esketamine ---
+    # Only a clinician records the REMS enrolment; any staff member sees the REMS forms to
+    # send. The session here gives ketamine: its REMS form sends staff back to the record.
+    "esketamine:enrolment": (
+        "patient",
+        row(DENIED, OK, DENIED, DENIED, DENIED, DENIED, nurse=DENIED),
+    ),
+    "esketamine:forms": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
+    "esketamine:form_pdf": ("session", row(HOME, HOME, HOME, DENIED, DENIED, MISSING)),
+    # The DEA records: read and printed by the register's readers; taking an inventory and
+    # reporting a loss are the licensed staff's (kapcare/dosing/tests/test_dea_pages.py).
+    "substances:register_print": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED)),
+    "substances:register_pdf": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED)),
+    "substances:inventories": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED)),
+    "substances:inventory": ("inventory", row(DENIED, OK, OK, DENIED, DENIED, DENIED)),
+    "substances:losses": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED)),
+    "substances:loss": ("loss_report", row(DENIED, OK, OK, DENIED, DENIED, DENIED)),
+    "substances:loss_pdf": ("loss_report", row(DENIED, OK, OK, DENIED, DENIED, DENIED)),
     # --- discharge ---
     # --- signing ---
     # The patient's own dosing session; the `records` session is planned, so the page says
@@ -258,10 +277,16 @@ NOT_PAGES = {
     "dose:prescribe",
     "dose:confirm",
     "dose:setting",
+    # --- esketamine ---
+    "esketamine:prescribe",
+    "esketamine:device",
+    "esketamine:resolution",
+    "esketamine:submission",
     # --- substances ---
     "substances:session_use",
     "substances:receive",
     "substances:correct",
+    "substances:loss_submitted",
     # --- vitals ---
     "vitals:record",
     # --- events ---
@@ -354,6 +379,16 @@ def records(clinic, patient, clinician, patient_user):
         # --- therapists directory ---
         # The colleague's entry, made when the authorisation named them, with a certificate.
         "therapist_profile": {"therapist_id": with_certificate(colleague, clinician).external_id},
+        # --- DEA records ---
+        **dea_records(clinic, clinician),
+    }
+
+
+def dea_records(clinic, clinician) -> dict:
+    stocked(clinic, clinician)
+    return {
+        "inventory": {"inventory_id": take(clinician, clinic).external_id},
+        "loss_report": {"report_id": file_loss(clinician, clinic, {"KET-2611": "5"}).external_id},
     }
 
 

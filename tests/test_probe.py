@@ -21,6 +21,9 @@ from kapcare.clinics.models import Clinic, PriceListItem
 from kapcare.consents import services as consents
 from kapcare.consents.models import ConsentDocument, SharingAuthorization, Signature
 from kapcare.demo.build import DEMO_CLINIC_SLUG, OTHER_CLINIC_SLUG, load_demo
+from kapcare.dosing.substances import inventory
+from kapcare.dosing.substances.models import Inventory
+from kapcare.dosing.tests.test_dea_fixtures import file_loss
 from kapcare.episodes.models import CareSession, SessionKind, SessionStatus
 from kapcare.intake.models import ConsultationRequest
 from kapcare.journal.models import JournalEntry
@@ -117,6 +120,13 @@ class Probe:
             "uidb64": "MQ",
             "token": "not-a-real-token",
             "clinic_slug": clinic.slug,
+            # The DEA records: the demo's biennial inventory, and a loss filed here.
+            "inventory_id": Inventory.objects.filter(clinic=clinic).first().external_id,
+            "report_id": file_loss(
+                User.objects.get(email="nurse@demo.kapcare.org"),
+                clinic,
+                {inventory.lots_on_hand(clinic.pk)[0].lot_number: "1"},
+            ).external_id,
         }
         fillers = {key: str(value) for key, value in fillers.items()}
         per_page = {"therapist_portal:record_planned_session": {"session_id": therapy.external_id}}

@@ -75,7 +75,12 @@ class AccessLogEntry(models.Model):
         ordering = ["-occurred_at", "-id"]
         verbose_name = "access log entry"
         verbose_name_plural = "access log"
-        indexes = [models.Index(fields=["patient", "-occurred_at"])]
+        # The two ways the log is read a page at a time, newest first (`views.page_of`):
+        # a clinic's (its admin) and a patient's ("who viewed my record").
+        indexes = [
+            models.Index(fields=["patient", "-occurred_at", "-id"], name="audit_log_by_patient"),
+            models.Index(fields=["clinic", "-occurred_at", "-id"], name="audit_log_by_clinic"),
+        ]
 
     def __str__(self) -> str:
         return (

@@ -1,6 +1,5 @@
 import datetime as dt
 
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -12,10 +11,11 @@ from kapcare.audit.forms import AccessLogSearchForm
 from kapcare.audit.log import Actor, record_log_export
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.decorators import allowed
+from kapcare.pagination import keyset_page
 from kapcare.patients.access import get_own_patient
 from kapcare.policy import Action
+from kapcare.replica import bound_here, reads_from_replica
 
-RESULT_LIMIT = 200
 PAGE_SIZE = 50
 
 
@@ -42,45 +42,57 @@ def filter_entries(entries, data: dict):
     return entries
 
 
+def page_of(entries, cursor: str | None):
+    """A page of the log, newest first (`kapcare.pagination`: keyset, through the indexes
+    on (clinic or patient, occurred_at, id))."""
+    return keyset_page(entries, cursor, by="occurred_at", size=PAGE_SIZE)
+
+
 @allowed(Action.SEARCH_ACCESS_LOG)
 def search(request: HttpRequest) -> HttpResponse:
-    """The clinic's access log for its admin: who read or changed which record, when."""
+    """The clinic's access log for its admin: who read or changed which record, when,
+    newest first, a page at a time ("Older" moves on; a search keeps its filters in the
+    form, so no name lands in a URL)."""
     entries = AccessLogEntry.objects.filter(clinic_id=request.user.clinic_id).select_related(
         "patient"
     )
     form = AccessLogSearchForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         entries = filter_entries(entries, form.cleaned_data)
-    shown = list(entries[: RESULT_LIMIT + 1])
+    shown, older = page_of(entries, request.POST.get("before") or request.GET.get("before"))
     return render(
         request,
         "audit/search.html",
         {
             "form": form,
-            "entries": shown[:RESULT_LIMIT],
-            "truncated": len(shown) > RESULT_LIMIT,
-            "limit": RESULT_LIMIT,
+            "entries": shown,
+            "older": older,
+            "is_search": request.method == "POST",
+            "is_first_page": not (request.POST.get("before") or request.GET.get("before")),
         },
     )
 
 
 @allowed(Action.SEARCH_ACCESS_LOG)
 @require_POST
+@reads_from_replica
 def export(request: HttpRequest) -> HttpResponse:
     """The clinic's access log as CSV for an auditor, filtered as the search is (person,
-    patient, action, period; POSTed so no name ends up in a URL), streamed. The export is
-    itself logged."""
+    patient, action, period; POSTed so no name ends up in a URL), streamed, read from the
+    read replica when there is one. The export is itself logged (on the primary)."""
     form = AccessLogSearchForm(request.POST)
     if not form.is_valid():
         return render(
             request,
             "audit/search.html",
-            {"form": form, "entries": [], "truncated": False, "limit": RESULT_LIMIT},
+            {"form": form, "entries": [], "older": None, "is_first_page": True},
             status=422,
         )
     entries = filter_entries(
         AccessLogEntry.objects.filter(clinic_id=request.user.clinic_id), form.cleaned_data
     )
+    # Streamed after the view returns: bound now to where this view reads.
+    entries = bound_here(entries)
     record_log_export(
         Actor.from_request(request), clinic_id=request.user.clinic_id, path=request.path
     )
@@ -100,5 +112,10 @@ def my_access_log(request: HttpRequest) -> HttpResponse:
     entries = AccessLogEntry.objects.filter(patient_id=patient.pk).exclude(
         action=AccessAction.REFUSED
     )
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "audit/my_access_log.html", {"page": page, "patient": patient})
+    cursor = request.GET.get("before")
+    shown, older = page_of(entries, cursor)
+    return render(
+        request,
+        "audit/my_access_log.html",
+        {"entries": shown, "older": older, "is_first_page": not cursor, "patient": patient},
+    )

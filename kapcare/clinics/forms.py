@@ -3,6 +3,7 @@ import zoneinfo
 from django import forms
 from django.core import validators
 
+from kapcare.clinics.dea_numbers import dea_number_problem
 from kapcare.clinics.models import Clinic
 
 US_ZONES = [
@@ -189,6 +190,18 @@ CLINICAL_SETTINGS = {
         15,
         240,
     ),
+    "esketamine_observation_minutes": (
+        "Esketamine: observation after the dose, before discharge (minutes)",
+        "Default 120: at least 2 hours (Spravato label and REMS).",
+        120,
+        360,
+    ),
+    "rems_form_due_days": (
+        "Esketamine: send the REMS Patient Monitoring Form within (days)",
+        "Default 7 (Spravato REMS).",
+        1,
+        7,
+    ),
     "discharge_aldrete_minimum": (
         "Discharge: modified Aldrete score at least",
         "Default 9 of 10 (Aldrete 1995).",
@@ -238,6 +251,11 @@ CLINICAL_CHOICES = {
         "The therapist's session summary shows the exact dose in mg",
         "Off by default: a dose band is the minimum necessary (HIPAA 164.502(b)).",
     ),
+    "esketamine_enabled": (
+        "The clinic gives esketamine (Spravato)",
+        "Only as a healthcare setting certified under the Spravato REMS: enter the "
+        "certification below first.",
+    ),
     "kap_training_required": (
         "A KAP dose needs the outside therapist's KAP training verified",
         "On by default. Turned off, unverified training is only noted on the dose's gates; "
@@ -266,13 +284,25 @@ class ClinicSettingsForm(forms.ModelForm):
             "phone",
             "email",
             "clinical_inbox",
+            "dea_registration_number",
+            "dea_registered_address",
             *CLINICAL_SETTINGS,
             *CLINICAL_CHOICES,
             *CLINICAL_TEXTS,
+            "rems_certification_id",
+            "rems_certified_on",
             "patients_need_second_factor",
         ]
         labels = {"patients_need_second_factor": "Patients sign in with two factors"}
-        widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
+        help_texts = {
+            "rems_certification_id": "The Spravato REMS healthcare setting certification "
+            "number, shown on the controlled-substance register.",
+        }
+        widgets = {
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            "rems_certified_on": forms.DateInput(attrs={"type": "date"}),
+            "dea_registered_address": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -289,6 +319,13 @@ class ClinicSettingsForm(forms.ModelForm):
             self.fields[name].label, self.fields[name].help_text = label, help_text
         self.fields["kap_training_not_required_reason"].widget.attrs["rows"] = 2
 
+    def clean_dea_registration_number(self) -> str:
+        number = self.cleaned_data["dea_registration_number"].strip().upper()
+        problem = dea_number_problem(number) if number else None
+        if problem:
+            raise forms.ValidationError(problem)
+        return number
+
     def clean(self):
         cleaned = super().clean()
         for part in ("systolic", "diastolic"):
@@ -304,6 +341,16 @@ class ClinicSettingsForm(forms.ModelForm):
             self.add_error(
                 "kap_training_not_required_reason",
                 "Say why the clinic does not require verified KAP training.",
+            )
+        certification = cleaned.get("rems_certification_id", "").strip()
+        cleaned["rems_certification_id"] = certification
+        if cleaned.get("esketamine_enabled") and not (
+            certification and cleaned.get("rems_certified_on")
+        ):
+            self.add_error(
+                "esketamine_enabled",
+                "Esketamine is given only at a setting certified under the Spravato REMS: "
+                "enter the certification number and date first.",
             )
         return cleaned
 

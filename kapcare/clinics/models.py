@@ -129,6 +129,18 @@ class Clinic(models.Model):
     # within 20 % of the pre-dose values (the Aldrete circulation item's band;
     # docs/clinical-reference.md#discharge).
     discharge_observation_minutes = models.PositiveSmallIntegerField(default=60)
+    # Esketamine (Spravato): given only at a healthcare setting certified under the
+    # Spravato REMS, whose certification the clinic records; the patient is observed for
+    # at least 2 hours after the dose, and the REMS Patient Monitoring Form is sent within
+    # 7 days of it (Spravato label, section 5.1 and 5.6; Spravato REMS;
+    # docs/clinical-reference.md#esketamine).
+    esketamine_enabled = models.BooleanField(default=False)
+    rems_certification_id = models.CharField(
+        "Spravato REMS healthcare setting certification", max_length=40, blank=True
+    )
+    rems_certified_on = models.DateField("REMS certified on", null=True, blank=True)
+    esketamine_observation_minutes = models.PositiveSmallIntegerField(default=120)
+    rems_form_due_days = models.PositiveSmallIntegerField(default=7)
     discharge_aldrete_minimum = models.PositiveSmallIntegerField(default=9)
     discharge_vitals_within_percent = models.PositiveSmallIntegerField(default=20)
     # Dose caps per route, mg/kg and total mg. IV: 0.5 mg/kg over 40 min is the standard
@@ -168,6 +180,21 @@ class Clinic(models.Model):
     # young and some experienced therapists have none on file.
     kap_training_required = models.BooleanField(default=True)
     kap_training_not_required_reason = models.TextField(blank=True)
+
+    # --- Controlled substances ---
+    # The registrant printed on the register, its inventories and theft or loss reports
+    # (21 CFR 1304.04(a), 1304.11(a); docs/clinical-reference.md#dea-records).
+    dea_registration_number = models.CharField(
+        "DEA registration number",
+        max_length=9,
+        blank=True,
+        help_text="The clinic's registration for Schedule III, e.g. AB1234563.",
+    )
+    dea_registered_address = models.TextField(
+        "address on the DEA registration",
+        blank=True,
+        help_text="The registered location where the ketamine is kept, as on the certificate.",
+    )
 
     # --- Sign-in ---
     # Staff and outside therapists always sign in with a second factor; patients too when

@@ -26,6 +26,7 @@ from kapcare.demo.consents import load_consents
 from kapcare.demo.correspondence import load_correspondence
 from kapcare.demo.episodes import RACHEL, SAM, load_courses, open_episodes
 from kapcare.demo.measures import load_measures
+from kapcare.demo.register import take_biennial_inventory
 from kapcare.demo.screening import load_screening
 from kapcare.demo.sign_ins import AUTHENTICATOR_KEY, PASSWORD
 from kapcare.demo.therapists import load_therapists
@@ -70,6 +71,9 @@ CLINICS = {
         "phone": "615-555-0123",
         "email": "hello@demo.kapcare.org",
         "clinical_inbox": "clinical@demo.kapcare.org",
+        # Made up for the demo, with a valid check digit.
+        "dea_registration_number": "BM4286515",
+        "dea_registered_address": "2100 West End Ave, Suite 400\nNashville, TN 37203",
     },
     OTHER_CLINIC_SLUG: {
         "name": "Cumberland Infusion Center",
@@ -197,6 +201,7 @@ def load_demo() -> DemoResult:
         load_consents(patients, front_desk, nurse, therapist)
         load_courses(episodes, front_desk, nurse, admin)
         load_correspondence(portal_patient, front_desk, therapist)
+        take_biennial_inventory(music_city, users["nurse@demo.kapcare.org"], PASSWORD)
         # Last: until then the records were signed re-entering the password (`step_up`).
         _give_authenticators(users.values())
 

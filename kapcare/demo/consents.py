@@ -39,6 +39,7 @@ TABLET_CONSENTS = {
     4: "coordinator",
     5: "clinician",
     7: "coordinator",
+    12: "clinician",
 }
 # Per patient index: the scopes they share with the demo therapist on the clinic tablet,
 # and for how long (both episodes name her, see episodes.py).

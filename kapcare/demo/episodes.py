@@ -22,13 +22,20 @@ from kapcare.accounts import step_up
 from kapcare.accounts.models import Role, User
 from kapcare.accounts.second_person import SecondPerson
 from kapcare.audit.log import Actor
+from kapcare.demo import esketamine
 from kapcare.demo.measures import likert_answers
 from kapcare.demo.sign_ins import PASSWORD
 from kapcare.dosing import recording
 from kapcare.dosing.discharge import services as discharge_services
 from kapcare.dosing.dose import services as dose_services
 from kapcare.dosing.events import services as events_services
-from kapcare.dosing.models import ControlledSubstanceEntry, EventKind, Lighting, Severity
+from kapcare.dosing.models import (
+    ControlledSubstanceEntry,
+    DosageForm,
+    EventKind,
+    Lighting,
+    Severity,
+)
 from kapcare.dosing.signing import services as signing_services
 from kapcare.dosing.substances import services as substances_services
 from kapcare.dosing.summary import services as summary_services
@@ -37,6 +44,7 @@ from kapcare.episodes import rules, services, therapy_sessions
 from kapcare.episodes.models import (
     CareSession,
     DayOfChecklist,
+    DoseRoute,
     Episode,
     EpisodeTransition,
     PregnancyTest,
@@ -91,6 +99,10 @@ class Course:
     closing_reason: str = ""
     # Where the episode goes once its doses are given.
     after_series: tuple[str, ...] = ()
+    # Esketamine (Spravato) instead of ketamine (esketamine.py), with the dose positions
+    # whose REMS form was sent.
+    esketamine: bool = False
+    rems_forms_sent: tuple[int, ...] = ()
 
 
 RACHEL, SAM = "rachel", "sam"
@@ -207,6 +219,17 @@ COURSES = {
     ),
     9: Course(model=rules.BRACKETED, states=(rules.SCREENING,), diagnosis=DEPRESSION),
     10: Course(model=rules.BLENDED, states=(), diagnosis=PTSD, trauma=True),
+    # Spravato: standalone esketamine under its REMS, two sessions given; the first
+    # session's REMS form sent, the second's due (esketamine.py).
+    12: Course(
+        model=rules.STANDALONE,
+        states=(rules.SCREENING, rules.ELIGIBLE, rules.CONSENTED),
+        diagnosis=DEPRESSION,
+        goals="Get back to work; treatment-resistant depression after three antidepressants.",
+        dose_days=(-10, -3),
+        esketamine=True,
+        rems_forms_sent=(0,),
+    ),
     # A standalone course finished months ago.
     4: Course(
         model=rules.STANDALONE,
@@ -239,6 +262,7 @@ def open_episodes(
                 goals=course.goals,
                 therapist_fee=Decimal(course.therapist_fee) if course.therapist_fee else None,
                 planned_doses=max(len(course.dose_days), clinic.induction_doses),
+                dose_route=DoseRoute.INTRANASAL if course.esketamine else DoseRoute.IV,
             ),
         )
     return episodes
@@ -255,6 +279,7 @@ def load_courses(
             actor=admin, clinician=nurse.user, weekday=weekday, starts=starts, ends=ends
         )
     today = timezone.localdate(timezone.now(), clinic.zone)
+    esketamine.certify(clinic, admin, today)
     for index, course in COURSES.items():
         _run_course(episodes[index], course, today, rooms, front_desk, nurse)
 
@@ -292,7 +317,10 @@ def _run_course(episode, course: Course, today, rooms: list[Room], front_desk, n
         )
         previous_start = session.planned_start
         day = timezone.localdate(session.planned_start, episode.clinic.zone)
-        if day < today:
+        if day < today and course.esketamine:
+            _give_dose(episode, session, None, nurse, front_desk, esketamine_position=position)
+            esketamine.write_up(session, nurse, front_desk, sent=position in course.rems_forms_sent)
+        elif day < today:
             _give_dose(episode, session, course.waivers.get(position), nurse, front_desk)
             _write_up(
                 session,
@@ -414,10 +442,18 @@ def _dose(episode, day: dt.date, not_before, rooms: list[Room], front_desk, nurs
     raise last_refusal or RuntimeError(f"No dosing block free near {day}")
 
 
-def _give_dose(episode, session: CareSession, waiver, nurse: Actor, front_desk: Actor) -> None:
+def _give_dose(
+    episode,
+    session: CareSession,
+    waiver,
+    nurse: Actor,
+    front_desk: Actor,
+    esketamine_position: int | None = None,
+) -> None:
     """Check in, take the questionnaires and a weight if due, record the day-of
-    checklist, prescribe the dose (checked by the nurse as the second person), start
-    (waiving only what the course says, with its reason) and finish."""
+    checklist, prescribe the dose (checked by the nurse as the second person; esketamine's
+    dose of `esketamine_position` for a Spravato course), start (waiving only what the
+    course says, with its reason) and finish."""
     patient = episode.patient
     at = session.planned_start + dt.timedelta(minutes=episode.clinic.checkin_minutes)
     _questionnaires_before(patient, at, nurse)
@@ -428,7 +464,10 @@ def _give_dose(episode, session: CareSession, waiver, nurse: Actor, front_desk: 
     DayOfChecklist.objects.filter(session=session).update(
         updated_at=arrived, blood_pressure_taken_at=arrived
     )
-    _prescribe(episode, session, at, nurse, front_desk)
+    if esketamine_position is not None:
+        esketamine.prescribe(session, esketamine_position, at, nurse, _bedside_nurse)
+    else:
+        _prescribe(episode, session, at, nurse, front_desk)
     if waiver is not None:
         rule, reason = waiver
         services.waive_gate(
@@ -492,6 +531,8 @@ def _lot_of_the_month(clinic, day: dt.date, clinician: Actor, at: dt.datetime) -
             amount_mg=Decimal("2500"),
             witness=_bedside_nurse(clinic.pk, at),
             note="5 vials of 500 mg/10 mL.",
+            strength="500 mg/10 mL",
+            dosage_form=DosageForm.INJECTABLE_SOLUTION,
         )
     return lot_number
 

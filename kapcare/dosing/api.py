@@ -6,7 +6,7 @@
 - `GET /dosing-sessions/{id}`: the dose, the readings, the events with their
   interventions, where the discharge stands and whether the record is signed.
 - `GET /dosing-sessions?status=in_progress` (or `planned`, `completed`): the clinic's
-  dosing sessions, in a fixed number of queries.
+  dosing sessions, a page at a time, in a fixed number of queries per page.
 
 Clinic staff only (a patient's or a therapist's token: 403); a session of another clinic
 answers 404, as an unknown one does. Every read and write is in the access log.
@@ -19,18 +19,20 @@ from itertools import groupby
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Status
+from ninja import Query, Router, Status
 from ninja.errors import HttpError
 
 from kapcare import policy
+from kapcare.api_pages import page_of
+from kapcare.api_schemas import PageQuery
 from kapcare.audit.log import Actor, record_list_access
 from kapcare.dosing.access import get_record
 from kapcare.dosing.discharge import services as discharge_services
 from kapcare.dosing.models import AdverseEvent, DosingRecord, Observation, VitalSource
 from kapcare.dosing.schemas import (
     STATUS_NAMES,
-    DosingSessionListOut,
     DosingSessionOut,
+    DosingSessionPage,
     ListedStatus,
     ReadingOut,
     VitalsIn,
@@ -206,39 +208,42 @@ def get_dosing_session(request: HttpRequest, session_id: str) -> dict:
     }
 
 
+class DosingSessionQuery(PageQuery):
+    status: ListedStatus | None = None
+
+
 @router.get(
     "/dosing-sessions",
-    response=list[DosingSessionListOut],
+    response=DosingSessionPage,
     summary="The clinic's dosing sessions",
 )
-def list_dosing_sessions(request: HttpRequest, status: ListedStatus | None = None) -> list[dict]:
-    """The clinic's dosing sessions, by planned start; optionally only those `planned`,
-    `in_progress` or `completed`. Each patient listed is logged."""
+def list_dosing_sessions(request: HttpRequest, query: Query[DosingSessionQuery]) -> dict:
+    """The clinic's dosing sessions, by planned start, a page at a time; optionally only
+    those `planned`, `in_progress` or `completed`. Each patient listed is logged."""
     if not policy.can(request.user, Action.VIEW_DOSING_RECORD):
         raise PermissionDenied
     sessions = CareSession.objects.filter(
         kind=SessionKind.DOSING, patient__in=policy.visible_patients(request.user)
     ).select_related("patient", "dosing_record")
-    if status:
-        sessions = sessions.filter(status=LISTED_STATUSES[status])
-    sessions = list(sessions.order_by("planned_start", "id"))
+    if query.status:
+        sessions = sessions.filter(status=LISTED_STATUSES[query.status])
+    shown, next_page = page_of(request, sessions, ("planned_start", "id"), query)
     record_list_access(
-        Actor.from_request(request), {s.patient_id: s.patient for s in sessions}.values()
+        Actor.from_request(request), {s.patient_id: s.patient for s in shown}.values()
     )
-    rows = []
-    for session in sessions:
-        record: DosingRecord | None = getattr(session, "dosing_record", None)
-        rows.append(
-            {
-                "id": session.external_id,
-                "patient_id": session.patient.external_id,
-                "status": STATUS_NAMES.get(session.status, session.status),
-                "planned_start": session.planned_start,
-                "started_at": session.started_at,
-                "dose_started_at": record.dose_started_at if record else None,
-                "dose_ended_at": record.dose_ended_at if record else None,
-                "discharged_at": record.discharged_at if record else None,
-                "signed": bool(record and record.is_signed),
-            }
-        )
-    return rows
+    return {"items": [session_row(session) for session in shown], "next": next_page}
+
+
+def session_row(session: CareSession) -> dict:
+    record: DosingRecord | None = getattr(session, "dosing_record", None)
+    return {
+        "id": session.external_id,
+        "patient_id": session.patient.external_id,
+        "status": STATUS_NAMES.get(session.status, session.status),
+        "planned_start": session.planned_start,
+        "started_at": session.started_at,
+        "dose_started_at": record.dose_started_at if record else None,
+        "dose_ended_at": record.dose_ended_at if record else None,
+        "discharged_at": record.discharged_at if record else None,
+        "signed": bool(record and record.is_signed),
+    }

@@ -25,6 +25,15 @@ class Lighting(models.TextChoices):
     NATURAL = "natural", "Natural light"
 
 
+class Drug(models.TextChoices):
+    """The drugs a dosing session may give. Both are Schedule III (21 CFR 1308.13(c)(7));
+    esketamine is given only as Spravato, under its REMS, and only where the clinic enabled
+    it (`Clinic.esketamine_enabled`; docs/clinical-reference.md#esketamine)."""
+
+    KETAMINE = "ketamine", "Ketamine"
+    ESKETAMINE = "esketamine", "Esketamine (Spravato)"
+
+
 class DosingRecord(KeptRecord):
     kept_message = "A signed dosing record is never deleted; add an addendum instead."
     deletable_rows = models.Q(signed_at__isnull=True)
@@ -38,6 +47,9 @@ class DosingRecord(KeptRecord):
     )
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
     # --- The dose ---
+    drug = models.CharField(
+        max_length=12, choices=Drug.choices, default=Drug.KETAMINE, db_default=Drug.KETAMINE
+    )
     route = models.CharField(max_length=12, choices=DoseRoute.choices, blank=True)
     prescribed_mg_per_kg = models.DecimalField(
         "prescribed dose (mg/kg)", max_digits=5, decimal_places=3, null=True, blank=True
@@ -362,6 +374,18 @@ class SubstanceEntryKind(models.TextChoices):
     WASTED = "wasted", "Wasted (witnessed)"
     RETURNED = "returned", "Returned to stock"
     CORRECTION = "correction", "Correction"
+    ADJUSTED = "adjusted", "Adjusted to an inventory count"
+    LOST = "lost", "Lost or stolen (reported to the DEA)"
+
+
+class DosageForm(models.TextChoices):
+    """The finished form of a lot, as the DEA's records name it (21 CFR 1304.22(a)(2))."""
+
+    INJECTABLE_SOLUTION = "injectable_solution", "Injectable solution"
+    SUBLINGUAL_TABLET = "sublingual_tablet", "Sublingual tablet"
+    TROCHE = "troche", "Troche (lozenge)"
+    ORAL_SOLUTION = "oral_solution", "Oral solution"
+    NASAL_SPRAY = "nasal_spray", "Nasal spray"
 
 
 class ControlledSubstanceEntry(KeptRecord):
@@ -373,8 +397,18 @@ class ControlledSubstanceEntry(KeptRecord):
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    drug = models.CharField(
+        max_length=12, choices=Drug.choices, default=Drug.KETAMINE, db_default=Drug.KETAMINE
+    )
     lot_number = models.CharField(max_length=40)
     lot_expiry = models.DateField(null=True, blank=True)
+    # What the lot is, as the DEA's records name it (21 CFR 1304.22(a)(2)): taken from the
+    # lot's receipt; lines older than these columns may not have them ("not recorded").
+    # `drug` above says which drug the clinic's rules apply; this is the label's name.
+    drug_name = models.CharField(max_length=80, blank=True)
+    strength = models.CharField(max_length=40, blank=True, help_text="For example 50 mg/mL.")
+    dosage_form = models.CharField(max_length=24, choices=DosageForm.choices, blank=True)
+    ndc = models.CharField("NDC", max_length=13, blank=True)
     kind = models.CharField(max_length=10, choices=SubstanceEntryKind.choices)
     # Milligrams; a correction may be negative.
     amount_mg = models.DecimalField(max_digits=8, decimal_places=2)
@@ -402,7 +436,16 @@ class ControlledSubstanceEntry(KeptRecord):
 
     class Meta:
         ordering = ["recorded_at", "id"]
-        indexes = [models.Index(fields=["clinic", "lot_number", "recorded_at"])]
+        indexes = [
+            models.Index(fields=["clinic", "lot_number", "recorded_at"]),
+            # The lots a dose may come from (the record page's choices): only the stock
+            # received, not every line each dose and waste adds to the register.
+            models.Index(
+                fields=["clinic", "-lot_expiry", "lot_number"],
+                condition=models.Q(kind="received"),
+                name="dosing_register_lots_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(kind="wasted") | models.Q(witness__isnull=False),
@@ -437,3 +480,21 @@ class VitalsRequestKey(models.Model):
 
     def __str__(self) -> str:
         return f"Idempotency key {self.key}"
+
+
+# Esketamine's own records (REMS enrolment, nasal devices, the resolution of its effects and
+# the monitoring form's submission) live in their part's module, loaded with the app.
+from kapcare.dosing.esketamine.models import (  # noqa: E402, F401
+    NasalDevice,
+    RemsEnrolment,
+    RemsFormSubmission,
+    ResolutionCheck,
+)
+
+# The inventories and theft or loss reports of the register (their own module).
+from kapcare.dosing.substances.models import (  # noqa: E402, F401
+    Inventory,
+    InventoryCount,
+    TheftLossLine,
+    TheftLossReport,
+)

@@ -4,12 +4,15 @@ models are loaded."""
 
 from kapcare.dosing import portal_cards, shared_sections
 from kapcare.dosing.dose.services import dose_gates
+from kapcare.dosing.esketamine.services import rems_gates
 from kapcare.episodes import gate_registry
 
 
 def register() -> None:
     # --- dose: "dose prescribed and checked", "therapist present" gates ---
     gate_registry.register(dose_gates)
+    # --- esketamine: "REMS patient enrolment" gate ---
+    gate_registry.register(rems_gates)
     # --- signing: the portal card asking for the patient's account, and the
     # shared record's session summaries ---
     portal_cards.register()

@@ -16,7 +16,7 @@ from ninja import Schema
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from kapcare.api_schemas import InputSchema
+from kapcare.api_schemas import InputSchema, Page
 from kapcare.dosing.vitals.rules import VITALS
 
 # The API's words for the session's statuses (the episodes app says "done").
@@ -170,3 +170,7 @@ class DosingSessionListOut(Schema):
     dose_ended_at: dt.datetime | None
     discharged_at: dt.datetime | None
     signed: bool
+
+
+class DosingSessionPage(Page):
+    items: list[DosingSessionListOut]

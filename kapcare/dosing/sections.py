@@ -25,6 +25,13 @@ PARTS = [
         "dosing/_setting.html",
         "kapcare.dosing.dose.views.setting_context",
     ),
+    # --- esketamine (only on a record whose dose is or may be esketamine) ---
+    Part(
+        "esketamine",
+        "Esketamine (Spravato)",
+        "dosing/esketamine/_part.html",
+        "kapcare.dosing.esketamine.views.part_context",
+    ),
     # --- vitals ---
     Part(
         "vitals",
@@ -71,4 +78,7 @@ def _function(path: str):
 
 
 def parts_for(request, record) -> list[tuple[Part, dict]]:
-    return [(part, _function(part.context)(request, record)) for part in PARTS]
+    """The parts of `record`'s page with their contexts; a part whose function answers
+    None does not concern this record and is left out."""
+    found = [(part, _function(part.context)(request, record)) for part in PARTS]
+    return [(part, context) for part, context in found if context is not None]

@@ -15,12 +15,13 @@ a session already closed or not begun).
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Body, Router
+from ninja import Body, Query, Router
 from ninja.errors import HttpError
 
 from kapcare import policy
 from kapcare.accounts.models import Role, User
-from kapcare.api_schemas import MAX_QUERY_LENGTH
+from kapcare.api_pages import page_of
+from kapcare.api_schemas import MAX_QUERY_LENGTH, PageQuery
 from kapcare.audit.log import Actor, record_list_access
 from kapcare.episodes import rules, services
 from kapcare.episodes.access import get_episode, get_session
@@ -29,7 +30,7 @@ from kapcare.episodes.schemas import (
     CompleteIn,
     EpisodeDetailOut,
     EpisodeIn,
-    EpisodeOut,
+    EpisodePage,
     SessionIn,
     SessionOut,
     StateName,
@@ -93,32 +94,36 @@ def with_rows(episode: Episode) -> Episode:
     return episode
 
 
+class EpisodeQuery(PageQuery):
+    state: StateName | None = None
+    patient_id: QueryText | None = None
+
+
 @router.get(
     "/episodes",
-    response=list[EpisodeOut],
+    response=EpisodePage,
     summary="Episodes of care",
     openapi_extra={"responses": NO_SUCH_PATIENT},
 )
-def list_episodes(
-    request: HttpRequest, state: StateName | None = None, patient_id: QueryText | None = None
-) -> list[Episode]:
-    """The clinic's episodes for staff (a patient's token: their own), newest first;
-    optionally one `state` or one patient's. Each patient listed is logged."""
+def list_episodes(request: HttpRequest, query: Query[EpisodeQuery]) -> dict:
+    """The clinic's episodes for staff (a patient's token: their own), newest first, a page
+    at a time; optionally one `state` or one patient's. Each patient listed is logged."""
     if not policy.can(request.user, Action.VIEW_EPISODES):
         raise PermissionDenied
     episodes = Episode.objects.filter(
         patient__in=policy.visible_patients(request.user)
     ).select_related("patient", "treating_clinician", "therapist")
-    if state:
-        if state not in rules.STATES:
+    if query.state:
+        if query.state not in rules.STATES:
             raise ValidationError({"state": f"Choose one of: {', '.join(rules.STATES)}."})
-        episodes = episodes.filter(state=state)
-    if patient_id:
-        episodes = episodes.filter(patient=get_patient(request, patient_id, Action.VIEW_EPISODES))
-    episodes = list(episodes.order_by("-created_at", "-id"))
-    patients = {episode.patient_id: episode.patient for episode in episodes}
+        episodes = episodes.filter(state=query.state)
+    if query.patient_id:
+        patient = get_patient(request, query.patient_id, Action.VIEW_EPISODES)
+        episodes = episodes.filter(patient=patient)
+    shown, next_page = page_of(request, episodes, ("-created_at", "-id"), query)
+    patients = {episode.patient_id: episode.patient for episode in shown}
     record_list_access(Actor.from_request(request), patients.values())
-    return episodes
+    return {"items": shown, "next": next_page}
 
 
 @router.post(

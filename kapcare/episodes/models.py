@@ -116,7 +116,11 @@ class Episode(KeptRecord):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["clinic", "state"])]
+        indexes = [
+            models.Index(fields=["clinic", "state"]),
+            # The API's list, newest first a page at a time: read backwards from the key.
+            models.Index(fields=["created_at", "id"], name="episode_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_model_display()} ({self.diagnosis_code})"
@@ -239,6 +243,8 @@ class CareSession(KeptRecord):
         indexes = [
             models.Index(fields=["episode", "kind", "planned_start"]),
             models.Index(fields=["patient", "planned_start"]),
+            # The API's dosing-session list, by start a page at a time.
+            models.Index(fields=["kind", "planned_start", "id"], name="session_kind_start_idx"),
         ]
         constraints = [
             models.CheckConstraint(

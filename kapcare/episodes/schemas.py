@@ -15,7 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from kapcare import dates
 from kapcare.accounts.models import User
-from kapcare.api_schemas import InputSchema
+from kapcare.api_schemas import InputSchema, Page
 from kapcare.episodes import rules
 from kapcare.episodes.forms import EpisodeForm, SessionStatusForm
 from kapcare.episodes.models import CareSession, Episode, EpisodeTransition
@@ -187,6 +187,10 @@ class EpisodeOut(Schema):
     @staticmethod
     def resolve_therapist_email(episode: Episode) -> str | None:
         return episode.therapist.email if episode.therapist_id else None
+
+
+class EpisodePage(Page):
+    items: list[EpisodeOut]
 
 
 class EpisodeDetailOut(EpisodeOut):

@@ -69,11 +69,11 @@ def _busy(rooms, clinicians, starts_at, ends_at):
     overlapping [starts_at, ends_at): two queries."""
     room_busy: dict[int, list] = {room.pk: [] for room in rooms}
     clinician_busy: dict[int, list] = {user.pk: [] for user in clinicians}
-    appointments = Appointment.objects.filter(
-        Q(room_id__in=room_busy) | Q(clinician_id__in=clinician_busy),
-        status=AppointmentStatus.BOOKED,
-        starts_at__lt=ends_at,
-        ends_at__gt=starts_at,
+    appointments = (
+        Appointment.objects.overlapping(starts_at, ends_at).filter(
+            Q(room_id__in=room_busy) | Q(clinician_id__in=clinician_busy),
+            status=AppointmentStatus.BOOKED,
+        )
     ).values_list("room_id", "clinician_id", "starts_at", "ends_at")
     for room_id, clinician_id, start, end in appointments:
         if room_id in room_busy:

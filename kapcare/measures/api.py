@@ -11,6 +11,7 @@ from ninja import Query, Router
 from ninja.errors import HttpError
 
 from kapcare import policy
+from kapcare.api_pages import page_of
 from kapcare.api_schemas import PageQuery
 from kapcare.audit.log import Actor
 from kapcare.measures import services
@@ -125,21 +126,14 @@ def create_assessment(request: HttpRequest, patient_id: str, payload: Assessment
 def list_assessments(request: HttpRequest, patient_id: str, query: Query[AssessmentQuery]) -> dict:
     """Newest first, optionally of one instrument. The read is written to the access log."""
     patient = get_patient(request, patient_id, Action.VIEW_ASSESSMENTS)
-    assessments = Assessment.objects.filter(
-        patient=patient, status=AssessmentStatus.COMPLETED
-    ).order_by("-completed_at", "-pk")
+    assessments = Assessment.objects.filter(patient=patient, status=AssessmentStatus.COMPLETED)
     if query.instrument is not None:
         check_instrument(query.instrument)
         assessments = assessments.filter(instrument=query.instrument)
-    shown = list(assessments[query.offset : query.offset + query.limit])
+    shown, next_page = page_of(request, assessments, ("-completed_at", "-pk"), query)
     if not policy.can(request.user, Action.VIEW_PATIENT_SAFETY_ALERTS, patient):
         # Item-level flags (item 9 above 0…) are safety information: a therapist sees them
         # only with the safety_alerts scope, as on the shared record page. In memory only.
         for assessment in shown:
             assessment.flags = []
-    return {
-        "count": assessments.count(),
-        "limit": query.limit,
-        "offset": query.offset,
-        "items": shown,
-    }
+    return {"items": shown, "next": next_page}

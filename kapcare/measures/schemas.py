@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import Field, WithJsonSchema
 
-from kapcare.api_schemas import InputSchema
+from kapcare.api_schemas import InputSchema, Page
 from kapcare.measures.instruments import INSTRUMENTS
 from kapcare.measures.models import Assessment, Source
 
@@ -101,8 +101,5 @@ class AssessmentCompleted(AssessmentResult):
     )
 
 
-class AssessmentPage(Schema):
-    count: int
-    limit: int
-    offset: int
+class AssessmentPage(Page):
     items: list[AssessmentOut]

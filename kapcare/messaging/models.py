@@ -41,11 +41,24 @@ class Thread(KeptRecord):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     last_message_at = models.DateTimeField(default=timezone.now)
+    awaits_clinic = models.BooleanField(
+        default=False,
+        help_text="The latest message is from outside the clinic (the patient or the "
+        "therapist): no one at the clinic has written since. Set with each message, in its "
+        "transaction.",
+    )
 
     class Meta:
         ordering = ["-last_message_at", "-id"]
         indexes = [
             models.Index(fields=["clinic", "last_message_at"]),
+            # The clinic's unread messages are all in threads it has not answered (the
+            # menu's count on every staff page): this index holds only those.
+            models.Index(
+                fields=["clinic", "-last_message_at"],
+                condition=Q(awaits_clinic=True),
+                name="messaging_thread_awaiting_idx",
+            ),
             models.Index(fields=["therapist", "last_message_at"]),
             models.Index(fields=["patient", "kind"]),
         ]

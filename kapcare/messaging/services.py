@@ -150,6 +150,7 @@ def start_thread(
     with transaction.atomic():
         now = timezone.now()
         thread.created_at = thread.last_message_at = now
+        thread.awaits_clinic = awaits_clinic_after(user)
         thread.save()
         message = Message.objects.create(thread=thread, author=user, body=body, created_at=now)
         record_access(actor, AccessAction.CREATE, patient=patient, obj=thread)
@@ -157,6 +158,12 @@ def start_thread(
         _mark_read(user, thread, now)
         _notify_other_side(thread, message)
     return thread
+
+
+def awaits_clinic_after(author) -> bool:
+    """Whether a thread waits for the clinic once `author` has written in it: a message
+    from the patient or the therapist does, one from anyone at the clinic answers it."""
+    return author.role not in STAFF_ROLES
 
 
 def post_message(*, actor: Actor, thread: Thread, body: str) -> Message:
@@ -176,7 +183,9 @@ def post_message(*, actor: Actor, thread: Thread, body: str) -> Message:
         locked = Thread.objects.select_for_update().get(pk=thread.pk)
         now = max(timezone.now(), locked.last_message_at)
         message = Message.objects.create(thread=locked, author=user, body=body, created_at=now)
-        Thread.objects.filter(pk=locked.pk).update(last_message_at=now)
+        Thread.objects.filter(pk=locked.pk).update(
+            last_message_at=now, awaits_clinic=awaits_clinic_after(user)
+        )
         record_access(actor, AccessAction.CREATE, patient=thread.patient, obj=message)
         _mark_read(user, thread, now)
         _notify_other_side(thread, message)
@@ -277,15 +286,17 @@ def with_unread(threads: QuerySet[Thread], user) -> QuerySet[Thread]:
 
 
 def unread_counts(user) -> UnreadCounts:
-    """The unread messages of every thread `user` may read, and their total, in one query."""
+    """The unread messages of every thread `user` may read, and their total, in one query.
+
+    For the clinic's staff only threads the clinic has not answered can hold unread
+    messages (`with_unread`), so only those are counted, through the index that holds
+    them: the count costs what the clinic's open correspondence is, not its history."""
     if user is None or not user.is_authenticated:
         return UnreadCounts()
-    rows = (
-        with_unread(visible_threads(user), user)
-        .filter(unread__gt=0)
-        .order_by()
-        .values_list("pk", "unread")
-    )
+    threads = visible_threads(user)
+    if user.role in STAFF_ROLES:
+        threads = threads.filter(awaits_clinic=True)
+    rows = with_unread(threads, user).filter(unread__gt=0).order_by().values_list("pk", "unread")
     by_thread = dict(rows)
     return UnreadCounts(total=sum(by_thread.values()), by_thread=by_thread)
 

@@ -10,7 +10,6 @@ it read (`services.read_thread`). The forms work without JavaScript.
 """
 
 from django.contrib import messages as flash
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -24,6 +23,7 @@ from kapcare.messaging import services
 from kapcare.messaging.access import get_thread
 from kapcare.messaging.forms import ClinicThreadForm, MessageForm, ThreadForm
 from kapcare.messaging.models import ThreadKind
+from kapcare.pagination import keyset_page
 from kapcare.patients import access as patient_access
 from kapcare.policy import Action
 from kapcare.refusals import Refused, add_problems, submit
@@ -36,12 +36,14 @@ PAGE_SIZE = 50
 
 @allowed(Action.VIEW_MESSAGES)
 def inbox(request: HttpRequest) -> HttpResponse:
-    """The threads the user may read, newest first, with their unread messages; the
-    patients named on the page are logged as listed (one insert). Fixed queries."""
+    """The threads the user may read, newest first, with their unread messages, a page at
+    a time (keyset: no count of every thread); the patients named on the page are logged
+    as listed (one insert). Fixed queries."""
     user = request.user
-    threads = services.threads_for_list(user)
-    page = Paginator(threads, PAGE_SIZE).get_page(request.GET.get("page"))
-    shown = list(page.object_list)
+    cursor = request.GET.get("before")
+    shown, older = keyset_page(
+        services.threads_for_list(user), cursor, by="last_message_at", size=PAGE_SIZE
+    )
     patients = {thread.patient_id: thread.patient for thread in shown}
     record_list_access(Actor.from_request(request), patients.values())
     return render(
@@ -49,7 +51,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "messaging/inbox.html",
         {
             "threads": shown,
-            "page": page,
+            "older": older,
+            "is_first_page": not cursor,
             "shows_patient": user.role != Role.PATIENT,
             "viewer_is_staff": user.role in policy.STAFF,
             "new_url_name": "messaging:portal_new" if user.role == Role.PATIENT else None,

@@ -1,11 +1,13 @@
 """API: patients. The same policy, access helper, form and services as the web pages."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models.functions import Lower
 from django.forms.models import model_to_dict
 from django.http import HttpRequest
 from ninja import Query, Router
 
 from kapcare import policy
+from kapcare.api_pages import page_of
 from kapcare.api_schemas import PageQuery
 from kapcare.audit.log import Actor, record_list_access
 from kapcare.patients import services
@@ -25,13 +27,15 @@ def validated(form: PatientForm) -> dict:
 
 
 @router.get("/patients", response=PatientPage, summary="Patients you may see")
-def list_patients(request: HttpRequest, page: Query[PageQuery]) -> dict:
-    """Staff see their clinic's patients, a patient their own record, in name order.
-    Each patient returned is written to the access log."""
-    patients = policy.visible_patients(request.user)
-    shown = list(patients[page.offset : page.offset + page.limit])
+def list_patients(request: HttpRequest, query: Query[PageQuery]) -> dict:
+    """Staff see their clinic's patients, a patient their own record, in name order, a
+    page at a time. Each patient returned is written to the access log."""
+    patients = policy.visible_patients(request.user).annotate(
+        family_key=Lower("family_name"), given_key=Lower("given_name")
+    )
+    shown, next_page = page_of(request, patients, ("family_key", "given_key", "id"), query)
     record_list_access(Actor.from_request(request), shown)
-    return {"count": patients.count(), "limit": page.limit, "offset": page.offset, "items": shown}
+    return {"items": shown, "next": next_page}
 
 
 @router.post("/patients", response={201: PatientOut}, summary="Register a patient")

@@ -62,7 +62,12 @@ class Patient(KeptRecord):
 
     class Meta:
         ordering = [Lower("family_name"), Lower("given_name"), "id"]
-        indexes = [models.Index(Lower("family_name"), Lower("given_name"), name="patient_name_idx")]
+        indexes = [
+            models.Index(Lower("family_name"), Lower("given_name"), name="patient_name_idx"),
+            # The clinic's list, newest first, a page at a time; its recently changed.
+            models.Index(fields=["clinic", "-created_at", "-id"], name="patient_newest_idx"),
+            models.Index(fields=["clinic", "-updated_at"], name="patient_recent_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

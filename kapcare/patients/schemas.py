@@ -9,10 +9,10 @@ fields and documents formats and required fields for clients.
 import uuid
 from typing import Annotated
 
-from ninja import ModelSchema, Schema
+from ninja import ModelSchema
 from pydantic import WithJsonSchema
 
-from kapcare.api_schemas import InputSchema
+from kapcare.api_schemas import InputSchema, Page
 from kapcare.patients.models import Patient, SexAtBirth
 from kapcare.patients.services import PATIENT_FIELDS
 from kapcare.text import model_text
@@ -75,8 +75,5 @@ class PatientPatch(PatientFields):
     """Only the fields sent are changed; the others keep their values."""
 
 
-class PatientPage(Schema):
-    count: int
-    limit: int
-    offset: int
+class PatientPage(Page):
     items: list[PatientOut]

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +11,7 @@ from kapcare.accounts.services import InvitationError
 from kapcare.audit.log import Actor, record_access, record_list_access
 from kapcare.audit.models import AccessAction
 from kapcare.decorators import allowed
+from kapcare.pagination import keyset_page
 from kapcare.patients import chart, services
 from kapcare.patients.access import get_patient, get_patient_for_form
 from kapcare.patients.forms import BodyMeasurementForm, PatientForm, PatientSearchForm
@@ -58,19 +58,19 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     patients = policy.visible_patients(request.user)
     form = PatientSearchForm(request.POST or None)
     searching = request.method == "POST" and form.is_valid() and form.cleaned_data["query"]
+    cursor = request.GET.get("before")
+    older = None
     if searching:
         shown = list(search_patients(patients, form.cleaned_data["query"])[:SEARCH_LIMIT])
-        page = None
     else:
-        page = Paginator(patients.order_by("-created_at"), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
-        shown = list(page.object_list)
+        # Keyset pages through the (clinic, created_at, id) index: no count of the clinic.
+        shown, older = keyset_page(patients, cursor, by="created_at", size=PAGE_SIZE)
     record_list_access(Actor.from_request(request), shown)
     context = {
         "form": form,
         "patients": shown,
-        "page": page,
+        "older": older,
+        "is_first_page": not cursor or bool(searching),
         "searching": bool(searching),
         "search_limit": SEARCH_LIMIT,
         "can_create": policy.can(request.user, Action.CREATE_PATIENT),

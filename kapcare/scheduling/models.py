@@ -9,6 +9,7 @@ so that the person booking is told which appointment is in the way.
 """
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -104,6 +105,25 @@ class AppointmentStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# The longest block an appointment may hold. A dosing session with its preparation and
+# discharge takes a few hours; a day bounds every kind of visit. Knowing it lets a search
+# for the appointments overlapping a period read the (clinic, starts_at) index over
+# [period start - LONGEST_APPOINTMENT, period end) instead of every earlier appointment.
+LONGEST_APPOINTMENT = timedelta(hours=24)
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def overlapping(self, starts_at, ends_at):
+        """Appointments overlapping [starts_at, ends_at) (half-open: one may start when
+        another ends), found through an index on their start: none starts more than
+        `LONGEST_APPOINTMENT` before one it overlaps ends."""
+        return self.filter(
+            starts_at__gte=starts_at - LONGEST_APPOINTMENT,
+            starts_at__lt=ends_at,
+            ends_at__gt=starts_at,
+        )
+
+
 class Appointment(models.Model):
     """A block of time that holds a room and/or a clinician. Only booked appointments hold
     anything; a cancelled one stays on record and frees its slot."""
@@ -145,6 +165,8 @@ class Appointment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AppointmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at", "id"]

@@ -58,12 +58,8 @@ def day_bounds(day: date, zone) -> tuple[datetime, datetime]:
 
 def booked_between(clinic, starts_at: datetime, ends_at: datetime) -> list[Appointment]:
     return list(
-        Appointment.objects.filter(
-            clinic_id=clinic.pk,
-            status=AppointmentStatus.BOOKED,
-            starts_at__lt=ends_at,
-            ends_at__gt=starts_at,
-        )
+        Appointment.objects.overlapping(starts_at, ends_at)
+        .filter(clinic_id=clinic.pk, status=AppointmentStatus.BOOKED)
         .select_related("room", "clinician", "patient")
         .order_by("starts_at", "id")
     )

@@ -18,7 +18,14 @@ from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.refusals import Refused
 from kapcare.scheduling import rules
-from kapcare.scheduling.models import Appointment, AppointmentStatus, Room, TimeOff, WorkingHours
+from kapcare.scheduling.models import (
+    LONGEST_APPOINTMENT,
+    Appointment,
+    AppointmentStatus,
+    Room,
+    TimeOff,
+    WorkingHours,
+)
 
 
 class DoubleBooking(Refused):
@@ -47,11 +54,8 @@ def whole_minutes(moment: datetime) -> datetime:
 def conflicts(slot: Slot, *, clinic_id: int, exclude_id: int | None = None):
     """Booked appointments of the clinic that hold the slot's room or clinician at an
     overlapping time. Half-open ranges: an appointment may start when another ends."""
-    overlapping = Appointment.objects.filter(
-        clinic_id=clinic_id,
-        status=AppointmentStatus.BOOKED,
-        starts_at__lt=slot.ends_at,
-        ends_at__gt=slot.starts_at,
+    overlapping = Appointment.objects.overlapping(slot.starts_at, slot.ends_at).filter(
+        clinic_id=clinic_id, status=AppointmentStatus.BOOKED
     )
     holds = None
     if slot.room is not None:
@@ -91,6 +95,9 @@ def slot_problems(slot: Slot, *, clinic) -> dict[str, str]:
         problems["__all__"] = "Choose a room or a clinician."
     if slot.ends_at <= slot.starts_at:
         problems["starts_at"] = "The appointment must end after it starts."
+    elif slot.ends_at - slot.starts_at > LONGEST_APPOINTMENT:
+        hours = int(LONGEST_APPOINTMENT.total_seconds() // 3600)
+        problems["starts_at"] = f"An appointment lasts at most {hours} hours."
     if slot.room is not None and (slot.room.clinic_id != clinic.pk or not slot.room.is_active):
         problems["room"] = "Choose one of the clinic's rooms in use."
     if slot.clinician is not None and (
@@ -332,9 +339,6 @@ def remove_time_off(*, actor: Actor, time_off: TimeOff) -> None:
 
 def booked_during(clinician, starts_at, ends_at):
     """The clinician's booked appointments overlapping [starts_at, ends_at)."""
-    return Appointment.objects.filter(
-        clinician_id=clinician.pk,
-        status=AppointmentStatus.BOOKED,
-        starts_at__lt=ends_at,
-        ends_at__gt=starts_at,
+    return Appointment.objects.overlapping(starts_at, ends_at).filter(
+        clinician_id=clinician.pk, status=AppointmentStatus.BOOKED
     )

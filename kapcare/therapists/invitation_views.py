@@ -32,7 +32,7 @@ from kapcare.therapists.views import get_profile
 
 # The sign-in backend for a therapist who has just proved they hold the link (axes'
 # backend is for the sign-in form's credentials).
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "kapcare.accounts.backends.UserWithClinicBackend"
 
 
 def _day(value) -> str:

@@ -59,6 +59,8 @@ def dosing_session(clinic, clinician, nurse, patient, patient_user):
             lot_expiry=LOT_EXPIRY,
             amount_mg=Decimal("500"),
             witness=vouched(nurse),
+            strength="50 mg/mL",
+            dosage_form="injectable_solution",
         )
     return session
 

@@ -85,6 +85,7 @@ def test_the_export_takes_the_same_queries_for_ten_rows_as_for_a_hundred(
 ):
     patients = PatientFactory.create_batch(5, clinic=clinic)
     client.force_login(clinic_admin)
+    exported(client.post(EXPORT, {}))  # the first request of a session stamps its clock
 
     def queries_for(times: int) -> int:
         for _ in range(times):

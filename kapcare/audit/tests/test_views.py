@@ -72,7 +72,7 @@ def test_patient_sees_who_viewed_their_record(
     html = response.content.decode()
     assert "Cal Clinician" in html
     assert "Nov 20, 2026 9:00 a.m." in html  # shown in the clinic's time zone
-    entries = list(response.context["page"].object_list)
+    entries = response.context["entries"]
     assert {e.patient_id for e in entries} == {patient.pk}
     assert AccessLogEntry.objects.filter(patient=other_patient).count() == 1
 
@@ -103,3 +103,56 @@ def test_the_record_is_named_in_words_not_by_its_table(client, patient_user, pat
 
     assert "<td>Care session</td>" in page
     assert "Caresession" not in page
+
+
+def _views_at_one_moment(user, patient, count: int) -> None:
+    """`count` reads at the same instant: a page boundary falls inside the tie."""
+    moment = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    for _ in range(count):
+        view(user, patient, moment)
+
+
+def test_who_viewed_my_record_pages_through_older_entries_with_no_gap_or_repeat(
+    client, patient_user, patient, clinician
+):
+    _views_at_one_moment(clinician, patient, 60)
+    client.force_login(patient_user)
+
+    first = client.get(reverse("audit:my_access_log"))
+    older = client.get(reverse("audit:my_access_log"), {"before": first.context["older"]})
+
+    seen = [e.pk for e in first.context["entries"]] + [e.pk for e in older.context["entries"]]
+    newest_first = AccessLogEntry.objects.filter(patient=patient).order_by("-occurred_at", "-id")
+    assert len(first.context["entries"]) == 50
+    assert older.context["older"] is None
+    # Every row but the one the second request's own read added (newer than the first page).
+    assert seen == list(newest_first.values_list("pk", flat=True))[1:]
+
+
+def test_admin_search_pages_through_older_entries_keeping_its_filters(
+    client, clinic_admin, clinician, patient, other_patient
+):
+    _views_at_one_moment(clinician, patient, 55)
+    _views_at_one_moment(clinician, other_patient, 5)
+    client.force_login(clinic_admin)
+
+    first = client.post(reverse("audit:search"), {"patient_name": "pat"})
+    older = client.post(
+        reverse("audit:search"), {"patient_name": "pat", "before": first.context["older"]}
+    )
+
+    assert len(first.context["entries"]) == 50
+    assert [e.patient_id for e in older.context["entries"]] == [patient.pk] * 5
+    assert older.context["older"] is None
+
+
+def test_an_unreadable_older_link_shows_the_newest_entries(
+    client, patient_user, patient, clinician
+):
+    _views_at_one_moment(clinician, patient, 3)
+    client.force_login(patient_user)
+
+    response = client.get(reverse("audit:my_access_log"), {"before": "yesterday_x"})
+
+    assert response.status_code == 200
+    assert len(response.context["entries"]) == 4  # the three, and this read itself

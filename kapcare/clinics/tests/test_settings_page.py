@@ -120,3 +120,35 @@ def test_the_screening_reads_the_clinics_blood_pressure_levels(clinic):
     clinic.bp_hold_systolic = 150
 
     assert blood_pressure_thresholds(clinic).hold_systolic == 150
+
+
+def test_admin_enters_the_clinics_dea_registration(client, clinic_admin, clinic):
+    client.force_login(clinic_admin)
+    data = settings_data(
+        clinic, dea_registration_number="ab1234563", dea_registered_address="1 Music Row"
+    )
+
+    response = client.post(reverse("clinics:settings"), data)
+
+    assert response.status_code == 302
+    clinic.refresh_from_db()
+    assert (clinic.dea_registration_number, clinic.dea_registered_address) == (
+        "AB1234563",
+        "1 Music Row",
+    )
+
+
+def test_a_dea_number_with_a_wrong_check_digit_is_refused_at_the_field(
+    client, clinic_admin, clinic
+):
+    client.force_login(clinic_admin)
+
+    response = client.post(
+        reverse("clinics:settings"), settings_data(clinic, dea_registration_number="AB1234564")
+    )
+
+    assert response.context["form"].errors["dea_registration_number"] == [
+        "This DEA registration number's check digit does not match: check it."
+    ]
+    clinic.refresh_from_db()
+    assert clinic.dea_registration_number == ""

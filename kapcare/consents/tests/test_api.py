@@ -835,7 +835,7 @@ def test_therapist_sees_assessments_only_with_the_measures_scope_until_revoked(
     authorize(client, patient_user, patient, scopes=["measures"])
     response = assessments(client, headers, patient)
     assert response.status_code == 200
-    assert response.json()["count"] == 1
+    assert len(response.json()["items"]) == 1
 
     authorization_id = client.get(authorizations_url(patient), headers=bearer(patient_user)).json()[
         0

@@ -15,7 +15,8 @@ from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.dosing.discharge import rules
 from kapcare.dosing.discharge.rules import ALDRETE_KEYS, DischargeSettings
-from kapcare.dosing.models import DischargeAssessment, DosingRecord, Observation
+from kapcare.dosing.esketamine import facts as esketamine_facts
+from kapcare.dosing.models import DischargeAssessment, DosingRecord, Drug, Observation
 from kapcare.dosing.recording import lock_for_events, refuse_unless_under_way
 from kapcare.dosing.vitals import rules as vitals_rules
 from kapcare.episodes import services as episode_services
@@ -79,9 +80,15 @@ class DischargeStatus:
         return not self.problems
 
 
-def discharge_settings(clinic):
+def discharge_settings(clinic, drug: str = Drug.KETAMINE):
+    """The clinic's discharge settings for `drug`: esketamine has its own observation
+    minimum (`Clinic.esketamine_observation_minutes`)."""
     return DischargeSettings(
-        observation_minutes=clinic.discharge_observation_minutes,
+        observation_minutes=(
+            clinic.esketamine_observation_minutes
+            if drug == Drug.ESKETAMINE
+            else clinic.discharge_observation_minutes
+        ),
         aldrete_minimum=clinic.discharge_aldrete_minimum,
         vitals_within_percent=clinic.discharge_vitals_within_percent,
         time_zone=clinic.time_zone,
@@ -133,7 +140,13 @@ def discharge_status(record: DosingRecord, now) -> DischargeStatus:
         latest_heart_rate=latest_heart_rate,
         latest_alerts=tuple(latest_alerts),
     )
-    problems = rules.discharge_problems(facts, discharge_settings(record.patient.clinic))
+    problems = rules.discharge_problems(
+        facts, discharge_settings(record.patient.clinic, record.drug)
+    )
+    # Esketamine: until sedation, dissociation and respiratory depression have resolved.
+    effects = esketamine_facts.effects_problem(record, now)
+    if effects:
+        problems.append(effects)
     return DischargeStatus(facts=facts, problems=problems, assessment=assessment)
 
 
@@ -178,7 +191,9 @@ def discharge(
             reason = ""  # nothing was overridden
         elif not reason:
             raise DischargeRefused(status.problems)
-        elif rules.vitals_out_of_range(status.facts, discharge_settings(locked.patient.clinic)):
+        elif rules.vitals_out_of_range(
+            status.facts, discharge_settings(locked.patient.clinic, locked.drug)
+        ):
             if second is None:
                 raise Refused({second_person.EMAIL_FIELD: SECOND_CLINICIAN_NEEDED})
             problem = second_person.second_person_problem(

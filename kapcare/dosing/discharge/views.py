@@ -39,7 +39,7 @@ def discharge_context(request: HttpRequest, record: DosingRecord) -> dict:
         "record": record,
         "status": status,
         "facts": status.facts,
-        "settings": services.discharge_settings(clinic),
+        "settings": services.discharge_settings(clinic, record.drug),
         "assessment": status.assessment,
         "is_discharged": record.discharged_at is not None,
         "can_discharge": not record.is_signed

@@ -18,7 +18,8 @@ from kapcare.accounts.second_person import SecondPerson
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.dosing.dose import rules
-from kapcare.dosing.models import DosingRecord, Lighting
+from kapcare.dosing.esketamine import facts as esketamine_facts
+from kapcare.dosing.models import DosingRecord, Drug, Lighting
 from kapcare.dosing.recording import refuse_if_signed
 from kapcare.dosing.substances import rules as substances_rules
 from kapcare.dosing.substances.services import licensed_second_problem, register_lots
@@ -145,6 +146,7 @@ def prescribe_dose(
                 }
             )
         prescription = {
+            "drug": Drug.KETAMINE,
             "route": route,
             "prescribed_mg_per_kg": mg_per_kg,
             "weight_kg": weight.weight_kg,
@@ -179,7 +181,11 @@ def _prescribed_lot(clinic_id: int, lot_number: str, dose_day: date) -> tuple[tu
     """The lot of the register the dose is prescribed from (its expiry and mg on hand), and
     why it cannot be ("" when it can): none chosen, not in the register, or out of date
     on the dose's day."""
-    lot = register_lots(clinic_id, lot_number).get(lot_number) if lot_number else None
+    lot = (
+        register_lots(clinic_id, lot_number, drug=Drug.KETAMINE).get(lot_number)
+        if lot_number
+        else None
+    )
     if not lot_number:
         return lot, "Choose the lot from the register."
     if lot is None:
@@ -221,14 +227,14 @@ def _refuse_unless_on_hand(lot_number: str, *, on_hand_mg: Decimal, dose_mg: Dec
 def _write_prescription(
     locked: DosingRecord, prescription: dict, above_maximum_reason: str, *, by, at: datetime
 ) -> None:
-    """Save the prescription (`DOSE_FIELDS`) on the locked record, by `by` at `at`. A
-    change of any of its fields, or another prescriber, undoes the second person's
-    check."""
-    before = {name: getattr(locked, name) for name in DOSE_FIELDS}
+    """Save the prescription (the drug and `DOSE_FIELDS`) on the locked record, by `by` at
+    `at`. A change of any of its fields, or another prescriber, undoes the second
+    person's check."""
+    before = {name: getattr(locked, name) for name in ("drug", *DOSE_FIELDS)}
     for name, value in prescription.items():
         setattr(locked, name, value)
     locked.above_maximum_reason = above_maximum_reason
-    unchanged = before == {name: getattr(locked, name) for name in DOSE_FIELDS}
+    unchanged = before == {name: getattr(locked, name) for name in ("drug", *DOSE_FIELDS)}
     if not (unchanged and locked.prescribed_by_id == by.pk):
         locked.confirmed_by = None
         locked.confirmed_at = None
@@ -236,6 +242,7 @@ def _write_prescription(
     locked.prescribed_at = at
     locked.save(
         update_fields=[
+            "drug",
             *DOSE_FIELDS,
             "above_maximum_reason",
             "prescribed_by",
@@ -357,14 +364,18 @@ def dose_gates(session: CareSession, dose_at: datetime) -> list[ExtraGate]:
     dose_day = timezone.localdate(dose_at, clinic.zone)
     row = _gate_row(session, dose_day)
     prescription = _prescription_of(row)
-    passed, message = rules.dose_gate(
-        prescription,
-        dose_caps(clinic, row["route"]) if prescription is not None else None,
-        row["latest_measured_on"] if row else None,
-        row["latest_weight_kg"] if row else None,
-        dose_day,
-        clinic.weight_recent_days,
-    )
+    if row is not None and row["drug"] == Drug.ESKETAMINE:
+        # A fixed dose in nasal devices: no weight, no per-route maximum.
+        passed, message = esketamine_facts.dose_gate_of(row, dose_day)
+    else:
+        passed, message = rules.dose_gate(
+            prescription,
+            dose_caps(clinic, row["route"]) if prescription is not None else None,
+            row["latest_measured_on"] if row else None,
+            row["latest_weight_kg"] if row else None,
+            dose_day,
+            clinic.weight_recent_days,
+        )
     record_url = reverse("dosing:record", args=[session.external_id])
     found = [
         ExtraGate(
@@ -397,6 +408,7 @@ def _gate_row(session: CareSession, dose_day: date) -> dict | None:
             latest_weight_kg=Subquery(weights.values("weight_kg")[:1]),
         )
         .values(
+            "drug",
             "route",
             "prescribed_mg_per_kg",
             "weight_kg",

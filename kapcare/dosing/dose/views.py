@@ -26,7 +26,8 @@ from kapcare.decorators import allowed
 from kapcare.dosing.access import get_record
 from kapcare.dosing.dose import rules, services
 from kapcare.dosing.dose.forms import ConfirmDoseForm, PrescriptionForm, SettingForm
-from kapcare.dosing.models import DosingRecord
+from kapcare.dosing.esketamine import rules as esketamine_rules
+from kapcare.dosing.models import DosingRecord, Drug
 from kapcare.dosing.substances import rules as substances_rules
 from kapcare.dosing.substances import services as substances_services
 from kapcare.dosing.views import back_to_record, render_refused
@@ -46,11 +47,21 @@ def _is_open(record: DosingRecord) -> bool:
 
 
 def calculation_of(record: DosingRecord) -> rules.DoseCalculation | None:
-    if record.dose_mg is None:
+    """The mg/kg arithmetic of a ketamine dose (None before one is prescribed, and for
+    esketamine's fixed dose in devices)."""
+    if record.dose_mg is None or record.prescribed_mg_per_kg is None:
         return None
     return rules.DoseCalculation(
         mg_per_kg=record.prescribed_mg_per_kg, weight_kg=record.weight_kg, dose_mg=record.dose_mg
     )
+
+
+def esketamine_dose_text(record: DosingRecord) -> str:
+    """An esketamine dose in words ("esketamine 84 mg, 3 devices of 28 mg"); "" if none."""
+    if record.drug != Drug.ESKETAMINE or record.dose_mg is None:
+        return ""
+    devices = esketamine_rules.devices_for(record.dose_mg)
+    return f"esketamine {record.dose_mg.normalize():f} mg, {devices} devices of 28 mg"
 
 
 def part_context(request: HttpRequest, record: DosingRecord) -> dict:
@@ -59,7 +70,9 @@ def part_context(request: HttpRequest, record: DosingRecord) -> dict:
     dose_day = services.dose_day_of(session)
     latest = services.latest_weight(record.patient_id, dose_day)
     calc = calculation_of(record)
-    if calc is not None:
+    if record.drug == Drug.ESKETAMINE:
+        weight_problem, above = "", []  # a fixed dose in devices: no weight, no cap
+    elif calc is not None:
         weight_problem = rules.weight_age_problem(
             record.weight_measured_on,
             record.weight_kg,
@@ -86,13 +99,14 @@ def part_context(request: HttpRequest, record: DosingRecord) -> dict:
     is_prescriber = record.prescribed_by_id is not None and record.prescribed_by_id == user.pk
     can_confirm = (
         is_open
-        and calc is not None
+        and record.dose_mg is not None
         and not record.is_confirmed
         and policy.can(user, Action.CONFIRM_DOSE, session)
     )
     return {
         "record": record,
         "calc": calc,
+        "dose_text": calc.arithmetic if calc is not None else esketamine_dose_text(record),
         "route_label": DoseRoute(record.route).label if record.route else "",
         "is_iv": record.route == DoseRoute.IV,
         "above": above,
@@ -136,9 +150,9 @@ def setting_context(request: HttpRequest, record: DosingRecord) -> dict:
     }
 
 
-def register_lots(clinic_id: int) -> list[tuple[str, str]]:
-    """The lots of the clinic's register, latest expiry first, each with its expiry and
-    what is on hand, as choices."""
+def register_lots(clinic_id: int, drug: str = Drug.KETAMINE) -> list[tuple[str, str]]:
+    """The lots of `drug` in the clinic's register, latest expiry first, each with its
+    expiry and what is on hand, as choices."""
     return [
         (
             number,
@@ -147,7 +161,9 @@ def register_lots(clinic_id: int) -> list[tuple[str, str]]:
             if expiry
             else f"{number} — no expiry recorded, {substances_rules.mg(on_hand)} on hand",
         )
-        for number, (expiry, on_hand) in substances_services.register_lots(clinic_id).items()
+        for number, (expiry, on_hand) in substances_services.register_lots(
+            clinic_id, drug=drug
+        ).items()
     ]
 
 

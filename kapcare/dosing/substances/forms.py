@@ -6,6 +6,8 @@ the services'. The witness types their own email and password on the same form
 
 from django import forms
 
+from kapcare.dosing.models import DosageForm, Drug
+
 _AMOUNT = {"inputmode": "decimal", "step": "0.01"}
 
 
@@ -93,6 +95,18 @@ class SessionUseForm(WitnessMixin, forms.Form):
 
 
 class ReceiveStockForm(WitnessMixin, forms.Form):
+    drug = forms.ChoiceField(
+        label="Drug",
+        choices=Drug.choices,
+        initial=Drug.KETAMINE,
+        required=False,
+        help_text="Ketamine unless chosen. Esketamine comes as Spravato nasal devices of "
+        "28 mg each.",
+        error_messages={
+            "required": "Choose the drug.",
+            "invalid_choice": "Choose the drug from the list.",
+        },
+    )
     lot_number = forms.CharField(
         label="Lot number",
         max_length=40,
@@ -107,6 +121,32 @@ class ReceiveStockForm(WitnessMixin, forms.Form):
         },
     )
     amount_mg = _mg_field("Amount received (mg)", min_value=None, if_none="")
+    drug_name = forms.CharField(
+        label="Drug, as on the label",
+        max_length=80,
+        required=False,
+        help_text="Ketamine hydrochloride or esketamine hydrochloride unless written.",
+    )
+    strength = forms.CharField(
+        label="Strength",
+        max_length=40,
+        help_text="As on the label: for example 50 mg/mL or 500 mg/10 mL.",
+        error_messages={"required": "Enter the strength, as on the label: e.g. 50 mg/mL."},
+    )
+    dosage_form = forms.ChoiceField(
+        label="Dosage form",
+        choices=[("", "— choose —"), *DosageForm.choices],
+        error_messages={
+            "required": "Choose the dosage form, as on the label.",
+            "invalid_choice": "Choose one of the dosage forms listed.",
+        },
+    )
+    ndc = forms.CharField(
+        label="NDC (if known)",
+        required=False,
+        max_length=13,
+        help_text="The National Drug Code on the carton, e.g. 0409-2051-05.",
+    )
     note = forms.CharField(
         label="Note",
         required=False,

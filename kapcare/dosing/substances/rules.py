@@ -9,8 +9,9 @@ docs/clinical-reference.md#controlled-substances). The register is append-only: 
 is corrected by a new entry whose amount is added to the entry it corrects.
 
 The arithmetic, per lot:
-- stock = received + returned − drawn (each with its corrections); it never falls below
-  zero, or the register shows more drawn than received;
+- stock = received + returned − drawn ± adjusted to an inventory's count − lost or
+  stolen (each with its corrections); it never falls below zero, or the register shows
+  more drawn than received;
 - per session: drawn = given + wasted + returned, else the difference is unaccounted for;
 - a waste is witnessed by a second person;
 - a correction corrects an entry of its own lot.
@@ -29,10 +30,12 @@ GIVEN = "given"
 WASTED = "wasted"
 RETURNED = "returned"
 CORRECTION = "correction"
+ADJUSTED = "adjusted"  # signed: the stock brought to an inventory's count
+LOST = "lost"  # a theft or loss reported to the DEA
 
 # How each kind of entry moves the stock on the shelf: given and wasted come out of what
 # was drawn for a session, not out of the stock.
-STOCK_SIGN = {RECEIVED: 1, RETURNED: 1, DRAWN: -1, GIVEN: 0, WASTED: 0}
+STOCK_SIGN = {RECEIVED: 1, RETURNED: 1, DRAWN: -1, GIVEN: 0, WASTED: 0, ADJUSTED: 1, LOST: -1}
 SESSION_KINDS = (DRAWN, GIVEN, WASTED, RETURNED)
 ZERO = Decimal(0)
 

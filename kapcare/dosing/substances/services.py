@@ -17,8 +17,9 @@ from kapcare.accounts.models import LICENSED_ROLES
 from kapcare.accounts.second_person import SecondPerson
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
-from kapcare.dosing.models import ControlledSubstanceEntry, DosingRecord, SubstanceEntryKind
+from kapcare.dosing.models import ControlledSubstanceEntry, DosingRecord, Drug, SubstanceEntryKind
 from kapcare.dosing.recording import refuse_if_signed
+from kapcare.dosing.substances import lots
 from kapcare.dosing.substances.rules import Entry, mg, reconcile
 from kapcare.refusals import Refused
 
@@ -80,16 +81,28 @@ def receive_stock(
     amount_mg,
     witness: SecondPerson | None,
     note: str = "",
+    drug: str = Drug.KETAMINE,
+    drug_name: str = "",
+    strength: str = "",
+    dosage_form: str = "",
+    ndc: str = "",
 ):
-    """A clinician or nurse takes ketamine of one lot into the clinic's stock (a delivery,
-    or the count carried over when the register starts), with a second licensed person
-    who counts it too and signs as themselves (`witness`, who authenticated on the
-    screen). A lot keeps the expiry it was first received with. Logged with the clinic:
-    no patient is concerned."""
+    """A clinician or nurse takes ketamine (or esketamine, `drug`) of one lot into the
+    clinic's stock (a delivery, or the count carried over when the register starts), with
+    a second licensed person who counts it too and signs as themselves (`witness`, who
+    authenticated on the screen). The lot is named as the DEA's records name it: drug as on
+    the label (`drug_name`, the drug's usual name if empty), strength (“50 mg/mL”), dosage
+    form, NDC if known. A lot keeps the drug, expiry, strength and form it was first
+    received with. Logged with the clinic: no patient is concerned."""
     if not _is_licensed_of(actor, clinic.pk):
         raise Refused({"__all__": "Only a clinician or nurse of this clinic may receive ketamine."})
     lot_number = (lot_number or "").strip()
-    problems = _received_lot_problems(clinic.pk, lot_number, lot_expiry)
+    identity, identity_problems = lots.identity_problems(
+        drug=drug, drug_name=drug_name, strength=strength, dosage_form=dosage_form, ndc=ndc
+    )
+    problems = _received_lot_problems(
+        clinic.pk, lot_number, lot_expiry, identity, identity_problems
+    )
     problem = _amount_problem(amount_mg, "received", positive=True)
     if problem:
         problems["amount_mg"] = problem
@@ -110,14 +123,19 @@ def receive_stock(
             witness=witness.user,
             note=(note or "").strip(),
             recorded_by=actor.user,
+            **identity,
         )
         record_access(actor, AccessAction.CREATE, obj=entry)
     return entry
 
 
-def _received_lot_problems(clinic_id: int, lot_number: str, lot_expiry) -> dict[str, str]:
-    """What is wrong with the lot number and expiry of stock received, by field: none
-    given, too long, or an expiry other than the one the lot was first received with."""
+def _received_lot_problems(
+    clinic_id: int, lot_number: str, lot_expiry, identity: dict[str, str], identity_problems
+) -> dict[str, str]:
+    """What is wrong with the lot of stock received, by field: no lot number, too long;
+    its identity as typed (`identity_problems`), or another drug, strength or form than
+    the lot was first received as; an expiry other than the one it was first received
+    with."""
     problems: dict[str, str] = {}
     if not lot_number:
         problems["lot_number"] = "Enter the lot number printed on the vials."
@@ -125,6 +143,9 @@ def _received_lot_problems(clinic_id: int, lot_number: str, lot_expiry) -> dict[
         problems["lot_number"] = "A lot number has at most 40 characters."
     if lot_expiry is None:
         problems["lot_expiry"] = "Enter the lot's expiry date, as printed on the vials."
+    problems.update(identity_problems)
+    if "lot_number" not in problems and not identity_problems:
+        problems.update(lots.same_lot_problems(clinic_id, lot_number, identity))
     if "lot_number" not in problems and lot_expiry is not None:
         known = (
             ControlledSubstanceEntry.objects.filter(
@@ -239,7 +260,10 @@ def _drawn_lot(record: DosingRecord, lot_number: str, note: str) -> tuple[date |
     if not lot_number:
         return None, {"lot_number": "Choose the lot the ketamine was drawn from."}
     received = ControlledSubstanceEntry.objects.filter(
-        clinic_id=record.clinic_id, lot_number=lot_number, kind=SubstanceEntryKind.RECEIVED
+        clinic_id=record.clinic_id,
+        lot_number=lot_number,
+        kind=SubstanceEntryKind.RECEIVED,
+        drug=record.drug,
     ).values_list("lot_expiry", flat=True)
     if not received.exists():
         return None, {
@@ -322,10 +346,13 @@ def _session_entries(
     note: str,
 ) -> list:
     """The register's entries of a session's use, unsaved: the draw (with the note), what
-    was given, and the waste and the return when there were any."""
+    was given, and the waste and the return when there were any. Each carries the lot's
+    identity as first received."""
+    identity = lots.lot_identity(record.clinic_id, lot_number)
 
     def row(kind, amount, **extra):
         return ControlledSubstanceEntry(
+            **identity,
             clinic_id=record.clinic_id,
             lot_number=lot_number,
             lot_expiry=lot_expiry,
@@ -386,6 +413,7 @@ def correct_entry(*, actor: Actor, entry, amount_mg, note: str):
                 }
             )
         correction = ControlledSubstanceEntry.objects.create(
+            **lots.identity_of(entry),
             clinic_id=entry.clinic_id,
             lot_number=entry.lot_number,
             lot_expiry=entry.lot_expiry,
@@ -416,14 +444,18 @@ def _correction_problems(amount_mg, note: str) -> dict[str, str]:
     return problems
 
 
-def register_lots(clinic_id: int, lot_number: str | None = None) -> dict[str, tuple]:
-    """The lots of the clinic's register (or only `lot_number`), each as its expiry and
-    the mg on hand, latest expiry first; a lot the clinic never received is absent. On
-    hand is the register's own arithmetic (`reconcile`): received and
-    returned, less what was drawn, with their corrections. One query."""
+def register_lots(
+    clinic_id: int, lot_number: str | None = None, *, drug: str | None = None
+) -> dict[str, tuple]:
+    """The lots of the clinic's register (or only `lot_number`; only of `drug` when
+    given), each as its expiry and the mg on hand, latest expiry first; a lot the clinic
+    never received is absent. On hand is the register's own arithmetic (`reconcile`):
+    received and returned, less what was drawn, with their corrections. One query."""
     entries = ControlledSubstanceEntry.objects.filter(clinic_id=clinic_id)
     if lot_number is not None:
         entries = entries.filter(lot_number=lot_number)
+    if drug is not None:
+        entries = entries.filter(drug=drug)
     entries = list(entries)
     expiries = {}
     for entry in entries:

@@ -1,7 +1,7 @@
 """The ketamine register: a session's use (from the record page) and the clinic's
 register with stock received and corrections."""
 
-from django.urls import path
+from django.urls import include, path
 
 from kapcare.dosing.substances import views
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("controlled-substances/", views.register, name="register"),
     path("controlled-substances/stock/", views.receive, name="receive"),
     path("controlled-substances/corrections/", views.correct, name="correct"),
+    path("", include("kapcare.dosing.substances.inventory_urls")),
 ]

@@ -9,6 +9,7 @@ showing of it logs them as listed (`record_list_access`), in one insert.
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,8 +24,8 @@ from kapcare.accounts import second_person
 from kapcare.audit.log import Actor, record_list_access
 from kapcare.decorators import allowed
 from kapcare.dosing.access import get_record
-from kapcare.dosing.models import ControlledSubstanceEntry, DosingRecord, SubstanceEntryKind
-from kapcare.dosing.substances import rules, services
+from kapcare.dosing.models import ControlledSubstanceEntry, DosingRecord, Drug, SubstanceEntryKind
+from kapcare.dosing.substances import inventory, rules, services
 from kapcare.dosing.substances.forms import CorrectionForm, ReceiveStockForm, SessionUseForm
 from kapcare.dosing.substances.rules import mg
 from kapcare.dosing.views import back_to_record, render_refused
@@ -171,6 +172,7 @@ class RegisterRow:
     amount: str
     balance: str
     correction_form: CorrectionForm | None
+    kept_until: date
 
 
 def _register_page(
@@ -204,6 +206,7 @@ def _register_page(
         {
             "lot_number": lot.lot_number,
             "expiry": by_id[lot.lines[0].entry.id].lot_expiry,
+            "drug": by_id[lot.lines[0].entry.id].get_drug_display(),
             "stock": mg(lot.stock_mg),
             "received": mg(lot.received_mg),
             "discrepancies": lot.discrepancies,
@@ -215,6 +218,7 @@ def _register_page(
                     amount=mg(line.entry.amount_mg),
                     balance=mg(line.balance_after_mg),
                     correction_form=correction_form_for(by_id[line.entry.id]),
+                    kept_until=rules.kept_until(line.entry.recorded_at.date()),
                 )
                 for line in lot.lines
             ],
@@ -233,6 +237,7 @@ def _register_page(
             "can_record": can_record,
             "retention_years": rules.RETENTION_YEARS,
             "receive_form": receive_form or (ReceiveStockForm() if can_record else None),
+            "dea": inventory.register_summary(clinic),
         },
         status=status,
     )
@@ -258,6 +263,11 @@ def receive(request: HttpRequest) -> HttpResponse:
             amount_mg=data["amount_mg"],
             note=data["note"],
             witness=_witness(request, form),
+            drug=data["drug"] or Drug.KETAMINE,
+            drug_name=data["drug_name"],
+            strength=data["strength"],
+            dosage_form=data["dosage_form"],
+            ndc=data["ndc"],
         )
 
     if submit(form, write) is not None:

@@ -331,9 +331,9 @@ def list_sessions(client, user, **query):
 
 
 def test_the_list_filters_by_status_in_the_apis_words(client, coordinator, three_sessions):
-    completed = list_sessions(client, coordinator, status="completed").json()
-    planned = list_sessions(client, coordinator, status="planned").json()
-    in_progress = list_sessions(client, coordinator, status="in_progress").json()
+    completed = list_sessions(client, coordinator, status="completed").json()["items"]
+    planned = list_sessions(client, coordinator, status="planned").json()["items"]
+    in_progress = list_sessions(client, coordinator, status="in_progress").json()["items"]
 
     assert [(s["id"], s["status"]) for s in completed] == [
         (str(three_sessions["done"].external_id), "completed")
@@ -345,7 +345,7 @@ def test_the_list_filters_by_status_in_the_apis_words(client, coordinator, three
 def test_without_a_status_the_list_gives_every_dosing_session_by_start(
     client, coordinator, three_sessions
 ):
-    body = list_sessions(client, coordinator).json()
+    body = list_sessions(client, coordinator).json()["items"]
 
     assert [s["status"] for s in body] == ["completed", "planned", "cancelled"]
     assert set(body[0]) == {
@@ -369,7 +369,18 @@ def test_an_unknown_status_answers_422_naming_it(client, coordinator):
 
 
 def test_the_list_shows_only_the_callers_clinic(client, outsider, three_sessions):
-    assert list_sessions(client, outsider).json() == []
+    assert list_sessions(client, outsider).json() == {"items": [], "next": None}
+
+
+def test_the_list_is_paged_by_start_keeping_the_status_filter(client, coordinator, three_sessions):
+    first = list_sessions(client, coordinator, limit=2).json()
+    second = client.get(first["next"], headers=bearer(coordinator)).json()
+
+    assert [s["status"] for s in first["items"]] == ["completed", "planned"]
+    assert [s["status"] for s in second["items"]] == ["cancelled"]
+    assert second["next"] is None
+    only_planned = list_sessions(client, coordinator, status="planned", limit=1).json()
+    assert only_planned["next"] is None
 
 
 @pytest.mark.parametrize("persona", ["therapist", "patient_user"])
@@ -404,4 +415,4 @@ def test_the_list_takes_the_same_queries_however_many_sessions(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get("/api/v1/dosing-sessions", headers=headers)
 
-    assert len(response.json()) == 5
+    assert len(response.json()["items"]) == 5

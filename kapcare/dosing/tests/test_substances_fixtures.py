@@ -14,6 +14,7 @@ from tests.factories import RoomFactory, nurse_of, open_episode, plan_session, v
 
 LOT = "KET-24-117"
 EXPIRY = dt.date(2027, 6, 30)
+STRENGTH = "50 mg/mL"
 
 
 def actor(user) -> Actor:
@@ -62,6 +63,8 @@ def receive(clinician, amount="500", lot=LOT, expiry=EXPIRY, note="", *, witness
         amount_mg=D(amount),
         witness=vouched(witness) if witness else None,
         note=note,
+        strength=STRENGTH,
+        dosage_form="injectable_solution",
     )
 
 

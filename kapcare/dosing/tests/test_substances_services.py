@@ -14,6 +14,7 @@ from kapcare.dosing.substances import services as substances_services
 from kapcare.dosing.tests.test_substances_fixtures import (
     EXPIRY,
     LOT,
+    STRENGTH,
     actor,
     receive,
     record_fixture,  # noqa: F401 (the `record` fixture)
@@ -71,6 +72,8 @@ def test_stock_received_without_a_licensed_witness_is_refused(
             lot_expiry=EXPIRY,
             amount_mg=D("500"),
             witness=vouched(witness) if witness else None,
+            strength=STRENGTH,
+            dosage_form="injectable_solution",
         )
 
     assert refusal.value.problems == {"second_email": message}

@@ -14,7 +14,7 @@ from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.episodes import services
 from kapcare.episodes.models import CareSession, Episode
 from kapcare.scheduling.models import Appointment
-from tests.factories import RoomFactory, open_episode, plan_session
+from tests.factories import PatientFactory, RoomFactory, open_episode, plan_session
 
 NOW = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
 
@@ -151,7 +151,7 @@ def test_the_list_holds_the_clinics_episodes_only(
 
     response = get(client, "/api/v1/episodes", coordinator)
 
-    assert [item["id"] for item in response.json()] == [str(episode.external_id)]
+    assert [item["id"] for item in response.json()["items"]] == [str(episode.external_id)]
 
 
 def test_listing_logs_each_patient_listed(client, coordinator, episode):
@@ -166,7 +166,21 @@ def test_listing_logs_each_patient_listed(client, coordinator, episode):
 def test_the_list_filters_by_state(client, coordinator, episode):
     response = get(client, "/api/v1/episodes?state=screening", coordinator)
 
-    assert response.json() == []
+    assert response.json() == {"items": [], "next": None}
+
+
+def test_the_list_is_paged_newest_first_logging_only_the_page_shown(
+    client, coordinator, clinician, clinic
+):
+    episodes = [open_episode(PatientFactory(clinic=clinic), clinician) for _ in range(3)]
+
+    first = get(client, "/api/v1/episodes?limit=2", coordinator).json()
+    second = get(client, first["next"], coordinator).json()
+
+    newest_first = [str(e.external_id) for e in reversed(episodes)]
+    assert [item["id"] for item in first["items"] + second["items"]] == newest_first
+    assert second["next"] is None
+    assert AccessLogEntry.objects.filter(action=AccessAction.LIST).count() == 3
 
 
 def test_a_therapists_token_may_not_list_episodes(client, therapist, episode):

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.messaging import services
@@ -132,7 +133,9 @@ def test_inbox_logs_each_patient_named_once(client, coordinator, patient, other_
     )
 
 
-def test_inbox_is_paginated_at_50(client, coordinator, patient):
+def test_inbox_is_paginated_at_50_and_its_older_link_shows_the_rest(client, coordinator, patient):
+    # Two threads share each moment, so the page boundary falls inside a tie.
+    start = timezone.now() - dt.timedelta(days=1)
     for number in range(51):
         Thread.objects.create(
             clinic=patient.clinic,
@@ -140,13 +143,17 @@ def test_inbox_is_paginated_at_50(client, coordinator, patient):
             kind=ThreadKind.PATIENT,
             subject=f"Thread {number}",
             created_by=coordinator,
+            last_message_at=start + dt.timedelta(minutes=number // 2),
         )
     client.force_login(coordinator)
 
-    response = client.get(INBOX)
+    first = client.get(INBOX)
+    older = client.get(INBOX, {"before": first.context["older"]})
 
-    assert len(response.context["threads"]) == 50
-    assert "Page 1 of 2" in response.content.decode()
+    assert len(first.context["threads"]) == 50
+    assert [t.subject for t in older.context["threads"]] == ["Thread 0"]
+    assert older.context["older"] is None
+    assert "Newest" in older.content.decode()
 
 
 def test_inbox_runs_the_same_queries_for_1_or_30_threads(

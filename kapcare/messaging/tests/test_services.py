@@ -2,12 +2,15 @@
 messages that the database keeps unchanged."""
 
 import datetime as dt
+import importlib
 
 import pytest
 import time_machine
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core import mail
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.messaging import services
@@ -238,6 +241,74 @@ def test_unread_counts_take_one_query(
         counts = services.unread_counts(coordinator)
 
     assert counts.total == 2
+
+
+# --- Waiting for the clinic (what the staff's unread count reads) ------------------------
+
+
+def _awaits_clinic(thread) -> bool:
+    return Thread.objects.values_list("awaits_clinic", flat=True).get(pk=thread.pk)
+
+
+def test_a_thread_the_patient_starts_awaits_the_clinic(patient, patient_user):
+    assert _awaits_clinic(patient_thread(patient, patient_user))
+
+
+def test_a_thread_the_clinic_starts_does_not_await_it(coordinator, patient):
+    assert not _awaits_clinic(patient_thread(patient, coordinator))
+
+
+def test_a_thread_a_therapist_starts_awaits_the_clinic(patient, therapist, authorisation):
+    assert _awaits_clinic(therapist_thread(patient, therapist))
+
+
+@pytest.mark.parametrize(
+    ("replies", "awaits"),
+    [
+        (["patient_user"], True),
+        (["patient_user", "clinician"], False),
+        (["patient_user", "coordinator", "patient_user"], True),
+        (["coordinator"], False),
+    ],
+)
+def test_each_message_sets_whether_the_thread_awaits_the_clinic(
+    request, coordinator, patient, replies, awaits
+):
+    thread = patient_thread(patient, coordinator)
+    for author in replies:
+        reply(thread, request.getfixturevalue(author))
+
+    assert _awaits_clinic(thread) is awaits
+
+
+def test_the_migration_sets_each_existing_thread_from_its_latest_message(
+    coordinator, patient, patient_user
+):
+    backfill = importlib.import_module(
+        "kapcare.messaging.migrations.0004_threads_awaiting_the_clinic"
+    ).set_from_latest_message
+    answered = patient_thread(patient, patient_user, subject="Answered")
+    reply(answered, coordinator)
+    waiting = patient_thread(patient, coordinator, subject="Waiting")
+    reply(waiting, patient_user)
+    Thread.objects.update(awaits_clinic=False)
+
+    backfill(django_apps, None)
+
+    assert set(Thread.objects.filter(awaits_clinic=True)) == {waiting}
+
+
+def test_an_answered_thread_is_not_read_for_the_staff_count(coordinator, patient, patient_user):
+    answered = patient_thread(patient, patient_user, subject="First")
+    reply(answered, coordinator)
+    waiting = patient_thread(patient, coordinator, subject="Second")
+    reply(waiting, patient_user)
+
+    with CaptureQueriesContext(connection) as captured:
+        counts = services.unread_counts(coordinator)
+
+    assert counts.by_thread == {waiting.pk: 1}
+    assert '"messaging_thread"."awaits_clinic"' in captured.captured_queries[0]["sql"]
 
 
 # --- Email -------------------------------------------------------------------------------

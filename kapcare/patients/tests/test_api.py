@@ -73,7 +73,7 @@ def test_coordinator_lists_only_their_clinics_patients(
 
     assert response.status_code == 200
     assert listed_ids(response) == {str(patient.external_id), str(other_patient.external_id)}
-    assert response.json()["count"] == 2
+    assert response.json()["next"] is None
 
 
 def test_outsider_lists_none_of_another_clinics_patients(
@@ -94,8 +94,7 @@ def test_therapist_without_authorisation_lists_nobody(client, therapist, patient
     response = client.get(PATIENTS, headers=bearer(therapist))
 
     assert response.status_code == 200
-    assert response.json()["items"] == []
-    assert response.json()["count"] == 0
+    assert response.json() == {"items": [], "next": None}
 
 
 def test_each_listed_patient_is_logged_once_as_listed_through_the_api(
@@ -109,15 +108,33 @@ def test_each_listed_patient_is_logged_once_as_listed_through_the_api(
     assert {row.actor_id for row in rows} == {coordinator.pk}
 
 
-def test_list_is_paged_and_only_the_page_shown_is_logged(client, coordinator, clinic):
-    PatientFactory.create_batch(5, clinic=clinic)
+def test_list_is_paged_in_name_order_and_only_the_page_shown_is_logged(client, coordinator, clinic):
+    for family_name in ["Evans", "baker", "Davis", "Adams", "carter"]:
+        PatientFactory(clinic=clinic, family_name=family_name)
 
-    response = client.get(f"{PATIENTS}?limit=2&offset=1", headers=bearer(coordinator))
+    first = client.get(f"{PATIENTS}?limit=2", headers=bearer(coordinator)).json()
 
-    body = response.json()
-    assert (body["count"], body["limit"], body["offset"]) == (5, 2, 1)
-    assert len(body["items"]) == 2
+    assert [item["family_name"] for item in first["items"]] == ["Adams", "baker"]
     assert AccessLogEntry.objects.filter(action="list").count() == 2
+    second = client.get(first["next"], headers=bearer(coordinator)).json()
+    third = client.get(second["next"], headers=bearer(coordinator)).json()
+    assert [item["family_name"] for item in second["items"]] == ["carter", "Davis"]
+    assert [item["family_name"] for item in third["items"]] == ["Evans"]
+    assert third["next"] is None
+    assert AccessLogEntry.objects.filter(action="list").count() == 5
+
+
+def test_patients_of_one_name_are_each_given_once_across_pages(client, coordinator, clinic):
+    twins = PatientFactory.create_batch(5, clinic=clinic, family_name="Lee", given_name="Sam")
+    headers = bearer(coordinator)
+
+    seen, path = [], f"{PATIENTS}?limit=2"
+    while path:
+        body = client.get(path, headers=headers).json()
+        seen += [item["id"] for item in body["items"]]
+        path = body["next"]
+
+    assert seen == [str(twin.external_id) for twin in sorted(twins, key=lambda p: p.pk)]
 
 
 def test_page_size_beyond_the_maximum_is_refused_with_422(client, coordinator):

@@ -171,6 +171,24 @@ def test_patient_list_query_count_does_not_grow(
     assert response.status_code == 200
 
 
+def test_patient_list_pages_to_older_patients_with_no_gap_or_repeat(client, coordinator, clinic):
+    PatientFactory.create_batch(30, clinic=clinic)
+    client.force_login(coordinator)
+
+    first = client.get(reverse("patients:list"))
+    older = client.get(reverse("patients:list"), {"before": first.context["older"]})
+
+    shown = [p.pk for p in first.context["patients"]] + [p.pk for p in older.context["patients"]]
+    assert len(first.context["patients"]) == 25
+    assert older.context["older"] is None
+    assert shown == list(
+        Patient.objects.filter(clinic=clinic)
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)
+    )
+    assert "Newest" in older.content.decode()
+
+
 def test_chart_shows_header_measurements_and_timeline(client, clinician, patient):
     client.force_login(clinician)
     client.post(

@@ -10,7 +10,13 @@ import pytest
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.refusals import Refused
 from kapcare.scheduling import services
-from kapcare.scheduling.models import Appointment, AppointmentStatus, TimeOff, WorkingHours
+from kapcare.scheduling.models import (
+    LONGEST_APPOINTMENT,
+    Appointment,
+    AppointmentStatus,
+    TimeOff,
+    WorkingHours,
+)
 from kapcare.scheduling.services import Slot
 from kapcare.scheduling.tests.conftest import NINE_AM, minutes
 from tests.factories import UserFactory
@@ -270,3 +276,38 @@ def test_touching_shift_makes_a_longer_day(desk, clinician):
     )
 
     assert WorkingHours.objects.filter(clinician=clinician).count() == 2
+
+
+def test_an_appointment_longer_than_a_day_is_refused_at_its_time(desk, clinic, suite):
+    with pytest.raises(Refused) as refused:
+        book(desk, clinic, room=suite, length=LONGEST_APPOINTMENT + minutes(1))
+
+    assert refused.value.problems == {"starts_at": "An appointment lasts at most 24 hours."}
+
+
+def test_an_appointment_of_a_whole_day_still_blocks_the_end_of_its_slot(desk, clinic, suite):
+    book(desk, clinic, room=suite, length=LONGEST_APPOINTMENT)
+
+    with pytest.raises(Refused):
+        book(desk, clinic, room=suite, starts_at=NINE_AM + LONGEST_APPOINTMENT - minutes(30))
+
+
+@pytest.mark.parametrize(
+    ("start_offset_minutes", "is_found"),
+    [(-24 * 60, False), (-24 * 60 + 1, True), (0, True), (59, True), (60, False)],
+)
+def test_overlapping_finds_every_appointment_that_reaches_into_the_period(
+    desk, clinic, suite, start_offset_minutes, is_found
+):
+    """A period of one hour from nine; whole-day appointments starting around it."""
+    book(
+        desk,
+        clinic,
+        room=suite,
+        starts_at=NINE_AM + minutes(start_offset_minutes),
+        length=LONGEST_APPOINTMENT,
+    )
+
+    found = Appointment.objects.overlapping(NINE_AM, NINE_AM + minutes(60))
+
+    assert found.exists() is is_found
