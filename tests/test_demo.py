@@ -561,14 +561,14 @@ def test_demo_nurse_second_checks_every_dose_and_witnesses_every_waste(demo, cli
 
 
 def test_the_biennial_inventory_reconciling_the_demo_register(demo, client):
-    from kapcare.dosing.substances import inventory
+    from kapcare.dosing.substances.inventory import services as inventory_services
     from kapcare.dosing.tests.test_dea_fixtures import counts_as_registered, take
 
     clinic = Clinic.objects.get(slug="music-city")
     nurse = User.objects.get(email="nurse@demo.kapcare.org")
-    demo_inventory = inventory.last_inventory(clinic.pk)
+    demo_inventory = inventory_services.last_inventory(clinic.pk)
     counts = list(demo_inventory.counts.all())
-    on_hand = {lot.lot_number: lot.stock_mg for lot in inventory.lots_on_hand(clinic.pk)}
+    on_hand = {lot.lot_number: lot.stock_mg for lot in inventory_services.lots_on_hand(clinic.pk)}
     assert (demo_inventory.kind, demo_inventory.taken_by_id) == ("biennial", nurse.pk)
     assert demo_inventory.registration_number == clinic.dea_registration_number != ""
     assert counts

@@ -6,7 +6,7 @@ loss) carries the same, so that each line prints as the DEA's records name it
 import re
 
 from kapcare.dosing.models import ControlledSubstanceEntry, DosageForm, Drug, SubstanceEntryKind
-from kapcare.dosing.substances.inventory_rules import parse_strength
+from kapcare.dosing.substances.inventory.rules import parse_strength
 
 # `drug` is which drug the clinic's rules apply to; `drug_name` is the label's name.
 IDENTITY_FIELDS = ("drug", "drug_name", "strength", "dosage_form", "ndc")

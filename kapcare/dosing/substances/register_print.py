@@ -16,7 +16,7 @@ from django.utils import timezone
 from kapcare.clinics.models import Clinic
 from kapcare.dosing.models import ControlledSubstanceEntry, DosageForm
 from kapcare.dosing.substances import rules
-from kapcare.dosing.substances.inventory_rules import parse_strength
+from kapcare.dosing.substances.inventory.rules import parse_strength
 from kapcare.dosing.substances.rules import mg
 
 NOT_RECORDED = "not recorded"

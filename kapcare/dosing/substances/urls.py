@@ -11,5 +11,5 @@ urlpatterns = [
     path("controlled-substances/", views.register, name="register"),
     path("controlled-substances/stock/", views.receive, name="receive"),
     path("controlled-substances/corrections/", views.correct, name="correct"),
-    path("", include("kapcare.dosing.substances.inventory_urls")),
+    path("", include("kapcare.dosing.substances.inventory.urls")),
 ]

@@ -25,8 +25,9 @@ from kapcare.audit.log import Actor, record_list_access
 from kapcare.decorators import allowed
 from kapcare.dosing.access import get_record
 from kapcare.dosing.models import ControlledSubstanceEntry, DosingRecord, Drug, SubstanceEntryKind
-from kapcare.dosing.substances import inventory, rules, services
+from kapcare.dosing.substances import rules, services
 from kapcare.dosing.substances.forms import CorrectionForm, ReceiveStockForm, SessionUseForm
+from kapcare.dosing.substances.inventory import services as inventory_services
 from kapcare.dosing.substances.rules import mg
 from kapcare.dosing.views import back_to_record, render_refused
 from kapcare.patients.access import parse_external_id
@@ -237,7 +238,7 @@ def _register_page(
             "can_record": can_record,
             "retention_years": rules.RETENTION_YEARS,
             "receive_form": receive_form or (ReceiveStockForm() if can_record else None),
-            "dea": inventory.register_summary(clinic),
+            "dea": inventory_services.register_summary(clinic),
         },
         status=status,
     )

@@ -21,8 +21,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from kapcare import policy
 from kapcare.audit.log import Actor, record_list_access
 from kapcare.decorators import allowed
-from kapcare.dosing.substances import inventory, register_print
-from kapcare.dosing.substances.inventory_forms import (
+from kapcare.dosing.substances import register_print
+from kapcare.dosing.substances.inventory import services
+from kapcare.dosing.substances.inventory.forms import (
     InventoryForm,
     PeriodForm,
     SubmissionForm,
@@ -97,9 +98,9 @@ def _inventory_form(request: HttpRequest, lots, data=None) -> InventoryForm:
     return InventoryForm(data, lots=lots, user=request.user)
 
 
-def _counts(form: InventoryForm) -> list[inventory.LotCount]:
+def _counts(form: InventoryForm) -> list[services.LotCount]:
     return [
-        inventory.LotCount(
+        services.LotCount(
             lot_number=form.lot_value(index, "number") or "",
             counted_mg=form.lot_value(index, "counted_mg"),
             reason=form.lot_value(index, "reason") or "",
@@ -119,7 +120,7 @@ def inventories(request: HttpRequest) -> HttpResponse:
     can_take = policy.can(user, Action.TAKE_CONTROLLED_SUBSTANCE_INVENTORY)
     if request.method == "POST" and not can_take:
         raise PermissionDenied()
-    lots = inventory.lots_on_hand(clinic.pk) if can_take else []
+    lots = services.lots_on_hand(clinic.pk) if can_take else []
     form = None
     status = 200
     if can_take:
@@ -128,7 +129,7 @@ def inventories(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                taken = inventory.take_inventory(
+                taken = services.take_inventory(
                     actor=Actor.from_request(request),
                     clinic=clinic,
                     kind=data["kind"],
@@ -151,7 +152,7 @@ def inventories(request: HttpRequest) -> HttpResponse:
         {
             "clinic": clinic,
             "inventories": Inventory.objects.filter(clinic_id=clinic.pk).select_related("taken_by"),
-            "next_due": inventory.next_biennial_due(clinic.pk),
+            "next_due": services.next_biennial_due(clinic.pk),
             "today": _today(clinic),
             "form": form,
             "lot_rows": [(lot_label(lot), lot, fields) for lot, fields in form.lot_rows()]
@@ -198,9 +199,9 @@ def inventory_detail(request: HttpRequest, inventory_id) -> HttpResponse:
 # --- Theft or loss ------------------------------------------------------------------------
 
 
-def _lost(form: TheftLossForm) -> list[inventory.LostLot]:
+def _lost(form: TheftLossForm) -> list[services.LostLot]:
     return [
-        inventory.LostLot(
+        services.LostLot(
             lot_number=form.lot_value(index, "number") or "",
             quantity_mg=form.lot_value(index, "quantity_mg"),
         )
@@ -218,7 +219,7 @@ def losses(request: HttpRequest) -> HttpResponse:
     can_report = policy.can(user, Action.REPORT_CONTROLLED_SUBSTANCE_LOSS)
     if request.method == "POST" and not can_report:
         raise PermissionDenied()
-    lots = inventory.lots_on_hand(clinic.pk) if can_report else []
+    lots = services.lots_on_hand(clinic.pk) if can_report else []
     form = None
     status = 200
     if can_report:
@@ -229,10 +230,10 @@ def losses(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                report = inventory.file_theft_loss(
+                report = services.file_theft_loss(
                     actor=Actor.from_request(request),
                     clinic=clinic,
-                    details=inventory.LossDetails(
+                    details=services.LossDetails(
                         discovered_on=data["discovered_on"],
                         kind=data["kind"],
                         description=data["description"],
@@ -262,7 +263,7 @@ def losses(request: HttpRequest) -> HttpResponse:
             "reports": TheftLossReport.objects.filter(clinic_id=clinic.pk).select_related(
                 "filed_by", "submitted_by"
             ),
-            "overdue": inventory.overdue_reports(clinic.pk, today),
+            "overdue": services.overdue_reports(clinic.pk, today),
             "today": today,
             "form": form,
             "lot_rows": [(lot_label(lot), lot, fields) for lot, fields in form.lot_rows()]
@@ -324,7 +325,7 @@ def loss_submitted(request: HttpRequest, report_id) -> HttpResponse:
     form = SubmissionForm(request.POST)
     if form.is_valid():
         try:
-            inventory.record_submission(
+            services.record_submission(
                 actor=Actor.from_request(request),
                 report=report,
                 dea_confirmation=form.cleaned_data["dea_confirmation"],
