@@ -34,7 +34,7 @@ from kapcare.dosing.substances.models import Inventory, TheftLossReport
 from kapcare.dosing.substances.rules import RETENTION_YEARS, kept_until, mg
 from kapcare.patients.access import parse_external_id
 from kapcare.policy import Action
-from kapcare.refusals import Refused, add_problems
+from kapcare.refusals import submit
 
 VIEW = Action.VIEW_CONTROLLED_SUBSTANCE_REGISTER
 
@@ -126,25 +126,24 @@ def inventories(request: HttpRequest) -> HttpResponse:
     if can_take:
         form = _inventory_form(request, lots, request.POST if request.method == "POST" else None)
     if form is not None and form.is_bound:
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                taken = services.take_inventory(
-                    actor=Actor.from_request(request),
-                    clinic=clinic,
-                    kind=data["kind"],
-                    taken_as_of=data["taken_as_of"],
-                    counts=_counts(form),
-                    reauthentication=data["reauthentication"],
-                    previous_registration_number=data["previous_registration_number"],
-                    new_registration_number=data["new_registration_number"],
-                    note=data["note"],
-                )
-            except Refused as refusal:
-                add_problems(form, refusal.problems)
-            else:
-                messages.success(request, "Inventory signed and kept.")
-                return redirect(reverse("substances:inventory", args=[taken.external_id]))
+
+        def write(data):
+            return services.take_inventory(
+                actor=Actor.from_request(request),
+                clinic=clinic,
+                kind=data["kind"],
+                taken_as_of=data["taken_as_of"],
+                counts=_counts(form),
+                reauthentication=data["reauthentication"],
+                previous_registration_number=data["previous_registration_number"],
+                new_registration_number=data["new_registration_number"],
+                note=data["note"],
+            )
+
+        taken = submit(form, write)
+        if taken is not None:
+            messages.success(request, "Inventory signed and kept.")
+            return redirect(reverse("substances:inventory", args=[taken.external_id]))
         status = 422
     return render(
         request,
@@ -227,32 +226,31 @@ def losses(request: HttpRequest) -> HttpResponse:
             request.POST if request.method == "POST" else None, lots=lots, user=user
         )
     if form is not None and form.is_bound:
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                report = services.file_theft_loss(
-                    actor=Actor.from_request(request),
-                    clinic=clinic,
-                    details=services.LossDetails(
-                        discovered_on=data["discovered_on"],
-                        kind=data["kind"],
-                        description=data["description"],
-                        police_notified=data["police_notified"],
-                        police_department=data["police_department"],
-                        police_report_number=data["police_report_number"],
-                    ),
-                    lost=_lost(form),
-                    reauthentication=data["reauthentication"],
-                )
-            except Refused as refusal:
-                add_problems(form, refusal.problems)
-            else:
-                messages.success(
-                    request,
-                    f"Report filed: notify the DEA in writing by {report.notify_by:%b} "
-                    f"{report.notify_by.day}, {report.notify_by.year}.",
-                )
-                return redirect(reverse("substances:loss", args=[report.external_id]))
+
+        def write(data):
+            return services.file_theft_loss(
+                actor=Actor.from_request(request),
+                clinic=clinic,
+                details=services.LossDetails(
+                    discovered_on=data["discovered_on"],
+                    kind=data["kind"],
+                    description=data["description"],
+                    police_notified=data["police_notified"],
+                    police_department=data["police_department"],
+                    police_report_number=data["police_report_number"],
+                ),
+                lost=_lost(form),
+                reauthentication=data["reauthentication"],
+            )
+
+        report = submit(form, write)
+        if report is not None:
+            messages.success(
+                request,
+                f"Report filed: notify the DEA in writing by {report.notify_by:%b} "
+                f"{report.notify_by.day}, {report.notify_by.year}.",
+            )
+            return redirect(reverse("substances:loss", args=[report.external_id]))
         status = 422
     today = _today(clinic)
     return render(
@@ -323,18 +321,17 @@ def loss_pdf(request: HttpRequest, report_id) -> HttpResponse:
 def loss_submitted(request: HttpRequest, report_id) -> HttpResponse:
     report = _get_report(request, report_id)
     form = SubmissionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.record_submission(
-                actor=Actor.from_request(request),
-                report=report,
-                dea_confirmation=form.cleaned_data["dea_confirmation"],
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            messages.success(request, "Submission to the DEA recorded.")
-            return redirect(reverse("substances:loss", args=[report.external_id]))
+
+    def write(data):
+        return services.record_submission(
+            actor=Actor.from_request(request),
+            report=report,
+            dea_confirmation=data["dea_confirmation"],
+        )
+
+    if submit(form, write) is not None:
+        messages.success(request, "Submission to the DEA recorded.")
+        return redirect(reverse("substances:loss", args=[report.external_id]))
     return render(
         request, "dosing/substances/loss.html", _report_context(request, report, form), status=422
     )
