@@ -19,6 +19,7 @@ same seed gives the same people, courses and times (relative to the moment it ru
 import datetime as dt
 import math
 import random
+import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -220,6 +221,8 @@ class ClinicStaff:
 class NetworkSummary:
     clinics: list[dict] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
+    # Time spent inserting each table's rows (the rest is making them in Python).
+    insert_seconds: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
     def as_json(self, *, password: str) -> dict:
@@ -229,6 +232,9 @@ class NetworkSummary:
             "password": password,
             "authenticator_key_hex": AUTHENTICATOR_KEY,
             "seconds": round(self.seconds, 1),
+            "insert_seconds": {
+                label: round(seconds, 1) for label, seconds in sorted(self.insert_seconds.items())
+            },
         }
 
 
@@ -256,13 +262,15 @@ def generate_network(
     faker = Faker("en_US")
     faker.seed_instance(seed)
     if into_clinic is not None:
+        ensure_default_price_list(into_clinic)
+        ensure_default_documents(into_clinic)
         plan = [(into_clinic, patients)]
     else:
         share, extra = divmod(patients, clinics)
         counts = [share + (1 if i < extra else 0) for i in range(clinics)]
         plan = [(_new_clinic(rng, faker, seed, i), n) for i, n in enumerate(counts)]
     for clinic, count in plan:
-        generator = ClinicGenerator(clinic, count, rng, faker, password, summary.counts, progress)
+        generator = ClinicGenerator(clinic, count, rng, faker, password, summary, progress)
         staff = generator.run()
         summary.clinics.append(
             {
@@ -424,13 +432,14 @@ class Chunk:
 
 
 class ClinicGenerator:
-    def __init__(self, clinic, count, rng, faker, password, counts: Counter, progress: Progress):
+    def __init__(self, clinic, count, rng, faker, password, summary, progress: Progress):
         self.clinic = clinic
         self.count = count
         self.rng = rng
         self.faker = faker
         self.password = password
-        self.counts = counts
+        self.counts = summary.counts
+        self.insert_seconds = summary.insert_seconds
         self.progress = progress
         self.now = timezone.now()
         self.today = timezone.localdate(self.now, clinic.zone)
@@ -987,14 +996,16 @@ class ClinicGenerator:
         chunk = self.chunk
         self.chunk = Chunk()
 
-        def create(model, rows, **options):
+        def create(model, rows):
             if rows:
-                model.objects.bulk_create(rows, batch_size=BATCH_SIZE, **options)
-                self.counts[model._meta.label_lower] += len(rows)
+                started = time.monotonic()
+                model.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+                self._count(model, len(rows), started)
 
         def insert_rows(model, columns, rows):
+            started = time.monotonic()
             write_rows(model, columns, rows)
-            self.counts[model._meta.label_lower] += len(rows)
+            self._count(model, len(rows), started)
 
         # Parents first: bulk_create gives each its id, and a child's foreign key is
         # taken from its (now saved) parent when the child is inserted.
@@ -1029,6 +1040,11 @@ class ClinicGenerator:
         insert_rows(ThreadReadMark, READ_MARK_COLUMNS, chunk.read_marks)
         create(Notification, chunk.notifications)
         insert_rows(AccessLogEntry, ACCESS_COLUMNS, chunk.access)
+
+    def _count(self, model, rows: int, started: float) -> None:
+        label = model._meta.label_lower
+        self.counts[label] += rows
+        self.insert_seconds[label] += time.monotonic() - started
 
     def _receive_lots(self) -> None:
         """Each month's lot received into the register on the first of the month, in
@@ -1110,7 +1126,10 @@ def _pk(value):
 
 def _sqlite_converter(model_field) -> Callable:
     if isinstance(model_field, DateTimeField):
-        return lambda value: connection.ops.adapt_datetimefield_value(value)
+        # As Django stores an aware datetime on SQLite: naive UTC, ISO 8601 with a space.
+        return lambda value: (
+            None if value is None else value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+        )
     if isinstance(model_field, DateField):
         return lambda value: connection.ops.adapt_datefield_value(value)
     if isinstance(model_field, UUIDField):
@@ -1216,6 +1235,10 @@ class EpisodeWalk:
         if target == course.IN_TREATMENT:
             return self.last_move
         at = self.move(course.FOLLOW_UP, started + dt.timedelta(days=3))
+        if is_kap:
+            # Integration goes on in follow-up, every few weeks.
+            for _ in range(rng.randint(1, 4)):
+                at = self.therapy(course.INTEGRATION, at + dt.timedelta(days=rng.randint(14, 30)))
         if boosters:
             at = self.boosters(at)
         if target == course.COMPLETED:
