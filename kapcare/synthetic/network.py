@@ -18,7 +18,9 @@ same seed gives the same people, courses and times (relative to the moment it ru
 
 import datetime as dt
 import math
+import queue
 import random
+import threading
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -355,6 +357,17 @@ def _uuid(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
 
 
+# The version (4) and variant bits of a random UUID, as `uuid.UUID(version=4)` sets them.
+_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
+def _uuid_hex(rng: random.Random) -> str:
+    """A version-4 UUID as 32 hex digits, for rows written by `write_rows` (both databases
+    take this form), without building a `uuid.UUID` for each of millions of rows."""
+    return f"{rng.getrandbits(128) & _UUID4_CLEAR | _UUID4_SET:032x}"
+
+
 def _weighted(rng: random.Random, choices):
     values, weights = zip(*choices, strict=True)
     return rng.choices(values, weights)[0]
@@ -431,6 +444,56 @@ class Chunk:
     access: list = field(default_factory=list)
 
 
+class ChunkWriter:
+    """Inserts each chunk in its own transaction: at once, or (`overlap`) on a second
+    thread with its own connection, one chunk behind the thread that makes them. The
+    chunks of patients share no rows, only the clinic and its staff, committed before."""
+
+    def __init__(self, insert: Callable[[Chunk], None], overlap: bool):
+        self.insert = insert
+        self.overlap = overlap
+        self.error: BaseException | None = None
+
+    def __enter__(self) -> "ChunkWriter":
+        if self.overlap:
+            self.queue: queue.Queue = queue.Queue(maxsize=1)
+            self.thread = threading.Thread(target=self._work, name="chunk-writer")
+            self.thread.start()
+        return self
+
+    def put(self, chunk: Chunk) -> None:
+        if not self.overlap:
+            with transaction.atomic():
+                self.insert(chunk)
+            return
+        self._raise()
+        self.queue.put(chunk)
+
+    def _work(self) -> None:
+        try:
+            while (chunk := self.queue.get()) is not None:
+                if self.error is not None:
+                    continue
+                try:
+                    with transaction.atomic():
+                        self.insert(chunk)
+                except BaseException as error:
+                    self.error = error
+        finally:
+            connection.close()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def __exit__(self, *exc_info) -> None:
+        if self.overlap:
+            self.queue.put(None)
+            self.thread.join()
+        if exc_info[0] is None:
+            self._raise()
+
+
 class ClinicGenerator:
     def __init__(self, clinic, count, rng, faker, password, summary, progress: Progress):
         self.clinic = clinic
@@ -461,18 +524,22 @@ class ClinicGenerator:
             }
             self.sharing_version = current_version(self.clinic, DocumentKind.SHARING)
         long_every = min(LONG_HISTORY_EVERY, max(self.count, 1))
+        # On PostgreSQL, outside a caller's transaction, a second connection inserts one
+        # chunk while the next is made, so the database's work and Python's overlap.
+        overlap = connection.vendor == "postgresql" and not connection.in_atomic_block
         made = 0
-        while made < self.count:
-            size = min(PATIENTS_PER_CHUNK, self.count - made)
-            with transaction.atomic(), given_times(*TIMED_MODELS):
+        with given_times(*TIMED_MODELS), ChunkWriter(self.insert_chunk, overlap) as writer:
+            while made < self.count:
+                size = min(PATIENTS_PER_CHUNK, self.count - made)
                 for index in range(made, made + size):
                     self._patient(
                         first=index == 0 and self.staff.patient_login is None,
                         long_history=index % long_every == long_every // 2,
                     )
-                self._insert_chunk()
-            made += size
-            self.progress("patients", size)
+                chunk, self.chunk = self.chunk, Chunk()
+                writer.put(chunk)
+                made += size
+                self.progress("patients", size)
         with transaction.atomic(), given_times(ControlledSubstanceEntry):
             self._receive_lots()
         return self.staff
@@ -889,9 +956,12 @@ class ClinicGenerator:
         for instrument, items, base in (("phq9", 9, baseline[0]), ("gad7", 7, baseline[1])):
             answers = [0] * items
             scored_items = 8 if instrument == "phq9" else items
-            for _ in range(max(0, min(scored_items * 3, round(base * ease)))):
-                choices = [i for i in range(scored_items) if answers[i] < 3]
-                answers[self.rng.choice(choices)] += 1
+            points = max(0, min(scored_items * 3, round(base * ease)))
+            while points:
+                item = self.rng.randrange(scored_items)
+                if answers[item] < 3:
+                    answers[item] += 1
+                    points -= 1
             if instrument == "phq9" and self.rng.random() < 0.015:
                 answers[8] = 1
             result = scoring.score(instrument, answers)
@@ -980,7 +1050,7 @@ class ClinicGenerator:
             moment = min(moment + dt.timedelta(hours=rng.randint(1, 30)), self.now)
             # MESSAGE_COLUMNS
             self.chunk.messages.append(
-                (_uuid(rng), thread, author, rng.choice(MESSAGE_BODIES), moment)
+                (_uuid_hex(rng), thread, author, rng.choice(MESSAGE_BODIES), moment)
             )
         thread.last_message_at = moment
         self.chunk.threads.append(thread)
@@ -992,9 +1062,7 @@ class ClinicGenerator:
 
     # --- Insertion ----------------------------------------------------------------------
 
-    def _insert_chunk(self) -> None:
-        chunk = self.chunk
-        self.chunk = Chunk()
+    def insert_chunk(self, chunk: Chunk) -> None:
 
         def create(model, rows):
             if rows:
@@ -1103,25 +1171,30 @@ def write_rows(model, columns: tuple[str, ...], rows: list[tuple]) -> None:
         return
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     fields = [by_attname[column] for column in columns]
+    parents = [i for i, f in enumerate(fields) if f.is_relation]
+
+    def _ids(row: tuple) -> list:
+        values = list(row)
+        for i in parents:
+            if isinstance(values[i], Model):
+                values[i] = values[i].pk
+        return values
+
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row([_pk(value) for value in row])
+                    copy.write_row(_ids(row))
             return
         converters = [_sqlite_converter(model_field) for model_field in fields]
         values = [
-            [convert(_pk(value)) for convert, value in zip(converters, row, strict=True)]
+            [convert(value) for convert, value in zip(converters, _ids(row), strict=True)]
             for row in rows
         ]
         marks = ", ".join(["%s"] * len(fields))
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)
-
-
-def _pk(value):
-    return value.pk if isinstance(value, Model) else value
 
 
 def _sqlite_converter(model_field) -> Callable:
@@ -1133,7 +1206,7 @@ def _sqlite_converter(model_field) -> Callable:
     if isinstance(model_field, DateField):
         return lambda value: connection.ops.adapt_datefield_value(value)
     if isinstance(model_field, UUIDField):
-        return lambda value: value.hex if value is not None else None
+        return lambda value: value if isinstance(value, str | None) else value.hex
     if isinstance(model_field, DecimalField):
         digits, places = model_field.max_digits, model_field.decimal_places
         return lambda value: connection.ops.adapt_decimalfield_value(value, digits, places)
@@ -1211,13 +1284,17 @@ class EpisodeWalk:
         if target == course.DISCONTINUED and stop_after == 0:
             return self.discontinue(at + dt.timedelta(days=rng.randint(3, 10)))
         day = at.date() + dt.timedelta(days=rng.randint(2, 6))
+        given_days: list[dt.date] = []
         if target == course.IN_TREATMENT:
-            # The doses so far, then the next one from today on: today's list fills first.
-            done = rng.randint(1, episode.planned_doses - 1)
-            day = max(day, self.g.today - dt.timedelta(days=done * 3 + 1))
+            # The doses so far, counted back from a few days ago (not before the course
+            # could start), then the next one from today on: today's list fills first.
+            given_days = [self.g.today - dt.timedelta(days=rng.randint(2, 4))]
+            for _ in range(rng.randint(1, episode.planned_doses - 1) - 1):
+                given_days.insert(0, given_days[0] - dt.timedelta(days=rng.randint(2, 4)))
+            given_days = [given for given in given_days if given >= day]
         for number in range(episode.planned_doses):
-            if target == course.IN_TREATMENT and number >= done:
-                day = max(day, self.g.today)
+            if target == course.IN_TREATMENT:
+                day = given_days[number] if number < len(given_days) else self.g.today
             started = self.dose(day)
             if started is None:
                 return self.last_move
@@ -1544,7 +1621,7 @@ class EpisodeWalk:
                 alert.vital: alert.threshold
                 for alert in rules_vitals.alerts_for(values, self.g.thresholds)
             }
-            reading_id = _uuid(rng)
+            reading_id = _uuid_hex(rng)
             source = VitalSource.DEVICE if rng.random() < 0.5 else VitalSource.MANUAL
             entered_at = min(taken_at + dt.timedelta(seconds=rng.randint(5, 120)), self.now)
             for key, value in values.items():
@@ -1552,7 +1629,7 @@ class EpisodeWalk:
                 # OBSERVATION_COLUMNS
                 chunk.observations.append(
                     (
-                        _uuid(rng),
+                        _uuid_hex(rng),
                         record,
                         self.patient,
                         reading_id,
@@ -1603,11 +1680,11 @@ class EpisodeWalk:
         # SUBSTANCE_COLUMNS
         self.g.chunk.substance.extend(
             [
-                (_uuid(self.rng), clinic_id, lot, expiry, SubstanceEntryKind.DRAWN, drawn,
+                (_uuid_hex(self.rng), clinic_id, lot, expiry, SubstanceEntryKind.DRAWN, drawn,
                  record, self.patient, None, "", by, at),
-                (_uuid(self.rng), clinic_id, lot, expiry, SubstanceEntryKind.GIVEN,
+                (_uuid_hex(self.rng), clinic_id, lot, expiry, SubstanceEntryKind.GIVEN,
                  record.dose_mg, record, self.patient, None, "", by, at),
-                (_uuid(self.rng), clinic_id, lot, expiry, SubstanceEntryKind.WASTED,
+                (_uuid_hex(self.rng), clinic_id, lot, expiry, SubstanceEntryKind.WASTED,
                  drawn - record.dose_mg, record, self.patient, nurse.pk, "", by, at),
             ]
         )  # fmt: skip
