@@ -463,8 +463,7 @@ class ChunkWriter:
 
     def put(self, chunk: Chunk) -> None:
         if not self.overlap:
-            with transaction.atomic():
-                self.insert(chunk)
+            self._insert(chunk)
             return
         self._raise()
         self.queue.put(chunk)
@@ -475,12 +474,17 @@ class ChunkWriter:
                 if self.error is not None:
                     continue
                 try:
-                    with transaction.atomic():
-                        self.insert(chunk)
+                    self._insert(chunk)
                 except BaseException as error:
                     self.error = error
         finally:
             connection.close()
+
+    def _insert(self, chunk: Chunk) -> None:
+        with transaction.atomic():
+            self.insert(chunk)
+        # With DEBUG on, Django keeps the last 9,000 statements: bulk inserts are large.
+        connection.queries_log.clear()
 
     def _raise(self) -> None:
         if self.error is not None:
