@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "kapcare.journal",
     "kapcare.notifications",
     "kapcare.demo",
+    "kapcare.synthetic",
     "kapcare.deployment",
     # After the kapcare apps: kapcare.notifications' `db_worker` (which also keeps the
     # minute job scheduled) takes the place of the library's.
