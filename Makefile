@@ -103,10 +103,10 @@ serve: install
 	$(PROD) GUNICORN_BIND=$${GUNICORN_BIND:-127.0.0.1:$(PORT)} \
 		$(BIN)/gunicorn --config kapcare/gunicorn.conf.py
 
-# The load harness (docs/performance.md): each role's pages and the API under load beside a
-# bare Django view, against gunicorn with DEBUG off on a free loopback port and the database
-# of DATABASE_URL; the report (Markdown and JSON) lands in var/bench/. The command itself runs
-# with DEBUG on: it refuses a production database.
+# The load harness (docs/performance/README.md): each role's pages and the API under load
+# beside a bare Django view, against gunicorn with DEBUG off on a free loopback port and the
+# database of DATABASE_URL; the report (Markdown and JSON) lands in var/bench/. The command
+# itself runs with DEBUG on: it refuses a production database.
 BENCH_ARGS ?=
 bench: install
 	$(DEV) $(MANAGE) bench $(BENCH_ARGS)

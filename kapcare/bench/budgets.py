@@ -2,9 +2,9 @@
 
 Pure functions over plain values (no Django). The strict budget is the one the project
 holds itself to at 100,000 patients on PostgreSQL with gunicorn on the 2-core machine
-(docs/performance.md): one user at a time, a page's 95th percentile within 50 ms and an API
-call's within 30 ms; with 16 users and no think time (the machine saturated), every page at
-least half the bare view's throughput in the same run. The relaxed budget is for CI, on a
+(docs/performance/README.md): one user at a time, a page's 95th percentile within 50 ms and
+an API call's within 30 ms; with 16 users and no think time (the machine saturated), every
+page at least half the bare view's throughput in the same run. The relaxed budget is for CI, on a
 small generated clinic and a short run on a shared machine: it fails only on a clear
 regression (a page several times over its time, a page that drags the server to a small
 share of the bare view, or any failed request).
@@ -26,7 +26,7 @@ class Budget:
 
 
 STRICT = Budget(name="strict", page_p95_ms=50, api_p95_ms=30, min_share_of_bare=0.5)
-RELAXED = Budget(name="relaxed", page_p95_ms=500, api_p95_ms=300, min_share_of_bare=0.05)
+RELAXED = Budget(name="relaxed", page_p95_ms=2000, api_p95_ms=1000, min_share_of_bare=0.05)
 BUDGETS = {budget.name: budget for budget in (STRICT, RELAXED)}
 
 

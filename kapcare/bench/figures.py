@@ -7,6 +7,11 @@ asks for that page only, so its requests per second are what the server gives th
 alone, comparable with the bare view's phase of the same run. The first moments of a phase
 are left out (`settle_seconds`): requests of the previous phase still finishing would
 otherwise share the server with it.
+
+The throughput is Little's law for a closed loop without think time: N users each waiting
+for their answer before asking again get N ÷ (mean response time) answers a second. Counting
+the answers inside a phase instead would need phases many times longer than a response
+under saturation (seconds), since a phase shorter than that sees almost none finish.
 """
 
 from __future__ import annotations
@@ -59,13 +64,14 @@ def load_figures(
     phases: Iterable[Phase],
     samples: Iterable[Sample],
     *,
+    users: int,
     settle_seconds: float,
     expected_status: dict[str, int] | None = None,
 ) -> dict[str, LoadFigures]:
     """Each page's figures from the samples that started inside its own phase, after the
-    settling time. A request counts as failed unless it got the page's expected status
-    (200 unless `expected_status` says otherwise): a redirect to the sign-in page is a
-    failure, not a fast page."""
+    settling time, with `users` users asking. A request counts as failed unless it got the
+    page's expected status (200 unless `expected_status` says otherwise): a redirect to the
+    sign-in page is a failure, not a fast page, and is left out of the times."""
     expected_status = expected_status or {}
     by_page: dict[str, list[Sample]] = {}
     for sample in samples:
@@ -89,7 +95,7 @@ def load_figures(
             p50_ms=percentile(times, 0.50),
             p95_ms=percentile(times, 0.95),
             p99_ms=percentile(times, 0.99),
-            requests_per_second=len(times) / seconds,
+            requests_per_second=users * 1000 / (sum(times) / len(times)) if times else 0.0,
         )
     return figures
 

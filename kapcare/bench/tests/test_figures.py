@@ -51,10 +51,10 @@ def test_only_samples_inside_the_pages_own_phase_after_settling_count():
         Sample("desk", 12.0, 40.0, 200),
     ]
 
-    figures = load_figures(phases, samples, settle_seconds=1.0)
+    figures = load_figures(phases, samples, users=1, settle_seconds=1.0)
 
     assert figures["bare"] == LoadFigures(
-        requests=2, failures=0, p50_ms=10.0, p95_ms=20.0, p99_ms=20.0, requests_per_second=2 / 9
+        requests=2, failures=0, p50_ms=10.0, p95_ms=20.0, p99_ms=20.0, requests_per_second=1000 / 15
     )
     assert figures["desk"].requests == 1
     assert figures["desk"].p50_ms == 40.0
@@ -68,17 +68,18 @@ def test_a_redirect_or_no_answer_is_a_failure_not_a_fast_page():
         Sample("desk", 3.0, 5.0, 0),
     ]
 
-    figures = load_figures(phases, samples, settle_seconds=0.0)["desk"]
+    figures = load_figures(phases, samples, users=1, settle_seconds=0.0)["desk"]
 
     assert (figures.requests, figures.failures) == (3, 2)
     assert figures.p50_ms == 30.0
-    assert figures.requests_per_second == 1 / 4
+    assert figures.requests_per_second == 1000 / 30
 
 
 def test_a_page_expected_to_answer_otherwise_is_counted_by_its_own_status():
     figures = load_figures(
         [Phase("live", 0.0, 2.0)],
         [Sample("live", 1.0, 3.0, 204)],
+        users=1,
         settle_seconds=0.0,
         expected_status={"live": 204},
     )["live"]
@@ -87,14 +88,26 @@ def test_a_page_expected_to_answer_otherwise_is_counted_by_its_own_status():
 
 
 def test_a_page_with_no_samples_has_no_percentiles():
-    figures = load_figures([Phase("desk", 0.0, 2.0)], [], settle_seconds=0.5)["desk"]
+    figures = load_figures([Phase("desk", 0.0, 2.0)], [], users=4, settle_seconds=0.5)["desk"]
 
     assert figures == LoadFigures(0, 0, None, None, None, 0.0)
 
 
 def test_a_phase_no_longer_than_the_settling_time_is_refused():
     with pytest.raises(ValueError, match="shorter than the settling time"):
-        load_figures([Phase("desk", 0.0, 1.0)], [], settle_seconds=1.0)
+        load_figures([Phase("desk", 0.0, 1.0)], [], users=1, settle_seconds=1.0)
+
+
+@pytest.mark.parametrize(
+    ("users", "times", "expected"),
+    [(1, [100.0], 10.0), (16, [100.0], 160.0), (16, [100.0, 300.0], 80.0), (4, [], 0.0)],
+)
+def test_throughput_is_users_over_the_mean_response_time(users, times, expected):
+    samples = [Sample("desk", 1.0 + i / 100, ms, 200) for i, ms in enumerate(times)]
+
+    figures = load_figures([Phase("desk", 0.0, 5.0)], samples, users=users, settle_seconds=0.5)
+
+    assert figures["desk"].requests_per_second == expected
 
 
 @pytest.mark.parametrize(

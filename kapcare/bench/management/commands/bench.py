@@ -1,5 +1,5 @@
 """`manage.py bench`: load each role's pages and the main API calls beside a bare view, and
-write what they cost (docs/performance.md)."""
+write what they cost (docs/performance/README.md)."""
 
 from __future__ import annotations
 
@@ -272,6 +272,6 @@ class Command(BaseCommand):
                 url, entries, users=count, seconds_each=seconds_each, workdir=workdir
             )
             figures[count] = load_figures(
-                phases, samples, settle_seconds=seconds_each * load.SETTLE_FRACTION
+                phases, samples, users=count, settle_seconds=seconds_each * load.SETTLE_FRACTION
             )
         return figures
