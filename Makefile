@@ -120,4 +120,4 @@ bench-ci: install
 	@state=$$($(DEV) $(MANAGE) shell --verbosity 0 -c '$(CLINIC_STATE)' | tail -n 1); \
 	test "$$state" = empty || { echo "bench-ci needs a fresh database; this one has clinics." >&2; exit 1; }
 	$(DEV) $(MANAGE) generate_network --patients 2000 --seed 1
-	$(DEV) $(MANAGE) bench --users 1 16 --duration 20 90 --budget relaxed --out var/bench/ci
+	$(DEV) $(MANAGE) bench --users 1 16 --duration 30 80 --budget relaxed --out var/bench/ci

@@ -24,6 +24,12 @@ LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 SETTLE_FRACTION = 0.15
 
 
+def settle_seconds(users: int, seconds_each: float) -> float:
+    """What is left out at the start of each turn: nothing for one user, whose previous
+    request has always finished; otherwise a share of the turn."""
+    return 0.0 if users == 1 else seconds_each * SETTLE_FRACTION
+
+
 class NotLoopback(ValueError):
     pass
 

@@ -59,20 +59,24 @@ def test_any_failed_request_fails_the_page_even_the_bare_view():
         result("desk", u1=figures(p95=10.0)),
     ]
 
-    assert verdicts_of("bare", results) == {"failed requests with 1 user": False}
+    assert verdicts_of("bare", results) == {
+        "requests timed with 1 user": True,
+        "failed requests with 1 user": False,
+    }
     assert verdicts_of("desk", results)["failed requests with 1 user"] is True
 
 
-def test_a_page_never_asked_fails():
+def test_a_page_never_timed_fails():
     results = [bare(), result("desk", u1=figures(p95=None, requests=0))]
 
-    assert verdicts_of("desk", results)["failed requests with 1 user"] is False
+    assert verdicts_of("desk", results)["requests timed with 1 user"] is False
 
 
 def test_without_a_one_user_run_only_the_share_and_failures_are_checked():
     results = [bare(), result("desk", u16=figures(rps=80.0))]
 
     assert set(verdicts_of("desk", results)) == {
+        "requests timed with 16 users",
         "failed requests with 16 users",
         "share of the bare view's req/s, 16 users",
     }

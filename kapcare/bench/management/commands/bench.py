@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -161,7 +162,9 @@ class Command(BaseCommand):
         out = options["out"] or settings.BASE_DIR / "var" / "bench" / started.strftime(
             "%Y%m%dT%H%M%SZ"
         )
-        workdir = out / "work"
+        # Each run's plan, raw times and the servers' logs, kept for a look afterwards but
+        # never beside a report that may be committed.
+        workdir = Path(tempfile.mkdtemp(prefix="kapcare-bench-"))
         self.stdout.write(
             f"Bench of {clinic} ({len(chosen)} pages and API calls, roles: "
             f"{', '.join(sorted(users_by_role))}); report in {out}"
@@ -214,7 +217,7 @@ class Command(BaseCommand):
         )
         json_path, markdown_path = write_report(report, out)
         self.stdout.write(markdown_path.read_text(encoding="utf-8").split("\n## ")[0])
-        self.stdout.write(f"Written: {markdown_path} and {json_path}")
+        self.stdout.write(f"Written: {markdown_path} and {json_path} (working files: {workdir})")
         if not report.passed:
             raise CommandError(f"Over the {report.budget.name} budget: see {markdown_path}.")
         self.stdout.write(self.style.SUCCESS(f"Within the {report.budget.name} budget."))
@@ -272,6 +275,9 @@ class Command(BaseCommand):
                 url, entries, users=count, seconds_each=seconds_each, workdir=workdir
             )
             figures[count] = load_figures(
-                phases, samples, users=count, settle_seconds=seconds_each * load.SETTLE_FRACTION
+                phases,
+                samples,
+                users=count,
+                settle_seconds=load.settle_seconds(count, seconds_each),
             )
         return figures
