@@ -101,14 +101,11 @@ def find_records(clinic: Clinic, therapist: User | None) -> Records:
     thread = Thread.objects.filter(clinic=clinic).order_by("-last_message_at", "pk").first()
     shared_patient = None
     if therapist is not None:
-        shared = (
-            SharingAuthorization.objects.live()
-            .filter(clinic=clinic, therapist=therapist)
-            .order_by("patient_id")
-        )
-        ids = list(shared.values_list("patient_id", flat=True)[:50])
-        if ids:
-            shared_patient = Patient.objects.get(pk=patient.pk if patient.pk in ids else ids[0])
+        shared = SharingAuthorization.objects.live().filter(clinic=clinic, therapist=therapist)
+        if shared.filter(patient_id=patient.pk).exists():
+            shared_patient = patient
+        elif first := shared.select_related("patient").order_by("patient_id").first():
+            shared_patient = first.patient
     return Records(
         long_history_patient=patient,
         live_record=live_record,

@@ -210,6 +210,20 @@ def test_the_targets_name_each_roles_pages_and_records(busy_clinic, patient):
     assert {target.role for target in built.values()} >= {Role.THERAPIST, Role.PATIENT}
 
 
+def test_the_therapist_opens_a_record_they_share_when_not_the_longest(
+    clinic, coordinator, patient, other_patient
+):
+    from tests.factories import UserFactory
+
+    therapist = UserFactory(role=Role.THERAPIST, clinic=None)
+    authorize(other_patient, therapist, by=coordinator)
+
+    records = targets.find_records(clinic, therapist)
+
+    assert records.long_history_patient.pk == patient.pk
+    assert records.shared_patient.pk == other_patient.pk
+
+
 def test_an_expired_authorisation_gives_the_bench_no_therapist(clinic, coordinator, patient):
     from tests.factories import UserFactory
 

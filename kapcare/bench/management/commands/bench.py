@@ -159,6 +159,7 @@ class Command(BaseCommand):
             )
         started = datetime.now(UTC)
         load_before = os.getloadavg()[0]
+        commit = git_commit()  # the code that runs, before anyone edits it during the run
         out = options["out"] or settings.BASE_DIR / "var" / "bench" / started.strftime(
             "%Y%m%dT%H%M%SZ"
         )
@@ -200,7 +201,7 @@ class Command(BaseCommand):
         report = Report(
             facts=RunFacts(
                 date=started.strftime("%Y-%m-%d %H:%M UTC"),
-                commit=git_commit(),
+                commit=commit,
                 database=database_name(),
                 patients=Patient.objects.count(),
                 clinic=clinic.name,
