@@ -22,6 +22,9 @@ from kapcare.bench.targets import Target
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 # Requests still running when a turn ends finish before the next one is counted.
 SETTLE_FRACTION = 0.15
+# A request not answered within this many seconds counts as failed and its user goes on: a
+# page that hangs must not hold the whole run (gunicorn itself gives up at 60 s).
+REQUEST_TIMEOUT = 10.0
 
 
 def settle_seconds(users: int, seconds_each: float) -> float:
@@ -68,8 +71,11 @@ def plan_entry(target: Target, sign_ins: SignIns) -> dict:
 
 
 def ask_once(url: str, entry: dict) -> int:
+    """The status of one request; 0 when no answer came in time."""
     parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=60)
+    connection = http.client.HTTPConnection(
+        parts.hostname, parts.port or 80, timeout=REQUEST_TIMEOUT
+    )
     try:
         connection.request(
             entry["method"], entry["path"], body=entry["body"] or None, headers=entry["headers"]
@@ -77,6 +83,8 @@ def ask_once(url: str, entry: dict) -> int:
         response = connection.getresponse()
         response.read()
         return response.status
+    except (OSError, http.client.HTTPException):
+        return 0
     finally:
         connection.close()
 
@@ -99,7 +107,12 @@ def run_load(
     samples_path = workdir / f"samples-{users}-users.json"
     plan_path.write_text(
         json.dumps(
-            {"targets": entries, "seconds_each": seconds_each, "samples_path": str(samples_path)}
+            {
+                "targets": entries,
+                "seconds_each": seconds_each,
+                "request_timeout": REQUEST_TIMEOUT,
+                "samples_path": str(samples_path),
+            }
         ),
         encoding="utf-8",
     )

@@ -42,8 +42,8 @@ def save(**_kwargs):
 
 class BenchUser(FastHttpUser):
     wait_time = constant(0)
-    network_timeout = 60.0
-    connection_timeout = 10.0
+    network_timeout = PLAN["request_timeout"]
+    connection_timeout = PLAN["request_timeout"]
 
     @task
     def ask(self):

@@ -300,3 +300,12 @@ def test_the_slowest_statements_are_explained_each_once(clinic):
 
     assert [(query.page, query.ms, query.sql) for query in slowest] == [("desk", 5.0, select)]
     assert "not explained" not in slowest[0].plan
+
+
+def test_a_request_without_an_answer_has_status_zero_instead_of_stopping_the_bench():
+    from kapcare.bench.load import ask_once
+    from kapcare.bench.server import free_port
+
+    entry = {"method": "GET", "path": "/", "headers": {}, "body": ""}
+
+    assert ask_once(f"http://127.0.0.1:{free_port()}", entry) == 0
