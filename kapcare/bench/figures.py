@@ -2,11 +2,12 @@
 
 Pure functions over plain values (no Django), so the arithmetic is tested on given samples.
 
-A run is cut into phases, one per page in turn: during a page's phase every simulated user
-asks for that page only, so its requests per second are what the server gives that page
-alone, comparable with the bare view's phase of the same run. The first moments of a phase
-are left out (`settle_seconds`): requests of the previous phase still finishing would
-otherwise share the server with it.
+With one user, the user goes round the pages in order and every page's phase is the whole
+run. With several, a run is cut into phases, one per page in turn: during a page's phase
+every simulated user asks for that page only, so its requests per second are what the
+server gives that page alone, comparable with the bare view's phase of the same run. The
+first moments of a phase are left out (`settle_seconds`): requests of the previous phase
+still finishing would otherwise share the server with it.
 
 The throughput is Little's law for a closed loop without think time: N users each waiting
 for their answer before asking again get N ÷ (mean response time) answers a second. Counting
@@ -128,3 +129,4 @@ class PageResult:
     queries: int | None = None
     sql_ms: float | None = None
     load: dict[int, LoadFigures] | None = None
+    note: str = ""  # e.g. why the page was not loaded

@@ -1,9 +1,10 @@
 """The load itself, run by locust in its own process (`manage.py bench` starts it): never
 imported by Django, since locust patches the standard library for gevent when it starts.
 
-The plan (a JSON file named by KAPCARE_BENCH_PLAN) lists the requests in turn and the
-seconds each gets; every simulated user asks, without pause, for the request whose turn it
-is, and stops when the last turn ends. Every request is written down (page, start, time
+The plan (a JSON file named by KAPCARE_BENCH_PLAN) lists the requests and the seconds each
+gets. With several users the requests take turns: every simulated user asks, without
+pause, for the request whose turn it is, and stops when the last turn ends. One user goes
+round the requests in order until the time is up. Every request is written down (page, start, time
 taken, status) and the list saved when locust quits, so the figures are computed from the
 raw times (kapcare/bench/figures.py), not from locust's rounded ones.
 """
@@ -45,12 +46,18 @@ class BenchUser(FastHttpUser):
     network_timeout = PLAN["request_timeout"]
     connection_timeout = PLAN["request_timeout"]
 
+    next_in_round = 0
+
     @task
     def ask(self):
         elapsed = time.time() - run["start"]
         if elapsed >= TOTAL_SECONDS:
             raise StopUser()
-        target = TARGETS[int(elapsed // SECONDS_EACH)]
+        if PLAN["in_turns"]:
+            target = TARGETS[int(elapsed // SECONDS_EACH)]
+        else:
+            target = TARGETS[self.next_in_round % len(TARGETS)]
+            self.next_in_round += 1
         self.client.request(
             target["method"],
             target["path"],

@@ -31,6 +31,7 @@ class PageQueries:
     sql_ms: float
     status: int
     statements: list[tuple[float, str]]  # (ms, SQL)
+    seconds: float = 0.0  # the whole request, in this process
 
 
 def request_headers(target: Target, sign_ins: SignIns) -> dict[str, str]:
@@ -66,15 +67,19 @@ def measure(targets: list[Target], sign_ins: SignIns) -> dict[str, PageQueries]:
             started = time.monotonic()
             with CaptureQueriesContext(connection) as captured:
                 response = ask(client, target, sign_ins)
-            if time.monotonic() - started < SLOW_SECONDS:
+            seconds = time.monotonic() - started
+            if seconds < SLOW_SECONDS:
+                started = time.monotonic()
                 with CaptureQueriesContext(connection) as captured:
                     response = ask(client, target, sign_ins)
+                seconds = time.monotonic() - started
             statements = [(float(query["time"]) * 1000, query["sql"]) for query in captured]
             measured[target.name] = PageQueries(
                 count=len(statements),
                 sql_ms=sum(ms for ms, _ in statements),
                 status=response.status_code,
                 statements=statements,
+                seconds=seconds,
             )
     return measured
 

@@ -125,7 +125,7 @@ def render_markdown(report: Report) -> str:
     lines.append("|" + "---|" * len(header))
     for page in report.pages:
         row = [
-            f"{page.name} `{page.method} {page.path}`",
+            f"{page.name} `{page.method} {page.path}`" + (f" ({page.note})" if page.note else ""),
             page.role,
             "–" if page.queries is None else str(page.queries),
             _ms(page.sql_ms),
