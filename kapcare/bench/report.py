@@ -110,7 +110,7 @@ def render_markdown(report: Report) -> str:
             f"{count} for {seconds:g} s"
             for count, seconds in zip(facts.users, facts.seconds_per_run, strict=True)
         )
-        + " (each run shared by the pages in turn)",
+        + " (one user goes round the pages; several take them in turns)",
         f"- budget **{report.budget.name}**: one user, page p95 ≤ {report.budget.page_p95_ms:g} ms"
         f", API p95 ≤ {report.budget.api_p95_ms:g} ms; with the most users, req/s ≥ "
         f"{report.budget.min_share_of_bare:.0%} of the bare view's; no failed request: "

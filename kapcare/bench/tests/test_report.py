@@ -82,6 +82,15 @@ def test_markdown_shows_each_page_with_its_verdict_and_the_plans():
     assert "```sql\nSELECT 1\n```" in markdown
 
 
+def test_a_page_left_out_of_the_load_says_why_in_its_row():
+    slow = report()
+    slow.pages[2].note = "not loaded: 24 s alone"
+
+    markdown = render_markdown(slow)
+
+    assert "| chart `GET /chart/` (not loaded: 24 s alone) |" in markdown
+
+
 def test_a_run_within_budget_says_passed():
     within = report()
     within.pages = within.pages[:2]
