@@ -58,6 +58,7 @@ from kapcare.dosing.models import (
     ControlledSubstanceEntry,
     DischargeAssessment,
     DosingRecord,
+    Drug,
     EventKind,
     Intervention,
     Lighting,
@@ -1057,6 +1058,8 @@ class ClinicGenerator:
                 (_uuid_hex(rng), thread, author, rng.choice(MESSAGE_BODIES), moment)
             )
         thread.last_message_at = moment
+        # As `messaging.services.post_message` keeps it: the last word was the outsider's.
+        thread.awaits_clinic = author.pk == other.pk
         self.chunk.threads.append(thread)
         # Staff have read most threads to the end; a few recent ones wait.
         if moment < self.now - dt.timedelta(days=3) or rng.random() < 0.5:
@@ -1136,6 +1139,7 @@ class ClinicGenerator:
                     note=f"{vials} vials of 500 mg/10 mL.",
                     recorded_by=self.staff.clinicians[0],
                     recorded_at=dt.datetime.combine(month, dt.time(7, 30), tzinfo=self.clinic.zone),
+                    **dict(zip(SUBSTANCE_COLUMNS[-len(KETAMINE_LOT) :], KETAMINE_LOT, strict=True)),
                 )
             )
         ControlledSubstanceEntry.objects.bulk_create(rows, batch_size=BATCH_SIZE)
@@ -1158,7 +1162,11 @@ ACCESS_COLUMNS = (
 SUBSTANCE_COLUMNS = (
     "external_id", "clinic_id", "lot_number", "lot_expiry", "kind", "amount_mg", "record_id",
     "patient_id", "witness_id", "note", "recorded_by_id", "recorded_at",
+    "drug", "drug_name", "strength", "dosage_form", "ndc",
 )  # fmt: skip
+# Every generated lot: ketamine hydrochloride in 500 mg/10 mL vials (as the DEA's records
+# name a lot: drug, label name, strength, dosage form, NDC unknown).
+KETAMINE_LOT = (Drug.KETAMINE, "Ketamine hydrochloride", "50 mg/mL", "injectable_solution", "")
 MESSAGE_COLUMNS = ("external_id", "thread_id", "author_id", "body", "created_at")
 READ_MARK_COLUMNS = ("thread_id", "user_id", "last_read_at")
 
@@ -1685,10 +1693,11 @@ class EpisodeWalk:
         self.g.chunk.substance.extend(
             [
                 (_uuid_hex(self.rng), clinic_id, lot, expiry, SubstanceEntryKind.DRAWN, drawn,
-                 record, self.patient, None, "", by, at),
+                 record, self.patient, None, "", by, at, *KETAMINE_LOT),
                 (_uuid_hex(self.rng), clinic_id, lot, expiry, SubstanceEntryKind.GIVEN,
-                 record.dose_mg, record, self.patient, None, "", by, at),
+                 record.dose_mg, record, self.patient, None, "", by, at, *KETAMINE_LOT),
                 (_uuid_hex(self.rng), clinic_id, lot, expiry, SubstanceEntryKind.WASTED,
-                 drawn - record.dose_mg, record, self.patient, nurse.pk, "", by, at),
+                 drawn - record.dose_mg, record, self.patient, nurse.pk, "", by, at,
+                 *KETAMINE_LOT),
             ]
         )  # fmt: skip
