@@ -25,7 +25,9 @@ from kapcare.accounts import second_factor
 from kapcare.accounts.middleware import SESSION_KEY as LAST_ACTIVITY_KEY
 from kapcare.accounts.models import ApiToken, User
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+# The backend a password sign-in records (Django's ModelBackend reading the user with
+# their clinic): a session naming a backend not in AUTHENTICATION_BACKENDS is signed out.
+MODEL_BACKEND = "kapcare.accounts.backends.UserWithClinicBackend"
 TOKEN_NAME = "kapcare bench"
 
 
