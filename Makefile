@@ -22,7 +22,7 @@ CLINIC_STATE := from kapcare.clinics.models import Clinic; \
 	else "other" if Clinic.objects.exists() else "empty")
 
 .DEFAULT_GOAL := help
-.PHONY: help run test install lint format demo migrate chromium pdf-libraries serve
+.PHONY: help run test install lint format demo migrate chromium pdf-libraries serve bench bench-ci
 
 help:
 	@echo "make run      set up, load the demo and serve on http://127.0.0.1:$(PORT) (with a worker)"
@@ -32,6 +32,7 @@ help:
 	@echo "make lint     ruff check and ruff format --check"
 	@echo "make format   ruff: fix what it can, then format"
 	@echo "make serve    production: collectstatic, migrate, gunicorn with DEBUG off"
+	@echo "make bench    load the pages beside a bare view; report in var/bench/ (BENCH_ARGS=…)"
 
 $(BIN)/python:
 	@$(PYTHON) -c "import ensurepip" 2>/dev/null || \
@@ -101,3 +102,23 @@ serve: install
 	fi
 	$(PROD) GUNICORN_BIND=$${GUNICORN_BIND:-127.0.0.1:$(PORT)} \
 		$(BIN)/gunicorn --config kapcare/gunicorn.conf.py
+
+# The load harness (docs/performance/README.md): each role's pages and the API under load
+# beside a bare Django view, against gunicorn with DEBUG off on a free loopback port and the
+# database of DATABASE_URL; the report (Markdown and JSON) lands in var/bench/. The command
+# itself runs with DEBUG on: it refuses a production database.
+BENCH_ARGS ?=
+bench: install
+	$(DEV) $(MANAGE) bench $(BENCH_ARGS)
+
+# CI's bench: on a fresh PostgreSQL database (DATABASE_URL), 2,000 generated patients, one
+# user then 8 (enough to saturate the 4 workers while a response stays shorter than a page's
+# turn), with the relaxed budget, which fails only on a clear regression.
+bench-ci: install
+	@case "$$DATABASE_URL" in postgres*) ;; \
+		*) echo "bench-ci needs DATABASE_URL naming a fresh PostgreSQL database." >&2; exit 1 ;; esac
+	$(DEV) $(MANAGE) migrate --noinput
+	@state=$$($(DEV) $(MANAGE) shell --verbosity 0 -c '$(CLINIC_STATE)' | tail -n 1); \
+	test "$$state" = empty || { echo "bench-ci needs a fresh database; this one has clinics." >&2; exit 1; }
+	$(DEV) $(MANAGE) generate_network --patients 2000 --seed 1
+	$(DEV) $(MANAGE) bench --users 1 8 --duration 30 100 --budget relaxed --out var/bench/ci

@@ -103,7 +103,9 @@ INSTALLED_APPS = [
     "kapcare.journal",
     "kapcare.notifications",
     "kapcare.demo",
+    "kapcare.synthetic",
     "kapcare.deployment",
+    "kapcare.bench",
     # After the kapcare apps: kapcare.notifications' `db_worker` (which also keeps the
     # minute job scheduled) takes the place of the library's.
     "django_tasks",
@@ -132,7 +134,10 @@ MIDDLEWARE = [
     "kapcare.accounts.second_factor_middleware.SecondFactorMiddleware",
 ]
 
-ROOT_URLCONF = "kapcare.urls"
+# A server the load harness measures (`manage.py bench`) also answers its bare view
+# (kapcare/bench/urls.py); every other server, production included, has only the site's.
+BENCH_BARE_VIEW = envbool("BENCH_BARE_VIEW", False)
+ROOT_URLCONF = "kapcare.bench.urls" if BENCH_BARE_VIEW else "kapcare.urls"
 WSGI_APPLICATION = "kapcare.wsgi.application"
 
 # Templates are compiled once per process and kept (the cached loader, named here rather
