@@ -12,6 +12,12 @@ from django.utils import timezone
 from kapcare.accounts.models import Role, User
 from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
 from kapcare.clinics.models import Clinic
+from kapcare.dosing.esketamine.models import (
+    NasalDevice,
+    RemsEnrolment,
+    RemsFormSubmission,
+    ResolutionCheck,
+)
 from kapcare.dosing.models import (
     AdverseEvent,
     ControlledSubstanceEntry,
@@ -177,6 +183,12 @@ def test_demo_records_are_created_by_clinic_staff_in_the_access_log(demo):
             + Thread.objects.filter(patient=patient).count()
             + Message.objects.filter(thread__patient=patient).count()
             + JournalEntry.objects.filter(patient=patient).count()
+            # Esketamine under its REMS: the enrolment, each nasal device, each check that
+            # its effects resolved, each monitoring form sent.
+            + RemsEnrolment.objects.filter(patient=patient).count()
+            + NasalDevice.objects.filter(patient=patient).count()
+            + ResolutionCheck.objects.filter(record__patient=patient).count()
+            + RemsFormSubmission.objects.filter(record__patient=patient).count()
         )
         assert entries.count() == created, patient
         for entry in entries:
