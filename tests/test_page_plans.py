@@ -60,7 +60,7 @@ def _thread(data):
 # reads too much, while it does (the test is then expected to fail, and says so when it
 # starts to pass).
 PAGES = [
-    (COORDINATOR, "/desk/", None, "overdue integrations read each open episode's last dose"),
+    (COORDINATOR, "/desk/"),
     (COORDINATOR, "/patients/"),
     (COORDINATOR, "/patients/", {"query": "ellis"}),
     (COORDINATOR, "/messages/"),
@@ -72,7 +72,7 @@ PAGES = [
     (CLINICIAN, _dosing_record),
     (CLINICIAN, "/controlled-substances/"),
     (CLINICIAN, "/safety-alerts/"),
-    (ADMIN, "/clinic-admin/", None, "the home counts every patient of the clinic"),
+    (ADMIN, "/clinic-admin/"),
     (ADMIN, "/access-log/"),
     (THERAPIST, "/therapist/"),
     (THERAPIST, "/messages/"),
