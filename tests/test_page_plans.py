@@ -9,6 +9,7 @@ page adds one line to `PAGES`.
 """
 
 import datetime as dt
+import uuid
 from io import StringIO
 
 import pytest
@@ -21,9 +22,11 @@ from django.utils import timezone
 from kapcare.accounts.models import Role, User
 from kapcare.audit.log import Actor, record_list_access
 from kapcare.clinics.models import Clinic
-from kapcare.episodes.models import CareSession, SessionKind
+from kapcare.dosing.models import Observation
+from kapcare.episodes.models import CareSession, SessionKind, SessionStatus
+from kapcare.measures.models import Assessment, AssessmentStatus, Source
 from kapcare.messaging.models import Message, Thread, ThreadKind
-from kapcare.patients.models import Patient
+from kapcare.patients.models import BodyMeasurement, Patient
 from kapcare.scheduling.models import Appointment
 from tests.factories import PatientFactory, RoomFactory, UserFactory, open_episode
 from tests.plans import plan_problems_of_page
@@ -41,6 +44,10 @@ PATIENT = "patient@demo.kapcare.org"
 GROWN_PATIENTS = 1500
 WITH_EPISODES = 200
 UNANSWERED = 20
+# The chart's patient has a long history: years of sessions, questionnaires, measurements
+# and messages, and readings every few minutes through their dose.
+LONG_HISTORY = 300
+READINGS = 200
 
 
 def _chart(data):
@@ -52,6 +59,7 @@ def _dosing_record(data):
 
 
 def _thread(data):
+    """The chart patient's long thread."""
     return reverse("messaging:thread", args=[data["thread"].external_id])
 
 
@@ -63,11 +71,17 @@ PAGES = [
     (COORDINATOR, "/desk/"),
     (COORDINATOR, "/patients/"),
     (COORDINATOR, "/patients/", {"query": "ellis"}),
-    (COORDINATOR, "/messages/"),
+    (COORDINATOR, "/messages/", None, "the unread count reads each message of a long thread"),
     (COORDINATOR, "/schedule/day/"),
     (COORDINATOR, "/schedule/week/"),
-    (COORDINATOR, _chart),
-    (COORDINATOR, _thread),
+    (
+        COORDINATOR,
+        _chart,
+        None,
+        "the Measures section draws every questionnaire; the Messages section's unread count "
+        "reads each message of a long thread",
+    ),
+    (COORDINATOR, _thread, None, "a thread shows every message (no earlier-messages link)"),
     (CLINICIAN, "/clinical/"),
     (CLINICIAN, _dosing_record),
     (CLINICIAN, "/controlled-substances/"),
@@ -135,6 +149,79 @@ def _grow_the_demo_clinic() -> None:
     record_list_access(Actor(user=coordinator, ip_address=None), patients * 3)
 
 
+def _give_a_long_history(dosing_session: CareSession) -> Thread:
+    """`LONG_HISTORY` integration sessions done, questionnaires completed, body
+    measurements and messages for the patient of `dosing_session`, one every few days back
+    from the dose, and `READINGS` vital-sign readings on the record of a dose under way.
+    Returns the patient's long message thread."""
+    patient, episode = dosing_session.patient, dosing_session.episode
+    clinician = User.objects.get(email=CLINICIAN)
+    days_ago = [dosing_session.planned_start - dt.timedelta(days=3 * n) for n in range(1, 300)]
+    days_ago = [days_ago[n % len(days_ago)] for n in range(LONG_HISTORY)]
+    CareSession.objects.bulk_create(
+        CareSession(
+            episode=episode,
+            patient=patient,
+            kind=SessionKind.INTEGRATION,
+            status=SessionStatus.DONE,
+            planned_start=day,
+            planned_end=day + dt.timedelta(minutes=50),
+            therapist_confirmation="Email",
+            status_changed_by=clinician,
+            created_by=clinician,
+        )
+        for day in days_ago
+    )
+    Assessment.objects.bulk_create(
+        Assessment(
+            patient=patient,
+            instrument="phq9",
+            status=AssessmentStatus.COMPLETED,
+            answers=[1] * 9,
+            total=9,
+            band="mild",
+            source=Source.PORTAL,
+            completed_at=day,
+        )
+        for day in days_ago
+    )
+    BodyMeasurement.objects.bulk_create(
+        BodyMeasurement(
+            patient=patient, measured_on=day.date(), weight_kg=70, recorded_by=clinician
+        )
+        for day in days_ago
+    )
+    thread = Thread.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        kind=ThreadKind.PATIENT,
+        subject="Between sessions",
+        created_by=clinician,
+    )
+    Message.objects.bulk_create(
+        Message(thread=thread, author=clinician, body="How are you?", created_at=day)
+        for day in days_ago
+    )
+    # A dose under way (its record not signed yet, so it takes readings).
+    reading = Observation.objects.filter(record__signed_at__isnull=True).first()
+    Observation.objects.bulk_create(
+        Observation(
+            record_id=reading.record_id,
+            patient_id=reading.patient_id,
+            reading_id=uuid.uuid4(),
+            vital=reading.vital,
+            loinc_code=reading.loinc_code,
+            value=reading.value,
+            unit=reading.unit,
+            taken_at=reading.taken_at + dt.timedelta(minutes=n),
+            source=reading.source,
+            entered_by_id=reading.entered_by_id,
+        )
+        for n in range(READINGS)
+    )
+    return thread
+
+
 @pytest.fixture(scope="module")
 def data(django_db_setup, django_db_blocker):
     """Built once for the module in a transaction rolled back at its end; each test runs
@@ -143,6 +230,7 @@ def data(django_db_setup, django_db_blocker):
         with override_settings(DEBUG=True):
             call_command("demo", stdout=StringIO())
         _grow_the_demo_clinic()
+        long_thread = _give_a_long_history(_first_dose())
         with connection.cursor() as cursor:
             # What autovacuum does after a bulk load, inside the transaction: new entries of
             # a GIN index wait in its pending list, which the planner prices as a scan.
@@ -152,17 +240,21 @@ def data(django_db_setup, django_db_blocker):
                 "WHERE amname = 'gin'"
             )
             cursor.execute("ANALYZE")
-        dosing_session = (
-            CareSession.objects.filter(kind=SessionKind.DOSING, dosing_record__isnull=False)
-            .order_by("planned_start")
-            .first()
-        )
+        dosing_session = _first_dose()
         yield {
             "patient": dosing_session.patient,
             "dosing_session": dosing_session,
-            "thread": Thread.objects.filter(clinic__slug="music-city").first(),
+            "thread": long_thread,
         }
         transaction.set_rollback(True)
+
+
+def _first_dose() -> CareSession:
+    return (
+        CareSession.objects.filter(kind=SessionKind.DOSING, dosing_record__isnull=False)
+        .order_by("planned_start")
+        .first()
+    )
 
 
 def _case(page: tuple):

@@ -264,9 +264,11 @@ def with_unread(threads: QuerySet[Thread], user) -> QuerySet[Thread]:
     )
     messages = Message.objects.filter(thread_id=OuterRef("pk")).exclude(author_id=user.pk)
     if user.role in STAFF_ROLES:
+        # Read once per thread (not once per message), so the count reads only the
+        # messages after it.
         answered = (
             Message.objects.filter(
-                thread_id=OuterRef("thread_id"), author__role__in=list(STAFF_ROLES)
+                thread_id=OuterRef(OuterRef("pk")), author__role__in=list(STAFF_ROLES)
             )
             .order_by("-created_at")
             .values("created_at")[:1]

@@ -108,6 +108,13 @@ class BodyMeasurement(KeptRecord):
 
     class Meta:
         ordering = ["-measured_on", "-recorded_at"]
+        indexes = [
+            # The chart's newest measurements, and its timeline a page at a time.
+            models.Index(
+                fields=["patient", "-measured_on", "-recorded_at"], name="measurement_newest_idx"
+            ),
+            models.Index(fields=["patient", "recorded_at"], name="measurement_recorded_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(weight_kg__isnull=False) | models.Q(height_cm__isnull=False),
