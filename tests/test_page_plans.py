@@ -8,6 +8,7 @@ growing table is one no index can serve, and its cost would grow with the clinic
 page adds one line to `PAGES`.
 """
 
+import copy
 import datetime as dt
 import uuid
 from io import StringIO
@@ -22,13 +23,13 @@ from django.utils import timezone
 from kapcare.accounts.models import Role, User
 from kapcare.audit.log import Actor, record_list_access
 from kapcare.clinics.models import Clinic
-from kapcare.dosing.models import Observation
+from kapcare.dosing.models import ControlledSubstanceEntry, Observation, SubstanceEntryKind
 from kapcare.episodes.models import CareSession, SessionKind, SessionStatus
 from kapcare.measures.models import Assessment, AssessmentStatus, Source
 from kapcare.messaging.models import Message, Thread, ThreadKind
 from kapcare.patients.models import BodyMeasurement, Patient
 from kapcare.scheduling.models import Appointment
-from tests.factories import PatientFactory, RoomFactory, UserFactory, open_episode
+from tests.factories import PatientFactory, RoomFactory, UserFactory, authorize, open_episode
 from tests.plans import plan_problems_of_page
 
 pytestmark = pytest.mark.skipif(
@@ -48,6 +49,11 @@ UNANSWERED = 20
 # and messages, and readings every few minutes through their dose.
 LONG_HISTORY = 300
 READINGS = 200
+# The controlled-substance register of years of doses: lots received (most long expired)
+# and the lines each dose adds; and an outside therapist with a large caseload.
+REGISTER_LOTS = 300
+REGISTER_LINES = 1500
+CASELOAD = 160
 
 
 def _chart(data):
@@ -71,24 +77,28 @@ PAGES = [
     (COORDINATOR, "/desk/"),
     (COORDINATOR, "/patients/"),
     (COORDINATOR, "/patients/", {"query": "ellis"}),
-    (COORDINATOR, "/messages/", None, "the unread count reads each message of a long thread"),
+    (COORDINATOR, "/messages/"),
     (COORDINATOR, "/schedule/day/"),
     (COORDINATOR, "/schedule/week/"),
-    (
-        COORDINATOR,
-        _chart,
-        None,
-        "the Measures section draws every questionnaire; the Messages section's unread count "
-        "reads each message of a long thread",
-    ),
-    (COORDINATOR, _thread, None, "a thread shows every message (no earlier-messages link)"),
+    (COORDINATOR, _chart),
+    (COORDINATOR, _thread),
     (CLINICIAN, "/clinical/"),
     (CLINICIAN, _dosing_record),
-    (CLINICIAN, "/controlled-substances/"),
+    (
+        CLINICIAN,
+        "/controlled-substances/",
+        None,
+        "the register page reads every line of the register (its lots and balances)",
+    ),
     (CLINICIAN, "/safety-alerts/"),
     (ADMIN, "/clinic-admin/"),
     (ADMIN, "/access-log/"),
-    (THERAPIST, "/therapist/"),
+    (
+        THERAPIST,
+        "/therapist/",
+        None,
+        "the home lists and works out the attention of the whole caseload (no page)",
+    ),
     (THERAPIST, "/messages/"),
     (PATIENT, "/portal/"),
     (PATIENT, "/access-log/mine/"),
@@ -222,6 +232,41 @@ def _give_a_long_history(dosing_session: CareSession) -> Thread:
     return thread
 
 
+def _grow_the_register_and_a_caseload() -> None:
+    """`REGISTER_LOTS` lots received over the years (a copy of a demo lot each) and
+    `REGISTER_LINES` lines drawn from them; `CASELOAD` grown patients authorising the demo
+    therapist (through the service, as the patients sign it)."""
+    received = ControlledSubstanceEntry.objects.filter(
+        clinic__slug="music-city", kind=SubstanceEntryKind.RECEIVED
+    ).first()
+    line = (
+        ControlledSubstanceEntry.objects.filter(clinic__slug="music-city")
+        .exclude(kind__in=[SubstanceEntryKind.RECEIVED, SubstanceEntryKind.WASTED])
+        .first()
+    )
+    expiry = timezone.localdate() - dt.timedelta(days=REGISTER_LOTS * 5)
+    lots = []
+    for number in range(REGISTER_LOTS):
+        lot = copy.copy(received)
+        lot.pk, lot.external_id = None, uuid.uuid4()
+        lot.lot_number = f"GROWN-{number:04}"
+        lot.lot_expiry = expiry + dt.timedelta(days=5 * number)
+        lots.append(lot)
+    ControlledSubstanceEntry.objects.bulk_create(lots)
+    lines = []
+    for number in range(REGISTER_LINES):
+        drawn = copy.copy(line)
+        drawn.pk, drawn.external_id = None, uuid.uuid4()
+        drawn.lot_number = lots[number % REGISTER_LOTS].lot_number
+        lines.append(drawn)
+    ControlledSubstanceEntry.objects.bulk_create(lines)
+    therapist = User.objects.get(email=THERAPIST)
+    clinician = User.objects.get(email=CLINICIAN)
+    grown = Patient.objects.filter(clinic__slug="music-city").order_by("-id")[:CASELOAD]
+    for patient in grown:
+        authorize(patient, therapist, scopes=("measures", "schedule"), by=clinician)
+
+
 @pytest.fixture(scope="module")
 def data(django_db_setup, django_db_blocker):
     """Built once for the module in a transaction rolled back at its end; each test runs
@@ -231,6 +276,7 @@ def data(django_db_setup, django_db_blocker):
             call_command("demo", stdout=StringIO())
         _grow_the_demo_clinic()
         long_thread = _give_a_long_history(_first_dose())
+        _grow_the_register_and_a_caseload()
         with connection.cursor() as cursor:
             # What autovacuum does after a bulk load, inside the transaction: new entries of
             # a GIN index wait in its pending list, which the planner prices as a scan.
