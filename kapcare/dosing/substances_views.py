@@ -10,13 +10,14 @@ showing of it logs them as listed (`record_list_access`), in one insert.
 
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.views.decorators.http import require_POST, require_safe
 
 from kapcare import policy
@@ -30,6 +31,7 @@ from kapcare.dosing.rules_substances import mg
 from kapcare.dosing.substances import inventory
 from kapcare.dosing.substances_forms import CorrectionForm, ReceiveStockForm, SessionUseForm
 from kapcare.dosing.views import back_to_record, render_refused
+from kapcare.pagination import parse_cursor
 from kapcare.patients.access import parse_external_id
 from kapcare.policy import Action
 from kapcare.refusals import Refused, add_problems
@@ -167,6 +169,11 @@ def session_use(request: HttpRequest, session_id) -> HttpResponse:
 
 # --- The register -----------------------------------------------------------------------------
 
+# The latest lines of each lot the register page shows; the lot's page shows the rest, a
+# page at a time, newest first.
+LATEST_LINES = 5
+LOT_PAGE_LINES = 50
+
 
 @dataclass(frozen=True)
 class RegisterRow:
@@ -178,24 +185,71 @@ class RegisterRow:
     kept_until: date
 
 
-def _register_page(
-    request: HttpRequest,
-    *,
-    receive_form: ReceiveStockForm | None = None,
-    correction_form: CorrectionForm | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    user = request.user
-    clinic = user.clinic
-    zone = clinic.zone
-    entries = list(
-        ControlledSubstanceEntry.objects.filter(clinic_id=clinic.pk).select_related(
-            "recorded_by", "witness", "patient", "record__session", "corrects"
+def register_lines(clinic_id, zone, **filters) -> list[rules_substances.Entry]:
+    """The clinic's register lines matching `filters`, as plain entries to reconcile, read
+    in one query of the columns reconciling needs (no line, patient or person is built)."""
+    rows = (
+        ControlledSubstanceEntry.objects.filter(clinic_id=clinic_id, **filters)
+        .order_by()
+        .values_list(
+            "id",
+            "lot_number",
+            "kind",
+            "amount_mg",
+            "recorded_at",
+            "record_id",
+            TruncDate(
+                Coalesce("record__dose_started_at", "record__session__planned_start"),
+                tzinfo=zone,
+            ),
+            "witness_id",
+            "corrects_id",
         )
     )
-    by_id = {entry.pk: entry for entry in entries}
-    register = rules_substances.reconcile(_plain(e, zone) for e in entries)
-    can_record = policy.can(user, Action.RECORD_CONTROLLED_SUBSTANCE)
+    return [_plain_row(row, zone) for row in rows]
+
+
+def _plain_row(row, zone) -> rules_substances.Entry:
+    pk, lot_number, kind, amount, recorded_at, record_id, session_day, witness, corrects = row
+    return rules_substances.Entry(
+        id=pk,
+        lot_number=lot_number,
+        kind=kind,
+        amount_mg=amount,
+        recorded_at=recorded_at.astimezone(zone),
+        session=record_id,
+        session_date=session_day,
+        has_witness=witness is not None,
+        corrects_id=corrects,
+    )
+
+
+def _shown_entries(ids) -> dict[int, ControlledSubstanceEntry]:
+    """The register lines `ids`, with what their rows show, in one query."""
+    return ControlledSubstanceEntry.objects.select_related(
+        "recorded_by", "witness", "patient", "record__session", "corrects"
+    ).in_bulk(ids)
+
+
+def _lot_facts(lot: rules_substances.Lot, first: ControlledSubstanceEntry, rows) -> dict:
+    return {
+        "lot_number": lot.lot_number,
+        "first": first,
+        "expiry": first.lot_expiry,
+        "drug": first.get_drug_display(),
+        "stock": mg(lot.stock_mg),
+        "received": mg(lot.received_mg),
+        "discrepancies": lot.discrepancies,
+        "lines": len(lot.lines),
+        "kept_until": rules_substances.kept_until(lot.lines[-1].entry.recorded_at.date()),
+        "rows": rows,
+    }
+
+
+def _rows(request, lines, entries, correction_form, *, correctable=True) -> list[RegisterRow]:
+    """The rows of `lines` (their entries in `entries`), each with its correction form
+    when `correctable` (the one bound to `correction_form`'s line, when it was refused)."""
+    can_record = correctable and policy.can(request.user, Action.RECORD_CONTROLLED_SUBSTANCE)
     bound_id = correction_form["entry"].value() if correction_form is not None else None
 
     def correction_form_for(entry) -> CorrectionForm | None:
@@ -205,37 +259,60 @@ def _register_page(
             return correction_form
         return CorrectionForm(entry_id=entry.external_id)
 
-    lots = [
-        {
-            "lot_number": lot.lot_number,
-            "expiry": by_id[lot.lines[0].entry.id].lot_expiry,
-            "drug": by_id[lot.lines[0].entry.id].get_drug_display(),
-            "stock": mg(lot.stock_mg),
-            "received": mg(lot.received_mg),
-            "discrepancies": lot.discrepancies,
-            "kept_until": rules_substances.kept_until(lot.lines[-1].entry.recorded_at.date()),
-            "rows": [
-                RegisterRow(
-                    line=line,
-                    entry=by_id[line.entry.id],
-                    amount=mg(line.entry.amount_mg),
-                    balance=mg(line.balance_after_mg),
-                    correction_form=correction_form_for(by_id[line.entry.id]),
-                    kept_until=rules_substances.kept_until(line.entry.recorded_at.date()),
-                )
-                for line in lot.lines
-            ],
-        }
-        for lot in register.lots
+    return [
+        RegisterRow(
+            line=line,
+            entry=entries[line.entry.id],
+            amount=mg(line.entry.amount_mg),
+            balance=mg(line.balance_after_mg),
+            correction_form=correction_form_for(entries[line.entry.id]),
+            kept_until=rules_substances.kept_until(line.entry.recorded_at.date()),
+        )
+        for line in lines
     ]
+
+
+def _log_shown(request: HttpRequest, entries) -> None:
     shown = {entry.patient_id: entry.patient for entry in entries if entry.patient_id}
     record_list_access(Actor.from_request(request), shown.values())
+
+
+def _register_page(
+    request: HttpRequest,
+    *,
+    receive_form: ReceiveStockForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Every lot reconciled, and the latest lines of the lots still in stock or that do not
+    reconcile; each lot's lines are on its own page."""
+    user = request.user
+    clinic = user.clinic
+    register = rules_substances.reconcile(register_lines(clinic.pk, clinic.zone))
+    open_lots = [lot for lot in register.lots if lot.stock_mg or lot.discrepancies]
+    latest = {lot.lot_number: lot.lines[-LATEST_LINES:][::-1] for lot in open_lots}
+    entries = _shown_entries(
+        [lot.lines[0].entry.id for lot in register.lots]
+        + [line.entry.id for lines in latest.values() for line in lines]
+    )
+    lots = [
+        _lot_facts(
+            lot,
+            entries[lot.lines[0].entry.id],
+            _rows(request, latest.get(lot.lot_number, []), entries, None, correctable=False),
+        )
+        for lot in register.lots
+    ]
+    _log_shown(request, (row.entry for lot in lots for row in lot["rows"]))
+    can_record = policy.can(user, Action.RECORD_CONTROLLED_SUBSTANCE)
     return render(
         request,
         "dosing/substances_register.html",
         {
             "clinic": clinic,
-            "lots": lots,
+            "lots": [lot for lot in lots if lot["rows"]],
+            "emptied_lots": [lot for lot in lots if not lot["rows"]][::-1],
+            "any_lot": bool(lots),
+            "latest_lines": LATEST_LINES,
             "discrepancies": register.discrepancies,
             "can_record": can_record,
             "retention_years": rules_substances.RETENTION_YEARS,
@@ -246,10 +323,72 @@ def _register_page(
     )
 
 
+def _lot_page(
+    request: HttpRequest,
+    lot_number: str,
+    *,
+    cursor: str | None = None,
+    starting_at: int | None = None,
+    correction_form: CorrectionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """One lot reconciled, its lines newest first a page at a time (`cursor`: where the
+    page starts, as the "Older" link carries it), each with the stock after it."""
+    clinic = request.user.clinic
+    lines = rules_substances.reconcile(
+        register_lines(clinic.pk, clinic.zone, lot_number=lot_number)
+    ).lots
+    if not lines:
+        raise Http404("No such lot in this clinic's register.")
+    (lot,) = lines
+    newest_first = sorted(lot.lines, key=lambda line: (line.entry.recorded_at, line.entry.id))[::-1]
+    after = parse_cursor(cursor)
+    if after is not None:
+        newest_first = [
+            line for line in newest_first if (line.entry.recorded_at, line.entry.id) < after
+        ]
+    if starting_at is not None:
+        ids = [line.entry.id for line in newest_first]
+        newest_first = newest_first[ids.index(starting_at) :] if starting_at in ids else []
+    page = newest_first[:LOT_PAGE_LINES]
+    older = None
+    if len(newest_first) > LOT_PAGE_LINES:
+        older = f"{page[-1].entry.recorded_at.isoformat()}_{page[-1].entry.id}"
+    entries = _shown_entries([lot.lines[0].entry.id] + [line.entry.id for line in page])
+    facts = _lot_facts(
+        lot, entries[lot.lines[0].entry.id], _rows(request, page, entries, correction_form)
+    )
+    _log_shown(request, (row.entry for row in facts["rows"]))
+    return render(
+        request,
+        "dosing/substances_lot.html",
+        {
+            "clinic": clinic,
+            "lot": facts,
+            "older": older,
+            "page_lines": LOT_PAGE_LINES,
+            "is_first_page": after is None and starting_at is None,
+            "can_correct": policy.can(request.user, Action.RECORD_CONTROLLED_SUBSTANCE),
+            "retention_years": rules_substances.RETENTION_YEARS,
+        },
+        status=status,
+    )
+
+
+def lot_url(lot_number: str) -> str:
+    return reverse("substances:lot") + "?" + urlencode({"lot": lot_number})
+
+
 @require_safe
 @allowed(Action.VIEW_CONTROLLED_SUBSTANCE_REGISTER)
 def register(request: HttpRequest) -> HttpResponse:
     return _register_page(request)
+
+
+@require_safe
+@allowed(Action.VIEW_CONTROLLED_SUBSTANCE_REGISTER)
+def lot(request: HttpRequest) -> HttpResponse:
+    return _lot_page(request, request.GET.get("lot", ""), cursor=request.GET.get("cursor"))
 
 
 @require_POST
@@ -304,5 +443,7 @@ def correct(request: HttpRequest) -> HttpResponse:
             add_problems(form, refusal.problems)
         else:
             messages.success(request, "Correction added to the register.")
-            return redirect(reverse("substances:register") + f"#lot-{slugify(entry.lot_number)}")
-    return _register_page(request, correction_form=form, status=422)
+            return redirect(lot_url(entry.lot_number))
+    return _lot_page(
+        request, entry.lot_number, starting_at=entry.pk, correction_form=form, status=422
+    )
