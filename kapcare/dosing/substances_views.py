@@ -13,7 +13,6 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,7 +27,7 @@ from kapcare.dosing import rules_substances, services
 from kapcare.dosing.access import get_record
 from kapcare.dosing.models import ControlledSubstanceEntry, DosingRecord, Drug, SubstanceEntryKind
 from kapcare.dosing.rules_substances import mg
-from kapcare.dosing.substances import inventory
+from kapcare.dosing.substances import inventory, lots
 from kapcare.dosing.substances_forms import CorrectionForm, ReceiveStockForm, SessionUseForm
 from kapcare.dosing.views import back_to_record, render_refused
 from kapcare.pagination import parse_cursor
@@ -185,45 +184,6 @@ class RegisterRow:
     kept_until: date
 
 
-def register_lines(clinic_id, zone, **filters) -> list[rules_substances.Entry]:
-    """The clinic's register lines matching `filters`, as plain entries to reconcile, read
-    in one query of the columns reconciling needs (no line, patient or person is built)."""
-    rows = (
-        ControlledSubstanceEntry.objects.filter(clinic_id=clinic_id, **filters)
-        .order_by()
-        .values_list(
-            "id",
-            "lot_number",
-            "kind",
-            "amount_mg",
-            "recorded_at",
-            "record_id",
-            TruncDate(
-                Coalesce("record__dose_started_at", "record__session__planned_start"),
-                tzinfo=zone,
-            ),
-            "witness_id",
-            "corrects_id",
-        )
-    )
-    return [_plain_row(row, zone) for row in rows]
-
-
-def _plain_row(row, zone) -> rules_substances.Entry:
-    pk, lot_number, kind, amount, recorded_at, record_id, session_day, witness, corrects = row
-    return rules_substances.Entry(
-        id=pk,
-        lot_number=lot_number,
-        kind=kind,
-        amount_mg=amount,
-        recorded_at=recorded_at.astimezone(zone),
-        session=record_id,
-        session_date=session_day,
-        has_witness=witness is not None,
-        corrects_id=corrects,
-    )
-
-
 def _shown_entries(ids) -> dict[int, ControlledSubstanceEntry]:
     """The register lines `ids`, with what their rows show, in one query."""
     return ControlledSubstanceEntry.objects.select_related(
@@ -287,14 +247,14 @@ def _register_page(
     reconcile; each lot's lines are on its own page."""
     user = request.user
     clinic = user.clinic
-    register = rules_substances.reconcile(register_lines(clinic.pk, clinic.zone))
+    register = rules_substances.reconcile(lots.register_lines(clinic.pk, clinic.zone))
     open_lots = [lot for lot in register.lots if lot.stock_mg or lot.discrepancies]
     latest = {lot.lot_number: lot.lines[-LATEST_LINES:][::-1] for lot in open_lots}
     entries = _shown_entries(
         [lot.lines[0].entry.id for lot in register.lots]
         + [line.entry.id for lines in latest.values() for line in lines]
     )
-    lots = [
+    facts = [
         _lot_facts(
             lot,
             entries[lot.lines[0].entry.id],
@@ -302,16 +262,16 @@ def _register_page(
         )
         for lot in register.lots
     ]
-    _log_shown(request, (row.entry for lot in lots for row in lot["rows"]))
+    _log_shown(request, (row.entry for lot in facts for row in lot["rows"]))
     can_record = policy.can(user, Action.RECORD_CONTROLLED_SUBSTANCE)
     return render(
         request,
         "dosing/substances_register.html",
         {
             "clinic": clinic,
-            "lots": [lot for lot in lots if lot["rows"]],
-            "emptied_lots": [lot for lot in lots if not lot["rows"]][::-1],
-            "any_lot": bool(lots),
+            "lots": [lot for lot in facts if lot["rows"]],
+            "emptied_lots": [lot for lot in facts if not lot["rows"]][::-1],
+            "any_lot": bool(facts),
             "latest_lines": LATEST_LINES,
             "discrepancies": register.discrepancies,
             "can_record": can_record,
@@ -335,13 +295,13 @@ def _lot_page(
     """One lot reconciled, its lines newest first a page at a time (`cursor`: where the
     page starts, as the "Older" link carries it), each with the stock after it."""
     clinic = request.user.clinic
-    lines = rules_substances.reconcile(
-        register_lines(clinic.pk, clinic.zone, lot_number=lot_number)
-    ).lots
-    if not lines:
+    reconciled = rules_substances.reconcile(
+        lots.register_lines(clinic.pk, clinic.zone, lot_number=lot_number)
+    )
+    if not reconciled.lots:
         raise Http404("No such lot in this clinic's register.")
-    (lot,) = lines
-    newest_first = sorted(lot.lines, key=lambda line: (line.entry.recorded_at, line.entry.id))[::-1]
+    (lot,) = reconciled.lots
+    newest_first = lot.lines[::-1]
     after = parse_cursor(cursor)
     if after is not None:
         newest_first = [

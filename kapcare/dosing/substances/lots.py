@@ -5,6 +5,9 @@ loss) carries the same, so that each line prints as the DEA's records name it
 
 import re
 
+from django.db.models.functions import Coalesce, TruncDate
+
+from kapcare.dosing import rules_substances
 from kapcare.dosing.models import ControlledSubstanceEntry, DosageForm, Drug, SubstanceEntryKind
 from kapcare.dosing.substances.inventory_rules import parse_strength
 
@@ -92,3 +95,42 @@ def same_lot_problems(clinic_id: int, lot_number: str, identity: dict[str, str])
                 shown = Drug(known[name]).label
             problems[name] = f"Lot {lot_number} was received before as {shown}: check the vials."
     return problems
+
+
+def register_lines(clinic_id, zone, **filters) -> list[rules_substances.Entry]:
+    """The clinic's register lines matching `filters`, as plain entries to reconcile, read
+    in one query of the columns reconciling needs (no line, patient or person is built)."""
+    rows = (
+        ControlledSubstanceEntry.objects.filter(clinic_id=clinic_id, **filters)
+        .order_by()
+        .values_list(
+            "id",
+            "lot_number",
+            "kind",
+            "amount_mg",
+            "recorded_at",
+            "record_id",
+            TruncDate(
+                Coalesce("record__dose_started_at", "record__session__planned_start"),
+                tzinfo=zone,
+            ),
+            "witness_id",
+            "corrects_id",
+        )
+    )
+    return [_plain_row(row, zone) for row in rows]
+
+
+def _plain_row(row, zone) -> rules_substances.Entry:
+    pk, lot_number, kind, amount, recorded_at, record_id, session_day, witness, corrects = row
+    return rules_substances.Entry(
+        id=pk,
+        lot_number=lot_number,
+        kind=kind,
+        amount_mg=amount,
+        recorded_at=recorded_at.astimezone(zone),
+        session=record_id,
+        session_date=session_day,
+        has_witness=witness is not None,
+        corrects_id=corrects,
+    )
