@@ -55,9 +55,9 @@ def _pdf_response(document: bytes, filename: str) -> HttpResponse:
 def _printed_register_context(request: HttpRequest) -> dict:
     clinic = request.user.clinic
     period = PeriodForm(request.GET or None)
-    # Unless a period is asked for, the quarter so far (the register of every year is
-    # printed a period at a time).
-    start, end = register_print.quarter_start(_today(clinic)), None
+    # Unless a period is asked for, the month so far: the register of years is printed a
+    # period at a time, not all at once.
+    start, end = _today(clinic).replace(day=1), None
     if period.is_bound and period.is_valid():
         start, end = period.cleaned_data["start"], period.cleaned_data["end"]
     printed = register_print.printed_register(clinic, start, end)

@@ -120,11 +120,6 @@ def printed_register(clinic: Clinic, start: date | None, end: date | None) -> di
     return {"products": ordered, "patients": list(patients.values())}
 
 
-def quarter_start(day: date) -> date:
-    """The first day of the calendar quarter of `day`."""
-    return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
-
-
 def period_label(start: date | None, end: date | None) -> str:
     def day(value: date) -> str:
         return f"{value:%B} {value.day}, {value.year}"
