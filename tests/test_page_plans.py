@@ -21,6 +21,7 @@ from django.utils import timezone
 from kapcare.accounts.models import Role, User
 from kapcare.audit.log import Actor, record_list_access
 from kapcare.clinics.models import Clinic
+from kapcare.dosing.models import ControlledSubstanceEntry, SubstanceEntryKind
 from kapcare.episodes.models import CareSession, SessionKind
 from kapcare.messaging.models import Message, Thread, ThreadKind
 from kapcare.patients.models import Patient
@@ -41,6 +42,11 @@ PATIENT = "patient@demo.kapcare.org"
 GROWN_PATIENTS = 1500
 WITH_EPISODES = 200
 UNANSWERED = 20
+# The register grown by lots used up long ago and one lot with more lines than a page shows.
+OLD_LOTS = 40
+LINES_PER_OLD_LOT = 6
+BIG_LOT = "KET-PLAN-BIG"
+BIG_LOT_LINES = 400
 
 
 def _chart(data):
@@ -49,6 +55,10 @@ def _chart(data):
 
 def _dosing_record(data):
     return reverse("dosing:record", args=[data["dosing_session"].external_id])
+
+
+def _lot(data):
+    return reverse("substances:lot") + f"?lot={BIG_LOT}"
 
 
 def _thread(data):
@@ -70,7 +80,19 @@ PAGES = [
     (COORDINATOR, _thread),
     (CLINICIAN, "/clinical/"),
     (CLINICIAN, _dosing_record),
-    (CLINICIAN, "/controlled-substances/"),
+    (
+        CLINICIAN,
+        "/controlled-substances/",
+        None,
+        "reconciling reads every line of the register (one query of the columns it needs)",
+    ),
+    (CLINICIAN, _lot, None, "reconciling a lot reads every line of the lot"),
+    (
+        CLINICIAN,
+        "/controlled-substances/print/",
+        None,
+        "the stock at the start of the month reconciles every line before it",
+    ),
     (CLINICIAN, "/safety-alerts/"),
     (ADMIN, "/clinic-admin/", None, "the home counts every patient of the clinic"),
     (ADMIN, "/access-log/"),
@@ -133,6 +155,34 @@ def _grow_the_demo_clinic() -> None:
         for number, patient in enumerate(patients)
     )
     record_list_access(Actor(user=coordinator, ip_address=None), patients * 3)
+    _grow_the_register(clinic, clinician)
+
+
+def _grow_the_register(clinic, clinician) -> None:
+    """`OLD_LOTS` lots each received and then adjusted to nothing, and `BIG_LOT` received
+    and drawn from `BIG_LOT_LINES` times: more lines than the register's pages show."""
+
+    def line(lot_number, kind, amount):
+        return ControlledSubstanceEntry(
+            clinic=clinic,
+            lot_number=lot_number,
+            lot_expiry=timezone.localdate() + dt.timedelta(days=365),
+            kind=kind,
+            amount_mg=amount,
+            recorded_by=clinician,
+            witness=clinician if kind == SubstanceEntryKind.RECEIVED else None,
+        )
+
+    lines = []
+    for number in range(OLD_LOTS):
+        lot_number = f"KET-PLAN-{number:03}"
+        lines.append(line(lot_number, SubstanceEntryKind.RECEIVED, LINES_PER_OLD_LOT - 1))
+        lines += [
+            line(lot_number, SubstanceEntryKind.ADJUSTED, -1) for _ in range(LINES_PER_OLD_LOT - 1)
+        ]
+    lines.append(line(BIG_LOT, SubstanceEntryKind.RECEIVED, 10 * BIG_LOT_LINES))
+    lines += [line(BIG_LOT, SubstanceEntryKind.DRAWN, 10) for _ in range(BIG_LOT_LINES)]
+    ControlledSubstanceEntry.objects.bulk_create(lines)
 
 
 @pytest.fixture(scope="module")
