@@ -58,7 +58,7 @@ def _dosing_record(data):
 
 
 def _lot(data):
-    return reverse("substances:lot") + f"?lot={BIG_LOT}"
+    return reverse("substances:lot", args=[BIG_LOT])
 
 
 def _thread(data):

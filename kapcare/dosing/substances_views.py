@@ -10,7 +10,6 @@ showing of it logs them as listed (`record_list_access`), in one insert.
 
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -336,7 +335,7 @@ def _lot_page(
 
 
 def lot_url(lot_number: str) -> str:
-    return reverse("substances:lot") + "?" + urlencode({"lot": lot_number})
+    return reverse("substances:lot", args=[lot_number])
 
 
 @require_safe
@@ -347,8 +346,8 @@ def register(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @allowed(Action.VIEW_CONTROLLED_SUBSTANCE_REGISTER)
-def lot(request: HttpRequest) -> HttpResponse:
-    return _lot_page(request, request.GET.get("lot", ""), cursor=request.GET.get("cursor"))
+def lot(request: HttpRequest, lot_number: str) -> HttpResponse:
+    return _lot_page(request, lot_number, cursor=request.GET.get("cursor"))
 
 
 @require_POST
