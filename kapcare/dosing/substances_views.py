@@ -246,7 +246,7 @@ def _register_page(
     reconcile; each lot's lines are on its own page."""
     user = request.user
     clinic = user.clinic
-    register = rules_substances.reconcile(lots.register_lines(clinic.pk, clinic.zone))
+    register = lots.reconciled(clinic.pk, clinic.zone)
     open_lots = [lot for lot in register.lots if lot.stock_mg or lot.discrepancies]
     latest = {lot.lot_number: lot.lines[-LATEST_LINES:][::-1] for lot in open_lots}
     entries = _shown_entries(
@@ -294,9 +294,7 @@ def _lot_page(
     """One lot reconciled, its lines newest first a page at a time (`cursor`: where the
     page starts, as the "Older" link carries it), each with the stock after it."""
     clinic = request.user.clinic
-    reconciled = rules_substances.reconcile(
-        lots.register_lines(clinic.pk, clinic.zone, lot_number=lot_number)
-    )
+    reconciled = lots.reconciled(clinic.pk, clinic.zone, lot_number=lot_number)
     if not reconciled.lots:
         raise Http404("No such lot in this clinic's register.")
     (lot,) = reconciled.lots
