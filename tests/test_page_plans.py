@@ -54,6 +54,11 @@ READINGS = 200
 REGISTER_LOTS = 300
 REGISTER_LINES = 1500
 CASELOAD = 160
+# The register grown by lots used up long ago and one lot with more lines than a page shows.
+OLD_LOTS = 40
+LINES_PER_OLD_LOT = 6
+BIG_LOT = "KET-PLAN-BIG"
+BIG_LOT_LINES = 400
 
 
 def _chart(data):
@@ -62,6 +67,10 @@ def _chart(data):
 
 def _dosing_record(data):
     return reverse("dosing:record", args=[data["dosing_session"].external_id])
+
+
+def _lot(data):
+    return reverse("substances:lot", args=[BIG_LOT])
 
 
 def _thread(data):
@@ -88,7 +97,14 @@ PAGES = [
         CLINICIAN,
         "/controlled-substances/",
         None,
-        "the register page reads every line of the register (its lots and balances)",
+        "reconciling reads every line of the register (one query of the columns it needs)",
+    ),
+    (CLINICIAN, _lot, None, "reconciling a lot reads every line of the lot"),
+    (
+        CLINICIAN,
+        "/controlled-substances/print/",
+        None,
+        "the stock at the start of the month reconciles every line before it",
     ),
     (CLINICIAN, "/safety-alerts/"),
     (ADMIN, "/clinic-admin/"),
@@ -157,6 +173,34 @@ def _grow_the_demo_clinic() -> None:
         for number, patient in enumerate(patients)
     )
     record_list_access(Actor(user=coordinator, ip_address=None), patients * 3)
+    _grow_the_register(clinic, clinician)
+
+
+def _grow_the_register(clinic, clinician) -> None:
+    """`OLD_LOTS` lots each received and then adjusted to nothing, and `BIG_LOT` received
+    and drawn from `BIG_LOT_LINES` times: more lines than the register's pages show."""
+
+    def line(lot_number, kind, amount):
+        return ControlledSubstanceEntry(
+            clinic=clinic,
+            lot_number=lot_number,
+            lot_expiry=timezone.localdate() + dt.timedelta(days=365),
+            kind=kind,
+            amount_mg=amount,
+            recorded_by=clinician,
+            witness=clinician if kind == SubstanceEntryKind.RECEIVED else None,
+        )
+
+    lines = []
+    for number in range(OLD_LOTS):
+        lot_number = f"KET-PLAN-{number:03}"
+        lines.append(line(lot_number, SubstanceEntryKind.RECEIVED, LINES_PER_OLD_LOT - 1))
+        lines += [
+            line(lot_number, SubstanceEntryKind.ADJUSTED, -1) for _ in range(LINES_PER_OLD_LOT - 1)
+        ]
+    lines.append(line(BIG_LOT, SubstanceEntryKind.RECEIVED, 10 * BIG_LOT_LINES))
+    lines += [line(BIG_LOT, SubstanceEntryKind.DRAWN, 10) for _ in range(BIG_LOT_LINES)]
+    ControlledSubstanceEntry.objects.bulk_create(lines)
 
 
 def _give_a_long_history(dosing_session: CareSession) -> Thread:
