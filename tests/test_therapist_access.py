@@ -35,7 +35,7 @@ from tests.factories import (
     plan_session,
     raise_alert,
 )
-from tests.test_policy_matrix import MATRIX
+from tests.test_policy_matrix import MATRIX, dea_records
 
 OK, DENIED, MISSING = 200, 403, 404
 
@@ -361,6 +361,12 @@ def fillers(clinic, patient, clinician, therapist, all_scopes):
         "entry_id": journal_entry(patient, shared_with=therapist).external_id,
         # therapists directory: another therapist's entry, with a certificate
         "therapist_id": add_therapist(clinician, training_certificate=certificate()).external_id,
+        # the register's DEA records: a lot, an inventory, a theft or loss report
+        **{
+            name: value
+            for each in dea_records(clinic, clinician).values()
+            for name, value in each.items()
+        },
     }
 
 
