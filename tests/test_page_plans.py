@@ -8,7 +8,9 @@ growing table is one no index can serve, and its cost would grow with the clinic
 page adds one line to `PAGES`.
 """
 
+import copy
 import datetime as dt
+import uuid
 from io import StringIO
 
 import pytest
@@ -21,11 +23,13 @@ from django.utils import timezone
 from kapcare.accounts.models import Role, User
 from kapcare.audit.log import Actor, record_list_access
 from kapcare.clinics.models import Clinic
-from kapcare.episodes.models import CareSession, SessionKind
+from kapcare.dosing.models import ControlledSubstanceEntry, Observation, SubstanceEntryKind
+from kapcare.episodes.models import CareSession, SessionKind, SessionStatus
+from kapcare.measures.models import Assessment, AssessmentStatus, Source
 from kapcare.messaging.models import Message, Thread, ThreadKind
-from kapcare.patients.models import Patient
+from kapcare.patients.models import BodyMeasurement, Patient
 from kapcare.scheduling.models import Appointment
-from tests.factories import PatientFactory, RoomFactory, UserFactory, open_episode
+from tests.factories import PatientFactory, RoomFactory, UserFactory, authorize, open_episode
 from tests.plans import plan_problems_of_page
 
 pytestmark = pytest.mark.skipif(
@@ -41,6 +45,20 @@ PATIENT = "patient@demo.kapcare.org"
 GROWN_PATIENTS = 1500
 WITH_EPISODES = 200
 UNANSWERED = 20
+# The chart's patient has a long history: years of sessions, questionnaires, measurements
+# and messages, and readings every few minutes through their dose.
+LONG_HISTORY = 300
+READINGS = 200
+# The controlled-substance register of years of doses: lots received (most long expired)
+# and the lines each dose adds; and an outside therapist with a large caseload.
+REGISTER_LOTS = 300
+REGISTER_LINES = 1500
+CASELOAD = 160
+# The register grown by lots used up long ago and one lot with more lines than a page shows.
+OLD_LOTS = 40
+LINES_PER_OLD_LOT = 6
+BIG_LOT = "KET-PLAN-BIG"
+BIG_LOT_LINES = 400
 
 
 def _chart(data):
@@ -51,7 +69,12 @@ def _dosing_record(data):
     return reverse("dosing:record", args=[data["dosing_session"].external_id])
 
 
+def _lot(data):
+    return reverse("substances:lot", args=[BIG_LOT])
+
+
 def _thread(data):
+    """The chart patient's long thread."""
     return reverse("messaging:thread", args=[data["thread"].external_id])
 
 
@@ -60,7 +83,7 @@ def _thread(data):
 # reads too much, while it does (the test is then expected to fail, and says so when it
 # starts to pass).
 PAGES = [
-    (COORDINATOR, "/desk/", None, "overdue integrations read each open episode's last dose"),
+    (COORDINATOR, "/desk/"),
     (COORDINATOR, "/patients/"),
     (COORDINATOR, "/patients/", {"query": "ellis"}),
     (COORDINATOR, "/messages/"),
@@ -70,11 +93,28 @@ PAGES = [
     (COORDINATOR, _thread),
     (CLINICIAN, "/clinical/"),
     (CLINICIAN, _dosing_record),
-    (CLINICIAN, "/controlled-substances/"),
+    (
+        CLINICIAN,
+        "/controlled-substances/",
+        None,
+        "reconciling reads every line of the register (one query of the columns it needs)",
+    ),
+    (CLINICIAN, _lot, None, "reconciling a lot reads every line of the lot"),
+    (
+        CLINICIAN,
+        "/controlled-substances/print/",
+        None,
+        "the stock at the start of the month reconciles every line before it",
+    ),
     (CLINICIAN, "/safety-alerts/"),
-    (ADMIN, "/clinic-admin/", None, "the home counts every patient of the clinic"),
+    (ADMIN, "/clinic-admin/"),
     (ADMIN, "/access-log/"),
-    (THERAPIST, "/therapist/"),
+    (
+        THERAPIST,
+        "/therapist/",
+        None,
+        "the home lists and works out the attention of the whole caseload (no page)",
+    ),
     (THERAPIST, "/messages/"),
     (PATIENT, "/portal/"),
     (PATIENT, "/access-log/mine/"),
@@ -133,6 +173,142 @@ def _grow_the_demo_clinic() -> None:
         for number, patient in enumerate(patients)
     )
     record_list_access(Actor(user=coordinator, ip_address=None), patients * 3)
+    _grow_the_register(clinic, clinician)
+
+
+def _grow_the_register(clinic, clinician) -> None:
+    """`OLD_LOTS` lots each received and then adjusted to nothing, and `BIG_LOT` received
+    and drawn from `BIG_LOT_LINES` times: more lines than the register's pages show."""
+
+    def line(lot_number, kind, amount):
+        return ControlledSubstanceEntry(
+            clinic=clinic,
+            lot_number=lot_number,
+            lot_expiry=timezone.localdate() + dt.timedelta(days=365),
+            kind=kind,
+            amount_mg=amount,
+            recorded_by=clinician,
+            witness=clinician if kind == SubstanceEntryKind.RECEIVED else None,
+        )
+
+    lines = []
+    for number in range(OLD_LOTS):
+        lot_number = f"KET-PLAN-{number:03}"
+        lines.append(line(lot_number, SubstanceEntryKind.RECEIVED, LINES_PER_OLD_LOT - 1))
+        lines += [
+            line(lot_number, SubstanceEntryKind.ADJUSTED, -1) for _ in range(LINES_PER_OLD_LOT - 1)
+        ]
+    lines.append(line(BIG_LOT, SubstanceEntryKind.RECEIVED, 10 * BIG_LOT_LINES))
+    lines += [line(BIG_LOT, SubstanceEntryKind.DRAWN, 10) for _ in range(BIG_LOT_LINES)]
+    ControlledSubstanceEntry.objects.bulk_create(lines)
+
+
+def _give_a_long_history(dosing_session: CareSession) -> Thread:
+    """`LONG_HISTORY` integration sessions done, questionnaires completed, body
+    measurements and messages for the patient of `dosing_session`, one every few days back
+    from the dose, and `READINGS` vital-sign readings on the record of a dose under way.
+    Returns the patient's long message thread."""
+    patient, episode = dosing_session.patient, dosing_session.episode
+    clinician = User.objects.get(email=CLINICIAN)
+    days_ago = [dosing_session.planned_start - dt.timedelta(days=3 * n) for n in range(1, 300)]
+    days_ago = [days_ago[n % len(days_ago)] for n in range(LONG_HISTORY)]
+    CareSession.objects.bulk_create(
+        CareSession(
+            episode=episode,
+            patient=patient,
+            kind=SessionKind.INTEGRATION,
+            status=SessionStatus.DONE,
+            planned_start=day,
+            planned_end=day + dt.timedelta(minutes=50),
+            therapist_confirmation="Email",
+            status_changed_by=clinician,
+            created_by=clinician,
+        )
+        for day in days_ago
+    )
+    Assessment.objects.bulk_create(
+        Assessment(
+            patient=patient,
+            instrument="phq9",
+            status=AssessmentStatus.COMPLETED,
+            answers=[1] * 9,
+            total=9,
+            band="mild",
+            source=Source.PORTAL,
+            completed_at=day,
+        )
+        for day in days_ago
+    )
+    BodyMeasurement.objects.bulk_create(
+        BodyMeasurement(
+            patient=patient, measured_on=day.date(), weight_kg=70, recorded_by=clinician
+        )
+        for day in days_ago
+    )
+    thread = Thread.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        kind=ThreadKind.PATIENT,
+        subject="Between sessions",
+        created_by=clinician,
+    )
+    Message.objects.bulk_create(
+        Message(thread=thread, author=clinician, body="How are you?", created_at=day)
+        for day in days_ago
+    )
+    # A dose under way (its record not signed yet, so it takes readings).
+    reading = Observation.objects.filter(record__signed_at__isnull=True).first()
+    Observation.objects.bulk_create(
+        Observation(
+            record_id=reading.record_id,
+            patient_id=reading.patient_id,
+            reading_id=uuid.uuid4(),
+            vital=reading.vital,
+            loinc_code=reading.loinc_code,
+            value=reading.value,
+            unit=reading.unit,
+            taken_at=reading.taken_at + dt.timedelta(minutes=n),
+            source=reading.source,
+            entered_by_id=reading.entered_by_id,
+        )
+        for n in range(READINGS)
+    )
+    return thread
+
+
+def _grow_the_register_and_a_caseload() -> None:
+    """`REGISTER_LOTS` lots received over the years (a copy of a demo lot each) and
+    `REGISTER_LINES` lines drawn from them; `CASELOAD` grown patients authorising the demo
+    therapist (through the service, as the patients sign it)."""
+    received = ControlledSubstanceEntry.objects.filter(
+        clinic__slug="music-city", kind=SubstanceEntryKind.RECEIVED
+    ).first()
+    line = (
+        ControlledSubstanceEntry.objects.filter(clinic__slug="music-city")
+        .exclude(kind__in=[SubstanceEntryKind.RECEIVED, SubstanceEntryKind.WASTED])
+        .first()
+    )
+    expiry = timezone.localdate() - dt.timedelta(days=REGISTER_LOTS * 5)
+    lots = []
+    for number in range(REGISTER_LOTS):
+        lot = copy.copy(received)
+        lot.pk, lot.external_id = None, uuid.uuid4()
+        lot.lot_number = f"GROWN-{number:04}"
+        lot.lot_expiry = expiry + dt.timedelta(days=5 * number)
+        lots.append(lot)
+    ControlledSubstanceEntry.objects.bulk_create(lots)
+    lines = []
+    for number in range(REGISTER_LINES):
+        drawn = copy.copy(line)
+        drawn.pk, drawn.external_id = None, uuid.uuid4()
+        drawn.lot_number = lots[number % REGISTER_LOTS].lot_number
+        lines.append(drawn)
+    ControlledSubstanceEntry.objects.bulk_create(lines)
+    therapist = User.objects.get(email=THERAPIST)
+    clinician = User.objects.get(email=CLINICIAN)
+    grown = Patient.objects.filter(clinic__slug="music-city").order_by("-id")[:CASELOAD]
+    for patient in grown:
+        authorize(patient, therapist, scopes=("measures", "schedule"), by=clinician)
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +319,8 @@ def data(django_db_setup, django_db_blocker):
         with override_settings(DEBUG=True):
             call_command("demo", stdout=StringIO())
         _grow_the_demo_clinic()
+        long_thread = _give_a_long_history(_first_dose())
+        _grow_the_register_and_a_caseload()
         with connection.cursor() as cursor:
             # What autovacuum does after a bulk load, inside the transaction: new entries of
             # a GIN index wait in its pending list, which the planner prices as a scan.
@@ -152,17 +330,21 @@ def data(django_db_setup, django_db_blocker):
                 "WHERE amname = 'gin'"
             )
             cursor.execute("ANALYZE")
-        dosing_session = (
-            CareSession.objects.filter(kind=SessionKind.DOSING, dosing_record__isnull=False)
-            .order_by("planned_start")
-            .first()
-        )
+        dosing_session = _first_dose()
         yield {
             "patient": dosing_session.patient,
             "dosing_session": dosing_session,
-            "thread": Thread.objects.filter(clinic__slug="music-city").first(),
+            "thread": long_thread,
         }
         transaction.set_rollback(True)
+
+
+def _first_dose() -> CareSession:
+    return (
+        CareSession.objects.filter(kind=SessionKind.DOSING, dosing_record__isnull=False)
+        .order_by("planned_start")
+        .first()
+    )
 
 
 def _case(page: tuple):

@@ -176,6 +176,7 @@ MATRIX = {
     # --- events ---
     # --- substances ---
     "substances:register": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED)),
+    "substances:lot": ("lot", row(DENIED, OK, OK, DENIED, DENIED, DENIED)),
     # --- esketamine ---
     # Only a clinician records the REMS enrolment; any staff member sees the REMS forms to
     # send. The session here gives ketamine: its REMS form sends staff back to the record.
@@ -387,6 +388,7 @@ def records(clinic, patient, clinician, patient_user):
 def dea_records(clinic, clinician) -> dict:
     stocked(clinic, clinician)
     return {
+        "lot": {"lot_number": "KET-2611"},
         "inventory": {"inventory_id": take(clinician, clinic).external_id},
         "loss_report": {"report_id": file_loss(clinician, clinic, {"KET-2611": "5"}).external_id},
     }

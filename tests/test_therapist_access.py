@@ -361,11 +361,11 @@ def fillers(clinic, patient, clinician, therapist, all_scopes):
         "entry_id": journal_entry(patient, shared_with=therapist).external_id,
         # therapists directory: another therapist's entry, with a certificate
         "therapist_id": add_therapist(clinician, training_certificate=certificate()).external_id,
-        # DEA records: the clinic's inventory and theft or loss report
+        # the register's DEA records: a lot, an inventory, a theft or loss report
         **{
-            key: value
-            for ids in dea_records(clinic, clinician).values()
-            for key, value in ids.items()
+            name: value
+            for each in dea_records(clinic, clinician).values()
+            for name, value in each.items()
         },
     }
 

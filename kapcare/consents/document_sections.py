@@ -7,7 +7,7 @@ from django.urls import reverse
 from kapcare import policy
 from kapcare.consents import services
 from kapcare.consents.models import DocumentKind, Signature, SigningMethod
-from kapcare.patients.timeline import TimelineEvent
+from kapcare.patients.timeline import NEWEST, TimelineEvent, TimelineWindow
 from kapcare.policy import Action
 
 
@@ -31,10 +31,11 @@ def card_context(request, patient) -> dict:
     return {"status": status, "latest": latest, "current": current}
 
 
-def consent_events(patient) -> list[TimelineEvent]:
+def consent_events(patient, window: TimelineWindow = NEWEST) -> list[TimelineEvent]:
     """Each document signed (treatment consents and sharing authorisations) and each
     consent withdrawn, in one query. A revocation of an authorisation is not a consent
-    event: it belongs to the sharing pages."""
+    event: it belongs to the sharing pages. A patient signs a handful of documents whatever
+    the length of their record: all are read, and the window's kept."""
     url = reverse("consents:patient_consents", args=[patient.external_id])
     signatures = (
         Signature.objects.filter(patient_id=patient.pk)
@@ -78,7 +79,7 @@ def consent_events(patient) -> list[TimelineEvent]:
                     kind="consent_withdrawal",
                 )
             )
-    return events
+    return window.keep(events)
 
 
 def register() -> None:

@@ -37,6 +37,16 @@ class EpisodeState(models.TextChoices):
     DISCONTINUED = rules.DISCONTINUED, rules.STATES[rules.DISCONTINUED]
 
 
+# The episodes whose last dose may be awaiting its integration: open KAP episodes with a
+# dose done and no integration session that counts after it. The closed states are sorted
+# so that a query and the partial index that serves it spell the condition alike.
+AWAITING_INTEGRATION = (
+    models.Q(unintegrated_dose_planned_end__isnull=False)
+    & ~models.Q(model=rules.STANDALONE)
+    & ~models.Q(state__in=sorted(rules.CLOSED_STATES))
+)
+
+
 class DoseRoute(models.TextChoices):
     """Routes of ketamine administration, with their SNOMED CT codes (FHIR route value
     set; docs/clinical-reference.md#snomed-ct-routes)."""
@@ -113,6 +123,12 @@ class Episode(KeptRecord):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # The planned end of the last dose done while no integration session that counts
+    # (`counted_therapy_sessions`) has followed it; empty otherwise. Kept by database
+    # triggers on every write of a session or of the episode's therapist, in the same
+    # transaction (episodes migration 0008), so that the overdue integrations of a clinic
+    # are read through an index, not worked out for each of its open episodes.
+    unintegrated_dose_planned_end = models.DateTimeField(null=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -120,6 +136,13 @@ class Episode(KeptRecord):
             models.Index(fields=["clinic", "state"]),
             # The API's list, newest first a page at a time: read backwards from the key.
             models.Index(fields=["created_at", "id"], name="episode_created_idx"),
+            # Overdue integrations (`queries.overdue_integrations`): only open KAP episodes
+            # with a dose awaiting its integration.
+            models.Index(
+                fields=["clinic", "unintegrated_dose_planned_end"],
+                name="episode_awaits_integration_idx",
+                condition=AWAITING_INTEGRATION,
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce
 from kapcare.clinics.models import Clinic
 from kapcare.episodes import rules
 from kapcare.episodes.models import (
-    CareModel,
+    AWAITING_INTEGRATION,
     CareSession,
     Episode,
     SessionKind,
@@ -73,14 +73,17 @@ def overdue_integrations(clinic_id: int, now: datetime) -> list[OverdueIntegrati
     if window_hours is None:
         return []
     window = timedelta(hours=window_hours)
+    # A necessary condition, read through the partial index of the episodes awaiting an
+    # integration (`Episode.unintegrated_dose_planned_end`, kept by the database): the dose
+    # cannot have ended before its planned end. The exact end is worked out below, and the
+    # last dose and its integration are read again for these few episodes only.
+    awaiting = Episode.objects.filter(
+        AWAITING_INTEGRATION,
+        clinic_id=clinic_id,
+        unintegrated_dose_planned_end__lt=now - window,
+    )
     episodes = (
-        with_last_dose(
-            Episode.objects.filter(clinic_id=clinic_id)
-            .exclude(model=CareModel.STANDALONE)
-            .exclude(state__in=rules.CLOSED_STATES)
-        )
-        # A necessary condition, in the database: the dose cannot have ended before its
-        # planned end. The exact end is worked out below.
+        with_last_dose(awaiting)
         .filter(last_dose_planned_end__lt=now - window, is_integrated=False)
         .select_related("patient", "therapist")
     )

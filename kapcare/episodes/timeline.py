@@ -5,15 +5,18 @@ from django.urls import reverse
 
 from kapcare.episodes import rules
 from kapcare.episodes.models import CareSession, EpisodeTransition
-from kapcare.patients.timeline import TimelineEvent
+from kapcare.patients.timeline import NEWEST, TimelineEvent, TimelineWindow
 
 
-def episode_events(patient) -> list[TimelineEvent]:
-    """In two queries, whatever the size of the record. Planned sessions are not events
-    yet; they are on the episode's page."""
+def episode_events(patient, window: TimelineWindow = NEWEST) -> list[TimelineEvent]:
+    """In two queries, each reading the window only, whatever the size of the record.
+    Planned sessions are not events yet; they are on the episode's page."""
     events = []
-    transitions = EpisodeTransition.objects.filter(episode__patient_id=patient.pk).select_related(
-        "episode", "changed_by"
+    transitions = window.newest(
+        EpisodeTransition.objects.filter(episode__patient_id=patient.pk).select_related(
+            "episode", "changed_by"
+        ),
+        "changed_at",
     )
     for transition in transitions:
         episode = transition.episode
@@ -29,10 +32,11 @@ def episode_events(patient) -> list[TimelineEvent]:
                 kind="episode",
             )
         )
-    sessions = (
+    sessions = window.newest(
         CareSession.objects.filter(patient_id=patient.pk)
         .exclude(status__in=[rules.PLANNED, rules.IN_PROGRESS])
-        .select_related("episode", "run_by")
+        .select_related("episode", "run_by"),
+        "planned_start",
     )
     for session in sessions:
         detail = f"Run by {session.run_by.display_name}" if session.run_by_id else ""

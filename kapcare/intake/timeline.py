@@ -1,18 +1,18 @@
 """What the intake app adds to a patient's chart timeline."""
 
 from kapcare.intake.models import ConsultationRequest
-from kapcare.patients.timeline import TimelineEvent
+from kapcare.patients.timeline import NEWEST, TimelineEvent, TimelineWindow
 
 
-def consultation_events(patient) -> list[TimelineEvent]:
+def consultation_events(patient, window: TimelineWindow = NEWEST) -> list[TimelineEvent]:
     """The day the person first asked the clinic for a call, if they came that way.
 
     One query whatever the record holds. No link: the chart is also read by the patient,
     who cannot open the front desk's queue.
     """
-    received = ConsultationRequest.objects.filter(patient_id=patient.pk).values_list(
-        "created_at", flat=True
-    )
+    received = window.newest(
+        ConsultationRequest.objects.filter(patient_id=patient.pk), "created_at"
+    ).values_list("created_at", flat=True)
     return [
         TimelineEvent(
             when=created_at,

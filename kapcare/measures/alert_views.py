@@ -30,6 +30,8 @@ from kapcare.policy import Action
 # clinical threshold).
 RECENTLY_REVIEWED_DAYS = 30
 RECENTLY_REVIEWED_LIMIT = 50
+# The open alerts the list shows, oldest first: each one reviewed makes room for the next.
+OPEN_ALERTS_SHOWN = 100
 
 REVIEW_HELP = "Contact made, safety plan, referral: what was done and by whom."
 
@@ -132,11 +134,16 @@ def _distinct_patients(alerts: list[SafetyAlert]) -> list:
 
 @allowed(Action.VIEW_SAFETY_ALERTS)
 def alert_list(request: HttpRequest) -> HttpResponse:
-    """Open alerts, oldest first, then those reviewed in the last 30 days, newest first."""
+    """Open alerts, oldest first (the oldest `OPEN_ALERTS_SHOWN`), then those reviewed in
+    the last 30 days, newest first."""
     alerts = SafetyAlert.objects.filter(clinic_id=request.user.clinic_id).select_related(
         "patient", "reviewed_by"
     )
-    open_alerts = list(alerts.filter(reviewed_at__isnull=True).order_by("raised_at", "pk"))
+    open_alerts = list(
+        alerts.filter(reviewed_at__isnull=True).order_by("raised_at", "pk")[: OPEN_ALERTS_SHOWN + 1]
+    )
+    more_open = len(open_alerts) > OPEN_ALERTS_SHOWN
+    open_alerts = open_alerts[:OPEN_ALERTS_SHOWN]
     since = timezone.now() - dt.timedelta(days=RECENTLY_REVIEWED_DAYS)
     reviewed = list(
         alerts.filter(reviewed_at__gte=since).order_by("-reviewed_at", "-pk")[
@@ -149,6 +156,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
         "measures/alerts/list.html",
         {
             "open_alerts": open_alerts,
+            "more_open": more_open,
             "reviewed_alerts": reviewed,
             "reviewed_days": RECENTLY_REVIEWED_DAYS,
         },

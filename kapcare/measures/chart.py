@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,10 +26,13 @@ from kapcare.measures.models import (
 from kapcare.patients import chart as patient_chart
 from kapcare.patients import portal as patient_portal
 from kapcare.patients import timeline
-from kapcare.patients.timeline import TimelineEvent
+from kapcare.patients.timeline import NEWEST, TimelineEvent, TimelineWindow
 from kapcare.policy import Action
 
 SECTION_TEMPLATE = "measures/chart/section.html"
+# Each instrument's latest results the chart's Measures section draws and lists (with the
+# PHQ-9 baseline): more than a year of monthly questionnaires.
+RESULTS_SHOWN = 15
 
 # Flags in the words a clinician reads them in; shown in the table, never as colour alone.
 FLAG_WORDS = {
@@ -214,22 +218,38 @@ class LicensedRow:
     recorded_by: str
 
 
-def patient_histories(patient):
-    """Each instrument's history for `patient` (oldest first), from one query."""
-    assessments = (
-        Assessment.objects.filter(patient_id=patient.pk, status=AssessmentStatus.COMPLETED)
-        .only("instrument", "total", "band", "flags", "details", "completed_at")
-        .order_by("completed_at", "pk")
-    )
+def patient_histories(patient, latest: int | None = None):
+    """Each instrument's history for `patient` (oldest first), from one query.
+
+    With `latest`, only each instrument's `latest` results and the PHQ-9 baseline (which
+    the outcomes are measured from): one query per instrument and one for the baseline,
+    each reading no more than it shows, however long the record."""
+    completed = Assessment.objects.filter(
+        patient_id=patient.pk, status=AssessmentStatus.COMPLETED
+    ).only("instrument", "total", "band", "flags", "details", "completed_at")
+    if latest is None:
+        return instrument_histories(completed.order_by("completed_at", "pk"), patient.clinic)
+    picked = {
+        assessment.pk: assessment
+        for instrument_id in INSTRUMENTS
+        for assessment in completed.filter(instrument=instrument_id).order_by(
+            "-completed_at", "-pk"
+        )[:latest]
+    }
+    baseline = completed.filter(instrument=PHQ9.id).order_by("completed_at", "pk").first()
+    if baseline is not None:
+        picked[baseline.pk] = baseline
+    assessments = sorted(picked.values(), key=lambda a: (a.completed_at, a.pk))
     return instrument_histories(assessments, patient.clinic)
 
 
 def measures_section(request, patient) -> dict | None:
-    """The Measures section's context: three queries, whatever the number of results."""
+    """The Measures section's context: each instrument's latest `RESULTS_SHOWN` results
+    and the PHQ-9 baseline, in a fixed number of queries whatever the number of results."""
     user = request.user
     if not policy.can(user, Action.VIEW_ASSESSMENTS, patient):
         return None
-    histories = patient_histories(patient)
+    histories = patient_histories(patient, latest=RESULTS_SHOWN)
     licensed = [
         LicensedRow(
             short_name=LICENSED_SCALES[result.scale].short_name,
@@ -253,6 +273,8 @@ def measures_section(request, patient) -> dict | None:
     charts = [history.chart_data() for history in histories if history.has_total]
     return {
         "histories": histories,
+        "results_shown": RESULTS_SHOWN,
+        "has_earlier_results": any(len(h.rows) >= RESULTS_SHOWN for h in histories),
         "licensed": licensed,
         "open_alerts": open_alerts,
         "chart_data": {"charts": charts},
@@ -271,11 +293,14 @@ def measures_section(request, patient) -> dict | None:
 # --- Timeline ---------------------------------------------------------------------------
 
 
-def assessment_events(patient) -> Iterator[TimelineEvent]:
+def assessment_events(patient, window: TimelineWindow = NEWEST) -> Iterator[TimelineEvent]:
     """ "PHQ-9 completed — moderate (12)", one per completed questionnaire; one query."""
-    completed = Assessment.objects.filter(
-        patient_id=patient.pk, status=AssessmentStatus.COMPLETED
-    ).only("instrument", "total", "band", "flags", "completed_at")
+    completed = window.newest(
+        Assessment.objects.filter(patient_id=patient.pk, status=AssessmentStatus.COMPLETED).only(
+            "instrument", "total", "band", "flags", "completed_at"
+        ),
+        "completed_at",
+    )
     for assessment in completed:
         short_name = INSTRUMENTS[assessment.instrument].short_name
         result = assessment.band
@@ -289,9 +314,10 @@ def assessment_events(patient) -> Iterator[TimelineEvent]:
         )
 
 
-def licensed_scale_events(patient) -> Iterator[TimelineEvent]:
+def licensed_scale_events(patient, window: TimelineWindow = NEWEST) -> Iterator[TimelineEvent]:
     """ "BDI-II total recorded — 21 of 63", one per licensed scale result; one query."""
-    for result in LicensedScaleResult.objects.filter(patient_id=patient.pk):
+    results = LicensedScaleResult.objects.filter(patient_id=patient.pk)
+    for result in window.newest(results, "recorded_at"):
         scale = LICENSED_SCALES[result.scale]
         yield TimelineEvent(
             when=result.recorded_at,
@@ -301,9 +327,19 @@ def licensed_scale_events(patient) -> Iterator[TimelineEvent]:
         )
 
 
-def alert_events(patient) -> Iterator[TimelineEvent]:
-    """ "Safety alert raised" and "Safety review recorded"; one query."""
-    for alert in SafetyAlert.objects.filter(patient_id=patient.pk).select_related("reviewed_by"):
+def alert_events(patient, window: TimelineWindow = NEWEST) -> Iterator[TimelineEvent]:
+    """ "Safety alert raised" and "Safety review recorded"; one query: the alerts among
+    the window's newest raised and the window's newest reviewed (a review can come long
+    after its alert)."""
+    alerts = SafetyAlert.objects.filter(patient_id=patient.pk)
+    newest_raised = window.newest(alerts, "raised_at").values("pk")
+    newest_reviewed = window.newest(alerts.filter(reviewed_at__isnull=False), "reviewed_at").values(
+        "pk"
+    )
+    shown = SafetyAlert.objects.filter(
+        Q(pk__in=newest_raised) | Q(pk__in=newest_reviewed)
+    ).select_related("reviewed_by")
+    for alert in shown:
         url = reverse("measures:alert", args=[alert.external_id])
         yield TimelineEvent(
             when=alert.raised_at,

@@ -56,7 +56,11 @@ class Assessment(KeptRecord):
 
     class Meta:
         ordering = ["-completed_at", "-started_at"]
-        indexes = [models.Index(fields=["patient", "instrument", "-completed_at"])]
+        indexes = [
+            models.Index(fields=["patient", "instrument", "-completed_at"]),
+            # The chart's timeline, a page at a time.
+            models.Index(fields=["patient", "completed_at"], name="assessment_completed_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status="in_progress") | models.Q(completed_at__isnull=False),

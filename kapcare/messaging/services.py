@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import (
+    Case,
     Count,
     DateTimeField,
     F,
@@ -25,6 +26,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
@@ -39,6 +41,7 @@ from kapcare.links import absolute_url
 from kapcare.messaging.models import Message, Thread, ThreadKind, ThreadReadMark
 from kapcare.notifications.models import NotificationKind
 from kapcare.notifications.services import notify
+from kapcare.pagination import keyset_page
 from kapcare.policy import Action
 from kapcare.refusals import Refused
 
@@ -47,6 +50,8 @@ MAX_SUBJECT = Thread._meta.get_field("subject").max_length
 EMAIL_TEMPLATE = "messaging/email/message_received.txt"
 # Before any message: a thread never read counts every message by others as unread.
 NEVER_READ = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# The latest messages a thread's page shows; an "Earlier messages" link leads to the rest.
+MESSAGES_SHOWN = 50
 
 
 @dataclass(frozen=True)
@@ -192,20 +197,25 @@ def post_message(*, actor: Actor, thread: Thread, body: str) -> Message:
     return message
 
 
-def read_thread(*, actor: Actor, thread: Thread) -> list[Message]:
-    """The thread's messages, oldest first, with their authors; the read is logged and the
-    thread marked read up to the last message shown, in one transaction (three queries
-    and the mark's)."""
+def read_thread(
+    *, actor: Actor, thread: Thread, cursor: str | None = None, size: int = MESSAGES_SHOWN
+) -> tuple[list[Message], str | None]:
+    """The thread's latest `size` messages (before `cursor`, an "Earlier messages" link's,
+    when given), oldest first, with their authors, and the cursor of the earlier ones when
+    there are; the read is logged and the thread marked read up to the last message shown
+    (a mark never moves back), in one transaction (three queries and the mark's)."""
     with transaction.atomic():
-        messages = list(
-            Message.objects.filter(thread_id=thread.pk)
-            .select_related("author")
-            .order_by("created_at", "id")
+        newest_first, earlier = keyset_page(
+            Message.objects.filter(thread_id=thread.pk).select_related("author"),
+            cursor,
+            by="created_at",
+            size=size,
         )
+        messages = newest_first[::-1]
         record_access(actor, AccessAction.VIEW, patient=thread.patient, obj=thread)
         if messages:
             _mark_read(actor.user, thread, messages[-1].created_at)
-    return messages
+    return messages, earlier
 
 
 def mark_read(user, thread: Thread) -> None:
@@ -264,9 +274,11 @@ def with_unread(threads: QuerySet[Thread], user) -> QuerySet[Thread]:
     )
     messages = Message.objects.filter(thread_id=OuterRef("pk")).exclude(author_id=user.pk)
     if user.role in STAFF_ROLES:
+        # Read once per thread (not once per message), so the count reads only the
+        # messages after it.
         answered = (
             Message.objects.filter(
-                thread_id=OuterRef("thread_id"), author__role__in=list(STAFF_ROLES)
+                thread_id=OuterRef(OuterRef("pk")), author__role__in=list(STAFF_ROLES)
             )
             .order_by("-created_at")
             .values("created_at")[:1]
@@ -282,7 +294,12 @@ def with_unread(threads: QuerySet[Thread], user) -> QuerySet[Thread]:
         .annotate(count=Count("pk"))
         .values("count")
     )
-    return threads.annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), 0))
+    counted = Coalesce(Subquery(unread, output_field=IntegerField()), 0)
+    if user.role in STAFF_ROLES:
+        # A thread the clinic has answered last holds nothing unread for its staff: its
+        # messages are not read to count none (`Thread.awaits_clinic`, kept with each one).
+        counted = Case(When(awaits_clinic=False, then=Value(0)), default=counted)
+    return threads.annotate(unread=counted)
 
 
 def unread_counts(user) -> UnreadCounts:

@@ -82,7 +82,9 @@ def thread(request: HttpRequest, thread_id) -> HttpResponse:
     if posting and submit(form, write) is not None:
         flash.success(request, "Message sent.")
         return redirect("messaging:thread", thread_id=current.external_id)
-    thread_messages = services.read_thread(actor=Actor.from_request(request), thread=current)
+    thread_messages, earlier = services.read_thread(
+        actor=Actor.from_request(request), thread=current, cursor=request.GET.get("cursor")
+    )
     user = request.user
     return render(
         request,
@@ -91,6 +93,7 @@ def thread(request: HttpRequest, thread_id) -> HttpResponse:
             "thread": current,
             "patient": current.patient,
             "thread_messages": thread_messages,
+            "earlier": earlier,
             "form": form,
             "can_reply": posting or services.can_reply(user, current),
             "shows_patient": user.role != Role.PATIENT,

@@ -108,6 +108,13 @@ class BodyMeasurement(KeptRecord):
 
     class Meta:
         ordering = ["-measured_on", "-recorded_at"]
+        indexes = [
+            # The chart's newest measurements, and its timeline a page at a time.
+            models.Index(
+                fields=["patient", "-measured_on", "-recorded_at"], name="measurement_newest_idx"
+            ),
+            models.Index(fields=["patient", "recorded_at"], name="measurement_recorded_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(weight_kg__isnull=False) | models.Q(height_cm__isnull=False),
@@ -117,3 +124,28 @@ class BodyMeasurement(KeptRecord):
 
     def __str__(self) -> str:
         return f"{self.measured_on}: {self.weight_kg or '–'} kg, {self.height_cm or '–'} cm"
+
+
+class ClinicPatientCount(models.Model):
+    """How many patients a clinic has, kept by database triggers on `Patient` in the
+    transaction of each insert, move or removal (patients migration 0005), so that the
+    number is read as one row instead of counted over the whole clinic. Written only by
+    the triggers; a clinic without patients has no row."""
+
+    clinic = models.OneToOneField(
+        Clinic, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    patients = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.patients} patients"
+
+
+def clinic_patient_count(clinic_id: int) -> int:
+    """The number of patients of the clinic, in one read of one row."""
+    count = (
+        ClinicPatientCount.objects.filter(clinic_id=clinic_id)
+        .values_list("patients", flat=True)
+        .first()
+    )
+    return count or 0

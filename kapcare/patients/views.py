@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -15,7 +17,7 @@ from kapcare.pagination import keyset_page
 from kapcare.patients import chart, services
 from kapcare.patients.access import get_patient, get_patient_for_form
 from kapcare.patients.forms import BodyMeasurementForm, PatientForm, PatientSearchForm
-from kapcare.patients.timeline import timeline_for
+from kapcare.patients.timeline import timeline_page
 from kapcare.policy import Action
 
 PAGE_SIZE = 25
@@ -92,12 +94,18 @@ def patient_create(request: HttpRequest) -> HttpResponse:
     return render(request, "patients/patient_form.html", {"form": form, "patient": None})
 
 
+# The newest weights and heights the chart lists (the latest of each is in its header).
+MEASUREMENTS_SHOWN = 10
+
+
 @allowed(Action.OPEN_CHART)
 def patient_chart(request: HttpRequest, patient_id) -> HttpResponse:
     patient = get_patient(request, patient_id, Action.OPEN_CHART)
-    measurements = list(patient.body_measurements.select_related("recorded_by"))
-    latest_weight = next((m for m in measurements if m.weight_kg is not None), None)
-    latest_height = next((m for m in measurements if m.height_cm is not None), None)
+    recorded = patient.body_measurements.select_related("recorded_by")
+    measurements = list(recorded[:MEASUREMENTS_SHOWN])
+    latest_weight = recorded.filter(weight_kg__isnull=False).first()
+    latest_height = recorded.filter(height_cm__isnull=False).first()
+    timeline, earlier = timeline_page(patient, until=_moment(request.GET.get("until")))
     return render(
         request,
         "patients/patient_chart.html",
@@ -107,7 +115,8 @@ def patient_chart(request: HttpRequest, patient_id) -> HttpResponse:
             "measurements": measurements,
             "latest_weight": latest_weight,
             "latest_height": latest_height,
-            "timeline": timeline_for(patient),
+            "timeline": timeline,
+            "timeline_earlier": earlier,
             "sections": chart.sections_for(request, patient),
             "can_edit": policy.can(request.user, Action.EDIT_PATIENT, patient),
             "can_measure": policy.can(request.user, Action.RECORD_BODY_MEASUREMENT, patient),
@@ -115,6 +124,16 @@ def patient_chart(request: HttpRequest, patient_id) -> HttpResponse:
             and policy.can(request.user, Action.INVITE_TO_PORTAL, patient),
         },
     )
+
+
+def _moment(text: str | None) -> dt.datetime | None:
+    """The time in an "Earlier" link of the timeline, or None (the newest events) when it
+    is missing or unreadable."""
+    try:
+        moment = dt.datetime.fromisoformat(text or "")
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 @allowed(Action.EDIT_PATIENT)

@@ -2,21 +2,24 @@
 
 from django.urls import reverse
 
-from kapcare.patients.timeline import TimelineEvent
+from kapcare.patients.timeline import NEWEST, TimelineEvent, TimelineWindow
 from kapcare.screening import rules
 from kapcare.screening.models import EligibilityDecision, MedicalScreening
 
 
-def screening_events(patient) -> list[TimelineEvent]:
+def screening_events(patient, window: TimelineWindow = NEWEST) -> list[TimelineEvent]:
     """Each screening signed off and each eligibility decision, in two queries.
 
     Linked to the screening page, which the patient may open for their own record too.
     """
     url = reverse("screening:detail", args=[patient.external_id])
     events = []
-    completed = MedicalScreening.objects.filter(
-        patient_id=patient.pk, completed_at__isnull=False
-    ).select_related("completed_by")
+    completed = window.newest(
+        MedicalScreening.objects.filter(
+            patient_id=patient.pk, completed_at__isnull=False
+        ).select_related("completed_by"),
+        "completed_at",
+    )
     for screening in completed:
         events.append(
             TimelineEvent(
@@ -27,8 +30,9 @@ def screening_events(patient) -> list[TimelineEvent]:
                 kind="screening",
             )
         )
-    decisions = EligibilityDecision.objects.filter(patient_id=patient.pk).select_related(
-        "decided_by"
+    decisions = window.newest(
+        EligibilityDecision.objects.filter(patient_id=patient.pk).select_related("decided_by"),
+        "decided_at",
     )
     for decision in decisions:
         detail = f"Signed by {decision.decided_by.display_name}"

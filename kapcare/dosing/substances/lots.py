@@ -5,7 +5,11 @@ loss) carries the same, so that each line prints as the DEA's records name it
 
 import re
 
+from django.db.models import DateField, Value
+from django.db.models.functions import Coalesce, TruncDate
+
 from kapcare.dosing.models import ControlledSubstanceEntry, DosageForm, Drug, SubstanceEntryKind
+from kapcare.dosing.substances import rules
 from kapcare.dosing.substances.inventory.rules import parse_strength
 
 # `drug` is which drug the clinic's rules apply to; `drug_name` is the label's name.
@@ -92,3 +96,56 @@ def same_lot_problems(clinic_id: int, lot_number: str, identity: dict[str, str])
                 shown = Drug(known[name]).label
             problems[name] = f"Lot {lot_number} was received before as {shown}: check the vials."
     return problems
+
+
+def register_lines(clinic_id, zone, **filters) -> list[rules.Entry]:
+    """The clinic's register lines matching `filters`, as plain entries to reconcile, read
+    in one query of the columns reconciling needs (no line, patient or person is built),
+    without the day of each line's session (see `reconciled`)."""
+    rows = (
+        ControlledSubstanceEntry.objects.filter(clinic_id=clinic_id, **filters)
+        .order_by()
+        .values_list(*_COLUMNS, Value(None, output_field=DateField()), "witness_id", "corrects_id")
+    )
+    return [_plain_row(row, zone) for row in rows]
+
+
+def reconciled(clinic_id, zone, **filters) -> rules.LotRegister:
+    """The register lines matching `filters` reconciled, each discrepancy in its sentence.
+    Only a sentence names the day of a session, so the sessions' days are read (a second
+    query, through each line's session) only when the lines do not reconcile."""
+    register = rules.reconcile(register_lines(clinic_id, zone, **filters))
+    if register.is_reconciled:
+        return register
+    rows = (
+        ControlledSubstanceEntry.objects.filter(clinic_id=clinic_id, **filters)
+        .order_by()
+        .values_list(
+            *_COLUMNS,
+            TruncDate(
+                Coalesce("record__dose_started_at", "record__session__planned_start"),
+                tzinfo=zone,
+            ),
+            "witness_id",
+            "corrects_id",
+        )
+    )
+    return rules.reconcile(_plain_row(row, zone) for row in rows)
+
+
+_COLUMNS = ("id", "lot_number", "kind", "amount_mg", "recorded_at", "record_id")
+
+
+def _plain_row(row, zone) -> rules.Entry:
+    pk, lot_number, kind, amount, recorded_at, record_id, session_day, witness, corrects = row
+    return rules.Entry(
+        id=pk,
+        lot_number=lot_number,
+        kind=kind,
+        amount_mg=amount,
+        recorded_at=recorded_at.astimezone(zone),
+        session=record_id,
+        session_date=session_day,
+        has_witness=witness is not None,
+        corrects_id=corrects,
+    )

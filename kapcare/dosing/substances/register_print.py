@@ -7,15 +7,14 @@ address) and the period at the top, each line with the day until which it is kep
 when a PDF is made)."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from kapcare.clinics.models import Clinic
 from kapcare.dosing.models import ControlledSubstanceEntry, DosageForm
-from kapcare.dosing.substances import rules
+from kapcare.dosing.substances import lots, rules
 from kapcare.dosing.substances.inventory.rules import parse_strength
 from kapcare.dosing.substances.rules import mg
 
@@ -62,34 +61,30 @@ def _units(amount: Decimal, strength: str) -> str:
     return f"{format(units.normalize(), 'f')} {parsed.unit}"
 
 
-def _plain(entry: ControlledSubstanceEntry) -> rules.Entry:
-    return rules.Entry(
-        id=entry.pk,
-        lot_number=entry.lot_number,
-        kind=entry.kind,
-        amount_mg=entry.amount_mg,
-        recorded_at=entry.recorded_at,
-        session=entry.record_id,
-        has_witness=entry.witness_id is not None,
-        corrects_id=entry.corrects_id,
-    )
-
-
 def _in_period(day: date, start: date | None, end: date | None) -> bool:
     return (start is None or day >= start) and (end is None or day <= end)
 
 
 def printed_register(clinic: Clinic, start: date | None, end: date | None) -> dict:
     """The register of `clinic` for the period (either end open), ready to print, and the
-    patients it names (to log). Two queries."""
+    patients it names (to log). The lines up to the period's end are read lean, to carry
+    each lot's stock into the period; only the period's own lines are read whole. Two
+    queries."""
     zone = clinic.zone
-    entries = list(
-        ControlledSubstanceEntry.objects.filter(clinic_id=clinic.pk).select_related(
-            "recorded_by", "witness", "patient", "corrects"
-        )
-    )
-    by_id = {entry.pk: entry for entry in entries}
-    register = rules.reconcile(_plain(e) for e in entries)
+    up_to_end = {}
+    if end is not None:
+        after_end = datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone)
+        up_to_end = {"recorded_at__lt": after_end}
+    register = rules.reconcile(lots.register_lines(clinic.pk, zone, **up_to_end))
+    printed_ids = [
+        line.entry.id
+        for lot in register.lots
+        for line in lot.lines
+        if _in_period(line.entry.recorded_at.date(), start, end)
+    ]
+    by_id = ControlledSubstanceEntry.objects.select_related(
+        "recorded_by", "witness", "patient", "corrects"
+    ).in_bulk(printed_ids + [lot.lines[0].entry.id for lot in register.lots])
     products: dict[tuple[str, str, str], PrintedProduct] = {}
     patients = {}
     for lot in register.lots:
@@ -101,13 +96,11 @@ def printed_register(clinic: Clinic, start: date | None, end: date | None) -> di
         opening = rules.ZERO
         printed = PrintedLot(lot.lot_number, first.lot_expiry, "", "")
         for line in lot.lines:
-            entry = by_id[line.entry.id]
-            day = timezone.localtime(entry.recorded_at, zone).date()
+            day = line.entry.recorded_at.date()
             if start is not None and day < start:
                 opening = line.balance_after_mg
                 continue
-            if not _in_period(day, start, end):
-                continue
+            entry = by_id[line.entry.id]
             if entry.patient_id:
                 patients[entry.patient_id] = entry.patient
             printed.lines.append(
@@ -120,8 +113,7 @@ def printed_register(clinic: Clinic, start: date | None, end: date | None) -> di
                 )
             )
         printed.opening = mg(opening)
-        closing = printed.lines[-1].entry if printed.lines else None
-        printed.closing = printed.lines[-1].balance if closing is not None else mg(opening)
+        printed.closing = printed.lines[-1].balance if printed.lines else mg(opening)
         product.lots.append(printed)
     ordered = [products[key] for key in sorted(products)]
     return {"products": ordered, "patients": list(patients.values())}

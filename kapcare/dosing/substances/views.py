@@ -16,7 +16,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 from django.views.decorators.http import require_POST, require_safe
 
 from kapcare import policy
@@ -25,11 +24,12 @@ from kapcare.audit.log import Actor, record_list_access
 from kapcare.decorators import allowed
 from kapcare.dosing.access import get_record
 from kapcare.dosing.models import ControlledSubstanceEntry, DosingRecord, Drug, SubstanceEntryKind
-from kapcare.dosing.substances import rules, services
+from kapcare.dosing.substances import lots, rules, services
 from kapcare.dosing.substances.forms import CorrectionForm, ReceiveStockForm, SessionUseForm
 from kapcare.dosing.substances.inventory import services as inventory_services
 from kapcare.dosing.substances.rules import mg
 from kapcare.dosing.views import back_to_record, render_refused
+from kapcare.pagination import parse_cursor
 from kapcare.patients.access import parse_external_id
 from kapcare.policy import Action
 from kapcare.refusals import submit
@@ -165,6 +165,11 @@ def session_use(request: HttpRequest, session_id) -> HttpResponse:
 
 # --- The register -----------------------------------------------------------------------------
 
+# The latest lines of each lot the register page shows; the lot's page shows the rest, a
+# page at a time, newest first.
+LATEST_LINES = 5
+LOT_PAGE_LINES = 50
+
 
 @dataclass(frozen=True)
 class RegisterRow:
@@ -176,24 +181,32 @@ class RegisterRow:
     kept_until: date
 
 
-def _register_page(
-    request: HttpRequest,
-    *,
-    receive_form: ReceiveStockForm | None = None,
-    correction_form: CorrectionForm | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    user = request.user
-    clinic = user.clinic
-    zone = clinic.zone
-    entries = list(
-        ControlledSubstanceEntry.objects.filter(clinic_id=clinic.pk).select_related(
-            "recorded_by", "witness", "patient", "record__session", "corrects"
-        )
-    )
-    by_id = {entry.pk: entry for entry in entries}
-    register = rules.reconcile(_plain(e, zone) for e in entries)
-    can_record = policy.can(user, Action.RECORD_CONTROLLED_SUBSTANCE)
+def _shown_entries(ids) -> dict[int, ControlledSubstanceEntry]:
+    """The register lines `ids`, with what their rows show, in one query."""
+    return ControlledSubstanceEntry.objects.select_related(
+        "recorded_by", "witness", "patient", "record__session", "corrects"
+    ).in_bulk(ids)
+
+
+def _lot_facts(lot: rules.Lot, first: ControlledSubstanceEntry, rows) -> dict:
+    return {
+        "lot_number": lot.lot_number,
+        "first": first,
+        "expiry": first.lot_expiry,
+        "drug": first.get_drug_display(),
+        "stock": mg(lot.stock_mg),
+        "received": mg(lot.received_mg),
+        "discrepancies": lot.discrepancies,
+        "lines": len(lot.lines),
+        "kept_until": rules.kept_until(lot.lines[-1].entry.recorded_at.date()),
+        "rows": rows,
+    }
+
+
+def _rows(request, lines, entries, correction_form, *, correctable=True) -> list[RegisterRow]:
+    """The rows of `lines` (their entries in `entries`), each with its correction form
+    when `correctable` (the one bound to `correction_form`'s line, when it was refused)."""
+    can_record = correctable and policy.can(request.user, Action.RECORD_CONTROLLED_SUBSTANCE)
     bound_id = correction_form["entry"].value() if correction_form is not None else None
 
     def correction_form_for(entry) -> CorrectionForm | None:
@@ -203,37 +216,60 @@ def _register_page(
             return correction_form
         return CorrectionForm(entry_id=entry.external_id)
 
-    lots = [
-        {
-            "lot_number": lot.lot_number,
-            "expiry": by_id[lot.lines[0].entry.id].lot_expiry,
-            "drug": by_id[lot.lines[0].entry.id].get_drug_display(),
-            "stock": mg(lot.stock_mg),
-            "received": mg(lot.received_mg),
-            "discrepancies": lot.discrepancies,
-            "kept_until": rules.kept_until(lot.lines[-1].entry.recorded_at.date()),
-            "rows": [
-                RegisterRow(
-                    line=line,
-                    entry=by_id[line.entry.id],
-                    amount=mg(line.entry.amount_mg),
-                    balance=mg(line.balance_after_mg),
-                    correction_form=correction_form_for(by_id[line.entry.id]),
-                    kept_until=rules.kept_until(line.entry.recorded_at.date()),
-                )
-                for line in lot.lines
-            ],
-        }
-        for lot in register.lots
+    return [
+        RegisterRow(
+            line=line,
+            entry=entries[line.entry.id],
+            amount=mg(line.entry.amount_mg),
+            balance=mg(line.balance_after_mg),
+            correction_form=correction_form_for(entries[line.entry.id]),
+            kept_until=rules.kept_until(line.entry.recorded_at.date()),
+        )
+        for line in lines
     ]
+
+
+def _log_shown(request: HttpRequest, entries) -> None:
     shown = {entry.patient_id: entry.patient for entry in entries if entry.patient_id}
     record_list_access(Actor.from_request(request), shown.values())
+
+
+def _register_page(
+    request: HttpRequest,
+    *,
+    receive_form: ReceiveStockForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Every lot reconciled, and the latest lines of the lots still in stock or that do not
+    reconcile; each lot's lines are on its own page."""
+    user = request.user
+    clinic = user.clinic
+    register = lots.reconciled(clinic.pk, clinic.zone)
+    open_lots = [lot for lot in register.lots if lot.stock_mg or lot.discrepancies]
+    latest = {lot.lot_number: lot.lines[-LATEST_LINES:][::-1] for lot in open_lots}
+    entries = _shown_entries(
+        [lot.lines[0].entry.id for lot in register.lots]
+        + [line.entry.id for lines in latest.values() for line in lines]
+    )
+    facts = [
+        _lot_facts(
+            lot,
+            entries[lot.lines[0].entry.id],
+            _rows(request, latest.get(lot.lot_number, []), entries, None, correctable=False),
+        )
+        for lot in register.lots
+    ]
+    _log_shown(request, (row.entry for lot in facts for row in lot["rows"]))
+    can_record = policy.can(user, Action.RECORD_CONTROLLED_SUBSTANCE)
     return render(
         request,
         "dosing/substances_register.html",
         {
             "clinic": clinic,
-            "lots": lots,
+            "lots": [lot for lot in facts if lot["rows"]],
+            "emptied_lots": [lot for lot in facts if not lot["rows"]][::-1],
+            "any_lot": bool(facts),
+            "latest_lines": LATEST_LINES,
             "discrepancies": register.discrepancies,
             "can_record": can_record,
             "retention_years": rules.RETENTION_YEARS,
@@ -244,10 +280,70 @@ def _register_page(
     )
 
 
+def _lot_page(
+    request: HttpRequest,
+    lot_number: str,
+    *,
+    cursor: str | None = None,
+    starting_at: int | None = None,
+    correction_form: CorrectionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """One lot reconciled, its lines newest first a page at a time (`cursor`: where the
+    page starts, as the "Older" link carries it), each with the stock after it."""
+    clinic = request.user.clinic
+    reconciled = lots.reconciled(clinic.pk, clinic.zone, lot_number=lot_number)
+    if not reconciled.lots:
+        raise Http404("No such lot in this clinic's register.")
+    (lot,) = reconciled.lots
+    newest_first = lot.lines[::-1]
+    after = parse_cursor(cursor)
+    if after is not None:
+        newest_first = [
+            line for line in newest_first if (line.entry.recorded_at, line.entry.id) < after
+        ]
+    if starting_at is not None:
+        ids = [line.entry.id for line in newest_first]
+        newest_first = newest_first[ids.index(starting_at) :] if starting_at in ids else []
+    page = newest_first[:LOT_PAGE_LINES]
+    older = None
+    if len(newest_first) > LOT_PAGE_LINES:
+        older = f"{page[-1].entry.recorded_at.isoformat()}_{page[-1].entry.id}"
+    entries = _shown_entries([lot.lines[0].entry.id] + [line.entry.id for line in page])
+    facts = _lot_facts(
+        lot, entries[lot.lines[0].entry.id], _rows(request, page, entries, correction_form)
+    )
+    _log_shown(request, (row.entry for row in facts["rows"]))
+    return render(
+        request,
+        "dosing/substances_lot.html",
+        {
+            "clinic": clinic,
+            "lot": facts,
+            "older": older,
+            "page_lines": LOT_PAGE_LINES,
+            "is_first_page": after is None and starting_at is None,
+            "can_correct": policy.can(request.user, Action.RECORD_CONTROLLED_SUBSTANCE),
+            "retention_years": rules.RETENTION_YEARS,
+        },
+        status=status,
+    )
+
+
+def lot_url(lot_number: str) -> str:
+    return reverse("substances:lot", args=[lot_number])
+
+
 @require_safe
 @allowed(Action.VIEW_CONTROLLED_SUBSTANCE_REGISTER)
 def register(request: HttpRequest) -> HttpResponse:
     return _register_page(request)
+
+
+@require_safe
+@allowed(Action.VIEW_CONTROLLED_SUBSTANCE_REGISTER)
+def lot(request: HttpRequest, lot_number: str) -> HttpResponse:
+    return _lot_page(request, lot_number, cursor=request.GET.get("cursor"))
 
 
 @require_POST
@@ -299,5 +395,7 @@ def correct(request: HttpRequest) -> HttpResponse:
 
     if submit(form, write) is not None:
         messages.success(request, "Correction added to the register.")
-        return redirect(reverse("substances:register") + f"#lot-{slugify(entry.lot_number)}")
-    return _register_page(request, correction_form=form, status=422)
+        return redirect(lot_url(entry.lot_number))
+    return _lot_page(
+        request, entry.lot_number, starting_at=entry.pk, correction_form=form, status=422
+    )

@@ -1,9 +1,13 @@
 """The DEA records' pages: the register's summary of them, the printed register (page and
 PDF), inventories and theft or loss reports — each role against each page and action."""
 
+import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -139,6 +143,68 @@ def test_the_printed_register_of_a_period_starts_from_its_opening_balance(
 
     assert "Balance at the start of the period: 500 mg" in page
     assert "No line in this period." in page
+
+
+def test_the_printed_register_is_the_month_so_far_unless_a_period_is_asked_for(
+    client, clinic, clinician, nurse
+):
+    registered(clinic)
+    month = timezone.localdate(timezone.now(), clinic.zone).replace(day=1)
+    before = dt.datetime.combine(month - dt.timedelta(days=3), dt.time(12), tzinfo=clinic.zone)
+    with time_machine.travel(before, tick=False):
+        receive(clinician, amount="500", lot="KET-24-117", note="The earlier delivery.")
+    receive(clinician, amount="200", lot="KET-24-117", note="The later delivery.")
+    client.force_login(nurse)
+
+    page = client.get(reverse("substances:register_print")).content.decode()
+    asked = client.get(
+        reverse("substances:register_print"), {"start": (month - dt.timedelta(days=7))}
+    ).content.decode()
+
+    assert f"From {month:%B} {month.day}, {month.year}" in page
+    assert "Balance at the start of the period: 500 mg" in page
+    assert "The later delivery." in page
+    assert "The earlier delivery." not in page
+    assert "The earlier delivery." in asked
+    assert "The later delivery." in asked
+
+
+def test_the_printed_register_of_a_period_ends_with_it(client, clinic, clinician, nurse):
+    registered(clinic)
+    today = timezone.localdate(timezone.now(), clinic.zone)
+    with time_machine.travel(
+        dt.datetime.combine(today - dt.timedelta(days=2), dt.time(12), tzinfo=clinic.zone),
+        tick=False,
+    ):
+        receive(clinician, amount="500", lot="KET-24-117", note="In the period.")
+    receive(clinician, amount="200", lot="KET-24-117", note="After the period.")
+    client.force_login(nurse)
+    period = {"start": today - dt.timedelta(days=5), "end": today - dt.timedelta(days=1)}
+
+    page = client.get(reverse("substances:register_print"), period).content.decode()
+
+    assert "In the period." in page
+    assert "After the period." not in page
+    assert "At its end: 500 mg." in page
+
+
+def test_the_printed_register_runs_a_fixed_number_of_queries_whatever_it_holds(
+    client, clinic, clinician, nurse
+):
+    registered(clinic)
+    receive(clinician, amount="500", lot="KET-24-117")
+    client.force_login(nurse)
+    client.get(reverse("substances:register_print"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("substances:register_print"))
+    for lot in ("KET-24-118", "KET-24-119"):
+        receive(clinician, amount="500", lot=lot)
+        receive(clinician, amount="5", lot=lot)
+
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("substances:register_print"))
+
+    assert len(many) == len(few)
 
 
 def test_a_period_ending_before_it_starts_is_refused_at_the_field(client, clinic, nurse):

@@ -2,6 +2,7 @@
 register with its reconciliation, stock received and corrections."""
 
 import datetime as dt
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -15,6 +16,7 @@ from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.dosing.models import ControlledSubstanceEntry
 from kapcare.dosing.substances import rules as substances_rules
 from kapcare.dosing.substances import services as substances_services
+from kapcare.dosing.substances import views as substances_views
 from kapcare.dosing.tests.test_substances_fixtures import (
     LOT,
     actor,
@@ -490,3 +492,98 @@ def test_the_register_shows_that_each_lot_is_kept_two_years(client, stock, clini
     until = substances_rules.kept_until(day)
     assert "kept at least 2 years from its date (21 CFR 1304.04(a))" in page
     assert f"<dt>Kept until at least</dt><dd>{until:%b} {until.day}, {until.year}</dd>" in page
+
+
+# --- Each lot's lines, a page at a time -------------------------------------------------------
+
+
+def lot_url(lot=LOT):
+    return reverse("substances:lot", args=[lot])
+
+
+def corrections(stock, clinician, count):
+    """`count` lines added to the lot of `stock`: counts of one more milligram each."""
+    for number in range(count):
+        substances_services.correct_entry(
+            actor=actor(clinician), entry=stock, amount_mg=D("1"), note=f"Count {number}."
+        )
+
+
+def test_the_register_shows_the_latest_lines_of_a_lot_and_links_to_all_of_them(
+    client, stock, clinician
+):
+    corrections(stock, clinician, substances_views.LATEST_LINES + 3)
+    client.force_login(clinician)
+
+    page = client.get(REGISTER).content.decode()
+
+    assert page.count('<tr id="line-') == substances_views.LATEST_LINES
+    assert f'id="line-{stock.external_id}"' not in page  # the oldest line, on the lot's page
+    assert f"All {substances_views.LATEST_LINES + 4} lines of lot {LOT}" in page
+    assert f'href="{lot_url()}"' in page
+    assert "<dt>In stock</dt><dd>508 mg</dd>" in page
+    assert reverse("substances:correct") not in page  # lines are corrected on the lot's page
+
+
+def test_the_lot_page_shows_every_line_newest_first_a_page_at_a_time(client, stock, clinician):
+    size = substances_views.LOT_PAGE_LINES
+    corrections(stock, clinician, size + 4)
+    client.force_login(clinician)
+
+    first = client.get(lot_url()).content.decode()
+    older = re.search(r'href="([^"]*cursor=[^"]*)" rel="next"', first).group(1)
+    second = client.get(older).content.decode()
+
+    shown = re.findall(r'<tr id="line-([0-9a-f-]+)"', first + second)
+    assert len(shown) == len(set(shown)) == size + 5
+    assert first.count(reverse("substances:correct")) == size
+    assert f"<dt>In stock</dt><dd>{500 + size + 4} mg</dd>" in second
+    assert f'id="line-{stock.external_id}"' in second  # the receipt, oldest, last
+    assert 'rel="next"' not in second
+    assert "Newest" in second
+
+
+def test_the_lot_page_runs_a_fixed_number_of_queries_whatever_the_lot_holds(
+    client, stock, clinician
+):
+    client.force_login(clinician)
+    client.get(lot_url())
+    with CaptureQueriesContext(connection) as few:
+        client.get(lot_url())
+    corrections(stock, clinician, substances_views.LOT_PAGE_LINES + 1)
+
+    with CaptureQueriesContext(connection) as many:
+        client.get(lot_url())
+
+    assert len(many) == len(few)
+
+
+def test_a_lot_of_another_clinic_is_not_found(client, clinician, other_clinic):
+    receive(UserFactory(role=Role.CLINICIAN, clinic=other_clinic), lot="ELSEWHERE-9")
+    client.force_login(clinician)
+
+    assert client.get(lot_url("ELSEWHERE-9")).status_code == 404
+
+
+def test_showing_a_lot_lists_each_patient_shown_in_the_access_log(
+    client, record, stock, clinician, patient
+):
+    use(record, clinician, "36.2", "36.2")
+    client.force_login(clinician)
+
+    client.get(lot_url())
+
+    row = AccessLogEntry.objects.filter(patient=patient).latest("id")
+    assert (row.action, row.actor_id) == (AccessAction.LIST, clinician.pk)
+
+
+def test_a_lot_numbered_with_a_slash_and_a_space_has_its_page(client, clinician):
+    receive(clinician, lot="KET 24/117")
+    client.force_login(clinician)
+
+    register = client.get(REGISTER).content.decode()
+    response = client.get(lot_url("KET 24/117"))
+
+    assert f'href="{lot_url("KET 24/117")}"' in register
+    assert response.status_code == 200
+    assert "Lot KET 24/117" in response.content.decode()

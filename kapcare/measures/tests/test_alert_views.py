@@ -2,12 +2,14 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kapcare.accounts.models import Role
 from kapcare.audit.log import Actor
 from kapcare.audit.models import AccessAction, AccessLogEntry
-from kapcare.measures import services
+from kapcare.measures import alert_views, services
 from kapcare.measures.models import SafetyAlert, Source
 from tests.factories import UserFactory
 
@@ -246,3 +248,34 @@ def test_alert_list_leaves_out_reviews_older_than_the_window(client, clinician, 
 
     assert response.context["reviewed_alerts"] == []
     assert SafetyAlert.objects.filter(pk=old.pk).exists()
+
+
+def test_alert_list_shows_the_oldest_open_alerts_when_more_are_open(
+    client, clinician, patient, monkeypatch
+):
+    monkeypatch.setattr(alert_views, "OPEN_ALERTS_SHOWN", 2)
+    oldest = [raise_alert(patient, by=clinician) for _ in range(3)]
+    client.force_login(clinician)
+
+    response = client.get(reverse("measures:alerts"))
+
+    assert [a.pk for a in response.context["open_alerts"]] == [a.pk for a in oldest[:2]]
+    assert "2+ open" in response.content.decode()
+    assert "More than 2 alerts are open" in response.content.decode()
+
+
+def test_alert_list_runs_a_fixed_number_of_queries_whatever_is_open(
+    client, clinician, patient, other_patient
+):
+    raise_alert(patient, by=clinician)
+    client.force_login(clinician)
+    client.get(reverse("measures:alerts"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("measures:alerts"))
+    for _ in range(3):
+        raise_alert(other_patient, by=clinician)
+
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("measures:alerts"))
+
+    assert len(many) == len(few)

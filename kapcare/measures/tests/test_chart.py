@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from kapcare.audit.log import Actor
 from kapcare.measures import chart, services
+from kapcare.measures.instruments import INSTRUMENTS
 from kapcare.measures.models import Source
 from kapcare.measures.records import record_licensed_scale
 from kapcare.patients.timeline import timeline_for
@@ -231,9 +232,26 @@ def test_section_query_count_does_not_grow_with_assessments(
             administered_on=when.date(),
         )
 
-    with django_assert_num_queries(3):
+    # The licensed scales, the open alerts, each instrument's latest results, the baseline.
+    with django_assert_num_queries(2 + len(INSTRUMENTS) + 1):
         section = section_for(clinician, patient)
         render_to_string(chart.SECTION_TEMPLATE, {"section": section})
+
+
+def test_section_shows_the_latest_results_and_the_baseline_of_a_long_history(clinician, patient):
+    first = dt.datetime(2025, 1, 6, tzinfo=dt.UTC)
+    for week in range(chart.RESULTS_SHOWN + 5):
+        answers = [3] * 9 if week == 0 else [1] * 9
+        record(patient, "phq9", answers, first + dt.timedelta(weeks=week))
+
+    section = section_for(clinician, patient)
+
+    history = phq9_history(section)
+    assert len(history.rows) == chart.RESULTS_SHOWN + 1
+    assert history.baseline.total == 27
+    assert history.rows[0].is_baseline
+    assert history.latest.outcome is not None
+    assert section["has_earlier_results"]
 
 
 def test_timeline_tells_completions_alerts_and_reviews(clinician, patient):

@@ -336,6 +336,27 @@ def test_thread_page_runs_the_same_queries_for_1_or_30_messages(
     assert len(response.context["thread_messages"]) == 30
 
 
+def test_a_long_thread_shows_its_latest_messages_and_links_to_the_earlier_ones(
+    client, patient_user, clinic_thread, coordinator
+):
+    for number in range(services.MESSAGES_SHOWN + 4):
+        reply(clinic_thread, coordinator, f"Message {number:03}")
+    client.force_login(patient_user)
+
+    latest = client.get(thread_url(clinic_thread))
+    shown = [message.body for message in latest.context["thread_messages"]]
+    earlier = client.get(thread_url(clinic_thread), {"cursor": latest.context["earlier"]})
+
+    assert shown[-1] == f"Message {services.MESSAGES_SHOWN + 3:03}"
+    assert len(shown) == services.MESSAGES_SHOWN
+    assert "Earlier messages" in latest.content.decode()
+    before = [message.body for message in earlier.context["thread_messages"]]
+    assert before + shown == [
+        message.body for message in clinic_thread.messages.order_by("created_at", "id")
+    ]
+    assert earlier.context["earlier"] is None
+
+
 # --- New threads -------------------------------------------------------------------------
 
 

@@ -130,7 +130,7 @@ def test_schedule_query_count_does_not_grow_with_appointments(
 ):
     query = {"date": "2026-12-01", "by": by}
     bookings(clinic, coordinator, 1)
-    staff_client.get(url, query)  # warm the session: its idle stamp is written once a minute
+    staff_client.get(url, query)  # a session's first request also stamps its idle clock
     with CaptureQueriesContext(connection) as few:
         staff_client.get(url, query)
     bookings(clinic, coordinator, 6)

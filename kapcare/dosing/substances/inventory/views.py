@@ -56,7 +56,9 @@ def _pdf_response(document: bytes, filename: str) -> HttpResponse:
 def _printed_register_context(request: HttpRequest) -> dict:
     clinic = request.user.clinic
     period = PeriodForm(request.GET or None)
-    start = end = None
+    # Unless a period is asked for, the month so far: the register of years is printed a
+    # period at a time, not all at once.
+    start, end = _today(clinic).replace(day=1), None
     if period.is_bound and period.is_valid():
         start, end = period.cleaned_data["start"], period.cleaned_data["end"]
     printed = register_print.printed_register(clinic, start, end)
@@ -64,7 +66,7 @@ def _printed_register_context(request: HttpRequest) -> dict:
     return {
         "clinic": clinic,
         "products": printed["products"],
-        "period": period if period.is_bound else PeriodForm(),
+        "period": period if period.is_bound else PeriodForm(initial={"start": start}),
         "period_label": register_print.period_label(start, end),
         "start": start,
         "end": end,
