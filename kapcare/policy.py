@@ -22,20 +22,11 @@ scope a query) before it touches data. Rules:
 from enum import StrEnum
 
 from django.apps import apps
-from django.db import models
 from django.utils import timezone
 
 from kapcare.accounts.models import Role
 from kapcare.patients.models import Patient
-
-
-class Scope(models.TextChoices):
-    """What a patient may choose to share with an outside therapist, each separately."""
-
-    SCHEDULE = "schedule", "Dates and times of dosing sessions"
-    SESSION_SUMMARIES = "session_summaries", "Dosing session summaries"
-    MEASURES = "measures", "Questionnaire scores and trends"
-    SAFETY_ALERTS = "safety_alerts", "Safety alerts"
+from kapcare.scopes import SCOPE_FIELDS, Scope
 
 
 class Action(StrEnum):
@@ -331,8 +322,6 @@ def shared_scopes(therapist, patient) -> frozenset[str]:
     query (empty for anyone else)."""
     if therapist is None or not therapist.is_authenticated or therapist.role != Role.THERAPIST:
         return frozenset()
-    from kapcare.consents.models import SCOPE_FIELDS
-
     rows = (
         _live_authorizations(therapist).filter(patient_id=patient.pk).values(*SCOPE_FIELDS.values())
     )

@@ -30,12 +30,12 @@ urlpatterns = [
     path("", include("kapcare.episodes.urls_cost")),
     path("", include("kapcare.scheduling.urls")),
     path("", include("kapcare.dosing.urls")),
-    path("", include("kapcare.dosing.urls_dose")),
-    path("", include("kapcare.dosing.urls_vitals")),
-    path("", include("kapcare.dosing.urls_events")),
-    path("", include("kapcare.dosing.urls_substances")),
-    path("", include("kapcare.dosing.urls_discharge")),
-    path("", include("kapcare.dosing.urls_signing")),
+    path("", include("kapcare.dosing.dose.urls")),
+    path("", include("kapcare.dosing.vitals.urls")),
+    path("", include("kapcare.dosing.events.urls")),
+    path("", include("kapcare.dosing.substances.urls")),
+    path("", include("kapcare.dosing.discharge.urls")),
+    path("", include("kapcare.dosing.signing.urls")),
     path("", include("kapcare.dosing.esketamine.urls")),
     # --- each area includes its urls below ---
     # --- therapists directory ---

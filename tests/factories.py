@@ -210,7 +210,7 @@ def receive_lot(clinic, lot_number="KET-2611", expiry=None, amount_mg="1000", by
     from django.utils import timezone
 
     from kapcare.audit.log import Actor
-    from kapcare.dosing import services
+    from kapcare.dosing.substances import services
 
     by = by or UserFactory(role=Role.CLINICIAN, clinic=clinic)
     return services.receive_stock(

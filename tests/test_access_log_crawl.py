@@ -13,7 +13,7 @@ from kapcare.accounts.models import Role
 from kapcare.audit.log import Actor
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.consents.tests.test_documents_fixtures import sign
-from kapcare.dosing import services as dosing_services
+from kapcare.dosing import recording
 from kapcare.dosing.models import DosingRecord, Drug
 from kapcare.journal.tests.factories import journal_entry
 from kapcare.messaging.tests.factories import patient_thread
@@ -115,7 +115,7 @@ def test_every_record_page_writes_the_access_log(
     spravato = plan_session(
         episode, clinician, room=RoomFactory(clinic=clinic), starts_at=session.planned_end
     )
-    given = dosing_services.record_for(Actor(user=clinician, ip_address="127.0.0.1"), spravato)
+    given = recording.record_for(Actor(user=clinician, ip_address="127.0.0.1"), spravato)
     DosingRecord.objects.filter(pk=given.pk).update(
         drug=Drug.ESKETAMINE, dose_mg=56, dose_started_at=spravato.planned_start
     )

@@ -310,7 +310,8 @@ def test_demo_portal_patient_has_signed_the_consent_and_shares_everything_with_t
 ):
     from kapcare.consents import services
     from kapcare.consents.models import SharingAuthorization, SigningMethod
-    from kapcare.policy import Scope, shared_scopes
+    from kapcare.policy import shared_scopes
+    from kapcare.scopes import Scope
 
     patient = Patient.objects.get(user__email="patient@demo.kapcare.org")
     therapist = User.objects.get(email="therapist@demo.kapcare.org")
@@ -384,7 +385,8 @@ def test_demo_therapist_has_four_live_one_expired_and_one_revoked_authorisation(
 
 
 def test_demo_therapists_four_patients_share_different_scopes(demo):
-    from kapcare.policy import Scope, shared_scopes, visible_patients
+    from kapcare.policy import shared_scopes, visible_patients
+    from kapcare.scopes import Scope
 
     therapist = User.objects.get(email="therapist@demo.kapcare.org")
     scopes = {
@@ -571,14 +573,14 @@ def test_demo_nurse_second_checks_every_dose_and_witnesses_every_waste(demo, cli
 
 
 def test_the_biennial_inventory_reconciling_the_demo_register(demo, client):
-    from kapcare.dosing.substances import inventory
+    from kapcare.dosing.substances.inventory import services as inventory_services
     from kapcare.dosing.tests.test_dea_fixtures import counts_as_registered, take
 
     clinic = Clinic.objects.get(slug="music-city")
     nurse = User.objects.get(email="nurse@demo.kapcare.org")
-    demo_inventory = inventory.last_inventory(clinic.pk)
+    demo_inventory = inventory_services.last_inventory(clinic.pk)
     counts = list(demo_inventory.counts.all())
-    on_hand = {lot.lot_number: lot.stock_mg for lot in inventory.lots_on_hand(clinic.pk)}
+    on_hand = {lot.lot_number: lot.stock_mg for lot in inventory_services.lots_on_hand(clinic.pk)}
     assert (demo_inventory.kind, demo_inventory.taken_by_id) == ("biennial", nurse.pk)
     assert demo_inventory.registration_number == clinic.dea_registration_number != ""
     assert counts

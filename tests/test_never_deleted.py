@@ -14,7 +14,7 @@ from django.utils import timezone
 from kapcare.accounts.models import User
 from kapcare.consents.models import Signature, Withdrawal
 from kapcare.dosing.models import Addendum, DosingRecord, InfusionChange
-from kapcare.dosing.substances import inventory
+from kapcare.dosing.substances.inventory import services as inventory_services
 from kapcare.dosing.tests.test_dea_fixtures import file_loss
 from kapcare.kept import RecordIsKept
 from kapcare.measures.models import Assessment, LicensedScaleResult
@@ -88,7 +88,7 @@ def demo(db, settings):
         signed_at=timezone.now(), signed_by=signed.signed_by
     )
     clinic = signed.clinic
-    lot = inventory.lots_on_hand(clinic.pk)[0].lot_number
+    lot = inventory_services.lots_on_hand(clinic.pk)[0].lot_number
     file_loss(User.objects.get(email="nurse@demo.kapcare.org"), clinic, {lot: "1"})
     LicensedScaleResult.objects.create(
         patient=signed.patient,

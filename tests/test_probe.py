@@ -21,7 +21,7 @@ from kapcare.clinics.models import Clinic, PriceListItem
 from kapcare.consents import services as consents
 from kapcare.consents.models import ConsentDocument, SharingAuthorization, Signature
 from kapcare.demo.build import DEMO_CLINIC_SLUG, OTHER_CLINIC_SLUG, load_demo
-from kapcare.dosing.substances import inventory
+from kapcare.dosing.substances.inventory import services as inventory_services
 from kapcare.dosing.substances.models import Inventory
 from kapcare.dosing.tests.test_dea_fixtures import file_loss
 from kapcare.episodes.models import CareSession, SessionKind, SessionStatus
@@ -125,7 +125,7 @@ class Probe:
             "report_id": file_loss(
                 User.objects.get(email="nurse@demo.kapcare.org"),
                 clinic,
-                {inventory.lots_on_hand(clinic.pk)[0].lot_number: "1"},
+                {inventory_services.lots_on_hand(clinic.pk)[0].lot_number: "1"},
             ).external_id,
         }
         fillers = {key: str(value) for key, value in fillers.items()}

@@ -23,7 +23,7 @@ from kapcare.consents import services
 from kapcare.consents.models import DocumentKind, SharingAuthorization
 from kapcare.episodes import cost, feeds
 from kapcare.journal.tests.factories import journal_entry
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 from kapcare.therapists.tests.directory_factories import add_therapist, certificate
 from tests.factories import (
     ConsultationRequestFactory,

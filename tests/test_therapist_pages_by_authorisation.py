@@ -19,7 +19,7 @@ from kapcare.audit.log import Actor
 from kapcare.consents import services as consents
 from kapcare.consents.models import SharingAuthorization
 from kapcare.messaging.tests.factories import therapist_thread
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 from tests.factories import UserFactory, authorize, open_episode, plan_session
 
 OK, MISSING = 200, 404

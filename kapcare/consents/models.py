@@ -25,7 +25,7 @@ from django.utils import timezone
 from kapcare.clinics.models import Clinic
 from kapcare.consents import rules
 from kapcare.kept import KeptQuerySet, KeptRecord
-from kapcare.policy import Scope
+from kapcare.scopes import SCOPE_FIELDS, Scope
 
 
 class DocumentKind(models.TextChoices):
@@ -296,11 +296,3 @@ class SharingAuthorization(KeptRecord):
         if self.expires_at <= now:
             return "expired"
         return "active"
-
-
-SCOPE_FIELDS = {
-    Scope.SCHEDULE: "share_schedule",
-    Scope.SESSION_SUMMARIES: "share_session_summaries",
-    Scope.MEASURES: "share_measures",
-    Scope.SAFETY_ALERTS: "share_safety_alerts",
-}

@@ -16,7 +16,7 @@ from pydantic import Field, WithJsonSchema
 from kapcare.api_schemas import InputSchema
 from kapcare.consents.models import DocumentKind, SharingAuthorization, Signature, SigningMethod
 from kapcare.consents.sharing_forms import RevokeForm
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 from kapcare.text import form_text, model_text
 
 # Taken as sent and checked by the service, whose message names the unknown scope: a schema

@@ -21,7 +21,6 @@ from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.consents import defaults, placeholders, rules
 from kapcare.consents.models import (
-    SCOPE_FIELDS,
     TREATMENT_KINDS,
     ConsentDocument,
     ConsentVersion,
@@ -38,8 +37,8 @@ from kapcare.links import absolute_url
 from kapcare.notifications.models import NotificationKind
 from kapcare.notifications.services import notify
 from kapcare.patients.models import Patient
-from kapcare.policy import Scope
 from kapcare.refusals import Refused
+from kapcare.scopes import SCOPE_FIELDS, Scope
 from kapcare.therapists.invitations import name_therapist
 
 # --- Documents --------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django import forms
 
 from kapcare.consents import rules, services
 from kapcare.patients.forms import DateInput
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 
 
 class AuthorizationDetailsForm(forms.Form):

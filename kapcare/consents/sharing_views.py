@@ -40,8 +40,9 @@ from kapcare.patients.access import (
     refused,
 )
 from kapcare.patients.models import Patient
-from kapcare.policy import Action, Scope
+from kapcare.policy import Action
 from kapcare.refusals import add_problems
+from kapcare.scopes import Scope
 from kapcare.therapists.models import TherapistProfile
 
 STEP_DETAILS, STEP_SIGN = "details", "sign"

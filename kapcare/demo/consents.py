@@ -25,7 +25,7 @@ from kapcare.audit.log import Actor
 from kapcare.consents import rules, services
 from kapcare.consents.models import SharingAuthorization, SigningMethod, sha256_hex
 from kapcare.patients.models import Patient
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 
 # Every demo authorisation names the demo therapist, who has an account, so no invitation
 # (the only use of the link's base) is ever sent.

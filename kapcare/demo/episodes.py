@@ -25,7 +25,10 @@ from kapcare.audit.log import Actor
 from kapcare.demo import esketamine
 from kapcare.demo.measures import likert_answers
 from kapcare.demo.sign_ins import PASSWORD
-from kapcare.dosing import services as dosing
+from kapcare.dosing import recording
+from kapcare.dosing.discharge import services as discharge_services
+from kapcare.dosing.dose import services as dose_services
+from kapcare.dosing.events import services as events_services
 from kapcare.dosing.models import (
     ControlledSubstanceEntry,
     DosageForm,
@@ -33,6 +36,10 @@ from kapcare.dosing.models import (
     Lighting,
     Severity,
 )
+from kapcare.dosing.signing import services as signing_services
+from kapcare.dosing.substances import services as substances_services
+from kapcare.dosing.summary import services as summary_services
+from kapcare.dosing.vitals import services as vitals_services
 from kapcare.episodes import rules, services, therapy_sessions
 from kapcare.episodes.models import (
     CareSession,
@@ -516,7 +523,7 @@ def _lot_of_the_month(clinic, day: dt.date, clinician: Actor, at: dt.datetime) -
     if not ControlledSubstanceEntry.objects.filter(
         clinic_id=clinic.pk, lot_number=lot_number, kind="received"
     ).exists():
-        dosing.receive_stock(
+        substances_services.receive_stock(
             actor=clinician,
             clinic=clinic,
             lot_number=lot_number,
@@ -534,10 +541,10 @@ def _prescribe(episode, session: CareSession, at: dt.datetime, nurse: Actor, fro
     """The clinician prescribes the dose from the day's weight and a lot of the register;
     the nurse checks it, typing her own password; in the in-session model the therapist
     sits in."""
-    record = dosing.record_for(nurse, session)
+    record = recording.record_for(nurse, session)
     day = timezone.localdate(at, episode.clinic.zone)
     lot_number = _lot_of_the_month(episode.clinic, day, nurse, at - dt.timedelta(minutes=9))
-    record = dosing.prescribe_dose(
+    record = dose_services.prescribe_dose(
         actor=nurse,
         record=record,
         route=episode.dose_route,
@@ -546,16 +553,16 @@ def _prescribe(episode, session: CareSession, at: dt.datetime, nurse: Actor, fro
         lot_number=lot_number,
         now=at - dt.timedelta(minutes=8),
     )
-    dosing.confirm_dose(
+    dose_services.confirm_dose(
         actor=nurse,
         record=record,
         checker=_bedside_nurse(record.clinic_id, at - dt.timedelta(minutes=5)),
         now=at - dt.timedelta(minutes=5),
     )
-    dosing.record_set_and_setting(
+    dose_services.record_set_and_setting(
         actor=nurse,
         record=record,
-        data=dosing.SettingInput(
+        data=dose_services.SettingInput(
             music="Calm ambient playlist",
             eye_shades=True,
             lighting=Lighting.DIM,
@@ -595,9 +602,9 @@ def _write_up(session, nurse: Actor, front_desk: Actor, *, hypertension: bool, s
     wasted (witnessed by the nurse), the discharge check, the discharge and the
     signature; for one session, the patient's account and the therapist's summary."""
     session.refresh_from_db()
-    record = dosing.record_for(nurse, session)
+    record = recording.record_for(nurse, session)
     started = session.started_at
-    dosing.record_dose_started(actor=nurse, record=record, at=started)
+    events_services.record_dose_started(actor=nurse, record=record, at=started)
     for minutes, *values in VITALS_COURSE:
         values = (
             HYPERTENSIVE_COURSE.get(minutes, values)
@@ -605,7 +612,7 @@ def _write_up(session, nurse: Actor, front_desk: Actor, *, hypertension: bool, s
             else values
         )
         heart_rate, systolic, diastolic, spo2, breaths, sedation = values
-        dosing.record_vitals(
+        vitals_services.record_vitals(
             actor=nurse,
             record=record,
             taken_at=started + dt.timedelta(minutes=minutes),
@@ -619,7 +626,7 @@ def _write_up(session, nurse: Actor, front_desk: Actor, *, hypertension: bool, s
             },
         )
         if hypertension and minutes == 30:
-            event = dosing.record_adverse_event(
+            event = events_services.record_adverse_event(
                 actor=nurse,
                 record=record,
                 kind=EventKind.HYPERTENSION,
@@ -627,20 +634,20 @@ def _write_up(session, nurse: Actor, front_desk: Actor, *, hypertension: bool, s
                 onset_at=started + dt.timedelta(minutes=30),
                 description="184/104 at 30 minutes, no headache or chest pain.",
             )
-            dosing.record_intervention(
+            events_services.record_intervention(
                 actor=nurse,
                 event=event,
                 drug="Labetalol",
                 dose="10 mg IV",
                 given_at=started + dt.timedelta(minutes=32),
             )
-    record = dosing.record_dose_ended(actor=nurse, record=record)
+    record = events_services.record_dose_ended(actor=nurse, record=record)
     _use_ketamine(record, nurse, front_desk)
     ended = record.dose_ended_at
-    dosing.record_discharge_assessment(
+    discharge_services.record_discharge_assessment(
         actor=nurse,
         record=record,
-        data=dosing.DischargeCheckInput(
+        data=discharge_services.DischargeCheckInput(
             activity=2,
             respiration=2,
             circulation=2,
@@ -652,9 +659,11 @@ def _write_up(session, nurse: Actor, front_desk: Actor, *, hypertension: bool, s
         ),
         now=ended + dt.timedelta(minutes=62),
     )
-    record = dosing.discharge(actor=nurse, record=record, now=ended + dt.timedelta(minutes=65))
+    record = discharge_services.discharge(
+        actor=nurse, record=record, now=ended + dt.timedelta(minutes=65)
+    )
     CareSession.objects.filter(pk=session.pk).update(status_changed_at=record.discharged_at)
-    record = dosing.sign_record(
+    record = signing_services.sign_record(
         actor=nurse,
         record=record,
         reauthentication=step_up.reauthenticate(nurse.user, PASSWORD),
@@ -663,7 +672,7 @@ def _write_up(session, nurse: Actor, front_desk: Actor, *, hypertension: bool, s
     if summary:
         patient = record.patient
         in_portal = Actor(user=patient.user, ip_address=None, channel=nurse.channel)
-        dosing.record_experience(
+        signing_services.record_experience(
             actor=in_portal,
             record=record,
             experience="Calmer than last time. The music helped; I saw my grandmother's "
@@ -671,10 +680,10 @@ def _write_up(session, nurse: Actor, front_desk: Actor, *, hypertension: bool, s
             dissociation=6,
             bring_to_integration="Why feeling safe is so rare for me lately.",
         )
-        dosing.release_summary(
+        summary_services.release_summary(
             actor=nurse,
             record=record,
-            text=dosing.draft_summary(record),
+            text=summary_services.draft_summary(record),
             reauthentication=step_up.reauthenticate(nurse.user, PASSWORD),
         )
 
@@ -686,7 +695,7 @@ def _use_ketamine(record, nurse: Actor, front_desk: Actor) -> None:
     """Draw whole milligrams from the prescription's lot, give the dose, waste the rest
     before the nurse as witness."""
     drawn = record.dose_mg.to_integral_value(rounding=ROUND_CEILING) + 2
-    dosing.record_session_use(
+    substances_services.record_session_use(
         actor=nurse,
         record=record,
         lot_number=record.lot_number,
@@ -707,9 +716,9 @@ def _start_today(episode, session: CareSession, nurse: Actor, front_desk: Actor)
     _check_in(session, nurse, systolic=132, diastolic=84)
     _prescribe(episode, session, now, nurse, front_desk)
     session = services.start_dosing_session(actor=nurse, session=session, now=now)
-    record = dosing.record_for(nurse, session)
-    dosing.record_dose_started(actor=nurse, record=record, at=now)
-    dosing.record_vitals(
+    record = recording.record_for(nurse, session)
+    events_services.record_dose_started(actor=nurse, record=record, at=now)
+    vitals_services.record_vitals(
         actor=nurse,
         record=record,
         taken_at=now,

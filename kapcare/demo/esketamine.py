@@ -16,10 +16,15 @@ from kapcare.accounts import step_up
 from kapcare.audit.log import Actor
 from kapcare.clinics.services import change_settings
 from kapcare.demo.sign_ins import PASSWORD
-from kapcare.dosing import services as dosing
+from kapcare.dosing import recording
+from kapcare.dosing.discharge import services as discharge_services
+from kapcare.dosing.dose import services as dose_services
 from kapcare.dosing.esketamine import rules
 from kapcare.dosing.esketamine import services as esketamine
 from kapcare.dosing.models import ControlledSubstanceEntry, DosageForm, Drug
+from kapcare.dosing.signing import services as signing_services
+from kapcare.dosing.substances import services as substances_services
+from kapcare.dosing.vitals import services as vitals_services
 from kapcare.episodes.models import CareSession
 
 CERTIFICATION = "HCS-615-0042"
@@ -67,7 +72,7 @@ def _lot_of_devices(clinic, day: dt.date, clinician: Actor, checker, at: dt.date
     if not ControlledSubstanceEntry.objects.filter(
         clinic_id=clinic.pk, lot_number=lot_number, kind="received"
     ).exists():
-        dosing.receive_stock(
+        substances_services.receive_stock(
             actor=clinician,
             clinic=clinic,
             lot_number=lot_number,
@@ -90,7 +95,7 @@ def prescribe(session: CareSession, position: int, at: dt.datetime, clinician: A
     if position == 0:
         enrol(session.patient, clinician, day - dt.timedelta(days=2))
     lot_number = _lot_of_devices(clinic, day, clinician, checker, at - dt.timedelta(minutes=9))
-    record = dosing.record_for(clinician, session)
+    record = recording.record_for(clinician, session)
     record = esketamine.prescribe(
         actor=clinician,
         record=record,
@@ -98,7 +103,7 @@ def prescribe(session: CareSession, position: int, at: dt.datetime, clinician: A
         lot_number=lot_number,
         now=at - dt.timedelta(minutes=8),
     )
-    dosing.confirm_dose(
+    dose_services.confirm_dose(
         actor=clinician,
         record=record,
         checker=checker(clinic.pk, at - dt.timedelta(minutes=5)),
@@ -110,14 +115,14 @@ def write_up(session: CareSession, clinician: Actor, front_desk: Actor, *, sent:
     """The devices 5 minutes apart, the readings, the effects resolved, the discharge check
     and the discharge after 2 hours, the signature; the REMS form sent when `sent`."""
     session.refresh_from_db()
-    record = dosing.record_for(clinician, session)
+    record = recording.record_for(clinician, session)
     first = session.started_at
     for n in range(rules.devices_for(record.dose_mg)):
         esketamine.record_device(
             actor=clinician, record=record, at=first + dt.timedelta(minutes=5 * n)
         )
     for minutes, heart_rate, systolic, diastolic, spo2, breaths, sedation in VITALS:
-        dosing.record_vitals(
+        vitals_services.record_vitals(
             actor=clinician,
             record=record,
             taken_at=first + dt.timedelta(minutes=minutes),
@@ -130,7 +135,7 @@ def write_up(session: CareSession, clinician: Actor, front_desk: Actor, *, sent:
                 "sedation": sedation,
             },
         )
-    record = dosing.record_for(clinician, session)
+    record = recording.record_for(clinician, session)
     ended = record.dose_ended_at
     esketamine.record_resolution(
         actor=clinician,
@@ -140,10 +145,10 @@ def write_up(session: CareSession, clinician: Actor, front_desk: Actor, *, sent:
         respiratory_depression_resolved=True,
         checked_at=ended + dt.timedelta(minutes=115),
     )
-    dosing.record_discharge_assessment(
+    discharge_services.record_discharge_assessment(
         actor=clinician,
         record=record,
-        data=dosing.DischargeCheckInput(
+        data=discharge_services.DischargeCheckInput(
             activity=2,
             respiration=2,
             circulation=2,
@@ -155,9 +160,11 @@ def write_up(session: CareSession, clinician: Actor, front_desk: Actor, *, sent:
         ),
         now=ended + dt.timedelta(minutes=116),
     )
-    record = dosing.discharge(actor=clinician, record=record, now=ended + dt.timedelta(minutes=121))
+    record = discharge_services.discharge(
+        actor=clinician, record=record, now=ended + dt.timedelta(minutes=121)
+    )
     CareSession.objects.filter(pk=session.pk).update(status_changed_at=record.discharged_at)
-    record = dosing.sign_record(
+    record = signing_services.sign_record(
         actor=clinician,
         record=record,
         reauthentication=step_up.reauthenticate(clinician.user, PASSWORD),

@@ -6,7 +6,7 @@ from django.http import Http404, HttpRequest
 from kapcare import policy
 from kapcare.audit.log import Actor
 from kapcare.audit.models import AccessAction
-from kapcare.dosing import services
+from kapcare.dosing import recording
 from kapcare.dosing.models import DosingRecord
 from kapcare.episodes.access import get_session
 from kapcare.episodes.models import SessionKind
@@ -24,4 +24,4 @@ def get_record(
     session = get_session(request, session_id, action, log_as=log_as)
     if session.kind != SessionKind.DOSING:
         raise Http404("Only a dosing session has a dosing record.")
-    return services.record_for(Actor.from_request(request), session)
+    return recording.record_for(Actor.from_request(request), session)

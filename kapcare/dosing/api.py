@@ -1,6 +1,6 @@
 """API: dosing sessions, for bedside devices, monitor gateways and the clinic's screens.
 
-- `POST /dosing-sessions/{id}/vitals` stores a reading through `services.record_vitals`,
+- `POST /dosing-sessions/{id}/vitals` stores a reading through `vitals_services.record_vitals`,
   the function the record page calls, and answers the reading with the alerts it raised.
   A value that cannot be a reading answers 422 naming its field; a signed record 409.
 - `GET /dosing-sessions/{id}`: the dose, the readings, the events with their
@@ -26,8 +26,8 @@ from kapcare import policy
 from kapcare.api_pages import page_of
 from kapcare.api_schemas import PageQuery
 from kapcare.audit.log import Actor, record_list_access
-from kapcare.dosing import services
 from kapcare.dosing.access import get_record
+from kapcare.dosing.discharge import services as discharge_services
 from kapcare.dosing.models import AdverseEvent, DosingRecord, Observation, VitalSource
 from kapcare.dosing.schemas import (
     STATUS_NAMES,
@@ -37,6 +37,7 @@ from kapcare.dosing.schemas import (
     ReadingOut,
     VitalsIn,
 )
+from kapcare.dosing.vitals import services as vitals_services
 from kapcare.episodes.models import CareSession, SessionKind
 from kapcare.policy import Action
 from kapcare.refusals import Refused
@@ -109,10 +110,10 @@ def record_vitals(request: HttpRequest, session_id: str, payload: VitalsIn):
     actor = Actor.from_request(request)
     try:
         if key is None:
-            result = services.record_vitals(actor=actor, record=record, **reading)
+            result = vitals_services.record_vitals(actor=actor, record=record, **reading)
             return Status(201, reading_out(result.observations, result.alerts))
         return Status(
-            *services.record_vitals_once(
+            *vitals_services.record_vitals_once(
                 actor=actor,
                 record=record,
                 key=key,
@@ -164,7 +165,7 @@ def get_dosing_session(request: HttpRequest, session_id: str) -> dict:
     session = record.session
     observations = list(Observation.objects.filter(record_id=record.pk))
     events = AdverseEvent.objects.filter(record_id=record.pk).prefetch_related("interventions")
-    discharge = services.discharge_status(record, timezone.now())
+    discharge = discharge_services.discharge_status(record, timezone.now())
     return {
         "id": session.external_id,
         "patient_id": record.patient.external_id,

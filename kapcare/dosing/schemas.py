@@ -3,7 +3,7 @@ monitor gateway, and the session's record as the clinic reads it.
 
 Sessions and readings are named by their opaque external ids. Statuses are as the API
 names them: `planned`, `in_progress`, `completed`, `missed`, `cancelled`. What a reading
-may hold (plausible values) is checked by `dosing.services.record_vitals`, as on the
+may hold (plausible values) is checked by `dosing.vitals.services.record_vitals`, as on the
 page, so the API refuses with the same messages at the same fields.
 """
 
@@ -17,7 +17,7 @@ from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from kapcare.api_schemas import InputSchema, Page
-from kapcare.dosing.rules_vitals import VITALS
+from kapcare.dosing.vitals.rules import VITALS
 
 # The API's words for the session's statuses (the episodes app says "done").
 STATUS_NAMES = {
@@ -36,7 +36,7 @@ EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 
 def _value(key: str, description: str):
     """A vital sign, its plausible range documented as the schema's bounds; a value out of
-    range is refused by `rules_vitals`, whose message says the range."""
+    range is refused by `vitals.rules`, whose message says the range."""
     vital = VITALS[key]
     return Field(
         None,

@@ -18,12 +18,12 @@ class Part:
 
 PARTS = [
     # --- dose ---
-    Part("dose", "Dose", "dosing/_dose.html", "kapcare.dosing.dose_views.part_context"),
+    Part("dose", "Dose", "dosing/_dose.html", "kapcare.dosing.dose.views.part_context"),
     Part(
         "setting",
         "Set and setting",
         "dosing/_setting.html",
-        "kapcare.dosing.dose_views.setting_context",
+        "kapcare.dosing.dose.views.setting_context",
     ),
     # --- esketamine (only on a record whose dose is or may be esketamine) ---
     Part(
@@ -37,36 +37,36 @@ PARTS = [
         "vitals",
         "Vital signs",
         "dosing/_vitals.html",
-        "kapcare.dosing.vitals_views.part_context",
+        "kapcare.dosing.vitals.views.part_context",
     ),
     # --- events ---
-    Part("events", "Events", "dosing/_events.html", "kapcare.dosing.events_views.events_context"),
+    Part("events", "Events", "dosing/_events.html", "kapcare.dosing.events.views.events_context"),
     # --- substances ---
     Part(
         "substances",
         "Controlled substance",
         "dosing/_substances.html",
-        "kapcare.dosing.substances_views.part_context",
+        "kapcare.dosing.substances.views.part_context",
     ),
     # --- discharge ---
     Part(
         "discharge",
         "Discharge",
         "dosing/_discharge.html",
-        "kapcare.dosing.events_views.discharge_context",
+        "kapcare.dosing.discharge.views.discharge_context",
     ),
     # --- signing ---
     Part(
         "signature",
         "Signature and addenda",
         "dosing/_signature.html",
-        "kapcare.dosing.signing_views.signature_context",
+        "kapcare.dosing.signing.views.signature_context",
     ),
     Part(
         "summary",
         "Summary for the therapist",
         "dosing/_summary.html",
-        "kapcare.dosing.signing_views.summary_context",
+        "kapcare.dosing.summary.views.summary_context",
     ),
 ]
 

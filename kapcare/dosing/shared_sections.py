@@ -11,7 +11,8 @@ from datetime import datetime
 from kapcare import policy
 from kapcare.dosing.models import TherapistSummary
 from kapcare.patients import shared
-from kapcare.policy import Action, Scope
+from kapcare.policy import Action
+from kapcare.scopes import Scope
 
 TEMPLATE = "dosing/_shared_summaries.html"
 

@@ -21,8 +21,9 @@ from kapcare.audit.log import Actor, client_ip
 from kapcare.decorators import allowed
 from kapcare.episodes import feeds
 from kapcare.patients.access import parse_external_id
-from kapcare.policy import Action, Scope
+from kapcare.policy import Action
 from kapcare.scheduling.models import Room
+from kapcare.scopes import Scope
 
 NEW_ADDRESS_MESSAGE = (
     "The calendar has a new address; the old one no longer works. Subscribe again with "

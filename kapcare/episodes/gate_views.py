@@ -22,7 +22,7 @@ from kapcare.episodes.access import get_session, log_redisplay, reading
 from kapcare.episodes.gate_forms import DayOfChecklistForm, WaiverForm
 from kapcare.episodes.models import CareSession, SessionStatus
 from kapcare.policy import Action
-from kapcare.refusals import Refused, add_problems
+from kapcare.refusals import Refused, add_problems, submit
 
 
 def _dosing_session(request: HttpRequest, session_id, action: Action) -> CareSession:
@@ -97,16 +97,15 @@ def session_gates(request: HttpRequest, session_id) -> HttpResponse:
 def record_checklist(request: HttpRequest, session_id) -> HttpResponse:
     session = _dosing_session(request, session_id, Action.RECORD_DAY_OF_CHECKLIST)
     form = DayOfChecklistForm(request.POST)
-    if form.is_valid():
-        try:
-            services.record_day_of_checklist(
-                actor=Actor.from_request(request), session=session, data=form.to_input()
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            messages.success(request, "Day-of checklist saved; the gates are evaluated again.")
-            return _back(session, "#gates-heading")
+
+    def write(data):
+        return services.record_day_of_checklist(
+            actor=Actor.from_request(request), session=session, data=form.to_input()
+        )
+
+    if submit(form, write) is not None:
+        messages.success(request, "Day-of checklist saved; the gates are evaluated again.")
+        return _back(session, "#gates-heading")
     log_redisplay(request, session)
     return _page(request, session, checklist_form=form, status=422)
 

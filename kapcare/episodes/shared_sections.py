@@ -9,7 +9,8 @@ from django.utils import timezone
 from kapcare import policy
 from kapcare.episodes import feeds
 from kapcare.patients import shared
-from kapcare.policy import Action, Scope
+from kapcare.policy import Action
+from kapcare.scopes import Scope
 
 TEMPLATE = "episodes/_shared_schedule.html"
 

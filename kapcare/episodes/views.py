@@ -32,7 +32,7 @@ from kapcare.episodes.forms import (
 from kapcare.episodes.models import CareSession, Episode, GateWaiver
 from kapcare.patients import access as patient_access
 from kapcare.policy import Action
-from kapcare.refusals import Refused, add_problems
+from kapcare.refusals import Refused, add_problems, submit
 
 STATUS_BADGES = {
     rules.PLANNED: "badge-new",
@@ -104,19 +104,19 @@ def create(request: HttpRequest, patient_id) -> HttpResponse:
     patient = patient_access.get_patient_for_form(request, patient_id, Action.MANAGE_EPISODES)
     form = EpisodeForm(request.POST if request.method == "POST" else None, patient=patient)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                episode = services.open_episode_naming_therapist(
-                    actor=Actor.from_request(request),
-                    patient=patient,
-                    data=form.episode_input(),
-                    therapist=form.therapist_input(),
-                )
-            except Refused as refused:
-                add_problems(form, refused.problems)
-            else:
-                messages.success(request, f"Episode opened: {episode.get_model_display()}.")
-                return redirect("episodes:detail", episode_id=episode.external_id)
+
+        def write(data):
+            return services.open_episode_naming_therapist(
+                actor=Actor.from_request(request),
+                patient=patient,
+                data=form.episode_input(),
+                therapist=form.therapist_input(),
+            )
+
+        episode = submit(form, write)
+        if episode is not None:
+            messages.success(request, f"Episode opened: {episode.get_model_display()}.")
+            return redirect("episodes:detail", episode_id=episode.external_id)
         patient_access.log_redisplay(request, patient)
     models = [
         (value, label, rules.MODEL_DESCRIPTIONS[value])
@@ -205,18 +205,17 @@ def edit(request: HttpRequest, episode_id) -> HttpResponse:
     episode = get_episode(request, episode_id, Action.MANAGE_EPISODES, log_as=reading(request))
     form = PlanForm(request.POST if request.method == "POST" else None, episode=episode)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.update_plan(
-                    actor=Actor.from_request(request),
-                    episode=episode,
-                    data=form.plan_input(),
-                )
-            except Refused as refused:
-                add_problems(form, refused.problems)
-            else:
-                messages.success(request, "The plan is saved.")
-                return redirect("episodes:detail", episode_id=episode.external_id)
+
+        def write(data):
+            return services.update_plan(
+                actor=Actor.from_request(request),
+                episode=episode,
+                data=form.plan_input(),
+            )
+
+        if submit(form, write) is not None:
+            messages.success(request, "The plan is saved.")
+            return redirect("episodes:detail", episode_id=episode.external_id)
         log_redisplay(request, episode)
     return render(
         request,
@@ -235,23 +234,26 @@ def session_create(request: HttpRequest, episode_id) -> HttpResponse:
     episode = get_episode(request, episode_id, Action.MANAGE_EPISODES, log_as=reading(request))
     form = SessionForm(request.POST if request.method == "POST" else None, episode=episode)
     if request.method == "POST":
-        if form.is_valid():
+
+        def write(data):
             try:
-                session = services.add_session(
+                return services.add_session(
                     actor=Actor.from_request(request),
                     episode=episode,
                     data=form.session_input(),
                 )
             except Refused as refused:
-                add_problems(form, _session_problems_for_form(refused.problems))
-            else:
-                start = timezone.localtime(session.planned_start, episode.clinic.zone)
-                messages.success(
-                    request,
-                    f"{session.get_kind_display()} planned for {start:%a %b} {start.day}, "
-                    f"{start:%H:%M}.",
-                )
-                return redirect("episodes:detail", episode_id=episode.external_id)
+                raise Refused(_session_problems_for_form(refused.problems)) from refused
+
+        session = submit(form, write)
+        if session is not None:
+            start = timezone.localtime(session.planned_start, episode.clinic.zone)
+            messages.success(
+                request,
+                f"{session.get_kind_display()} planned for {start:%a %b} {start.day}, "
+                f"{start:%H:%M}.",
+            )
+            return redirect("episodes:detail", episode_id=episode.external_id)
         log_redisplay(request, episode)
     return render(
         request,
@@ -275,20 +277,19 @@ def session_record(request: HttpRequest, session_id) -> HttpResponse:
         request.POST if request.method == "POST" else None, session=session, user=request.user
     )
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.record_session_status(
-                    actor=Actor.from_request(request),
-                    session=session,
-                    to_status=form.cleaned_data["status"],
-                    note=form.cleaned_data["note"],
-                    therapist_confirmation=form.cleaned_data.get("therapist_confirmation", ""),
-                )
-            except Refused as refused:
-                add_problems(form, refused.problems)
-            else:
-                messages.success(request, f"{session.get_kind_display()} recorded.")
-                return redirect("episodes:detail", episode_id=session.episode.external_id)
+
+        def write(data):
+            return services.record_session_status(
+                actor=Actor.from_request(request),
+                session=session,
+                to_status=data["status"],
+                note=data["note"],
+                therapist_confirmation=data.get("therapist_confirmation", ""),
+            )
+
+        if submit(form, write) is not None:
+            messages.success(request, f"{session.get_kind_display()} recorded.")
+            return redirect("episodes:detail", episode_id=session.episode.external_id)
         log_redisplay(request, session)
     return render(
         request,

@@ -18,7 +18,7 @@ from kapcare.journal.models import EntryKind, JournalEntry
 from kapcare.patients.access import get_own_patient
 from kapcare.patients.access import log_redisplay as log_patient_redisplay
 from kapcare.policy import Action
-from kapcare.refusals import Refused, add_problems
+from kapcare.refusals import Refused, add_problems, submit
 
 
 @allowed(Action.KEEP_OWN_JOURNAL)
@@ -58,16 +58,15 @@ def entry_new(request: HttpRequest) -> HttpResponse:
         form = EntryForm(initial=initial, doses=doses, zone=zone)
         return render(request, "journal/entry_form.html", {"form": form, "entry": None})
     form = EntryForm(request.POST, doses=doses, zone=zone)
-    if form.is_valid():
-        try:
-            services.create_entry(
-                actor=Actor.from_request(request), patient=patient, data=_entry_data(form)
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            messages.success(request, "Saved in your journal. It is private.")
-            return redirect("journal:list")
+
+    def write(data):
+        return services.create_entry(
+            actor=Actor.from_request(request), patient=patient, data=_entry_data(form)
+        )
+
+    if submit(form, write) is not None:
+        messages.success(request, "Saved in your journal. It is private.")
+        return redirect("journal:list")
     log_patient_redisplay(request, patient)
     return render(request, "journal/entry_form.html", {"form": form, "entry": None}, status=422)
 
@@ -107,16 +106,15 @@ def entry_edit(request: HttpRequest, entry_id) -> HttpResponse:
     if request.method != "POST":
         return _edit_page(request, entry, _entry_form(entry), _share_form(entry))
     form = _entry_form(entry, request.POST)
-    if form.is_valid():
-        try:
-            services.update_entry(
-                actor=Actor.from_request(request), entry=entry, data=_entry_data(form)
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            messages.success(request, "Your entry is saved.")
-            return redirect("journal:list")
+
+    def write(data):
+        return services.update_entry(
+            actor=Actor.from_request(request), entry=entry, data=_entry_data(form)
+        )
+
+    if submit(form, write) is not None:
+        messages.success(request, "Your entry is saved.")
+        return redirect("journal:list")
     log_redisplay(request, entry)
     return _edit_page(request, entry, form, _share_form(entry), status=422)
 

@@ -26,7 +26,8 @@ from kapcare.measures.chart import patient_histories
 from kapcare.measures.instruments import INSTRUMENTS, LICENSED_SCALES
 from kapcare.measures.models import LicensedScaleResult, SafetyAlert
 from kapcare.patients.shared import SharedSection
-from kapcare.policy import Action, Scope
+from kapcare.policy import Action
+from kapcare.scopes import Scope
 
 MEASURES_TEMPLATE = "measures/shared/measures.html"
 SAFETY_ALERTS_TEMPLATE = "measures/shared/safety_alerts.html"

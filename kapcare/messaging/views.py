@@ -26,7 +26,7 @@ from kapcare.messaging.models import ThreadKind
 from kapcare.pagination import keyset_page
 from kapcare.patients import access as patient_access
 from kapcare.policy import Action
-from kapcare.refusals import Refused, add_problems
+from kapcare.refusals import Refused, add_problems, submit
 
 PAGE_SIZE = 50
 
@@ -71,18 +71,17 @@ def thread(request: HttpRequest, thread_id) -> HttpResponse:
     action = Action.SEND_MESSAGE if posting else Action.VIEW_MESSAGES
     current = get_thread(request, thread_id, action)
     form = MessageForm(request.POST if posting else None)
-    if posting and form.is_valid():
-        try:
-            services.post_message(
-                actor=Actor.from_request(request),
-                thread=current,
-                body=form.cleaned_data["body"],
-            )
-        except Refused as refused:
-            add_problems(form, refused.problems)
-        else:
-            flash.success(request, "Message sent.")
-            return redirect("messaging:thread", thread_id=current.external_id)
+
+    def write(data):
+        return services.post_message(
+            actor=Actor.from_request(request),
+            thread=current,
+            body=data["body"],
+        )
+
+    if posting and submit(form, write) is not None:
+        flash.success(request, "Message sent.")
+        return redirect("messaging:thread", thread_id=current.external_id)
     thread_messages, earlier = services.read_thread(
         actor=Actor.from_request(request), thread=current, cursor=request.GET.get("cursor")
     )

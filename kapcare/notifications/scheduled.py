@@ -27,7 +27,8 @@ from kapcare.episodes.queries import overdue_integrations
 from kapcare.notifications import reminders
 from kapcare.notifications.models import Notification, NotificationKind
 from kapcare.notifications.services import queue_many, queued_keys
-from kapcare.policy import Action, Scope
+from kapcare.policy import Action
+from kapcare.scopes import Scope
 
 
 @dataclass(frozen=True)

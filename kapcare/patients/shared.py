@@ -1,7 +1,7 @@
 """Sections of the shared record: what an outside therapist sees of a patient who authorised
 sharing, contributed by other apps; see `patients.sections` for how an app registers one.
 
-A section's key is the sharing scope it shows (`policy.Scope`), and its context function
+A section's key is the sharing scope it shows (`scopes.Scope`), and its context function
 returns None when the policy refuses that scope to the user, so a section appears only
 within a live authorisation that names its scope. A few sections need a live authorisation
 but no scope (the therapist's own sessions, messages, journal entries the patient chose to

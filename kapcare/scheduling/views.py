@@ -21,7 +21,7 @@ from kapcare.audit.log import Actor, record_list_access
 from kapcare.decorators import allowed
 from kapcare.patients.access import parse_external_id
 from kapcare.policy import Action
-from kapcare.refusals import Refused, add_problems
+from kapcare.refusals import submit
 from kapcare.scheduling import rules, schedule, services
 from kapcare.scheduling.forms import RoomForm, ScheduleQueryForm, TimeOffForm, WorkingHoursForm
 from kapcare.scheduling.models import AppointmentStatus, Room, TimeOff, WorkingHours
@@ -111,16 +111,14 @@ def rooms(request: HttpRequest) -> HttpResponse:
     """The clinic's rooms, with how many appointments each holds from now on; add one."""
     clinic = request.user.clinic
     form = RoomForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            room = services.save_room(
-                actor=Actor.from_request(request), clinic=clinic, **form.cleaned_data
-            )
-        except Refused as refused:
-            add_problems(form, refused.problems)
-        else:
-            messages.success(request, f"{room.name} added.")
-            return redirect("scheduling:rooms")
+
+    def write(data):
+        return services.save_room(actor=Actor.from_request(request), clinic=clinic, **data)
+
+    room = submit(form, write) if request.method == "POST" else None
+    if room is not None:
+        messages.success(request, f"{room.name} added.")
+        return redirect("scheduling:rooms")
     upcoming = Q(
         appointments__status=AppointmentStatus.BOOKED,
         appointments__ends_at__gt=timezone.now(),
@@ -138,19 +136,18 @@ def room_edit(request: HttpRequest, room_id) -> HttpResponse:
     room = _clinic_room(request, room_id)
     initial = {"name": room.name, "is_active": room.is_active}
     form = RoomForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_room(
-                actor=Actor.from_request(request),
-                clinic=request.user.clinic,
-                room=room,
-                **form.cleaned_data,
-            )
-        except Refused as refused:
-            add_problems(form, refused.problems)
-        else:
-            messages.success(request, f"{room.name} saved.")
-            return redirect("scheduling:rooms")
+
+    def write(data):
+        return services.save_room(
+            actor=Actor.from_request(request),
+            clinic=request.user.clinic,
+            room=room,
+            **data,
+        )
+
+    if request.method == "POST" and submit(form, write) is not None:
+        messages.success(request, f"{room.name} saved.")
+        return redirect("scheduling:rooms")
     return render(request, "scheduling/room_edit.html", {"room": room, "form": form})
 
 
@@ -230,21 +227,17 @@ def _change_availability(request, clinician, action, hours_form, away_form) -> b
         messages.success(request, f"Time off taken back for {name}.")
         return True
     form = hours_form if action == "add_hours" else away_form
-    if action not in {"add_hours", "add_time_off"} or not form.is_valid():
+    if action not in {"add_hours", "add_time_off"}:
         return False
-    try:
-        if action == "add_hours":
-            services.add_working_hours(actor=actor, clinician=clinician, **form.cleaned_data)
-        else:
-            time_off = services.add_time_off(actor=actor, clinician=clinician, **form.cleaned_data)
-    except Refused as refused:
-        add_problems(form, refused.problems)
+    add = services.add_working_hours if action == "add_hours" else services.add_time_off
+    added = submit(form, lambda data: add(actor=actor, clinician=clinician, **data))
+    if added is None:
         return False
     if action == "add_hours":
         messages.success(request, f"Shift added to {name}'s hours.")
     else:
         messages.success(request, f"Time off recorded for {name}.")
-        booked = services.booked_during(clinician, time_off.starts_at, time_off.ends_at).count()
+        booked = services.booked_during(clinician, added.starts_at, added.ends_at).count()
         if booked:
             messages.warning(
                 request,

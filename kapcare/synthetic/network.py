@@ -6,7 +6,7 @@ database's constraints and triggers check every row as they check the clinic's o
 The rows follow the course of care as the services write it: an episode's state is the last
 transition its sessions reached by now; a dosing session holds a room and a clinician
 (never double-booked), its record carries the dose, the vital signs on the clinic's
-schedule (`rules_vitals`, alert thresholds from the clinic's settings), the register's
+schedule (`dosing.vitals.rules`, alert thresholds from the clinic's settings), the register's
 draw, dose and witnessed waste, the discharge check, and a clinician's signature added
 after its rows, as the signing service does; questionnaires are scored by
 `measures.scoring`, and an answer that raises a safety alert has its alert.
@@ -52,7 +52,6 @@ from kapcare.consents.models import (
 from kapcare.consents.services import current_version, ensure_default_documents
 from kapcare.demo.sign_ins import AUTHENTICATOR_KEY
 from kapcare.demo.sign_ins import PASSWORD as DEFAULT_PASSWORD
-from kapcare.dosing import rules_vitals
 from kapcare.dosing.models import (
     AdverseEvent,
     ControlledSubstanceEntry,
@@ -67,6 +66,7 @@ from kapcare.dosing.models import (
     SubstanceEntryKind,
     VitalSource,
 )
+from kapcare.dosing.vitals import rules as vitals_rules
 from kapcare.episodes import rules as course
 from kapcare.episodes.cost import ensure_default_price_list
 from kapcare.episodes.models import (
@@ -511,7 +511,7 @@ class ClinicGenerator:
         self.progress = progress
         self.now = timezone.now()
         self.today = timezone.localdate(self.now, clinic.zone)
-        self.thresholds = rules_vitals.VitalThresholds.from_settings(clinic)
+        self.thresholds = vitals_rules.VitalThresholds.from_settings(clinic)
         self.drawn_per_lot: dict[str, Decimal] = defaultdict(Decimal)
         self.chunk = Chunk()
         self.password_hash = make_password(password)
@@ -1619,25 +1619,25 @@ class EpisodeWalk:
             elapsed = (taken_at - dose_start).total_seconds()
             rise = max(0.0, 1 - abs(elapsed - peak) / (peak + 3600)) if elapsed > 0 else 0.0
             values = {
-                rules_vitals.HEART_RATE: heart + round(8 * rise) + rng.randint(-3, 3),
-                rules_vitals.SYSTOLIC: systolic + round(16 * rise) + rng.randint(-4, 4),
-                rules_vitals.DIASTOLIC: diastolic + round(10 * rise) + rng.randint(-3, 3),
-                rules_vitals.SPO2: min(100, spo2 - (1 if rise > 0.5 else 0) + rng.randint(-1, 1)),
-                rules_vitals.RESPIRATORY_RATE: breaths + rng.randint(-2, 1),
-                rules_vitals.SEDATION: 5 - round(2 * rise) if elapsed > 0 else 5,
+                vitals_rules.HEART_RATE: heart + round(8 * rise) + rng.randint(-3, 3),
+                vitals_rules.SYSTOLIC: systolic + round(16 * rise) + rng.randint(-4, 4),
+                vitals_rules.DIASTOLIC: diastolic + round(10 * rise) + rng.randint(-3, 3),
+                vitals_rules.SPO2: min(100, spo2 - (1 if rise > 0.5 else 0) + rng.randint(-1, 1)),
+                vitals_rules.RESPIRATORY_RATE: breaths + rng.randint(-2, 1),
+                vitals_rules.SEDATION: 5 - round(2 * rise) if elapsed > 0 else 5,
             }
             if hypertensive and rise > 0.8:
-                values[rules_vitals.SYSTOLIC] = rng.randint(181, 190)
-                values[rules_vitals.DIASTOLIC] = rng.randint(100, 112)
+                values[vitals_rules.SYSTOLIC] = rng.randint(181, 190)
+                values[vitals_rules.DIASTOLIC] = rng.randint(100, 112)
             crossed = {
                 alert.vital: alert.threshold
-                for alert in rules_vitals.alerts_for(values, self.g.thresholds)
+                for alert in vitals_rules.alerts_for(values, self.g.thresholds)
             }
             reading_id = _uuid_hex(rng)
             source = VitalSource.DEVICE if rng.random() < 0.5 else VitalSource.MANUAL
             entered_at = min(taken_at + dt.timedelta(seconds=rng.randint(5, 120)), self.now)
             for key, value in values.items():
-                vital = rules_vitals.VITALS[key]
+                vital = vitals_rules.VITALS[key]
                 # OBSERVATION_COLUMNS
                 chunk.observations.append(
                     (
@@ -1683,7 +1683,7 @@ class EpisodeWalk:
 
     def _ketamine(self, record, nurse, dose_end) -> None:
         """Drawn in whole milligrams from the month's lot, the dose given, the rest wasted
-        before a witness (`dosing.services.record_session_use`)."""
+        before a witness (`dosing.substances.services.record_session_use`)."""
         drawn = record.dose_mg.to_integral_value(rounding=ROUND_CEILING) + 2
         self.g.drawn_per_lot[record.lot_number] += drawn
         at = dose_end + dt.timedelta(minutes=5)

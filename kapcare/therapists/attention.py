@@ -34,7 +34,7 @@ from kapcare.episodes.queries import integration_due, with_last_dose
 from kapcare.measures.models import SafetyAlert
 from kapcare.messaging.services import visible_threads, with_unread
 from kapcare.patients.models import Patient
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 
 
 @dataclass(frozen=True)

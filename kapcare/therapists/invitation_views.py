@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from kapcare.audit.log import Actor
 from kapcare.decorators import allowed
 from kapcare.policy import Action
-from kapcare.refusals import Refused, add_problems
+from kapcare.refusals import Refused, submit
 from kapcare.therapists import invitations, services
 from kapcare.therapists.invitation_forms import AcceptInvitationForm, OwnProfileForm
 from kapcare.therapists.models import Credential, TherapistProfile
@@ -87,28 +87,29 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
     profile = invitation.profile
     if request.method == "POST":
         form = AcceptInvitationForm(request.POST, request.FILES, profile=profile)
-        if form.is_valid():
-            try:
-                acceptance = invitations.accept_invitation(
-                    invitation=invitation,
-                    password=form.cleaned_data["password"],
-                    profile_data=form.entry_data(),
-                )
-            except invitations.InvitationError as error:  # used or expired meanwhile
-                return _invitation_problem(request, error)
-            except Refused as refused:
-                add_problems(form, refused.problems)
-            else:
-                login(request, acceptance.user, backend=MODEL_BACKEND)
-                messages.success(
-                    request,
-                    f"Welcome, {acceptance.user.full_name}. Your password is set and your "
-                    f"entry in {profile.clinic.name}'s directory is confirmed.",
-                )
-                warning = cleared_message(acceptance.cleared, profile.clinic)
-                if warning:
-                    messages.warning(request, warning)
-                return redirect("therapist_home")
+
+        def write(data):
+            return invitations.accept_invitation(
+                invitation=invitation,
+                password=data["password"],
+                profile_data=form.entry_data(),
+            )
+
+        try:
+            acceptance = submit(form, write)
+        except invitations.InvitationError as error:  # used or expired meanwhile
+            return _invitation_problem(request, error)
+        if acceptance is not None:
+            login(request, acceptance.user, backend=MODEL_BACKEND)
+            messages.success(
+                request,
+                f"Welcome, {acceptance.user.full_name}. Your password is set and your "
+                f"entry in {profile.clinic.name}'s directory is confirmed.",
+            )
+            warning = cleared_message(acceptance.cleared, profile.clinic)
+            if warning:
+                messages.warning(request, warning)
+            return redirect("therapist_home")
     else:
         form = AcceptInvitationForm(profile=profile)
     response = render(
@@ -154,26 +155,26 @@ def own_profile(request: HttpRequest) -> HttpResponse:
     profile = entries[0]
     if request.method == "POST":
         form = OwnProfileForm(request.POST, request.FILES, profile=profile)
-        if form.is_valid():
-            try:
-                cleared = services.update_own_entries(
-                    actor=Actor.from_request(request), profiles=entries, data=form.entry_data()
-                )
-            except Refused as refused:
-                add_problems(form, refused.problems)
-            else:
-                messages.success(
-                    request,
-                    "Your directory entry is saved."
-                    if len(entries) == 1
-                    else f"Your entries in the directories of {_names(e.clinic for e in entries)}"
-                    " are saved.",
-                )
-                for entry in entries:
-                    warning = cleared_message(cleared[entry.pk], entry.clinic)
-                    if warning:
-                        messages.warning(request, warning)
-                return redirect("therapist_account:own_profile")
+
+        def write(data):
+            return services.update_own_entries(
+                actor=Actor.from_request(request), profiles=entries, data=form.entry_data()
+            )
+
+        cleared = submit(form, write)
+        if cleared is not None:
+            messages.success(
+                request,
+                "Your directory entry is saved."
+                if len(entries) == 1
+                else f"Your entries in the directories of {_names(e.clinic for e in entries)}"
+                " are saved.",
+            )
+            for entry in entries:
+                warning = cleared_message(cleared[entry.pk], entry.clinic)
+                if warning:
+                    messages.warning(request, warning)
+            return redirect("therapist_account:own_profile")
     else:
         form = OwnProfileForm(profile=profile)
     shown = [field for field in services.PROFILE_FIELDS if field != "training_certificate"]

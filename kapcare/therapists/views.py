@@ -24,7 +24,7 @@ from kapcare.decorators import allowed
 from kapcare.episodes.models import Episode
 from kapcare.patients.access import parse_external_id
 from kapcare.policy import Action
-from kapcare.refusals import Refused, add_problems
+from kapcare.refusals import Refused, submit
 from kapcare.therapists import services
 from kapcare.therapists.forms import (
     CONTENT_TYPES,
@@ -223,21 +223,21 @@ def verify(request: HttpRequest, therapist_id, credential: str) -> HttpResponse:
 def create(request: HttpRequest) -> HttpResponse:
     posting = request.method == "POST"
     form = DirectoryEntryForm(request.POST if posting else None, request.FILES if posting else None)
-    if posting and form.is_valid():
-        try:
-            profile = services.create_profile(
-                actor=Actor.from_request(request),
-                clinic=request.user.clinic,
-                email=form.cleaned_data["email"],
-                full_name=form.cleaned_data["full_name"],
-                credentials=form.cleaned_data["credentials"],
-                data=form.profile_data(),
-            )
-        except Refused as refused:
-            add_problems(form, refused.problems)
-        else:
-            messages.success(request, f"{profile.user.full_name} added to the directory.")
-            return redirect("therapists:detail", therapist_id=profile.external_id)
+
+    def write(data):
+        return services.create_profile(
+            actor=Actor.from_request(request),
+            clinic=request.user.clinic,
+            email=data["email"],
+            full_name=data["full_name"],
+            credentials=data["credentials"],
+            data=form.profile_data(),
+        )
+
+    profile = submit(form, write) if posting else None
+    if profile is not None:
+        messages.success(request, f"{profile.user.full_name} added to the directory.")
+        return redirect("therapists:detail", therapist_id=profile.external_id)
     return render(request, "therapists/entry_form.html", {"form": form, "profile": None})
 
 
@@ -248,28 +248,28 @@ def edit(request: HttpRequest, therapist_id) -> HttpResponse:
     form = DirectoryEntryForm(
         request.POST if posting else None, request.FILES if posting else None, profile=profile
     )
-    if posting and form.is_valid():
-        try:
-            cleared = services.update_profile(
-                actor=Actor.from_request(request),
-                profile=profile,
-                data={**form.profile_data(), **form.user_data()},
+
+    def write(data):
+        return services.update_profile(
+            actor=Actor.from_request(request),
+            profile=profile,
+            data={**form.profile_data(), **form.user_data()},
+        )
+
+    cleared = submit(form, write) if posting else None
+    if cleared is not None:
+        messages.success(request, "The directory entry is saved.")
+        if cleared:
+            names = " and ".join(
+                c.label.lower() if c != Credential.ASKP3 else c.label
+                for c in sorted(cleared, key=list(Credential).index)
             )
-        except Refused as refused:
-            add_problems(form, refused.problems)
-        else:
-            messages.success(request, "The directory entry is saved.")
-            if cleared:
-                names = " and ".join(
-                    c.label.lower() if c != Credential.ASKP3 else c.label
-                    for c in sorted(cleared, key=list(Credential).index)
-                )
-                messages.warning(
-                    request,
-                    f"The verification of the {names} was cleared because its facts "
-                    "changed: verify again once checked.",
-                )
-            return redirect("therapists:detail", therapist_id=profile.external_id)
+            messages.warning(
+                request,
+                f"The verification of the {names} was cleared because its facts "
+                "changed: verify again once checked.",
+            )
+        return redirect("therapists:detail", therapist_id=profile.external_id)
     return render(request, "therapists/entry_form.html", {"form": form, "profile": profile})
 
 

@@ -17,7 +17,7 @@ from kapcare.consents.models import DocumentKind, SharingAuthorization, Signatur
 from kapcare.episodes import services as episodes
 from kapcare.measures import services as measures
 from kapcare.measures.models import SafetyAlert, Source
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 from tests.browser.helpers import DESKTOP, PHONE, assert_accessible, login
 from tests.factories import open_episode
 

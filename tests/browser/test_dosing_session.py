@@ -22,10 +22,10 @@ import time_machine
 from playwright.sync_api import expect
 
 from kapcare.accounts import second_factor
-from kapcare.dosing import services as dosing
+from kapcare.dosing.discharge.rules import ALDRETE_ITEMS
 from kapcare.dosing.models import DosingRecord
-from kapcare.dosing.rules_discharge import ALDRETE_ITEMS
-from kapcare.dosing.rules_vitals import MOAAS_LEVELS
+from kapcare.dosing.substances import services as substances_services
+from kapcare.dosing.vitals.rules import MOAAS_LEVELS
 from kapcare.episodes.models import SessionStatus
 from kapcare.episodes.tests.test_gate_facts import DOSE, NOW, actor, ready_episode
 from tests.browser.helpers import PHONE, TABLET, assert_accessible, login
@@ -52,7 +52,7 @@ def dosing_session(clinic, clinician, nurse, patient, patient_user):
     with time_machine.travel(NOW, tick=False):
         episode = ready_episode(patient, clinician, patient_user)
         session = plan_session(episode, clinician, starts_at=DOSE)
-        dosing.receive_stock(
+        substances_services.receive_stock(
             actor=actor(clinician),
             clinic=clinic,
             lot_number=LOT,

@@ -21,9 +21,9 @@ import time_machine
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from kapcare.dosing.discharge.rules import ALDRETE_ITEMS
 from kapcare.dosing.esketamine.tests.fixtures import certified, receive_devices
 from kapcare.dosing.models import DosingRecord
-from kapcare.dosing.rules_discharge import ALDRETE_ITEMS
 from kapcare.episodes import services
 from kapcare.episodes.tests.test_gate_facts import DOSE, GOOD_CHECKLIST, NOW, actor, ready_episode
 from tests.browser.helpers import PHONE, TABLET, assert_accessible, login

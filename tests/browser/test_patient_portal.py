@@ -23,7 +23,7 @@ from kapcare.episodes.tests.test_gate_facts import NOW, ready_episode
 from kapcare.journal.models import JournalEntry
 from kapcare.measures.instruments import GAD7, PHQ9
 from kapcare.measures.models import Assessment, AssessmentStatus
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 from tests.browser.helpers import DESKTOP, PHONE, assert_accessible, login
 from tests.factories import plan_session
 

@@ -22,12 +22,14 @@ from django.core import mail
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from kapcare.dosing import services as dosing
+from kapcare.dosing import recording
 from kapcare.dosing.models import DosingRecord
+from kapcare.dosing.signing import services as signing_services
+from kapcare.dosing.summary import services as summary_services
 from kapcare.episodes import gate_facts
 from kapcare.episodes.models import CareSession, SessionKind, SessionStatus
 from kapcare.episodes.tests.test_gate_facts import actor, fetched, give_dose, ready_episode
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 from kapcare.therapists.invitations import add_and_invite_therapist
 from tests.browser.helpers import DESKTOP, PHONE, assert_accessible, login, set_up_authenticator
 from tests.factories import plan_session
@@ -68,7 +70,7 @@ def shared_care(live_server, settings, clinic, coordinator, clinician, patient, 
         )
         dose = plan_session(episode, clinician, starts_at=GIVEN_AT)
     give_dose(dose, GIVEN_AT)
-    record = dosing.record_for(actor(clinician), fetched(dose))
+    record = recording.record_for(actor(clinician), fetched(dose))
     DosingRecord.objects.filter(pk=record.pk).update(
         route="iv",
         prescribed_mg_per_kg=Decimal("0.500"),
@@ -81,10 +83,10 @@ def shared_care(live_server, settings, clinic, coordinator, clinician, patient, 
     )
     with time_machine.travel(RELEASED_AT, tick=False):
         record = DosingRecord.objects.get(pk=record.pk)
-        record = dosing.sign_record(
+        record = signing_services.sign_record(
             actor=actor(clinician), record=record, reauthentication=reauthenticated(clinician)
         )
-        dosing.release_summary(
+        summary_services.release_summary(
             actor=actor(clinician),
             record=record,
             text=SUMMARY,

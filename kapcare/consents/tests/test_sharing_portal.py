@@ -13,7 +13,7 @@ from kapcare.accounts.models import Role
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.consents import services
 from kapcare.consents.models import DocumentKind, SharingAuthorization, SigningMethod, sha256_hex
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 from tests.factories import PatientFactory, UserFactory, authorize
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")

@@ -13,7 +13,7 @@ from kapcare.measures import services as measures_services
 from kapcare.measures.models import Source
 from kapcare.measures.shared import shared_measures, shared_safety_alerts
 from kapcare.patients import shared
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 from tests.factories import authorize, raise_alert
 
 

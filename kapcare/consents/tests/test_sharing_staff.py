@@ -9,7 +9,7 @@ from kapcare.accounts.models import Role
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.consents.models import SharingAuthorization, SigningMethod
 from kapcare.consents.tests.test_sharing_portal import details, sign
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 from tests.factories import PatientFactory, UserFactory, authorize
 
 OK, DENIED, MISSING = 200, 403, 404

@@ -1,6 +1,6 @@
 """What esketamine's records say, read by the rest of the dosing record (the dose gate,
 the discharge) as well as by its own pages: nothing here writes, and nothing imports
-`kapcare.dosing.services`, which reads these."""
+`kapcare.dosing.dose.services` or `kapcare.dosing.discharge.services`, which read these."""
 
 from datetime import date, datetime
 
@@ -15,7 +15,7 @@ def _person(full_name: str | None, credentials: str | None) -> str:
 
 
 def dose_gate_of(row: dict, dose_day: date) -> tuple[bool, str]:
-    """The dose gate of an esketamine record, from the values `dosing.services.dose_gates`
+    """The dose gate of an esketamine record, from the values `dosing.dose.services.dose_gates`
     read."""
     return rules.dose_gate(
         dose_mg=row["dose_mg"],

@@ -3,7 +3,7 @@ transaction with its access-log row; the pages and the API call these.
 
 - `record_enrolment`: a clinician records the patient's Spravato REMS enrolment.
 - `prescribe`: a clinician prescribes 56 or 84 mg from a lot of esketamine in the register;
-  the second person's check is the dose's own (`dosing.services.confirm_dose`).
+  the second person's check is the dose's own (`dosing.dose.services.confirm_dose`).
 - `record_device`: a clinician records each 28 mg device as the patient takes it, at least
   5 minutes apart; each comes out of the register (drawn and given). The first starts the
   dose, the last ends it.
@@ -23,7 +23,8 @@ from django.utils import timezone
 from kapcare.accounts.models import Role
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
-from kapcare.dosing import services as dosing
+from kapcare.dosing import recording
+from kapcare.dosing.dose import services as dose_services
 from kapcare.dosing.esketamine import rules
 from kapcare.dosing.models import (
     ControlledSubstanceEntry,
@@ -36,6 +37,7 @@ from kapcare.dosing.models import (
     SubstanceEntryKind,
 )
 from kapcare.dosing.substances import lots
+from kapcare.dosing.substances import services as substances_services
 from kapcare.episodes.gate_registry import ExtraGate
 from kapcare.episodes.models import DoseRoute
 from kapcare.refusals import Refused
@@ -163,67 +165,90 @@ def prescribe(
         raise Refused(
             {"__all__": "This clinic does not give esketamine: enable it in the clinic settings."}
         )
-    problem = rules.dose_problem(dose_mg)
-    if problem:
-        problems["dose_mg"] = problem
+    dose_problem = rules.dose_problem(dose_mg)
+    if dose_problem:
+        problems["dose_mg"] = dose_problem
     with transaction.atomic():
-        session, locked = dosing._locked_for_dose(record)
-        dose_day = dosing.dose_day_of(session)
-        lot = None
-        if not lot_number:
-            problems["lot_number"] = "Choose the lot of devices from the register."
-        else:
-            lot = dosing.register_lots(locked.clinic_id, lot_number, drug=Drug.ESKETAMINE).get(
-                lot_number
-            )
-            if lot is None:
-                problems["lot_number"] = (
-                    f"Lot {lot_number} is not esketamine of this clinic's register: receive it "
-                    "first."
-                )
-            elif lot[0] is None or lot[0] < dose_day:
-                problems["lot_number"] = f"Lot {lot_number} has expired: choose a lot in date."
-            elif not problem and lot[1] < dose_mg:
-                problems["lot_number"] = (
-                    f"Lot {lot_number} has {lot[1].normalize():f} mg on hand, less than the "
-                    "dose: choose another lot."
-                )
+        session, locked = dose_services._locked_for_dose(record)
+        lot, problem = _prescribed_lot(
+            locked.clinic_id,
+            lot_number,
+            dose_services.dose_day_of(session),
+            dose_mg=None if dose_problem else dose_mg,
+        )
+        if problem:
+            problems["lot_number"] = problem
         if problems:
             raise Refused(problems)
-        changed = (locked.drug, locked.dose_mg, locked.lot_number) != (
-            Drug.ESKETAMINE,
-            dose_mg,
-            lot_number,
-        )
-        locked.drug = Drug.ESKETAMINE
-        locked.route = DoseRoute.INTRANASAL
-        locked.prescribed_mg_per_kg = None
-        locked.weight_kg = None
-        locked.weight_measured_on = None
-        locked.infusion_minutes = None
-        locked.above_maximum_reason = ""
-        locked.dose_mg = dose_mg
-        locked.lot_number = lot_number
-        locked.lot_expiry = lot[0]
-        if changed or locked.prescribed_by_id != actor.user.pk:
-            locked.confirmed_by = None
-            locked.confirmed_at = None
-        locked.prescribed_by = actor.user
-        locked.prescribed_at = now
-        locked.save(
-            update_fields=[
-                "drug",
-                *dosing.DOSE_FIELDS,
-                "above_maximum_reason",
-                "prescribed_by",
-                "prescribed_at",
-                "confirmed_by",
-                "confirmed_at",
-                "updated_at",
-            ]
-        )
+        _write_prescription(locked, dose_mg, lot_number, lot_expiry=lot[0], by=actor.user, at=now)
         record_access(actor, AccessAction.UPDATE, patient=session.patient, obj=locked)
     return locked
+
+
+def _prescribed_lot(
+    clinic_id: int, lot_number: str, dose_day: date, *, dose_mg: Decimal | None
+) -> tuple[tuple | None, str]:
+    """The lot of esketamine the dose is prescribed from (its expiry and mg on hand), and
+    why it cannot be ("" when it can): none chosen, not esketamine of the clinic's
+    register, expired on the dose's day, or less on hand than `dose_mg` (None: not
+    compared)."""
+    if not lot_number:
+        return None, "Choose the lot of devices from the register."
+    lot = substances_services.register_lots(clinic_id, lot_number, drug=Drug.ESKETAMINE).get(
+        lot_number
+    )
+    if lot is None:
+        return None, (
+            f"Lot {lot_number} is not esketamine of this clinic's register: receive it first."
+        )
+    if lot[0] is None or lot[0] < dose_day:
+        return lot, f"Lot {lot_number} has expired: choose a lot in date."
+    if dose_mg is not None and lot[1] < dose_mg:
+        return lot, (
+            f"Lot {lot_number} has {lot[1].normalize():f} mg on hand, less than the dose: "
+            "choose another lot."
+        )
+    return lot, ""
+
+
+def _write_prescription(
+    locked: DosingRecord, dose_mg: Decimal, lot_number: str, *, lot_expiry, by, at: datetime
+) -> None:
+    """Save the esketamine dose on the locked record, by `by` at `at`: intranasal, with no
+    weight, infusion time or reason above a maximum. A change of drug, dose or lot, or
+    another prescriber, undoes the second person's check."""
+    changed = (locked.drug, locked.dose_mg, locked.lot_number) != (
+        Drug.ESKETAMINE,
+        dose_mg,
+        lot_number,
+    )
+    locked.drug = Drug.ESKETAMINE
+    locked.route = DoseRoute.INTRANASAL
+    locked.prescribed_mg_per_kg = None
+    locked.weight_kg = None
+    locked.weight_measured_on = None
+    locked.infusion_minutes = None
+    locked.above_maximum_reason = ""
+    locked.dose_mg = dose_mg
+    locked.lot_number = lot_number
+    locked.lot_expiry = lot_expiry
+    if changed or locked.prescribed_by_id != by.pk:
+        locked.confirmed_by = None
+        locked.confirmed_at = None
+    locked.prescribed_by = by
+    locked.prescribed_at = at
+    locked.save(
+        update_fields=[
+            "drug",
+            *dose_services.DOSE_FIELDS,
+            "above_maximum_reason",
+            "prescribed_by",
+            "prescribed_at",
+            "confirmed_by",
+            "confirmed_at",
+            "updated_at",
+        ]
+    )
 
 
 def record_device(*, actor: Actor, record: DosingRecord, at: datetime | None = None):
@@ -235,14 +260,8 @@ def record_device(*, actor: Actor, record: DosingRecord, at: datetime | None = N
     now = timezone.now()
     at = at or now
     with transaction.atomic():
-        locked = dosing._lock_for_events(record)
-        dosing._refuse_unless_under_way(locked, "devices are recorded")
-        if locked.drug != Drug.ESKETAMINE or locked.dose_mg is None:
-            raise Refused({"__all__": "No esketamine dose is prescribed on this record."})
-        if not locked.is_confirmed:
-            raise Refused({"__all__": "A second clinician or nurse checks the dose first."})
-        if not RemsEnrolment.objects.filter(patient_id=locked.patient_id).exists():
-            raise Refused({"__all__": "The patient's REMS enrolment is not recorded."})
+        locked = recording.lock_for_events(record)
+        _refuse_unless_ready_for_devices(locked)
         given = list(NasalDevice.objects.filter(record_id=locked.pk).order_by("number"))
         prescribed = rules.devices_for(locked.dose_mg)
         problem = rules.device_problem(
@@ -266,23 +285,7 @@ def record_device(*, actor: Actor, record: DosingRecord, at: datetime | None = N
             given_at=at,
             recorded_by=actor.user,
         )
-        # Each line names the lot as the DEA's records do (drug, strength, form).
-        identity = {**lots.lot_identity(locked.clinic_id, locked.lot_number)}
-        identity["drug"] = Drug.ESKETAMINE
-        for kind in (SubstanceEntryKind.DRAWN, SubstanceEntryKind.GIVEN):
-            entry = ControlledSubstanceEntry.objects.create(
-                **identity,
-                clinic_id=locked.clinic_id,
-                lot_number=locked.lot_number,
-                lot_expiry=locked.lot_expiry,
-                kind=kind,
-                amount_mg=rules.DEVICE_MG,
-                record=locked,
-                patient_id=locked.patient_id,
-                recorded_by=actor.user,
-                note=f"Nasal device {device.number} of {prescribed}",
-            )
-            record_access(actor, AccessAction.CREATE, patient=locked.patient, obj=entry)
+        _draw_device(actor, locked, device, prescribed)
         fields = []
         if device.number == 1:
             locked.dose_started_at = at
@@ -294,6 +297,39 @@ def record_device(*, actor: Actor, record: DosingRecord, at: datetime | None = N
             locked.save(update_fields=[*fields, "updated_at"])
         record_access(actor, AccessAction.CREATE, patient=locked.patient, obj=device)
     return device
+
+
+def _refuse_unless_ready_for_devices(locked: DosingRecord) -> None:
+    """Devices are taken while the session is under way, once an esketamine dose is
+    prescribed and checked and the patient's REMS enrolment is recorded."""
+    recording.refuse_unless_under_way(locked, "devices are recorded")
+    if locked.drug != Drug.ESKETAMINE or locked.dose_mg is None:
+        raise Refused({"__all__": "No esketamine dose is prescribed on this record."})
+    if not locked.is_confirmed:
+        raise Refused({"__all__": "A second clinician or nurse checks the dose first."})
+    if not RemsEnrolment.objects.filter(patient_id=locked.patient_id).exists():
+        raise Refused({"__all__": "The patient's REMS enrolment is not recorded."})
+
+
+def _draw_device(actor: Actor, locked: DosingRecord, device, prescribed: int) -> None:
+    """The device comes out of the prescribed lot: drawn and given in the register, each
+    line naming the lot as the DEA's records do (drug, strength, form)."""
+    identity = {**lots.lot_identity(locked.clinic_id, locked.lot_number)}
+    identity["drug"] = Drug.ESKETAMINE
+    for kind in (SubstanceEntryKind.DRAWN, SubstanceEntryKind.GIVEN):
+        entry = ControlledSubstanceEntry.objects.create(
+            **identity,
+            clinic_id=locked.clinic_id,
+            lot_number=locked.lot_number,
+            lot_expiry=locked.lot_expiry,
+            kind=kind,
+            amount_mg=rules.DEVICE_MG,
+            record=locked,
+            patient_id=locked.patient_id,
+            recorded_by=actor.user,
+            note=f"Nasal device {device.number} of {prescribed}",
+        )
+        record_access(actor, AccessAction.CREATE, patient=locked.patient, obj=entry)
 
 
 # --- Effects and discharge ----------------------------------------------------------------
@@ -313,8 +349,8 @@ def record_resolution(
     now = timezone.now()
     checked_at = checked_at or now
     with transaction.atomic():
-        locked = dosing._lock_for_events(record)
-        dosing._refuse_unless_under_way(locked, "the effects are checked")
+        locked = recording.lock_for_events(record)
+        recording.refuse_unless_under_way(locked, "the effects are checked")
         if locked.drug != Drug.ESKETAMINE:
             raise Refused({"__all__": "This record's dose is not esketamine."})
         if locked.dose_started_at is None:

@@ -23,7 +23,7 @@ from kapcare import policy
 from kapcare.audit.log import Actor, record_list_access
 from kapcare.decorators import allowed
 from kapcare.dosing.access import get_record
-from kapcare.dosing.dose_views import register_lots
+from kapcare.dosing.dose.views import register_lots
 from kapcare.dosing.esketamine import facts, pdf, rules, services
 from kapcare.dosing.esketamine.forms import (
     DeviceForm,
@@ -32,13 +32,13 @@ from kapcare.dosing.esketamine.forms import (
     ResolutionForm,
     SubmissionForm,
 )
-from kapcare.dosing.events_forms import on_day
+from kapcare.dosing.events.forms import on_day
 from kapcare.dosing.models import DosingRecord, Drug, RemsEnrolment, RemsFormSubmission
 from kapcare.dosing.views import back_to_record, render_refused
 from kapcare.episodes.models import SessionStatus
 from kapcare.patients.access import get_patient_for_form, log_redisplay
 from kapcare.policy import Action
-from kapcare.refusals import Refused, add_problems
+from kapcare.refusals import Refused, add_problems, submit
 
 ANCHOR = "#esketamine"
 
@@ -233,16 +233,15 @@ def enrolment(request: HttpRequest, patient_id) -> HttpResponse:
     form = EnrolmentForm(request.POST if request.method == "POST" and not existing else None)
     status = 200
     if form.is_bound:
-        if form.is_valid():
-            try:
-                services.record_enrolment(
-                    actor=Actor.from_request(request), patient=patient, **form.cleaned_data
-                )
-            except Refused as refusal:
-                add_problems(form, refusal.problems)
-            else:
-                messages.success(request, "The REMS enrolment is recorded.")
-                return redirect(reverse("patients:chart", args=[patient.external_id]))
+
+        def write(data):
+            return services.record_enrolment(
+                actor=Actor.from_request(request), patient=patient, **data
+            )
+
+        if submit(form, write) is not None:
+            messages.success(request, "The REMS enrolment is recorded.")
+            return redirect(reverse("patients:chart", args=[patient.external_id]))
         log_redisplay(request, patient)
         status = 422
     return render(

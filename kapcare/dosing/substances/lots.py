@@ -8,9 +8,9 @@ import re
 from django.db.models import DateField, Value
 from django.db.models.functions import Coalesce, TruncDate
 
-from kapcare.dosing import rules_substances
 from kapcare.dosing.models import ControlledSubstanceEntry, DosageForm, Drug, SubstanceEntryKind
-from kapcare.dosing.substances.inventory_rules import parse_strength
+from kapcare.dosing.substances import rules
+from kapcare.dosing.substances.inventory.rules import parse_strength
 
 # `drug` is which drug the clinic's rules apply to; `drug_name` is the label's name.
 IDENTITY_FIELDS = ("drug", "drug_name", "strength", "dosage_form", "ndc")
@@ -98,7 +98,7 @@ def same_lot_problems(clinic_id: int, lot_number: str, identity: dict[str, str])
     return problems
 
 
-def register_lines(clinic_id, zone, **filters) -> list[rules_substances.Entry]:
+def register_lines(clinic_id, zone, **filters) -> list[rules.Entry]:
     """The clinic's register lines matching `filters`, as plain entries to reconcile, read
     in one query of the columns reconciling needs (no line, patient or person is built),
     without the day of each line's session (see `reconciled`)."""
@@ -110,11 +110,11 @@ def register_lines(clinic_id, zone, **filters) -> list[rules_substances.Entry]:
     return [_plain_row(row, zone) for row in rows]
 
 
-def reconciled(clinic_id, zone, **filters) -> rules_substances.LotRegister:
+def reconciled(clinic_id, zone, **filters) -> rules.LotRegister:
     """The register lines matching `filters` reconciled, each discrepancy in its sentence.
     Only a sentence names the day of a session, so the sessions' days are read (a second
     query, through each line's session) only when the lines do not reconcile."""
-    register = rules_substances.reconcile(register_lines(clinic_id, zone, **filters))
+    register = rules.reconcile(register_lines(clinic_id, zone, **filters))
     if register.is_reconciled:
         return register
     rows = (
@@ -130,15 +130,15 @@ def reconciled(clinic_id, zone, **filters) -> rules_substances.LotRegister:
             "corrects_id",
         )
     )
-    return rules_substances.reconcile(_plain_row(row, zone) for row in rows)
+    return rules.reconcile(_plain_row(row, zone) for row in rows)
 
 
 _COLUMNS = ("id", "lot_number", "kind", "amount_mg", "recorded_at", "record_id")
 
 
-def _plain_row(row, zone) -> rules_substances.Entry:
+def _plain_row(row, zone) -> rules.Entry:
     pk, lot_number, kind, amount, recorded_at, record_id, session_day, witness, corrects = row
-    return rules_substances.Entry(
+    return rules.Entry(
         id=pk,
         lot_number=lot_number,
         kind=kind,

@@ -13,11 +13,10 @@ from decimal import Decimal
 from django.template.loader import render_to_string
 
 from kapcare.clinics.models import Clinic
-from kapcare.dosing import rules_substances
 from kapcare.dosing.models import ControlledSubstanceEntry, DosageForm
-from kapcare.dosing.rules_substances import mg
-from kapcare.dosing.substances import lots
-from kapcare.dosing.substances.inventory_rules import parse_strength
+from kapcare.dosing.substances import lots, rules
+from kapcare.dosing.substances.inventory.rules import parse_strength
+from kapcare.dosing.substances.rules import mg
 
 NOT_RECORDED = "not recorded"
 
@@ -76,7 +75,7 @@ def printed_register(clinic: Clinic, start: date | None, end: date | None) -> di
     if end is not None:
         after_end = datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone)
         up_to_end = {"recorded_at__lt": after_end}
-    register = rules_substances.reconcile(lots.register_lines(clinic.pk, zone, **up_to_end))
+    register = rules.reconcile(lots.register_lines(clinic.pk, zone, **up_to_end))
     printed_ids = [
         line.entry.id
         for lot in register.lots
@@ -94,7 +93,7 @@ def printed_register(clinic: Clinic, start: date | None, end: date | None) -> di
         product = products.setdefault(
             key, PrintedProduct(key[0], key[1], _form_label(first.dosage_form))
         )
-        opening = rules_substances.ZERO
+        opening = rules.ZERO
         printed = PrintedLot(lot.lot_number, first.lot_expiry, "", "")
         for line in lot.lines:
             day = line.entry.recorded_at.date()
@@ -110,7 +109,7 @@ def printed_register(clinic: Clinic, start: date | None, end: date | None) -> di
                     amount=mg(entry.amount_mg),
                     units=_units(abs(entry.amount_mg), entry.strength or first.strength),
                     balance=mg(line.balance_after_mg),
-                    kept_until=rules_substances.kept_until(day),
+                    kept_until=rules.kept_until(day),
                 )
             )
         printed.opening = mg(opening)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from kapcare.audit.log import Actor
 from kapcare.clinics.models import Clinic
-from kapcare.dosing.substances import inventory
+from kapcare.dosing.substances.inventory import services as inventory_services
 from kapcare.dosing.substances.models import BusinessMoment, InventoryKind, LossKind
 from tests.factories import receive_lot
 from tests.second_factor import reauthenticated
@@ -40,18 +40,18 @@ def counts_as_registered(clinic, found: dict | None = None, *, reasons=None, adj
     """A count of every lot on hand: the register's figure unless `found` says otherwise."""
     found, reasons = found or {}, reasons or {}
     return [
-        inventory.LotCount(
+        inventory_services.LotCount(
             lot_number=lot.lot_number,
             counted_mg=D(found.get(lot.lot_number, lot.stock_mg)),
             reason=reasons.get(lot.lot_number, ""),
             adjust=lot.lot_number in adjust,
         )
-        for lot in inventory.lots_on_hand(clinic.pk)
+        for lot in inventory_services.lots_on_hand(clinic.pk)
     ]
 
 
 def take(user, clinic, counts=None, *, kind=InventoryKind.BIENNIAL, **extra):
-    return inventory.take_inventory(
+    return inventory_services.take_inventory(
         actor=actor(user),
         clinic=clinic,
         kind=kind,
@@ -62,7 +62,7 @@ def take(user, clinic, counts=None, *, kind=InventoryKind.BIENNIAL, **extra):
     )
 
 
-def details(clinic, **changes) -> inventory.LossDetails:
+def details(clinic, **changes) -> inventory_services.LossDetails:
     fields = {
         "discovered_on": timezone.localdate(timezone.now(), clinic.zone),
         "kind": LossKind.EMPLOYEE_PILFERAGE,
@@ -71,14 +71,14 @@ def details(clinic, **changes) -> inventory.LossDetails:
         "police_department": "Metro Nashville Police Department",
         "police_report_number": "2026-118",
     }
-    return inventory.LossDetails(**{**fields, **changes})
+    return inventory_services.LossDetails(**{**fields, **changes})
 
 
 def file_loss(user, clinic, lost: dict, **changes):
-    return inventory.file_theft_loss(
+    return inventory_services.file_theft_loss(
         actor=actor(user),
         clinic=clinic,
         details=details(clinic, **changes),
-        lost=[inventory.LostLot(lot, D(amount)) for lot, amount in lost.items()],
+        lost=[inventory_services.LostLot(lot, D(amount)) for lot, amount in lost.items()],
         reauthentication=reauthenticated(user),
     )

@@ -1,11 +1,11 @@
-"""The DEA records' pure rules (kapcare/dosing/substances/inventory_rules.py): no database."""
+"""The DEA records' pure rules (kapcare/dosing/substances/inventory/rules.py): no database."""
 
 import datetime as dt
 from decimal import Decimal as D
 
 import pytest
 
-from kapcare.dosing.substances.inventory_rules import (
+from kapcare.dosing.substances.inventory.rules import (
     CountLine,
     add_years,
     business_days_after,

@@ -1,5 +1,6 @@
-"""Inventories and theft or loss reports (kapcare/dosing/substances/inventory.py): signed by
-a licensed person who re-authenticated, compared with the register, never deleted."""
+"""Inventories and theft or loss reports (kapcare/dosing/substances/inventory/services.py):
+signed by a licensed person who re-authenticated, compared with the register, never
+deleted."""
 
 import datetime as dt
 from decimal import Decimal as D
@@ -10,14 +11,14 @@ from django.utils import timezone
 
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.dosing.models import ControlledSubstanceEntry, SubstanceEntryKind
-from kapcare.dosing.services import register_lots
-from kapcare.dosing.substances import inventory
+from kapcare.dosing.substances.inventory import services as inventory_services
 from kapcare.dosing.substances.models import (
     InventoryCount,
     InventoryKind,
     TheftLossLine,
     TheftLossReport,
 )
+from kapcare.dosing.substances.services import register_lots
 from kapcare.dosing.tests.test_dea_fixtures import (
     ADDRESS,
     OTHER_REGISTRATION,
@@ -151,18 +152,18 @@ def test_a_count_of_other_lots_than_the_register_holds_is_refused(clinic, nurse)
     stocked(clinic, nurse)
 
     with pytest.raises(Refused) as refusal:
-        take(nurse, clinic, [inventory.LotCount("KET-OTHER", D("5"))])
+        take(nurse, clinic, [inventory_services.LotCount("KET-OTHER", D("5"))])
 
     assert "register changed" in refusal.value.problems["__all__"]
 
 
 def test_the_next_biennial_inventory_is_due_two_years_after_the_last(clinic, nurse):
     stocked(clinic, nurse)
-    assert inventory.next_biennial_due(clinic.pk) is None
+    assert inventory_services.next_biennial_due(clinic.pk) is None
 
     taken = take(nurse, clinic)
 
-    due = inventory.next_biennial_due(clinic.pk)
+    due = inventory_services.next_biennial_due(clinic.pk)
     assert (due.year - taken.taken_on.year, due.month, due.day) == (
         2,
         taken.taken_on.month,
@@ -236,11 +237,13 @@ def test_the_submission_to_the_dea_is_recorded_once(clinic, nurse, clinician):
     stocked(clinic, nurse)
     report = file_loss(nurse, clinic, {"KET-2611": "10"})
 
-    inventory.record_submission(
+    inventory_services.record_submission(
         actor=actor(clinician), report=report, dea_confirmation="DEA-106-7731"
     )
     with pytest.raises(Refused) as refusal:
-        inventory.record_submission(actor=actor(nurse), report=report, dea_confirmation="X")
+        inventory_services.record_submission(
+            actor=actor(nurse), report=report, dea_confirmation="X"
+        )
 
     report.refresh_from_db()
     assert (report.submitted_by_id, report.dea_confirmation) == (clinician.pk, "DEA-106-7731")
@@ -251,8 +254,10 @@ def test_an_unsubmitted_report_past_its_notice_is_overdue(clinic, nurse):
     stocked(clinic, nurse)
     report = file_loss(nurse, clinic, {"KET-2611": "10"})
 
-    assert inventory.overdue_reports(clinic.pk, report.notify_by) == []
-    assert inventory.overdue_reports(clinic.pk, report.notify_by + dt.timedelta(days=1)) == [report]
+    assert inventory_services.overdue_reports(clinic.pk, report.notify_by) == []
+    assert inventory_services.overdue_reports(
+        clinic.pk, report.notify_by + dt.timedelta(days=1)
+    ) == [report]
 
 
 def test_the_database_refuses_to_change_what_was_counted_or_lost(clinic, nurse):
@@ -268,7 +273,7 @@ def test_the_database_refuses_to_change_what_was_counted_or_lost(clinic, nurse):
 def test_the_database_refuses_to_change_a_submitted_report(clinic, nurse):
     stocked(clinic, nurse)
     report = file_loss(nurse, clinic, {"KET-2611": "10"})
-    inventory.record_submission(actor=actor(nurse), report=report, dea_confirmation="C-1")
+    inventory_services.record_submission(actor=actor(nurse), report=report, dea_confirmation="C-1")
 
     with pytest.raises(DatabaseError, match="never changed"), transaction.atomic():
         TheftLossReport.objects.filter(pk=report.pk).update(dea_confirmation="C-2")

@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kapcare.accounts.models import Role
-from kapcare.dosing.events_views import discharge_context
+from kapcare.dosing.discharge.rules import ALDRETE_ITEMS
+from kapcare.dosing.discharge.views import discharge_context
 from kapcare.dosing.models import DischargeAssessment
-from kapcare.dosing.rules_discharge import ALDRETE_ITEMS
 from kapcare.dosing.tests.test_events_fixtures import (
     at,
     checked,

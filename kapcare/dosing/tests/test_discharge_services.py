@@ -9,7 +9,8 @@ import pytest
 from kapcare.accounts.models import Role
 from kapcare.accounts.second_person import SecondPerson
 from kapcare.audit.models import AccessAction, AccessLogEntry
-from kapcare.dosing import services
+from kapcare.dosing.discharge import services as discharge_services
+from kapcare.dosing.events import services as events_services
 from kapcare.dosing.models import DischargeAssessment, DosingRecord
 from kapcare.dosing.tests.test_events_fixtures import (
     GOOD_CHECK,
@@ -35,11 +36,13 @@ def record(patient, clinician, coordinator, patient_user):
 
 def discharge(record, by, when, reason=""):
     with at(when):
-        return services.discharge(actor=actor(by), record=fetched(record), override_reason=reason)
+        return discharge_services.discharge(
+            actor=actor(by), record=fetched(record), override_reason=reason
+        )
 
 
 def unmet(record, by, when) -> list[str]:
-    with pytest.raises(services.DischargeRefused) as refused:
+    with pytest.raises(discharge_services.DischargeRefused) as refused:
         discharge(record, by, when)
     return refused.value.unmet
 
@@ -153,7 +156,7 @@ def test_the_baseline_heart_rate_is_the_first_reading_before_the_dose(
 
     record = dose_given(record, clinician)  # adds a pre-dose HR of 72 at 8:55
 
-    assert services.discharge_status(record, minutes(100)).facts.baseline_heart_rate == 64
+    assert discharge_services.discharge_status(record, minutes(100)).facts.baseline_heart_rate == 64
 
 
 def test_readings_during_the_dose_do_not_count_as_back_near_baseline(
@@ -162,8 +165,8 @@ def test_readings_during_the_dose_do_not_count_as_back_near_baseline(
     record = under_way(patient, clinician, coordinator, patient_user)
     vitals(record, clinician, minutes(30), hr=80, sbp=140)
     with at(minutes(40)):
-        services.record_dose_started(actor=actor(clinician), record=fetched(record))
-        services.record_dose_ended(actor=actor(clinician), record=fetched(record))
+        events_services.record_dose_started(actor=actor(clinician), record=fetched(record))
+        events_services.record_dose_ended(actor=actor(clinician), record=fetched(record))
     checked(record, clinician, minutes(95))
 
     assert unmet(record, clinician, minutes(100)) == [
@@ -184,7 +187,7 @@ def test_a_clinician_discharges_with_criteria_unmet_giving_a_reason(record, clin
 
 
 def test_a_blank_reason_is_no_override(record, clinician):
-    with pytest.raises(services.DischargeRefused):
+    with pytest.raises(discharge_services.DischargeRefused):
         discharge(record, clinician, minutes(95), reason="   ")
 
 
@@ -301,7 +304,7 @@ def test_discharge_status_reads_the_record_in_three_queries_whatever_it_holds(
     fresh = fetched(record)
 
     with django_assert_num_queries(3):
-        status = services.discharge_status(fresh, minutes(100))
+        status = discharge_services.discharge_status(fresh, minutes(100))
 
     assert status.facts.latest_heart_rate == 77  # the reading at 10:38
     assert status.assessment.assessed_at == minutes(98)
@@ -325,7 +328,7 @@ def second(user):
 
 def override(record, by, when, confirmed_by=None):
     with at(when):
-        return services.discharge(
+        return discharge_services.discharge(
             actor=actor(by),
             record=fetched(record),
             override_reason="Pressure settling; husband driving.",
@@ -344,7 +347,7 @@ def test_an_override_over_vitals_out_of_range_needs_a_second_clinician(record, c
     with pytest.raises(Refused) as refused:
         override(record, clinician, minutes(100))
 
-    assert refused.value.problems == {"second_email": services.SECOND_CLINICIAN_NEEDED}
+    assert refused.value.problems == {"second_email": discharge_services.SECOND_CLINICIAN_NEEDED}
     assert fetched(record).discharged_at is None
 
 

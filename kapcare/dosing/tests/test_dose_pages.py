@@ -14,7 +14,8 @@ from django.urls import reverse
 
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AccessAction, AccessLogEntry
-from kapcare.dosing import services
+from kapcare.dosing import recording
+from kapcare.dosing.dose import services as dose_services
 from kapcare.dosing.models import DosingRecord
 from kapcare.episodes import services as episode_services
 from kapcare.episodes.tests.test_gate_facts import (
@@ -71,8 +72,8 @@ GOOD = {
 
 
 def prescribed(session, clinician) -> DosingRecord:
-    record = services.record_for(actor(clinician), session)
-    return services.prescribe_dose(
+    record = recording.record_for(actor(clinician), session)
+    return dose_services.prescribe_dose(
         actor=actor(clinician),
         record=record,
         route="iv",
@@ -320,7 +321,7 @@ def test_the_dose_part_runs_the_same_queries_before_and_after_prescribing(
         client.get(record_url(session))
     record = prescribed(session, clinician)
     checker = UserFactory(role=Role.NURSE, clinic=session.patient.clinic)
-    services.confirm_dose(actor=actor(checker), record=record, checker=vouched(checker))
+    dose_services.confirm_dose(actor=actor(checker), record=record, checker=vouched(checker))
 
     with django_assert_max_num_queries(len(before) + 2):  # the prescriber and the checker
         assert client.get(record_url(session)).status_code == 200

@@ -6,8 +6,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from kapcare.dosing import rules_dose
-from kapcare.dosing.rules_dose import DoseCaps, Prescription, compute_dose
+from kapcare.dosing.dose import rules as dose_rules
+from kapcare.dosing.dose.rules import DoseCaps, Prescription, compute_dose
 
 IV = DoseCaps(route_label="IV", max_mg_per_kg=D("1.00"), max_total_mg=D("100"))
 DOSE_DAY = dt.date(2026, 12, 1)
@@ -86,7 +86,7 @@ def test_a_float_is_refused_in_the_arithmetic(mg_per_kg, weight):
     ],
 )
 def test_cap_problems_name_each_maximum_crossed(mg_per_kg, weight, expected):
-    assert rules_dose.cap_problems(compute_dose(D(mg_per_kg), D(weight)), IV) == expected
+    assert dose_rules.cap_problems(compute_dose(D(mg_per_kg), D(weight)), IV) == expected
 
 
 def test_caps_describe_themselves_in_words():
@@ -115,7 +115,7 @@ def test_caps_describe_themselves_in_words():
     ],
 )
 def test_mg_per_kg_must_be_above_zero_and_at_most_ten(mg_per_kg, problem):
-    assert rules_dose.mg_per_kg_problem(D(mg_per_kg)) == problem
+    assert dose_rules.mg_per_kg_problem(D(mg_per_kg)) == problem
 
 
 @pytest.mark.parametrize(
@@ -123,11 +123,11 @@ def test_mg_per_kg_must_be_above_zero_and_at_most_ten(mg_per_kg, problem):
     [("29.9", False), ("30.0", True), ("72.4", True), ("300.0", True), ("300.1", False)],
 )
 def test_weight_must_be_between_30_and_300_kg(weight, plausible):
-    assert (rules_dose.weight_problem(D(weight)) == "") is plausible
+    assert (dose_rules.weight_problem(D(weight)) == "") is plausible
 
 
 def test_no_weight_asks_for_one():
-    assert rules_dose.weight_problem(None).startswith("No weight is recorded")
+    assert dose_rules.weight_problem(None).startswith("No weight is recorded")
 
 
 @pytest.mark.parametrize(
@@ -144,7 +144,7 @@ def test_no_weight_asks_for_one():
     ],
 )
 def test_an_iv_dose_needs_a_plausible_infusion_duration(route, minutes, plausible):
-    assert (rules_dose.infusion_minutes_problem(route, minutes) == "") is plausible
+    assert (dose_rules.infusion_minutes_problem(route, minutes) == "") is plausible
 
 
 @pytest.mark.parametrize(
@@ -157,7 +157,7 @@ def test_an_iv_dose_needs_a_plausible_infusion_duration(route, minutes, plausibl
     ],
 )
 def test_a_lot_expired_before_the_dose_day_is_refused(expiry, usable):
-    assert (rules_dose.lot_expiry_problem(expiry, DOSE_DAY) == "") is usable
+    assert (dose_rules.lot_expiry_problem(expiry, DOSE_DAY) == "") is usable
 
 
 # --- The weight the dose was computed from ------------------------------------------------------
@@ -165,7 +165,7 @@ def test_a_lot_expired_before_the_dose_day_is_refused(expiry, usable):
 
 def age_problem(measured_on, weight="72.4", latest_on=None, latest="72.4", recent_days=30):
     latest_on = latest_on or measured_on
-    return rules_dose.weight_age_problem(
+    return dose_rules.weight_age_problem(
         measured_on, D(weight), latest_on, D(latest), DOSE_DAY, recent_days
     )
 
@@ -201,7 +201,7 @@ def test_a_second_weight_on_the_same_day_that_differs_makes_the_dose_stale():
 
 
 def test_no_weight_at_all_is_a_problem():
-    assert rules_dose.weight_age_problem(None, None, None, None, DOSE_DAY, 30).startswith(
+    assert dose_rules.weight_age_problem(None, None, None, None, DOSE_DAY, 30).startswith(
         "No weight is recorded"
     )
 
@@ -224,7 +224,7 @@ def prescription(**changes) -> Prescription:
 
 
 def gate(p, caps=IV, latest_on=dt.date(2026, 11, 30), latest=D("72.4")):
-    return rules_dose.dose_gate(p, caps, latest_on, latest, DOSE_DAY, 30)
+    return dose_rules.dose_gate(p, caps, latest_on, latest, DOSE_DAY, 30)
 
 
 def test_the_dose_gate_passes_when_prescribed_and_checked():
@@ -303,13 +303,13 @@ def test_the_dose_gate_fails_when_the_lot_has_expired():
     ],
 )
 def test_the_therapist_must_be_present_only_in_the_in_session_model(model, present, expected):
-    result = rules_dose.therapist_gate(model, present, therapist="Rachel Kim", present="Rachel Kim")
+    result = dose_rules.therapist_gate(model, present, therapist="Rachel Kim", present="Rachel Kim")
 
     assert (result[0] if result else None) is expected
 
 
 def test_in_session_another_person_recorded_present_does_not_pass():
-    passed, message = rules_dose.therapist_gate(
+    passed, message = dose_rules.therapist_gate(
         "in_session",
         True,
         therapist="Rachel Kim",
@@ -323,7 +323,7 @@ def test_in_session_another_person_recorded_present_does_not_pass():
 
 
 def test_in_session_without_a_named_therapist_does_not_pass():
-    passed, message = rules_dose.therapist_gate("in_session", True)
+    passed, message = dose_rules.therapist_gate("in_session", True)
 
     assert not passed
     assert "no therapist is named" in message

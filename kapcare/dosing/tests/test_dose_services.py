@@ -10,7 +10,8 @@ import time_machine
 
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AccessAction, AccessLogEntry
-from kapcare.dosing import services
+from kapcare.dosing import recording
+from kapcare.dosing.dose import services as dose_services
 from kapcare.dosing.models import DosingRecord
 from kapcare.episodes import gate_facts
 from kapcare.episodes import services as episode_services
@@ -56,7 +57,7 @@ def session(patient, clinician, patient_user):
 
 @pytest.fixture
 def record(session, clinician):
-    return services.record_for(actor(clinician), session)
+    return recording.record_for(actor(clinician), session)
 
 
 @pytest.fixture
@@ -80,7 +81,7 @@ def prescribe(record, by, **changes):
         "lot_number": "KET-2611",
         **changes,
     }
-    return services.prescribe_dose(actor=actor(by), record=record, **arguments)
+    return dose_services.prescribe_dose(actor=actor(by), record=record, **arguments)
 
 
 def refusal_of(call, *args, **kwargs) -> dict:
@@ -326,7 +327,7 @@ def test_a_refused_prescription_is_not_logged(record, clinician):
 def test_a_second_staff_member_checks_the_dose(record, clinician, second):
     prescribe(record, clinician)
 
-    services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
+    dose_services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
 
     stored = reloaded(record)
     assert stored.confirmed_by_id == second.pk
@@ -338,7 +339,10 @@ def test_the_prescriber_cannot_check_their_own_dose(record, clinician):
     prescribe(record, clinician)
 
     problems = refusal_of(
-        services.confirm_dose, actor=actor(clinician), record=record, checker=vouched(clinician)
+        dose_services.confirm_dose,
+        actor=actor(clinician),
+        record=record,
+        checker=vouched(clinician),
     )
 
     assert problems == {
@@ -350,7 +354,7 @@ def test_the_prescriber_cannot_check_their_own_dose(record, clinician):
 def test_the_prescriber_at_the_screen_may_have_a_nurse_check_the_dose(record, clinician, second):
     prescribe(record, clinician)
 
-    services.confirm_dose(actor=actor(clinician), record=record, checker=vouched(second))
+    dose_services.confirm_dose(actor=actor(clinician), record=record, checker=vouched(second))
 
     assert reloaded(record).confirmed_by_id == second.pk
 
@@ -359,7 +363,7 @@ def test_a_coordinator_may_not_check_a_dose(record, clinic, clinician, coordinat
     prescribe(record, clinician)
 
     problems = refusal_of(
-        services.confirm_dose, actor=actor(second), record=record, checker=vouched(coordinator)
+        dose_services.confirm_dose, actor=actor(second), record=record, checker=vouched(coordinator)
     )
 
     assert problems == {
@@ -372,7 +376,9 @@ def test_a_coordinator_may_not_check_a_dose(record, clinic, clinician, coordinat
 def test_a_check_without_a_checker_is_refused(record, clinician, second):
     prescribe(record, clinician)
 
-    problems = refusal_of(services.confirm_dose, actor=actor(second), record=record, checker=None)
+    problems = refusal_of(
+        dose_services.confirm_dose, actor=actor(second), record=record, checker=None
+    )
 
     assert problems == {
         "second_email": "The second checker enters their own email and password here."
@@ -381,7 +387,7 @@ def test_a_check_without_a_checker_is_refused(record, clinician, second):
 
 def test_nothing_to_check_before_a_prescription(record, second):
     problems = refusal_of(
-        services.confirm_dose, actor=actor(second), record=record, checker=vouched(second)
+        dose_services.confirm_dose, actor=actor(second), record=record, checker=vouched(second)
     )
 
     assert problems["__all__"].startswith("No dose is prescribed yet")
@@ -391,7 +397,7 @@ def test_staff_of_another_clinic_cannot_check_the_dose(record, clinician, outsid
     prescribe(record, clinician)
 
     refusal_of(
-        services.confirm_dose, actor=actor(outsider), record=record, checker=vouched(outsider)
+        dose_services.confirm_dose, actor=actor(outsider), record=record, checker=vouched(outsider)
     )
 
     assert reloaded(record).confirmed_at is None
@@ -403,7 +409,7 @@ def test_a_check_of_a_prescription_changed_meanwhile_is_refused(record, clinicia
         prescribe(record, clinician, mg_per_kg=Decimal("0.6"))
 
     problems = refusal_of(
-        services.confirm_dose,
+        dose_services.confirm_dose,
         actor=actor(second),
         record=record,
         checker=vouched(second),
@@ -415,7 +421,7 @@ def test_a_check_of_a_prescription_changed_meanwhile_is_refused(record, clinicia
 
 def test_changing_the_dose_undoes_the_second_check(record, clinician, second):
     prescribe(record, clinician)
-    services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
+    dose_services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
 
     prescribe(record, clinician, mg_per_kg=Decimal("0.6"))
 
@@ -424,7 +430,7 @@ def test_changing_the_dose_undoes_the_second_check(record, clinician, second):
 
 def test_saving_the_same_prescription_again_keeps_the_check(record, clinician, second):
     prescribe(record, clinician)
-    services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
+    dose_services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
 
     prescribe(record, clinician)
 
@@ -435,7 +441,7 @@ def test_another_clinician_saving_the_prescription_undoes_the_check(
     record, clinic, clinician, second
 ):
     prescribe(record, clinician)
-    services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
+    dose_services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
     colleague = UserFactory(role=Role.CLINICIAN, clinic=clinic)
 
     prescribe(record, colleague)
@@ -464,7 +470,7 @@ def test_a_signed_record_refuses_the_check(record, clinician, second):
     sign(record, clinician)
 
     problems = refusal_of(
-        services.confirm_dose, actor=actor(second), record=record, checker=vouched(second)
+        dose_services.confirm_dose, actor=actor(second), record=record, checker=vouched(second)
     )
 
     assert "signed" in problems["__all__"]
@@ -473,7 +479,7 @@ def test_a_signed_record_refuses_the_check(record, clinician, second):
 def test_a_started_dose_can_no_longer_be_changed(patient, clinician, patient_user):
     session = ready_session(patient, clinician, patient_user)
     episode_services.start_dosing_session(actor=actor(clinician), session=session, now=DOSE)
-    record = services.record_for(actor(clinician), session)
+    record = recording.record_for(actor(clinician), session)
 
     problems = refusal_of(prescribe, record, clinician, mg_per_kg=Decimal("0.6"))
 
@@ -500,7 +506,7 @@ def test_a_prescribed_dose_fails_the_gate_until_it_is_checked(record, session, c
     prescribe(record, clinician)
     assert not gates_of(session)["dose"].passed
 
-    services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
+    dose_services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
 
     gate = gates_of(session)["dose"]
     assert gate.passed
@@ -512,7 +518,7 @@ def test_a_prescribed_dose_fails_the_gate_until_it_is_checked(record, session, c
 
 def test_a_newer_weight_fails_the_dose_gate(patient, record, session, clinician, second):
     prescribe(record, clinician)
-    services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
+    dose_services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
     BodyMeasurementFactory(
         patient=patient, recorded_by=clinician, measured_on=NOW.date(), weight_kg=Decimal("75.0")
     )
@@ -525,7 +531,7 @@ def test_a_newer_weight_fails_the_dose_gate(patient, record, session, clinician,
 
 def test_a_weight_too_old_on_the_day_fails_the_dose_gate(record, session, clinician, second):
     prescribe(record, clinician)
-    services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
+    dose_services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
     later = DOSE + dt.timedelta(days=31)  # 31 days after the latest weight, of Dec 1
 
     report = gate_facts.gate_report(fetched(session), later, dose_at=later)
@@ -540,7 +546,7 @@ def test_the_dose_gate_runs_one_query(session, record, clinician, django_assert_
     session = fetched(session)
 
     with django_assert_num_queries(1):
-        services.dose_gates(session, DOSE)
+        dose_services.dose_gates(session, DOSE)
 
 
 def test_the_start_is_refused_until_the_dose_is_checked(record, session, clinician, second):
@@ -551,7 +557,7 @@ def test_the_start_is_refused_until_the_dose_is_checked(record, session, clinici
     assert list(refusal.value.problems) == ["dose"]
     assert fetched(session).status == SessionStatus.PLANNED
 
-    services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
+    dose_services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
     started = episode_services.start_dosing_session(
         actor=actor(clinician), session=session, now=DOSE
     )

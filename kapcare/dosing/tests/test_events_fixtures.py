@@ -9,15 +9,19 @@ from decimal import Decimal
 
 import time_machine
 
-from kapcare.dosing import services
+from kapcare.dosing import recording
+from kapcare.dosing.discharge import services as discharge_services
+from kapcare.dosing.dose import services as dose_services
+from kapcare.dosing.events import services as events_services
 from kapcare.dosing.models import DosingRecord
+from kapcare.dosing.vitals import services as vitals_services
 from kapcare.episodes import services as episode_services
 from kapcare.episodes.tests.test_gate_facts import DOSE, NOW, actor, ready_session
 from tests.factories import nurse_of, vouched
 
 __all__ = ["DOSE", "NOW", "actor"]
 
-GOOD_CHECK = services.DischargeCheckInput(
+GOOD_CHECK = discharge_services.DischargeCheckInput(
     activity=2,
     respiration=2,
     circulation=2,
@@ -52,8 +56,8 @@ def under_way(patient, clinician, coordinator, patient_user, route: str = "iv") 
     and checked by a second person."""
     with at(NOW):
         session = ready_session(patient, clinician, patient_user)
-        record = services.record_for(actor(clinician), session)
-        record = services.prescribe_dose(
+        record = recording.record_for(actor(clinician), session)
+        record = dose_services.prescribe_dose(
             actor=actor(clinician),
             record=record,
             route=route,
@@ -63,7 +67,7 @@ def under_way(patient, clinician, coordinator, patient_user, route: str = "iv") 
         )
         if not record.is_confirmed:  # another route than the one checked
             nurse = nurse_of(patient.clinic)
-            services.confirm_dose(actor=actor(nurse), record=record, checker=vouched(nurse))
+            dose_services.confirm_dose(actor=actor(nurse), record=record, checker=vouched(nurse))
     with at(DOSE):
         episode_services.start_dosing_session(actor=actor(clinician), session=session, now=DOSE)
     return fetched(record)
@@ -72,7 +76,7 @@ def under_way(patient, clinician, coordinator, patient_user, route: str = "iv") 
 def vitals(record: DosingRecord, clinician, taken_at: dt.datetime, **values) -> None:
     """A reading, as the vitals part stores it."""
     with at(taken_at):
-        services.record_vitals(
+        vitals_services.record_vitals(
             actor=actor(clinician), record=fetched(record), taken_at=taken_at, values=values
         )
 
@@ -82,9 +86,9 @@ def dose_given(record: DosingRecord, clinician, ended_after: int = 40) -> Dosing
     pre-dose heart rate of 72 and a reading back at baseline just after the end."""
     vitals(record, clinician, DOSE - dt.timedelta(minutes=5), hr=72, sbp=126, dbp=80)
     with at(minutes(1)):
-        services.record_dose_started(actor=actor(clinician), record=fetched(record))
+        events_services.record_dose_started(actor=actor(clinician), record=fetched(record))
     with at(minutes(ended_after)):
-        services.record_dose_ended(
+        events_services.record_dose_ended(
             actor=actor(clinician), record=fetched(record), at=minutes(ended_after)
         )
     vitals(record, clinician, minutes(ended_after + 50), hr=76, sbp=130, dbp=82, spo2=98)
@@ -93,7 +97,7 @@ def dose_given(record: DosingRecord, clinician, ended_after: int = 40) -> Dosing
 
 def checked(record: DosingRecord, clinician, when: dt.datetime, data=GOOD_CHECK) -> None:
     with at(when):
-        services.record_discharge_assessment(
+        discharge_services.record_discharge_assessment(
             actor=actor(clinician), record=fetched(record), data=data
         )
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AccessAction, AccessLogEntry
-from kapcare.dosing import services
-from kapcare.dosing.events_views import events_context
+from kapcare.dosing.events import services as events_services
+from kapcare.dosing.events.views import events_context
 from kapcare.dosing.models import AdverseEvent, InfusionChange, Intervention
 from kapcare.dosing.tests.test_events_fixtures import actor, at, fetched, minutes, under_way
 from tests.factories import PatientFactory, UserFactory
@@ -20,7 +20,7 @@ from tests.factories import PatientFactory, UserFactory
 def record(patient, clinician, coordinator, patient_user):
     record = under_way(patient, clinician, coordinator, patient_user)
     with at(minutes(1)):
-        services.record_dose_started(actor=actor(clinician), record=record)
+        events_services.record_dose_started(actor=actor(clinician), record=record)
     return fetched(record)
 
 
@@ -39,7 +39,7 @@ def page(record):
 
 
 def add_event(record, clinician, **fields):
-    return services.record_adverse_event(
+    return events_services.record_adverse_event(
         actor=actor(clinician),
         record=fetched(record),
         kind=fields.get("kind", "hypertension"),
@@ -53,7 +53,7 @@ def add_event(record, clinician, **fields):
 
 def test_the_record_page_shows_the_dose_course_and_the_events(client, clinician, record, now):
     event = add_event(record, clinician)
-    services.record_intervention(
+    events_services.record_intervention(
         actor=actor(clinician), event=event, drug="Labetalol", dose="10 mg IV"
     )
     client.force_login(clinician)
@@ -302,8 +302,8 @@ def test_the_part_reads_the_same_number_of_queries_whatever_the_events(rf, clini
     one = queries_of_part(rf, clinician, record)
     for n in range(4):
         event = add_event(record, clinician, onset_at=minutes(10 + n))
-        services.record_intervention(actor=actor(clinician), event=event, drug="Ondansetron")
-    services.record_infusion_change(
+        events_services.record_intervention(actor=actor(clinician), event=event, drug="Ondansetron")
+    events_services.record_infusion_change(
         actor=actor(clinician), record=fetched(record), kind="paused", reason="Nausea"
     )
 

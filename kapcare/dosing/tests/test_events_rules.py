@@ -1,11 +1,11 @@
-"""The course of an IV infusion as pure rules (rules_events): which change may follow
+"""The course of an IV infusion as pure rules (`events.rules`): which change may follow
 which, and when an infusion left to run ends, pauses included. No database."""
 
 import datetime as dt
 
 import pytest
 
-from kapcare.dosing.rules_events import (
+from kapcare.dosing.events.rules import (
     IS_PAUSED,
     IS_STOPPED,
     PAUSED,

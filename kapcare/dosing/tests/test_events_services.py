@@ -6,7 +6,9 @@ is signed."""
 import pytest
 
 from kapcare.audit.models import AccessLogEntry
-from kapcare.dosing import services
+from kapcare.dosing import recording
+from kapcare.dosing.discharge import services as discharge_services
+from kapcare.dosing.events import services as events_services
 from kapcare.dosing.models import AdverseEvent, DosingRecord, Intervention
 from kapcare.dosing.tests.test_events_fixtures import (
     DOSE,
@@ -35,17 +37,21 @@ def sublingual(patient, clinician, coordinator, patient_user):
 
 def started(record, by, when=None, at_time=None):
     with at(when or minutes(1)):
-        return services.record_dose_started(actor=actor(by), record=fetched(record), at=at_time)
+        return events_services.record_dose_started(
+            actor=actor(by), record=fetched(record), at=at_time
+        )
 
 
 def ended(record, by, when, at_time=None):
     with at(when):
-        return services.record_dose_ended(actor=actor(by), record=fetched(record), at=at_time)
+        return events_services.record_dose_ended(
+            actor=actor(by), record=fetched(record), at=at_time
+        )
 
 
 def change(record, by, kind, when, reason=""):
     with at(when):
-        return services.record_infusion_change(
+        return events_services.record_infusion_change(
             actor=actor(by), record=fetched(record), kind=kind, reason=reason
         )
 
@@ -53,13 +59,15 @@ def change(record, by, kind, when, reason=""):
 def event(record, by, when=None, **fields):
     fields = {"kind": "nausea_vomiting", "severity": "mild", **fields}
     with at(when or minutes(20)):
-        return services.record_adverse_event(actor=actor(by), record=fetched(record), **fields)
+        return events_services.record_adverse_event(
+            actor=actor(by), record=fetched(record), **fields
+        )
 
 
 def intervention(the_event, by, when=None, **fields):
     fields = {"drug": "Ondansetron", "dose": "4 mg IV", **fields}
     with at(when or minutes(22)):
-        return services.record_intervention(actor=actor(by), event=the_event, **fields)
+        return events_services.record_intervention(actor=actor(by), event=the_event, **fields)
 
 
 # --- The dose's start and end ------------------------------------------------------------
@@ -90,10 +98,10 @@ def test_a_dose_cannot_start_in_the_future(record, clinician):
 def test_a_dose_cannot_start_before_its_session_has(patient, clinician, patient_user):
     with at(NOW):
         session = ready_session(patient, clinician, patient_user)
-        record = services.record_for(actor(clinician), session)
+        record = recording.record_for(actor(clinician), session)
 
         with pytest.raises(Refused, match="planned"):
-            services.record_dose_started(actor=actor(clinician), record=record)
+            events_services.record_dose_started(actor=actor(clinician), record=record)
 
 
 def test_an_infusion_ends_by_default_its_duration_after_the_start(record, clinician):
@@ -245,7 +253,7 @@ def test_an_adverse_event_is_recorded_with_its_severity_and_onset(record, clinic
 
 def test_an_adverse_event_may_have_begun_earlier(record, clinician):
     with at(minutes(30)):
-        recorded = services.record_adverse_event(
+        recorded = events_services.record_adverse_event(
             actor=actor(clinician),
             record=fetched(record),
             kind="agitation",
@@ -331,7 +339,7 @@ def test_an_event_may_be_written_up_after_the_discharge(
 ):
     record = ready_to_go(patient, clinician, coordinator, patient_user)
     with at(minutes(100)):
-        services.discharge(actor=actor(clinician), record=fetched(record))
+        discharge_services.discharge(actor=actor(clinician), record=fetched(record))
 
     late = event(record, clinician, when=minutes(110), onset_at=minutes(15))
 
@@ -343,7 +351,7 @@ def test_the_dose_times_cannot_change_after_the_discharge(
 ):
     record = ready_to_go(patient, clinician, coordinator, patient_user)
     with at(minutes(100)):
-        services.discharge(actor=actor(clinician), record=fetched(record))
+        discharge_services.discharge(actor=actor(clinician), record=fetched(record))
 
     with pytest.raises(Refused):
         ended(record, clinician, minutes(110), at_time=minutes(45))
@@ -361,12 +369,12 @@ WRITES = {
     "dose end": lambda record, by: ended(record, by, minutes(61)),
     "infusion change": lambda record, by: change(record, by, "paused", minutes(61), "BP"),
     "adverse event": lambda record, by: event(record, by, when=minutes(61)),
-    "discharge check": lambda record, by: services.record_discharge_assessment(
+    "discharge check": lambda record, by: discharge_services.record_discharge_assessment(
         actor=actor(by),
         record=fetched(record),
-        data=services.DischargeCheckInput(2, 2, 2, 2, 2, True, True, True),
+        data=discharge_services.DischargeCheckInput(2, 2, 2, 2, 2, True, True, True),
     ),
-    "discharge": lambda record, by: services.discharge(
+    "discharge": lambda record, by: discharge_services.discharge(
         actor=actor(by), record=fetched(record), override_reason="Signed first"
     ),
 }

@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from kapcare.audit.models import AccessAction, AccessLogEntry
-from kapcare.dosing import services
 from kapcare.dosing.models import PatientExperience
+from kapcare.dosing.signing import services as signing_services
 from kapcare.dosing.tests.test_signing_fixtures import (
     START,
     actor,
@@ -36,7 +36,7 @@ def record_account(record, user, **fields):
         "dissociation": 4,
         "bring_to_integration": "My mother.",
     } | fields
-    return services.record_experience(actor=actor(user), record=record, **values)
+    return signing_services.record_experience(actor=actor(user), record=record, **values)
 
 
 def problems(call) -> dict:

@@ -1,4 +1,4 @@
-"""The discharge criteria as pure rules (rules_discharge): the modified Aldrete score and
+"""The discharge criteria as pure rules (`discharge.rules`): the modified Aldrete score and
 each criterion at its edges — 59 vs 60 min of observation, Aldrete 8 vs 9, vitals 20 % vs
 21 % from the pre-dose values. No database: the facts are plain values."""
 
@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from kapcare.dosing import rules_discharge
-from kapcare.dosing.rules_discharge import (
+from kapcare.dosing.discharge import rules as discharge_rules
+from kapcare.dosing.discharge.rules import (
     ALDRETE_ITEMS,
     DischargeFacts,
     DischargeSettings,
@@ -298,9 +298,9 @@ def test_near_baseline_range_is_the_whole_values_that_count(baseline, percent, e
 def test_clock_time_reads_the_clinics_wall_clock():
     zone = SETTINGS.zone
 
-    assert rules_discharge.clock_time(ENDED, zone) == "9:40 AM"
-    assert rules_discharge.clock_time(ENDED + dt.timedelta(hours=3), zone) == "12:40 PM"
-    assert rules_discharge.clock_time(dt.datetime(2026, 12, 1, 6, 5, tzinfo=dt.UTC), zone) == (
+    assert discharge_rules.clock_time(ENDED, zone) == "9:40 AM"
+    assert discharge_rules.clock_time(ENDED + dt.timedelta(hours=3), zone) == "12:40 PM"
+    assert discharge_rules.clock_time(dt.datetime(2026, 12, 1, 6, 5, tzinfo=dt.UTC), zone) == (
         "12:05 AM"
     )
 
@@ -308,7 +308,7 @@ def test_clock_time_reads_the_clinics_wall_clock():
 def test_a_last_reading_out_of_the_thresholds_holds_the_discharge():
     facts = ready(latest_alerts=("SpO2 88 < 92",))
 
-    problems = rules_discharge.discharge_problems(facts, SETTINGS)
+    problems = discharge_rules.discharge_problems(facts, SETTINGS)
 
     assert problems == [
         "The last reading has values outside the clinic's alert thresholds (SpO2 88 < 92): "
@@ -335,4 +335,4 @@ def test_a_last_reading_out_of_the_thresholds_holds_the_discharge():
     ],
 )
 def test_vital_signs_out_of_range_call_for_a_second_clinician(changes, out_of_range):
-    assert rules_discharge.vitals_out_of_range(ready(**changes), SETTINGS) is out_of_range
+    assert discharge_rules.vitals_out_of_range(ready(**changes), SETTINGS) is out_of_range

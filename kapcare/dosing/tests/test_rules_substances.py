@@ -8,9 +8,9 @@ from itertools import count
 
 import pytest
 
-from kapcare.dosing import rules_substances as rules
 from kapcare.dosing.models import SubstanceEntryKind
-from kapcare.dosing.rules_substances import Entry, mg, reconcile
+from kapcare.dosing.substances import rules
+from kapcare.dosing.substances.rules import Entry, mg, reconcile
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 DAY_A = dt.date(2026, 12, 1)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from kapcare.dosing.rules_summary import (
+from kapcare.dosing.summary.rules import (
     NotableEvent,
     SummaryFacts,
     dose_band,

@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from kapcare.dosing import rules_vitals as rules
-from kapcare.dosing.rules_vitals import (
+from kapcare.dosing.vitals import rules
+from kapcare.dosing.vitals.rules import (
     AFTER,
     BEFORE,
     DISCHARGED,

@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AccessAction, AccessLogEntry
-from kapcare.dosing import services
+from kapcare.dosing import recording
+from kapcare.dosing.dose import services as dose_services
 from kapcare.dosing.models import DosingRecord, Lighting
 from kapcare.episodes import gate_facts
 from kapcare.episodes import services as episode_services
@@ -24,7 +25,7 @@ from kapcare.refusals import Refused
 from tests.factories import RoomFactory, UserFactory, plan_session
 from tests.second_factor import reauthenticated
 
-CALM = services.SettingInput(
+CALM = dose_services.SettingInput(
     music="Ambient piano",
     eye_shades=True,
     lighting=Lighting.DIM,
@@ -59,7 +60,7 @@ def in_session(patient, clinician, patient_user):
 
 
 def record_of(session, by) -> DosingRecord:
-    return services.record_for(actor(by), session)
+    return recording.record_for(actor(by), session)
 
 
 def gates_of(session) -> dict:
@@ -72,7 +73,7 @@ def gates_of(session) -> dict:
 def test_the_set_and_setting_is_recorded(in_session, clinician):
     record = record_of(in_session, clinician)
 
-    services.record_set_and_setting(actor=actor(clinician), record=record, data=CALM)
+    dose_services.record_set_and_setting(actor=actor(clinician), record=record, data=CALM)
 
     stored = DosingRecord.objects.get(pk=record.pk)
     assert (stored.music, stored.eye_shades, stored.lighting) == ("Ambient piano", True, "dim")
@@ -83,7 +84,7 @@ def test_the_set_and_setting_is_recorded(in_session, clinician):
 def test_recording_the_setting_is_logged(in_session, clinician):
     record = record_of(in_session, clinician)
 
-    services.record_set_and_setting(actor=actor(clinician), record=record, data=CALM)
+    dose_services.record_set_and_setting(actor=actor(clinician), record=record, data=CALM)
 
     assert AccessLogEntry.objects.filter(
         action=AccessAction.UPDATE,
@@ -97,17 +98,17 @@ def test_only_a_clinician_records_the_setting(in_session, clinician, coordinator
     record = record_of(in_session, clinician)
 
     with pytest.raises(Refused):
-        services.record_set_and_setting(actor=actor(coordinator), record=record, data=CALM)
+        dose_services.record_set_and_setting(actor=actor(coordinator), record=record, data=CALM)
 
     assert DosingRecord.objects.get(pk=record.pk).music == ""
 
 
 def test_an_unknown_lighting_is_refused_at_its_field(in_session, clinician):
     record = record_of(in_session, clinician)
-    data = services.SettingInput(lighting="disco")
+    data = dose_services.SettingInput(lighting="disco")
 
     with pytest.raises(Refused) as refusal:
-        services.record_set_and_setting(actor=actor(clinician), record=record, data=data)
+        dose_services.record_set_and_setting(actor=actor(clinician), record=record, data=data)
 
     assert refusal.value.problems == {"lighting": "Choose the lighting from the list."}
 
@@ -117,7 +118,7 @@ def test_a_signed_record_refuses_a_new_setting(in_session, clinician):
     DosingRecord.objects.filter(pk=record.pk).update(signed_at=NOW, signed_by=clinician)
 
     with pytest.raises(Refused) as refusal:
-        services.record_set_and_setting(actor=actor(clinician), record=record, data=CALM)
+        dose_services.record_set_and_setting(actor=actor(clinician), record=record, data=CALM)
 
     assert refusal.value.problems == {"__all__": "This record is signed: add an addendum instead."}
 
@@ -136,7 +137,7 @@ def test_the_in_session_model_fails_until_the_therapist_is_present(in_session, c
 def test_the_therapist_present_passes_the_gate(in_session, clinician):
     record = record_of(in_session, clinician)
 
-    services.record_set_and_setting(actor=actor(clinician), record=record, data=CALM)
+    dose_services.record_set_and_setting(actor=actor(clinician), record=record, data=CALM)
 
     assert gates_of(in_session)["therapist_present"].passed
 

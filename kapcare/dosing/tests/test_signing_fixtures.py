@@ -7,8 +7,9 @@ import datetime as dt
 from decimal import Decimal
 
 from kapcare.audit.log import Actor
-from kapcare.dosing import services
+from kapcare.dosing import recording
 from kapcare.dosing.models import DosingRecord
+from kapcare.dosing.signing import services as signing_services
 from kapcare.episodes.models import CareSession, SessionStatus
 from tests.factories import open_episode, plan_session
 from tests.second_factor import reauthenticated
@@ -43,7 +44,7 @@ def finished_record(patient, clinician, *, therapist=None, at=START, **fields) -
     """A done session's record: 0.5 mg/kg IV (35 mg for 70 kg), dose given at 9:05 and
     ended at 9:45, discharged at 11:00 (on the day of `at`); `fields` change any of it."""
     session = dosing_session(patient, clinician, therapist=therapist, at=at)
-    record = services.record_for(actor(clinician), session)
+    record = recording.record_for(actor(clinician), session)
     values = {
         "route": "iv",
         "prescribed_mg_per_kg": Decimal("0.500"),
@@ -60,7 +61,7 @@ def finished_record(patient, clinician, *, therapist=None, at=START, **fields) -
 
 def signed_record(patient, clinician, **fields) -> DosingRecord:
     record = finished_record(patient, clinician, **fields)
-    services.sign_record(
+    signing_services.sign_record(
         actor=actor(clinician), record=record, reauthentication=reauthenticated(clinician)
     )
     return fresh(record)

@@ -8,7 +8,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from kapcare.audit.models import AccessAction, AccessLogEntry
-from kapcare.dosing import services
+from kapcare.dosing import recording
 from kapcare.dosing.models import (
     Addendum,
     AdverseEvent,
@@ -17,6 +17,7 @@ from kapcare.dosing.models import (
     Severity,
     VitalSource,
 )
+from kapcare.dosing.signing import services as signing_services
 from kapcare.dosing.tests.test_signing_fixtures import (
     START,
     actor,
@@ -49,7 +50,7 @@ def problems(call) -> dict:
 
 
 def test_a_clinician_signs_a_record_once_the_patient_is_discharged(record, clinician):
-    services.sign_record(
+    signing_services.sign_record(
         actor=actor(clinician), record=record, reauthentication=reauthenticated(clinician)
     )
 
@@ -60,7 +61,7 @@ def test_a_clinician_signs_a_record_once_the_patient_is_discharged(record, clini
 
 
 def test_signing_is_logged_with_the_patient(record, clinician, patient):
-    services.sign_record(
+    signing_services.sign_record(
         actor=actor(clinician), record=record, reauthentication=reauthenticated(clinician)
     )
 
@@ -77,7 +78,7 @@ def test_signing_before_discharge_is_refused_saying_so(patient, clinician):
     record = finished_record(patient, clinician, discharged_at=None, discharged_by=None)
 
     refused = problems(
-        lambda: services.sign_record(
+        lambda: signing_services.sign_record(
             actor=actor(clinician), record=record, reauthentication=reauthenticated(clinician)
         )
     )
@@ -94,7 +95,7 @@ def test_signing_before_the_dose_was_given_lists_everything_missing(patient, cli
     )
 
     refused = problems(
-        lambda: services.sign_record(
+        lambda: signing_services.sign_record(
             actor=actor(clinician), record=record, reauthentication=reauthenticated(clinician)
         )
     )
@@ -107,7 +108,9 @@ def test_signing_before_the_dose_was_given_lists_everything_missing(patient, cli
 
 def test_signing_without_re_entering_the_code_is_refused(record, clinician):
     refused = problems(
-        lambda: services.sign_record(actor=actor(clinician), record=record, reauthentication=None)
+        lambda: signing_services.sign_record(
+            actor=actor(clinician), record=record, reauthentication=None
+        )
     )
 
     assert refused == {"reauthentication": "Re-enter your code to sign the record."}
@@ -115,7 +118,7 @@ def test_signing_without_re_entering_the_code_is_refused(record, clinician):
 
 
 def test_what_signing_needs_is_nothing_for_a_finished_record(record):
-    assert services.what_signing_needs(record) == []
+    assert signing_services.what_signing_needs(record) == []
 
 
 @pytest.mark.parametrize("role", ["coordinator", "clinic_admin", "patient_user"])
@@ -123,7 +126,7 @@ def test_only_a_clinician_signs(request, record, role):
     user = request.getfixturevalue(role)
 
     refused = problems(
-        lambda: services.sign_record(
+        lambda: signing_services.sign_record(
             actor=actor(user), record=record, reauthentication=reauthenticated(user)
         )
     )
@@ -136,7 +139,7 @@ def test_a_clinician_of_another_clinic_cannot_sign(record, other_clinic):
     stranger = UserFactory(role="clinician", clinic=other_clinic)
 
     problems(
-        lambda: services.sign_record(
+        lambda: signing_services.sign_record(
             actor=actor(stranger), record=record, reauthentication=reauthenticated(stranger)
         )
     )
@@ -148,7 +151,7 @@ def test_a_record_is_signed_once(signed, clinician, clinic):
     colleague = UserFactory(role="clinician", clinic=clinic)
 
     refused = problems(
-        lambda: services.sign_record(
+        lambda: signing_services.sign_record(
             actor=actor(colleague), record=signed, reauthentication=reauthenticated(colleague)
         )
     )
@@ -161,13 +164,13 @@ def test_a_record_is_signed_once(signed, clinician, clinic):
 
 
 def test_services_refuse_to_change_a_signed_record_with_a_message(signed):
-    refused = problems(lambda: services.refuse_if_signed(signed))
+    refused = problems(lambda: recording.refuse_if_signed(signed))
 
     assert refused == {"__all__": "This record is signed: add an addendum instead."}
 
 
 def test_an_unsigned_record_is_not_refused(record):
-    services.refuse_if_signed(record)  # no refusal
+    recording.refuse_if_signed(record)  # no refusal
 
 
 # --- A signed record is immutable: the database -----------------------------------------
@@ -239,7 +242,7 @@ def test_before_signing_the_same_writes_go_through(record, clinician):
 
 
 def test_an_addendum_is_added_to_a_signed_record_with_author_and_time(signed, clinician):
-    addendum = services.add_addendum(
+    addendum = signing_services.add_addendum(
         actor=actor(clinician), record=signed, text="  Nausea resolved at home; called at 6 pm. "
     )
 
@@ -250,7 +253,7 @@ def test_an_addendum_is_added_to_a_signed_record_with_author_and_time(signed, cl
 
 
 def test_an_addendum_is_logged_with_the_patient(signed, clinician, patient):
-    services.add_addendum(actor=actor(clinician), record=signed, text="Called the escort.")
+    signing_services.add_addendum(actor=actor(clinician), record=signed, text="Called the escort.")
 
     entry = AccessLogEntry.objects.latest("id")
     assert (entry.patient_id, entry.action, entry.object_type) == (
@@ -262,7 +265,9 @@ def test_an_addendum_is_logged_with_the_patient(signed, clinician, patient):
 
 def test_an_addendum_before_signing_is_refused(record, clinician):
     refused = problems(
-        lambda: services.add_addendum(actor=actor(clinician), record=record, text="Too early.")
+        lambda: signing_services.add_addendum(
+            actor=actor(clinician), record=record, text="Too early."
+        )
     )
 
     assert refused == {"__all__": "The record is not signed yet: change the record itself instead."}
@@ -271,20 +276,22 @@ def test_an_addendum_before_signing_is_refused(record, clinician):
 
 def test_a_blank_addendum_is_refused_at_its_field(signed, clinician):
     refused = problems(
-        lambda: services.add_addendum(actor=actor(clinician), record=signed, text="  ")
+        lambda: signing_services.add_addendum(actor=actor(clinician), record=signed, text="  ")
     )
 
     assert refused == {"text": "Write what the addendum adds or corrects."}
 
 
 def test_only_a_clinician_adds_an_addendum(signed, coordinator):
-    problems(lambda: services.add_addendum(actor=actor(coordinator), record=signed, text="Note."))
+    problems(
+        lambda: signing_services.add_addendum(actor=actor(coordinator), record=signed, text="Note.")
+    )
 
     assert not Addendum.objects.exists()
 
 
 def test_the_database_refuses_to_change_an_addendum(signed, clinician):
-    addendum = services.add_addendum(actor=actor(clinician), record=signed, text="First.")
+    addendum = signing_services.add_addendum(actor=actor(clinician), record=signed, text="First.")
     addendum.text = "Rewritten."
 
     assert refused_by_the_database(lambda: addendum.save())

@@ -7,8 +7,9 @@ from decimal import Decimal as D
 import pytest
 
 from kapcare.audit.log import Actor
-from kapcare.dosing import services
+from kapcare.dosing import recording
 from kapcare.dosing.models import DosingRecord
+from kapcare.dosing.substances import services as substances_services
 from tests.factories import RoomFactory, nurse_of, open_episode, plan_session, vouched
 
 LOT = "KET-24-117"
@@ -30,7 +31,7 @@ def dosing_record(
     session = plan_session(
         episode, clinician, starts_at=starts_at, room=RoomFactory(clinic=patient.clinic)
     )
-    record = services.record_for(actor(clinician), session)
+    record = recording.record_for(actor(clinician), session)
     dose = {
         "prescribed_mg_per_kg": mg_per_kg,
         "weight_kg": weight_kg if mg_per_kg is not None else None,
@@ -54,7 +55,7 @@ def receive(clinician, amount="500", lot=LOT, expiry=EXPIRY, note="", *, witness
     unless given), who authenticated on the screen."""
     if witness is None and clinician.clinic_id is not None:
         witness = nurse_of(clinician.clinic)
-    return services.receive_stock(
+    return substances_services.receive_stock(
         actor=actor(clinician),
         clinic=clinician.clinic,
         lot_number=lot,
@@ -68,7 +69,7 @@ def receive(clinician, amount="500", lot=LOT, expiry=EXPIRY, note="", *, witness
 
 
 def use(record, clinician, drawn, given, wasted="0", *, witness=None, returned="0", note=""):
-    return services.record_session_use(
+    return substances_services.record_session_use(
         actor=actor(clinician),
         record=record,
         lot_number=LOT,

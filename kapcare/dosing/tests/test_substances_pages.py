@@ -13,8 +13,10 @@ from django.utils import timezone
 
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AccessAction, AccessLogEntry
-from kapcare.dosing import rules_substances, services, substances_views
 from kapcare.dosing.models import ControlledSubstanceEntry
+from kapcare.dosing.substances import rules as substances_rules
+from kapcare.dosing.substances import services as substances_services
+from kapcare.dosing.substances import views as substances_views
 from kapcare.dosing.tests.test_substances_fixtures import (
     LOT,
     actor,
@@ -249,7 +251,7 @@ def test_the_record_page_runs_as_many_queries_for_many_lines_as_for_one(
 ):
     client.force_login(clinician)
     use(record, clinician, "36.2", "36.2")
-    client.get(record_url(record))  # the first request of a session also stamps it
+    client.get(record_url(record))  # warm the session: its idle stamp is written once a minute
     with CaptureQueriesContext(connection) as one:
         client.get(record_url(record))
     for _ in range(3):
@@ -457,7 +459,7 @@ def test_the_register_reconciles_lot_by_lot_and_names_the_discrepancy(
     )
     use(session_b, clinician, "50", "40", "5", witness=nurse, note="Unclear: counting.")
     mistyped = receive(clinician, "100")
-    services.correct_entry(
+    substances_services.correct_entry(
         actor=actor(clinician), entry=mistyped, amount_mg=D("-5"), note="95 mg arrived."
     )
     client.force_login(clinician)
@@ -487,7 +489,7 @@ def test_the_register_shows_that_each_lot_is_kept_two_years(client, stock, clini
     page = client.get(REGISTER).content.decode()
 
     day = timezone.localtime(stock.recorded_at, clinician.clinic.zone).date()
-    until = rules_substances.kept_until(day)
+    until = substances_rules.kept_until(day)
     assert "kept at least 2 years from its date (21 CFR 1304.04(a))" in page
     assert f"<dt>Kept until at least</dt><dd>{until:%b} {until.day}, {until.year}</dd>" in page
 
@@ -502,7 +504,7 @@ def lot_url(lot=LOT):
 def corrections(stock, clinician, count):
     """`count` lines added to the lot of `stock`: counts of one more milligram each."""
     for number in range(count):
-        services.correct_entry(
+        substances_services.correct_entry(
             actor=actor(clinician), entry=stock, amount_mg=D("1"), note=f"Count {number}."
         )
 

@@ -9,8 +9,8 @@ import pytest
 
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AccessAction, AccessLogEntry
-from kapcare.dosing import services
 from kapcare.dosing.models import ControlledSubstanceEntry, SubstanceEntryKind
+from kapcare.dosing.substances import services as substances_services
 from kapcare.dosing.tests.test_substances_fixtures import (
     EXPIRY,
     LOT,
@@ -65,7 +65,7 @@ def test_stock_received_without_a_licensed_witness_is_refused(
 ):
     witness = request.getfixturevalue(witness_name) if witness_name else None
     with pytest.raises(Refused) as refusal:
-        services.receive_stock(
+        substances_services.receive_stock(
             actor=actor(clinician),
             clinic=clinician.clinic,
             lot_number=LOT,
@@ -367,7 +367,7 @@ def test_a_signed_record_takes_no_new_use(record, stock, clinician):
 
 
 def test_a_correction_is_a_new_line_pointing_at_the_original(clinician, stock):
-    correction = services.correct_entry(
+    correction = substances_services.correct_entry(
         actor=actor(clinician), entry=stock, amount_mg=D("-5"), note="Mistyped: 495 mg arrived."
     )
 
@@ -382,7 +382,7 @@ def test_a_correction_of_a_session_line_belongs_to_that_session_and_patient(
 ):
     _, given, _ = use(record, clinician, "50", "36.2", "13.8", witness=nurse)
 
-    correction = services.correct_entry(
+    correction = substances_services.correct_entry(
         actor=actor(clinician), entry=given, amount_mg=D("-1"), note="36.2 was a typo: 35.2."
     )
 
@@ -394,7 +394,9 @@ def test_a_correction_of_a_session_line_belongs_to_that_session_and_patient(
 
 def test_a_correction_needs_a_reason(clinician, stock):
     with pytest.raises(Refused) as refusal:
-        services.correct_entry(actor=actor(clinician), entry=stock, amount_mg=D("-5"), note=" ")
+        substances_services.correct_entry(
+            actor=actor(clinician), entry=stock, amount_mg=D("-5"), note=" "
+        )
 
     assert refusal.value.problems == {
         "note": "Write why the line is corrected: it stays in the register."
@@ -403,18 +405,20 @@ def test_a_correction_needs_a_reason(clinician, stock):
 
 def test_a_correction_of_nothing_is_refused(clinician, stock):
     with pytest.raises(Refused) as refusal:
-        services.correct_entry(actor=actor(clinician), entry=stock, amount_mg=D("0"), note="x")
+        substances_services.correct_entry(
+            actor=actor(clinician), entry=stock, amount_mg=D("0"), note="x"
+        )
 
     assert "amount_mg" in refusal.value.problems
 
 
 def test_a_correction_cannot_take_a_line_below_zero_even_in_two_steps(clinician, stock):
-    first = services.correct_entry(
+    first = substances_services.correct_entry(
         actor=actor(clinician), entry=stock, amount_mg=D("-400"), note="Count was 100 mg."
     )
 
     with pytest.raises(Refused) as refusal:
-        services.correct_entry(
+        substances_services.correct_entry(
             actor=actor(clinician), entry=first, amount_mg=D("-100.01"), note="Again."
         )
 
@@ -426,14 +430,16 @@ def test_a_correction_cannot_take_a_line_below_zero_even_in_two_steps(clinician,
 
 def test_a_coordinator_cannot_correct_the_register(coordinator, stock):
     with pytest.raises(Refused):
-        services.correct_entry(actor=actor(coordinator), entry=stock, amount_mg=D("-5"), note="x")
+        substances_services.correct_entry(
+            actor=actor(coordinator), entry=stock, amount_mg=D("-5"), note="x"
+        )
 
 
 def test_a_line_of_a_signed_record_can_still_be_corrected_on_the_register(record, stock, clinician):
     drawn, _ = use(record, clinician, "36.2", "36.2")
     sign(record, clinician)
 
-    correction = services.correct_entry(
+    correction = substances_services.correct_entry(
         actor=actor(clinician), entry=drawn, amount_mg=D("1"), note="37.2 drawn; recount."
     )
 
@@ -444,7 +450,7 @@ def test_more_waste_cannot_be_added_by_a_correction(record, stock, clinician, nu
     wasted = use(record, clinician, "50", "36.2", "13.8", witness=nurse)[2]
 
     with pytest.raises(Refused) as refusal:
-        services.correct_entry(
+        substances_services.correct_entry(
             actor=actor(clinician), entry=wasted, amount_mg=D("50"), note="Typed too little."
         )
 
@@ -455,7 +461,7 @@ def test_an_expired_lot_is_refused_for_a_session(record, clinician):
     receive(clinician, lot="OLD-1", expiry=dt.date(2020, 1, 1))
 
     with pytest.raises(Refused) as refusal:
-        services.record_session_use(
+        substances_services.record_session_use(
             actor=actor(clinician),
             record=record,
             lot_number="OLD-1",

@@ -9,15 +9,15 @@ from django.urls import reverse
 
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.consents import services as consents_services
-from kapcare.dosing import services
 from kapcare.dosing.models import PatientExperience, TherapistSummary
+from kapcare.dosing.summary import services as summary_services
 from kapcare.dosing.tests.test_signing_fixtures import (
     START,
     actor,
     finished_record,
     signed_record,
 )
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 from tests.factories import PASSWORD, authorize
 from tests.second_factor import code_for, give_authenticator, reauthenticated
 
@@ -46,7 +46,7 @@ def part_context(response, key: str) -> dict:
 
 
 def release(record, clinician, text):
-    return services.release_summary(
+    return summary_services.release_summary(
         actor=actor(clinician),
         record=record,
         text=text,
@@ -227,7 +227,7 @@ def test_the_therapist_with_the_scope_reads_the_released_summary(
 def test_a_summary_not_yet_released_is_not_shown(client, clinician, patient, therapist):
     authorize(patient, therapist, scopes=[Scope.SESSION_SUMMARIES])
     record = signed_record(patient, clinician, therapist=therapist)
-    services.save_summary(actor=actor(clinician), record=record, text="Still a draft.")
+    summary_services.save_summary(actor=actor(clinician), record=record, text="Still a draft.")
     client.force_login(therapist)
 
     content = client.get(shared_url(patient)).content.decode()

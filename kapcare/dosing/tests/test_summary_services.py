@@ -9,7 +9,6 @@ import pytest
 
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.consents import services as consents_services
-from kapcare.dosing import services
 from kapcare.dosing.models import (
     AdverseEvent,
     InfusionChange,
@@ -18,6 +17,7 @@ from kapcare.dosing.models import (
     Severity,
     TherapistSummary,
 )
+from kapcare.dosing.summary import services as summary_services
 from kapcare.dosing.tests.test_signing_fixtures import (
     START,
     actor,
@@ -25,8 +25,8 @@ from kapcare.dosing.tests.test_signing_fixtures import (
     fresh,
     signed_record,
 )
-from kapcare.policy import Scope
 from kapcare.refusals import Refused
+from kapcare.scopes import Scope
 from tests.factories import authorize
 from tests.second_factor import reauthenticated
 
@@ -38,7 +38,7 @@ def problems(call) -> dict:
 
 
 def release(record, clinician, text=None):
-    return services.release_summary(
+    return summary_services.release_summary(
         actor=actor(clinician),
         record=record,
         text=text,
@@ -50,7 +50,7 @@ def test_release_without_re_entering_the_code_is_refused(patient, clinician):
     record = signed_record(patient, clinician)
 
     with pytest.raises(Refused) as refusal:
-        services.release_summary(
+        summary_services.release_summary(
             actor=actor(clinician),
             record=record,
             text="X",
@@ -66,7 +66,7 @@ def test_release_without_re_entering_the_code_is_refused(patient, clinician):
 
 
 def test_the_draft_gives_a_dose_band_not_milligrams_by_default(patient, clinician):
-    draft = services.draft_summary(finished_record(patient, clinician))
+    draft = summary_services.draft_summary(finished_record(patient, clinician))
 
     assert "Dose: low (≤ 0.5 mg/kg)." in draft
     assert "35" not in draft
@@ -76,7 +76,7 @@ def test_the_draft_gives_milligrams_when_the_clinic_allows_it(clinic, patient, c
     clinic.summary_shows_exact_dose = True
     clinic.save(update_fields=["summary_shows_exact_dose"])
 
-    draft = services.draft_summary(finished_record(patient, clinician))
+    draft = summary_services.draft_summary(finished_record(patient, clinician))
 
     assert "Dose: 35 mg (0.5 mg/kg)." in draft
 
@@ -85,7 +85,9 @@ def test_the_draft_is_dated_in_the_clinics_time_zone(patient, clinician):
     # 11:30 PM in Chicago on March 2 is already March 3 in UTC.
     late = dt.datetime(2026, 3, 3, 5, 30, tzinfo=dt.UTC)
 
-    draft = services.draft_summary(finished_record(patient, clinician, dose_started_at=late))
+    draft = summary_services.draft_summary(
+        finished_record(patient, clinician, dose_started_at=late)
+    )
 
     assert draft.startswith("Dosing session of Monday, March 2, 2026.")
 
@@ -109,7 +111,7 @@ def test_the_draft_names_adverse_events_and_an_early_stop_but_no_details(patient
         recorded_by=clinician,
     )
 
-    draft = services.draft_summary(record)
+    draft = summary_services.draft_summary(record)
 
     assert "Notable events: Hypertension (moderate); the infusion was stopped early." in draft
     assert "186" not in draft
@@ -126,7 +128,7 @@ def test_the_draft_carries_the_patients_words_for_integration(patient, clinician
         bring_to_integration="The grief about my brother.",
     )
 
-    draft = services.draft_summary(record)
+    draft = summary_services.draft_summary(record)
 
     assert "in their words: “The grief about my brother.”" in draft
     assert "Dissociation, as the patient rated it: 6 of 10" in draft
@@ -139,8 +141,8 @@ def test_the_draft_carries_the_patients_words_for_integration(patient, clinician
 def test_a_clinician_saves_the_summary_and_edits_it_again(patient, clinician):
     record = finished_record(patient, clinician)
 
-    services.save_summary(actor=actor(clinician), record=record, text="First draft.")
-    services.save_summary(actor=actor(clinician), record=record, text="  Second draft. ")
+    summary_services.save_summary(actor=actor(clinician), record=record, text="First draft.")
+    summary_services.save_summary(actor=actor(clinician), record=record, text="  Second draft. ")
 
     summary = TherapistSummary.objects.get(record=record)
     assert (summary.text, summary.edited_by_id, summary.is_released) == (
@@ -153,7 +155,7 @@ def test_a_clinician_saves_the_summary_and_edits_it_again(patient, clinician):
 def test_saving_the_summary_is_logged(patient, clinician):
     record = finished_record(patient, clinician)
 
-    services.save_summary(actor=actor(clinician), record=record, text="Draft.")
+    summary_services.save_summary(actor=actor(clinician), record=record, text="Draft.")
 
     entry = AccessLogEntry.objects.latest("id")
     assert (entry.patient_id, entry.action, entry.object_type) == (
@@ -166,7 +168,9 @@ def test_saving_the_summary_is_logged(patient, clinician):
 def test_the_summary_may_be_edited_after_signing_until_released(patient, clinician):
     record = signed_record(patient, clinician)
 
-    services.save_summary(actor=actor(clinician), record=record, text="Edited after signing.")
+    summary_services.save_summary(
+        actor=actor(clinician), record=record, text="Edited after signing."
+    )
 
     assert TherapistSummary.objects.get(record=record).text == "Edited after signing."
 
@@ -175,7 +179,7 @@ def test_a_blank_summary_is_refused_at_its_field(patient, clinician):
     record = finished_record(patient, clinician)
 
     refused = problems(
-        lambda: services.save_summary(actor=actor(clinician), record=record, text=" ")
+        lambda: summary_services.save_summary(actor=actor(clinician), record=record, text=" ")
     )
 
     assert refused == {"text": "Write the summary (the draft is a starting point)."}
@@ -184,7 +188,9 @@ def test_a_blank_summary_is_refused_at_its_field(patient, clinician):
 def test_only_a_clinician_edits_the_summary(patient, clinician, coordinator):
     record = finished_record(patient, clinician)
 
-    problems(lambda: services.save_summary(actor=actor(coordinator), record=record, text="X"))
+    problems(
+        lambda: summary_services.save_summary(actor=actor(coordinator), record=record, text="X")
+    )
 
     assert not TherapistSummary.objects.exists()
 
@@ -211,7 +217,7 @@ def test_a_clinician_releases_the_summary_of_a_signed_record(patient, clinician)
 
 def test_a_saved_summary_is_released_as_saved(patient, clinician):
     record = signed_record(patient, clinician)
-    services.save_summary(actor=actor(clinician), record=record, text="As saved.")
+    summary_services.save_summary(actor=actor(clinician), record=record, text="As saved.")
 
     release(record, clinician)
 
@@ -231,7 +237,9 @@ def test_a_released_summary_can_no_longer_be_changed(patient, clinician):
     release(record, clinician, "Released text.")
 
     refused = problems(
-        lambda: services.save_summary(actor=actor(clinician), record=record, text="Changed.")
+        lambda: summary_services.save_summary(
+            actor=actor(clinician), record=record, text="Changed."
+        )
     )
 
     assert refused == {"__all__": "This summary was released: it can no longer be changed."}
@@ -352,4 +360,4 @@ def test_the_recipient_is_the_live_authorisation_with_the_scope(patient, clinici
     with_scope = authorize(patient, therapist, scopes=[Scope.SESSION_SUMMARIES])
     record = fresh(finished_record(patient, clinician, therapist=therapist))
 
-    assert services.summary_recipient(record).pk == with_scope.pk
+    assert summary_services.summary_recipient(record).pk == with_scope.pk

@@ -9,10 +9,10 @@ import pytest
 import time_machine
 from django.db.models import QuerySet
 
-from kapcare.dosing import services
 from kapcare.dosing.models import Observation, VitalSource, VitalsRequestKey
 from kapcare.dosing.tests.test_api import bearer, vitals_url
 from kapcare.dosing.tests.test_vitals_service import NOW, actor, dosing_record
+from kapcare.dosing.vitals import services as vitals_services
 from kapcare.refusals import Refused
 from tests.factories import PatientFactory, UserFactory
 
@@ -127,7 +127,7 @@ def test_when_two_requests_cross_the_second_is_undone_and_answered_with_the_firs
     their_key(clinician, record, "same", theirs)
 
     with checked_before_theirs_committed():
-        status, body = services.record_vitals_once(
+        status, body = vitals_services.record_vitals_once(
             actor=actor(clinician),
             record=record,
             key=KEY,
@@ -147,7 +147,7 @@ def test_a_crossing_request_with_another_body_is_refused(clinician, record):
     their_key(clinician, record, "other", {})
 
     with checked_before_theirs_committed(), pytest.raises(Refused) as refusal:
-        services.record_vitals_once(
+        vitals_services.record_vitals_once(
             actor=actor(clinician),
             record=record,
             key=KEY,

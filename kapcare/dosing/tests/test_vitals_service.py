@@ -1,4 +1,4 @@
-"""`services.record_vitals`: one LOINC-coded observation per value, the alerts against
+"""`vitals_services.record_vitals`: one LOINC-coded observation per value, the alerts against
 the clinic's thresholds, and what it refuses (by field) — the page and the API both call
 it. The other vitals tests import `NOW`, `actor`, `dosing_record` and `take` from here."""
 
@@ -9,8 +9,9 @@ import time_machine
 
 from kapcare.audit.log import Actor
 from kapcare.audit.models import AccessAction, AccessLogEntry
-from kapcare.dosing import services
+from kapcare.dosing import recording
 from kapcare.dosing.models import DosingRecord, Observation
+from kapcare.dosing.vitals import services as vitals_services
 from kapcare.episodes import services as episodes_services
 from kapcare.refusals import Refused
 from tests.factories import open_episode, plan_session
@@ -32,11 +33,11 @@ def actor(user) -> Actor:
 def dosing_record(patient, clinician) -> DosingRecord:
     """The record of a dosing session planned for DOSE (opened as the page opens it)."""
     session = plan_session(open_episode(patient, clinician), clinician, starts_at=DOSE)
-    return services.record_for(actor(clinician), session)
+    return recording.record_for(actor(clinician), session)
 
 
 def take(record, by, taken_at=None, source="manual", **values):
-    return services.record_vitals(
+    return vitals_services.record_vitals(
         actor=actor(by),
         record=record,
         taken_at=taken_at or NOW - dt.timedelta(minutes=1),
@@ -96,7 +97,7 @@ def test_a_value_beyond_a_threshold_returns_its_alert_and_keeps_the_threshold(re
 def test_alerts_follow_the_clinics_own_thresholds(record, clinician, clinic):
     clinic.vitals_systolic_high = 160
     clinic.save(update_fields=["vitals_systolic_high"])
-    record = services.record_for(actor(clinician), record.session)  # as a new request reads it
+    record = recording.record_for(actor(clinician), record.session)  # as a new request reads it
 
     reading = take(record, clinician, sbp=165)
 

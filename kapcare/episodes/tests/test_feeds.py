@@ -17,7 +17,7 @@ from kapcare.audit.log import Actor
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.consents import services as consents
 from kapcare.episodes import feeds, services
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 from tests.factories import (
     PatientFactory,
     RoomFactory,

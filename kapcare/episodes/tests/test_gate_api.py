@@ -10,7 +10,7 @@ from kapcare.api import api
 from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
 from kapcare.episodes import services
 from kapcare.episodes.tests.test_gate_facts import NOW, actor, ready_session
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 from tests.factories import authorize, plan_session, raise_alert
 from tests.second_factor import reauthenticated
 

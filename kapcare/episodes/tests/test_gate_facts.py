@@ -17,7 +17,8 @@ from django.urls import reverse
 from kapcare.accounts.models import Role
 from kapcare.audit.log import Actor
 from kapcare.consents.tests.test_documents_fixtures import sign
-from kapcare.dosing import services as dosing_services
+from kapcare.dosing import recording
+from kapcare.dosing.dose import services as dose_services
 from kapcare.episodes import gate_facts, services
 from kapcare.episodes.models import CareSession, GateWaiver, SessionStatus
 from kapcare.measures import services as measures_services
@@ -155,9 +156,9 @@ def ready_session(patient, clinician, patient_user, model="blended", **fields) -
 def dose_checked(session, clinician):
     """The dosing record's gates: the dose prescribed by the clinician from a lot of the
     register and checked by a nurse; in the in-session model, the therapist present."""
-    record = dosing_services.record_for(actor(clinician), session)
+    record = recording.record_for(actor(clinician), session)
     receive_lot(session.patient.clinic, "KET-2611", dt.date(2027, 6, 30))
-    record = dosing_services.prescribe_dose(
+    record = dose_services.prescribe_dose(
         actor=actor(clinician),
         record=record,
         route=session.episode.dose_route,
@@ -166,12 +167,12 @@ def dose_checked(session, clinician):
         lot_number="KET-2611",
     )
     second = nurse_of(session.patient.clinic)
-    dosing_services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
+    dose_services.confirm_dose(actor=actor(second), record=record, checker=vouched(second))
     if session.episode.model == "in_session":
-        dosing_services.record_set_and_setting(
+        dose_services.record_set_and_setting(
             actor=actor(clinician),
             record=record,
-            data=dosing_services.SettingInput(therapist_present=True),
+            data=dose_services.SettingInput(therapist_present=True),
         )
     return record
 

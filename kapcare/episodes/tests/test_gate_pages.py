@@ -11,7 +11,7 @@ from kapcare.accounts.models import Role
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.episodes.models import DayOfChecklist, GateWaiver, SessionStatus
 from kapcare.episodes.tests.test_gate_facts import NOW, fetched, ready_session
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 from tests.factories import PASSWORD, UserFactory, authorize, plan_session, raise_alert
 from tests.second_factor import code_for, give_authenticator
 

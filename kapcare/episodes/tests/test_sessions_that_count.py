@@ -9,7 +9,8 @@ import pytest
 import time_machine
 
 from kapcare.accounts.models import Role
-from kapcare.dosing import services as dosing_services
+from kapcare.dosing import recording
+from kapcare.dosing.dose import services as dose_services
 from kapcare.dosing.models import DosingRecord
 from kapcare.episodes import services
 from kapcare.episodes.models import CareSession, Episode, SessionStatus
@@ -264,13 +265,13 @@ def test_in_session_the_therapist_present_is_refused_when_no_therapist_is_named(
 ):
     session = ready_session(patient, clinician, patient_user, "in_session")
     Episode.objects.filter(pk=session.episode_id).update(therapist=None)
-    record = dosing_services.record_for(actor(clinician), fetched(session))
+    record = recording.record_for(actor(clinician), fetched(session))
 
     with pytest.raises(Refused) as refused:
-        dosing_services.record_set_and_setting(
+        dose_services.record_set_and_setting(
             actor=actor(clinician),
             record=record,
-            data=dosing_services.SettingInput(therapist_present=True),
+            data=dose_services.SettingInput(therapist_present=True),
         )
 
     assert "therapist_present" in refused.value.problems

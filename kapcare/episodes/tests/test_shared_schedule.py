@@ -12,7 +12,7 @@ from django.utils import dateformat, timezone
 
 from kapcare.audit.log import Actor
 from kapcare.episodes import feeds, services
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 from tests.factories import RoomFactory, authorize, open_episode, plan_session
 
 SECTION = 'id="shared-schedule-heading"'

@@ -16,7 +16,7 @@ from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.consents import services as consent_services
 from kapcare.journal.models import EntryKind
 from kapcare.journal.tests.factories import journal_entry
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 from tests.factories import UserFactory, authorize
 
 SECTION = 'id="shared-journal-heading"'

@@ -16,7 +16,8 @@ from kapcare.audit.log import Actor
 from kapcare.consents import services as consents
 from kapcare.notifications import services
 from kapcare.notifications.models import Notification, NotificationKind
-from kapcare.policy import Action, Scope
+from kapcare.policy import Action
+from kapcare.scopes import Scope
 from tests.factories import authorize
 
 TEMPLATE = "measures/email/safety_alert.txt"

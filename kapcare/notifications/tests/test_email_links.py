@@ -12,12 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kapcare.accounts.models import Role
-from kapcare.dosing import services as dosing
+from kapcare.dosing.summary import services as summary_services
 from kapcare.dosing.tests.test_signing_fixtures import actor, signed_record
 from kapcare.measures import links
 from kapcare.messaging.tests.factories import patient_thread
 from kapcare.notifications.models import Notification, NotificationKind
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 from kapcare.therapists.invitations import add_and_invite_therapist
 from tests.factories import PatientFactory, UserFactory, authorize, plan_session, raise_alert
 from tests.second_factor import reauthenticated
@@ -66,7 +66,7 @@ def test_every_email_kind_links_absolutely_from_site_url(
         links.send_questionnaire_link(actor=actor(coordinator), patient=patient, instrument="gad7")
         raise_alert(clinician, patient)
         record = signed_record(patient, clinician, therapist=therapist)
-        dosing.release_summary(
+        summary_services.release_summary(
             actor=actor(clinician),
             record=record,
             text="Went well.",

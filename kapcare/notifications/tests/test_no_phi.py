@@ -15,13 +15,13 @@ from django.core.management import call_command
 from kapcare.accounts.forms import OutboxPasswordResetForm
 from kapcare.accounts.models import Role
 from kapcare.accounts.services import invite_user
-from kapcare.dosing import services as dosing
+from kapcare.dosing.summary import services as summary_services
 from kapcare.dosing.tests.test_signing_fixtures import actor, signed_record
 from kapcare.measures import links
 from kapcare.measures.instruments import INSTRUMENTS
 from kapcare.messaging.tests.factories import patient_thread
 from kapcare.notifications.models import Notification, NotificationKind
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 from tests.factories import PatientFactory, UserFactory, authorize, plan_session, raise_alert
 from tests.second_factor import reauthenticated
 
@@ -69,7 +69,7 @@ def test_no_email_of_any_kind_carries_health_information(
         links.send_questionnaire_link(actor=actor(coordinator), patient=patient, instrument="phq9")
         raise_alert(clinician, patient)
         record = signed_record(patient, clinician, therapist=therapist)  # overdue since
-        dosing.release_summary(
+        summary_services.release_summary(
             actor=actor(clinician),
             record=record,
             text="Went well.",

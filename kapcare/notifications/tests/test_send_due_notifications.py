@@ -21,7 +21,7 @@ from kapcare.episodes.models import CareSession, SessionStatus
 from kapcare.notifications import services
 from kapcare.notifications.models import Notification
 from kapcare.notifications.scheduled import queue_due_notifications
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 from tests.clock import spoken_day, today, wall_clock, zone_abbreviation
 from tests.factories import (
     PatientFactory,

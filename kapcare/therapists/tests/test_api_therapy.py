@@ -15,7 +15,7 @@ from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
 from kapcare.consents import services as consent_services
 from kapcare.episodes import feeds, services
 from kapcare.episodes.models import CareSession
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 from tests.factories import UserFactory, authorize, open_episode, plan_session
 
 NOW = dt.datetime(2026, 12, 1, 20, 0, tzinfo=dt.UTC)  # 2 PM in Chicago

@@ -13,12 +13,12 @@ from django.urls import reverse
 from kapcare.accounts.models import Role
 from kapcare.audit.log import Actor
 from kapcare.audit.models import AccessAction, AccessLogEntry
-from kapcare.dosing import services as dosing_services
+from kapcare.dosing import recording
 from kapcare.dosing.models import TherapistSummary
 from kapcare.episodes.models import CareSession, SessionStatus
 from kapcare.episodes.therapy_sessions import TherapySessionInput, record_therapy_session
 from kapcare.messaging.tests.factories import reply, therapist_thread
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 from tests.factories import (
     PatientFactory,
     UserFactory,
@@ -54,7 +54,7 @@ def given_dose(episode, clinician, at) -> CareSession:
 
 def released_summary(dose, clinician, at) -> TherapistSummary:
     """A summary released at `at` (releasing a signed record is tested in dosing)."""
-    record = dosing_services.record_for(actor(clinician), dose)
+    record = recording.record_for(actor(clinician), dose)
     return TherapistSummary.objects.create(
         record=record, patient_id=dose.patient_id, text="Calm session.", released_at=at
     )

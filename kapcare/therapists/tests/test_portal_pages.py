@@ -16,7 +16,7 @@ from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.consents import services as consent_services
 from kapcare.episodes.models import CareSession, SessionStatus
 from kapcare.measures.models import AssessmentLink
-from kapcare.policy import Scope
+from kapcare.scopes import Scope
 from tests.factories import UserFactory, authorize, open_episode, plan_session
 
 OK, DENIED, MISSING = 200, 403, 404

@@ -7,9 +7,11 @@ import datetime as dt
 from decimal import Decimal
 
 from kapcare.clinics.services import change_settings
-from kapcare.dosing import services as dosing
+from kapcare.dosing import recording
+from kapcare.dosing.dose import services as dose_services
 from kapcare.dosing.esketamine import services
 from kapcare.dosing.models import DosageForm, Drug
+from kapcare.dosing.substances import services as substances_services
 from kapcare.dosing.tests.test_events_fixtures import DOSE, NOW, actor, at, fetched, vitals
 from kapcare.episodes import services as episode_services
 from kapcare.episodes.tests.test_gate_facts import ready_session
@@ -40,7 +42,7 @@ def certified(clinic, by=None):
 
 def receive_devices(clinic, by, lot=LOT, amount_mg="840", expiry=None):
     """Esketamine devices of `lot` received into the register, counted with a nurse."""
-    return dosing.receive_stock(
+    return substances_services.receive_stock(
         actor=actor(by),
         clinic=clinic,
         lot_number=lot,
@@ -68,12 +70,12 @@ def prescribed(patient, clinician, patient_user, dose_mg="84", enrolled=True):
         certified(patient.clinic)
         session = ready_session(patient, clinician, patient_user)
         receive_devices(patient.clinic, clinician)
-        record = dosing.record_for(actor(clinician), session)
+        record = recording.record_for(actor(clinician), session)
         record = services.prescribe(
             actor=actor(clinician), record=record, dose_mg=Decimal(dose_mg), lot_number=LOT
         )
         nurse = nurse_of(patient.clinic)
-        dosing.confirm_dose(actor=actor(nurse), record=record, checker=vouched(nurse))
+        dose_services.confirm_dose(actor=actor(nurse), record=record, checker=vouched(nurse))
         if enrolled:
             enrol(patient, clinician)
     return fetched(record)

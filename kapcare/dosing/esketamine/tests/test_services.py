@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 
 from kapcare.audit.models import AccessAction, AccessLogEntry
-from kapcare.dosing import services as dosing
-from kapcare.dosing.esketamine import services
+from kapcare.dosing import recording
+from kapcare.dosing.discharge import services as discharge_services
+from kapcare.dosing.esketamine import facts, services
 from kapcare.dosing.esketamine.tests.fixtures import (
     DOSE,
     LOT,
@@ -28,6 +29,7 @@ from kapcare.dosing.esketamine.tests.fixtures import (
     vitals,
 )
 from kapcare.dosing.models import ControlledSubstanceEntry, Drug, NasalDevice
+from kapcare.dosing.substances import services as substances_services
 from kapcare.dosing.tests.test_events_fixtures import GOOD_CHECK
 from kapcare.episodes import gate_facts
 from kapcare.episodes import services as episode_services
@@ -172,7 +174,7 @@ def test_a_clinic_that_does_not_give_esketamine_cannot_prescribe_it(
 
     with at(NOW):
         session = ready_session(patient, clinician, patient_user)
-        record = dosing.record_for(actor(clinician), session)
+        record = recording.record_for(actor(clinician), session)
         with pytest.raises(Refused, match="does not give esketamine"):
             services.prescribe(
                 actor=actor(clinician), record=record, dose_mg=Decimal(56), lot_number=LOT
@@ -215,7 +217,7 @@ def test_each_device_is_recorded_with_its_time_and_comes_out_of_the_register(
     assert (record.dose_started_at, record.dose_ended_at) == (minutes(1), minutes(11))
     used = ControlledSubstanceEntry.objects.filter(record=record, drug=Drug.ESKETAMINE)
     assert sorted(used.values_list("kind", flat=True)) == ["drawn"] * 3 + ["given"] * 3
-    assert dosing.register_lots(patient.clinic_id, LOT)[LOT][1] == Decimal(840 - 84)
+    assert substances_services.register_lots(patient.clinic_id, LOT)[LOT][1] == Decimal(840 - 84)
 
 
 def test_a_device_4_minutes_after_the_previous_is_refused(patient, clinician, patient_user):
@@ -253,7 +255,7 @@ def ready_but_for_time(patient, clinician, patient_user, resolved=True):
     record = all_devices_taken(patient, clinician, patient_user)
     vitals(record, clinician, minutes(100), hr=74, sbp=128, dbp=80, spo2=98)
     with at(minutes(110)):
-        dosing.record_discharge_assessment(
+        discharge_services.record_discharge_assessment(
             actor=actor(clinician), record=fetched(record), data=GOOD_CHECK
         )
         services.record_resolution(
@@ -268,13 +270,15 @@ def ready_but_for_time(patient, clinician, patient_user, resolved=True):
 
 def discharge_at(record, clinician, when):
     with at(when):
-        return dosing.discharge(actor=actor(clinician), record=fetched(record), now=when)
+        return discharge_services.discharge(
+            actor=actor(clinician), record=fetched(record), now=when
+        )
 
 
 def test_discharge_is_refused_119_minutes_after_the_last_device(patient, clinician, patient_user):
     record = ready_but_for_time(patient, clinician, patient_user)
 
-    with pytest.raises(dosing.DischargeRefused) as refused:
+    with pytest.raises(discharge_services.DischargeRefused) as refused:
         discharge_at(record, clinician, minutes(11 + 119))
 
     assert refused.value.unmet == [
@@ -297,7 +301,7 @@ def test_discharge_goes_ahead_120_minutes_after_the_last_device_when_resolved(
 def test_discharge_waits_for_dissociation_to_resolve(patient, clinician, patient_user):
     record = ready_but_for_time(patient, clinician, patient_user, resolved=False)
 
-    with pytest.raises(dosing.DischargeRefused) as refused:
+    with pytest.raises(discharge_services.DischargeRefused) as refused:
         discharge_at(record, clinician, minutes(11 + 120))
 
     assert refused.value.unmet == ["Not yet resolved: dissociation. Observe until they resolve."]
@@ -305,8 +309,8 @@ def test_discharge_waits_for_dissociation_to_resolve(patient, clinician, patient
 
 def test_ketamine_keeps_its_own_observation_time(clinic):
     certified(clinic)
-    assert dosing.discharge_settings(clinic).observation_minutes == 60
-    assert dosing.discharge_settings(clinic, Drug.ESKETAMINE).observation_minutes == 120
+    assert discharge_services.discharge_settings(clinic).observation_minutes == 60
+    assert discharge_services.discharge_settings(clinic, Drug.ESKETAMINE).observation_minutes == 120
 
 
 # --- Blood pressure and the REMS form ----------------------------------------------------
@@ -328,8 +332,6 @@ def test_a_missing_40_minute_blood_pressure_is_flagged(patient, clinician, patie
 
 
 def services_checks(record, now):
-    from kapcare.dosing.esketamine import facts
-
     return facts.blood_pressure_checks(fetched(record), now)
 
 

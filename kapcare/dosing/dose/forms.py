@@ -1,12 +1,12 @@
 """Forms of the dose and the set and setting. They parse what was typed; the rules
 (plausible mg/kg, the clinic's maximum, a recent weight, the lot's expiry) are the
-services' and `rules_dose`'s, so the page and any other caller hear the same answer."""
+services' and `dose.rules`'s, so the page and any other caller hear the same answer."""
 
 from datetime import datetime
 
 from django import forms
 
-from kapcare.dosing import services
+from kapcare.dosing.dose import services
 from kapcare.dosing.models import DosingRecord, Lighting
 from kapcare.episodes.models import DoseRoute
 

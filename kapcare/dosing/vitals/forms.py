@@ -1,12 +1,12 @@
 """The quick-entry form for a reading at the bedside: HR, SBP, DBP, SpO2, RR and the
 MOAA/S score in one row, the time defaulting to now. It parses what was typed; what is
-plausible and what raises an alert are the rules' (`rules_vitals`), applied by the service."""
+plausible and what raises an alert are the rules' (`vitals.rules`), applied by the service."""
 
 import datetime as dt
 
 from django import forms
 
-from kapcare.dosing.rules_vitals import MOAAS_LEVELS, VITALS
+from kapcare.dosing.vitals.rules import MOAAS_LEVELS, VITALS
 
 NUMBER_FIELDS = ("hr", "sbp", "dbp", "spo2", "rr")
 

@@ -1,10 +1,12 @@
 """The signing part of the dosing record: the signature, addenda and the therapist's
-summary (POST-only actions on the record page), and the patient's account of a session in
+summary (POST-only actions on the record page; the summary's views are its own part's, its
+URLs stay in this namespace), and the patient's account of a session in
 the portal."""
 
 from django.urls import path
 
-from kapcare.dosing import signing_views as views
+from kapcare.dosing.signing import views
+from kapcare.dosing.summary import views as summary_views
 
 app_name = "signing"
 urlpatterns = [
@@ -12,12 +14,12 @@ urlpatterns = [
     path("dosing-sessions/<uuid:session_id>/record/addenda/", views.addendum, name="addendum"),
     path(
         "dosing-sessions/<uuid:session_id>/record/summary/",
-        views.summary_save,
+        summary_views.summary_save,
         name="summary_save",
     ),
     path(
         "dosing-sessions/<uuid:session_id>/record/summary/release/",
-        views.summary_release,
+        summary_views.summary_release,
         name="summary_release",
     ),
     path("portal/sessions/<uuid:session_id>/experience/", views.experience, name="experience"),

@@ -25,10 +25,10 @@ from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.clinics.dea_numbers import dea_number_problem
 from kapcare.clinics.models import Clinic
-from kapcare.dosing import services
 from kapcare.dosing.models import ControlledSubstanceEntry, SubstanceEntryKind
-from kapcare.dosing.rules_substances import mg
-from kapcare.dosing.substances import inventory_rules, lots
+from kapcare.dosing.substances import lots
+from kapcare.dosing.substances import services as substances_services
+from kapcare.dosing.substances.inventory import rules
 from kapcare.dosing.substances.models import (
     BusinessMoment,
     Inventory,
@@ -38,6 +38,7 @@ from kapcare.dosing.substances.models import (
     TheftLossLine,
     TheftLossReport,
 )
+from kapcare.dosing.substances.rules import mg
 from kapcare.refusals import Refused
 
 
@@ -69,7 +70,7 @@ class OnHand:
 def lots_on_hand(clinic_id: int) -> list[OnHand]:
     """Every lot the register holds stock of (not 0 mg), latest expiry first, with what it
     is. Two queries."""
-    register = services.register_lots(clinic_id)
+    register = substances_services.register_lots(clinic_id)
     identities = {}
     for row in (
         ControlledSubstanceEntry.objects.filter(
@@ -94,11 +95,11 @@ def next_biennial_due(clinic_id: int) -> date | None:
     """The day by which the next biennial inventory is taken: two years after the last
     inventory of any kind (21 CFR 1304.11(c)); None when none was ever taken."""
     last = last_inventory(clinic_id)
-    return inventory_rules.next_biennial_due(last.taken_on if last else None)
+    return rules.next_biennial_due(last.taken_on if last else None)
 
 
 def _refuse_unless_licensed(actor: Actor, clinic: Clinic, what: str) -> None:
-    if not services._is_licensed_of(actor, clinic.pk):
+    if not substances_services._is_licensed_of(actor, clinic.pk):
         raise Refused({"__all__": f"Only a clinician or nurse of this clinic may {what}."})
 
 
@@ -148,7 +149,7 @@ def _count_problems(counts: list[LotCount], on_hand: list[OnHand]) -> dict[str, 
     for index, count in enumerate(counts):
         amount = count.counted_mg
         field = field_name(index, "counted_mg")
-        problem = services._amount_problem(amount, "counted")
+        problem = substances_services._amount_problem(amount, "counted")
         if problem:
             problems[field] = problem
         elif amount != expected[count.lot_number] and not count.reason.strip():
@@ -287,7 +288,7 @@ def _lost_lot_problems(lost: list[LostLot], on_hand: dict[str, OnHand]) -> dict[
         field = field_name(index, "quantity_mg")
         if lot.quantity_mg in (None, Decimal(0)):
             continue
-        problem = services._amount_problem(lot.quantity_mg, "lost", positive=True)
+        problem = substances_services._amount_problem(lot.quantity_mg, "lost", positive=True)
         held = on_hand.get(lot.lot_number)
         if problem:
             problems[field] = problem
@@ -336,8 +337,8 @@ def file_theft_loss(
             if details.police_notified
             else "",
             description=details.description.strip(),
-            notify_by=inventory_rules.notify_dea_by(discovered),
-            form_106_by=inventory_rules.form_106_by(discovered),
+            notify_by=rules.notify_dea_by(discovered),
+            form_106_by=rules.form_106_by(discovered),
             filed_by=actor.user,
             signed_with=reauthentication.method,
             filed_at=timezone.now(),
@@ -412,7 +413,7 @@ def register_summary(clinic: Clinic) -> dict:
     overdue. Two queries."""
     today = timezone.localdate(timezone.now(), clinic.zone)
     last = last_inventory(clinic.pk)
-    next_due = inventory_rules.next_biennial_due(last.taken_on if last else None)
+    next_due = rules.next_biennial_due(last.taken_on if last else None)
     return {
         "last_inventory": last,
         "next_due": next_due,

@@ -4,21 +4,21 @@ shows them."""
 
 from django.urls import path
 
-from kapcare.dosing import events_views
+from kapcare.dosing.events import views
 
 app_name = "events"
 urlpatterns = [
-    path("dosing-sessions/<uuid:session_id>/events/dose/", events_views.dose, name="dose"),
+    path("dosing-sessions/<uuid:session_id>/events/dose/", views.dose, name="dose"),
     path(
         "dosing-sessions/<uuid:session_id>/events/infusion/",
-        events_views.infusion,
+        views.infusion,
         name="infusion",
     ),
-    path("dosing-sessions/<uuid:session_id>/events/adverse/", events_views.adverse, name="adverse"),
+    path("dosing-sessions/<uuid:session_id>/events/adverse/", views.adverse, name="adverse"),
     # The event is named in the form (its opaque id), not in the URL.
     path(
         "dosing-sessions/<uuid:session_id>/events/interventions/",
-        events_views.intervention,
+        views.intervention,
         name="intervention",
     ),
 ]

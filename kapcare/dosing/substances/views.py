@@ -3,7 +3,7 @@ drew, gave, wasted and returned, and the form), and the clinic's register page (
 every line with the stock after it, the discrepancies at the top, stock received and
 corrections).
 
-The arithmetic and the discrepancies are `rules_substances.reconcile`'s; the writes are
+The arithmetic and the discrepancies are `rules.reconcile`'s; the writes are
 `services`' (each logged in its transaction). The register names patients, so each
 showing of it logs them as listed (`record_list_access`), in one insert.
 """
@@ -22,17 +22,17 @@ from kapcare import policy
 from kapcare.accounts import second_person
 from kapcare.audit.log import Actor, record_list_access
 from kapcare.decorators import allowed
-from kapcare.dosing import rules_substances, services
 from kapcare.dosing.access import get_record
 from kapcare.dosing.models import ControlledSubstanceEntry, DosingRecord, Drug, SubstanceEntryKind
-from kapcare.dosing.rules_substances import mg
-from kapcare.dosing.substances import inventory, lots
-from kapcare.dosing.substances_forms import CorrectionForm, ReceiveStockForm, SessionUseForm
+from kapcare.dosing.substances import lots, rules, services
+from kapcare.dosing.substances.forms import CorrectionForm, ReceiveStockForm, SessionUseForm
+from kapcare.dosing.substances.inventory import services as inventory_services
+from kapcare.dosing.substances.rules import mg
 from kapcare.dosing.views import back_to_record, render_refused
 from kapcare.pagination import parse_cursor
 from kapcare.patients.access import parse_external_id
 from kapcare.policy import Action
-from kapcare.refusals import Refused, add_problems
+from kapcare.refusals import submit
 
 
 def _session_day(record: DosingRecord | None, zone):
@@ -42,8 +42,8 @@ def _session_day(record: DosingRecord | None, zone):
     return timezone.localtime(moment, zone).date()
 
 
-def _plain(entry: ControlledSubstanceEntry, zone) -> rules_substances.Entry:
-    return rules_substances.Entry(
+def _plain(entry: ControlledSubstanceEntry, zone) -> rules.Entry:
+    return rules.Entry(
         id=entry.pk,
         lot_number=entry.lot_number,
         kind=entry.kind,
@@ -86,7 +86,7 @@ def part_context(request: HttpRequest, record: DosingRecord, form: SessionUseFor
     )
     for entry in entries:
         entry.record = record  # one record: no query per line
-    register = rules_substances.reconcile(_plain(e, zone) for e in entries)
+    register = rules.reconcile(_plain(e, zone) for e in entries)
     uses = [(lot.lot_number, use) for lot in register.lots for use in lot.sessions]
     can_record = not record.is_signed and policy.can(
         request.user, Action.RECORD_CONTROLLED_SUBSTANCE, record
@@ -142,26 +142,24 @@ def _witness(request: HttpRequest, form) -> second_person.SecondPerson:
 def session_use(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.RECORD_CONTROLLED_SUBSTANCE, log_as=None)
     form = _session_use_form(request, record, request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            witness = _witness(request, form) if form.has_witness else None
-            services.record_session_use(
-                actor=Actor.from_request(request),
-                record=record,
-                lot_number=data["lot_number"],
-                drawn_mg=data["drawn_mg"],
-                given_mg=data["given_mg"],
-                wasted_mg=data["wasted_mg"],
-                returned_mg=data["returned_mg"],
-                witness=witness,
-                note=data["note"],
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            messages.success(request, "Ketamine use recorded in the register.")
-            return back_to_record(record, "#substances")
+
+    def write(data):
+        witness = _witness(request, form) if form.has_witness else None
+        return services.record_session_use(
+            actor=Actor.from_request(request),
+            record=record,
+            lot_number=data["lot_number"],
+            drawn_mg=data["drawn_mg"],
+            given_mg=data["given_mg"],
+            wasted_mg=data["wasted_mg"],
+            returned_mg=data["returned_mg"],
+            witness=witness,
+            note=data["note"],
+        )
+
+    if submit(form, write) is not None:
+        messages.success(request, "Ketamine use recorded in the register.")
+        return back_to_record(record, "#substances")
     return render_refused(request, record, substances={"form": form})
 
 
@@ -175,7 +173,7 @@ LOT_PAGE_LINES = 50
 
 @dataclass(frozen=True)
 class RegisterRow:
-    line: rules_substances.Line
+    line: rules.Line
     entry: ControlledSubstanceEntry
     amount: str
     balance: str
@@ -190,7 +188,7 @@ def _shown_entries(ids) -> dict[int, ControlledSubstanceEntry]:
     ).in_bulk(ids)
 
 
-def _lot_facts(lot: rules_substances.Lot, first: ControlledSubstanceEntry, rows) -> dict:
+def _lot_facts(lot: rules.Lot, first: ControlledSubstanceEntry, rows) -> dict:
     return {
         "lot_number": lot.lot_number,
         "first": first,
@@ -200,7 +198,7 @@ def _lot_facts(lot: rules_substances.Lot, first: ControlledSubstanceEntry, rows)
         "received": mg(lot.received_mg),
         "discrepancies": lot.discrepancies,
         "lines": len(lot.lines),
-        "kept_until": rules_substances.kept_until(lot.lines[-1].entry.recorded_at.date()),
+        "kept_until": rules.kept_until(lot.lines[-1].entry.recorded_at.date()),
         "rows": rows,
     }
 
@@ -225,7 +223,7 @@ def _rows(request, lines, entries, correction_form, *, correctable=True) -> list
             amount=mg(line.entry.amount_mg),
             balance=mg(line.balance_after_mg),
             correction_form=correction_form_for(entries[line.entry.id]),
-            kept_until=rules_substances.kept_until(line.entry.recorded_at.date()),
+            kept_until=rules.kept_until(line.entry.recorded_at.date()),
         )
         for line in lines
     ]
@@ -274,9 +272,9 @@ def _register_page(
             "latest_lines": LATEST_LINES,
             "discrepancies": register.discrepancies,
             "can_record": can_record,
-            "retention_years": rules_substances.RETENTION_YEARS,
+            "retention_years": rules.RETENTION_YEARS,
             "receive_form": receive_form or (ReceiveStockForm() if can_record else None),
-            "dea": inventory.register_summary(clinic),
+            "dea": inventory_services.register_summary(clinic),
         },
         status=status,
     )
@@ -326,7 +324,7 @@ def _lot_page(
             "page_lines": LOT_PAGE_LINES,
             "is_first_page": after is None and starting_at is None,
             "can_correct": policy.can(request.user, Action.RECORD_CONTROLLED_SUBSTANCE),
-            "retention_years": rules_substances.RETENTION_YEARS,
+            "retention_years": rules.RETENTION_YEARS,
         },
         status=status,
     )
@@ -352,28 +350,26 @@ def lot(request: HttpRequest, lot_number: str) -> HttpResponse:
 @allowed(Action.RECORD_CONTROLLED_SUBSTANCE)
 def receive(request: HttpRequest) -> HttpResponse:
     form = ReceiveStockForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.receive_stock(
-                actor=Actor.from_request(request),
-                clinic=request.user.clinic,
-                lot_number=data["lot_number"],
-                lot_expiry=data["lot_expiry"],
-                amount_mg=data["amount_mg"],
-                note=data["note"],
-                witness=_witness(request, form),
-                drug=data["drug"] or Drug.KETAMINE,
-                drug_name=data["drug_name"],
-                strength=data["strength"],
-                dosage_form=data["dosage_form"],
-                ndc=data["ndc"],
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            messages.success(request, f"Lot {form.cleaned_data['lot_number']} received.")
-            return redirect(reverse("substances:register"))
+
+    def write(data):
+        return services.receive_stock(
+            actor=Actor.from_request(request),
+            clinic=request.user.clinic,
+            lot_number=data["lot_number"],
+            lot_expiry=data["lot_expiry"],
+            amount_mg=data["amount_mg"],
+            note=data["note"],
+            witness=_witness(request, form),
+            drug=data["drug"] or Drug.KETAMINE,
+            drug_name=data["drug_name"],
+            strength=data["strength"],
+            dosage_form=data["dosage_form"],
+            ndc=data["ndc"],
+        )
+
+    if submit(form, write) is not None:
+        messages.success(request, f"Lot {form.cleaned_data['lot_number']} received.")
+        return redirect(reverse("substances:register"))
     return _register_page(request, receive_form=form, status=422)
 
 
@@ -388,19 +384,18 @@ def correct(request: HttpRequest) -> HttpResponse:
     if entry is None or not policy.can(request.user, Action.RECORD_CONTROLLED_SUBSTANCE, entry):
         raise Http404("No such line in this clinic's register.")
     form = CorrectionForm(request.POST, entry_id=entry.external_id)
-    if form.is_valid():
-        try:
-            services.correct_entry(
-                actor=Actor.from_request(request),
-                entry=entry,
-                amount_mg=form.cleaned_data["amount_mg"],
-                note=form.cleaned_data["note"],
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            messages.success(request, "Correction added to the register.")
-            return redirect(lot_url(entry.lot_number))
+
+    def write(data):
+        return services.correct_entry(
+            actor=Actor.from_request(request),
+            entry=entry,
+            amount_mg=data["amount_mg"],
+            note=data["note"],
+        )
+
+    if submit(form, write) is not None:
+        messages.success(request, "Correction added to the register.")
+        return redirect(lot_url(entry.lot_number))
     return _lot_page(
         request, entry.lot_number, starting_at=entry.pk, correction_form=form, status=422
     )

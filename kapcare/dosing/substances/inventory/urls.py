@@ -3,7 +3,7 @@ reports (included in the register's URLs, under its namespace)."""
 
 from django.urls import path
 
-from kapcare.dosing.substances import inventory_views as views
+from kapcare.dosing.substances.inventory import views
 
 urlpatterns = [
     path("controlled-substances/print/", views.register_printed, name="register_print"),

@@ -1,12 +1,12 @@
-"""Forms of the record's signature and summary parts, and the patient's account of a
-session in the portal. They parse what was typed; the rules (who, when, once) are the
+"""Forms of the record's signature part, and the patient's account of a session in the
+portal. They parse what was typed; the rules (who, when, once) are the
 services'."""
 
 from django import forms
 
 from kapcare.accounts.second_factor_forms import StepUpForm
 from kapcare.dosing.models import PatientExperience
-from kapcare.dosing.rules_summary import DISSOCIATION_MAXIMUM
+from kapcare.dosing.summary.rules import DISSOCIATION_MAXIMUM
 
 _experience = PatientExperience._meta
 
@@ -30,21 +30,6 @@ class AddendumForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "addendum_%s")
-        super().__init__(*args, **kwargs)
-
-
-class SummaryForm(forms.Form):
-    text = forms.CharField(
-        label="Summary for the therapist",
-        max_length=10000,
-        widget=forms.Textarea(attrs={"rows": 10}),
-        help_text="Drafted from the record; edit it as you see fit. "
-        "Once released it can no longer be changed.",
-        error_messages={"required": "Write the summary (the draft is a starting point)."},
-    )
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("auto_id", "summary_%s")
         super().__init__(*args, **kwargs)
 
 

@@ -3,14 +3,14 @@ POST-only; the record page shows them."""
 
 from django.urls import path
 
-from kapcare.dosing import events_views
+from kapcare.dosing.discharge import views
 
 app_name = "discharge"
 urlpatterns = [
     path(
         "dosing-sessions/<uuid:session_id>/discharge/assessment/",
-        events_views.assessment,
+        views.assessment,
         name="assessment",
     ),
-    path("dosing-sessions/<uuid:session_id>/discharge/", events_views.discharge, name="discharge"),
+    path("dosing-sessions/<uuid:session_id>/discharge/", views.discharge, name="discharge"),
 ]

@@ -29,14 +29,14 @@ from kapcare import policy
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.decorators import allowed
-from kapcare.dosing import rules_vitals, services
 from kapcare.dosing.access import get_record
 from kapcare.dosing.models import DosingRecord, Observation, VitalSource
-from kapcare.dosing.rules_vitals import HIGH, VITALS
 from kapcare.dosing.views import render_refused
-from kapcare.dosing.vitals_forms import VitalsForm
+from kapcare.dosing.vitals import rules, services
+from kapcare.dosing.vitals.forms import VitalsForm
+from kapcare.dosing.vitals.rules import HIGH, VITALS
 from kapcare.policy import Action
-from kapcare.refusals import Refused, add_problems
+from kapcare.refusals import submit
 
 # Columns of the readings table and series of the chart, in this order.
 CHART_VITALS = ("hr", "sbp", "dbp", "spo2", "rr")
@@ -51,7 +51,7 @@ class Cell:
 
     @property
     def direction(self) -> str:
-        return rules_vitals.direction_of(self.threshold)
+        return rules.direction_of(self.threshold)
 
     @property
     def is_high(self) -> bool:
@@ -71,7 +71,7 @@ class Reading:
 
     @property
     def columns(self) -> list[Cell | None]:
-        return [self.cells.get(key) for key in (*CHART_VITALS, rules_vitals.SEDATION)]
+        return [self.cells.get(key) for key in (*CHART_VITALS, rules.SEDATION)]
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def alert_rows(observations: list[Observation]) -> list[AlertRow]:
                 value=observation.value,
                 unit=observation.unit,
                 threshold=observation.alert_threshold,
-                direction=rules_vitals.direction_of(observation.alert_threshold),
+                direction=rules.direction_of(observation.alert_threshold),
                 reading_id=str(observation.reading_id),
             )
         )
@@ -143,7 +143,7 @@ def chart_data(readings: list[Reading], zone) -> dict:
     }
 
 
-def threshold_words(thresholds: rules_vitals.VitalThresholds) -> str:
+def threshold_words(thresholds: rules.VitalThresholds) -> str:
     """ "SBP ≥ 180 or < 90; DBP ≥ 110; …": the clinic's alert limits, for the legend."""
     by_vital: dict[str, list[str]] = {}
     for vital, _direction, comparison, limit in thresholds.limits():
@@ -162,13 +162,13 @@ def live_context(record: DosingRecord) -> dict:
     zone = clinic.zone
     readings = readings_of(observations)
     now = timezone.now()
-    due = rules_vitals.next_reading_due(
+    due = rules.next_reading_due(
         now=now,
         last_taken_at=readings[-1].taken_at if readings else None,
         dose_started_at=record.dose_started_at,
         dose_ended_at=record.dose_ended_at,
         discharged_at=record.discharged_at,
-        schedule=rules_vitals.VitalSchedule.from_settings(clinic),
+        schedule=rules.VitalSchedule.from_settings(clinic),
     )
     seen = "|".join(
         str(part)
@@ -180,18 +180,18 @@ def live_context(record: DosingRecord) -> dict:
             record.is_signed,
         )
     )
-    schedule = rules_vitals.VitalSchedule.from_settings(clinic)
+    schedule = rules.VitalSchedule.from_settings(clinic)
     return {
         "readings": readings,
         "readings_newest_first": readings[::-1],
         "schedule": schedule,
         "alerts": alert_rows(observations),
         "due": due,
-        "phase": rules_vitals.phase_at(
+        "phase": rules.phase_at(
             now, record.dose_started_at, record.dose_ended_at, record.discharged_at
         ),
         "chart": chart_data(readings, zone),
-        "thresholds": threshold_words(rules_vitals.VitalThresholds.from_settings(clinic)),
+        "thresholds": threshold_words(rules.VitalThresholds.from_settings(clinic)),
         "fingerprint": hashlib.sha256(seen.encode()).hexdigest()[:16],
         "live_url": reverse("vitals:live", args=[record.session.external_id]),
         "is_polling": not record.is_signed,
@@ -222,24 +222,24 @@ def part_context(request: HttpRequest, record: DosingRecord) -> dict:
 def record_vitals(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.RECORD_VITALS, log_as=None)
     form = VitalsForm(request.POST)
-    if form.is_valid():
+
+    def write(data):
         clinic = record.patient.clinic
         day = timezone.localtime(record.session.planned_start, clinic.zone).date()
-        try:
-            reading = services.record_vitals(
-                actor=Actor.from_request(request),
-                record=record,
-                taken_at=form.taken_at_on(day, clinic.zone),
-                values=form.values(),
-                source=VitalSource.MANUAL,
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            if not reading.alerts:
-                messages.success(request, "Reading recorded.")
-            url = reverse("dosing:record", args=[record.session.external_id])
-            return redirect(f"{url}?reading={reading.reading_id}#vitals")
+        return services.record_vitals(
+            actor=Actor.from_request(request),
+            record=record,
+            taken_at=form.taken_at_on(day, clinic.zone),
+            values=form.values(),
+            source=VitalSource.MANUAL,
+        )
+
+    reading = submit(form, write)
+    if reading is not None:
+        if not reading.alerts:
+            messages.success(request, "Reading recorded.")
+        url = reverse("dosing:record", args=[record.session.external_id])
+        return redirect(f"{url}?reading={reading.reading_id}#vitals")
     return render_refused(request, record, vitals={"form": form})
 
 

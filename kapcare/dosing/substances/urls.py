@@ -3,7 +3,7 @@ register with stock received and corrections."""
 
 from django.urls import include, path
 
-from kapcare.dosing import substances_views as views
+from kapcare.dosing.substances import views
 
 app_name = "substances"
 urlpatterns = [
@@ -12,5 +12,5 @@ urlpatterns = [
     path("controlled-substances/lots/<path:lot_number>/", views.lot, name="lot"),
     path("controlled-substances/stock/", views.receive, name="receive"),
     path("controlled-substances/corrections/", views.correct, name="correct"),
-    path("", include("kapcare.dosing.substances.inventory_urls")),
+    path("", include("kapcare.dosing.substances.inventory.urls")),
 ]

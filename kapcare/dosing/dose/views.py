@@ -23,11 +23,13 @@ from kapcare import policy
 from kapcare.accounts import second_person
 from kapcare.audit.log import Actor
 from kapcare.decorators import allowed
-from kapcare.dosing import rules_dose, rules_substances, services
 from kapcare.dosing.access import get_record
-from kapcare.dosing.dose_forms import ConfirmDoseForm, PrescriptionForm, SettingForm
+from kapcare.dosing.dose import rules, services
+from kapcare.dosing.dose.forms import ConfirmDoseForm, PrescriptionForm, SettingForm
 from kapcare.dosing.esketamine import rules as esketamine_rules
 from kapcare.dosing.models import DosingRecord, Drug
+from kapcare.dosing.substances import rules as substances_rules
+from kapcare.dosing.substances import services as substances_services
 from kapcare.dosing.views import back_to_record, render_refused
 from kapcare.episodes.models import DoseRoute, SessionStatus
 from kapcare.episodes.rules import IN_SESSION
@@ -44,12 +46,12 @@ def _is_open(record: DosingRecord) -> bool:
     )
 
 
-def calculation_of(record: DosingRecord) -> rules_dose.DoseCalculation | None:
+def calculation_of(record: DosingRecord) -> rules.DoseCalculation | None:
     """The mg/kg arithmetic of a ketamine dose (None before one is prescribed, and for
     esketamine's fixed dose in devices)."""
     if record.dose_mg is None or record.prescribed_mg_per_kg is None:
         return None
-    return rules_dose.DoseCalculation(
+    return rules.DoseCalculation(
         mg_per_kg=record.prescribed_mg_per_kg, weight_kg=record.weight_kg, dose_mg=record.dose_mg
     )
 
@@ -71,7 +73,7 @@ def part_context(request: HttpRequest, record: DosingRecord) -> dict:
     if record.drug == Drug.ESKETAMINE:
         weight_problem, above = "", []  # a fixed dose in devices: no weight, no cap
     elif calc is not None:
-        weight_problem = rules_dose.weight_age_problem(
+        weight_problem = rules.weight_age_problem(
             record.weight_measured_on,
             record.weight_kg,
             latest.measured_on if latest else None,
@@ -79,11 +81,11 @@ def part_context(request: HttpRequest, record: DosingRecord) -> dict:
             dose_day,
             clinic.weight_recent_days,
         )
-        above = rules_dose.cap_problems(calc, services.dose_caps(clinic, record.route))
+        above = rules.cap_problems(calc, services.dose_caps(clinic, record.route))
     else:
-        weight_problem = rules_dose.weight_problem(latest.weight_kg if latest else None)
+        weight_problem = rules.weight_problem(latest.weight_kg if latest else None)
         if latest is not None and not weight_problem:
-            weight_problem = rules_dose.weight_age_problem(
+            weight_problem = rules.weight_age_problem(
                 latest.measured_on,
                 latest.weight_kg,
                 latest.measured_on,
@@ -155,11 +157,13 @@ def register_lots(clinic_id: int, drug: str = Drug.KETAMINE) -> list[tuple[str, 
         (
             number,
             f"{number} — expires {expiry:%b} {expiry.day}, {expiry.year}, "
-            f"{rules_substances.mg(on_hand)} on hand"
+            f"{substances_rules.mg(on_hand)} on hand"
             if expiry
-            else f"{number} — no expiry recorded, {rules_substances.mg(on_hand)} on hand",
+            else f"{number} — no expiry recorded, {substances_rules.mg(on_hand)} on hand",
         )
-        for number, (expiry, on_hand) in services.register_lots(clinic_id, drug=drug).items()
+        for number, (expiry, on_hand) in substances_services.register_lots(
+            clinic_id, drug=drug
+        ).items()
     ]
 
 

@@ -9,9 +9,9 @@ from django import forms
 from kapcare.accounts import step_up
 from kapcare.accounts.second_factor_forms import StepUpMixin
 from kapcare.dosing.models import DosageForm
-from kapcare.dosing.rules_substances import mg
-from kapcare.dosing.substances.inventory import OnHand, field_name
+from kapcare.dosing.substances.inventory.services import OnHand, field_name
 from kapcare.dosing.substances.models import BusinessMoment, InventoryKind, LossKind
+from kapcare.dosing.substances.rules import mg
 
 _AMOUNT = {"inputmode": "decimal", "step": "0.01"}
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

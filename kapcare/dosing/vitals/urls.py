@@ -3,18 +3,18 @@ live chart the record page polls."""
 
 from django.urls import path
 
-from kapcare.dosing import vitals_views
+from kapcare.dosing.vitals import views
 
 app_name = "vitals"
 urlpatterns = [
     path(
         "dosing-sessions/<uuid:session_id>/vitals/",
-        vitals_views.record_vitals,
+        views.record_vitals,
         name="record",
     ),
     path(
         "dosing-sessions/<uuid:session_id>/vitals/live/",
-        vitals_views.live,
+        views.live,
         name="live",
     ),
 ]

@@ -21,9 +21,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from kapcare import policy
 from kapcare.audit.log import Actor, record_list_access
 from kapcare.decorators import allowed
-from kapcare.dosing.rules_substances import RETENTION_YEARS, kept_until, mg
-from kapcare.dosing.substances import inventory, register_print
-from kapcare.dosing.substances.inventory_forms import (
+from kapcare.dosing.substances import register_print
+from kapcare.dosing.substances.inventory import services
+from kapcare.dosing.substances.inventory.forms import (
     InventoryForm,
     PeriodForm,
     SubmissionForm,
@@ -31,9 +31,10 @@ from kapcare.dosing.substances.inventory_forms import (
     lot_label,
 )
 from kapcare.dosing.substances.models import Inventory, TheftLossReport
+from kapcare.dosing.substances.rules import RETENTION_YEARS, kept_until, mg
 from kapcare.patients.access import parse_external_id
 from kapcare.policy import Action
-from kapcare.refusals import Refused, add_problems
+from kapcare.refusals import submit
 
 VIEW = Action.VIEW_CONTROLLED_SUBSTANCE_REGISTER
 
@@ -99,9 +100,9 @@ def _inventory_form(request: HttpRequest, lots, data=None) -> InventoryForm:
     return InventoryForm(data, lots=lots, user=request.user)
 
 
-def _counts(form: InventoryForm) -> list[inventory.LotCount]:
+def _counts(form: InventoryForm) -> list[services.LotCount]:
     return [
-        inventory.LotCount(
+        services.LotCount(
             lot_number=form.lot_value(index, "number") or "",
             counted_mg=form.lot_value(index, "counted_mg"),
             reason=form.lot_value(index, "reason") or "",
@@ -121,31 +122,30 @@ def inventories(request: HttpRequest) -> HttpResponse:
     can_take = policy.can(user, Action.TAKE_CONTROLLED_SUBSTANCE_INVENTORY)
     if request.method == "POST" and not can_take:
         raise PermissionDenied()
-    lots = inventory.lots_on_hand(clinic.pk) if can_take else []
+    lots = services.lots_on_hand(clinic.pk) if can_take else []
     form = None
     status = 200
     if can_take:
         form = _inventory_form(request, lots, request.POST if request.method == "POST" else None)
     if form is not None and form.is_bound:
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                taken = inventory.take_inventory(
-                    actor=Actor.from_request(request),
-                    clinic=clinic,
-                    kind=data["kind"],
-                    taken_as_of=data["taken_as_of"],
-                    counts=_counts(form),
-                    reauthentication=data["reauthentication"],
-                    previous_registration_number=data["previous_registration_number"],
-                    new_registration_number=data["new_registration_number"],
-                    note=data["note"],
-                )
-            except Refused as refusal:
-                add_problems(form, refusal.problems)
-            else:
-                messages.success(request, "Inventory signed and kept.")
-                return redirect(reverse("substances:inventory", args=[taken.external_id]))
+
+        def write(data):
+            return services.take_inventory(
+                actor=Actor.from_request(request),
+                clinic=clinic,
+                kind=data["kind"],
+                taken_as_of=data["taken_as_of"],
+                counts=_counts(form),
+                reauthentication=data["reauthentication"],
+                previous_registration_number=data["previous_registration_number"],
+                new_registration_number=data["new_registration_number"],
+                note=data["note"],
+            )
+
+        taken = submit(form, write)
+        if taken is not None:
+            messages.success(request, "Inventory signed and kept.")
+            return redirect(reverse("substances:inventory", args=[taken.external_id]))
         status = 422
     return render(
         request,
@@ -153,7 +153,7 @@ def inventories(request: HttpRequest) -> HttpResponse:
         {
             "clinic": clinic,
             "inventories": Inventory.objects.filter(clinic_id=clinic.pk).select_related("taken_by"),
-            "next_due": inventory.next_biennial_due(clinic.pk),
+            "next_due": services.next_biennial_due(clinic.pk),
             "today": _today(clinic),
             "form": form,
             "lot_rows": [(lot_label(lot), lot, fields) for lot, fields in form.lot_rows()]
@@ -200,9 +200,9 @@ def inventory_detail(request: HttpRequest, inventory_id) -> HttpResponse:
 # --- Theft or loss ------------------------------------------------------------------------
 
 
-def _lost(form: TheftLossForm) -> list[inventory.LostLot]:
+def _lost(form: TheftLossForm) -> list[services.LostLot]:
     return [
-        inventory.LostLot(
+        services.LostLot(
             lot_number=form.lot_value(index, "number") or "",
             quantity_mg=form.lot_value(index, "quantity_mg"),
         )
@@ -220,7 +220,7 @@ def losses(request: HttpRequest) -> HttpResponse:
     can_report = policy.can(user, Action.REPORT_CONTROLLED_SUBSTANCE_LOSS)
     if request.method == "POST" and not can_report:
         raise PermissionDenied()
-    lots = inventory.lots_on_hand(clinic.pk) if can_report else []
+    lots = services.lots_on_hand(clinic.pk) if can_report else []
     form = None
     status = 200
     if can_report:
@@ -228,32 +228,31 @@ def losses(request: HttpRequest) -> HttpResponse:
             request.POST if request.method == "POST" else None, lots=lots, user=user
         )
     if form is not None and form.is_bound:
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                report = inventory.file_theft_loss(
-                    actor=Actor.from_request(request),
-                    clinic=clinic,
-                    details=inventory.LossDetails(
-                        discovered_on=data["discovered_on"],
-                        kind=data["kind"],
-                        description=data["description"],
-                        police_notified=data["police_notified"],
-                        police_department=data["police_department"],
-                        police_report_number=data["police_report_number"],
-                    ),
-                    lost=_lost(form),
-                    reauthentication=data["reauthentication"],
-                )
-            except Refused as refusal:
-                add_problems(form, refusal.problems)
-            else:
-                messages.success(
-                    request,
-                    f"Report filed: notify the DEA in writing by {report.notify_by:%b} "
-                    f"{report.notify_by.day}, {report.notify_by.year}.",
-                )
-                return redirect(reverse("substances:loss", args=[report.external_id]))
+
+        def write(data):
+            return services.file_theft_loss(
+                actor=Actor.from_request(request),
+                clinic=clinic,
+                details=services.LossDetails(
+                    discovered_on=data["discovered_on"],
+                    kind=data["kind"],
+                    description=data["description"],
+                    police_notified=data["police_notified"],
+                    police_department=data["police_department"],
+                    police_report_number=data["police_report_number"],
+                ),
+                lost=_lost(form),
+                reauthentication=data["reauthentication"],
+            )
+
+        report = submit(form, write)
+        if report is not None:
+            messages.success(
+                request,
+                f"Report filed: notify the DEA in writing by {report.notify_by:%b} "
+                f"{report.notify_by.day}, {report.notify_by.year}.",
+            )
+            return redirect(reverse("substances:loss", args=[report.external_id]))
         status = 422
     today = _today(clinic)
     return render(
@@ -264,7 +263,7 @@ def losses(request: HttpRequest) -> HttpResponse:
             "reports": TheftLossReport.objects.filter(clinic_id=clinic.pk).select_related(
                 "filed_by", "submitted_by"
             ),
-            "overdue": inventory.overdue_reports(clinic.pk, today),
+            "overdue": services.overdue_reports(clinic.pk, today),
             "today": today,
             "form": form,
             "lot_rows": [(lot_label(lot), lot, fields) for lot, fields in form.lot_rows()]
@@ -324,18 +323,17 @@ def loss_pdf(request: HttpRequest, report_id) -> HttpResponse:
 def loss_submitted(request: HttpRequest, report_id) -> HttpResponse:
     report = _get_report(request, report_id)
     form = SubmissionForm(request.POST)
-    if form.is_valid():
-        try:
-            inventory.record_submission(
-                actor=Actor.from_request(request),
-                report=report,
-                dea_confirmation=form.cleaned_data["dea_confirmation"],
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            messages.success(request, "Submission to the DEA recorded.")
-            return redirect(reverse("substances:loss", args=[report.external_id]))
+
+    def write(data):
+        return services.record_submission(
+            actor=Actor.from_request(request),
+            report=report,
+            dea_confirmation=data["dea_confirmation"],
+        )
+
+    if submit(form, write) is not None:
+        messages.success(request, "Submission to the DEA recorded.")
+        return redirect(reverse("substances:loss", args=[report.external_id]))
     return render(
         request, "dosing/substances/loss.html", _report_context(request, report, form), status=422
     )

@@ -1,6 +1,6 @@
-"""The record page's "Signature and addenda" and "Summary for the therapist" parts (their
-context functions, listed in `sections.PARTS`), the actions they post to, and the patient's
-account of a session in the portal.
+"""The record page's "Signature and addenda" part (its context function, listed in
+`sections.PARTS`), the actions it posts to, and the patient's account of a session in the
+portal.
 
 Every action fetches the record through `access.get_record` with its own policy action;
 the services write and log inside their transaction. A refused or invalid form shows the
@@ -14,19 +14,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kapcare import policy
 from kapcare.accounts import step_up
-from kapcare.accounts.second_factor_forms import StepUpForm
 from kapcare.audit.log import Actor
 from kapcare.decorators import allowed
-from kapcare.dosing import services
+from kapcare.dosing import recording
 from kapcare.dosing.access import get_record
-from kapcare.dosing.models import DosingRecord, PatientExperience, TherapistSummary
-from kapcare.dosing.rules_summary import DISSOCIATION_MAXIMUM
-from kapcare.dosing.signing_forms import AddendumForm, ExperienceForm, SignForm, SummaryForm
+from kapcare.dosing.models import DosingRecord, PatientExperience
+from kapcare.dosing.signing import services
+from kapcare.dosing.signing.forms import AddendumForm, ExperienceForm, SignForm
+from kapcare.dosing.summary.rules import DISSOCIATION_MAXIMUM
 from kapcare.dosing.views import back_to_record, render_refused
 from kapcare.episodes.access import get_session, log_redisplay, reading
 from kapcare.episodes.models import SessionStatus
 from kapcare.policy import Action
-from kapcare.refusals import Refused, add_problems
+from kapcare.refusals import Refused, add_problems, submit
 
 # --- The parts of the record page ---------------------------------------------------------
 
@@ -47,39 +47,6 @@ def signature_context(request: HttpRequest, record: DosingRecord) -> dict:
         "addendum_form": AddendumForm(),
         # Whether to ask for a code or the password costs a query: only when it is asked.
         "sign_form": SignForm(user=user) if can_sign and not record.is_signed else None,
-        "problems": [],
-    }
-
-
-def summary_context(request: HttpRequest, record: DosingRecord) -> dict:
-    """The summary as saved (or, for a clinician, the draft from the record), whether it
-        was released, whether the episode's therapist may receive it, and the patient's own
-    account of the session (from the portal). At most seven queries,
-        whatever the length of the record."""
-    summary = (
-        TherapistSummary.objects.filter(record_id=record.pk)
-        .select_related("edited_by", "released_by")
-        .first()
-    )
-    is_released = summary is not None and summary.is_released
-    can_edit = not is_released and policy.can(request.user, Action.EDIT_THERAPIST_SUMMARY, record)
-    form = None
-    if can_edit:
-        text = summary.text if summary is not None else services.draft_summary(record)
-        form = SummaryForm(initial={"text": text})
-    return {
-        "record": record,
-        "summary": summary,
-        "is_draft": summary is None,
-        "is_released": is_released,
-        "can_edit": can_edit,
-        "can_release": can_edit and record.is_signed,
-        "form": form,
-        "release_form": release_form(request) if can_edit and record.is_signed else None,
-        "account": PatientExperience.objects.filter(record_id=record.pk).first(),
-        "dissociation_maximum": DISSOCIATION_MAXIMUM,
-        "therapist": record.session.episode.therapist,
-        "recipient": services.summary_recipient(record),
         "problems": [],
     }
 
@@ -114,64 +81,16 @@ def sign(request: HttpRequest, session_id) -> HttpResponse:
 def addendum(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.ADD_ADDENDUM, log_as=None)
     form = AddendumForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_addendum(
-                actor=Actor.from_request(request), record=record, text=form.cleaned_data["text"]
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            messages.success(request, "Addendum added to the signed record.")
-            return back_to_record(record, "#signature")
+
+    def write(data):
+        return services.add_addendum(
+            actor=Actor.from_request(request), record=record, text=data["text"]
+        )
+
+    if submit(form, write) is not None:
+        messages.success(request, "Addendum added to the signed record.")
+        return back_to_record(record, "#signature")
     return render_refused(request, record, signature={"addendum_form": form})
-
-
-@require_POST
-@allowed(Action.EDIT_THERAPIST_SUMMARY)
-def summary_save(request: HttpRequest, session_id) -> HttpResponse:
-    record = get_record(request, session_id, Action.EDIT_THERAPIST_SUMMARY, log_as=None)
-    form = SummaryForm(request.POST)
-    if form.is_valid():
-        try:
-            services.save_summary(
-                actor=Actor.from_request(request), record=record, text=form.cleaned_data["text"]
-            )
-        except Refused as refusal:
-            add_problems(form, refusal.problems)
-        else:
-            messages.success(request, "Summary saved; it is not released yet.")
-            return back_to_record(record, "#summary")
-    return render_refused(request, record, summary={"form": form})
-
-
-def release_form(request: HttpRequest, data=None) -> StepUpForm:
-    """The code re-entered to release, inside the summary's form (saving ignores it)."""
-    return StepUpForm(data, user=request.user, auto_id="release_%s")
-
-
-@require_POST
-@allowed(Action.EDIT_THERAPIST_SUMMARY)
-def summary_release(request: HttpRequest, session_id) -> HttpResponse:
-    record = get_record(request, session_id, Action.EDIT_THERAPIST_SUMMARY, log_as=None)
-    form = SummaryForm(request.POST)
-    # The code is checked (and used up) only once the text is valid.
-    step_up_form = release_form(request, request.POST) if form.is_valid() else release_form(request)
-    if form.is_valid() and step_up_form.is_valid():
-        try:
-            services.release_summary(
-                actor=Actor.from_request(request),
-                record=record,
-                text=form.cleaned_data["text"],
-                reauthentication=step_up_form.cleaned_data[step_up.FIELD],
-            )
-        except Refused as refusal:
-            add_problems(step_up_form, only(refusal.problems, step_up.FIELD))
-            add_problems(form, {k: v for k, v in refusal.problems.items() if k != step_up.FIELD})
-        else:
-            messages.success(request, "Summary released.")
-            return back_to_record(record, "#summary")
-    return render_refused(request, record, summary={"form": form, "release_form": step_up_form})
 
 
 def only(problems: dict[str, str], field: str) -> dict[str, str]:
@@ -200,19 +119,18 @@ def experience(request: HttpRequest, session_id) -> HttpResponse:
     if session.is_done and account is None:
         form = ExperienceForm(request.POST if request.method == "POST" else None)
         if form.is_bound:
-            if form.is_valid():
+
+            def write(data):
                 actor = Actor.from_request(request)
-                try:
-                    services.record_experience(
-                        actor=actor,
-                        record=services.record_for(actor, session),
-                        **form.cleaned_data,
-                    )
-                except Refused as refusal:
-                    add_problems(form, refusal.problems)
-                else:
-                    messages.success(request, "Thank you: the clinic has your account.")
-                    return redirect("portal:home")
+                return services.record_experience(
+                    actor=actor,
+                    record=recording.record_for(actor, session),
+                    **data,
+                )
+
+            if submit(form, write) is not None:
+                messages.success(request, "Thank you: the clinic has your account.")
+                return redirect("portal:home")
             status = 422
     if request.method == "POST" and status == 200:
         status = 422  # nothing to write: not done yet, or already written
