@@ -127,6 +127,8 @@ class Probe:
                 clinic,
                 {inventory_services.lots_on_hand(clinic.pk)[0].lot_number: "1"},
             ).external_id,
+            # A lot of the demo's register, with its lines.
+            "lot_number": inventory_services.lots_on_hand(clinic.pk)[0].lot_number,
         }
         fillers = {key: str(value) for key, value in fillers.items()}
         per_page = {"therapist_portal:record_planned_session": {"session_id": therapy.external_id}}
