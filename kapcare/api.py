@@ -28,7 +28,7 @@ from kapcare.consents.api import router as consents_router
 from kapcare.developer_tools import admins_only_in_production
 from kapcare.dosing.api import router as dosing_router
 from kapcare.episodes.api import router as episodes_router
-from kapcare.episodes.api_gates import router as gates_router
+from kapcare.episodes.gates.api import router as gates_router
 from kapcare.measures.api import router as measures_router
 from kapcare.patients.api import router as patients_router
 from kapcare.scheduling.api import router as scheduling_router

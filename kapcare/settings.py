@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "kapcare.consents",
     "kapcare.scheduling",
     "kapcare.episodes",
+    "kapcare.pricing",
     "kapcare.dosing",
     "kapcare.therapists",
     "kapcare.messaging",

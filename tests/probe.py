@@ -43,7 +43,7 @@ BAD_VALUES = {
 # the outbox is not the clinic's records.
 NOT_CLINIC_RECORDS = {"audit.accesslogentry", "notifications.notification"}
 # A person's own API tokens and calendar feed: anyone signed in may make their own.
-NOT_CLINIC_RECORDS |= {"accounts.apitoken", "episodes.calendarfeed"}
+NOT_CLINIC_RECORDS |= {"accounts.apitoken", "scheduling.calendarfeed"}
 
 
 @dataclass

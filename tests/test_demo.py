@@ -471,7 +471,7 @@ def test_demo_has_an_episode_in_every_state_and_every_model(demo):
 
 
 def test_demo_books_a_week_ahead_with_one_dose_blocked_and_one_given_under_a_waiver(demo):
-    from kapcare.episodes import gate_facts
+    from kapcare.episodes.gates import facts as gate_facts
     from kapcare.episodes.models import CareSession
 
     now = timezone.now()
@@ -679,7 +679,7 @@ def test_demo_directory_has_sam_ortega_invited_and_not_verified(demo):
 
 
 def test_demo_episode_with_the_unverified_therapist_warns_on_its_page_and_its_dose(demo, client):
-    from kapcare.episodes import gate_facts
+    from kapcare.episodes.gates import facts as gate_facts
     from kapcare.episodes.models import CareSession, Episode
 
     episode = Episode.objects.get(therapist__full_name="Sam Ortega")

@@ -14,10 +14,10 @@ from kapcare.accounts.models import Role
 from kapcare.audit.log import Actor
 from kapcare.consents.tests.test_documents_fixtures import sign, treatment_document
 from kapcare.dosing.tests.test_dea_fixtures import file_loss, stocked, take
-from kapcare.episodes import cost
 from kapcare.journal.tests.factories import journal_entry
 from kapcare.messaging.tests.factories import patient_thread
 from kapcare.policy import Action
+from kapcare.pricing import cost
 from kapcare.therapists import services as therapists
 from kapcare.therapists.tests.directory_factories import certificate
 from tests.factories import (

@@ -16,8 +16,8 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from kapcare.accounts.models import ApiToken
-from kapcare.episodes import feeds
 from kapcare.response_headers import NoStoreMiddleware
+from kapcare.scheduling import feeds
 from tests import test_policy_matrix
 from tests.test_policy_matrix import MATRIX, OK, ROLES
 

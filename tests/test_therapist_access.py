@@ -21,8 +21,9 @@ from kapcare.audit.log import Actor
 from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
 from kapcare.consents import services
 from kapcare.consents.models import DocumentKind, SharingAuthorization
-from kapcare.episodes import cost, feeds
 from kapcare.journal.tests.factories import journal_entry
+from kapcare.pricing import cost
+from kapcare.scheduling import feeds
 from kapcare.scopes import Scope
 from kapcare.therapists.tests.directory_factories import add_therapist, certificate
 from tests.factories import (

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from kapcare.accounts.models import Role, User
+from kapcare.scheduling import feeds
 
 router = Router(tags=["accounts"])
 
@@ -37,10 +38,6 @@ class MeOut(Schema):
 
     @staticmethod
     def resolve_calendar_feed_url(user: User, context) -> str | None:
-        # The feeds live in `episodes`, above `accounts` in the import graph: reached here,
-        # at the API's edge, as `kapcare/api.py` reaches every app.
-        from kapcare.episodes import feeds
-
         if user.role not in feeds.OWNER_KINDS:
             return None
         return feeds.feed_url(context["request"], feeds.feed_for_user(user))

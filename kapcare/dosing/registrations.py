@@ -5,7 +5,7 @@ models are loaded."""
 from kapcare.dosing import portal_cards, shared_sections
 from kapcare.dosing.dose.services import dose_gates
 from kapcare.dosing.esketamine.services import rems_gates
-from kapcare.episodes import gate_registry
+from kapcare.episodes.gates import registry as gate_registry
 
 
 def register() -> None:

@@ -7,11 +7,9 @@ class EpisodesConfig(AppConfig):
     verbose_name = "Course of care"
 
     def ready(self) -> None:
-        # Portal cards and shared-record sections reach `patients` only through its
-        # registries.
-        from kapcare.episodes import portal_cards, shared_sections
+        # Shared-record sections reach `patients` only through its registries.
+        from kapcare.episodes import shared_sections
 
-        portal_cards.register()
         shared_sections.register()
 
         # The course of care on the chart, the portal home and the chart's timeline.
@@ -20,11 +18,6 @@ class EpisodesConfig(AppConfig):
         chart.register()
         portal.register()
         timeline.register()
-
-        # The whole-course cost: a portal card, and {{ course_cost_estimate }} in consents.
-        from kapcare.episodes import portal_cost
-
-        portal_cost.register()
 
         # The portal home's "Before your next dose" and "Your course so far".
         from kapcare.episodes import portal_before_dose, portal_timeline

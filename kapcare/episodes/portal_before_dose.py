@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kapcare import policy
-from kapcare.episodes import gates
-from kapcare.episodes.gate_facts import dose_time, settings_for
+from kapcare.episodes.gates import rules as gate_rules
+from kapcare.episodes.gates.facts import dose_time, settings_for
 from kapcare.episodes.models import CareSession, DayOfChecklist, SessionKind, SessionStatus
 from kapcare.measures.instruments import INSTRUMENTS
 from kapcare.measures.models import Assessment, AssessmentStatus
@@ -66,7 +66,7 @@ def pregnancy_test_applies(patient, checklist: DayOfChecklist | None) -> bool:
     the clinician has already marked the test as not applying to this session."""
     if patient.sex_at_birth == SexAtBirth.MALE:
         return False
-    return checklist is None or checklist.pregnancy_test != gates.PREGNANCY_NOT_APPLICABLE
+    return checklist is None or checklist.pregnancy_test != gate_rules.PREGNANCY_NOT_APPLICABLE
 
 
 def before_dose_card(request, patient) -> dict | None:

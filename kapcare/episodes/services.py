@@ -20,7 +20,9 @@ from kapcare.accounts.models import Role, User
 from kapcare.accounts.step_up import Reauthentication
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
-from kapcare.episodes import gate_facts, gates, rules
+from kapcare.episodes import rules
+from kapcare.episodes.gates import facts as gate_facts
+from kapcare.episodes.gates import rules as gate_rules
 from kapcare.episodes.models import (
     CareSession,
     DayOfChecklist,
@@ -598,7 +600,7 @@ def record_day_of_checklist(
     """Record (or correct) the day-of checklist of a planned dosing session: gate 8's
     confirmations and gate 9's pre-dose blood pressure, whose time is noted when it
     changes."""
-    problems = gates.blood_pressure_entry_problems(
+    problems = gate_rules.blood_pressure_entry_problems(
         data.blood_pressure_systolic, data.blood_pressure_diastolic
     )
     if data.pregnancy_test not in PregnancyTest.values:

@@ -7,9 +7,9 @@ Registered in `patients.shared` from EpisodesConfig.ready()."""
 from django.utils import timezone
 
 from kapcare import policy
-from kapcare.episodes import feeds
 from kapcare.patients import shared
 from kapcare.policy import Action
+from kapcare.scheduling import feeds
 from kapcare.scopes import Scope
 
 TEMPLATE = "episodes/_shared_schedule.html"

@@ -17,9 +17,8 @@ from django.utils import timezone
 from kapcare import policy
 from kapcare.audit.log import Actor
 from kapcare.decorators import allowed
-from kapcare.episodes import rules, services, warning_registry
+from kapcare.episodes import rules, services
 from kapcare.episodes.access import get_episode, get_session, log_redisplay, reading
-from kapcare.episodes.cost import estimate_for_episode
 from kapcare.episodes.forms import (
     EpisodeForm,
     PlanForm,
@@ -29,9 +28,11 @@ from kapcare.episodes.forms import (
     place_transition_problem,
     recordable_statuses,
 )
+from kapcare.episodes.gates import warning_registry
 from kapcare.episodes.models import CareSession, Episode, GateWaiver
 from kapcare.patients import access as patient_access
 from kapcare.policy import Action
+from kapcare.pricing.cost import estimate_for_episode
 from kapcare.refusals import Refused, add_problems, submit
 
 STATUS_BADGES = {

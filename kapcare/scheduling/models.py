@@ -192,3 +192,51 @@ class Appointment(models.Model):
     @property
     def is_booked(self) -> bool:
         return self.status == AppointmentStatus.BOOKED
+
+
+class FeedOwner(models.TextChoices):
+    THERAPIST = "therapist", "Therapist"
+    PATIENT = "patient", "Patient"
+    ROOM = "room", "Room"
+
+
+class CalendarFeed(models.Model):
+    """The secret address of an iCalendar feed (RFC 5545) for one therapist, patient or
+    room. The token is the only credential a calendar application can send, so it is long
+    and random; regenerating it makes the old address answer 404."""
+
+    owner_kind = models.CharField(max_length=10, choices=FeedOwner.choices)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="calendar_feed",
+    )
+    room = models.OneToOneField(
+        Room,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="calendar_feed",
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    regenerated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # The table keeps the name it had when feeds lived in `episodes`, so moving the
+        # model lost no row (migrations episodes 0009 and scheduling 0003).
+        db_table = "episodes_calendarfeed"
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(user__isnull=False, room__isnull=True)
+                    | models.Q(user__isnull=True, room__isnull=False)
+                ),
+                name="calendar_feed_has_one_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_owner_kind_display()} calendar feed"

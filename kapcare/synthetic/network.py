@@ -68,7 +68,6 @@ from kapcare.dosing.models import (
 )
 from kapcare.dosing.vitals import rules as vitals_rules
 from kapcare.episodes import rules as course
-from kapcare.episodes.cost import ensure_default_price_list
 from kapcare.episodes.models import (
     CareSession,
     DayOfChecklist,
@@ -88,6 +87,7 @@ from kapcare.measures.models import (
 from kapcare.messaging.models import Message, Thread, ThreadKind, ThreadReadMark
 from kapcare.notifications.models import Notification, NotificationKind
 from kapcare.patients.models import BodyMeasurement, Patient, SexAtBirth
+from kapcare.pricing.cost import ensure_default_price_list
 from kapcare.scheduling.models import Appointment, AppointmentStatus, Room, WorkingHours
 from kapcare.therapists.models import LicenceType, Modality, TherapistProfile
 

@@ -1,6 +1,6 @@
 """What the directory adds to the apps below it: credential warnings on the episodes that
-depend on a therapist and on KAP-model doses (through `episodes.warning_registry` and
-`episodes.gate_registry`). This module sits above `episodes`; the directory's core
+depend on a therapist and on KAP-model doses (through `episodes.gates.warning_registry` and
+`episodes.gates.registry`). This module sits above `episodes`; the directory's core
 (`models`, `rules`, `services`, `invitations`) sits below it."""
 
 from datetime import date, datetime
@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kapcare.consents.models import SharingAuthorization
-from kapcare.episodes import gate_registry, warning_registry
-from kapcare.episodes.gate_registry import ExtraGate
+from kapcare.episodes.gates import registry as gate_registry
+from kapcare.episodes.gates import warning_registry
+from kapcare.episodes.gates.registry import ExtraGate
 from kapcare.therapists import rules
 from kapcare.therapists.models import TherapistProfile
 from kapcare.therapists.services import facts_of
@@ -63,7 +64,7 @@ NOT_AUTHORISED = (
 
 
 def episode_warnings(episodes: list, today: date) -> dict[int, list[str]]:
-    """For `episodes.warning_registry`: the credential warnings of the outside therapist
+    """For `episodes.gates.warning_registry`: the credential warnings of the outside therapist
     each KAP episode depends on, or that the therapist is not in the clinic's directory,
     and that the patient has not authorised sharing with them (the blended model needs it).
     Two queries whatever the number of episodes; each episode comes with its clinic."""
@@ -87,7 +88,7 @@ THERAPIST_IN_LOOP = "therapist_in_loop"
 
 
 def therapist_gates(session, dose_at: datetime) -> list[ExtraGate]:
-    """For `episodes.gate_registry`: a KAP-model dose needs a therapist in the loop
+    """For `episodes.gates.registry`: a KAP-model dose needs a therapist in the loop
     (`rules.therapist_in_loop`): blocking, unless a clinician waives it with a reason; the
     credential warnings still show with it. Two queries; none for a standalone infusion."""
     episode = session.episode

@@ -26,7 +26,7 @@ from kapcare.dosing import recording
 from kapcare.dosing.models import DosingRecord
 from kapcare.dosing.signing import services as signing_services
 from kapcare.dosing.summary import services as summary_services
-from kapcare.episodes import gate_facts
+from kapcare.episodes.gates import facts as gate_facts
 from kapcare.episodes.models import CareSession, SessionKind, SessionStatus
 from kapcare.episodes.tests.test_gate_facts import actor, fetched, give_dose, ready_episode
 from kapcare.scopes import Scope

@@ -1,6 +1,6 @@
 """Give every existing clinic the default dosing-session prices, one per route, at $475
 (docs/clinical-reference.md#the-clinics-framework-article). Clinics made later get them
-when their prices are first read (`episodes.cost.ensure_default_price_list`).
+when their prices are first read (`pricing.cost.ensure_default_price_list`).
 
 The routes and the price are copied here as they were when this migration was written, as
 a migration must not follow later changes to the code. Reversing it removes nothing: the

@@ -1,7 +1,7 @@
 """Writes of the dose part of the dosing record: the prescription (mg/kg of a recent
 weight, within the clinic's maximum for the route, from a lot of the register), its
 check by a second licensed person, the set and setting, and the gates the dose adds to
-the session's start (registered with `episodes.gate_registry`)."""
+the session's start (registered with `episodes.gates.registry`)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -23,7 +23,7 @@ from kapcare.dosing.models import DosingRecord, Drug, Lighting
 from kapcare.dosing.recording import refuse_if_signed
 from kapcare.dosing.substances import rules as substances_rules
 from kapcare.dosing.substances.services import licensed_second_problem, register_lots
-from kapcare.episodes.gate_registry import ExtraGate
+from kapcare.episodes.gates.registry import ExtraGate
 from kapcare.episodes.models import CareSession, DoseRoute, SessionStatus
 from kapcare.patients.models import BodyMeasurement
 from kapcare.refusals import Refused
@@ -356,7 +356,7 @@ def _person(full_name: str | None, credentials: str | None) -> str:
 
 
 def dose_gates(session: CareSession, dose_at: datetime) -> list[ExtraGate]:
-    """The gates the dosing record adds (registered with `episodes.gate_registry`): the
+    """The gates the dosing record adds (registered with `episodes.gates.registry`): the
     dose prescribed and checked by a second person, and, in the in-session model, the
     therapist present. One query, whatever the record holds; a session whose record is
     not open yet has no dose."""

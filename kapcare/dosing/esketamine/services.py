@@ -38,7 +38,7 @@ from kapcare.dosing.models import (
 )
 from kapcare.dosing.substances import lots
 from kapcare.dosing.substances import services as substances_services
-from kapcare.episodes.gate_registry import ExtraGate
+from kapcare.episodes.gates.registry import ExtraGate
 from kapcare.episodes.models import DoseRoute
 from kapcare.refusals import Refused
 
@@ -123,7 +123,7 @@ def record_enrolment(*, actor: Actor, patient, enrolment_id: str, enrolled_on: d
 
 
 def rems_gates(session, dose_at: datetime) -> list[ExtraGate]:
-    """The gate esketamine adds (registered with `episodes.gate_registry`): the patient's
+    """The gate esketamine adds (registered with `episodes.gates.registry`): the patient's
     REMS enrolment, for a session whose dose is esketamine. One query, two for esketamine."""
     drug = DosingRecord.objects.filter(session_id=session.pk).values_list("drug", flat=True).first()
     if drug != Drug.ESKETAMINE:

@@ -10,8 +10,8 @@ from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.dosing import recording
 from kapcare.dosing.dose import services as dose_services
 from kapcare.dosing.models import DosingRecord, Lighting
-from kapcare.episodes import gate_facts
 from kapcare.episodes import services as episode_services
+from kapcare.episodes.gates import facts as gate_facts
 from kapcare.episodes.tests.test_gate_facts import (
     DOSE,
     GOOD_CHECKLIST,

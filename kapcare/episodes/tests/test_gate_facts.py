@@ -19,7 +19,8 @@ from kapcare.audit.log import Actor
 from kapcare.consents.tests.test_documents_fixtures import sign
 from kapcare.dosing import recording
 from kapcare.dosing.dose import services as dose_services
-from kapcare.episodes import gate_facts, services
+from kapcare.episodes import services
+from kapcare.episodes.gates import facts as gate_facts
 from kapcare.episodes.models import CareSession, GateWaiver, SessionStatus
 from kapcare.measures import services as measures_services
 from kapcare.measures.models import Assessment, Source

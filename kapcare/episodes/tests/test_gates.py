@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from kapcare.episodes import gates
-from kapcare.episodes.gates import GateFacts, GateSettings
+from kapcare.episodes.gates import rules as gate_rules
+from kapcare.episodes.gates.rules import GateFacts, GateSettings
 
 DOSE = dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC)  # 9:00 AM in Chicago
 SETTINGS = GateSettings(time_zone="America/Chicago")
@@ -23,7 +23,7 @@ def first_dose(model="blended", **changes) -> GateFacts:
         eligibility_state="eligible",
         eligibility_is_eligible=True,
         eligibility_label="Eligible until Mar 1, 2027",
-        consent_status=gates.CONSENT_CURRENT,
+        consent_status=gate_rules.CONSENT_CURRENT,
         preparation_sessions_done=1,
         latest_phq9_at=DOSE - dt.timedelta(days=1),
         latest_gad7_at=DOSE - dt.timedelta(days=1),
@@ -31,7 +31,7 @@ def first_dose(model="blended", **changes) -> GateFacts:
         checklist_recorded=True,
         fasting_confirmed=True,
         escort_confirmed=True,
-        pregnancy_test=gates.PREGNANCY_NEGATIVE,
+        pregnancy_test=gate_rules.PREGNANCY_NEGATIVE,
         medication_changes_reviewed=True,
         weight_measured_on=dt.date(2026, 11, 20),
         blood_pressure_systolic=128,
@@ -52,8 +52,8 @@ def later_dose(model="blended", **changes) -> GateFacts:
     return dataclasses.replace(base, **changes)
 
 
-def result(facts: GateFacts, rule: str, settings: GateSettings = SETTINGS) -> gates.GateResult:
-    return next(r for r in gates.evaluate_gates(facts, settings) if r.rule == rule)
+def result(facts: GateFacts, rule: str, settings: GateSettings = SETTINGS) -> gate_rules.GateResult:
+    return next(r for r in gate_rules.evaluate_gates(facts, settings) if r.rule == rule)
 
 
 # --- Which rules apply ------------------------------------------------------------------------
@@ -61,7 +61,7 @@ def result(facts: GateFacts, rule: str, settings: GateSettings = SETTINGS) -> ga
 
 @pytest.mark.parametrize("model", KAP_MODELS)
 def test_kap_models_have_all_nine_rules(model):
-    assert [r.rule for r in gates.evaluate_gates(first_dose(model), SETTINGS)] == [
+    assert [r.rule for r in gate_rules.evaluate_gates(first_dose(model), SETTINGS)] == [
         "eligibility",
         "consent",
         "preparation",
@@ -75,7 +75,7 @@ def test_kap_models_have_all_nine_rules(model):
 
 
 def test_standalone_infusion_has_no_preparation_or_integration_rule():
-    rules = [r.rule for r in gates.evaluate_gates(first_dose("standalone"), SETTINGS)]
+    rules = [r.rule for r in gate_rules.evaluate_gates(first_dose("standalone"), SETTINGS)]
 
     assert "preparation" not in rules
     assert "integration" not in rules
@@ -84,14 +84,14 @@ def test_standalone_infusion_has_no_preparation_or_integration_rule():
 
 @pytest.mark.parametrize("model", ALL_MODELS)
 def test_a_complete_first_dose_passes_every_rule(model):
-    results = gates.evaluate_gates(first_dose(model), SETTINGS)
+    results = gate_rules.evaluate_gates(first_dose(model), SETTINGS)
 
     assert [r.rule for r in results if not r.passed] == []
 
 
 @pytest.mark.parametrize("model", ALL_MODELS)
 def test_a_complete_later_dose_passes_every_rule(model):
-    results = gates.evaluate_gates(later_dose(model), SETTINGS)
+    results = gate_rules.evaluate_gates(later_dose(model), SETTINGS)
 
     assert [r.rule for r in results if not r.passed] == []
 
@@ -101,7 +101,7 @@ def test_standalone_infusion_starts_with_no_preparation_and_no_integration():
         "standalone", preparation_sessions_done=0, integration_done_since_previous_dose=False
     )
 
-    assert gates.blocking(gates.evaluate_gates(facts, SETTINGS), set()) == []
+    assert gate_rules.blocking(gate_rules.evaluate_gates(facts, SETTINGS), set()) == []
 
 
 def test_every_failure_names_where_to_fix_it():
@@ -113,11 +113,11 @@ def test_every_failure_names_where_to_fix_it():
     failures = [
         r
         for facts in (nothing_yet, second_dose_too_soon)
-        for r in gates.evaluate_gates(facts, SETTINGS)
+        for r in gate_rules.evaluate_gates(facts, SETTINGS)
         if not r.passed
     ]
 
-    assert {r.rule for r in failures} == set(gates.RULE_TITLES)
+    assert {r.rule for r in failures} == set(gate_rules.RULE_TITLES)
     assert all(r.fix and r.message.endswith(".") for r in failures)
 
 
@@ -465,16 +465,18 @@ def test_a_clinic_that_holds_at_140_90_blocks_there():
     ],
 )
 def test_typed_blood_pressure_must_be_plausible(systolic, diastolic, problems):
-    assert set(gates.blood_pressure_entry_problems(systolic, diastolic)) == problems
+    assert set(gate_rules.blood_pressure_entry_problems(systolic, diastolic)) == problems
 
 
 # --- Waivers ----------------------------------------------------------------------------------
 
 
 def test_a_waived_failure_no_longer_blocks():
-    results = gates.evaluate_gates(first_dose(consent_status="outdated", open_alerts=1), SETTINGS)
+    results = gate_rules.evaluate_gates(
+        first_dose(consent_status="outdated", open_alerts=1), SETTINGS
+    )
 
-    assert [r.rule for r in gates.blocking(results, {"consent"})] == ["safety_review"]
+    assert [r.rule for r in gate_rules.blocking(results, {"consent"})] == ["safety_review"]
 
 
 # --- Freshness of the day-of checks, and what a waiver stands on --------------------------------
@@ -493,7 +495,7 @@ def test_a_waived_failure_no_longer_blocks():
 def test_pre_dose_blood_pressure_must_be_taken_within_the_hour(taken_before_dose, passed):
     facts = first_dose(blood_pressure_taken_at=DOSE - taken_before_dose)
 
-    assert result(facts, gates.BLOOD_PRESSURE).passed is passed
+    assert result(facts, gate_rules.BLOOD_PRESSURE).passed is passed
 
 
 def test_pre_dose_blood_pressure_window_is_the_clinics_setting():
@@ -501,7 +503,7 @@ def test_pre_dose_blood_pressure_window_is_the_clinics_setting():
 
     settings = dataclasses.replace(SETTINGS, pre_dose_bp_valid_minutes=120)
 
-    assert result(facts, gates.BLOOD_PRESSURE, settings).passed
+    assert result(facts, gate_rules.BLOOD_PRESSURE, settings).passed
 
 
 @pytest.mark.parametrize(
@@ -516,17 +518,17 @@ def test_pre_dose_blood_pressure_window_is_the_clinics_setting():
 def test_day_of_checklist_is_confirmed_on_the_day_of_the_dose(recorded_at, passed):
     facts = first_dose(checklist_recorded_at=recorded_at)
 
-    assert result(facts, gates.DAY_OF_CHECKLIST).passed is passed
+    assert result(facts, gate_rules.DAY_OF_CHECKLIST).passed is passed
 
 
 @pytest.mark.parametrize(
     ("rule", "change"),
     [
-        (gates.BLOOD_PRESSURE, {"blood_pressure_systolic": 190}),
-        (gates.SAFETY_REVIEW, {"open_alerts": 2}),
-        (gates.MEASURES, {"latest_phq9_at": DOSE - dt.timedelta(days=9)}),
-        (gates.DOSE_INTERVAL, {"previous_dose_at": DOSE - dt.timedelta(hours=30)}),
-        (gates.DAY_OF_CHECKLIST, {"escort_confirmed": False}),
+        (gate_rules.BLOOD_PRESSURE, {"blood_pressure_systolic": 190}),
+        (gate_rules.SAFETY_REVIEW, {"open_alerts": 2}),
+        (gate_rules.MEASURES, {"latest_phq9_at": DOSE - dt.timedelta(days=9)}),
+        (gate_rules.DOSE_INTERVAL, {"previous_dose_at": DOSE - dt.timedelta(hours=30)}),
+        (gate_rules.DAY_OF_CHECKLIST, {"escort_confirmed": False}),
     ],
 )
 def test_a_waivers_basis_changes_when_the_facts_behind_the_rule_change(rule, change):
@@ -534,7 +536,7 @@ def test_a_waivers_basis_changes_when_the_facts_behind_the_rule_change(rule, cha
 
     after = dataclasses.replace(before, **change)
 
-    assert gates.waiver_basis(rule, before) != gates.waiver_basis(rule, after)
+    assert gate_rules.waiver_basis(rule, before) != gate_rules.waiver_basis(rule, after)
 
 
 def test_a_waivers_basis_ignores_facts_of_other_rules():
@@ -542,6 +544,6 @@ def test_a_waivers_basis_ignores_facts_of_other_rules():
 
     after = dataclasses.replace(before, open_alerts=3)
 
-    assert gates.waiver_basis(gates.BLOOD_PRESSURE, before) == gates.waiver_basis(
-        gates.BLOOD_PRESSURE, after
+    assert gate_rules.waiver_basis(gate_rules.BLOOD_PRESSURE, before) == gate_rules.waiver_basis(
+        gate_rules.BLOOD_PRESSURE, after
     )

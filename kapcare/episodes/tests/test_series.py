@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from kapcare.episodes.series import ClinicianWeek, SeriesRequest, plan_series
+from kapcare.episodes.series.rules import ClinicianWeek, SeriesRequest, plan_series
 
 CHICAGO = ZoneInfo("America/Chicago")
 WEEKDAYS_8_TO_5 = {weekday: [(time(8, 0), time(17, 0))] for weekday in range(5)}

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from kapcare.audit.log import Actor
-from kapcare.episodes import feeds, services
+from kapcare.episodes import services
+from kapcare.scheduling import feeds
 from kapcare.scopes import Scope
 from tests.factories import RoomFactory, authorize, open_episode, plan_session
 

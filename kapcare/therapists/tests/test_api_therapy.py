@@ -13,8 +13,9 @@ from kapcare.accounts.models import ApiToken, Role
 from kapcare.audit.log import Actor
 from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
 from kapcare.consents import services as consent_services
-from kapcare.episodes import feeds, services
+from kapcare.episodes import services
 from kapcare.episodes.models import CareSession
+from kapcare.scheduling import feeds
 from kapcare.scopes import Scope
 from tests.factories import UserFactory, authorize, open_episode, plan_session
 

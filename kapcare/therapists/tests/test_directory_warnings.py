@@ -1,6 +1,6 @@
 """Credential warnings where the clinic relies on the therapist: on every episode that
-names them (`episodes.warning_registry`) and as a gate warning on KAP-model doses
-(`episodes.gate_registry`)."""
+names them (`episodes.gates.warning_registry`) and as a gate warning on KAP-model doses
+(`episodes.gates.registry`)."""
 
 import datetime as dt
 from html import unescape
@@ -11,7 +11,7 @@ from django.utils import timezone
 from kapcare.accounts.models import Role
 from kapcare.audit.log import Actor
 from kapcare.consents import services as consents
-from kapcare.episodes import gate_facts
+from kapcare.episodes.gates import facts as gate_facts
 from kapcare.episodes.models import CareSession
 from kapcare.therapists import registrations
 from kapcare.therapists.models import Credential

@@ -14,8 +14,8 @@ from django.utils import timezone
 from kapcare.accounts.models import ApiToken
 from kapcare.audit.log import Actor
 from kapcare.consents import services as consents
-from kapcare.episodes import gate_facts
 from kapcare.episodes import services as episode_services
+from kapcare.episodes.gates import facts as gate_facts
 from kapcare.episodes.models import CareSession
 from kapcare.therapists import registrations, rules
 from kapcare.therapists.models import Credential, TherapistProfile

@@ -31,8 +31,8 @@ from kapcare.dosing.esketamine.tests.fixtures import (
 from kapcare.dosing.models import ControlledSubstanceEntry, Drug, NasalDevice
 from kapcare.dosing.substances import services as substances_services
 from kapcare.dosing.tests.test_events_fixtures import GOOD_CHECK
-from kapcare.episodes import gate_facts
 from kapcare.episodes import services as episode_services
+from kapcare.episodes.gates import facts as gate_facts
 from kapcare.refusals import Refused
 from tests.factories import nurse_of
 

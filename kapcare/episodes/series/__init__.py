@@ -1,0 +1,1 @@
+"""Series planning: propose, adjust and book an episode's induction series in one step."""
