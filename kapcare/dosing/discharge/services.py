@@ -165,6 +165,30 @@ SECOND_CLINICIAN_NEEDED = (
 )
 
 
+def _second_clinician_of_override(
+    actor: Actor, locked: DosingRecord, status: DischargeStatus, second: SecondPerson | None
+):
+    """Who confirms a discharge overridden while the vital signs are still out of range: a
+    second clinician who authenticated at the moment (refused without one). None when the
+    vital signs are in range, where the discharging clinician's reason is enough."""
+    if not rules.vitals_out_of_range(
+        status.facts, discharge_settings(locked.patient.clinic, locked.drug)
+    ):
+        return None
+    if second is None:
+        raise Refused({second_person.EMAIL_FIELD: SECOND_CLINICIAN_NEEDED})
+    problem = second_person.second_person_problem(
+        second,
+        acting_user=actor.user,
+        clinic_id=locked.clinic_id,
+        roles={Role.CLINICIAN},
+        as_what="the second clinician",
+    )
+    if problem:
+        raise Refused({second_person.EMAIL_FIELD: problem})
+    return second.user
+
+
 def discharge(
     *,
     actor: Actor,
@@ -191,21 +215,8 @@ def discharge(
             reason = ""  # nothing was overridden
         elif not reason:
             raise DischargeRefused(status.problems)
-        elif rules.vitals_out_of_range(
-            status.facts, discharge_settings(locked.patient.clinic, locked.drug)
-        ):
-            if second is None:
-                raise Refused({second_person.EMAIL_FIELD: SECOND_CLINICIAN_NEEDED})
-            problem = second_person.second_person_problem(
-                second,
-                acting_user=actor.user,
-                clinic_id=locked.clinic_id,
-                roles={Role.CLINICIAN},
-                as_what="the second clinician",
-            )
-            if problem:
-                raise Refused({second_person.EMAIL_FIELD: problem})
-            confirmed_by = second.user
+        else:
+            confirmed_by = _second_clinician_of_override(actor, locked, status, second)
         locked.discharged_at = now
         locked.discharged_by = actor.user
         locked.discharge_override_reason = reason

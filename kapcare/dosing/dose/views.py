@@ -64,15 +64,13 @@ def esketamine_dose_text(record: DosingRecord) -> str:
     return f"esketamine {record.dose_mg.normalize():f} mg, {devices} devices of 28 mg"
 
 
-def part_context(request: HttpRequest, record: DosingRecord) -> dict:
-    user, session = request.user, record.session
+def _weight_and_cap_problems(record: DosingRecord, calc, latest, dose_day) -> tuple[str, list]:
+    """What stands against a prescribed dose (the age of the weight it was computed from, the
+    route's maximum) or, before one is prescribed, against the patient's latest weight."""
     clinic = record.patient.clinic
-    dose_day = services.dose_day_of(session)
-    latest = services.latest_weight(record.patient_id, dose_day)
-    calc = calculation_of(record)
     if record.drug == Drug.ESKETAMINE:
-        weight_problem, above = "", []  # a fixed dose in devices: no weight, no cap
-    elif calc is not None:
+        return "", []  # a fixed dose in devices: no weight, no cap
+    if calc is not None:
         weight_problem = rules.weight_age_problem(
             record.weight_measured_on,
             record.weight_kg,
@@ -81,28 +79,42 @@ def part_context(request: HttpRequest, record: DosingRecord) -> dict:
             dose_day,
             clinic.weight_recent_days,
         )
-        above = rules.cap_problems(calc, services.dose_caps(clinic, record.route))
-    else:
-        weight_problem = rules.weight_problem(latest.weight_kg if latest else None)
-        if latest is not None and not weight_problem:
-            weight_problem = rules.weight_age_problem(
-                latest.measured_on,
-                latest.weight_kg,
-                latest.measured_on,
-                latest.weight_kg,
-                dose_day,
-                clinic.weight_recent_days,
-            )
-        above = []
+        return weight_problem, rules.cap_problems(calc, services.dose_caps(clinic, record.route))
+    weight_problem = rules.weight_problem(latest.weight_kg if latest else None)
+    if latest is not None and not weight_problem:
+        weight_problem = rules.weight_age_problem(
+            latest.measured_on,
+            latest.weight_kg,
+            latest.measured_on,
+            latest.weight_kg,
+            dose_day,
+            clinic.weight_recent_days,
+        )
+    return weight_problem, []
+
+
+def _what_user_may_do(user, record: DosingRecord) -> dict:
+    """Whether the dose is still open, and whether `user` may prescribe or check it."""
+    session = record.session
     is_open = _is_open(record)
-    can_prescribe = is_open and policy.can(user, Action.PRESCRIBE_DOSE, session)
-    is_prescriber = record.prescribed_by_id is not None and record.prescribed_by_id == user.pk
-    can_confirm = (
-        is_open
+    return {
+        "is_open": is_open,
+        "is_prescriber": record.prescribed_by_id is not None and record.prescribed_by_id == user.pk,
+        "can_prescribe": is_open and policy.can(user, Action.PRESCRIBE_DOSE, session),
+        "can_confirm": is_open
         and record.dose_mg is not None
         and not record.is_confirmed
-        and policy.can(user, Action.CONFIRM_DOSE, session)
-    )
+        and policy.can(user, Action.CONFIRM_DOSE, session),
+    }
+
+
+def part_context(request: HttpRequest, record: DosingRecord) -> dict:
+    clinic = record.patient.clinic
+    dose_day = services.dose_day_of(record.session)
+    latest = services.latest_weight(record.patient_id, dose_day)
+    calc = calculation_of(record)
+    weight_problem, above = _weight_and_cap_problems(record, calc, latest, dose_day)
+    may = _what_user_may_do(request.user, record)
     return {
         "record": record,
         "calc": calc,
@@ -121,17 +133,14 @@ def part_context(request: HttpRequest, record: DosingRecord) -> dict:
         ),
         "prescribed_by": record.prescribed_by if record.prescribed_by_id else None,
         "confirmed_by": record.confirmed_by if record.confirmed_by_id else None,
-        "is_open": is_open,
-        "is_prescriber": is_prescriber,
-        "can_prescribe": can_prescribe,
-        "can_confirm": can_confirm,
+        **may,
         "form": PrescriptionForm(
             initial=PrescriptionForm.initial_from(record, clinic.infusion_minutes),
             lots=register_lots(record.clinic_id),
         )
-        if can_prescribe
+        if may["can_prescribe"]
         else None,
-        "confirm_form": confirm_form_for(record) if can_confirm else None,
+        "confirm_form": confirm_form_for(record) if may["can_confirm"] else None,
     }
 
 

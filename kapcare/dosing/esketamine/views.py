@@ -59,6 +59,35 @@ def _is_under_way(record: DosingRecord) -> bool:
     )
 
 
+def _rems_form_context(user, record: DosingRecord, given: bool) -> dict:
+    """The REMS Patient Monitoring Form once the dose is given: when it is due, whether it
+    was submitted, and the form to record its submission."""
+    if not given:
+        return {"due_on": None, "form_state": "", "submission": None, "submission_form": None}
+    submission = RemsFormSubmission.objects.filter(record_id=record.pk).first()
+    due_on = services.form_due_on(record)
+    today = timezone.localdate(timezone.now(), record.patient.clinic.zone)
+    return {
+        "due_on": due_on,
+        "form_state": rules.form_state(due_on, submission is not None, today),
+        "submission": submission,
+        "submission_form": SubmissionForm()
+        if submission is None and policy.can(user, Action.RECORD_REMS_SUBMISSION)
+        else None,
+    }
+
+
+def _action_urls(record: DosingRecord) -> dict:
+    session_id = record.session.external_id
+    return {
+        "prescribe_url": reverse("esketamine:prescribe", args=[session_id]),
+        "device_url": reverse("esketamine:device", args=[session_id]),
+        "resolution_url": reverse("esketamine:resolution", args=[session_id]),
+        "pdf_url": reverse("esketamine:form_pdf", args=[session_id]),
+        "submission_url": reverse("esketamine:submission", args=[session_id]),
+    }
+
+
 def part_context(request: HttpRequest, record: DosingRecord) -> dict | None:
     clinic = record.patient.clinic
     is_esketamine = record.drug == Drug.ESKETAMINE
@@ -88,10 +117,6 @@ def part_context(request: HttpRequest, record: DosingRecord) -> dict | None:
         and policy.can(user, Action.RECORD_EFFECTS_RESOLVED, session)
     )
     given = is_esketamine and record.dose_started_at is not None
-    submission = RemsFormSubmission.objects.filter(record_id=record.pk).first() if given else None
-    due_on = services.form_due_on(record) if given else None
-    today = timezone.localdate(timezone.now(), clinic.zone)
-    session_id = session.external_id
     return {
         "record": record,
         "is_esketamine": is_esketamine,
@@ -112,17 +137,8 @@ def part_context(request: HttpRequest, record: DosingRecord) -> dict | None:
         "device_form": DeviceForm() if can_give else None,
         "resolution_form": ResolutionForm() if can_check else None,
         "given": given,
-        "due_on": due_on,
-        "form_state": rules.form_state(due_on, submission is not None, today) if given else "",
-        "submission": submission,
-        "submission_form": SubmissionForm()
-        if given and submission is None and policy.can(user, Action.RECORD_REMS_SUBMISSION)
-        else None,
-        "prescribe_url": reverse("esketamine:prescribe", args=[session_id]),
-        "device_url": reverse("esketamine:device", args=[session_id]),
-        "resolution_url": reverse("esketamine:resolution", args=[session_id]),
-        "pdf_url": reverse("esketamine:form_pdf", args=[session_id]),
-        "submission_url": reverse("esketamine:submission", args=[session_id]),
+        **_rems_form_context(user, record, given),
+        **_action_urls(record),
     }
 
 

@@ -199,31 +199,58 @@ def _target(entry: Entry, by_id: dict[int, Entry]) -> Entry | None:
     return target if target.kind != CORRECTION else None
 
 
+def _counted_as(entry: Entry, lot_number: str, by_id: dict[int, Entry]) -> tuple:
+    """`(kind, session, session_date, problem)`: what an entry counts as in the lot's stock.
+    A correction counts as the kind of the entry it corrects, one that corrects no entry
+    as a count adjustment (received); a correction pointing at nothing or at another lot
+    counts as nothing and says why."""
+    if entry.kind != CORRECTION:
+        return entry.kind, entry.session, entry.session_date, ""
+    target = _target(entry, by_id)
+    if entry.corrects_id is not None and target is None:
+        return (
+            None,
+            entry.session,
+            entry.session_date,
+            f"The correction of {mg(entry.amount_mg)} on {_day(entry.recorded_at)} "
+            "points at no entry of the register.",
+        )
+    if target is not None and target.lot_number != lot_number:
+        return (
+            None,
+            entry.session,
+            entry.session_date,
+            f"The correction of {mg(entry.amount_mg)} on {_day(entry.recorded_at)} "
+            f"points at an entry of lot {target.lot_number}, not of this lot.",
+        )
+    if target is not None:
+        return target.kind, target.session, target.session_date, ""
+    return RECEIVED, entry.session, entry.session_date, ""  # corrects no one entry
+
+
+def _session_uses(sessions: dict[object, dict]) -> tuple[SessionUse, ...]:
+    return tuple(
+        SessionUse(
+            session=key,
+            session_date=totals["session_date"],
+            drawn_mg=totals[DRAWN],
+            given_mg=totals[GIVEN],
+            wasted_mg=totals[WASTED],
+            returned_mg=totals[RETURNED],
+        )
+        for key, totals in sessions.items()
+    )
+
+
 def _reconcile_lot(lot_number: str, entries: list[Entry], by_id: dict[int, Entry]) -> Lot:
     discrepancies: list[str] = []
     lines: list[Line] = []
     sessions: dict[object, dict] = {}
     balance = ZERO
     for entry in entries:
-        kind, session, session_date = entry.kind, entry.session, entry.session_date
-        if entry.kind == CORRECTION:
-            target = _target(entry, by_id)
-            if entry.corrects_id is not None and target is None:
-                discrepancies.append(
-                    f"The correction of {mg(entry.amount_mg)} on {_day(entry.recorded_at)} "
-                    "points at no entry of the register."
-                )
-                kind = None
-            elif target is not None and target.lot_number != lot_number:
-                discrepancies.append(
-                    f"The correction of {mg(entry.amount_mg)} on {_day(entry.recorded_at)} "
-                    f"points at an entry of lot {target.lot_number}, not of this lot."
-                )
-                kind = None
-            elif target is not None:
-                kind, session, session_date = target.kind, target.session, target.session_date
-            else:
-                kind = RECEIVED  # a count adjustment that corrects no one entry
+        kind, session, session_date, problem = _counted_as(entry, lot_number, by_id)
+        if problem:
+            discrepancies.append(problem)
         if entry.kind == WASTED and not entry.has_witness:
             discrepancies.append(
                 f"The waste of {mg(entry.amount_mg)} on {_day(entry.recorded_at)} has no witness."
@@ -249,17 +276,7 @@ def _reconcile_lot(lot_number: str, entries: list[Entry], by_id: dict[int, Entry
                 session, {"session_date": session_date, **dict.fromkeys(SESSION_KINDS, ZERO)}
             )
             totals[kind] += entry.amount_mg
-    uses = tuple(
-        SessionUse(
-            session=key,
-            session_date=totals["session_date"],
-            drawn_mg=totals[DRAWN],
-            given_mg=totals[GIVEN],
-            wasted_mg=totals[WASTED],
-            returned_mg=totals[RETURNED],
-        )
-        for key, totals in sessions.items()
-    )
+    uses = _session_uses(sessions)
     discrepancies.extend(use.discrepancy for use in uses if use.discrepancy)
     return Lot(
         lot_number=lot_number,
