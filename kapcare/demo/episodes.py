@@ -24,9 +24,9 @@ from kapcare.accounts.second_person import SecondPerson
 from kapcare.audit.log import Actor
 from kapcare.demo import esketamine
 from kapcare.demo.measures import likert_answers
+from kapcare.demo.records import discharge_and_sign
 from kapcare.demo.sign_ins import PASSWORD
 from kapcare.dosing import recording
-from kapcare.dosing.discharge import services as discharge_services
 from kapcare.dosing.dose import services as dose_services
 from kapcare.dosing.events import services as events_services
 from kapcare.dosing.models import (
@@ -644,30 +644,12 @@ def _write_up(session, nurse: Actor, front_desk: Actor, *, hypertension: bool, s
     record = events_services.record_dose_ended(actor=nurse, record=record)
     _use_ketamine(record, nurse, front_desk)
     ended = record.dose_ended_at
-    discharge_services.record_discharge_assessment(
-        actor=nurse,
-        record=record,
-        data=discharge_services.DischargeCheckInput(
-            activity=2,
-            respiration=2,
-            circulation=2,
-            consciousness=2,
-            oxygen_saturation=2,
-            alert_and_oriented=True,
-            escort_present=True,
-            aftercare_given=True,
-        ),
-        now=ended + dt.timedelta(minutes=62),
-    )
-    record = discharge_services.discharge(
-        actor=nurse, record=record, now=ended + dt.timedelta(minutes=65)
-    )
-    CareSession.objects.filter(pk=session.pk).update(status_changed_at=record.discharged_at)
-    record = signing_services.sign_record(
-        actor=nurse,
-        record=record,
-        reauthentication=step_up.reauthenticate(nurse.user, PASSWORD),
-        now=ended + dt.timedelta(minutes=90),
+    record = discharge_and_sign(
+        record,
+        nurse,
+        checked_at=ended + dt.timedelta(minutes=62),
+        discharged_at=ended + dt.timedelta(minutes=65),
+        signed_at=ended + dt.timedelta(minutes=90),
     )
     if summary:
         patient = record.patient

@@ -12,17 +12,14 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from kapcare.accounts import step_up
 from kapcare.audit.log import Actor
 from kapcare.clinics.services import change_settings
-from kapcare.demo.sign_ins import PASSWORD
+from kapcare.demo.records import discharge_and_sign
 from kapcare.dosing import recording
-from kapcare.dosing.discharge import services as discharge_services
 from kapcare.dosing.dose import services as dose_services
 from kapcare.dosing.esketamine import rules
 from kapcare.dosing.esketamine import services as esketamine
 from kapcare.dosing.models import ControlledSubstanceEntry, DosageForm, Drug
-from kapcare.dosing.signing import services as signing_services
 from kapcare.dosing.substances import services as substances_services
 from kapcare.dosing.vitals import services as vitals_services
 from kapcare.episodes.models import CareSession
@@ -145,30 +142,12 @@ def write_up(session: CareSession, clinician: Actor, front_desk: Actor, *, sent:
         respiratory_depression_resolved=True,
         checked_at=ended + dt.timedelta(minutes=115),
     )
-    discharge_services.record_discharge_assessment(
-        actor=clinician,
-        record=record,
-        data=discharge_services.DischargeCheckInput(
-            activity=2,
-            respiration=2,
-            circulation=2,
-            consciousness=2,
-            oxygen_saturation=2,
-            alert_and_oriented=True,
-            escort_present=True,
-            aftercare_given=True,
-        ),
-        now=ended + dt.timedelta(minutes=116),
-    )
-    record = discharge_services.discharge(
-        actor=clinician, record=record, now=ended + dt.timedelta(minutes=121)
-    )
-    CareSession.objects.filter(pk=session.pk).update(status_changed_at=record.discharged_at)
-    record = signing_services.sign_record(
-        actor=clinician,
-        record=record,
-        reauthentication=step_up.reauthenticate(clinician.user, PASSWORD),
-        now=ended + dt.timedelta(minutes=140),
+    record = discharge_and_sign(
+        record,
+        clinician,
+        checked_at=ended + dt.timedelta(minutes=116),
+        discharged_at=ended + dt.timedelta(minutes=121),
+        signed_at=ended + dt.timedelta(minutes=140),
     )
     if sent:
         esketamine.mark_form_submitted(

@@ -56,6 +56,7 @@ from kapcare.dosing.models import (
     AdverseEvent,
     ControlledSubstanceEntry,
     DischargeAssessment,
+    DosageForm,
     DosingRecord,
     Drug,
     EventKind,
@@ -66,6 +67,7 @@ from kapcare.dosing.models import (
     SubstanceEntryKind,
     VitalSource,
 )
+from kapcare.dosing.substances.lots import LABEL_NAMES
 from kapcare.dosing.vitals import rules as vitals_rules
 from kapcare.episodes import rules as course
 from kapcare.episodes.models import (
@@ -1166,7 +1168,13 @@ SUBSTANCE_COLUMNS = (
 )  # fmt: skip
 # Every generated lot: ketamine hydrochloride in 500 mg/10 mL vials (as the DEA's records
 # name a lot: drug, label name, strength, dosage form, NDC unknown).
-KETAMINE_LOT = (Drug.KETAMINE, "Ketamine hydrochloride", "50 mg/mL", "injectable_solution", "")
+KETAMINE_LOT = (
+    Drug.KETAMINE,
+    LABEL_NAMES[Drug.KETAMINE],
+    "50 mg/mL",
+    DosageForm.INJECTABLE_SOLUTION,
+    "",
+)
 MESSAGE_COLUMNS = ("external_id", "thread_id", "author_id", "body", "created_at")
 READ_MARK_COLUMNS = ("thread_id", "user_id", "last_read_at")
 
