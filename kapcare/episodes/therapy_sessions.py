@@ -134,27 +134,10 @@ def record_therapy_session(
         problems["__all__"] = NOT_RECORDABLE
     if problems:
         raise Refused(problems)
-    now = now or timezone.now()
-    booked_minutes = (
-        int((session.planned_end - session.planned_start).total_seconds() // 60)
-        if session is not None
-        else episode.clinic.therapy_session_minutes
-    )
-    starts_at, ends_at = held_at(data, episode.clinic.zone, booked_minutes)
-    if data.attended and starts_at > now:
-        raise Refused(
-            {"held_on": "This session starts in the future; record it once it has been held."}
-        )
+    starts_at, ends_at = _held_times(data, episode, session, now or timezone.now())
     to_status = SessionStatus.DONE if data.attended else SessionStatus.MISSED
     with transaction.atomic():
-        locked_episode = Episode.objects.select_for_update().get(pk=episode.pk)
-        if locked_episode.is_closed:
-            raise Refused(
-                {
-                    "__all__": f"This episode is {locked_episode.get_state_display().lower()}; "
-                    "the clinic no longer takes sessions for it."
-                }
-            )
+        locked_episode = _lock_open(episode)
         if data.attended:
             _check_timing(
                 locked_episode,
@@ -163,16 +146,7 @@ def record_therapy_session(
                 held=(starts_at, ends_at),
             )
         if session is None:
-            target = CareSession.objects.create(
-                episode=locked_episode,
-                patient_id=locked_episode.patient_id,
-                kind=data.kind,
-                planned_start=starts_at,
-                planned_end=ends_at,
-                run_by=actor.user,
-                created_by=actor.user,
-            )
-            record_access(actor, AccessAction.CREATE, patient=locked_episode.patient, obj=target)
+            target = _create(actor, locked_episode, data.kind, (starts_at, ends_at))
         else:
             target = _locked_planned(session, locked_episode, actor.user)
         target.planned_start, target.planned_end = starts_at, ends_at
@@ -192,6 +166,54 @@ def record_therapy_session(
             ) from error
     recorded.episode = locked_episode
     return recorded
+
+
+def _held_times(
+    data: TherapySessionInput, episode: Episode, session: CareSession | None, now: dt.datetime
+) -> tuple[dt.datetime, dt.datetime]:
+    """When the session was held (a missed one with no length keeps its booked length, a
+    new one the clinic's); refused, at the date, when an attended session is still ahead."""
+    booked_minutes = (
+        int((session.planned_end - session.planned_start).total_seconds() // 60)
+        if session is not None
+        else episode.clinic.therapy_session_minutes
+    )
+    starts_at, ends_at = held_at(data, episode.clinic.zone, booked_minutes)
+    if data.attended and starts_at > now:
+        raise Refused(
+            {"held_on": "This session starts in the future; record it once it has been held."}
+        )
+    return starts_at, ends_at
+
+
+def _lock_open(episode: Episode) -> Episode:
+    """The episode, locked for the transaction; refused once it is closed."""
+    locked = Episode.objects.select_for_update().get(pk=episode.pk)
+    if locked.is_closed:
+        raise Refused(
+            {
+                "__all__": f"This episode is {locked.get_state_display().lower()}; "
+                "the clinic no longer takes sessions for it."
+            }
+        )
+    return locked
+
+
+def _create(
+    actor: Actor, episode: Episode, kind: str, held: tuple[dt.datetime, dt.datetime]
+) -> CareSession:
+    """A session the therapist held without the clinic planning it, logged as created."""
+    session = CareSession.objects.create(
+        episode=episode,
+        patient_id=episode.patient_id,
+        kind=kind,
+        planned_start=held[0],
+        planned_end=held[1],
+        run_by=actor.user,
+        created_by=actor.user,
+    )
+    record_access(actor, AccessAction.CREATE, patient=episode.patient, obj=session)
+    return session
 
 
 def _check_timing(

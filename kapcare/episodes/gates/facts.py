@@ -97,19 +97,13 @@ def _why_not_counted(episode, row: dict) -> str:
     return f"recorded by {staff} without the therapist's confirmation"
 
 
-def gather_facts(session: CareSession, dose_at: datetime) -> Gathered:
-    """The facts for `session`'s gates as of `dose_at`. `session` comes with its episode
-    and its patient's clinic (the access helper and the service fetch them so)."""
-    episode, patient = session.episode, session.patient
-    clinic = patient.clinic
-    settings = settings_for(clinic)
-    dose_day = dose_at.astimezone(settings.zone).date()
-
-    eligibility = eligibility_for(patient, dose_day)
-    consent, _, _ = episode_consent_status(episode, patient)
-
+def _course_facts(session: CareSession, dose_at: datetime) -> tuple[dict, datetime]:
+    """The facts the patient's other sessions give (one query): the doses before this one,
+    the preparation and integration sessions done that count and why the others do not;
+    and the moment of the episode's first dose (this one if none came before)."""
+    episode = session.episode
     rows = list(
-        CareSession.objects.filter(patient_id=patient.pk)
+        CareSession.objects.filter(patient_id=session.patient_id)
         .exclude(pk=session.pk)
         .values(
             "episode_id",
@@ -130,9 +124,7 @@ def gather_facts(session: CareSession, dose_at: datetime) -> Gathered:
         if r["kind"] == SessionKind.DOSING and r["status"] in GIVEN and _given_at(r) < dose_at
     ]
     episode_doses = [r for r in doses if r["episode_id"] == episode.pk]
-    previous_dose_at = max((_given_at(r) for r in doses), default=None)
     previous_episode_dose_at = max((_given_at(r) for r in episode_doses), default=None)
-    first_episode_dose_at = min((_given_at(r) for r in episode_doses), default=dose_at)
     done_here = [
         r
         for r in rows
@@ -148,12 +140,22 @@ def gather_facts(session: CareSession, dose_at: datetime) -> Gathered:
         and previous_episode_dose_at is not None
         and r["planned_start"] > previous_episode_dose_at
     ]
-    preparation_done = sum(1 for r in preparations if _counts(episode, r))
-    integration_since = any(_counts(episode, r) for r in integrations)
+    facts = {
+        "previous_dose_at": max((_given_at(r) for r in doses), default=None),
+        "previous_episode_dose_at": previous_episode_dose_at,
+        "preparation_sessions_done": sum(1 for r in preparations if _counts(episode, r)),
+        "preparation_not_counted": _not_counted(episode, preparations),
+        "integration_done_since_previous_dose": any(_counts(episode, r) for r in integrations),
+        "integration_not_counted": _not_counted(episode, integrations),
+    }
+    return facts, min((_given_at(r) for r in episode_doses), default=dose_at)
 
-    # The baseline: a PHQ-9 within the recent window before the episode's first dose (a
-    # PHQ-9 from an earlier course does not count).
-    baseline_from = first_episode_dose_at - timedelta(days=clinic.measures_recent_days)
+
+def _measure_facts(patient, first_episode_dose_at: datetime, dose_at: datetime) -> dict:
+    """The latest PHQ-9 and GAD-7, and whether there is a baseline: a PHQ-9 within the
+    recent window before the episode's first dose (a PHQ-9 from an earlier course does not
+    count). One query."""
+    baseline_from = first_episode_dose_at - timedelta(days=patient.clinic.measures_recent_days)
     measures = Assessment.objects.filter(
         patient_id=patient.pk, status=AssessmentStatus.COMPLETED, completed_at__lte=dose_at
     ).aggregate(
@@ -168,7 +170,39 @@ def gather_facts(session: CareSession, dose_at: datetime) -> Gathered:
             ),
         ),
     )
+    return {
+        "latest_phq9_at": measures["phq9"],
+        "latest_gad7_at": measures["gad7"],
+        "has_baseline_phq9": measures["baseline_phq9"] is not None,
+    }
 
+
+def _checklist_facts(checklist: DayOfChecklist | None) -> dict:
+    """What the day-of checklist says, or that it was not filled in."""
+    return {
+        "checklist_recorded": checklist is not None,
+        "checklist_recorded_at": checklist.updated_at if checklist else None,
+        "fasting_confirmed": checklist is not None and checklist.fasting_confirmed,
+        "escort_confirmed": checklist is not None and checklist.escort_confirmed,
+        "pregnancy_test": checklist.pregnancy_test if checklist else gate_rules.PREGNANCY_NOT_DONE,
+        "medication_changes_reviewed": checklist is not None
+        and checklist.medication_changes_reviewed,
+        "blood_pressure_systolic": checklist.blood_pressure_systolic if checklist else None,
+        "blood_pressure_diastolic": checklist.blood_pressure_diastolic if checklist else None,
+        "blood_pressure_taken_at": checklist.blood_pressure_taken_at if checklist else None,
+    }
+
+
+def gather_facts(session: CareSession, dose_at: datetime) -> Gathered:
+    """The facts for `session`'s gates as of `dose_at`. `session` comes with its episode
+    and its patient's clinic (the access helper and the service fetch them so)."""
+    episode, patient = session.episode, session.patient
+    settings = settings_for(patient.clinic)
+    dose_day = dose_at.astimezone(settings.zone).date()
+
+    eligibility = eligibility_for(patient, dose_day)
+    consent, _, _ = episode_consent_status(episode, patient)
+    course, first_episode_dose_at = _course_facts(session, dose_at)
     open_alerts = list(
         SafetyAlert.objects.filter(
             patient_id=patient.pk, reviewed_at__isnull=True, raised_at__lte=dose_at
@@ -195,28 +229,13 @@ def gather_facts(session: CareSession, dose_at: datetime) -> Gathered:
         eligibility_detail=eligibility.status.detail,
         consent_status=consent,
         has_trauma_history=episode.has_trauma_history,
-        preparation_sessions_done=preparation_done,
-        preparation_not_counted=_not_counted(episode, preparations),
-        previous_episode_dose_at=previous_episode_dose_at,
-        integration_done_since_previous_dose=integration_since,
-        integration_not_counted=_not_counted(episode, integrations),
-        latest_phq9_at=measures["phq9"],
-        latest_gad7_at=measures["gad7"],
-        has_baseline_phq9=measures["baseline_phq9"] is not None,
+        **course,
+        **_measure_facts(patient, first_episode_dose_at, dose_at),
         open_alerts=len(open_alerts),
         oldest_open_alert_at=open_alerts[0][1] if open_alerts else None,
-        previous_dose_at=previous_dose_at,
-        checklist_recorded=checklist is not None,
-        checklist_recorded_at=checklist.updated_at if checklist else None,
-        fasting_confirmed=checklist is not None and checklist.fasting_confirmed,
-        escort_confirmed=checklist is not None and checklist.escort_confirmed,
-        pregnancy_test=checklist.pregnancy_test if checklist else gate_rules.PREGNANCY_NOT_DONE,
+        **_checklist_facts(checklist),
         pregnancy_test_applies=patient.sex_at_birth != SexAtBirth.MALE,
-        medication_changes_reviewed=checklist is not None and checklist.medication_changes_reviewed,
         weight_measured_on=weight_on,
-        blood_pressure_systolic=checklist.blood_pressure_systolic if checklist else None,
-        blood_pressure_diastolic=checklist.blood_pressure_diastolic if checklist else None,
-        blood_pressure_taken_at=checklist.blood_pressure_taken_at if checklist else None,
     )
     return Gathered(facts, settings, tuple(str(i) for i, _ in open_alerts), checklist)
 
