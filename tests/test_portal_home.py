@@ -17,7 +17,7 @@ from django.urls import reverse
 from kapcare.audit.log import Actor
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.episodes.models import DayOfChecklist, SessionStatus
-from kapcare.episodes.portal_before_dose import FASTING_RULE, questionnaire_due
+from kapcare.episodes.portal.before_dose import FASTING_RULE, questionnaire_due
 from kapcare.journal.tests.factories import journal_entry
 from kapcare.measures import services as measures_services
 from kapcare.measures.models import Source

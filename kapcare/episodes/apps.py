@@ -13,14 +13,16 @@ class EpisodesConfig(AppConfig):
         shared_sections.register()
 
         # The course of care on the chart, the portal home and the chart's timeline.
-        from kapcare.episodes import chart, portal, timeline
+        from kapcare.episodes import chart, timeline
 
         chart.register()
-        portal.register()
         timeline.register()
 
-        # The portal home's "Before your next dose" and "Your course so far".
-        from kapcare.episodes import portal_before_dose, portal_timeline
+        # The portal home's "Your course of care", "Before your next dose" and "Your
+        # course so far".
+        from kapcare.episodes.portal import before_dose, course
+        from kapcare.episodes.portal import timeline as portal_timeline
 
-        portal_before_dose.register()
+        course.register()
+        before_dose.register()
         portal_timeline.register()

@@ -1,0 +1,2 @@
+"""The course of care on the patient's portal home: its cards, registered in
+`patients.portal` from EpisodesConfig.ready()."""
