@@ -254,7 +254,7 @@ PUBLIC = {
     "index",
     "measures:link",
     "measures:questionnaire_done",
-    "feeds:ics",  # the secret token is the credential (kapcare/episodes/tests/test_feeds.py)
+    "feeds:ics",  # the secret token is the credential (kapcare/scheduling/tests/test_feeds.py)
     # --- invitations ---
     # The token in the invitation link is the credential (kapcare/therapists/tests/).
     "therapist_account:accept",
