@@ -24,7 +24,7 @@ from kapcare.accounts.second_person import SecondPerson
 from kapcare.audit.log import Actor
 from kapcare.demo import esketamine
 from kapcare.demo.measures import likert_answers
-from kapcare.demo.records import discharge_and_sign
+from kapcare.demo.records import discharge_and_sign, record_reading
 from kapcare.demo.sign_ins import PASSWORD
 from kapcare.dosing import recording
 from kapcare.dosing.dose import services as dose_services
@@ -596,6 +596,25 @@ VITALS_COURSE = [
 HYPERTENSIVE_COURSE = {30: (88, 184, 104, 97, 14, 3), 40: (84, 158, 96, 97, 14, 3)}
 
 
+def _treat_hypertension(record, nurse: Actor, started: dt.datetime) -> None:
+    """The hypertension at 30 minutes as an adverse event, treated with labetalol."""
+    event = events_services.record_adverse_event(
+        actor=nurse,
+        record=record,
+        kind=EventKind.HYPERTENSION,
+        severity=Severity.MODERATE,
+        onset_at=started + dt.timedelta(minutes=30),
+        description="184/104 at 30 minutes, no headache or chest pain.",
+    )
+    events_services.record_intervention(
+        actor=nurse,
+        event=event,
+        drug="Labetalol",
+        dose="10 mg IV",
+        given_at=started + dt.timedelta(minutes=32),
+    )
+
+
 def _write_up(session, nurse: Actor, front_desk: Actor, *, hypertension: bool, summary: bool):
     """The rest of a past dose's record, as the nurse kept it: the dose's start and end,
     vital signs through the infusion and the hour after, the ketamine drawn, given and
@@ -605,42 +624,12 @@ def _write_up(session, nurse: Actor, front_desk: Actor, *, hypertension: bool, s
     record = recording.record_for(nurse, session)
     started = session.started_at
     events_services.record_dose_started(actor=nurse, record=record, at=started)
-    for minutes, *values in VITALS_COURSE:
-        values = (
-            HYPERTENSIVE_COURSE.get(minutes, values)
-            if hypertension and minutes in HYPERTENSIVE_COURSE
-            else values
-        )
-        heart_rate, systolic, diastolic, spo2, breaths, sedation = values
-        vitals_services.record_vitals(
-            actor=nurse,
-            record=record,
-            taken_at=started + dt.timedelta(minutes=minutes),
-            values={
-                "hr": heart_rate,
-                "sbp": systolic,
-                "dbp": diastolic,
-                "spo2": spo2,
-                "rr": breaths,
-                "sedation": sedation,
-            },
-        )
+    for minutes, *reading in VITALS_COURSE:
+        if hypertension and minutes in HYPERTENSIVE_COURSE:
+            reading = HYPERTENSIVE_COURSE[minutes]
+        record_reading(record, nurse, started + dt.timedelta(minutes=minutes), reading)
         if hypertension and minutes == 30:
-            event = events_services.record_adverse_event(
-                actor=nurse,
-                record=record,
-                kind=EventKind.HYPERTENSION,
-                severity=Severity.MODERATE,
-                onset_at=started + dt.timedelta(minutes=30),
-                description="184/104 at 30 minutes, no headache or chest pain.",
-            )
-            events_services.record_intervention(
-                actor=nurse,
-                event=event,
-                drug="Labetalol",
-                dose="10 mg IV",
-                given_at=started + dt.timedelta(minutes=32),
-            )
+            _treat_hypertension(record, nurse, started)
     record = events_services.record_dose_ended(actor=nurse, record=record)
     _use_ketamine(record, nurse, front_desk)
     ended = record.dose_ended_at

@@ -14,14 +14,13 @@ from django.utils import timezone
 
 from kapcare.audit.log import Actor
 from kapcare.clinics.services import change_settings
-from kapcare.demo.records import discharge_and_sign
+from kapcare.demo.records import discharge_and_sign, record_reading
 from kapcare.dosing import recording
 from kapcare.dosing.dose import services as dose_services
 from kapcare.dosing.esketamine import rules
 from kapcare.dosing.esketamine import services as esketamine
 from kapcare.dosing.models import ControlledSubstanceEntry, DosageForm, Drug
 from kapcare.dosing.substances import services as substances_services
-from kapcare.dosing.vitals import services as vitals_services
 from kapcare.episodes.models import CareSession
 
 CERTIFICATION = "HCS-615-0042"
@@ -118,20 +117,8 @@ def write_up(session: CareSession, clinician: Actor, front_desk: Actor, *, sent:
         esketamine.record_device(
             actor=clinician, record=record, at=first + dt.timedelta(minutes=5 * n)
         )
-    for minutes, heart_rate, systolic, diastolic, spo2, breaths, sedation in VITALS:
-        vitals_services.record_vitals(
-            actor=clinician,
-            record=record,
-            taken_at=first + dt.timedelta(minutes=minutes),
-            values={
-                "hr": heart_rate,
-                "sbp": systolic,
-                "dbp": diastolic,
-                "spo2": spo2,
-                "rr": breaths,
-                "sedation": sedation,
-            },
-        )
+    for minutes, *reading in VITALS:
+        record_reading(record, clinician, first + dt.timedelta(minutes=minutes), reading)
     record = recording.record_for(clinician, session)
     ended = record.dose_ended_at
     esketamine.record_resolution(

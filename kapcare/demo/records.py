@@ -9,6 +9,7 @@ from kapcare.demo.sign_ins import PASSWORD
 from kapcare.dosing.discharge import services as discharge_services
 from kapcare.dosing.models import DosingRecord
 from kapcare.dosing.signing import services as signing_services
+from kapcare.dosing.vitals import services as vitals_services
 from kapcare.episodes.models import CareSession
 
 # Every criterion of the discharge check met: 2 on each of the modified Aldrete's five
@@ -23,6 +24,25 @@ ALL_MET = discharge_services.DischargeCheckInput(
     escort_present=True,
     aftercare_given=True,
 )
+
+
+def record_reading(record: DosingRecord, by: Actor, taken_at: dt.datetime, reading) -> None:
+    """One set of vital signs: heart rate, systolic and diastolic pressure, SpO2, breaths a
+    minute and the sedation score, in that order."""
+    heart_rate, systolic, diastolic, spo2, breaths, sedation = reading
+    vitals_services.record_vitals(
+        actor=by,
+        record=record,
+        taken_at=taken_at,
+        values={
+            "hr": heart_rate,
+            "sbp": systolic,
+            "dbp": diastolic,
+            "spo2": spo2,
+            "rr": breaths,
+            "sedation": sedation,
+        },
+    )
 
 
 def discharge_and_sign(
