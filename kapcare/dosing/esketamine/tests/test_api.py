@@ -75,3 +75,19 @@ def test_the_gates_api_gives_the_first_treatments_56_mg_as_the_reason(
     dose = next(gate for gate in response.json() if gate["rule"] == "dose")
     assert dose["passed"] is False
     assert dose["reason"].startswith("84 mg cannot be the patient's first esketamine treatment")
+
+
+def test_the_dosing_session_api_names_esketamine_as_the_drug(
+    client, clinician, patient, patient_user
+):
+    record = prescribed(patient, clinician, patient_user)
+    headers = {"Authorization": f"Bearer {ApiToken.issue(clinician, 'tests')[1]}"}
+
+    with at(NOW):
+        one = client.get(f"/api/v1/dosing-sessions/{record.session.external_id}", headers=headers)
+        listed = client.get("/api/v1/dosing-sessions", {"status": "planned"}, headers=headers)
+
+    esketamine = {"code": "esketamine", "name": "Esketamine (Spravato)"}
+    assert one.json()["drug"] == esketamine
+    rows = {row["id"]: row["drug"] for row in listed.json()["items"]}
+    assert rows[str(record.session.external_id)] == esketamine
