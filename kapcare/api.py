@@ -257,6 +257,7 @@ api.add_router("/", gates_router)
 api.add_router("/", scheduling_router)
 api.add_router("/", dosing_router)
 api.add_router("/", "kapcare.dosing.esketamine.api.router")  # the clinic's drugs
+api.add_router("/", "kapcare.dosing.substances.inventory.api.router")  # DEA records
 api.add_router("/", audit_router)
 api.add_router("/", "kapcare.therapists.api.router")  # therapists directory
 api.add_router("/", "kapcare.episodes.api_therapy.router")  # therapist portal

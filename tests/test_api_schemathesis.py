@@ -29,6 +29,7 @@ from kapcare.accounts.models import ApiToken, Role, User
 from kapcare.api import api
 from kapcare.consents.models import SharingAuthorization
 from kapcare.demo.build import load_demo
+from kapcare.dosing.substances.models import Inventory, TheftLossReport
 from kapcare.episodes.models import CareSession, Episode, SessionKind
 from kapcare.patients.models import Patient
 from tests.conftest import API_FUZZING
@@ -81,6 +82,10 @@ def demo_records() -> dict[str, str]:
     }
     missing = [name for name, record in found.items() if record is None]
     assert not missing, f"The demo has no {', '.join(missing)} for its portal patient."
+    # The clinic's DEA records: its biennial inventory and its theft or loss report.
+    clinic = patient.clinic
+    found["inventory"] = Inventory.objects.filter(clinic=clinic).first()
+    found["theft or loss report"] = TheftLossReport.objects.filter(clinic=clinic).first()
     return {name: str(record.external_id) for name, record in found.items()}
 
 
@@ -90,6 +95,8 @@ def real_path_parameters(path: str, records: dict[str, str]) -> dict[str, str]:
         "patient_id": records["patient"],
         "episode_id": records["episode"],
         "authorization_id": records["authorisation"],
+        "inventory_id": records["inventory"],
+        "report_id": records["theft or loss report"],
         "session_id": records[
             "dosing session" if "/dosing-sessions/" in path else "planned therapy session"
         ],

@@ -603,6 +603,31 @@ def test_the_biennial_inventory_reconciling_the_demo_register(demo, client):
     assert client.get(reverse("substances:register_print")).status_code == 200
 
 
+def test_the_demos_missing_vial_is_reported_submitted_and_out_of_the_register(demo, client):
+    from kapcare.dosing.substances.models import TheftLossReport
+
+    clinic = Clinic.objects.get(slug="music-city")
+    nurse = User.objects.get(email="nurse@demo.kapcare.org")
+    [report] = TheftLossReport.objects.filter(clinic=clinic)
+    [line] = report.lines.select_related("entry")
+    assert (report.kind, report.filed_by_id, report.submitted_by_id) == (
+        "other",
+        nurse.pk,
+        nurse.pk,
+    )
+    assert report.dea_confirmation
+    assert report.registration_number == clinic.dea_registration_number != ""
+    assert (line.quantity_mg, line.entry.kind, line.entry.amount_mg) == (500, "lost", 500)
+    assert line.entry.lot_number == line.lot_number
+    assert line.drug_name  # the register's identity of the lot, as Form 106 asks
+
+    client.force_login(nurse)
+    register = client.get(reverse("substances:register"))
+    assert register.context["discrepancies"] == []
+    losses = client.get(reverse("substances:losses")).content.decode()
+    assert str(report.external_id) in losses
+
+
 def test_demo_prescribed_lots_are_in_the_register_in_date_on_their_dose_day(demo):
     received = {
         entry.lot_number: entry.lot_expiry

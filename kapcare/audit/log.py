@@ -93,6 +93,14 @@ def record_objects_access(actor: Actor, action: AccessAction, patient, objects: 
         AccessLogEntry.objects.bulk_create(rows)
 
 
+def record_clinic_objects_access(actor: Actor, action: AccessAction, objects: Iterable) -> None:
+    """Append one row per clinic record shown that concerns no patient (a DEA inventory, a
+    theft or loss report), each with its own clinic, in a single insert."""
+    rows = [_entry(actor, action, None, obj, obj.clinic_id) for obj in objects]
+    if rows:
+        AccessLogEntry.objects.bulk_create(rows)
+
+
 def record_system_disclosures(disclosures: Iterable[tuple], *, object_type: str) -> None:
     """Append one 'disclosed' row per (patient, object id) that kapcare itself sent outside
     the clinic (the minute job's email to an outside therapist about a patient), in one

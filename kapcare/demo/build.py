@@ -26,7 +26,7 @@ from kapcare.demo.consents import load_consents
 from kapcare.demo.correspondence import load_correspondence
 from kapcare.demo.episodes import RACHEL, SAM, load_courses, open_episodes
 from kapcare.demo.measures import load_measures
-from kapcare.demo.register import take_biennial_inventory
+from kapcare.demo.register import report_missing_vial, take_biennial_inventory
 from kapcare.demo.screening import load_screening
 from kapcare.demo.sign_ins import AUTHENTICATOR_KEY, PASSWORD
 from kapcare.demo.therapists import load_therapists
@@ -201,6 +201,8 @@ def load_demo() -> DemoResult:
         load_consents(patients, front_desk, nurse, therapist)
         load_courses(episodes, front_desk, nurse, admin)
         load_correspondence(portal_patient, front_desk, therapist)
+        # The loss before the count: the inventory reconciles with the register after it.
+        report_missing_vial(music_city, users["nurse@demo.kapcare.org"], PASSWORD)
         take_biennial_inventory(music_city, users["nurse@demo.kapcare.org"], PASSWORD)
         # Last: until then the records were signed re-entering the password (`step_up`).
         _give_authenticators(users.values())

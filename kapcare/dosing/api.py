@@ -3,8 +3,8 @@
 - `POST /dosing-sessions/{id}/vitals` stores a reading through `vitals_services.record_vitals`,
   the function the record page calls, and answers the reading with the alerts it raised.
   A value that cannot be a reading answers 422 naming its field; a signed record 409.
-- `GET /dosing-sessions/{id}`: the dose, the readings, the events with their
-  interventions, where the discharge stands and whether the record is signed.
+- `GET /dosing-sessions/{id}`: the drug (code and name), the dose, the readings, the events
+  with their interventions, where the discharge stands and whether the record is signed.
 - `GET /dosing-sessions?status=in_progress` (or `planned`, `completed`): the clinic's
   dosing sessions, a page at a time, in a fixed number of queries per page.
 
@@ -28,7 +28,7 @@ from kapcare.api_schemas import PageQuery
 from kapcare.audit.log import Actor, record_list_access
 from kapcare.dosing.access import get_record
 from kapcare.dosing.discharge import services as discharge_services
-from kapcare.dosing.models import AdverseEvent, DosingRecord, Observation, VitalSource
+from kapcare.dosing.models import AdverseEvent, DosingRecord, Drug, Observation, VitalSource
 from kapcare.dosing.schemas import (
     STATUS_NAMES,
     DosingSessionOut,
@@ -157,10 +157,10 @@ def idempotency_key(request: HttpRequest) -> str | None:
     summary="A dosing session's record",
 )
 def get_dosing_session(request: HttpRequest, session_id: str) -> dict:
-    """The dose (route, mg/kg, weight, mg, whether a second person confirmed it, its start
-    and end), every reading of vital signs with its alerts, the adverse events with their
-    interventions, the discharge (when, or whether the patient is ready and what is
-    unmet) and whether the record is signed."""
+    """The drug (code and name), the dose (route, mg/kg, weight, mg, whether a second person
+    confirmed it, its start and end), every reading of vital signs with its alerts, the
+    adverse events with their interventions, the discharge (when, or whether the patient is
+    ready and what is unmet) and whether the record is signed."""
     record = get_record(request, session_id)
     session = record.session
     observations = list(Observation.objects.filter(record_id=record.pk))
@@ -172,6 +172,7 @@ def get_dosing_session(request: HttpRequest, session_id: str) -> dict:
         "status": STATUS_NAMES.get(session.status, session.status),
         "planned_start": session.planned_start,
         "started_at": session.started_at,
+        "drug": drug_out(record),
         "dose": {
             "route": record.route,
             "mg_per_kg": record.prescribed_mg_per_kg,
@@ -218,8 +219,9 @@ class DosingSessionQuery(PageQuery):
     summary="The clinic's dosing sessions",
 )
 def list_dosing_sessions(request: HttpRequest, query: Query[DosingSessionQuery]) -> dict:
-    """The clinic's dosing sessions, by planned start, a page at a time; optionally only
-    those `planned`, `in_progress` or `completed`. Each patient listed is logged."""
+    """The clinic's dosing sessions, by planned start, a page at a time, each with its drug
+    (null before the session's record is open); optionally only those `planned`,
+    `in_progress` or `completed`. Each patient listed is logged."""
     if not policy.can(request.user, Action.VIEW_DOSING_RECORD):
         raise PermissionDenied
     sessions = CareSession.objects.filter(
@@ -234,6 +236,11 @@ def list_dosing_sessions(request: HttpRequest, query: Query[DosingSessionQuery])
     return {"items": [session_row(session) for session in shown], "next": next_page}
 
 
+def drug_out(record: DosingRecord) -> dict:
+    """The record's drug: its code and its name."""
+    return {"code": record.drug, "name": Drug(record.drug).label}
+
+
 def session_row(session: CareSession) -> dict:
     record: DosingRecord | None = getattr(session, "dosing_record", None)
     return {
@@ -242,6 +249,7 @@ def session_row(session: CareSession) -> dict:
         "status": STATUS_NAMES.get(session.status, session.status),
         "planned_start": session.planned_start,
         "started_at": session.started_at,
+        "drug": drug_out(record) if record else None,
         "dose_started_at": record.dose_started_at if record else None,
         "dose_ended_at": record.dose_ended_at if record else None,
         "discharged_at": record.discharged_at if record else None,

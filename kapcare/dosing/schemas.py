@@ -111,6 +111,11 @@ class ReadingOut(Schema):
     alerts: list[AlertOut]
 
 
+class SessionDrugOut(Schema):
+    code: str = Field(description="ketamine or esketamine, as `GET /drugs` names it.")
+    name: str = Field(description='The drug in words, e.g. "Esketamine (Spravato)".')
+
+
 class DoseOut(Schema):
     route: str = Field(description="iv, im, sublingual or intranasal; empty if not set.")
     mg_per_kg: Decimal | None = Field(description="The prescribed dose, mg/kg.")
@@ -152,6 +157,7 @@ class DosingSessionOut(Schema):
     status: str
     planned_start: dt.datetime
     started_at: dt.datetime | None
+    drug: SessionDrugOut | None = Field(description="The drug of the dose; null before the record.")
     dose: DoseOut
     vitals: list[ReadingOut]
     events: list[EventOut]
@@ -166,6 +172,7 @@ class DosingSessionListOut(Schema):
     status: str
     planned_start: dt.datetime
     started_at: dt.datetime | None
+    drug: SessionDrugOut | None = Field(description="The drug of the dose; null before the record.")
     dose_started_at: dt.datetime | None
     dose_ended_at: dt.datetime | None
     discharged_at: dt.datetime | None

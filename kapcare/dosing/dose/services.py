@@ -406,6 +406,7 @@ def _gate_row(session: CareSession, dose_day: date) -> dict | None:
         .annotate(
             latest_measured_on=Subquery(weights.values("measured_on")[:1]),
             latest_weight_kg=Subquery(weights.values("weight_kg")[:1]),
+            esketamine_given_before=esketamine_facts.given_before(),
         )
         .values(
             "drug",
@@ -426,6 +427,7 @@ def _gate_row(session: CareSession, dose_day: date) -> dict | None:
             "confirmed_by__full_name",
             "confirmed_by__credentials",
             "confirmed_at",
+            "esketamine_given_before",
         )
         .first()
     )

@@ -4,6 +4,8 @@ the discharge) as well as by its own pages: nothing here writes, and nothing imp
 
 from datetime import date, datetime
 
+from django.db.models import Exists, OuterRef
+
 from kapcare.dosing.esketamine import rules
 from kapcare.dosing.models import DosingRecord, Drug, NasalDevice, Observation, ResolutionCheck
 
@@ -16,7 +18,7 @@ def _person(full_name: str | None, credentials: str | None) -> str:
 
 def dose_gate_of(row: dict, dose_day: date) -> tuple[bool, str]:
     """The dose gate of an esketamine record, from the values `dosing.dose.services.dose_gates`
-    read."""
+    read (`esketamine_given_before`: `given_before` annotated)."""
     return rules.dose_gate(
         dose_mg=row["dose_mg"],
         lot_expiry=row["lot_expiry"],
@@ -27,7 +29,25 @@ def dose_gate_of(row: dict, dose_day: date) -> tuple[bool, str]:
             if row["confirmed_at"] is not None
             else ""
         ),
+        treated_before=row["esketamine_given_before"],
     )
+
+
+def _given_at_another_session(patient_id, record_id):
+    return DosingRecord.objects.filter(
+        patient_id=patient_id, drug=Drug.ESKETAMINE, dose_started_at__isnull=False
+    ).exclude(pk=record_id)
+
+
+def given_before() -> Exists:
+    """For a query of dosing records: whether each record's patient was given esketamine
+    at another session (the first treatment's dose is the label's 56 mg). One subquery."""
+    return Exists(_given_at_another_session(OuterRef("patient_id"), OuterRef("pk")))
+
+
+def was_given_before(record: DosingRecord) -> bool:
+    """Whether `record`'s patient was given esketamine at another session. One query."""
+    return _given_at_another_session(record.patient_id, record.pk).exists()
 
 
 def effects_problem(record: DosingRecord, now: datetime) -> str:

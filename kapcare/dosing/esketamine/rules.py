@@ -17,6 +17,10 @@ from zoneinfo import ZoneInfo
 # section 2.1 and 2.5: "Dosage and Administration").
 DEVICE_MG = Decimal(28)
 DOSES_MG = (Decimal(56), Decimal(84))
+# The first treatment of treatment-resistant depression is 56 mg: induction, weeks 1–4,
+# "Day 1 starting dose: 56 mg; subsequent doses: 56 mg or 84 mg", twice a week (label,
+# section 2.2, Table 1; docs/clinical-reference.md#esketamine).
+FIRST_DOSE_MG = Decimal(56)
 MINUTES_BETWEEN_DEVICES = 5
 # Blood pressure before the dose, at about 40 minutes after it, and as clinically
 # warranted until discharge (label, section 2.5 and 5.6; the REMS Patient Monitoring Form
@@ -65,6 +69,19 @@ def dose_problem(dose_mg: Decimal | None) -> str:
     return ""
 
 
+def first_dose_problem(dose_mg: Decimal | None, *, treated_before: bool) -> str:
+    """Why `dose_mg` cannot be the patient's first esketamine treatment; "" when it can, or
+    when the patient was given esketamine before (`treated_before`). The label's induction
+    starts at 56 mg on day 1; 84 mg only from the second treatment."""
+    if dose_mg is None or treated_before or dose_mg == FIRST_DOSE_MG:
+        return ""
+    return (
+        f"{_mg(dose_mg)} cannot be the patient's first esketamine treatment: the label's "
+        f"induction starts at {_mg(FIRST_DOSE_MG)} on day 1 (56 or 84 mg from the second "
+        "treatment on)."
+    )
+
+
 def devices_for(dose_mg: Decimal) -> int:
     """The number of 28 mg devices that make `dose_mg` (a dose `dose_problem` accepts)."""
     return int(dose_mg // DEVICE_MG)
@@ -106,12 +123,14 @@ def dose_gate(
     dose_day: date,
     prescribed_by: str,
     confirmed_by: str,
+    treated_before: bool,
 ) -> tuple[bool, str]:
-    """The gate "dose prescribed and checked" for esketamine: a dose the label allows, a
-    lot in date, and the second person's check. Never waivable."""
+    """The gate "dose prescribed and checked" for esketamine: a dose the label allows (56 mg
+    at the first treatment: `treated_before` says whether the patient was given esketamine
+    before), a lot in date, and the second person's check. Never waivable."""
     if dose_mg is None:
         return False, "No dose is prescribed yet: a clinician prescribes it on the dosing record."
-    problem = dose_problem(dose_mg)
+    problem = dose_problem(dose_mg) or first_dose_problem(dose_mg, treated_before=treated_before)
     if problem:
         return False, problem + " A clinician must prescribe it again."
     if lot_expiry is None or lot_expiry < dose_day:

@@ -2,7 +2,8 @@
 transaction with its access-log row; the pages and the API call these.
 
 - `record_enrolment`: a clinician records the patient's Spravato REMS enrolment.
-- `prescribe`: a clinician prescribes 56 or 84 mg from a lot of esketamine in the register;
+- `prescribe`: a clinician prescribes 56 or 84 mg (56 mg at the patient's first treatment)
+  from a lot of esketamine in the register;
   the second person's check is the dose's own (`dosing.dose.services.confirm_dose`).
 - `record_device`: a clinician records each 28 mg device as the patient takes it, at least
   5 minutes apart; each comes out of the register (drawn and given). The first starts the
@@ -25,7 +26,7 @@ from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.dosing import recording
 from kapcare.dosing.dose import services as dose_services
-from kapcare.dosing.esketamine import rules
+from kapcare.dosing.esketamine import facts, rules
 from kapcare.dosing.models import (
     ControlledSubstanceEntry,
     DosingRecord,
@@ -154,8 +155,9 @@ def rems_gates(session, dose_at: datetime) -> list[ExtraGate]:
 def prescribe(
     *, actor: Actor, record: DosingRecord, dose_mg: Decimal | None, lot_number: str, now=None
 ) -> DosingRecord:
-    """A clinician prescribes esketamine: 56 or 84 mg intranasal, from a lot of esketamine
-    in the register, in date on the dose's day, with the dose on hand. Like any dose it
+    """A clinician prescribes esketamine: 56 or 84 mg intranasal (56 mg when the patient was
+    never given esketamine: the label's first induction dose), from a lot of esketamine in
+    the register, in date on the dose's day, with the dose on hand. Like any dose it
     needs a second person's check, which a change undoes."""
     _refuse_unless_clinician(actor, record.clinic_id, "prescribe a dose")
     now = now or timezone.now()
@@ -170,6 +172,9 @@ def prescribe(
         problems["dose_mg"] = dose_problem
     with transaction.atomic():
         session, locked = dose_services._locked_for_dose(record)
+        first_problem = "" if dose_problem else _first_dose_problem(locked, dose_mg)
+        if first_problem:
+            problems["dose_mg"] = first_problem
         lot, problem = _prescribed_lot(
             locked.clinic_id,
             lot_number,
@@ -183,6 +188,11 @@ def prescribe(
         _write_prescription(locked, dose_mg, lot_number, lot_expiry=lot[0], by=actor.user, at=now)
         record_access(actor, AccessAction.UPDATE, patient=session.patient, obj=locked)
     return locked
+
+
+def _first_dose_problem(record: DosingRecord, dose_mg: Decimal) -> str:
+    """The label's first treatment at 56 mg, for a patient never given esketamine before."""
+    return rules.first_dose_problem(dose_mg, treated_before=facts.was_given_before(record))
 
 
 def _prescribed_lot(

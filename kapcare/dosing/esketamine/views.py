@@ -38,7 +38,7 @@ from kapcare.dosing.views import back_to_record, render_refused
 from kapcare.episodes.models import SessionStatus
 from kapcare.patients.access import get_patient_for_form, log_redisplay
 from kapcare.policy import Action
-from kapcare.refusals import Refused, add_problems, submit
+from kapcare.refusals import submit
 
 ANCHOR = "#esketamine"
 
@@ -142,11 +142,15 @@ def part_context(request: HttpRequest, record: DosingRecord) -> dict | None:
     }
 
 
-def _refused(request, record, form, key: str, refusal: Refused) -> HttpResponse:
-    if set(refusal.problems) == {"__all__"}:
-        messages.error(request, refusal.problems["__all__"])
+def _again(request: HttpRequest, record: DosingRecord, key: str, form) -> HttpResponse:
+    """After `submit` refused `form`: the record page again (422) with the messages at the
+    fields, nothing typed lost. A refusal of the whole record (signed, not under way), for
+    which the part may no longer show the form, goes back to the record with the message on
+    top, as the dose's forms do."""
+    whole = form.errors.get("__all__")
+    if whole and len(form.errors) == 1:
+        messages.error(request, " ".join(whole))
         return back_to_record(record, ANCHOR)
-    add_problems(form, refusal.problems)
     return render_refused(request, record, esketamine={key: form})
 
 
@@ -157,17 +161,18 @@ def prescribe(request: HttpRequest, session_id) -> HttpResponse:
     form = EsketaminePrescriptionForm(
         request.POST, lots=register_lots(record.clinic_id, Drug.ESKETAMINE)
     )
-    if not form.is_valid():
-        return render_refused(request, record, esketamine={"form": form})
-    try:
-        record = services.prescribe(
+
+    def write(data):
+        return services.prescribe(
             actor=Actor.from_request(request), record=record, **form.arguments()
         )
-    except Refused as refusal:
-        return _refused(request, record, form, "form", refusal)
+
+    prescribed = submit(form, write)
+    if prescribed is None:
+        return _again(request, record, "form", form)
     messages.success(
         request,
-        f"Esketamine {record.dose_mg.normalize():f} mg prescribed. A second clinician or "
+        f"Esketamine {prescribed.dose_mg.normalize():f} mg prescribed. A second clinician or "
         "nurse checks it next.",
     )
     return back_to_record(record, ANCHOR)
@@ -178,18 +183,17 @@ def prescribe(request: HttpRequest, session_id) -> HttpResponse:
 def device(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.GIVE_NASAL_DEVICE, log_as=None)
     form = DeviceForm(request.POST)
-    if not form.is_valid():
-        return render_refused(request, record, esketamine={"device_form": form})
     zone = record.patient.clinic.zone
     day = timezone.localdate(record.session.planned_start, zone)
-    try:
-        taken = services.record_device(
-            actor=Actor.from_request(request),
-            record=record,
-            at=on_day(form.cleaned_data["at"], day, zone),
+
+    def write(data):
+        return services.record_device(
+            actor=Actor.from_request(request), record=record, at=on_day(data["at"], day, zone)
         )
-    except Refused as refusal:
-        return _refused(request, record, form, "device_form", refusal)
+
+    taken = submit(form, write)
+    if taken is None:
+        return _again(request, record, "device_form", form)
     messages.success(request, f"Device {taken.number} recorded.")
     return back_to_record(record, ANCHOR)
 
@@ -198,14 +202,13 @@ def device(request: HttpRequest, session_id) -> HttpResponse:
 @allowed(Action.RECORD_EFFECTS_RESOLVED)
 def resolution(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.RECORD_EFFECTS_RESOLVED, log_as=None)
-    form = ResolutionForm(request.POST)
-    form.is_valid()  # three boxes: always valid
-    try:
-        services.record_resolution(
-            actor=Actor.from_request(request), record=record, **form.cleaned_data
-        )
-    except Refused as refusal:
-        return _refused(request, record, form, "resolution_form", refusal)
+    form = ResolutionForm(request.POST)  # three boxes: always valid
+
+    def write(data):
+        return services.record_resolution(actor=Actor.from_request(request), record=record, **data)
+
+    if submit(form, write) is None:
+        return _again(request, record, "resolution_form", form)
     messages.success(request, "The check of esketamine's effects is recorded.")
     return back_to_record(record, ANCHOR)
 
@@ -215,16 +218,14 @@ def resolution(request: HttpRequest, session_id) -> HttpResponse:
 def submission(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.RECORD_REMS_SUBMISSION, log_as=None)
     form = SubmissionForm(request.POST)
-    if not form.is_valid():
-        return render_refused(request, record, esketamine={"submission_form": form})
-    try:
-        services.mark_form_submitted(
-            actor=Actor.from_request(request),
-            record=record,
-            confirmation=form.cleaned_data["confirmation"],
+
+    def write(data):
+        return services.mark_form_submitted(
+            actor=Actor.from_request(request), record=record, confirmation=data["confirmation"]
         )
-    except Refused as refusal:
-        return _refused(request, record, form, "submission_form", refusal)
+
+    if submit(form, write) is None:
+        return _again(request, record, "submission_form", form)
     messages.success(request, "The REMS form is recorded as sent.")
     return back_to_record(record, ANCHOR)
 

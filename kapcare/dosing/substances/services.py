@@ -177,6 +177,12 @@ class SessionAmounts:
         return self.drawn_mg - self.given_mg - self.wasted_mg - self.returned_mg
 
 
+ESKETAMINE_BY_DEVICE = (
+    "Esketamine is not drawn by the mg: each nasal device is drawn and given as the patient "
+    "takes it, on the record's esketamine part."
+)
+
+
 def record_session_use(
     *,
     actor: Actor,
@@ -205,6 +211,8 @@ def record_session_use(
             {"__all__": "Only a clinician or nurse of this clinic may record ketamine use."}
         )
     refuse_if_signed(record)
+    if record.drug == Drug.ESKETAMINE:
+        raise Refused({"__all__": ESKETAMINE_BY_DEVICE})
     amounts = SessionAmounts(
         drawn_mg=drawn_mg,
         given_mg=given_mg,

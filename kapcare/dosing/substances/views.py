@@ -88,8 +88,12 @@ def part_context(request: HttpRequest, record: DosingRecord, form: SessionUseFor
         entry.record = record  # one record: no query per line
     register = rules.reconcile(_plain(e, zone) for e in entries)
     uses = [(lot.lot_number, use) for lot in register.lots for use in lot.sessions]
-    can_record = not record.is_signed and policy.can(
-        request.user, Action.RECORD_CONTROLLED_SUBSTANCE, record
+    # Esketamine's devices are drawn and given one by one on its own part: no form by mg.
+    is_esketamine = record.drug == Drug.ESKETAMINE
+    can_record = (
+        not is_esketamine
+        and not record.is_signed
+        and policy.can(request.user, Action.RECORD_CONTROLLED_SUBSTANCE, record)
     )
     if can_record and form is None:
         form = _session_use_form(request, record)
@@ -107,6 +111,7 @@ def part_context(request: HttpRequest, record: DosingRecord, form: SessionUseFor
             for lot_number, use in uses
         ],
         "dose": mg(record.dose_mg) if record.dose_mg is not None else None,
+        "is_esketamine": is_esketamine,
         "can_record": can_record,
         "form": form if can_record else None,
         "can_view_register": policy.can(request.user, Action.VIEW_CONTROLLED_SUBSTANCE_REGISTER),
@@ -141,6 +146,9 @@ def _witness(request: HttpRequest, form) -> second_person.SecondPerson:
 @allowed(Action.RECORD_CONTROLLED_SUBSTANCE)
 def session_use(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.RECORD_CONTROLLED_SUBSTANCE, log_as=None)
+    if record.drug == Drug.ESKETAMINE:  # the service refuses it too; the part has no such form
+        messages.error(request, services.ESKETAMINE_BY_DEVICE)
+        return back_to_record(record, "#esketamine")
     form = _session_use_form(request, record, request.POST)
 
     def write(data):

@@ -239,6 +239,7 @@ def test_the_session_gives_dose_vitals_events_discharge_and_signature(
         "status",
         "planned_start",
         "started_at",
+        "drug",
         "dose",
         "vitals",
         "events",
@@ -251,6 +252,7 @@ def test_the_session_gives_dose_vitals_events_discharge_and_signature(
         "planned",
         False,
     )
+    assert body["drug"] == {"code": "ketamine", "name": "Ketamine"}
     assert set(body["dose"]) == {
         "route",
         "mg_per_kg",
@@ -354,11 +356,15 @@ def test_without_a_status_the_list_gives_every_dosing_session_by_start(
         "status",
         "planned_start",
         "started_at",
+        "drug",
         "dose_started_at",
         "dose_ended_at",
         "discharged_at",
         "signed",
     }
+    planned = next(s for s in body if s["status"] == "planned")
+    assert planned["drug"] == {"code": "ketamine", "name": "Ketamine"}
+    assert next(s for s in body if s["status"] == "cancelled")["drug"] is None  # no record
 
 
 def test_an_unknown_status_answers_422_naming_it(client, coordinator):

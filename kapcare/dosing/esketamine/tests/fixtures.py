@@ -1,7 +1,8 @@
 """Helpers for the esketamine tests: a clinic certified under the Spravato REMS that gives
 esketamine, and a session run through the services as the clinic runs it — gates passed,
 84 mg prescribed from a lot of devices in the register and checked by a nurse, the patient
-REMS-enrolled, the session started at DOSE (9:00 AM in Chicago). No tests here."""
+REMS-enrolled and given esketamine a week before (84 mg is never the first treatment), the
+session started at DOSE (9:00 AM in Chicago). No tests here."""
 
 import datetime as dt
 from decimal import Decimal
@@ -9,13 +10,13 @@ from decimal import Decimal
 from kapcare.clinics.services import change_settings
 from kapcare.dosing import recording
 from kapcare.dosing.dose import services as dose_services
-from kapcare.dosing.esketamine import services
-from kapcare.dosing.models import DosageForm, Drug
+from kapcare.dosing.esketamine import rules, services
+from kapcare.dosing.models import DosageForm, DosingRecord, Drug, RemsFormSubmission
 from kapcare.dosing.substances import services as substances_services
 from kapcare.dosing.tests.test_events_fixtures import DOSE, NOW, actor, at, fetched, vitals
 from kapcare.episodes import services as episode_services
 from kapcare.episodes.tests.test_gate_facts import ready_session
-from tests.factories import nurse_of, vouched
+from tests.factories import nurse_of, plan_session, vouched
 
 __all__ = ["DOSE", "NOW", "actor", "at", "fetched", "vitals"]
 
@@ -64,11 +65,32 @@ def enrol(patient, clinician):
     )
 
 
-def prescribed(patient, clinician, patient_user, dose_mg="84", enrolled=True):
-    """A planned session at DOSE, every gate passing, esketamine prescribed and checked."""
+def treated_before(session, clinician, days=7):
+    """An esketamine treatment of the session's patient, at a session of its episode `days`
+    before DOSE: the label's first dose (56 mg) is behind the patient. Its record is written
+    directly (only that a dose was given matters here), its REMS form sent."""
+    earlier = DOSE - dt.timedelta(days=days)
+    with at(earlier - dt.timedelta(hours=1)):
+        past = plan_session(session.episode, clinician, starts_at=earlier)
+        record = recording.record_for(actor(clinician), past)
+    DosingRecord.objects.filter(pk=record.pk).update(
+        drug=Drug.ESKETAMINE, dose_mg=rules.FIRST_DOSE_MG, dose_started_at=earlier
+    )
+    RemsFormSubmission.objects.create(
+        record=record, submitted_at=earlier, confirmation="RMS-0001", submitted_by=clinician
+    )
+    return record
+
+
+def prescribed(patient, clinician, patient_user, dose_mg="84", enrolled=True, first=False):
+    """A planned session at DOSE, every gate passing, esketamine prescribed and checked;
+    the patient given esketamine before, unless it is the `first` treatment."""
     with at(NOW):
         certified(patient.clinic)
         session = ready_session(patient, clinician, patient_user)
+    if not first:
+        treated_before(session, clinician)
+    with at(NOW):
         receive_devices(patient.clinic, clinician)
         record = recording.record_for(actor(clinician), session)
         record = services.prescribe(

@@ -3,6 +3,7 @@ device, the effects check, the REMS enrolment, the REMS form as PDF with the rec
 blood pressures, its submission, and the list of forms to send."""
 
 import datetime as dt
+import html
 import io
 
 import pytest
@@ -21,7 +22,12 @@ from kapcare.dosing.esketamine.tests.fixtures import (
     prescribed,
     under_way,
 )
-from kapcare.dosing.models import NasalDevice, RemsEnrolment, RemsFormSubmission
+from kapcare.dosing.models import (
+    ControlledSubstanceEntry,
+    NasalDevice,
+    RemsEnrolment,
+    RemsFormSubmission,
+)
 from tests.factories import UserFactory
 
 
@@ -52,6 +58,54 @@ def test_the_record_page_shows_the_dose_in_devices_and_the_enrolment(
 
     assert "Esketamine 84 mg intranasal: 3 devices of 28 mg, 5 minutes apart" in page
     assert "RP-778812" in page
+
+
+def test_an_esketamine_record_shows_the_device_form_not_ketamines_by_the_mg(
+    client, clinician, patient, patient_user
+):
+    record = under_way(patient, clinician, patient_user)
+    client.force_login(clinician)
+
+    with at(minutes(1)):
+        page = client.get(record_url(record)).content.decode()
+
+    assert f'action="{url("device", record)}"' in page
+    session_use = reverse("substances:session_use", args=[record.session.external_id])
+    assert f'action="{session_use}"' not in page
+    assert "Record the ketamine used" not in page
+    assert 'id="substances-esketamine-note"' in page
+
+
+def test_a_ketamine_record_still_shows_the_session_use_form(client, clinician, patient):
+    from kapcare.dosing.tests.test_vitals_service import dosing_record
+
+    record = dosing_record(patient, clinician)
+    client.force_login(clinician)
+
+    page = client.get(record_url(record)).content.decode()
+
+    session_use = reverse("substances:session_use", args=[record.session.external_id])
+    assert f'action="{session_use}"' in page
+    assert 'id="substances-esketamine-note"' not in page
+
+
+def test_a_use_by_the_mg_posted_on_an_esketamine_record_is_refused(
+    client, clinician, patient, patient_user
+):
+    record = under_way(patient, clinician, patient_user)
+    client.force_login(clinician)
+    before = ControlledSubstanceEntry.objects.count()
+    form = {"lot_number": LOT, "drawn_mg": "84", "given_mg": "84", "wasted_mg": "0"}
+
+    with at(minutes(1)):
+        response = client.post(
+            reverse("substances:session_use", args=[record.session.external_id]),
+            form,
+            follow=True,
+        )
+
+    assert "Esketamine is not drawn by the mg" in html.unescape(response.content.decode())
+    assert ControlledSubstanceEntry.objects.count() == before
 
 
 def test_a_clinic_that_gives_no_esketamine_shows_no_such_part(client, clinician, patient):
@@ -85,6 +139,23 @@ def test_a_dose_outside_the_list_is_refused_at_its_field(client, clinician, pati
 
     assert response.status_code == 422
     assert "Choose the dose: 56 mg or 84 mg." in response.content.decode()
+
+
+def test_a_first_treatment_at_84_mg_is_refused_at_the_dose_on_the_page(
+    client, clinician, patient, patient_user
+):
+    record = prescribed(patient, clinician, patient_user, dose_mg="56", first=True)
+    client.force_login(clinician)
+
+    with at(NOW):
+        response = client.post(url("prescribe", record), {"dose_mg": "84", "lot_number": LOT})
+
+    assert response.status_code == 422
+    page = html.unescape(response.content.decode())
+    dose_error = page[page.index('id="esketamine_dose_mg_error"') :][:400]
+    assert "84 mg cannot be the patient's first esketamine treatment" in dose_error
+    assert 'value="84" selected' in page  # what was chosen is kept
+    assert fetched(record).dose_mg == 56
 
 
 @pytest.mark.parametrize("role", ["coordinator", "nurse", "clinic_admin"])

@@ -34,6 +34,25 @@ def test_only_the_labels_doses_are_accepted(dose, problem):
     assert found.startswith(problem) if problem else found == ""
 
 
+# The label's induction (Spravato prescribing information, section 2.2, Table 1): "Day 1
+# starting dose: 56 mg; subsequent doses: 56 mg or 84 mg".
+@pytest.mark.parametrize(
+    ("dose", "treated_before", "problem"),
+    [
+        (Decimal(56), False, ""),
+        (Decimal(84), False, "84 mg cannot be the patient's first esketamine treatment"),
+        (Decimal(56), True, ""),
+        (Decimal(84), True, ""),
+        (None, False, ""),  # no dose: `dose_problem` asks for one
+    ],
+)
+def test_the_first_treatment_is_56_mg(dose, treated_before, problem):
+    found = rules.first_dose_problem(dose, treated_before=treated_before)
+    assert found.startswith(problem) if problem else found == ""
+    if problem:
+        assert "starts at 56 mg on day 1" in found
+
+
 @pytest.mark.parametrize(("dose", "devices"), [(Decimal(56), 2), (Decimal(84), 3)])
 def test_a_dose_is_a_number_of_28_mg_devices(dose, devices):
     assert rules.devices_for(dose) == devices
@@ -170,22 +189,25 @@ def test_the_rems_enrolment_gate(enrolment_id, enrolled_on, passed, message):
 
 
 @pytest.mark.parametrize(
-    ("dose", "expiry", "confirmed_by", "passed", "message"),
+    ("dose", "expiry", "confirmed_by", "before", "passed", "message"),
     [
-        (None, DAY, "", False, "No dose is prescribed yet"),
-        (Decimal(70), DAY, "N. Nurse, RN", False, "70 mg is not a Spravato dose"),
-        (Decimal(56), DAY - dt.timedelta(days=1), "N. Nurse, RN", False, "The lot"),
-        (Decimal(56), DAY, "", False, "Esketamine 56 mg intranasal (2 devices of 28 mg) is"),
-        (Decimal(84), DAY, "N. Nurse, RN", True, "Esketamine 84 mg intranasal (3 devices"),
+        (None, DAY, "", True, False, "No dose is prescribed yet"),
+        (Decimal(70), DAY, "N. Nurse, RN", True, False, "70 mg is not a Spravato dose"),
+        (Decimal(56), DAY - dt.timedelta(days=1), "N. Nurse, RN", True, False, "The lot"),
+        (Decimal(56), DAY, "", True, False, "Esketamine 56 mg intranasal (2 devices of 28 mg) is"),
+        (Decimal(84), DAY, "N. Nurse, RN", True, True, "Esketamine 84 mg intranasal (3 devices"),
+        (Decimal(84), DAY, "N. Nurse, RN", False, False, "84 mg cannot be the patient's first"),
+        (Decimal(56), DAY, "N. Nurse, RN", False, True, "Esketamine 56 mg intranasal (2 devices"),
     ],
 )
-def test_the_esketamine_dose_gate(dose, expiry, confirmed_by, passed, message):
+def test_the_esketamine_dose_gate(dose, expiry, confirmed_by, before, passed, message):
     result = rules.dose_gate(
         dose_mg=dose,
         lot_expiry=expiry,
         dose_day=DAY,
         prescribed_by="D. Doctor, MD",
         confirmed_by=confirmed_by,
+        treated_before=before,
     )
     assert result[0] is passed
     assert result[1].startswith(message)

@@ -28,7 +28,7 @@ from kapcare.dosing.esketamine.tests.fixtures import (
     under_way,
     vitals,
 )
-from kapcare.dosing.models import ControlledSubstanceEntry, Drug, NasalDevice
+from kapcare.dosing.models import ControlledSubstanceEntry, DosingRecord, Drug, NasalDevice
 from kapcare.dosing.substances import services as substances_services
 from kapcare.dosing.tests.test_events_fixtures import GOOD_CHECK
 from kapcare.episodes import services as episode_services
@@ -132,6 +132,41 @@ def test_an_esketamine_dose_is_prescribed_from_a_lot_of_devices(patient, clinici
     assert record.is_confirmed
 
 
+def test_the_first_treatment_at_84_mg_is_refused_at_the_dose(patient, clinician, patient_user):
+    record = prescribed(patient, clinician, patient_user, dose_mg="56", first=True)
+    with at(NOW), pytest.raises(Refused) as refused:
+        services.prescribe(
+            actor=actor(clinician), record=record, dose_mg=Decimal(84), lot_number=LOT
+        )
+
+    assert refused.value.problems == {
+        "dose_mg": "84 mg cannot be the patient's first esketamine treatment: the label's "
+        "induction starts at 56 mg on day 1 (56 or 84 mg from the second treatment on)."
+    }
+    assert fetched(record).dose_mg == 56
+
+
+def test_84_mg_is_prescribed_once_the_patient_was_given_esketamine(
+    patient, clinician, patient_user
+):
+    record = prescribed(patient, clinician, patient_user, dose_mg="84")
+
+    assert fetched(record).dose_mg == 84
+
+
+def test_a_first_treatment_at_84_mg_written_before_the_rule_blocks_the_dose_gate(
+    patient, clinician, patient_user
+):
+    record = prescribed(patient, clinician, patient_user, dose_mg="56", first=True)
+    DosingRecord.objects.filter(pk=record.pk).update(dose_mg=Decimal(84))
+    with at(NOW):
+        report = gate_facts.gate_report(record.session, NOW, dose_at=DOSE)
+
+    dose = next(gate for gate in report.gates if gate.rule == "dose")
+    assert (dose.passed, dose.waivable) == (False, False)
+    assert dose.message.startswith("84 mg cannot be the patient's first esketamine treatment")
+
+
 @pytest.mark.parametrize("dose", ["28", "70", "112"])
 def test_a_dose_the_label_does_not_allow_is_refused(patient, clinician, patient_user, dose):
     record = prescribed(patient, clinician, patient_user)
@@ -218,6 +253,21 @@ def test_each_device_is_recorded_with_its_time_and_comes_out_of_the_register(
     used = ControlledSubstanceEntry.objects.filter(record=record, drug=Drug.ESKETAMINE)
     assert sorted(used.values_list("kind", flat=True)) == ["drawn"] * 3 + ["given"] * 3
     assert substances_services.register_lots(patient.clinic_id, LOT)[LOT][1] == Decimal(840 - 84)
+
+
+def test_esketamine_is_not_recorded_by_the_mg_in_the_register(patient, clinician, patient_user):
+    record = under_way(patient, clinician, patient_user)
+    with at(minutes(1)), pytest.raises(Refused, match="Esketamine is not drawn by the mg"):
+        substances_services.record_session_use(
+            actor=actor(clinician),
+            record=record,
+            lot_number=LOT,
+            drawn_mg=Decimal(84),
+            given_mg=Decimal(84),
+            wasted_mg=Decimal(0),
+        )
+
+    assert not ControlledSubstanceEntry.objects.filter(record=record).exists()
 
 
 def test_a_device_4_minutes_after_the_previous_is_refused(patient, clinician, patient_user):
