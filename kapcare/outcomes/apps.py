@@ -5,3 +5,8 @@ class OutcomesConfig(AppConfig):
     name = "kapcare.outcomes"
     label = "outcomes"
     verbose_name = "Outcomes and evidence"
+
+    def ready(self) -> None:
+        from kapcare.outcomes import trajectory
+
+        trajectory.register()

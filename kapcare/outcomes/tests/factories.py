@@ -29,13 +29,14 @@ def course(
     diagnosis="F33.2",
     first_dose_days_ago=200,
     state="follow_up",
+    patient=None,
 ):
     """One patient's episode: a baseline PHQ-9 two days before the first of `doses` doses
     (two days apart), `after` a week after the last, then each of `later` as
     (days after the end of induction, total)."""
     now = timezone.now()
     first = now - dt.timedelta(days=first_dose_days_ago)
-    patient = PatientFactory(clinic=clinic)
+    patient = patient or PatientFactory(clinic=clinic)
     clinician = _clinician(clinic)
     episode = Episode.objects.create(
         clinic=clinic,
