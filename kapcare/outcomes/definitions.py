@@ -136,7 +136,7 @@ def durability(
     last_contact: datetime,
 ) -> Durability:
     """Time to relapse from the end of induction; without a relapse, censored at the last
-    contact (the latest questionnaire or dose known), as Kaplan and Meier (1958) treat a
+    contact (the latest PHQ-9 or dose known), as Kaplan and Meier (1958) treat a
     subject lost to follow-up."""
     following = [score for score in later_scores if score.when > response_score.when]
     relapsed_at = relapse_at(following)
