@@ -125,6 +125,8 @@ class Action(StrEnum):
     SEND_MESSAGE = "messaging.send"
     KEEP_OWN_JOURNAL = "journal.keep_own"
     VIEW_SHARED_JOURNAL = "journal.view_shared"
+    # Outcomes and evidence
+    VIEW_CLINIC_OUTCOMES = "outcomes.view_clinic"
 
 
 STAFF = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.NURSE, Role.ADMIN})
@@ -247,6 +249,9 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     # The journal is the patient's own: not even the clinic reads it.
     Action.KEEP_OWN_JOURNAL: frozenset({Role.PATIENT}),
     Action.VIEW_SHARED_JOURNAL: frozenset({Role.THERAPIST}),
+    # The clinic's outcome figures (aggregates of its own patients, none named): read by
+    # its clinicians, who judge the treatment, and its admin, who answers for the clinic.
+    Action.VIEW_CLINIC_OUTCOMES: frozenset({Role.CLINICIAN, Role.ADMIN}),
 }
 
 # The sharing scope a therapist needs for each action on a patient; None: any live

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "kapcare.therapists",
     "kapcare.messaging",
     "kapcare.journal",
+    "kapcare.outcomes",
     "kapcare.notifications",
     "kapcare.demo",
     "kapcare.synthetic",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("home/", views.home, name="home"),
     path("desk/", views.coordinator_home, name="coordinator_home"),
     path("clinical/", views.clinician_home, name="clinician_home"),
+    path("clinical/outcomes/", include("kapcare.outcomes.urls")),
     path("clinic-admin/", views.admin_home, name="admin_home"),
     path("therapist/", views.therapist_home, name="therapist_home"),
     path("accounts/", include("kapcare.accounts.urls")),

@@ -77,6 +77,7 @@ def coordinator_home(request: HttpRequest) -> HttpResponse:
             "safety_alerts": open_alerts_for_home(request),
             "integration_overdue": _integration_overdue(request),
             "rems_forms": rems_forms_for_home(request.user),
+            "can_view_outcomes": policy.can(request.user, Action.VIEW_CLINIC_OUTCOMES),
         },
     )
 

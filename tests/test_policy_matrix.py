@@ -193,6 +193,13 @@ MATRIX = {
     "substances:inventories": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED)),
     "substances:inventory": ("inventory", row(DENIED, OK, OK, DENIED, DENIED, DENIED)),
     "substances:losses": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED)),
+    # --- outcomes ---
+    # The clinic's outcome figures: its clinicians and its admin (not the front desk, not
+    # the bedside); aggregates only, so another clinic's staff are refused by role.
+    "outcomes:dashboard": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED, nurse=DENIED)),
+    "outcomes:rates_csv": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED, nurse=DENIED)),
+    "outcomes:durability_csv": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED, nurse=DENIED)),
+    "outcomes:waivers_csv": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED, nurse=DENIED)),
     "substances:loss": ("loss_report", row(DENIED, OK, OK, DENIED, DENIED, DENIED)),
     "substances:loss_pdf": ("loss_report", row(DENIED, OK, OK, DENIED, DENIED, DENIED)),
     # --- discharge ---

@@ -56,6 +56,18 @@ CLINICAL_SETTINGS = {
         1,
         27,
     ),
+    "baseline_window_days": (
+        "Outcomes: baseline PHQ-9 at most this long before the first dose (days)",
+        "Default 30: the last PHQ-9 before the first dose counts as the baseline.",
+        1,
+        90,
+    ),
+    "end_of_induction_window_days": (
+        "Outcomes: PHQ-9 after the induction within (days)",
+        "Default 28: the first PHQ-9 after the series' last dose judges response.",
+        1,
+        90,
+    ),
     "sharing_authorization_months": (
         "Sharing authorisations last at most (months)",
         "Default 12, unless the patient chooses an earlier date (HIPAA needs an expiry).",

@@ -57,6 +57,11 @@ class Clinic(models.Model):
     response_fall_percent = models.PositiveSmallIntegerField(default=50)
     # Remission: PHQ-9 below 5 (CMS159).
     remission_phq9_below = models.PositiveSmallIntegerField(default=5)
+    # Outcome figures: the baseline is the last PHQ-9 this many days before the first dose
+    # at most, the induction is judged on the first PHQ-9 within this many days after its
+    # last dose (product defaults; docs/clinical-reference.md#outcome-definitions).
+    baseline_window_days = models.PositiveSmallIntegerField(default=30)
+    end_of_induction_window_days = models.PositiveSmallIntegerField(default=28)
 
     # --- Consent and sharing ---
     # A sharing authorisation runs to the end of the episode or, by default, this many

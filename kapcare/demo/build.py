@@ -26,6 +26,7 @@ from kapcare.demo.consents import load_consents
 from kapcare.demo.correspondence import load_correspondence
 from kapcare.demo.episodes import RACHEL, SAM, load_courses, open_episodes
 from kapcare.demo.measures import load_measures
+from kapcare.demo.outcomes import load_follow_ups
 from kapcare.demo.register import report_missing_vial, take_biennial_inventory
 from kapcare.demo.screening import load_screening
 from kapcare.demo.sign_ins import AUTHENTICATOR_KEY, PASSWORD
@@ -200,6 +201,7 @@ def load_demo() -> DemoResult:
         )
         load_consents(patients, front_desk, nurse, therapist)
         load_courses(episodes, front_desk, nurse, admin)
+        load_follow_ups(patients, nurse, timezone.now())
         load_correspondence(portal_patient, front_desk, therapist)
         # The loss before the count: the inventory reconciles with the register after it.
         report_missing_vial(music_city, users["nurse@demo.kapcare.org"], PASSWORD)

@@ -40,6 +40,9 @@ TABLET_CONSENTS = {
     5: "clinician",
     7: "coordinator",
     12: "clinician",
+    13: "coordinator",
+    14: "clinician",
+    15: "coordinator",
 }
 # Per patient index: the scopes they share with the demo therapist on the clinic tablet,
 # and for how long (both episodes name her, see episodes.py).
@@ -61,6 +64,15 @@ TABLET_AUTHORIZATIONS = {
         90,
         "Preparation with my therapist; she follows my PCL-5 and PHQ-9 scores.",
     ),
+    # The past KAP courses (episodes.py): Rachel followed them and still sees the scores.
+    **{
+        index: (
+            [Scope.SCHEDULE, Scope.SESSION_SUMMARIES, Scope.MEASURES],
+            None,
+            "Rachel Kim prepared and integrated my doses with me and follows my scores.",
+        )
+        for index in (13, 14, 15)
+    },
 }
 EXPIRED_AUTHORIZATION_PATIENT = 4
 REVOKED_AUTHORIZATION_PATIENT = 6

@@ -238,6 +238,42 @@ COURSES = {
         dose_days=(-150, -147, -143, -140, -136, -133),
         after_series=(rules.FOLLOW_UP, rules.COMPLETED),
     ),
+    # Past KAP courses, one per model, finished some months ago and followed up since
+    # (their follow-up questionnaires: outcomes.py), so the clinic's outcome figures compare
+    # the models with standalone infusions.
+    13: Course(
+        model=rules.IN_SESSION,
+        states=(rules.SCREENING, rules.ELIGIBLE, rules.CONSENTED, rules.PREPARING),
+        diagnosis=DEPRESSION,
+        therapist=RACHEL,
+        therapist_fee="180.00",
+        preparation_days=(-214,),
+        dose_days=(-210, -207, -203, -200, -196, -193),
+        integration_after=(1, 1, 1, 1, 1, 1),
+        after_series=(rules.FOLLOW_UP,),
+    ),
+    14: Course(
+        model=rules.BRACKETED,
+        states=(rules.SCREENING, rules.ELIGIBLE, rules.CONSENTED, rules.PREPARING),
+        diagnosis=DEPRESSION,
+        therapist=RACHEL,
+        therapist_fee="140.00",
+        preparation_days=(-184,),
+        dose_days=(-180, -177, -173, -170, -166, -163),
+        integration_after=(1, 1, 1, 1, 1, 1),
+        after_series=(rules.FOLLOW_UP,),
+    ),
+    15: Course(
+        model=rules.BLENDED,
+        states=(rules.SCREENING, rules.ELIGIBLE, rules.CONSENTED, rules.PREPARING),
+        diagnosis=ANXIETY,
+        therapist=RACHEL,
+        therapist_fee="150.00",
+        preparation_days=(-124,),
+        dose_days=(-120, -117, -113, -110, -106, -103),
+        integration_after=(1, 1, 1, 1, 1, 1),
+        after_series=(rules.FOLLOW_UP,),
+    ),
 }
 
 

@@ -14,7 +14,7 @@ PHQ9_COURSES = {
     1: [21, 19, 14, 9, 4],  # remission
     2: [16, 17, 15],  # not improving; last one answers item 9
     3: [12, 10, 13],  # reviewed alert in the middle
-    4: [9, 7, 5],
+    4: [16, 7, 5],  # its standalone course months ago started from 16 (episodes.py)
     5: [23, 20, 18, 16],
     6: [14, 8],
 }

@@ -64,7 +64,10 @@ SCREENINGS = {
         "stable for six months.",
     ),
     # Eligible, with nothing of concern: patients whose courses the episode demo runs.
-    **{index: DemoScreening(decision=rules.ELIGIBLE) for index in (2, 3, 4, 5, 6, 7, 11, 12)},
+    **{
+        index: DemoScreening(decision=rules.ELIGIBLE)
+        for index in (2, 3, 4, 5, 6, 7, 11, 12, 13, 14, 15)
+    },
     # The history came in; the clinician has not reviewed it yet.
     9: DemoScreening(medications=(("Bupropion", "150 mg", "each morning"),)),
 }
