@@ -125,6 +125,8 @@ class Action(StrEnum):
     SEND_MESSAGE = "messaging.send"
     KEEP_OWN_JOURNAL = "journal.keep_own"
     VIEW_SHARED_JOURNAL = "journal.view_shared"
+    # Outcomes and evidence
+    CHOOSE_FOLLOW_UP = "follow_up.choose"
 
 
 STAFF = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.NURSE, Role.ADMIN})
@@ -247,6 +249,9 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     # The journal is the patient's own: not even the clinic reads it.
     Action.KEEP_OWN_JOURNAL: frozenset({Role.PATIENT}),
     Action.VIEW_SHARED_JOURNAL: frozenset({Role.THERAPIST}),
+    # Whether long-term follow-up questionnaires are sent: the patient's choice, which
+    # the front desk may record for them (asked by phone or in person).
+    Action.CHOOSE_FOLLOW_UP: STAFF | {Role.PATIENT},
 }
 
 # The sharing scope a therapist needs for each action on a patient; None: any live
