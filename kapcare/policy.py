@@ -126,7 +126,8 @@ class Action(StrEnum):
     KEEP_OWN_JOURNAL = "journal.keep_own"
     VIEW_SHARED_JOURNAL = "journal.view_shared"
     # Outcomes and evidence
-    CHOOSE_FOLLOW_UP = "follow_up.choose"
+    CHOOSE_OWN_FOLLOW_UP = "follow_up.choose_own"
+    RECORD_FOLLOW_UP_CHOICE = "follow_up.record_choice"
 
 
 STAFF = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.NURSE, Role.ADMIN})
@@ -250,8 +251,9 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     Action.KEEP_OWN_JOURNAL: frozenset({Role.PATIENT}),
     Action.VIEW_SHARED_JOURNAL: frozenset({Role.THERAPIST}),
     # Whether long-term follow-up questionnaires are sent: the patient's choice, which
-    # the front desk may record for them (asked by phone or in person).
-    Action.CHOOSE_FOLLOW_UP: STAFF | {Role.PATIENT},
+    # staff may record for them (asked by phone or in person).
+    Action.CHOOSE_OWN_FOLLOW_UP: frozenset({Role.PATIENT}),
+    Action.RECORD_FOLLOW_UP_CHOICE: STAFF,
 }
 
 # The sharing scope a therapist needs for each action on a patient; None: any live

@@ -97,6 +97,8 @@ MATRIX = {
     "measures:send_link": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "measures:enter": ("patient_instrument", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "measures:portal_questionnaires": (None, row(DENIED, DENIED, DENIED, DENIED, OK, DENIED)),
+    "follow_up:patient": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "follow_up:portal": (None, PATIENT_ONLY),
     "measures:portal_questionnaire": (
         "instrument",
         row(DENIED, DENIED, DENIED, DENIED, OK, DENIED),

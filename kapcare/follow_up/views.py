@@ -51,9 +51,9 @@ def _choose(request: HttpRequest, patient, *, template: str, done_url: str) -> H
     )
 
 
-@allowed(Action.CHOOSE_FOLLOW_UP)
+@allowed(Action.RECORD_FOLLOW_UP_CHOICE)
 def patient_follow_up(request: HttpRequest, patient_id) -> HttpResponse:
-    patient = get_patient_for_form(request, patient_id, Action.CHOOSE_FOLLOW_UP)
+    patient = get_patient_for_form(request, patient_id, Action.RECORD_FOLLOW_UP_CHOICE)
     return _choose(
         request,
         patient,
@@ -62,10 +62,10 @@ def patient_follow_up(request: HttpRequest, patient_id) -> HttpResponse:
     )
 
 
-@allowed(Action.CHOOSE_FOLLOW_UP)
+@allowed(Action.CHOOSE_OWN_FOLLOW_UP)
 def portal_follow_up(request: HttpRequest) -> HttpResponse:
     writing = request.method == "POST"
     patient = get_own_patient(
-        request, Action.CHOOSE_FOLLOW_UP, log_as=None if writing else AccessAction.VIEW
+        request, Action.CHOOSE_OWN_FOLLOW_UP, log_as=None if writing else AccessAction.VIEW
     )
     return _choose(request, patient, template="follow_up/portal.html", done_url=request.path)
