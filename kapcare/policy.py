@@ -128,6 +128,7 @@ class Action(StrEnum):
     # Outcomes and evidence
     CHOOSE_OWN_FOLLOW_UP = "follow_up.choose_own"
     RECORD_FOLLOW_UP_CHOICE = "follow_up.record_choice"
+    VIEW_CONFORMANCE = "conformance.view"
 
 
 STAFF = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.NURSE, Role.ADMIN})
@@ -254,6 +255,10 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     # staff may record for them (asked by phone or in person).
     Action.CHOOSE_OWN_FOLLOW_UP: frozenset({Role.PATIENT}),
     Action.RECORD_FOLLOW_UP_CHOICE: STAFF,
+    # The ASKP3 conformance report is the clinic's account of its own practice: its staff
+    # read it (the front desk too, to chase the missing records); no outside therapist or
+    # patient.
+    Action.VIEW_CONFORMANCE: STAFF,
 }
 
 # The sharing scope a therapist needs for each action on a patient; None: any live

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "kapcare.messaging",
     "kapcare.journal",
     "kapcare.follow_up",
+    "kapcare.conformance",
     "kapcare.notifications",
     "kapcare.demo",
     "kapcare.synthetic",

@@ -48,6 +48,7 @@ urlpatterns = [
     path("", include("kapcare.messaging.urls")),
     # --- long-term follow-up ---
     path("", include("kapcare.follow_up.urls")),
+    path("", include("kapcare.conformance.urls")),
     # --- portal and journal ---
     path("", include("kapcare.journal.urls")),
     path("api/v1/", api.urls),

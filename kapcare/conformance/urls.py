@@ -1,0 +1,9 @@
+from django.urls import path
+
+from kapcare.conformance import views
+
+app_name = "conformance"
+
+urlpatterns = [
+    path("clinical/episodes/<uuid:episode_id>/conformance/", views.episode, name="episode"),
+]
