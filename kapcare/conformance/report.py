@@ -59,6 +59,10 @@ class Element:
         return rules.STATUS_WORDS[self.status]
 
 
+def _given_at(session) -> datetime:
+    return session.started_at or session.planned_start
+
+
 def _dose_label(number: int, at: datetime, zone) -> str:
     return f"Dose {number} ({timezone.localtime(at, zone):%b %-d, %Y})"
 
@@ -83,7 +87,7 @@ def episode_conformance(episode, now: datetime | None = None) -> list[Element]:
     doses = list(
         CareSession.objects.filter(episode=episode, kind=SessionKind.DOSING, status__in=GIVEN)
         .select_related("patient__clinic", "episode__patient", "episode__clinic")
-        .order_by("starts_at", "id")
+        .order_by("planned_start", "id")
     )
     records = {
         record.session_id: record for record in DosingRecord.objects.filter(session__in=doses)
@@ -100,7 +104,7 @@ def episode_conformance(episode, now: datetime | None = None) -> list[Element]:
     schedule = VitalSchedule.from_settings(clinic)
     for number, session in enumerate(doses, start=1):
         record = records.get(session.pk)
-        dose_at = (record.dose_started_at if record else None) or session.starts_at
+        dose_at = (record.dose_started_at if record else None) or _given_at(session)
         label = _dose_label(number, dose_at, zone)
         views = {view.rule: view for view in gate_report(session, now, dose_at=dose_at).gates}
         for element, rule in (
@@ -117,7 +121,7 @@ def episode_conformance(episode, now: datetime | None = None) -> list[Element]:
             checks[INTEGRATION].append(
                 _gate_check(
                     views[gates.INTEGRATION],
-                    _dose_label(number - 1, doses[number - 2].starts_at, zone),
+                    _dose_label(number - 1, _given_at(doses[number - 2]), zone),
                 )
             )
         checks[MONITORING].append(_monitoring_check(record, readings, schedule, label, zone))
@@ -195,7 +199,7 @@ def _screening(patient, doses) -> rules.ElementStatus:
     if not doses:
         return rules.ElementStatus(SCREENING, rules.NOT_APPLICABLE, "No dose given yet.")
     signed = (
-        MedicalScreening.objects.filter(patient=patient, completed_at__lte=doses[0].starts_at)
+        MedicalScreening.objects.filter(patient=patient, completed_at__lte=_given_at(doses[0]))
         .order_by("-completed_at")
         .values_list("completed_at", flat=True)
         .first()
@@ -218,8 +222,8 @@ def _outcomes(patient, doses) -> rules.ElementStatus:
     completed = Assessment.objects.filter(
         patient=patient, instrument="phq9", status=AssessmentStatus.COMPLETED
     )
-    has_baseline = completed.filter(completed_at__lte=doses[0].starts_at).exists()
-    has_after = completed.filter(completed_at__gt=doses[-1].starts_at).exists()
+    has_baseline = completed.filter(completed_at__lte=_given_at(doses[0])).exists()
+    has_after = completed.filter(completed_at__gt=_given_at(doses[-1])).exists()
     if has_baseline and has_after:
         return rules.ElementStatus(
             OUTCOMES, rules.MET, "A PHQ-9 before the first dose and after the last."
@@ -248,7 +252,7 @@ def _integration(episode, doses, checks, clinic, now, zone) -> rules.ElementStat
         if late:
             checks.append(
                 rules.Check(
-                    _dose_label(len(doses), doses[-1].starts_at, zone),
+                    _dose_label(len(doses), _given_at(doses[-1]), zone),
                     False,
                     f"No integration session within {clinic.integration_window_hours} h "
                     "of the dose.",
