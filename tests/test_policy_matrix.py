@@ -151,6 +151,7 @@ MATRIX = {
     # --- episodes ---
     "episodes:create": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "episodes:detail": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "conformance:episode": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "episodes:edit": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "episodes:session_create": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "episodes:session_record": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),
