@@ -152,6 +152,7 @@ MATRIX = {
     "episodes:create": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "episodes:detail": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "conformance:episode": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "conformance:clinic": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
     "episodes:edit": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "episodes:session_create": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "episodes:session_record": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),

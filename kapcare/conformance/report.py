@@ -80,6 +80,17 @@ def _gate_check(view, label: str) -> rules.Check:
 
 def episode_conformance(episode, now: datetime | None = None) -> list[Element]:
     """Every ASKP3 element of `episode` with its status, detail and the page that fixes it."""
+    return evaluate(episode, now).elements
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    elements: list[Element]
+    first_dose_at: datetime | None
+
+
+def evaluate(episode, now: datetime | None = None) -> Evaluation:
+    """`episode_conformance`, with when the first dose was given (None: no dose yet)."""
     now = now or timezone.now()
     clinic = episode.clinic
     zone = clinic.zone
@@ -150,7 +161,7 @@ def episode_conformance(episode, now: datetime | None = None) -> list[Element]:
                 rules.NOT_APPLICABLE,
                 "A standalone infusion has no therapist, preparation or integration.",
             )
-    return [
+    elements = [
         Element(
             element,
             ELEMENT_TITLES[element],
@@ -160,6 +171,8 @@ def episode_conformance(episode, now: datetime | None = None) -> list[Element]:
         )
         for element in ELEMENTS
     ]
+    first = _given_at(doses[0]) if doses else None
+    return Evaluation(elements, first)
 
 
 def _monitoring_check(record, readings, schedule, label: str, zone) -> rules.Check:

@@ -5,5 +5,6 @@ from kapcare.conformance import views
 app_name = "conformance"
 
 urlpatterns = [
+    path("clinical/conformance/", views.clinic, name="clinic"),
     path("clinical/episodes/<uuid:episode_id>/conformance/", views.episode, name="episode"),
 ]
