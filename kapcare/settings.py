@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "kapcare.journal",
     "kapcare.follow_up",
     "kapcare.conformance",
+    "kapcare.research",
     "kapcare.notifications",
     "kapcare.demo",
     "kapcare.synthetic",
