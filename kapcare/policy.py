@@ -129,6 +129,7 @@ class Action(StrEnum):
     CHOOSE_OWN_FOLLOW_UP = "follow_up.choose_own"
     RECORD_FOLLOW_UP_CHOICE = "follow_up.record_choice"
     VIEW_CONFORMANCE = "conformance.view"
+    EXPORT_RESEARCH_DATASET = "research.export"
 
 
 STAFF = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.NURSE, Role.ADMIN})
@@ -259,6 +260,8 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     # read it (the front desk too, to chase the missing records); no outside therapist or
     # patient.
     Action.VIEW_CONFORMANCE: STAFF,
+    # The de-identified dataset of the whole clinic: its admin, like the access log.
+    Action.EXPORT_RESEARCH_DATASET: frozenset({Role.ADMIN}),
 }
 
 # The sharing scope a therapist needs for each action on a patient; None: any live

@@ -8,8 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from kapcare.audit.log import Actor, record_list_access
-from kapcare.conformance import rules, services
+from kapcare.audit.log import Actor, record_access, record_list_access
+from kapcare.audit.models import AccessAction
+from kapcare.conformance import pdf, rules, services
 from kapcare.conformance.forms import PeriodForm
 from kapcare.conformance.models import ConformanceResult
 from kapcare.conformance.report import ELEMENT_TITLES, ELEMENTS, evaluate
@@ -19,6 +20,20 @@ from kapcare.pagination import keyset_page
 from kapcare.policy import Action
 
 PAGE_SIZE = 25
+
+
+@allowed(Action.VIEW_CONFORMANCE)
+def episode_pdf(request: HttpRequest, episode_id) -> HttpResponse:
+    """The report as PDF for a referring clinician; logged as an export of the record."""
+    episode = get_episode(request, episode_id, Action.VIEW_CONFORMANCE, log_as=None)
+    document = pdf.conformance_pdf(episode, evaluate(episode).elements)
+    record_access(
+        Actor.from_request(request), AccessAction.EXPORT, patient=episode.patient, obj=episode
+    )
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf.filename(episode)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @allowed(Action.VIEW_CONFORMANCE)

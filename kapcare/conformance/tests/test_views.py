@@ -85,3 +85,20 @@ def test_staff_of_another_clinic_get_404(client, dosed_episode):
         f"/api/v1/episodes/{dosed_episode.external_id}/conformance", headers=bearer(other)
     )
     assert response.status_code == 404
+
+
+def test_the_report_prints_as_pdf_and_the_print_is_logged_as_an_export(client, dosed_episode):
+    from kapcare.audit.models import AccessAction
+
+    client.force_login(staff("clinician"))
+
+    response = client.get(reverse("conformance:episode_pdf", args=[dosed_episode.external_id]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert body.startswith(b"%PDF")
+    assert str(dosed_episode.external_id) in response["Content-Disposition"]
+    assert AccessLogEntry.objects.filter(
+        patient=dosed_episode.patient, action=AccessAction.EXPORT, object_type="episode"
+    ).exists()
