@@ -254,6 +254,7 @@ api.add_router("/", measures_router)
 api.add_router("/", consents_router)
 api.add_router("/", episodes_router)
 api.add_router("/", gates_router)
+api.add_router("/", "kapcare.conformance.api.router")
 api.add_router("/", scheduling_router)
 api.add_router("/", dosing_router)
 api.add_router("/", "kapcare.dosing.esketamine.api.router")  # the clinic's drugs

@@ -127,6 +127,10 @@ class Action(StrEnum):
     VIEW_SHARED_JOURNAL = "journal.view_shared"
     # Outcomes and evidence
     VIEW_CLINIC_OUTCOMES = "outcomes.view_clinic"
+    CHOOSE_OWN_FOLLOW_UP = "follow_up.choose_own"
+    RECORD_FOLLOW_UP_CHOICE = "follow_up.record_choice"
+    VIEW_CONFORMANCE = "conformance.view"
+    EXPORT_RESEARCH_DATASET = "research.export"
 
 
 STAFF = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.NURSE, Role.ADMIN})
@@ -252,6 +256,16 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     # The clinic's outcome figures (aggregates of its own patients, none named): read by
     # its clinicians, who judge the treatment, and its admin, who answers for the clinic.
     Action.VIEW_CLINIC_OUTCOMES: frozenset({Role.CLINICIAN, Role.ADMIN}),
+    # Whether long-term follow-up questionnaires are sent: the patient's choice, which
+    # staff may record for them (asked by phone or in person).
+    Action.CHOOSE_OWN_FOLLOW_UP: frozenset({Role.PATIENT}),
+    Action.RECORD_FOLLOW_UP_CHOICE: STAFF,
+    # The ASKP3 conformance report is the clinic's account of its own practice: its staff
+    # read it (the front desk too, to chase the missing records); no outside therapist or
+    # patient.
+    Action.VIEW_CONFORMANCE: STAFF,
+    # The de-identified dataset of the whole clinic: its admin, like the access log.
+    Action.EXPORT_RESEARCH_DATASET: frozenset({Role.ADMIN}),
 }
 
 # The sharing scope a therapist needs for each action on a patient; None: any live

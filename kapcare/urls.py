@@ -47,6 +47,10 @@ urlpatterns = [
     path("", include("kapcare.therapists.urls_portal")),
     # --- messaging ---
     path("", include("kapcare.messaging.urls")),
+    # --- long-term follow-up ---
+    path("", include("kapcare.follow_up.urls")),
+    path("", include("kapcare.conformance.urls")),
+    path("", include("kapcare.research.urls")),
     # --- portal and journal ---
     path("", include("kapcare.journal.urls")),
     path("api/v1/", api.urls),

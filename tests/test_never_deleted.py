@@ -16,6 +16,7 @@ from kapcare.consents.models import Signature, Withdrawal
 from kapcare.dosing.models import Addendum, DosingRecord, InfusionChange
 from kapcare.dosing.substances.inventory import services as inventory_services
 from kapcare.dosing.tests.test_dea_fixtures import file_loss
+from kapcare.follow_up.models import FollowUpPreference
 from kapcare.kept import RecordIsKept
 from kapcare.measures.models import Assessment, LicensedScaleResult
 from kapcare.screening.models import MedicalScreening
@@ -67,6 +68,7 @@ KEPT = [
     ("episodes.GateWaiver", {}, "never deleted", "never deleted"),
     ("patients.Patient", {}, "never deleted", "never deleted"),
     ("patients.BodyMeasurement", {}, "never deleted", "never deleted"),
+    ("follow_up.FollowUpPreference", {}, "never deleted", "never deleted"),
     ("audit.AccessLogEntry", {}, "append-only", "append-only"),
 ]
 
@@ -95,6 +97,12 @@ def demo(db, settings):
         scale="madrs",
         total=20,
         administered_on=timezone.localdate(),
+        recorded_by=signed.signed_by,
+    )
+    FollowUpPreference.objects.create(
+        patient=signed.patient,
+        opted_out=True,
+        recorded_at=timezone.now(),
         recorded_by=signed.signed_by,
     )
 

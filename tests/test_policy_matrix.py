@@ -97,6 +97,8 @@ MATRIX = {
     "measures:send_link": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "measures:enter": ("patient_instrument", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "measures:portal_questionnaires": (None, row(DENIED, DENIED, DENIED, DENIED, OK, DENIED)),
+    "follow_up:patient": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "follow_up:portal": (None, PATIENT_ONLY),
     "measures:portal_questionnaire": (
         "instrument",
         row(DENIED, DENIED, DENIED, DENIED, OK, DENIED),
@@ -149,6 +151,10 @@ MATRIX = {
     # --- episodes ---
     "episodes:create": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "episodes:detail": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "conformance:episode": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "conformance:episode_pdf": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "conformance:clinic": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
+    "research:download": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "episodes:edit": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "episodes:session_create": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "episodes:session_record": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),

@@ -122,6 +122,29 @@ def record_system_disclosures(disclosures: Iterable[tuple], *, object_type: str)
         AccessLogEntry.objects.bulk_create(rows)
 
 
+def record_export(actor: Actor, patients: Iterable[tuple], *, object_type: str) -> None:
+    """Append one 'exported' row per (patient id, clinic id) included in an export (the
+    de-identified research dataset), in one insert; `actor` may be the system (a
+    management command)."""
+    user = actor.user if getattr(actor.user, "is_authenticated", False) else None
+    rows = [
+        AccessLogEntry(
+            actor=user,
+            actor_name=user.full_name if user else "kapcare (manage.py)",
+            actor_email=user.email if user else "",
+            actor_role=user.role if user else "",
+            clinic_id=clinic_id,
+            patient_id=patient_id,
+            object_type=object_type,
+            action=AccessAction.EXPORT,
+            channel=actor.channel,
+            ip_address=actor.ip_address,
+        )
+        for patient_id, clinic_id in patients
+    ]
+    AccessLogEntry.objects.bulk_create(rows, batch_size=1000)
+
+
 def record_log_export(actor: Actor, *, clinic_id, path: str) -> None:
     """Append one 'exported' row for a download of the access log itself: who, when, from
     where, which clinic's log (the filters are in the search form, not kept)."""

@@ -280,6 +280,11 @@ CLINICAL_TEXTS = {
         "Why the clinic does not require verified KAP training",
         "Shown with the note on every dose whose therapist's training is not verified.",
     ),
+    "follow_up_months": (
+        "Long-term follow-up questionnaires at (months)",
+        "PHQ-9 and GAD-7 links are emailed this many months after an episode moves to "
+        "follow-up, e.g. 1, 3, 6, 12, 24, 36, 48, 60.",
+    ),
 }
 
 

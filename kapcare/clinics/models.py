@@ -14,6 +14,15 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"“{value}” is not a known time zone, e.g. America/Chicago.")
 
 
+def validate_follow_up_months(value: str) -> None:
+    from kapcare.follow_up.rules import parse_schedule
+
+    try:
+        parse_schedule(value)
+    except ValueError as error:
+        raise ValidationError(str(error)) from error
+
+
 class Clinic(models.Model):
     """A clinic and its clinical settings.
 
@@ -46,6 +55,16 @@ class Clinic(models.Model):
     # docs/clinical-reference.md#questionnaire-links).
     questionnaire_link_valid_days = models.PositiveSmallIntegerField(
         default=7, help_text="How long a questionnaire link sent by email stays usable."
+    )
+    # Long-term follow-up: PHQ-9 and GAD-7 links at these months after an episode moves to
+    # follow-up (default 1, 3, 6, 12, then yearly to 5 years;
+    # docs/clinical-reference.md#long-term-follow-up).
+    follow_up_months = models.CharField(
+        "follow-up questionnaires at (months)",
+        max_length=60,
+        default="1, 3, 6, 12, 24, 36, 48, 60",
+        validators=[validate_follow_up_months],
+        help_text="Months after an episode moves to follow-up, e.g. 1, 3, 6, 12, 24, 36, 48, 60.",
     )
     # PCL-5 provisional PTSD at a total of 33 or more (National Center for PTSD; the
     # published range of cut-points is 31–33; docs/clinical-reference.md#pcl-5).

@@ -115,8 +115,9 @@ class AssessmentLink(models.Model):
     )
     instrument = models.CharField(max_length=20, choices=INSTRUMENT_CHOICES)
     token_hash = models.CharField(max_length=64, unique=True)
+    # Empty when kapcare sent it by itself (the long-term follow-up schedule).
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     sent_to = models.EmailField()
     created_at = models.DateTimeField(auto_now_add=True)

@@ -8,7 +8,9 @@ a worker dying in the middle of a run does not end the chain. The next run is wr
 a `ScheduledRun` row, unique per time: of several workers finishing runs at once, exactly
 one enqueues it. A worker starting (`manage.py db_worker`) schedules a run at once unless
 one is already ahead, which also restarts a chain that was lost. `queue_health` reports a
-chain that stopped. Once an hour the job also prunes old task results."""
+chain that stopped. Once an hour the job also prunes old task results and sends the
+long-term follow-up questionnaires that are due (`follow_up.services`), and enqueues the
+refresh of the stored ASKP3 conformance results (`conformance.services`)."""
 
 import datetime as dt
 import logging
@@ -21,6 +23,8 @@ from django.utils import timezone
 from django_tasks import task
 
 from kapcare import queue
+from kapcare.conformance.tasks import refresh_conformance_task
+from kapcare.follow_up.services import send_due_follow_ups
 from kapcare.notifications.models import ScheduledRun
 from kapcare.notifications.scheduled import queue_due_notifications
 from kapcare.notifications.services import deliver_due
@@ -83,10 +87,16 @@ def minute_job() -> dict:
     now = timezone.now()
     schedule_run(slot(now) + settings.SCHEDULED_JOBS_EVERY)
     ScheduledRun.objects.filter(job=MINUTE_JOB, run_at__lt=now - KEEP_SCHEDULED_RUNS).delete()
-    if (slot(now) - EPOCH) % dt.timedelta(hours=1) < settings.SCHEDULED_JOBS_EVERY:
+    on_the_hour = (slot(now) - EPOCH) % dt.timedelta(hours=1) < settings.SCHEDULED_JOBS_EVERY
+    if on_the_hour:
         prune_task_results()
+        # Its own task: evaluating every open episode must not hold up the emails.
+        queue.enqueue(refresh_conformance_task)
     site_url = settings.SITE_URL.rstrip("/")
     queued = queue_due_notifications(now, site_url) if site_url else 0
+    if site_url and on_the_hour:
+        # Follow-up points are days apart: once an hour is soon enough.
+        queued += send_due_follow_ups(now)
     report = deliver_due(now)
     if not site_url:
         # What was already queued went; reminders need the address their links use.
