@@ -90,6 +90,20 @@ def one_date(field_name: str, token: str, dates_only: bool) -> Q:
     return compare(field_name, prefix, moment, moment)
 
 
+def parse_instant(value: str, name: str) -> datetime:
+    """A moment (`_since`): a date and time, or a date (its start, in UTC)."""
+    text = value.replace(" ", "+")
+    if DATE.match(text) and _is_real_date(text):
+        return datetime.combine(date.fromisoformat(text), time.min, tzinfo=UTC)
+    try:
+        moment = parse_datetime(text)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise BadSearch(f"{name}: “{value}” is not a date and time (ISO 8601).")
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def _is_real_date(text: str) -> bool:
     try:
         date.fromisoformat(text)

@@ -19,7 +19,7 @@ JSON schema (kapcare/fhir/schema/).
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -130,8 +130,10 @@ def checked(data: dict) -> dict:
 
 
 def instant(value: datetime | None) -> str | None:
-    """An aware datetime as a FHIR instant (seconds and offset required)."""
-    return value.isoformat(timespec="seconds") if value is not None else None
+    """An aware datetime as a FHIR instant, in UTC to the second ("2026-12-07T15:20:00Z")."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def reference(resource_type: str, external_id: uuid.UUID | str, display: str = "") -> dict:

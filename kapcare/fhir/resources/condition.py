@@ -5,7 +5,7 @@ from kapcare import policy
 from kapcare.episodes import rules
 from kapcare.episodes.models import Episode
 from kapcare.fhir import codes
-from kapcare.fhir.resources.base import Source, coding, patient_reference, without_empty
+from kapcare.fhir.resources.base import Source, coding, instant, patient_reference, without_empty
 from kapcare.fhir.resources.episode_of_care import RELATED
 
 
@@ -31,7 +31,7 @@ def to_fhir(episode: Episode) -> dict:
                 "text": episode.diagnosis_text or episode.diagnosis_code,
             },
             "subject": patient_reference(episode.patient),
-            "recordedDate": episode.created_at.isoformat(timespec="seconds"),
+            "recordedDate": instant(episode.created_at),
         }
     )
 
