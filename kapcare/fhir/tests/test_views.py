@@ -175,6 +175,16 @@ def test_a_search_never_shows_another_clinic(client, outsider, patient):
     assert entries(bundle) == []
 
 
+def test_a_search_naming_another_clinics_patient_is_a_logged_404(client, outsider, patient):
+    response = get(client, f"{BASE}/Observation", outsider, patient=patient.external_id)
+
+    assert response.status_code == 404
+    assert str(patient.external_id) not in response.content.decode()
+    assert AccessLogEntry.objects.filter(
+        patient=patient, actor=outsider, action=AccessAction.REFUSED
+    ).exists()
+
+
 def test_observations_by_category_code_and_date(client, clinician, record):
     def search(**params):
         bundle = get(
