@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
 
 from kapcare.api import BearerToken
 from kapcare.audit.log import Actor, record_records_access
@@ -36,6 +36,8 @@ MAX_COUNT = 500
 # Parameters every search takes; `patient`/`subject` only on a type about patients.
 COMMON_PARAMETERS = frozenset({"_id", "_lastUpdated", "_count", "_format", bundles.CURSOR})
 PATIENT_PARAMETERS = frozenset({"patient", "subject"})
+# The instruments are the same few for everyone, all on one page.
+STATIC_PARAMETERS = frozenset({"_id", "_count", "_format"})
 EVERYTHING_PARAMETERS = frozenset({"_count", "_since", "_type", "_format", bundles.CURSOR})
 NO_TOKEN = "Send a valid API token as 'Authorization: Bearer <token>'."
 
@@ -47,6 +49,8 @@ def fhir_endpoint(view: Callable) -> Callable:
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method not in {"GET", "HEAD"}:
+            return not_allowed(request)
         user = BearerToken()(request)
         if user is None:
             return outcome(401, "login", NO_TOKEN)
@@ -65,13 +69,23 @@ def fhir_endpoint(view: Callable) -> Callable:
                 500, "exception", "Something went wrong on our side; it has been logged."
             )
 
-    return require_GET(wrapper)
+    # Nothing here writes, and a write is answered 405 as FHIR clients expect, not with
+    # the CSRF check's page: the interface takes bearer tokens only, never a session.
+    return csrf_exempt(wrapper)
 
 
-@require_GET
+def not_allowed(request: HttpRequest) -> HttpResponse:
+    response = outcome(405, "not-supported", f"This address takes GET, not {request.method}.")
+    response["Allow"] = "GET, HEAD"
+    return response
+
+
+@csrf_exempt
 def metadata(request: HttpRequest) -> HttpResponse:
     """The CapabilityStatement: open to all, as FHIR clients read it before they sign in;
     it names no one."""
+    if request.method not in {"GET", "HEAD"}:
+        return not_allowed(request)
     return fhir_response(capability.capability_statement(request))
 
 
@@ -124,7 +138,7 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
 
 def search_static(request: HttpRequest, resource_type: str) -> HttpResponse:
     module = STATIC_TYPES[resource_type]
-    unknown = set(request.GET) - COMMON_PARAMETERS
+    unknown = set(request.GET) - STATIC_PARAMETERS
     if unknown:
         raise BadSearch(unknown_message(resource_type, unknown))
     instruments = module.all_instruments()
@@ -163,7 +177,7 @@ def everything(request: HttpRequest, patient_id: str) -> HttpResponse:
     return fhir_response(bundles.searchset(request, resources, page.next_cursor))
 
 
-@require_GET
+@csrf_exempt
 def unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
     return outcome(404, "not-found", "This server has no such address; see /fhir/r4/metadata.")
 

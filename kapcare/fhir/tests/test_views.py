@@ -3,6 +3,7 @@ what (each role, a therapist by scope, a therapist revoked a moment ago) and the
 log."""
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
@@ -92,6 +93,16 @@ def test_a_value_that_cannot_be_read_is_400_not_500(client, coordinator, params,
     assert response.status_code == 400
     assert named in response.json()["issue"][0]["diagnostics"]
     assert schema_errors(response.json()) == []
+
+
+def test_a_write_is_405_with_an_outcome(coordinator):
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post(f"{BASE}/Patient", {}, headers=bearer(coordinator))
+
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD"
+    assert response.json()["resourceType"] == "OperationOutcome"
 
 
 def test_xml_is_not_offered(client, coordinator):
