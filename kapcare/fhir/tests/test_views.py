@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from kapcare.accounts.models import Role
 from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
 from kapcare.consents.models import SharingAuthorization
 from kapcare.fhir.tests.records import (
@@ -19,6 +20,7 @@ from kapcare.fhir.tests.records import (
     next_link,
     schema_errors,
 )
+from tests.factories import UserFactory, authorize
 
 BASE = "/fhir/r4"
 
@@ -263,6 +265,18 @@ def test_a_therapist_with_the_measures_scope_sees_scores_not_vitals(client, ther
     assert shown["id"] == str(record.external_id)
     disclosed = AccessLogEntry.objects.filter(actor=therapist, patient=record)
     assert set(disclosed.values_list("action", flat=True)) == {AccessAction.DISCLOSE}
+
+
+def test_a_therapist_with_the_schedule_scope_sees_sessions_without_staff_names(
+    client, record, clinician
+):
+    scheduler = UserFactory(role=Role.THERAPIST, clinic=None, email="sched@example.org")
+    authorize(record, scheduler, scopes=("schedule",), by=clinician)
+
+    response = get(client, f"{BASE}/Patient/{record.external_id}/$everything", scheduler)
+
+    assert types_of(response.json()) == ["Appointment", "Encounter", "Patient"]
+    assert clinician.full_name not in response.content.decode()
 
 
 def test_a_therapist_revoked_a_moment_ago_sees_nothing(client, therapist, record, clinician):
