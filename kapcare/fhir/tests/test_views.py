@@ -2,15 +2,22 @@
 what (each role, a therapist by scope, a therapist revoked a moment ago) and the access
 log."""
 
+import datetime as dt
+
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
 from kapcare.consents.models import SharingAuthorization
+from kapcare.dosing.models import DosingRecord
+from kapcare.dosing.vitals import services as vitals_services
 from kapcare.fhir.tests.records import (
     FHIR_JSON,
+    actor,
     bearer,
     dose_time,
     entries,
@@ -342,6 +349,31 @@ def test_everything_pages_with_the_same_queries_per_page(
 
     everything = get(client, f"{BASE}/Patient/{record.external_id}/$everything", clinician).json()
     assert len(seen) == len(set(seen)) == len(entries(everything))
+
+
+def test_a_page_runs_no_more_queries_for_many_rows_than_for_few(client, clinician, record):
+    headers = bearer(clinician)
+    url = f"{BASE}/Patient/{record.external_id}/$everything"
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, headers=headers).status_code == 200
+        return len(captured)
+
+    queries()  # the token's first use stamps it, once a minute
+    few = queries()
+    dosing = DosingRecord.objects.get(patient=record)
+    for minutes in range(1, 15):
+        vitals_services.record_vitals(
+            actor=actor(clinician),
+            record=dosing,
+            taken_at=dosing.dose_started_at + dt.timedelta(minutes=minutes),
+            values={"hr": 70 + minutes, "sbp": 120, "dbp": 80},
+            source="manual",
+        )
+
+    # At most one query per table (a page full before the last tables asks them no more).
+    assert queries() <= few
 
 
 def test_everything_of_another_clinics_patient_is_404(client, outsider, record):
