@@ -378,6 +378,26 @@ def visible_patients(user):
     return Patient.objects.none()
 
 
+def patients_for(user, action: Action):
+    """The patients on whom `user` may do `action`, as a queryset: `can(user, action,
+    patient)` in set form, for reads that span many patients at once (a FHIR search, an
+    export). A therapist's reach is their live authorisations naming the action's scope,
+    read at the moment of the query, so a revocation takes effect on the next request."""
+    if not can(user, action):
+        return Patient.objects.none()
+    if user.role in STAFF:
+        return visible_patients(user)
+    if user.role == Role.PATIENT:
+        return Patient.objects.filter(user_id=user.pk)
+    if user.role == Role.THERAPIST:
+        authorizations = _live_authorizations(user)
+        scope = THERAPIST_SCOPES.get(action)
+        if scope is not None:
+            authorizations = authorizations.with_scope(scope)
+        return Patient.objects.filter(pk__in=authorizations.values("patient_id"))
+    return Patient.objects.none()
+
+
 def can_read_therapist_profile(user, profile) -> bool:
     """A directory entry (and its training certificate) is open to staff of the clinic
     whose directory lists it, and to the therapist it describes."""

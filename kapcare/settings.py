@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "kapcare.synthetic",
     "kapcare.deployment",
     "kapcare.bench",
+    "kapcare.fhir",
     # After the kapcare apps: kapcare.notifications' `db_worker` (which also keeps the
     # minute job scheduled) takes the place of the library's.
     "django_tasks",

@@ -54,6 +54,7 @@ urlpatterns = [
     # --- portal and journal ---
     path("", include("kapcare.journal.urls")),
     path("api/v1/", api.urls),
+    path("fhir/r4/", include("kapcare.fhir.urls")),
     path("django-admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -12,8 +12,8 @@ class SecondFactorMiddleware:
     its code. Verified sessions cost no query.
 
     Left open: the pages of the second factor themselves and signing out. The JSON API is
-    not session-authenticated (bearer tokens only, made on the profile page, which needs a
-    verified session), so it is left to its own authentication.
+    not session-authenticated, nor is the FHIR interface (bearer tokens only, made on the
+    profile page, which needs a verified session): each is left to its own authentication.
     """
 
     def __init__(self, get_response):
@@ -39,6 +39,7 @@ class SecondFactorMiddleware:
                 reverse("second_factor:verify"),
                 reverse("accounts:logout"),
                 "/api/",
+                "/fhir/",
             )
         return path.startswith(self.open_paths)
 

@@ -101,6 +101,15 @@ def record_clinic_objects_access(actor: Actor, action: AccessAction, objects: It
         AccessLogEntry.objects.bulk_create(rows)
 
 
+def record_records_access(actor: Actor, action: AccessAction, records: Iterable[tuple]) -> None:
+    """Append one row per (patient, record) shown, across any number of patients (a FHIR
+    search or a page of `$everything`), in a single insert; record None is the patient's
+    own record."""
+    rows = [_entry(actor, action, patient, obj, patient.clinic_id) for patient, obj in records]
+    if rows:
+        AccessLogEntry.objects.bulk_create(rows)
+
+
 def record_system_disclosures(disclosures: Iterable[tuple], *, object_type: str) -> None:
     """Append one 'disclosed' row per (patient, object id) that kapcare itself sent outside
     the clinic (the minute job's email to an outside therapist about a patient), in one

@@ -1,0 +1,16 @@
+"""Mounted at /fhir/r4/. Resource types are matched by name in the views, so an unknown
+type is an OperationOutcome, not a page."""
+
+from django.urls import path, re_path
+
+from kapcare.fhir import views
+
+app_name = "fhir"
+
+urlpatterns = [
+    path("metadata", views.metadata, name="metadata"),
+    path("Patient/<str:patient_id>/$everything", views.everything, name="everything"),
+    path("<str:resource_type>", views.search, name="search"),
+    path("<str:resource_type>/<str:resource_id>", views.read, name="read"),
+    re_path(r"^(?P<rest>.+)$", views.unknown, name="unknown"),
+]
