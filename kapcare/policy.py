@@ -125,6 +125,10 @@ class Action(StrEnum):
     SEND_MESSAGE = "messaging.send"
     KEEP_OWN_JOURNAL = "journal.keep_own"
     VIEW_SHARED_JOURNAL = "journal.view_shared"
+    # FHIR bulk export (kapcare.fhir.bulk): starting one; what it holds is each source's
+    # own read action, checked row by row as for any read.
+    FHIR_SYSTEM_EXPORT = "fhir.system_export"
+    FHIR_PATIENT_EXPORT = "fhir.patient_export"
 
 
 STAFF = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.NURSE, Role.ADMIN})
@@ -247,6 +251,10 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     # The journal is the patient's own: not even the clinic reads it.
     Action.KEEP_OWN_JOURNAL: frozenset({Role.PATIENT}),
     Action.VIEW_SHARED_JOURNAL: frozenset({Role.THERAPIST}),
+    # A system export is the whole clinic's data: the clinic admin's. A patient-level
+    # export is what the caller may already read, patient by patient.
+    Action.FHIR_SYSTEM_EXPORT: frozenset({Role.ADMIN}),
+    Action.FHIR_PATIENT_EXPORT: STAFF | {Role.PATIENT, Role.THERAPIST},
 }
 
 # The sharing scope a therapist needs for each action on a patient; None: any live
@@ -266,6 +274,8 @@ THERAPIST_SCOPES: dict[Action, Scope | None] = {
     Action.VIEW_MESSAGES: None,
     Action.SEND_MESSAGE: None,
     Action.VIEW_SHARED_JOURNAL: None,
+    # Any live authorisation; each exported row needs its own scope besides.
+    Action.FHIR_PATIENT_EXPORT: None,
 }
 
 # What a therapist may do about their own account, touching no patient.

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from kapcare.api import BearerToken
 from kapcare.audit.log import Actor, record_records_access
@@ -40,10 +40,11 @@ EVERYTHING_PARAMETERS = frozenset({"_count", "_since", "_type", "_format", bundl
 NO_TOKEN = "Send a valid API token as 'Authorization: Bearer <token>'."
 
 
-def fhir_endpoint(view: Callable) -> Callable:
+def fhir_endpoint(view: Callable, methods: tuple[str, ...] = ("GET",)) -> Callable:
     """Bearer token in, FHIR JSON out: 401 without a live token, 400 for a search kapcare
     cannot read, 404 for what the caller may not see, 406 for a format other than JSON,
-    and an OperationOutcome (logged) instead of a 500 page."""
+    and an OperationOutcome (logged) instead of a 500 page. GET only, unless `methods`
+    says otherwise (a bulk export's status is also cancelled with DELETE)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -65,7 +66,7 @@ def fhir_endpoint(view: Callable) -> Callable:
                 500, "exception", "Something went wrong on our side; it has been logged."
             )
 
-    return require_GET(wrapper)
+    return require_http_methods(list(methods))(wrapper)
 
 
 @require_GET
