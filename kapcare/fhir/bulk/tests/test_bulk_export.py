@@ -9,6 +9,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from kapcare.accounts.models import Role
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.consents.models import SharingAuthorization
 from kapcare.fhir.bulk import services
@@ -20,6 +21,7 @@ from kapcare.fhir.tests.records import (
     full_record,
     schema_errors,
 )
+from tests.factories import UserFactory
 
 BASE = "/fhir/r4"
 ASYNC = {"Prefer": "respond-async", "Accept": "application/fhir+json"}
@@ -287,3 +289,28 @@ def test_the_capability_statement_names_the_export_operations(client):
     assert statement["rest"][0]["operation"][0]["name"] == "export"
     (patient,) = [e for e in statement["rest"][0]["resource"] if e["type"] == "Patient"]
     assert "export" in {operation["name"] for operation in patient["operation"]}
+
+
+def exported_patients(client, user, capture) -> set[str]:
+    response, headers = kick_off(client, user, capture=capture, _type="Patient")
+    manifest = client.get(status_path(response), headers=headers).json()
+    return {r["id"] for item in manifest["output"] for r in ndjson(client, item["url"], headers)}
+
+
+def test_a_patient_exports_only_their_own_record(
+    client, record, other_patient, patient_user, django_capture_on_commit_callbacks
+):
+    assert exported_patients(client, patient_user, django_capture_on_commit_callbacks) == {
+        str(record.external_id)
+    }
+
+
+def test_another_clinics_admin_exports_none_of_this_clinics_patients(
+    client, record, outsider_patient, other_clinic, django_capture_on_commit_callbacks
+):
+    admin = UserFactory(email="otto@example.org", role=Role.ADMIN, clinic=other_clinic)
+
+    exported = exported_patients(client, admin, django_capture_on_commit_callbacks)
+
+    assert str(record.external_id) not in exported
+    assert exported == {str(outsider_patient.external_id)}
