@@ -73,6 +73,9 @@ class Persona:
     pages: bool = True
     # Identifiers that must never appear in a 2xx answer to this persona.
     forbidden: set = field(default_factory=set)
+    # Of those, the ids of records the persona's sharing scope opens over FHIR, where a
+    # resource carries its id (a therapist with the schedule scope reads the sessions).
+    fhir_shared: set = field(default_factory=set)
 
 
 # --- pages ---------------------------------------------------------------------------------
@@ -83,7 +86,8 @@ def page_patterns(resolver=None, namespace=""):
     resolver = resolver or get_resolver()
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
-            if entry.namespace in {"admin", "api"}:
+            # The FHIR interface has its own matrix: kapcare/fhir/tests/test_policy.py.
+            if entry.namespace in {"admin", "api", "fhir"}:
                 continue
             prefix = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
             yield from page_patterns(entry, prefix)
@@ -309,6 +313,41 @@ def judge(tally: Tally, group: str, what: str, response, forbidden: set[str]) ->
     found = leaked(response, forbidden)
     if found:
         tally.leaks.append(f"{group}: {what} -> {response.status_code} shows {found[:3]}")
+
+
+# --- FHIR ----------------------------------------------------------------------------------
+
+
+def fhir_urls(victim, clinician) -> dict[str, str]:
+    """Every FHIR read, search and `$everything` aimed at `victim`: each type searched
+    whole and by the victim, and read by the id of one of the victim's rows (the
+    practitioner and the organization: the victim's clinician and clinic)."""
+    from kapcare.fhir.resources import SOURCES, STATIC_TYPES
+
+    urls = {"$everything": f"/fhir/r4/Patient/{victim.external_id}/$everything"}
+    for name, sources in SOURCES.items():
+        urls[f"search {name}"] = f"/fhir/r4/{name}"
+        for source in sources:
+            if source.is_patient_data:
+                rows = source.model.objects.filter(source.base).filter(
+                    **{source.patient_path or "pk": victim.pk}
+                )
+                if source.patient_path:
+                    urls[f"search {name} by patient"] = (
+                        f"/fhir/r4/{name}?patient={victim.external_id}"
+                    )
+            elif name == "Practitioner":
+                rows = source.model.objects.filter(pk=clinician.pk)
+            else:
+                rows = source.model.objects.filter(pk=victim.clinic_id)
+            row = rows.order_by("pk").first()
+            if row is not None:
+                urls[f"read {name} ({source.model.__name__})"] = (
+                    f"/fhir/r4/{name}/{row.external_id}"
+                )
+    for name in STATIC_TYPES:
+        urls[f"search {name}"] = f"/fhir/r4/{name}"
+    return urls
 
 
 # --- writes --------------------------------------------------------------------------------

@@ -72,6 +72,7 @@ class Probe:
         self.victim = Patient.objects.get(user__email="patient@demo.kapcare.org")
         self.fillers, self.per_page = self._fillers()
         self.urls = probe.page_urls(self.fillers, self.per_page)
+        self.fhir_urls = probe.fhir_urls(self.victim, self.clinician)
         self.tables = probe.clinic_tables()
         self.today = timezone.now().date()
         self.tally = probe.Tally()
@@ -243,6 +244,17 @@ class Probe:
             unshared = {
                 str(a.external_id) for a in Assessment.objects.filter(patient=self.victim)
             } | {str(a.external_id) for a in SafetyAlert.objects.filter(patient=self.victim)}
+            # The schedule scope shares the sessions: over FHIR, each Encounter and
+            # Appointment carries its own id and names its episode.
+            sessions = CareSession.objects.filter(patient=self.victim)
+            scheduled = {
+                str(value)
+                for row in sessions.values_list(
+                    "external_id", "episode__external_id", "appointment__external_id"
+                )
+                for value in row
+                if value is not None
+            }
             made.append(
                 probe.Persona(
                     "a therapist whose authorisation lacks the scope",
@@ -250,6 +262,7 @@ class Probe:
                     narrow,
                     bearer(narrow),
                     forbidden=self.forbidden_for([self.victim]) | unshared | UNSHARED_SECTIONS,
+                    fhir_shared=scheduled,
                 )
             )
         return made
@@ -286,6 +299,10 @@ class Probe:
                     response,
                     persona.forbidden,
                 )
+            fhir_forbidden = persona.forbidden - persona.fhir_shared
+            for name, url in sorted(self.fhir_urls.items()):
+                response = api_client.get(url, headers=headers)
+                probe.judge(self.tally, persona.group, f"FHIR {name}", response, fhir_forbidden)
         after = probe.clinic_digest(self.victim_clinic, self.tables)
         for table in probe.changed_tables(before, after):
             self.tally.leaks.append(f"{persona.group} ({persona.name}) changed {table}")

@@ -30,6 +30,8 @@ PATIENT_EXPORT = f"{BULK_DATA}/OperationDefinition/patient-export"
 
 
 def search_parameters(resource_type: str) -> list[dict]:
+    if resource_type in STATIC_TYPES:
+        return COMMON[:1]
     sources = SOURCES.get(resource_type, ())
     names = sorted({name for source in sources for name in source.search})
     if any(source.is_patient_data and source.patient_path for source in sources):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.csrf import csrf_exempt
 
 from kapcare.api import BearerToken
 from kapcare.audit.log import Actor, record_records_access
@@ -36,6 +36,8 @@ MAX_COUNT = 500
 # Parameters every search takes; `patient`/`subject` only on a type about patients.
 COMMON_PARAMETERS = frozenset({"_id", "_lastUpdated", "_count", "_format", bundles.CURSOR})
 PATIENT_PARAMETERS = frozenset({"patient", "subject"})
+# The instruments are the same few for everyone, all on one page.
+STATIC_PARAMETERS = frozenset({"_id", "_count", "_format"})
 EVERYTHING_PARAMETERS = frozenset({"_count", "_since", "_type", "_format", bundles.CURSOR})
 NO_TOKEN = "Send a valid API token as 'Authorization: Bearer <token>'."
 
@@ -48,6 +50,8 @@ def fhir_endpoint(view: Callable, methods: tuple[str, ...] = ("GET",)) -> Callab
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method not in {*methods, "HEAD"}:
+            return not_allowed(request, methods)
         user = BearerToken()(request)
         if user is None:
             return outcome(401, "login", NO_TOKEN)
@@ -66,13 +70,24 @@ def fhir_endpoint(view: Callable, methods: tuple[str, ...] = ("GET",)) -> Callab
                 500, "exception", "Something went wrong on our side; it has been logged."
             )
 
-    return require_http_methods(list(methods))(wrapper)
+    # Nothing here writes, and a write is answered 405 as FHIR clients expect, not with
+    # the CSRF check's page: the interface takes bearer tokens only, never a session.
+    return csrf_exempt(wrapper)
 
 
-@require_GET
+def not_allowed(request: HttpRequest, methods: tuple[str, ...] = ("GET",)) -> HttpResponse:
+    allowed = ", ".join((*methods, "HEAD"))
+    response = outcome(405, "not-supported", f"This address takes {allowed}, not {request.method}.")
+    response["Allow"] = allowed
+    return response
+
+
+@csrf_exempt
 def metadata(request: HttpRequest) -> HttpResponse:
     """The CapabilityStatement: open to all, as FHIR clients read it before they sign in;
     it names no one."""
+    if request.method not in {"GET", "HEAD"}:
+        return not_allowed(request)
     return fhir_response(capability.capability_statement(request))
 
 
@@ -111,6 +126,10 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
         return search_static(request, resource_type)
     sources = sources_of(resource_type)
     count = page_size(request)
+    for name in PATIENT_PARAMETERS & set(request.GET):
+        for value in request.GET.getlist(name):
+            for patient_id in value.split(","):
+                visible_patient(request, patient_id.strip().removeprefix("Patient/"))
     tables = [(source, filtered(request, source)) for source in sources]
     tables = [(source, rows) for source, rows in tables if rows is not None]
     page = bundles.page_of(request, tables, count)
@@ -121,7 +140,7 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
 
 def search_static(request: HttpRequest, resource_type: str) -> HttpResponse:
     module = STATIC_TYPES[resource_type]
-    unknown = set(request.GET) - COMMON_PARAMETERS
+    unknown = set(request.GET) - STATIC_PARAMETERS
     if unknown:
         raise BadSearch(unknown_message(resource_type, unknown))
     instruments = module.all_instruments()
@@ -160,7 +179,7 @@ def everything(request: HttpRequest, patient_id: str) -> HttpResponse:
     return fhir_response(bundles.searchset(request, resources, page.next_cursor))
 
 
-@require_GET
+@csrf_exempt
 def unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
     return outcome(404, "not-found", "This server has no such address; see /fhir/r4/metadata.")
 
@@ -176,6 +195,9 @@ def sources_of(resource_type: str) -> tuple[Source, ...]:
 
 
 def visible_patient(request: HttpRequest, patient_id: str):
+    """The patient `patient_id` if the caller may see them; else 404, as a read of another
+    clinic's record is (logged as refused when the patient exists). A search naming a
+    patient (`patient=`) asks here first, so it never answers about someone out of reach."""
     try:
         external_id = uuid.UUID(patient_id)
     except ValueError as error:
@@ -209,7 +231,8 @@ def filtered(request: HttpRequest, source: Source):
         elif name == "_lastUpdated":
             rows = rows.filter(date_filter("fhir_last_updated", values))
         elif name in PATIENT_PARAMETERS:
-            ids = external_ids([v.removeprefix("Patient/") for v in values], strict=False)
+            tokens = [t.strip().removeprefix("Patient/") for v in values for t in v.split(",")]
+            ids = external_ids(tokens, strict=False)
             rows = rows.filter(**{f"{source.patient_path}__external_id__in": ids})
         elif name in source.search:
             condition = source.search[name](values)

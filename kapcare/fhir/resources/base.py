@@ -148,9 +148,12 @@ def patient_reference(patient: Patient) -> dict:
 
 
 def practitioner_reference(user) -> dict | None:
+    """A reference by id only: the name is in the Practitioner, which only the clinic's
+    staff read (an outside therapist's view names no staff member;
+    docs/clinical-reference.md#session-summary-for-the-therapist)."""
     if user is None:
         return None
-    return reference("Practitioner", user.external_id, user.full_name)
+    return reference("Practitioner", user.external_id)
 
 
 def coding(system: str, code: str, display: str = "") -> dict:
