@@ -131,6 +131,10 @@ class Action(StrEnum):
     RECORD_FOLLOW_UP_CHOICE = "follow_up.record_choice"
     VIEW_CONFORMANCE = "conformance.view"
     EXPORT_RESEARCH_DATASET = "research.export"
+    # FHIR bulk export (kapcare.fhir.bulk): starting one; what it holds is each source's
+    # own read action, checked row by row as for any read.
+    FHIR_SYSTEM_EXPORT = "fhir.system_export"
+    FHIR_PATIENT_EXPORT = "fhir.patient_export"
 
 
 STAFF = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.NURSE, Role.ADMIN})
@@ -266,6 +270,10 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     Action.VIEW_CONFORMANCE: STAFF,
     # The de-identified dataset of the whole clinic: its admin, like the access log.
     Action.EXPORT_RESEARCH_DATASET: frozenset({Role.ADMIN}),
+    # A system export is the whole clinic's data: the clinic admin's. A patient-level
+    # export is what the caller may already read, patient by patient.
+    Action.FHIR_SYSTEM_EXPORT: frozenset({Role.ADMIN}),
+    Action.FHIR_PATIENT_EXPORT: STAFF | {Role.PATIENT, Role.THERAPIST},
 }
 
 # The sharing scope a therapist needs for each action on a patient; None: any live
@@ -285,6 +293,8 @@ THERAPIST_SCOPES: dict[Action, Scope | None] = {
     Action.VIEW_MESSAGES: None,
     Action.SEND_MESSAGE: None,
     Action.VIEW_SHARED_JOURNAL: None,
+    # Any live authorisation; each exported row needs its own scope besides.
+    Action.FHIR_PATIENT_EXPORT: None,
 }
 
 # What a therapist may do about their own account, touching no patient.

@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "kapcare.deployment",
     "kapcare.bench",
     "kapcare.fhir",
+    "kapcare.fhir.bulk",
     # After the kapcare apps: kapcare.notifications' `db_worker` (which also keeps the
     # minute job scheduled) takes the place of the library's.
     "django_tasks",
@@ -351,6 +352,9 @@ NOTIFICATION_LEASE = timedelta(seconds=int(os.environ.get("NOTIFICATION_LEASE_SE
 SCHEDULED_JOBS_EVERY = timedelta(seconds=int(os.environ.get("SCHEDULED_JOBS_SECONDS", "60")))
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 # /healthz reports the queue as failed when a task has waited longer than this to start.
+# A FHIR bulk export's files are kept this long after it completes, then removed (the
+# job's row stays); the client fetches them within it.
+FHIR_EXPORT_KEEP = timedelta(hours=int(os.environ.get("FHIR_EXPORT_KEEP_HOURS", "24")))
 QUEUE_MAX_WAIT = timedelta(minutes=int(os.environ.get("QUEUE_MAX_WAIT_MINUTES", "10")))
 
 # Consultation requests: at most this many from one network address per hour.

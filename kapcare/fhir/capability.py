@@ -23,6 +23,10 @@ COMMON = [
     {"name": "_lastUpdated", "type": "date"},
 ]
 EVERYTHING = "http://hl7.org/fhir/OperationDefinition/Patient-everything"
+# The Bulk Data Access IG's operations (hl7.org/fhir/uv/bulkdata/), served by kapcare.fhir.bulk.
+BULK_DATA = "http://hl7.org/fhir/uv/bulkdata"
+SYSTEM_EXPORT = f"{BULK_DATA}/OperationDefinition/export"
+PATIENT_EXPORT = f"{BULK_DATA}/OperationDefinition/patient-export"
 
 
 def search_parameters(resource_type: str) -> list[dict]:
@@ -42,7 +46,10 @@ def resource_entry(resource_type: str) -> dict:
         "searchParam": search_parameters(resource_type),
     }
     if resource_type == "Patient":
-        entry["operation"] = [{"name": "everything", "definition": EVERYTHING}]
+        entry["operation"] = [
+            {"name": "everything", "definition": EVERYTHING},
+            {"name": "export", "definition": PATIENT_EXPORT},
+        ]
     return entry
 
 
@@ -54,6 +61,7 @@ def capability_statement(request: HttpRequest) -> dict:
         "date": timezone.now().date().isoformat(),
         "publisher": "kapcare",
         "kind": "instance",
+        "instantiates": [f"{BULK_DATA}/CapabilityStatement/bulk-data"],
         "software": {"name": "kapcare"},
         "implementation": {"description": "kapcare FHIR R4 interface", "url": base},
         "fhirVersion": "4.0.1",
@@ -69,6 +77,7 @@ def capability_statement(request: HttpRequest) -> dict:
                     )
                 },
                 "resource": [resource_entry(name) for name in (*SOURCES, *STATIC_TYPES)],
+                "operation": [{"name": "export", "definition": SYSTEM_EXPORT}],
             }
         ],
     }

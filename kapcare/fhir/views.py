@@ -42,15 +42,16 @@ EVERYTHING_PARAMETERS = frozenset({"_count", "_since", "_type", "_format", bundl
 NO_TOKEN = "Send a valid API token as 'Authorization: Bearer <token>'."
 
 
-def fhir_endpoint(view: Callable) -> Callable:
+def fhir_endpoint(view: Callable, methods: tuple[str, ...] = ("GET",)) -> Callable:
     """Bearer token in, FHIR JSON out: 401 without a live token, 400 for a search kapcare
     cannot read, 404 for what the caller may not see, 406 for a format other than JSON,
-    and an OperationOutcome (logged) instead of a 500 page."""
+    and an OperationOutcome (logged) instead of a 500 page. GET only, unless `methods`
+    says otherwise (a bulk export's status is also cancelled with DELETE)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.method not in {"GET", "HEAD"}:
-            return not_allowed(request)
+        if request.method not in {*methods, "HEAD"}:
+            return not_allowed(request, methods)
         user = BearerToken()(request)
         if user is None:
             return outcome(401, "login", NO_TOKEN)
@@ -74,9 +75,10 @@ def fhir_endpoint(view: Callable) -> Callable:
     return csrf_exempt(wrapper)
 
 
-def not_allowed(request: HttpRequest) -> HttpResponse:
-    response = outcome(405, "not-supported", f"This address takes GET, not {request.method}.")
-    response["Allow"] = "GET, HEAD"
+def not_allowed(request: HttpRequest, methods: tuple[str, ...] = ("GET",)) -> HttpResponse:
+    allowed = ", ".join((*methods, "HEAD"))
+    response = outcome(405, "not-supported", f"This address takes {allowed}, not {request.method}.")
+    response["Allow"] = allowed
     return response
 
 

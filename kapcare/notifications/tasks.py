@@ -1,7 +1,7 @@
 """The minute job, run by the task workers without cron: queue the reminders and
 overdue-integration flags that are due (`scheduled`), then send every email that is due and
 has not gone (`services.deliver_due`: retries, and rows whose worker died or whose task was
-lost).
+lost), and remove the files of FHIR bulk exports past their keeping time.
 
 Each run first schedules the next one (`SCHEDULED_JOBS_EVERY` later, on the boundary), so
 a worker dying in the middle of a run does not end the chain. The next run is written as
@@ -25,6 +25,7 @@ from django_tasks import task
 from kapcare import queue
 from kapcare.conformance.tasks import refresh_conformance_task
 from kapcare.follow_up.services import send_due_follow_ups
+from kapcare.fhir.bulk.services import expire_old as expire_old_exports
 from kapcare.notifications.models import ScheduledRun
 from kapcare.notifications.scheduled import queue_due_notifications
 from kapcare.notifications.services import deliver_due
@@ -98,6 +99,7 @@ def minute_job() -> dict:
         # Follow-up points are days apart: once an hour is soon enough.
         queued += send_due_follow_ups(now)
     report = deliver_due(now)
+    expire_old_exports(now)
     if not site_url:
         # What was already queued went; reminders need the address their links use.
         raise ImproperlyConfigured(

@@ -9,6 +9,8 @@ The page-by-page matrix (tests/test_policy_matrix.py) leaves the `fhir` namespac
 file; `test_every_fhir_address_is_in_the_matrix` fails when one is added without a row.
 """
 
+import json
+
 import pytest
 from django.urls import URLPattern, get_resolver
 
@@ -18,6 +20,7 @@ from kapcare.audit.models import AccessLogEntry
 from kapcare.consents import services as consents
 from kapcare.fhir.resources import SOURCES, STATIC_TYPES
 from kapcare.fhir.tests.records import (
+    bearer,
     dose_time,
     entries,
     frozen_in_session,
@@ -55,7 +58,19 @@ SEES = {
     "Observation": STAFF | {"patient_user", "therapist"},
     "QuestionnaireResponse": STAFF | {"patient_user", "therapist"},
 }
-ADDRESSES = {"fhir:metadata", "fhir:search", "fhir:read", "fhir:everything", "fhir:unknown"}
+ADDRESSES = {
+    "fhir:metadata",
+    "fhir:search",
+    "fhir:read",
+    "fhir:everything",
+    "fhir:unknown",
+    # The bulk export's: kick-off by role here; status and files are the requester's own
+    # (kapcare/fhir/bulk/tests: anyone else 404, a revocation since the kick-off voids it).
+    "fhir:export",
+    "fhir:patient-export",
+    "fhir:export-status",
+    "fhir:export-file",
+}
 
 
 def test_every_fhir_address_is_in_the_matrix():
@@ -196,3 +211,54 @@ def test_every_patient_resource_shown_is_in_the_access_log(client, request, worl
     shown = {r["id"] for r in entries(bundle)}
     assert shown
     assert shown <= logged
+
+
+def exported(client, user, capture, path) -> tuple[int, dict[str, set[str]]]:
+    """The kick-off's status, and the ids exported of each type."""
+    headers = {**bearer(user), "Prefer": "respond-async"}
+    with capture(execute=True):
+        response = client.get(f"{BASE}/{path}", headers=headers)
+    if response.status_code != 202:
+        return response.status_code, {}
+    status = response["Content-Location"].removeprefix("http://testserver")
+    found: dict[str, set[str]] = {}
+    for item in client.get(status, headers=headers).json()["output"]:
+        url = item["url"].removeprefix("http://testserver")
+        body = b"".join(client.get(url, headers=headers).streaming_content).decode()
+        found.setdefault(item["type"], set()).update(
+            json.loads(line)["id"] for line in body.splitlines()
+        )
+    return 202, found
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_a_patient_level_export_holds_what_each_role_sees(
+    client, request, world, who, django_capture_on_commit_callbacks
+):
+    user = persona(request, world, who)
+
+    status, found = exported(client, user, django_capture_on_commit_callbacks, "Patient/$export")
+
+    assert status == 202, who
+    patient_types = {t for t, seers in SEES.items() if who in seers} - {
+        "Practitioner",
+        "Organization",
+    }
+    holding = {t for t in patient_types if world["ids"][t] in found.get(t, set())}
+    assert holding == patient_types, who
+    for resource_type, seers in SEES.items():
+        if who not in seers:
+            assert world["ids"][resource_type] not in found.get(resource_type, set()), who
+
+
+@pytest.mark.parametrize("who", PERSONAS)
+def test_a_system_export_is_the_clinic_admins(
+    client, request, world, who, django_capture_on_commit_callbacks
+):
+    user = persona(request, world, who)
+
+    status, found = exported(client, user, django_capture_on_commit_callbacks, "$export")
+
+    assert status == (202 if who == "clinic_admin" else 403), who
+    if who == "clinic_admin":
+        assert world["ids"]["Patient"] in found["Patient"]
