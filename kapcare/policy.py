@@ -125,6 +125,9 @@ class Action(StrEnum):
     SEND_MESSAGE = "messaging.send"
     KEEP_OWN_JOURNAL = "journal.keep_own"
     VIEW_SHARED_JOURNAL = "journal.view_shared"
+    # Referrals from other systems
+    IMPORT_REFERRAL = "referrals.import"
+    REVIEW_REFERRALS = "referrals.review"
 
 
 STAFF = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.NURSE, Role.ADMIN})
@@ -247,6 +250,11 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     # The journal is the patient's own: not even the clinic reads it.
     Action.KEEP_OWN_JOURNAL: frozenset({Role.PATIENT}),
     Action.VIEW_SHARED_JOURNAL: frozenset({Role.THERAPIST}),
+    # A referring system posts with the token of the staff member who set up the link: the
+    # front desk, a clinician or the admin (a nurse does not register patients from
+    # outside). Saying whom an ambiguous referral is about is the front desk's work.
+    Action.IMPORT_REFERRAL: frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.ADMIN}),
+    Action.REVIEW_REFERRALS: frozenset({Role.COORDINATOR, Role.ADMIN}),
 }
 
 # The sharing scope a therapist needs for each action on a patient; None: any live

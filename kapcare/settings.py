@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "kapcare.therapists",
     "kapcare.messaging",
     "kapcare.journal",
+    "kapcare.referrals",
     "kapcare.notifications",
     "kapcare.demo",
     "kapcare.synthetic",
