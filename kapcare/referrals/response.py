@@ -112,21 +112,25 @@ def imported(content: ReferralContent, patient, screening, assessments, *, creat
             ),
         }
     for questionnaire, assessment in assessments:
-        messages = [
+        outcome = _outcome(
+            "information",
+            "informational",
             f"Scored from its answers: {INSTRUMENTS[assessment.instrument].short_name} "
-            f"total {assessment.total}."
-        ]
-        severity = "information"
+            f"total {assessment.total}.",
+        )
         stated = questionnaire.stated_total
         if stated is not None and stated != assessment.total:
-            severity = "warning"
-            messages.append(
-                f"The response stated a total of {stated}; kapcare "
-                f"recomputed {assessment.total} from the item answers and kept that."
+            outcome["issue"].append(
+                {
+                    "severity": "warning",
+                    "code": "business-rule",
+                    "diagnostics": f"The response stated a total of {stated}; kapcare "
+                    f"recomputed {assessment.total} from the item answers and kept that.",
+                }
             )
         entries[questionnaire.entry]["response"] = {
             "status": "201 Created",
             "location": f"QuestionnaireResponse/{assessment.external_id}",
-            "outcome": _outcome(severity, "informational", *messages),
+            "outcome": outcome,
         }
     return _bundle(entries)
