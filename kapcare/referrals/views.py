@@ -10,7 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from kapcare import policy
-from kapcare.audit.log import Actor, record_list_access
+from kapcare.audit.log import Actor, record_access, record_list_access
+from kapcare.audit.models import AccessAction
 from kapcare.decorators import allowed
 from kapcare.pagination import keyset_page
 from kapcare.policy import Action
@@ -67,8 +68,10 @@ def referral_detail(request: HttpRequest, referral_id) -> HttpResponse:
             if resolved is not None:
                 messages.success(request, "Decided. The referral is recorded on the patient.")
                 return redirect("referrals:detail", referral.external_id)
+    actor = Actor.from_request(request)
+    record_access(actor, AccessAction.VIEW, patient=referral.patient, obj=referral)
     shown = candidates + [p for p in [referral.patient] if p is not None and p not in candidates]
-    record_list_access(Actor.from_request(request), shown)
+    record_list_access(actor, shown)
     context = {
         "referral": referral,
         "content": ReferralContent.from_json(referral.content),
