@@ -18,6 +18,8 @@ from kapcare.dosing.substances.inventory import services as inventory_services
 from kapcare.dosing.tests.test_dea_fixtures import file_loss
 from kapcare.kept import RecordIsKept
 from kapcare.measures.models import Assessment, LicensedScaleResult
+from kapcare.referrals.models import PatientIdentifier
+from kapcare.referrals.tests.factories import referral_for_review
 from kapcare.screening.models import MedicalScreening
 
 # (model, which rows are kept, the database's words, the ORM's words)
@@ -67,6 +69,8 @@ KEPT = [
     ("episodes.GateWaiver", {}, "never deleted", "never deleted"),
     ("patients.Patient", {}, "never deleted", "never deleted"),
     ("patients.BodyMeasurement", {}, "never deleted", "never deleted"),
+    ("referrals.Referral", {}, "never deleted", "never deleted"),
+    ("referrals.PatientIdentifier", {}, "never deleted", "never deleted"),
     ("audit.AccessLogEntry", {}, "append-only", "append-only"),
 ]
 
@@ -96,6 +100,10 @@ def demo(db, settings):
         total=20,
         administered_on=timezone.localdate(),
         recorded_by=signed.signed_by,
+    )
+    referral_for_review(clinic, by=signed.signed_by, candidates=[signed.patient])
+    PatientIdentifier.objects.create(
+        clinic=clinic, patient=signed.patient, system="urn:oid:2.16.840.1.113883.19.5", value="1"
     )
 
 
