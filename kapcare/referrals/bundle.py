@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from kapcare.measures import scoring
 from kapcare.referrals import rules
+from kapcare.text import problem_in
 
 # US Core's birth sex extension; without it the sex at birth is recorded as unknown (a FHIR
 # `gender` is administrative, not the sex at birth).
@@ -26,6 +27,19 @@ BIRTH_SEX_CODES = frozenset({"F", "M", "UNK"})
 UNKEPT_IDENTIFIER_TYPES = frozenset({"SS", "DL", "PPN", "SB"})
 UNKEPT_IDENTIFIER_SYSTEMS = frozenset({"http://hl7.org/fhir/sid/us-ssn"})
 MEDICATION_TYPES = frozenset(rules.CURRENT_MEDICATION_STATUSES)
+# The longest text each of the patient's fields takes (the columns of `patients.Patient`):
+# a longer one is refused at its place, never cut short.
+IDENTIFIER_LIMIT = 255  # referrals.PatientIdentifier's system and value
+PATIENT_TEXT_LIMITS = {
+    "given_name": ("name", 100),
+    "family_name": ("name", 100),
+    "phone": ("telecom", 40),
+    "email": ("telecom", 254),
+    "address_line": ("address", 200),
+    "city": ("address", 100),
+    "state": ("address", 40),
+    "postal_code": ("address", 12),
+}
 
 
 @dataclass(frozen=True)
@@ -150,6 +164,9 @@ def _validated_resources(entries: list) -> list[tuple[int, dict, str]]:
         if not isinstance(resource, dict):
             problems.append(Problem(f"{where}.resource", "The entry has no resource."))
             continue
+        if text := problem_in(entry):
+            problems.append(Problem(where, text))
+            continue
         try:
             model = get_fhir_model_class(str(resource.get("resourceType")))
         except (ValueError, KeyError):
@@ -236,21 +253,36 @@ def _patient(index: int, resource: dict) -> ReferredPatient:
     )
     telecom = resource.get("telecom") or []
     address = (resource.get("address") or [{}])[0]
-    return ReferredPatient(
-        given_name=given[:100],
-        family_name=family[:100],
+    referred = ReferredPatient(
+        given_name=given,
+        family_name=family,
         birth_date=resource["birthDate"],
         sex_at_birth=sex,
         identifiers=[
             [i["system"], i["value"]] for i in resource.get("identifier", []) if _is_kept(i)
         ],
-        phone=next((t["value"] for t in telecom if t.get("system") == "phone"), "")[:40],
-        email=next((t["value"] for t in telecom if t.get("system") == "email"), "")[:254],
-        address_line=", ".join(address.get("line") or [])[:200],
-        city=(address.get("city") or "")[:100],
-        state=(address.get("state") or "")[:40],
-        postal_code=(address.get("postalCode") or "")[:12],
+        phone=next((t["value"] for t in telecom if t.get("system") == "phone"), ""),
+        email=next((t["value"] for t in telecom if t.get("system") == "email"), ""),
+        address_line=", ".join(address.get("line") or []),
+        city=address.get("city") or "",
+        state=address.get("state") or "",
+        postal_code=address.get("postalCode") or "",
     )
+    too_long = [
+        Problem(f"{where}.{element}", f"Longer than kapcare keeps ({limit} characters).")
+        for name, (element, limit) in PATIENT_TEXT_LIMITS.items()
+        if len(getattr(referred, name)) > limit
+    ]
+    too_long += [
+        Problem(
+            f"{where}.identifier", f"Longer than kapcare keeps ({IDENTIFIER_LIMIT} characters)."
+        )
+        for system, value in referred.identifiers
+        if max(len(system), len(value)) > IDENTIFIER_LIMIT
+    ][:1]
+    if too_long:
+        raise BundleError(too_long)
+    return referred
 
 
 def _is_kept(identifier: dict) -> bool:

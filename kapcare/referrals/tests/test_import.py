@@ -9,6 +9,7 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
 from kapcare.measures.models import Assessment, SafetyAlert, Source
 from kapcare.patients.models import Patient
+from kapcare.referrals.bundle import IDENTIFIER_LIMIT, PATIENT_TEXT_LIMITS
 from kapcare.referrals.models import PatientIdentifier, Referral, ReferralStatus
 from kapcare.referrals.tests.helpers import (
     HYPERTENSION,
@@ -345,3 +346,36 @@ def test_a_referral_goes_to_the_token_owners_clinic_only(client, clinic, outside
     assert response.json()["entry"][0]["response"]["status"] == "201 Created"
     assert Patient.objects.filter(clinic=outsider.clinic).count() == 1
     assert Patient.objects.filter(clinic=clinic).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "expression"),
+    [
+        ({"name": [{"family": "Moreau", "given": ["A\u0000da"]}]}, "Bundle.entry[0]"),
+        ({"name": [{"family": "Moreau", "given": ["A\ud800da"]}]}, "Bundle.entry[0]"),
+        ({"name": [{"family": "M" * 101, "given": ["Ada"]}]}, "Bundle.entry[0].resource.name"),
+        (
+            {"address": [{"city": "C" * 101}]},
+            "Bundle.entry[0].resource.address",
+        ),
+        (
+            {"identifier": [{"system": "urn:oid:1.2.3", "value": "9" * 256}]},
+            "Bundle.entry[0].resource.identifier",
+        ),
+    ],
+)
+def test_text_kapcare_cannot_store_is_refused_at_its_place_not_cut(
+    client, token, clinic, change, expression
+):
+    response = post_bundle(client, token, transaction(patient_resource() | change))
+
+    assert response.status_code == 422
+    assert answer_of(response)["issue"][0]["expression"] == [expression]
+    assert Patient.objects.filter(clinic=clinic).count() == 0
+
+
+def test_the_patient_limits_are_the_columns(db):
+    for name, (_, limit) in PATIENT_TEXT_LIMITS.items():
+        assert Patient._meta.get_field(name).max_length == limit, name
+    for name in ("system", "value"):
+        assert PatientIdentifier._meta.get_field(name).max_length == IDENTIFIER_LIMIT
