@@ -7,6 +7,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
+from kapcare.measures.instruments import INSTRUMENTS
 from kapcare.measures.models import Assessment, SafetyAlert, Source
 from kapcare.patients.models import Patient
 from kapcare.referrals.bundle import IDENTIFIER_LIMIT, PATIENT_TEXT_LIMITS
@@ -379,3 +380,23 @@ def test_the_patient_limits_are_the_columns(db):
         assert Patient._meta.get_field(name).max_length == limit, name
     for name in ("system", "value"):
         assert PatientIdentifier._meta.get_field(name).max_length == IDENTIFIER_LIMIT
+
+
+def test_a_gad7_is_scored_from_its_integer_answers(client, token, clinic):
+    items = [
+        {"linkId": item.loinc, "answer": [{"valueInteger": 3}]}
+        for item in INSTRUMENTS["gad7"].items
+    ] + [{"linkId": INSTRUMENTS["gad7"].loinc_total, "answer": [{"valueInteger": 21}]}]
+    response_resource = {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": "http://loinc.org/q/69737-5",
+        "status": "completed",
+        "item": items,
+    }
+
+    response = post_bundle(client, token, transaction(patient_resource(), response_resource))
+
+    assessment = Assessment.objects.get(patient__clinic=clinic)
+    assert (assessment.instrument, assessment.total) == ("gad7", 21)
+    issues = response.json()["entry"][1]["response"]["outcome"]["issue"]
+    assert [issue["severity"] for issue in issues] == ["information"]
