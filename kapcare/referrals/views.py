@@ -53,7 +53,8 @@ def referral_detail(request: HttpRequest, referral_id) -> HttpResponse:
     candidates = list(referral.candidates.order_by("id"))
     form = None
     if referral.needs_review:
-        form = ResolveForm(request.POST or None, candidates=candidates, user=request.user)
+        posted = request.POST if request.method == "POST" else None
+        form = ResolveForm(posted, candidates=candidates, user=request.user)
         if request.method == "POST":
             chosen = {str(p.external_id): p for p in candidates}
             resolved = submit(

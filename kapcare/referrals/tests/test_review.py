@@ -173,3 +173,14 @@ def test_another_clinics_referral_is_not_found(client, clinic, coordinator, outs
     client.force_login(outsider)
 
     assert client.get(f"/referrals/{referral.external_id}/").status_code == 404
+
+
+def test_an_empty_post_is_refused_at_the_fields(client, clinic, coordinator):
+    referral, _ = held_referral(client, clinic, coordinator)
+    client.force_login(coordinator)
+
+    response = client.post(f"/referrals/{referral.external_id}/", {})
+
+    assert response.status_code == 422
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.NEEDS_REVIEW
