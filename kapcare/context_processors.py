@@ -30,6 +30,8 @@ def navigation(request):
         items.append(("Controlled substances", reverse("substances:register")))
     if policy.can(user, Action.VIEW_CONSULTATION_QUEUE):
         items.append(("Consultation requests", reverse("intake:queue")))
+    if policy.can(user, Action.REVIEW_REFERRALS):
+        items.append(("Referrals", reverse("referrals:queue")))
     if policy.can(user, Action.SEARCH_ACCESS_LOG):
         items.append(("Access log", reverse("audit:search")))
     if policy.can(user, Action.MANAGE_CLINIC_SETTINGS):

@@ -135,6 +135,9 @@ class Action(StrEnum):
     # own read action, checked row by row as for any read.
     FHIR_SYSTEM_EXPORT = "fhir.system_export"
     FHIR_PATIENT_EXPORT = "fhir.patient_export"
+    # Referrals from other systems
+    IMPORT_REFERRAL = "referrals.import"
+    REVIEW_REFERRALS = "referrals.review"
 
 
 STAFF = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.NURSE, Role.ADMIN})
@@ -274,6 +277,11 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     # export is what the caller may already read, patient by patient.
     Action.FHIR_SYSTEM_EXPORT: frozenset({Role.ADMIN}),
     Action.FHIR_PATIENT_EXPORT: STAFF | {Role.PATIENT, Role.THERAPIST},
+    # A referring system posts with the token of the staff member who set up the link: the
+    # front desk, a clinician or the admin (a nurse does not register patients from
+    # outside). Saying whom an ambiguous referral is about is the front desk's work.
+    Action.IMPORT_REFERRAL: frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.ADMIN}),
+    Action.REVIEW_REFERRALS: frozenset({Role.COORDINATOR, Role.ADMIN}),
 }
 
 # The sharing scope a therapist needs for each action on a patient; None: any live

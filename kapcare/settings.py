@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "kapcare.follow_up",
     "kapcare.conformance",
     "kapcare.research",
+    "kapcare.referrals",
     "kapcare.notifications",
     "kapcare.demo",
     "kapcare.synthetic",

@@ -4,6 +4,7 @@ from django.urls import include, path
 from kapcare import views
 from kapcare.api import api
 from kapcare.deployment.views import healthz
+from kapcare.referrals.fhir_views import transaction as fhir_transaction
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -53,7 +54,12 @@ urlpatterns = [
     path("", include("kapcare.research.urls")),
     # --- portal and journal ---
     path("", include("kapcare.journal.urls")),
+    # --- referrals from other systems ---
+    path("", include("kapcare.referrals.urls")),
     path("api/v1/", api.urls),
+    # FHIR R4: a referring system's transaction Bundle, posted to the base. Before any
+    # include of the FHIR read and search paths, so that the base's POST always lands here.
+    path("fhir/r4/", fhir_transaction, name="fhir_transaction"),
     path("fhir/r4/", include("kapcare.fhir.urls")),
     path("django-admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

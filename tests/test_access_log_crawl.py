@@ -17,6 +17,7 @@ from kapcare.dosing import recording
 from kapcare.dosing.models import DosingRecord, Drug
 from kapcare.journal.tests.factories import journal_entry
 from kapcare.messaging.tests.factories import patient_thread
+from kapcare.referrals.tests.factories import referral_for_review
 from tests.factories import (
     BodyMeasurementFactory,
     ConsultationRequestFactory,
@@ -106,6 +107,10 @@ def test_every_record_page_writes_the_access_log(
         "signature_id": sign(patient, by=patient_user).external_id,
         "entry_id": journal_entry(patient).external_id,  # portal and journal
         "thread_id": patient_thread(patient, clinician).external_id,  # messaging
+        # referrals: one held for review, the patient among its candidates
+        "referral_id": referral_for_review(
+            clinic, by=coordinator, candidates=[patient]
+        ).external_id,
     }
     episode = open_episode(patient, clinician, therapist=shared_with)
     session = plan_session(episode, clinician, room=RoomFactory(clinic=clinic))
@@ -136,7 +141,7 @@ def test_every_record_page_writes_the_access_log(
             user = patient_user
         elif url.startswith("/shared/"):
             user = shared_with  # the therapist the patient authorised
-        elif "request_id" in params:
+        elif "request_id" in params or "referral_id" in params:
             user = coordinator
         else:
             user = clinician

@@ -19,6 +19,8 @@ from kapcare.dosing.tests.test_dea_fixtures import file_loss
 from kapcare.follow_up.models import FollowUpPreference
 from kapcare.kept import RecordIsKept
 from kapcare.measures.models import Assessment, LicensedScaleResult
+from kapcare.referrals.models import PatientIdentifier
+from kapcare.referrals.tests.factories import referral_for_review
 from kapcare.screening.models import MedicalScreening
 
 # (model, which rows are kept, the database's words, the ORM's words)
@@ -69,6 +71,8 @@ KEPT = [
     ("patients.Patient", {}, "never deleted", "never deleted"),
     ("patients.BodyMeasurement", {}, "never deleted", "never deleted"),
     ("follow_up.FollowUpPreference", {}, "never deleted", "never deleted"),
+    ("referrals.Referral", {}, "never deleted", "never deleted"),
+    ("referrals.PatientIdentifier", {}, "never deleted", "never deleted"),
     ("audit.AccessLogEntry", {}, "append-only", "append-only"),
 ]
 
@@ -104,6 +108,10 @@ def demo(db, settings):
         opted_out=True,
         recorded_at=timezone.now(),
         recorded_by=signed.signed_by,
+    )
+    referral_for_review(clinic, by=signed.signed_by, candidates=[signed.patient])
+    PatientIdentifier.objects.create(
+        clinic=clinic, patient=signed.patient, system="urn:oid:2.16.840.1.113883.19.5", value="1"
     )
 
 

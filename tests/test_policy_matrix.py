@@ -18,6 +18,7 @@ from kapcare.journal.tests.factories import journal_entry
 from kapcare.messaging.tests.factories import patient_thread
 from kapcare.policy import Action
 from kapcare.pricing import cost
+from kapcare.referrals.tests.factories import referral_for_review
 from kapcare.therapists import services as therapists
 from kapcare.therapists.tests.directory_factories import certificate
 from tests.factories import (
@@ -93,6 +94,9 @@ MATRIX = {
     "patients:body_measurement_create": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "intake:queue": (None, row(OK, DENIED, OK, DENIED, DENIED, OK)),
     "intake:detail": ("request", row(OK, DENIED, OK, DENIED, DENIED, MISSING)),
+    # Referrals held for review: the front desk and the admin decide whom they are about.
+    "referrals:queue": (None, row(OK, DENIED, OK, DENIED, DENIED, OK)),
+    "referrals:detail": ("referral", row(OK, DENIED, OK, DENIED, DENIED, MISSING)),
     "intake:convert": ("request", row(OK, DENIED, OK, DENIED, DENIED, MISSING)),
     "measures:send_link": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "measures:enter": ("patient_instrument", row(OK, OK, OK, DENIED, DENIED, MISSING)),
@@ -325,6 +329,8 @@ NOT_PAGES = {
     # --- portal and journal ---
     "journal:share",
     "journal:unshare",
+    # --- referrals: POST /fhir/r4/, FHIR's API (kapcare/referrals/tests/test_import.py) ---
+    "fhir_transaction",
 }
 
 
@@ -388,6 +394,11 @@ def records(clinic, patient, clinician, patient_user):
         "alert": {"alert_id": raise_alert(clinician, patient).external_id},
         "patient_instrument": {"patient_id": patient.external_id, "instrument": "phq9"},
         "instrument": {"instrument": "phq9"},
+        "referral": {  # referrals
+            "referral_id": referral_for_review(
+                clinic, by=clinician, candidates=[patient]
+            ).external_id
+        },
         # --- each area adds its keys below ---
         "journal_entry": {"entry_id": journal_entry(patient).external_id},  # journal
         "thread": {"thread_id": patient_thread(patient, clinician).external_id},  # messaging

@@ -30,6 +30,7 @@ from kapcare.journal.models import JournalEntry
 from kapcare.measures.models import Assessment, SafetyAlert
 from kapcare.messaging.models import Thread
 from kapcare.patients.models import Patient
+from kapcare.referrals.tests.factories import referral_for_review
 from kapcare.scheduling.models import Room
 from kapcare.therapists.models import TherapistProfile
 from tests import probe
@@ -130,6 +131,10 @@ class Probe:
             ).external_id,
             # A lot of the demo's register, with its lines.
             "lot_number": inventory_services.lots_on_hand(clinic.pk)[0].lot_number,
+            # A referral held for review, the victim among its candidates.
+            "referral_id": referral_for_review(
+                clinic, by=self.coordinator, candidates=[victim]
+            ).external_id,
         }
         fillers = {key: str(value) for key, value in fillers.items()}
         per_page = {"therapist_portal:record_planned_session": {"session_id": therapy.external_id}}

@@ -24,6 +24,7 @@ from kapcare.consents.models import DocumentKind, SharingAuthorization
 from kapcare.journal.tests.factories import journal_entry
 from kapcare.pricing import cost
 from kapcare.scheduling import feeds
+from kapcare.referrals.tests.factories import referral_for_review
 from kapcare.scopes import Scope
 from kapcare.therapists.tests.directory_factories import add_therapist, certificate
 from tests.factories import (
@@ -353,6 +354,8 @@ def fillers(clinic, patient, clinician, therapist, all_scopes):
         "request_id": ConsultationRequestFactory(clinic=clinic).external_id,
         "alert_id": raise_alert(clinician, patient).external_id,
         "instrument": "phq9",
+        # referrals: one about this very patient, held for review
+        "referral_id": referral_for_review(clinic, by=clinician, candidates=[patient]).external_id,
         "authorization_id": all_scopes.external_id,
         "signature_id": all_scopes.signature.external_id,
         "document_id": version.document.external_id,

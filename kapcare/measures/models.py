@@ -19,6 +19,7 @@ class Source(models.TextChoices):
     PORTAL = "portal", "Patient, in the portal"
     LINK = "link", "Patient, through a link"
     STAFF = "staff", "Entered by staff for the patient"
+    REFERRER = "referrer", "Sent by the referrer, in a referral"
 
 
 class Assessment(KeptRecord):

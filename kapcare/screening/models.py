@@ -113,7 +113,10 @@ class MedicationInteraction(models.Model):
 
     def as_rule(self) -> rules.InteractionClass:
         return rules.InteractionClass(
-            name=self.name, keywords=rules.parse_keywords(self.keywords), note=self.note
+            name=self.name,
+            keywords=rules.parse_keywords(self.keywords),
+            note=self.note,
+            code=self.code,
         )
 
 
@@ -128,6 +131,9 @@ class PregnancyStatus(models.TextChoices):
 class HistorySource(models.TextChoices):
     PATIENT = "patient", "The patient, in the portal"
     STAFF = "staff", "A clinician, for the patient"
+    # Imported from a referring system's FHIR bundle: what the referrer recorded, until a
+    # clinician reviews it like any other history.
+    REFERRER = "referrer", "Reported by the referrer, in a referral"
 
 
 class MedicalScreening(KeptRecord):

@@ -356,6 +356,7 @@ class InteractionClass:
     name: str
     keywords: tuple[str, ...]
     note: str = ""
+    code: str = ""
 
 
 def parse_keywords(text: str) -> tuple[str, ...]:
@@ -380,12 +381,20 @@ def matches_keyword(medication_name: str, keyword: str) -> bool:
 
 
 def interaction_flags(
-    medication_name: str, classes: Iterable[InteractionClass]
+    medication_name: str, classes: Iterable[InteractionClass], coded: Iterable[str] = ()
 ) -> list[InteractionClass]:
     """The interacting classes a medication belongs to, by keyword (generic or brand
-    name), in the catalogue's order. A name matched by no keyword is not flagged: the
-    clinician's review of each medication remains the safety net."""
-    return [c for c in classes if any(matches_keyword(medication_name, k) for k in c.keywords)]
+    name), or by the class's `code` when the medication came coded (a referral's RxNorm
+    code, mapped in kapcare/referrals/data/codes.csv), in the catalogue's order. A name
+    matched by neither is not flagged: the clinician's review of each medication remains
+    the safety net."""
+    coded = frozenset(coded)
+    return [
+        c
+        for c in classes
+        if (c.code and c.code in coded)
+        or any(matches_keyword(medication_name, k) for k in c.keywords)
+    ]
 
 
 # --- Blood pressure and weight ----------------------------------------------------------------

@@ -129,6 +129,8 @@ class MedicationReport:
     name: str
     dose: str = ""
     frequency: str = ""
+    # Interaction classes (catalogue codes) the medication's own code maps to.
+    interaction_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -215,7 +217,9 @@ def submit_history(
                     frequency=medication.frequency.strip(),
                     interaction_flags=[
                         {"name": match.name, "note": match.note}
-                        for match in rules.interaction_flags(medication.name, interactions)
+                        for match in rules.interaction_flags(
+                            medication.name, interactions, medication.interaction_codes
+                        )
                     ],
                     order=order,
                 )
