@@ -101,13 +101,13 @@ def read_report(message: hl7.Message) -> MonitorReport:
     OBX's OBX-14, else OBR-7, else MSH-7. When a vital sign comes twice (heart rate from
     the ECG and pulse from the oximeter) the first is kept."""
     msh = message.segment("MSH")
-    control_id = msh.extract_field(field_num=10)
+    control_id = _component(msh, 10)
     if not control_id:
         raise MessageRefused(
             REJECT, "MSH-10 (message control id) is empty.", REQUIRED_FIELD_MISSING
         )
-    message_type = msh.extract_field(field_num=9, component_num=1)
-    event = msh.extract_field(field_num=9, component_num=2)
+    message_type = _component(msh, 9, 1)
+    event = _component(msh, 9, 2)
     if message_type != "ORU":
         raise MessageRefused(
             REJECT,
@@ -128,7 +128,7 @@ def read_report(message: hl7.Message) -> MonitorReport:
             continue
         values[measurement.vital] = measurement.value
         if taken_at is None:
-            taken_at = _time(obx.extract_field(field_num=14), "OBX-14")
+            taken_at = _time(_component(obx, 14), "OBX-14")
     if not values:
         raise MessageRefused(
             ERROR,
@@ -138,9 +138,9 @@ def read_report(message: hl7.Message) -> MonitorReport:
         )
     if taken_at is None:
         obr = _segments(message, "OBR")
-        taken_at = _time(obr[0].extract_field(field_num=7), "OBR-7") if obr else None
+        taken_at = _time(_component(obr[0], 7), "OBR-7") if obr else None
     if taken_at is None:
-        taken_at = _time(msh.extract_field(field_num=7), "MSH-7")
+        taken_at = _time(_component(msh, 7), "MSH-7")
     return MonitorReport(
         control_id=control_id, device_id=device_id, taken_at=taken_at, values=values
     )
@@ -150,14 +150,14 @@ def read_observation(obx: hl7.Segment) -> Measurement | None:
     """The vital sign an OBX carries, or None for one kapcare does not record (another
     parameter, a mean pressure, a result that could not be obtained). Refused: a value that
     is not a number, or in a unit other than the vital's."""
-    coding_system = codes.CODING_SYSTEMS.get(obx.extract_field(field_num=3, component_num=3))
-    code = obx.extract_field(field_num=3, component_num=1)
+    coding_system = codes.CODING_SYSTEMS.get(_component(obx, 3, 3))
+    code = _component(obx, 3, 1)
     vital = codes.CODES.get((coding_system, code), codes.NOT_RECORDED)
     if vital == codes.NOT_RECORDED:
         return None
-    if obx.extract_field(field_num=11) in NO_RESULT_STATUSES:
+    if _component(obx, 11) in NO_RESULT_STATUSES:
         return None
-    raw = obx.extract_field(field_num=5)
+    raw = _component(obx, 5)
     try:
         number = Decimal(raw)
     except InvalidOperation:
@@ -166,8 +166,8 @@ def read_observation(obx: hl7.Segment) -> Measurement | None:
         raise MessageRefused(
             REJECT, f"OBX-5 of code {code} is not a number: {raw!r}.", DATA_TYPE_ERROR
         )
-    unit_code = obx.extract_field(field_num=6, component_num=1)
-    unit_name = obx.extract_field(field_num=6, component_num=2)
+    unit_code = _component(obx, 6, 1)
+    unit_name = _component(obx, 6, 2)
     accepted = codes.UNITS[vital]
     if (unit_code or unit_name) and not ({unit_code, unit_name} & accepted):
         raise MessageRefused(
@@ -179,6 +179,14 @@ def read_observation(obx: hl7.Segment) -> Measurement | None:
     return Measurement(vital, int(number.to_integral_value(rounding=ROUND_HALF_UP)))
 
 
+def _component(segment: hl7.Segment, field_num: int, component_num: int = 1) -> str:
+    """A field's component as text (unescaped), "" when the message leaves it out."""
+    try:
+        return segment.extract_field(field_num=field_num, component_num=component_num)
+    except IndexError:
+        return ""
+
+
 def _segments(message: hl7.Message, segment_id: str) -> list:
     try:
         return list(message.segments(segment_id))
@@ -187,7 +195,7 @@ def _segments(message: hl7.Message, segment_id: str) -> list:
 
 
 def _device_id(msh: hl7.Segment, observations: list) -> str:
-    named = {obx.extract_field(field_num=18, component_num=1) for obx in observations} - {""}
+    named = {_component(obx, 18, 1) for obx in observations} - {""}
     if len(named) > 1:
         raise MessageRefused(
             REJECT,
@@ -196,9 +204,7 @@ def _device_id(msh: hl7.Segment, observations: list) -> str:
         )
     if named:
         return named.pop()
-    sender = msh.extract_field(field_num=3, component_num=2) or msh.extract_field(
-        field_num=3, component_num=1
-    )
+    sender = _component(msh, 3, 2) or _component(msh, 3, 1)
     if not sender:
         raise MessageRefused(
             REJECT,

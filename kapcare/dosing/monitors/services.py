@@ -16,11 +16,12 @@ from django.utils import timezone
 
 from kapcare.audit.log import Actor
 from kapcare.audit.models import Channel
+from kapcare.dosing import recording
 from kapcare.dosing.models import DosingRecord, MonitorMessage, VitalSource
 from kapcare.dosing.monitors import messages
 from kapcare.dosing.monitors.messages import ACCEPT, ERROR, MessageRefused, MonitorReport
 from kapcare.dosing.vitals import services as vitals_services
-from kapcare.episodes.models import SessionKind, SessionStatus
+from kapcare.episodes.models import CareSession, SessionKind, SessionStatus
 from kapcare.refusals import Refused
 from kapcare.scheduling.models import Room
 
@@ -67,14 +68,14 @@ def receive(report: MonitorReport, *, peer: str | None = None) -> Receipt:
         device_id=report.device_id, control_id=report.control_id
     ).exists():
         return Receipt(ACCEPT, "Already recorded.", is_duplicate=True)
-    record = _record_under_way(report.device_id)
+    # The log names the system (the listener, from the monitor's address); the reading is
+    # entered under the clinician who started the session, who answers for it.
+    actor = Actor(user=None, ip_address=peer, channel=Channel.SYSTEM)
+    record = _record_under_way(report.device_id, actor)
     session = record.session
     taken_at = report.taken_at or timezone.now()
     if timezone.is_naive(taken_at):
         taken_at = taken_at.replace(tzinfo=record.patient.clinic.zone)
-    # The log names the system (the listener, from the monitor's address); the reading is
-    # entered under the clinician who started the session, who answers for it.
-    actor = Actor(user=None, ip_address=peer, channel=Channel.SYSTEM)
     try:
         with transaction.atomic():
             reading = vitals_services.record_vitals(
@@ -103,8 +104,9 @@ def receive(report: MonitorReport, *, peer: str | None = None) -> Receipt:
     return Receipt(ACCEPT)
 
 
-def _record_under_way(device_id: str) -> DosingRecord:
-    """The dosing record of the session under way in the room `device_id` is set on."""
+def _record_under_way(device_id: str, actor: Actor) -> DosingRecord:
+    """The dosing record (opened now if nobody has yet) of the session under way in the
+    room `device_id` is set on."""
     rooms = list(Room.objects.filter(monitor_device_id=device_id)[:2])
     if not rooms:
         raise MessageRefused(
@@ -119,21 +121,21 @@ def _record_under_way(device_id: str) -> DosingRecord:
             messages.UNKNOWN_KEY,
         )
     room = rooms[0]
-    records = list(
-        DosingRecord.objects.filter(
-            session__kind=SessionKind.DOSING,
-            session__status=SessionStatus.IN_PROGRESS,
-            session__appointment__room_id=room.pk,
-        ).select_related("session", "patient__clinic")[:2]
+    sessions = list(
+        CareSession.objects.filter(
+            kind=SessionKind.DOSING,
+            status=SessionStatus.IN_PROGRESS,
+            appointment__room_id=room.pk,
+        ).select_related("patient__clinic", "episode", "started_by", "run_by")[:2]
     )
-    if not records:
+    if not sessions:
         raise MessageRefused(
             ERROR, f"No dosing session is under way in {room.name}.", messages.UNKNOWN_KEY
         )
-    if len(records) > 1:
+    if len(sessions) > 1:
         raise MessageRefused(
             ERROR,
             f"Several dosing sessions are under way in {room.name}: enter the reading by hand.",
             messages.APPLICATION_ERROR,
         )
-    return records[0]
+    return recording.record_for(actor, sessions[0])
