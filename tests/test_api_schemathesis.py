@@ -31,6 +31,7 @@ from kapcare.consents.models import SharingAuthorization
 from kapcare.demo.build import load_demo
 from kapcare.episodes.models import CareSession, Episode, SessionKind
 from kapcare.patients.models import Patient
+from kapcare.scheduling.models import Room
 from tests.conftest import API_FUZZING
 
 # Examples per operation, role and mode (valid input, then invalid).
@@ -72,12 +73,14 @@ def demo_records() -> dict[str, str]:
     therapy = sessions.exclude(kind=SessionKind.DOSING).filter(status="planned").first()
     episode = Episode.objects.filter(patient=patient).order_by("-created_at").first()
     authorization = SharingAuthorization.objects.filter(patient=patient, revoked_at=None).first()
+    room = Room.objects.filter(clinic_id=patient.clinic_id).order_by("name").first()
     found = {
         "patient": patient,
         "episode": episode,
         "dosing session": dosing,
         "planned therapy session": therapy,
         "authorisation": authorization,
+        "room": room,
     }
     missing = [name for name, record in found.items() if record is None]
     assert not missing, f"The demo has no {', '.join(missing)} for its portal patient."
@@ -90,6 +93,7 @@ def real_path_parameters(path: str, records: dict[str, str]) -> dict[str, str]:
         "patient_id": records["patient"],
         "episode_id": records["episode"],
         "authorization_id": records["authorisation"],
+        "room_id": records["room"],
         "session_id": records[
             "dosing session" if "/dosing-sessions/" in path else "planned therapy session"
         ],
