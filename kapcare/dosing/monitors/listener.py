@@ -51,7 +51,15 @@ async def handle_connection(reader, writer) -> None:
                     )
                 )
             else:
-                reply = await asyncio.to_thread(answer_in_thread, block, peer)
+                try:
+                    reply = await asyncio.to_thread(answer_in_thread, block, peer)
+                except Exception:
+                    logger.exception("A monitor's message could not be answered.")
+                    reply = str(
+                        messages.acknowledge(
+                            None, messages.ERROR, "kapcare could not record this message."
+                        )
+                    )
             writer.writeblock(reply.encode("utf-8"))
             await writer.drain()
     except ConnectionError:

@@ -228,14 +228,31 @@ def _time(value: str, where: str) -> datetime | None:
 # --- The acknowledgement ------------------------------------------------------------------------
 
 
+# What an ACK is made from when the message cannot be answered as it came.
+EMPTY_MESSAGE = f"MSH|^~\\&|||{RECEIVER}||||ACK^R01||P|2.5"
+
+
+def _control_id(message: hl7.Message | None) -> str:
+    try:
+        return _component(message.segment("MSH"), 10)
+    except (AttributeError, KeyError, IndexError):
+        return ""
+
+
 def acknowledge(
     message: hl7.Message | None, ack_code: str, reason: str = "", error_code: str = ""
 ) -> hl7.Message:
     """The `ACK` to `message` (to an unreadable one: an `ACK` with an empty MSA-2), with
     the reason in MSA-3 and, for AE and AR, an ERR segment."""
-    if message is None:
-        message = hl7.parse(f"MSH|^~\\&|||{RECEIVER}||||ACK^R01||P|2.5")
-    ack = message.create_ack(ack_code=ack_code, application=RECEIVER)
+    try:
+        ack = message.create_ack(ack_code=ack_code, application=RECEIVER)
+    except (AttributeError, TypeError, IndexError, KeyError):
+        # No message, or an MSH the `hl7` package cannot answer (MSH-9 without its event):
+        # an ACK of our own, repeating the control id when there is one.
+        control_id = _control_id(message)
+        ack = hl7.parse(EMPTY_MESSAGE).create_ack(ack_code=ack_code, application=RECEIVER)
+        if control_id:
+            ack.segment("MSA").assign_field(ack.escape(control_id), 2)
     msa = ack.segment("MSA")
     if reason:
         msa.assign_field(ack.escape(reason), 3)

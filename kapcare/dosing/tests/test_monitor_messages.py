@@ -234,3 +234,13 @@ def test_an_unreadable_message_still_gets_an_ack():
 
     assert ack.segment("MSA").extract_field(field_num=1) == "AR"
     assert ack.segment("MSA").extract_field(field_num=2) == ""
+
+
+def test_a_message_whose_type_has_no_event_still_gets_an_ack_with_its_control_id():
+    msh = MSH.replace("ORU^R01^ORU_R01", "ORU")
+    received = message(SBP, msh=msh)
+
+    ack = hl7.parse(str(messages.acknowledge(received, "AR", "kapcare takes ORU^R01.")))
+
+    assert ack.segment("MSA").extract_field(field_num=1) == "AR"
+    assert ack.segment("MSA").extract_field(field_num=2) == "MSG-0001"
