@@ -2,6 +2,8 @@
 # Works on a fresh Debian machine: the first run creates .venv and installs everything.
 
 PORT ?= 8000
+# The bedside monitors' HL7 v2 listener (MLLP) beside the server; another free port if taken.
+MLLP_PORT ?= 2575
 # Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs in one process.
 TEST_WORKERS ?= auto
 PYTHON ?= python3
@@ -25,7 +27,8 @@ CLINIC_STATE := from kapcare.clinics.models import Clinic; \
 .PHONY: help run test install lint format demo migrate chromium pdf-libraries serve bench bench-ci
 
 help:
-	@echo "make run      set up, load the demo and serve on http://127.0.0.1:$(PORT) (with a worker)"
+	@echo "make run      set up, load the demo and serve on http://127.0.0.1:$(PORT) (with a worker"
+	@echo "              and the monitors' MLLP listener on port $(MLLP_PORT), MLLP_PORT=…)"
 	@echo "make test     lint, then the whole test suite (browser tests included)"
 	@echo "make install  create .venv and install kapcare with its dev tools"
 	@echo "make demo     migrate and load the demo data (DEBUG on)"
@@ -64,9 +67,11 @@ run: migrate
 		*) echo "Could not read the database to decide whether to load the demo." >&2; exit 1 ;; \
 	esac
 	@echo "Serving kapcare on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
-	@echo "A background worker beside it sends the emails and runs the minute job."
+	@echo "A background worker beside it sends the emails and runs the minute job;"
+	@echo "bedside monitors send HL7 v2 to the MLLP listener (port $(MLLP_PORT), or a free one)."
 	@$(DEV) $(MANAGE) db_worker --no-reload & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(DEV) $(MANAGE) mllp_listener --port $(MLLP_PORT) --or-free-port & mllp=$$!; \
+	trap 'kill $$worker $$mllp 2>/dev/null; wait $$worker $$mllp 2>/dev/null' EXIT INT TERM; \
 	$(DEV) $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 # Debian's own Chromium drives the browser tests; Playwright never downloads a browser.

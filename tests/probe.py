@@ -212,6 +212,7 @@ API_BODIES = {
     "SessionIn": {"kind": "preparation"},
     "CompleteIn": {"note": "probe"},
     "VitalsIn": {"hr": 70, "sbp": 120, "dbp": 80, "spo2": 98, "rr": 14, "sedation": 0},
+    "RoomPatch": {"monitor_device_id": "PROBE-MONITOR", "name": "Probe Room"},
     "TherapySessionRecordIn": {"start_time": "10:00:00", "attended": True},
     "TherapySessionIn": {"start_time": "10:00:00", "attended": True, "kind": "integration"},
 }

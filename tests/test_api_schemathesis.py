@@ -32,6 +32,7 @@ from kapcare.demo.build import load_demo
 from kapcare.dosing.substances.models import Inventory, TheftLossReport
 from kapcare.episodes.models import CareSession, Episode, SessionKind
 from kapcare.patients.models import Patient
+from kapcare.scheduling.models import Room
 from tests.conftest import API_FUZZING
 
 # Examples per operation, role and mode (valid input, then invalid).
@@ -73,12 +74,14 @@ def demo_records() -> dict[str, str]:
     therapy = sessions.exclude(kind=SessionKind.DOSING).filter(status="planned").first()
     episode = Episode.objects.filter(patient=patient).order_by("-created_at").first()
     authorization = SharingAuthorization.objects.filter(patient=patient, revoked_at=None).first()
+    room = Room.objects.filter(clinic_id=patient.clinic_id).order_by("name").first()
     found = {
         "patient": patient,
         "episode": episode,
         "dosing session": dosing,
         "planned therapy session": therapy,
         "authorisation": authorization,
+        "room": room,
     }
     missing = [name for name, record in found.items() if record is None]
     assert not missing, f"The demo has no {', '.join(missing)} for its portal patient."
@@ -97,6 +100,7 @@ def real_path_parameters(path: str, records: dict[str, str]) -> dict[str, str]:
         "authorization_id": records["authorisation"],
         "inventory_id": records["inventory"],
         "report_id": records["theft or loss report"],
+        "room_id": records["room"],
         "session_id": records[
             "dosing session" if "/dosing-sessions/" in path else "planned therapy session"
         ],

@@ -309,7 +309,13 @@ def load_courses(
 ) -> None:
     """Rooms and hours, then each course's history and its booked week."""
     clinic = next(iter(episodes.values())).clinic
-    rooms = [scheduling.save_room(actor=admin, clinic=clinic, name=name) for name in ROOMS]
+    # Each suite's bedside monitor, to try the HL7 listener with (README, "Bedside monitors").
+    rooms = [
+        scheduling.save_room(
+            actor=admin, clinic=clinic, name=name, monitor_device_id=f"DEMO-MONITOR-{number}"
+        )
+        for number, name in enumerate(ROOMS, start=1)
+    ]
     for weekday, starts, ends in WORKING_HOURS:
         scheduling.add_working_hours(
             actor=admin, clinician=nurse.user, weekday=weekday, starts=starts, ends=ends

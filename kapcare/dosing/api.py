@@ -3,8 +3,8 @@
 - `POST /dosing-sessions/{id}/vitals` stores a reading through `vitals_services.record_vitals`,
   the function the record page calls, and answers the reading with the alerts it raised.
   A value that cannot be a reading answers 422 naming its field; a signed record 409.
-- `GET /dosing-sessions/{id}`: the drug (code and name), the dose, the readings, the events
-  with their interventions, where the discharge stands and whether the record is signed.
+- `GET /dosing-sessions/{id}`: the drug (code and name), the room, the dose, the readings, the
+  events with their interventions, where the discharge stands and whether the record is signed.
 - `GET /dosing-sessions?status=in_progress` (or `planned`, `completed`): the clinic's
   dosing sessions, a page at a time, in a fixed number of queries per page.
 
@@ -41,6 +41,7 @@ from kapcare.dosing.vitals import services as vitals_services
 from kapcare.episodes.models import CareSession, SessionKind
 from kapcare.policy import Action
 from kapcare.refusals import Refused
+from kapcare.scheduling.models import Room
 
 router = Router(tags=["dosing sessions"])
 
@@ -169,6 +170,9 @@ def get_dosing_session(request: HttpRequest, session_id: str) -> dict:
     return {
         "id": session.external_id,
         "patient_id": record.patient.external_id,
+        "room_id": Room.objects.filter(appointments__care_session=session)
+        .values_list("external_id", flat=True)
+        .first(),
         "status": STATUS_NAMES.get(session.status, session.status),
         "planned_start": session.planned_start,
         "started_at": session.started_at,
@@ -226,7 +230,7 @@ def list_dosing_sessions(request: HttpRequest, query: Query[DosingSessionQuery])
         raise PermissionDenied
     sessions = CareSession.objects.filter(
         kind=SessionKind.DOSING, patient__in=policy.visible_patients(request.user)
-    ).select_related("patient", "dosing_record")
+    ).select_related("patient", "dosing_record", "appointment__room")
     if query.status:
         sessions = sessions.filter(status=LISTED_STATUSES[query.status])
     shown, next_page = page_of(request, sessions, ("planned_start", "id"), query)
@@ -246,6 +250,9 @@ def session_row(session: CareSession) -> dict:
     return {
         "id": session.external_id,
         "patient_id": session.patient.external_id,
+        "room_id": session.appointment.room.external_id
+        if session.appointment and session.appointment.room
+        else None,
         "status": STATUS_NAMES.get(session.status, session.status),
         "planned_start": session.planned_start,
         "started_at": session.started_at,

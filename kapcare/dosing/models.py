@@ -491,6 +491,9 @@ from kapcare.dosing.esketamine.models import (  # noqa: E402, F401
     ResolutionCheck,
 )
 
+# The HL7 v2 messages of bedside monitors that brought readings (their part's module).
+from kapcare.dosing.monitors.models import MonitorMessage  # noqa: E402, F401
+
 # The inventories and theft or loss reports of the register (their own module).
 from kapcare.dosing.substances.models import (  # noqa: E402, F401
     Inventory,

@@ -154,6 +154,7 @@ class DischargeOut(Schema):
 class DosingSessionOut(Schema):
     id: uuid.UUID
     patient_id: uuid.UUID
+    room_id: uuid.UUID | None = Field(description="The room its appointment holds (GET /rooms).")
     status: str
     planned_start: dt.datetime
     started_at: dt.datetime | None
@@ -169,6 +170,7 @@ class DosingSessionOut(Schema):
 class DosingSessionListOut(Schema):
     id: uuid.UUID
     patient_id: uuid.UUID
+    room_id: uuid.UUID | None = Field(description="The room its appointment holds (GET /rooms).")
     status: str
     planned_start: dt.datetime
     started_at: dt.datetime | None

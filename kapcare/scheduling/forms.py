@@ -51,6 +51,14 @@ class RoomForm(forms.Form):
         help_text="A room no longer in use stays on its past appointments and takes no new "
         "bookings.",
     )
+    monitor_device_id = forms.CharField(
+        label="Bedside monitor id",
+        max_length=100,
+        required=False,
+        help_text="The id this room's patient monitor sends with its readings over HL7 "
+        "(OBX-18, or else MSH-3; often its EUI-64, e.g. 0012080000000001). Its readings go "
+        "to the dosing session under way here. Empty: no monitor.",
+    )
 
 
 class WorkingHoursForm(forms.Form):

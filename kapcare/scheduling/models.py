@@ -24,12 +24,22 @@ class Room(models.Model):
     is_active = models.BooleanField(
         "in use", default=True, help_text="Rooms no longer used stay on past appointments."
     )
+    # The bedside monitor's id as it sends it over HL7 v2 (OBX-18, else MSH-3): readings
+    # from that monitor go to the dosing session under way in this room.
+    monitor_device_id = models.CharField(
+        "monitor device id", max_length=100, blank=True, default="", db_default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["clinic", "name"], name="room_name_unique_in_clinic")
+            models.UniqueConstraint(fields=["clinic", "name"], name="room_name_unique_in_clinic"),
+            models.UniqueConstraint(
+                fields=["clinic", "monitor_device_id"],
+                condition=~models.Q(monitor_device_id=""),
+                name="room_monitor_unique_in_clinic",
+            ),
         ]
 
     def __str__(self) -> str:

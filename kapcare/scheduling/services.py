@@ -244,30 +244,73 @@ def move(*, actor: Actor, appointment: Appointment, slot: Slot) -> Appointment:
 ROOM_NAME_TAKEN = "The clinic already has a room with this name; choose another."
 
 
-def save_room(*, actor: Actor, clinic, name: str, is_active: bool = True, room=None) -> Room:
-    """Add a room to `clinic`, or rename `room` and mark it in use or not. Rooms are never
+MONITOR_TAKEN = "This monitor is already set on {room}: a monitor feeds one room."
+# HL7 v2's delimiters (field, component, repetition, escape, subcomponent): an id holding
+# one could not be sent in OBX-18 or MSH-3 as one value.
+HL7_DELIMITERS = frozenset("|^~\\&")
+
+
+def monitor_device_id_problem(device_id: str) -> str:
+    """Why `device_id` cannot be a monitor's id as HL7 v2 sends it, or ""."""
+    if any(character in HL7_DELIMITERS or not character.isprintable() for character in device_id):
+        return "Enter the id as the monitor sends it: letters, digits, dashes, no | ^ ~ \\ &."
+    if " " in device_id:
+        return "Enter the id without spaces, as the monitor sends it."
+    return ""
+
+
+def save_room(
+    *,
+    actor: Actor,
+    clinic,
+    name: str,
+    is_active: bool = True,
+    monitor_device_id: str = "",
+    room=None,
+) -> Room:
+    """Add a room to `clinic`, or rename `room`, mark it in use or not, and set the id of
+    its bedside monitor (readings it sends over HL7 go to the dosing session under way in
+    the room; one monitor per room, one room per monitor in a clinic). Rooms are never
     deleted: past appointments and sessions keep pointing at them; one not in use is
     offered for no new booking."""
     name = " ".join(name.split())
+    monitor_device_id = monitor_device_id.strip()
+    problems = {}
     if not name:
-        raise Refused({"name": "Give the room a name."})
+        problems["name"] = "Give the room a name."
+    if problem := monitor_device_id_problem(monitor_device_id):
+        problems["monitor_device_id"] = problem
+    if problems:
+        raise Refused(problems)
     if room is not None and room.clinic_id != clinic.pk:
         raise PermissionError("Rooms belong to one clinic.")
-    taken = Room.objects.filter(clinic_id=clinic.pk, name__iexact=name)
+    others = Room.objects.filter(clinic_id=clinic.pk)
     if room is not None:
-        taken = taken.exclude(pk=room.pk)
-    if taken.exists():
+        others = others.exclude(pk=room.pk)
+    if others.filter(name__iexact=name).exists():
         raise Refused({"name": ROOM_NAME_TAKEN})
+    if monitor_device_id and (holder := others.filter(monitor_device_id=monitor_device_id).first()):
+        raise Refused({"monitor_device_id": MONITOR_TAKEN.format(room=holder.name)})
     try:
         with transaction.atomic():
             if room is None:
-                room = Room.objects.create(clinic=clinic, name=name, is_active=is_active)
+                room = Room.objects.create(
+                    clinic=clinic,
+                    name=name,
+                    is_active=is_active,
+                    monitor_device_id=monitor_device_id,
+                )
                 record_access(actor, AccessAction.CREATE, obj=room)
             else:
                 room.name, room.is_active = name, is_active
-                room.save(update_fields=["name", "is_active"])
+                room.monitor_device_id = monitor_device_id
+                room.save(update_fields=["name", "is_active", "monitor_device_id"])
                 record_access(actor, AccessAction.UPDATE, obj=room)
     except IntegrityError as error:
+        # Another save took the name or the monitor meanwhile.
+        taken = others.filter(monitor_device_id=monitor_device_id).first()
+        if monitor_device_id and taken is not None:
+            raise Refused({"monitor_device_id": MONITOR_TAKEN.format(room=taken.name)}) from error
         raise Refused({"name": ROOM_NAME_TAKEN}) from error
     return room
 

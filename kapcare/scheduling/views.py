@@ -134,7 +134,11 @@ def room_edit(request: HttpRequest, room_id) -> HttpResponse:
     """Rename a room or mark it no longer in use. Rooms are not deleted: past appointments
     and sessions point at them."""
     room = _clinic_room(request, room_id)
-    initial = {"name": room.name, "is_active": room.is_active}
+    initial = {
+        "name": room.name,
+        "is_active": room.is_active,
+        "monitor_device_id": room.monitor_device_id,
+    }
     form = RoomForm(request.POST or None, initial=initial)
 
     def write(data):

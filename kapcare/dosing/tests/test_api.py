@@ -236,6 +236,7 @@ def test_the_session_gives_dose_vitals_events_discharge_and_signature(
     assert set(body) == {
         "id",
         "patient_id",
+        "room_id",
         "status",
         "planned_start",
         "started_at",
@@ -353,6 +354,7 @@ def test_without_a_status_the_list_gives_every_dosing_session_by_start(
     assert set(body[0]) == {
         "id",
         "patient_id",
+        "room_id",
         "status",
         "planned_start",
         "started_at",
@@ -365,6 +367,17 @@ def test_without_a_status_the_list_gives_every_dosing_session_by_start(
     planned = next(s for s in body if s["status"] == "planned")
     assert planned["drug"] == {"code": "ketamine", "name": "Ketamine"}
     assert next(s for s in body if s["status"] == "cancelled")["drug"] is None  # no record
+
+
+def test_each_session_names_the_room_its_appointment_holds(client, coordinator, three_sessions):
+    body = list_sessions(client, coordinator).json()["items"]
+    rooms = {
+        str(s.external_id): str(s.appointment.room.external_id) for s in three_sessions.values()
+    }
+
+    assert {s["id"]: s["room_id"] for s in body} == rooms
+    one = client.get(f"/api/v1/dosing-sessions/{body[0]['id']}", headers=bearer(coordinator))
+    assert one.json()["room_id"] == rooms[body[0]["id"]]
 
 
 def test_an_unknown_status_answers_422_naming_it(client, coordinator):

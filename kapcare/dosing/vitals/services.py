@@ -42,10 +42,13 @@ def record_vitals(
     taken_at: datetime,
     values: dict,
     source: str = VitalSource.MANUAL,
+    entered_by=None,
 ) -> VitalsReading:
     """Store the vital signs taken together at `taken_at` (any of `rules.VITALS`;
     None for one not taken), one LOINC-coded observation each, with the threshold each
-    crossed; log the write. The form and the API both call this.
+    crossed; log the write. The form, the API and the monitors' listener all call this.
+    `entered_by` is the acting user unless said otherwise (a monitor's reading is
+    entered under the clinician running the session, while the log names the system).
 
     Refused, by field: a signed record; no value at all; a value that cannot be a reading
     (`rules.plausibility_problems`); a time in the future (beyond the clock
@@ -68,7 +71,8 @@ def record_vitals(
     alerts = rules.alerts_for(given, rules.VitalThresholds.from_settings(clinic))
     crossed = {alert.vital: alert.threshold for alert in alerts}
     reading_id = uuid.uuid4()
-    rows = _observations(actor, record, reading_id, given, crossed, taken_at, source)
+    entered_by = entered_by or actor.user
+    rows = _observations(entered_by, record, reading_id, given, crossed, taken_at, source)
     with transaction.atomic():
         # Signing takes the record's row: a reading and a signature do not cross.
         locked = DosingRecord.objects.select_for_update().only("signed_at").get(pk=record.pk)
@@ -85,7 +89,7 @@ def record_vitals(
 
 
 def _observations(
-    actor: Actor, record: DosingRecord, reading_id, given: dict, crossed: dict, taken_at, source
+    entered_by, record: DosingRecord, reading_id, given: dict, crossed: dict, taken_at, source
 ) -> list[Observation]:
     """One LOINC-coded observation per vital sign given, unsaved, with the threshold it
     crossed ("" for none)."""
@@ -101,7 +105,7 @@ def _observations(
             taken_at=taken_at,
             alert_threshold=crossed.get(vital.key, ""),
             source=source,
-            entered_by=actor.user,
+            entered_by=entered_by,
         )
         for vital in rules.VITALS.values()
         if vital.key in given

@@ -59,6 +59,36 @@ def test_admin_renames_a_room_and_marks_it_not_in_use(admin_client, suite):
     assert not suite.is_active
 
 
+def test_admin_sets_the_rooms_monitor_and_the_list_shows_it(admin_client, suite):
+    admin_client.post(room_url(suite), {"name": "Suite 1", "monitor_device_id": "MON-1"})
+
+    suite.refresh_from_db()
+    assert suite.monitor_device_id == "MON-1"
+    assert "<code>MON-1</code>" in admin_client.get(ROOMS_URL).content.decode()
+
+
+def test_a_monitor_set_on_another_room_is_refused_at_the_field_keeping_what_was_typed(
+    admin_client, suite, clinic
+):
+    RoomFactory(clinic=clinic, name="Suite 2", monitor_device_id="MON-1")
+
+    response = admin_client.post(ROOMS_URL, {"name": "Suite 3", "monitor_device_id": "MON-1"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "monitor_device_id": ["This monitor is already set on Suite 2: a monitor feeds one room."]
+    }
+    assert 'value="Suite 3"' in response.content.decode()
+    assert not Room.objects.filter(name="Suite 3").exists()
+
+
+def test_a_monitor_id_hl7_cannot_carry_is_refused_at_the_field(admin_client, suite):
+    response = admin_client.post(room_url(suite), {"name": "Suite 1", "monitor_device_id": "A^B"})
+
+    assert "monitor_device_id" in response.context["form"].errors
+    assert 'value="A^B"' in response.content.decode()
+
+
 def test_rooms_page_lists_only_the_clinics_rooms(admin_client, suite, other_clinic):
     RoomFactory(clinic=other_clinic, name="Harbour Room")
 
