@@ -495,6 +495,8 @@ from kapcare.dosing.esketamine.models import (  # noqa: E402, F401
 from kapcare.dosing.substances.models import (  # noqa: E402, F401
     Inventory,
     InventoryCount,
+    RegisterLine,
+    RegisterLot,
     TheftLossLine,
     TheftLossReport,
 )
