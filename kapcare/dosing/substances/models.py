@@ -244,8 +244,12 @@ class RegisterLine(models.Model):
                 fields=["clinic", "lot_number", "line_number"], name="dosing_register_line_place"
             )
         ]
-        # The printed register: a period's lines of the clinic.
-        indexes = [models.Index(fields=["clinic", "recorded_at"])]
+        indexes = [
+            # The printed register: a period's lines of the clinic, in the order recorded.
+            models.Index(fields=["clinic", "recorded_at", "entry"]),
+            # A lot's first line in or after a period.
+            models.Index(fields=["clinic", "lot_number", "recorded_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"Lot {self.lot_number}, line {self.line_number}"
