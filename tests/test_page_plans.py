@@ -100,12 +100,7 @@ PAGES = [
     (CLINICIAN, "/safety-alerts/"),
     (ADMIN, "/clinic-admin/"),
     (ADMIN, "/access-log/"),
-    (
-        THERAPIST,
-        "/therapist/",
-        None,
-        "the home lists and works out the attention of the whole caseload (no page)",
-    ),
+    (THERAPIST, "/therapist/"),
     (THERAPIST, "/messages/"),
     (PATIENT, "/portal/"),
     (PATIENT, "/access-log/mine/"),

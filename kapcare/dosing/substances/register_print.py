@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -163,26 +163,39 @@ def printed_register(
 def _lots_of_the_period(clinic: Clinic, start: date | None, end: date | None):
     """The clinic's lots, each with whether it has a line in the period (`has_line`)
     and, when the period has an end, the stock before its first line after the period if
-    it has one (`after_the_period`): one query, of the lots, each subquery reading one
-    line through the index of a lot's lines by time."""
-    lines = RegisterLine.objects.filter(clinic_id=clinic.pk, lot_number=OuterRef("lot_number"))
-    period = lines
-    if start is not None:
-        period = period.filter(recorded_at__gte=_moment(start, clinic.zone))
+    it has one (`after_the_period`). One query, of the lots; for a period with an end,
+    two subqueries per lot, each reading one line through the index of a lot's lines by
+    time (the month so far, the page's default, needs neither)."""
     kept = RegisterLot.objects.filter(clinic_id=clinic.pk, line_count__gt=0)
     if end is None:
-        return kept.annotate(has_line=Exists(period))
+        return [_with_line(lot, lot.last_recorded_at, None, start, clinic.zone) for lot in kept]
+    lines = RegisterLine.objects.filter(clinic_id=clinic.pk, lot_number=OuterRef("lot_number"))
     after_end = _moment(end + timedelta(days=1), clinic.zone)
+    from_start = lines
+    if start is not None:
+        from_start = lines.filter(recorded_at__gte=_moment(start, clinic.zone))
     later = (
         lines.filter(recorded_at__gte=after_end)
         .order_by("recorded_at", "line_number")
         .annotate(before=F("balance_after_mg") - F("stock_change_mg"))
         .values("before")[:1]
     )
-    return kept.annotate(
-        has_line=Exists(period.filter(recorded_at__lt=after_end)),
+    kept = kept.annotate(
+        first_from_start=Subquery(
+            from_start.order_by("recorded_at", "line_number").values("recorded_at")[:1]
+        ),
         after_the_period=Subquery(later),
     )
+    return [_with_line(lot, lot.first_from_start, after_end, None, clinic.zone) for lot in kept]
+
+
+def _with_line(lot, moment, before, start, zone) -> RegisterLot:
+    """`lot` marked with whether it has a line in the period: `moment` (its first line
+    from the period's start, or its last line) falls before `before` or after `start`."""
+    lot.has_line = moment is not None and (
+        (before is None or moment < before) and (start is None or moment >= _moment(start, zone))
+    )
+    return lot
 
 
 def _is_quiet(lot: RegisterLot, start: date | None, end: date | None, zone) -> bool:
