@@ -74,7 +74,7 @@ def coordinator_home(request: HttpRequest) -> HttpResponse:
             "new_requests": new_requests,
             "new_request_count": requests.filter(status=RequestStatus.NEW).count(),
             "recent_patients": _recent_patients(request),
-            "safety_alerts": open_alerts_for_home(request),
+            **open_alerts_for_home(request),
             "integration_overdue": _integration_overdue(request),
             "rems_forms": rems_forms_for_home(request.user),
         },
@@ -89,7 +89,7 @@ def clinician_home(request: HttpRequest) -> HttpResponse:
         "home/clinician.html",
         {
             "recent_patients": _recent_patients(request),
-            "safety_alerts": open_alerts_for_home(request),
+            **open_alerts_for_home(request),
             "rems_forms": rems_forms_for_home(request.user),
         },
     )
