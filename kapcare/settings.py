@@ -149,6 +149,8 @@ MIDDLEWARE = [
     "kapcare.developer_tools.AdminSiteGateMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Sessions signed in under a sign-in backend's former name stay signed in.
+    "kapcare.accounts.middleware.RenamedBackendMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "kapcare.accounts.middleware.IdleTimeoutMiddleware",
