@@ -191,9 +191,11 @@ def _add_new_summaries(therapist, rows, patient_ids) -> None:
         .values("patient_id")
         .annotate(latest=Max("released_at"))
     )
+    # Only compared with the summaries of patients sharing them (`released`): read for the
+    # page's patients, by their ids.
     integrated = dict(
         CareSession.objects.filter(
-            patient_id__in=patient_ids,
+            patient_id__in=list(rows),
             run_by_id=therapist.pk,
             kind=SessionKind.INTEGRATION,
             status=SessionStatus.DONE,
