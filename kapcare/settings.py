@@ -59,6 +59,31 @@ def email_settings(url: str) -> dict[str, object]:
     return result
 
 
+def media_storage(url: str) -> dict[str, object]:
+    """Where uploaded files (training certificates) are kept, from one MEDIA_STORAGE_URL:
+    empty, on this machine's disk under MEDIA_ROOT (development, one server);
+    `s3://bucket/folder` in an S3-compatible bucket every app server shares
+    (django-storages; credentials, region and endpoint from the AWS_* variables boto3
+    reads, AWS_S3_ENDPOINT_URL for a store other than Amazon's). Files are private: the
+    certificate view checks the policy and streams them, no public URL is ever made."""
+    if not url:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    parsed = urlparse(url)
+    if parsed.scheme != "s3" or not parsed.hostname:
+        raise ImproperlyConfigured("MEDIA_STORAGE_URL must be empty or s3://bucket/folder")
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": parsed.hostname,
+            "location": parsed.path.strip("/"),
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+
+
 DEBUG = envbool("DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -132,6 +157,8 @@ MIDDLEWARE = [
     "kapcare.developer_tools.AdminSiteGateMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Sessions signed in under a sign-in backend's former name stay signed in.
+    "kapcare.accounts.middleware.RenamedBackendMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "kapcare.accounts.middleware.IdleTimeoutMiddleware",
@@ -290,7 +317,7 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "var" / "media")
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(os.environ.get("MEDIA_STORAGE_URL", "")),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

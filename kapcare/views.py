@@ -74,7 +74,7 @@ def coordinator_home(request: HttpRequest) -> HttpResponse:
             "new_requests": new_requests,
             "new_request_count": requests.filter(status=RequestStatus.NEW).count(),
             "recent_patients": _recent_patients(request),
-            "safety_alerts": open_alerts_for_home(request),
+            **open_alerts_for_home(request),
             "integration_overdue": _integration_overdue(request),
             "rems_forms": rems_forms_for_home(request.user),
             "can_view_outcomes": policy.can(request.user, Action.VIEW_CLINIC_OUTCOMES),
@@ -90,7 +90,7 @@ def clinician_home(request: HttpRequest) -> HttpResponse:
         "home/clinician.html",
         {
             "recent_patients": _recent_patients(request),
-            "safety_alerts": open_alerts_for_home(request),
+            **open_alerts_for_home(request),
             "rems_forms": rems_forms_for_home(request.user),
         },
     )
@@ -120,15 +120,22 @@ def admin_home(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The therapist's patients a page of their home shows.
+CASELOAD_PAGE = 50
+
+
 @allowed(Action.VIEW_SHARED_RECORD)
 def therapist_home(request: HttpRequest) -> HttpResponse:
     """The therapist's patients: only those whose live authorisation names this therapist,
     each with what they chose to share and until when, and what needs attention within
-    those scopes (`therapists.attention`), those needing it first. Listing them is a
-    disclosure, logged as such (one row per patient, one insert); a fixed number of
-    queries whatever the number of patients."""
+    those scopes (`therapists.attention`), those needing it first; `CASELOAD_PAGE`
+    patients a page, the newest authorisations first (`cursor`: where the page starts).
+    Listing them is a disclosure, logged as such (one row per patient, one insert); a
+    fixed number of queries, each reading a page's rows, whatever the caseload."""
     _only(request, Role.THERAPIST)
-    caseload = therapist_caseload(request.user)
+    cursor = request.GET.get("cursor", "")
+    before = int(cursor) if cursor.isdigit() else None
+    caseload, following = therapist_caseload(request.user, before=before, size=CASELOAD_PAGE)
     rows = attention_for(request.user, caseload, timezone.now())
     record_list_access(Actor.from_request(request), [entry.patient for entry in caseload])
     return render(
@@ -138,6 +145,9 @@ def therapist_home(request: HttpRequest) -> HttpResponse:
             "caseload": caseload,
             "rows": rows,
             "needing_attention": sum(r.needs_attention for r in rows),
+            "later": following,
+            "is_first_page": before is None,
+            "page_size": CASELOAD_PAGE,
         },
     )
 

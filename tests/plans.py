@@ -39,6 +39,7 @@ GROWING_TABLES = frozenset(
         "dosing_intervention",
         "dosing_observation",
         "dosing_patientexperience",
+        "dosing_registerline",
         "dosing_therapistsummary",
         "episodes_caresession",
         "episodes_dayofchecklist",

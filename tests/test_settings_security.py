@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from kapcare.settings import email_settings
+from kapcare.settings import email_settings, media_storage
 
 REPO = Path(__file__).resolve().parent.parent
 STRONG_KEY = "Yq3v-8NwZk1pTfR0sLx7GmB2hJc9UeA4oDi6WnKrE5tHyP_aQz"
@@ -168,3 +168,30 @@ def test_email_url_sets_the_email_backend(url, expected):
 def test_email_url_with_an_unknown_scheme_is_refused(url):
     with pytest.raises(ImproperlyConfigured, match="EMAIL_URL"):
         email_settings(url)
+
+
+def test_uploaded_files_stay_on_local_disk_without_a_media_storage_url():
+    assert media_storage("") == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+
+def test_a_media_storage_url_puts_uploaded_files_in_a_shared_private_bucket(monkeypatch):
+    from django.utils.module_loading import import_string
+
+    monkeypatch.setenv("AWS_S3_ENDPOINT_URL", "https://objects.example.org")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test-secret")
+
+    storage = media_storage("s3://kapcare-media/certificates/")
+    backend = import_string(storage["BACKEND"])(**storage["OPTIONS"])
+
+    assert storage["OPTIONS"]["bucket_name"] == "kapcare-media"
+    assert backend.location == "certificates"
+    assert backend.default_acl == "private"
+    assert backend.endpoint_url == "https://objects.example.org"
+    assert not backend.file_overwrite
+
+
+@pytest.mark.parametrize("url", ["file:///var/media", "s3://", "kapcare-media"])
+def test_a_media_storage_url_that_is_not_a_bucket_is_refused(url):
+    with pytest.raises(ImproperlyConfigured, match="MEDIA_STORAGE_URL"):
+        media_storage(url)

@@ -2,7 +2,7 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import BACKEND_SESSION_KEY, logout
 from django.http import HttpResponse
 from django.shortcuts import redirect, resolve_url
 
@@ -56,3 +56,29 @@ class IdleTimeoutMiddleware:
         )
         last = request.session.get(SESSION_KEY)
         return last is not None and time.time() - last > limit.total_seconds()
+
+
+# The sign-in backends a session may name from before their current name: Django keeps the
+# backend's dotted path in the session and signs out a session whose path is no longer
+# listed in AUTHENTICATION_BACKENDS (`django.contrib.auth.get_user`).
+RENAMED_BACKENDS = {
+    "django.contrib.auth.backends.ModelBackend": "kapcare.accounts.backends.UserWithClinicBackend"
+}
+
+
+class RenamedBackendMiddleware:
+    """Keep signed in, across a deploy that renames the sign-in backend, the sessions
+    signed in with the old one: the session's backend path is moved to the new name once,
+    before `AuthenticationMiddleware` reads it. The user is still checked as every request
+    checks them (active, the password unchanged since sign-in). Sits between the session
+    and authentication middleware; reads the session only when the request carries one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            backend = request.session.get(BACKEND_SESSION_KEY)
+            if backend in RENAMED_BACKENDS:
+                request.session[BACKEND_SESSION_KEY] = RENAMED_BACKENDS[backend]
+        return self.get_response(request)

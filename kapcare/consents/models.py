@@ -269,7 +269,11 @@ class SharingAuthorization(KeptRecord):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["therapist", "patient", "expires_at"])]
+        indexes = [
+            models.Index(fields=["therapist", "patient", "expires_at"]),
+            # The therapist's home: their newest authorisations, a page at a time.
+            models.Index(fields=["therapist", "-id"], name="consents_sharing_newest_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(share_schedule=True)

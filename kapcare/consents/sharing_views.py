@@ -363,12 +363,32 @@ class AuthorizedPatient:
     authorizations: list[SharingAuthorization] = field(default_factory=list)
 
 
-def therapist_caseload(therapist) -> list[AuthorizedPatient]:
-    """The patients who authorised `therapist`, by name, each with their live
-    authorisations (scopes, expiry): one query, whatever their number."""
+def therapist_caseload(
+    therapist, *, before: int | None = None, size: int | None = None
+) -> tuple[list[AuthorizedPatient], int | None]:
+    """The patients who authorised `therapist`, each with their live authorisations
+    (scopes, expiry), by name; the newest authorisations first, `size` a page when given
+    (from just before `before`, an authorisation's id, where the previous page ended), and
+    where the next page starts. Two queries, bounded by the page: the page's newest live
+    authorisations (through the index of a therapist's authorisations by id), then every
+    live authorisation of those patients, whom the policy lets the therapist see. A
+    patient is on the page of their newest live authorisation."""
+    live = SharingAuthorization.objects.live(timezone.now()).filter(therapist_id=therapist.pk)
+    newest = live.order_by("-id")
+    if before is not None:
+        newest = newest.filter(id__lt=before)
+    newest = newest.values_list("id", "patient_id")
+    page = list(newest[: size + 1] if size is not None else newest)
+    following = None
+    if size is not None and len(page) > size:
+        page = page[:size]
+        following = page[-1][0]
     authorizations = (
-        SharingAuthorization.objects.live(timezone.now())
-        .filter(therapist_id=therapist.pk, patient__in=policy.visible_patients(therapist))
+        live.filter(
+            patient__in=policy.visible_patients(therapist).filter(
+                pk__in={patient_id for _, patient_id in page}
+            )
+        )
         .select_related("patient")
         .order_by(
             Lower("patient__family_name"), Lower("patient__given_name"), "patient_id", "expires_at"
@@ -380,7 +400,12 @@ def therapist_caseload(therapist) -> list[AuthorizedPatient]:
             authorization.patient_id, AuthorizedPatient(authorization.patient)
         )
         entry.authorizations.append(authorization)
-    return list(caseload.values())
+    # On an earlier page: a newer live authorisation put the patient there.
+    return [
+        entry
+        for entry in caseload.values()
+        if before is None or max(a.pk for a in entry.authorizations) < before
+    ], following
 
 
 @allowed(Action.VIEW_SHARED_RECORD)

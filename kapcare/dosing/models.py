@@ -498,6 +498,8 @@ from kapcare.dosing.monitors.models import MonitorMessage  # noqa: E402, F401
 from kapcare.dosing.substances.models import (  # noqa: E402, F401
     Inventory,
     InventoryCount,
+    RegisterLine,
+    RegisterLot,
     TheftLossLine,
     TheftLossReport,
 )

@@ -114,18 +114,26 @@ def answers_that_raised(alert: SafetyAlert) -> list[AnswerShown]:
     ]
 
 
-def open_alerts_for_home(request: HttpRequest) -> list[SafetyAlert]:
-    """Open alerts of the user's clinic, oldest first, for the banner on the clinician's
-    and coordinator's home pages: one query, and one log insert for the patients shown."""
+# The open alerts the home pages' banner names; past them it says there are more, and the
+# alerts page lists them.
+HOME_ALERTS_SHOWN = 20
+
+
+def open_alerts_for_home(request: HttpRequest) -> dict:
+    """The oldest open alerts of the user's clinic (`HOME_ALERTS_SHOWN` of them), for the
+    banner on the clinician's and coordinator's home pages (`safety_alerts`), and whether
+    there are more (`more_safety_alerts`): one query reading at most one alert more than
+    it shows, and one log insert for the patients shown."""
     if not policy.can(request.user, Action.VIEW_SAFETY_ALERTS):
-        return []
+        return {"safety_alerts": [], "more_safety_alerts": False}
     alerts = list(
         SafetyAlert.objects.filter(clinic_id=request.user.clinic_id, reviewed_at__isnull=True)
         .select_related("patient")
-        .order_by("raised_at", "pk")
+        .order_by("raised_at", "pk")[: HOME_ALERTS_SHOWN + 1]
     )
-    record_list_access(Actor.from_request(request), _distinct_patients(alerts))
-    return alerts
+    shown = alerts[:HOME_ALERTS_SHOWN]
+    record_list_access(Actor.from_request(request), _distinct_patients(shown))
+    return {"safety_alerts": shown, "more_safety_alerts": len(alerts) > HOME_ALERTS_SHOWN}
 
 
 def _distinct_patients(alerts: list[SafetyAlert]) -> list:

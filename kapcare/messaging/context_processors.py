@@ -17,12 +17,15 @@ CACHE_ATTRIBUTE = "_kapcare_unread_messages"
 
 def unread_total(request) -> int:
     if not hasattr(request, CACHE_ATTRIBUTE):
-        setattr(request, CACHE_ATTRIBUTE, services.unread_counts(request.user).total)
+        setattr(request, CACHE_ATTRIBUTE, services.menu_unread(request.user))
     return getattr(request, CACHE_ATTRIBUTE)
 
 
 def menu_label(unread: int) -> str:
-    """The menu item says the count in words, so that no badge colour carries it."""
+    """The menu item says the count in words, so that no badge colour carries it; past
+    `services.MENU_COUNT_CAP`, that there are more ("99+")."""
+    if unread > services.MENU_COUNT_CAP:
+        return f"Messages, {services.MENU_COUNT_CAP}+ unread"
     return f"Messages, {unread} unread" if unread else "Messages"
 
 

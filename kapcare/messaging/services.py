@@ -318,6 +318,30 @@ def unread_counts(user) -> UnreadCounts:
     return UnreadCounts(total=sum(by_thread.values()), by_thread=by_thread)
 
 
+# The menu counts unread messages up to this many, then says "99+".
+MENU_COUNT_CAP = 99
+
+
+def menu_unread(user) -> int:
+    """The unread messages the menu shows, at most `MENU_COUNT_CAP` + 1 (more than the
+    cap: the menu says so without counting on). One query, bounded whatever the clinic
+    holds: it reads the unread counts of at most `MENU_COUNT_CAP` + 1 threads holding
+    unread messages, the latest first (for the clinic's staff, through the index of the
+    threads it has not answered), and stops there."""
+    if user is None or not user.is_authenticated:
+        return 0
+    threads = visible_threads(user)
+    if user.role in STAFF_ROLES:
+        threads = threads.filter(awaits_clinic=True)
+    counts = (
+        with_unread(threads, user)
+        .filter(unread__gt=0)
+        .order_by("-last_message_at", "-id")
+        .values_list("unread", flat=True)[: MENU_COUNT_CAP + 1]
+    )
+    return min(sum(counts), MENU_COUNT_CAP + 1)
+
+
 def threads_for_list(user, patient=None) -> QuerySet[Thread]:
     """The threads `user` may read (about `patient` only, when given), newest first, with
     what a list shows (patient, therapist, unread)."""

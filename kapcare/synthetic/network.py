@@ -67,6 +67,7 @@ from kapcare.dosing.models import (
     SubstanceEntryKind,
     VitalSource,
 )
+from kapcare.dosing.substances import lots
 from kapcare.dosing.substances.lots import LABEL_NAMES
 from kapcare.dosing.vitals import rules as vitals_rules
 from kapcare.episodes import rules as course
@@ -549,6 +550,8 @@ class ClinicGenerator:
                 self.progress("patients", size)
         with transaction.atomic(), given_times(ControlledSubstanceEntry):
             self._receive_lots()
+            # Lines loaded in bulk: each lot's reconciliation kept, as a write keeps it.
+            lots.restate_clinic(self.clinic)
         return self.staff
 
     def _user(self, email, full_name, role, *, credentials="", with_password=True, clinic=True):

@@ -87,12 +87,12 @@ class PatientAttention:
         )
 
 
-def _sharing(therapist, scope: Scope, now: datetime):
-    """The ids of the patients whose live authorisation to `therapist` names `scope`, as a
-    subquery (no query of its own)."""
+def _sharing(therapist, scope: Scope, now: datetime, patient_ids):
+    """The ids of the patients of `patient_ids` whose live authorisation to `therapist`
+    names `scope`, as a subquery (no query of its own)."""
     return (
         SharingAuthorization.objects.live(now)
-        .filter(therapist_id=therapist.pk)
+        .filter(therapist_id=therapist.pk, patient_id__in=patient_ids)
         .with_scope(scope)
         .values("patient_id")
     )
@@ -112,10 +112,15 @@ def attention_for(therapist, caseload: list[AuthorizedPatient], now: datetime):
     zones = Patient.objects.filter(pk__in=list(rows)).values_list("pk", "clinic__time_zone")
     for pk, zone in zones:
         rows[pk].time_zone = zone
-    _add_next_doses(rows, _sharing(therapist, Scope.SCHEDULE, now), now)
-    _add_episodes(therapist, rows, _sharing(therapist, Scope.SCHEDULE, now), now)
-    _add_new_summaries(therapist, rows, _sharing(therapist, Scope.SESSION_SUMMARIES, now))
-    _add_open_alerts(rows, _sharing(therapist, Scope.SAFETY_ALERTS, now))
+    shown = list(rows)
+
+    def sharing(scope: Scope):
+        return _sharing(therapist, scope, now, shown)
+
+    _add_next_doses(rows, sharing(Scope.SCHEDULE), now)
+    _add_episodes(therapist, rows, sharing(Scope.SCHEDULE), now)
+    _add_new_summaries(therapist, rows, sharing(Scope.SESSION_SUMMARIES))
+    _add_open_alerts(rows, sharing(Scope.SAFETY_ALERTS))
     _add_unread_messages(therapist, rows)
     return sorted(rows.values(), key=lambda row: not row.needs_attention)
 
@@ -144,7 +149,9 @@ def _add_next_doses(rows, patient_ids, now) -> None:
 def _add_unread_messages(therapist, rows) -> None:
     """The clinic's unread messages to the therapist, per patient, in one query (the
     threads the policy lets them read: their own, under a live authorisation)."""
-    threads = with_unread(visible_threads(therapist), therapist).filter(unread__gt=0)
+    threads = with_unread(
+        visible_threads(therapist).filter(patient_id__in=list(rows)), therapist
+    ).filter(unread__gt=0)
     for patient_id, unread in threads.values_list("patient_id", "unread"):
         if patient_id in rows:
             rows[patient_id].unread_messages += unread
@@ -184,9 +191,11 @@ def _add_new_summaries(therapist, rows, patient_ids) -> None:
         .values("patient_id")
         .annotate(latest=Max("released_at"))
     )
+    # Only compared with the summaries of patients sharing them (`released`): read for the
+    # page's patients, by their ids.
     integrated = dict(
         CareSession.objects.filter(
-            patient_id__in=patient_ids,
+            patient_id__in=list(rows),
             run_by_id=therapist.pk,
             kind=SessionKind.INTEGRATION,
             status=SessionStatus.DONE,

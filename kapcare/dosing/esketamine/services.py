@@ -340,6 +340,7 @@ def _draw_device(actor: Actor, locked: DosingRecord, device, prescribed: int) ->
             note=f"Nasal device {device.number} of {prescribed}",
         )
         record_access(actor, AccessAction.CREATE, patient=locked.patient, obj=entry)
+    lots.restate(locked.clinic, [locked.lot_number])
 
 
 # --- Effects and discharge ----------------------------------------------------------------

@@ -5,10 +5,18 @@ loss) carries the same, so that each line prints as the DEA's records name it
 
 import re
 
-from django.db.models import DateField, Value
+from django.db import transaction
+from django.db.models import DateField, F, Value
 from django.db.models.functions import Coalesce, TruncDate
 
-from kapcare.dosing.models import ControlledSubstanceEntry, DosageForm, Drug, SubstanceEntryKind
+from kapcare.dosing.models import (
+    ControlledSubstanceEntry,
+    DosageForm,
+    Drug,
+    RegisterLine,
+    RegisterLot,
+    SubstanceEntryKind,
+)
 from kapcare.dosing.substances import rules
 from kapcare.dosing.substances.inventory.rules import parse_strength
 
@@ -149,3 +157,103 @@ def _plain_row(row, zone) -> rules.Entry:
         has_witness=witness is not None,
         corrects_id=corrects,
     )
+
+
+# --- The register restated: each lot's reconciliation kept beside its lines -------------------
+
+
+def restate(clinic, lot_numbers) -> None:
+    """Restate the lots `lot_numbers` of `clinic` after lines were written to them, in the
+    caller's transaction: each lot's row is locked first (created on its first line), so
+    two writes to one lot restate it one after the other, the second seeing the first's
+    line. Lots are locked in the order of their numbers, so two writes to the same lots
+    never wait on each other in a circle."""
+    for lot_number in sorted(set(lot_numbers)):
+        with transaction.atomic():
+            lot, _ = RegisterLot.objects.get_or_create(clinic_id=clinic.pk, lot_number=lot_number)
+            lot = RegisterLot.objects.select_for_update().get(pk=lot.pk)
+            _restate_lot(clinic, lot)
+
+
+def restate_clinic(clinic) -> int:
+    """Restate every lot of `clinic` (after lines were loaded in bulk, or to rebuild the
+    kept state). Returns the number of lots."""
+    numbers = (
+        ControlledSubstanceEntry.objects.filter(clinic_id=clinic.pk)
+        .order_by("lot_number")
+        .values_list("lot_number", flat=True)
+        .distinct()
+    )
+    numbers = list(numbers)
+    restate(clinic, numbers)
+    return len(numbers)
+
+
+def _restate_lot(clinic, lot: RegisterLot) -> None:
+    """Reconcile `lot` (locked) from its lines and keep the outcome: the lot's row, and a
+    `RegisterLine` for each line, written when missing and rewritten when it changed."""
+    register = reconciled(clinic.pk, clinic.zone, lot_number=lot.lot_number)
+    if not register.lots:
+        return
+    (state,) = register.lots
+    lines = restated_lines(clinic.pk, state)
+    stored = {
+        line.pk: line
+        for line in RegisterLine.objects.filter(clinic_id=clinic.pk, lot_number=lot.lot_number)
+    }
+    fields = ("line_number", "recorded_at", "stock_change_mg", "balance_after_mg")
+    changed = [
+        line
+        for line in lines
+        if line.pk in stored
+        and any(getattr(line, name) != getattr(stored[line.pk], name) for name in fields)
+    ]
+    if changed:
+        # A line's place moves only when a line was loaded with an earlier time: free the
+        # places first (the unique place would refuse a swap half done).
+        RegisterLine.objects.filter(pk__in=[line.pk for line in changed]).update(
+            line_number=F("line_number") + LINE_NUMBER_SHIFT
+        )
+        RegisterLine.objects.bulk_update(changed, fields)
+    RegisterLine.objects.bulk_create([line for line in lines if line.pk not in stored])
+    receipt = (
+        ControlledSubstanceEntry.objects.filter(
+            clinic_id=clinic.pk, lot_number=lot.lot_number, kind=SubstanceEntryKind.RECEIVED
+        )
+        .order_by("recorded_at", "id")
+        .values("drug", "lot_expiry")
+        .first()
+    )
+    lot.is_received = receipt is not None
+    lot.drug = receipt["drug"] if receipt else ""
+    lot.lot_expiry = receipt["lot_expiry"] if receipt else None
+    first, last = state.lines[0].entry, state.lines[-1].entry
+    lot.first_entry_id = first.id
+    lot.first_recorded_at = first.recorded_at
+    lot.last_recorded_at = last.recorded_at
+    lot.line_count = len(state.lines)
+    lot.stock_mg = state.stock_mg
+    lot.received_mg = state.received_mg
+    lot.discrepancies = list(state.discrepancies)
+    lot.is_open = bool(state.stock_mg or state.discrepancies)
+    lot.save()
+
+
+# Added to the places of lines about to be renumbered, above any lot's length.
+LINE_NUMBER_SHIFT = 1_000_000_000
+
+
+def restated_lines(clinic_id: int, lot: rules.Lot) -> list[RegisterLine]:
+    """The `RegisterLine` of each line of the reconciled `lot`, numbered from 1."""
+    return [
+        RegisterLine(
+            entry_id=line.entry.id,
+            clinic_id=clinic_id,
+            lot_number=lot.lot_number,
+            line_number=number,
+            recorded_at=line.entry.recorded_at,
+            stock_change_mg=line.stock_change_mg,
+            balance_after_mg=line.balance_after_mg,
+        )
+        for number, line in enumerate(lot.lines, start=1)
+    ]

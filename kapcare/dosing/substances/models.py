@@ -175,3 +175,85 @@ class TheftLossLine(KeptRecord):
 
     def __str__(self) -> str:
         return f"Lot {self.lot_number}: {self.quantity_mg} mg"
+
+
+class RegisterLot(models.Model):
+    """A lot of the register as its lines reconcile (`substances.rules.reconcile`), restated
+    by `substances.lots.restate` in the transaction that writes a line, under a lock on this
+    row: what the register's pages show of a lot (its stock, what was received, its
+    discrepancies) without reading its history. Derived from the lines, which stay the
+    record; `manage.py restate_register` rebuilds it."""
+
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    lot_number = models.CharField(max_length=40)
+    first_entry = models.ForeignKey(
+        "dosing.ControlledSubstanceEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # As the lot's first receipt recorded them (none: the lot was never received).
+    is_received = models.BooleanField(default=False)
+    drug = models.CharField(max_length=12, blank=True)
+    lot_expiry = models.DateField(null=True, blank=True)
+    first_recorded_at = models.DateTimeField(null=True, blank=True)
+    last_recorded_at = models.DateTimeField(null=True, blank=True)
+    line_count = models.PositiveIntegerField(default=0)
+    stock_mg = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    received_mg = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    # Each discrepancy of the lot in its sentence (`rules.Lot.discrepancies`).
+    discrepancies = models.JSONField(default=list, blank=True)
+    # Stock left, or a discrepancy: the register page shows its latest lines.
+    is_open = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["first_recorded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "lot_number"], name="dosing_register_lot_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Lot {self.lot_number}"
+
+
+class RegisterLine(models.Model):
+    """A line of the register with its place in its lot (1 for the first) and the lot's
+    stock after it, written by `substances.lots.restate` with the line: a lot's page reads
+    one page of these by (clinic, lot, line number) instead of reconciling the lot."""
+
+    entry = models.OneToOneField(
+        "dosing.ControlledSubstanceEntry",
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="register_line",
+    )
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    lot_number = models.CharField(max_length=40)
+    line_number = models.PositiveIntegerField()
+    recorded_at = models.DateTimeField()
+    stock_change_mg = models.DecimalField(max_digits=12, decimal_places=2)
+    balance_after_mg = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["clinic", "lot_number", "line_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "lot_number", "line_number"], name="dosing_register_line_place"
+            )
+        ]
+        indexes = [
+            # The printed register: a period's lines of the clinic, in the order recorded.
+            models.Index(fields=["clinic", "recorded_at", "entry"]),
+            # A lot's first line in or after a period.
+            models.Index(fields=["clinic", "lot_number", "recorded_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lot {self.lot_number}, line {self.line_number}"
+
+    @property
+    def is_below_zero(self) -> bool:
+        return self.balance_after_mg < 0

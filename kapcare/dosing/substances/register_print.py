@@ -10,11 +10,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db.models import F, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from kapcare.clinics.models import Clinic
-from kapcare.dosing.models import ControlledSubstanceEntry, DosageForm
-from kapcare.dosing.substances import lots, rules
+from kapcare.dosing.models import (
+    ControlledSubstanceEntry,
+    DosageForm,
+    RegisterLine,
+    RegisterLot,
+)
+from kapcare.dosing.substances import rules
 from kapcare.dosing.substances.inventory.rules import parse_strength
 from kapcare.dosing.substances.rules import mg
 
@@ -37,6 +44,7 @@ class PrintedLot:
     opening: str
     closing: str
     lines: list[PrintedLine] = field(default_factory=list)
+    strength: str = ""  # as the lot's first line recorded it
 
 
 @dataclass
@@ -65,58 +73,144 @@ def _in_period(day: date, start: date | None, end: date | None) -> bool:
     return (start is None or day >= start) and (end is None or day <= end)
 
 
-def printed_register(clinic: Clinic, start: date | None, end: date | None) -> dict:
+def _moment(day: date, zone) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def printed_register(
+    clinic: Clinic,
+    start: date | None,
+    end: date | None,
+    *,
+    after: tuple[datetime, int] | None = None,
+    size: int | None = None,
+) -> dict:
     """The register of `clinic` for the period (either end open), ready to print, and the
-    patients it names (to log). The lines up to the period's end are read lean, to carry
-    each lot's stock into the period; only the period's own lines are read whole. Two
-    queries."""
+    patients it names (to log). Each line's stock after it is kept with the line
+    (`lots.restate`), so only the period's own lines are read, in the order they were
+    recorded: all of them, or `size` a page (from just after `after`, the time and id of
+    the line a page follows; `next` says where the next page starts). A lot's balance at
+    the start of the page is its first line's stock before it. The lots without a line in
+    the period that held stock through it close the last page. Four queries."""
     zone = clinic.zone
-    up_to_end = {}
+    in_period = RegisterLine.objects.filter(clinic_id=clinic.pk)
+    if start is not None:
+        in_period = in_period.filter(recorded_at__gte=_moment(start, zone))
     if end is not None:
-        after_end = datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone)
-        up_to_end = {"recorded_at__lt": after_end}
-    register = rules.reconcile(lots.register_lines(clinic.pk, zone, **up_to_end))
-    printed_ids = [
-        line.entry.id
-        for lot in register.lots
-        for line in lot.lines
-        if _in_period(line.entry.recorded_at.date(), start, end)
-    ]
+        in_period = in_period.filter(recorded_at__lt=_moment(end + timedelta(days=1), zone))
+    if after is not None:
+        moment, pk = after
+        in_period = in_period.filter(
+            Q(recorded_at__gt=moment) | Q(recorded_at=moment, entry_id__gt=pk)
+        )
+    page = in_period.order_by("recorded_at", "entry_id")
+    lines = list(page[: size + 1] if size is not None else page)
+    more = size is not None and len(lines) > size
+    lines = lines[:size] if more else lines
     by_id = ControlledSubstanceEntry.objects.select_related(
         "recorded_by", "witness", "patient", "corrects"
-    ).in_bulk(printed_ids + [lot.lines[0].entry.id for lot in register.lots])
+    ).in_bulk([line.entry_id for line in lines])
+    kept = {lot.lot_number: lot for lot in _lots_of_the_period(clinic, start, end)}
+    quiet = [] if more else [lot for lot in kept.values() if _is_quiet(lot, start, end, zone)]
+    on_page = {line.lot_number for line in lines}
+    firsts = ControlledSubstanceEntry.objects.in_bulk(
+        [kept[number].first_entry_id for number in on_page if number in kept]
+        + [lot.first_entry_id for lot in quiet]
+    )
+    printed: dict[str, PrintedLot] = {}
     products: dict[tuple[str, str, str], PrintedProduct] = {}
     patients = {}
-    for lot in register.lots:
-        first = by_id[lot.lines[0].entry.id]
+
+    def lot_of(lot: RegisterLot, opening) -> PrintedLot:
+        first = firsts[lot.first_entry_id]
         key = (first.drug_name or NOT_RECORDED, first.strength or NOT_RECORDED, first.dosage_form)
         product = products.setdefault(
             key, PrintedProduct(key[0], key[1], _form_label(first.dosage_form))
         )
-        opening = rules.ZERO
-        printed = PrintedLot(lot.lot_number, first.lot_expiry, "", "")
-        for line in lot.lines:
-            day = line.entry.recorded_at.date()
-            if start is not None and day < start:
-                opening = line.balance_after_mg
-                continue
-            entry = by_id[line.entry.id]
-            if entry.patient_id:
-                patients[entry.patient_id] = entry.patient
-            printed.lines.append(
-                PrintedLine(
-                    entry=entry,
-                    amount=mg(entry.amount_mg),
-                    units=_units(abs(entry.amount_mg), entry.strength or first.strength),
-                    balance=mg(line.balance_after_mg),
-                    kept_until=rules.kept_until(day),
-                )
+        shown = PrintedLot(lot.lot_number, lot.lot_expiry, mg(opening), mg(opening))
+        shown.strength = first.strength
+        product.lots.append(shown)
+        return shown
+
+    for line in lines:
+        entry = by_id[line.entry_id]
+        lot = kept[line.lot_number]
+        if line.lot_number not in printed:
+            printed[line.lot_number] = lot_of(lot, line.balance_after_mg - line.stock_change_mg)
+        shown = printed[line.lot_number]
+        if entry.patient_id:
+            patients[entry.patient_id] = entry.patient
+        shown.lines.append(
+            PrintedLine(
+                entry=entry,
+                amount=mg(entry.amount_mg),
+                units=_units(abs(entry.amount_mg), entry.strength or shown.strength),
+                balance=mg(line.balance_after_mg),
+                kept_until=rules.kept_until(timezone.localtime(line.recorded_at, zone).date()),
             )
-        printed.opening = mg(opening)
-        printed.closing = printed.lines[-1].balance if printed.lines else mg(opening)
-        product.lots.append(printed)
+        )
+        shown.closing = shown.lines[-1].balance
+    for lot in quiet:
+        if lot.lot_number not in printed:
+            lot_of(lot, _stock_through_the_period(lot, end))
     ordered = [products[key] for key in sorted(products)]
-    return {"products": ordered, "patients": list(patients.values())}
+    for product in ordered:
+        product.lots.sort(key=lambda lot: (kept[lot.lot_number].first_recorded_at, lot.lot_number))
+    following = (lines[-1].recorded_at, lines[-1].entry_id) if more else None
+    return {"products": ordered, "patients": list(patients.values()), "next": following}
+
+
+def _lots_of_the_period(clinic: Clinic, start: date | None, end: date | None):
+    """The clinic's lots, each with whether it has a line in the period (`has_line`)
+    and, when the period has an end, the stock before its first line after the period if
+    it has one (`after_the_period`). One query, of the lots; for a period with an end,
+    two subqueries per lot, each reading one line through the index of a lot's lines by
+    time (the month so far, the page's default, needs neither)."""
+    kept = RegisterLot.objects.filter(clinic_id=clinic.pk, line_count__gt=0)
+    if end is None:
+        return [_with_line(lot, lot.last_recorded_at, None, start, clinic.zone) for lot in kept]
+    lines = RegisterLine.objects.filter(clinic_id=clinic.pk, lot_number=OuterRef("lot_number"))
+    after_end = _moment(end + timedelta(days=1), clinic.zone)
+    from_start = lines
+    if start is not None:
+        from_start = lines.filter(recorded_at__gte=_moment(start, clinic.zone))
+    later = (
+        lines.filter(recorded_at__gte=after_end)
+        .order_by("recorded_at", "line_number")
+        .annotate(before=F("balance_after_mg") - F("stock_change_mg"))
+        .values("before")[:1]
+    )
+    kept = kept.annotate(
+        first_from_start=Subquery(
+            from_start.order_by("recorded_at", "line_number").values("recorded_at")[:1]
+        ),
+        after_the_period=Subquery(later),
+    )
+    return [_with_line(lot, lot.first_from_start, after_end, None, clinic.zone) for lot in kept]
+
+
+def _with_line(lot, moment, before, start, zone) -> RegisterLot:
+    """`lot` marked with whether it has a line in the period: `moment` (its first line
+    from the period's start, or its last line) falls before `before` or after `start`."""
+    lot.has_line = moment is not None and (
+        (before is None or moment < before) and (start is None or moment >= _moment(start, zone))
+    )
+    return lot
+
+
+def _is_quiet(lot: RegisterLot, start: date | None, end: date | None, zone) -> bool:
+    """A lot without a line in the period that was received before it and holds stock
+    through it."""
+    if lot.has_line or start is None or lot.first_recorded_at >= _moment(start, zone):
+        return False
+    return _stock_through_the_period(lot, end) != 0
+
+
+def _stock_through_the_period(lot: RegisterLot, end: date | None) -> Decimal:
+    """The stock of a lot with no line in the period: before its first line after the
+    period, or as it stands when it has none."""
+    later = getattr(lot, "after_the_period", None) if end is not None else None
+    return later if later is not None else lot.stock_mg
 
 
 def period_label(start: date | None, end: date | None) -> str:

@@ -17,10 +17,16 @@ from kapcare.accounts.models import LICENSED_ROLES
 from kapcare.accounts.second_person import SecondPerson
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
-from kapcare.dosing.models import ControlledSubstanceEntry, DosingRecord, Drug, SubstanceEntryKind
+from kapcare.dosing.models import (
+    ControlledSubstanceEntry,
+    DosingRecord,
+    Drug,
+    RegisterLot,
+    SubstanceEntryKind,
+)
 from kapcare.dosing.recording import refuse_if_signed
 from kapcare.dosing.substances import lots
-from kapcare.dosing.substances.rules import Entry, mg, reconcile
+from kapcare.dosing.substances.rules import mg
 from kapcare.refusals import Refused
 
 # The register's column holds 8 digits, 2 of them after the point.
@@ -126,6 +132,7 @@ def receive_stock(
             **identity,
         )
         record_access(actor, AccessAction.CREATE, obj=entry)
+        lots.restate(clinic, [lot_number])
     return entry
 
 
@@ -243,6 +250,7 @@ def record_session_use(
         for entry in entries:
             entry.save()
             record_access(actor, AccessAction.CREATE, patient=record.patient, obj=entry)
+        lots.restate(record.clinic, [entry.lot_number for entry in entries])
     return entries
 
 
@@ -434,6 +442,7 @@ def correct_entry(*, actor: Actor, entry, amount_mg, note: str):
             recorded_by=actor.user,
         )
         record_access(actor, AccessAction.CREATE, patient=entry.patient, obj=correction)
+        lots.restate(entry.clinic, [entry.lot_number])
     return correction
 
 
@@ -457,36 +466,17 @@ def register_lots(
 ) -> dict[str, tuple]:
     """The lots of the clinic's register (or only `lot_number`; only of `drug` when
     given), each as its expiry and the mg on hand, latest expiry first; a lot the clinic
-    never received is absent. On hand is the register's own arithmetic (`reconcile`):
-    received and returned, less what was drawn, with their corrections. One query."""
-    entries = ControlledSubstanceEntry.objects.filter(clinic_id=clinic_id)
+    never received is absent. On hand is the register's own arithmetic (`reconcile`),
+    kept with each lot as its lines are written (`lots.restate`). One query, of the lots
+    (not of their lines)."""
+    kept = RegisterLot.objects.filter(clinic_id=clinic_id, is_received=True)
     if lot_number is not None:
-        entries = entries.filter(lot_number=lot_number)
+        kept = kept.filter(lot_number=lot_number)
     if drug is not None:
-        entries = entries.filter(drug=drug)
-    entries = list(entries)
-    expiries = {}
-    for entry in entries:
-        if entry.kind == SubstanceEntryKind.RECEIVED:
-            expiries.setdefault(entry.lot_number, entry.lot_expiry)
-    register = reconcile(
-        Entry(
-            id=e.pk,
-            lot_number=e.lot_number,
-            kind=e.kind,
-            amount_mg=e.amount_mg,
-            recorded_at=e.recorded_at,
-            session=e.record_id,
-            has_witness=e.witness_id is not None,
-            corrects_id=e.corrects_id,
-        )
-        for e in entries
-    )
-    on_hand = {lot.lot_number: lot.stock_mg for lot in register.lots}
-    ordered = sorted(
-        expiries, key=lambda number: (-(expiries[number] or date.max).toordinal(), number)
-    )
-    return {number: (expiries[number], on_hand[number]) for number in ordered}
+        kept = kept.filter(drug=drug)
+    rows = kept.order_by().values_list("lot_number", "lot_expiry", "stock_mg")
+    ordered = sorted(rows, key=lambda row: (-(row[1] or date.max).toordinal(), row[0]))
+    return {number: (expiry, stock) for number, expiry, stock in ordered}
 
 
 def _correction_chain(original) -> list[int]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,13 +24,19 @@ from kapcare.accounts import second_person
 from kapcare.audit.log import Actor, record_list_access
 from kapcare.decorators import allowed
 from kapcare.dosing.access import get_record
-from kapcare.dosing.models import ControlledSubstanceEntry, DosingRecord, Drug, SubstanceEntryKind
-from kapcare.dosing.substances import lots, rules, services
+from kapcare.dosing.models import (
+    ControlledSubstanceEntry,
+    DosingRecord,
+    Drug,
+    RegisterLine,
+    RegisterLot,
+    SubstanceEntryKind,
+)
+from kapcare.dosing.substances import rules, services
 from kapcare.dosing.substances.forms import CorrectionForm, ReceiveStockForm, SessionUseForm
 from kapcare.dosing.substances.inventory import services as inventory_services
 from kapcare.dosing.substances.rules import mg
 from kapcare.dosing.views import back_to_record, render_refused
-from kapcare.pagination import parse_cursor
 from kapcare.patients.access import parse_external_id
 from kapcare.policy import Action
 from kapcare.refusals import submit
@@ -177,11 +184,13 @@ def session_use(request: HttpRequest, session_id) -> HttpResponse:
 # page at a time, newest first.
 LATEST_LINES = 5
 LOT_PAGE_LINES = 50
+# The lots in stock (or not reconciling) whose latest lines the register page shows at once.
+OPEN_LOTS_PAGE = 20
 
 
 @dataclass(frozen=True)
 class RegisterRow:
-    line: rules.Line
+    line: RegisterLine
     entry: ControlledSubstanceEntry
     amount: str
     balance: str
@@ -196,22 +205,25 @@ def _shown_entries(ids) -> dict[int, ControlledSubstanceEntry]:
     ).in_bulk(ids)
 
 
-def _lot_facts(lot: rules.Lot, first: ControlledSubstanceEntry, rows) -> dict:
+def _lot_facts(lot: RegisterLot, first: ControlledSubstanceEntry | None, rows, zone) -> dict:
+    """What the register's pages show of a lot, from its kept state (`lots.restate`):
+    `first`, its first line, when its identity is shown."""
+    last_day = timezone.localtime(lot.last_recorded_at, zone).date()
     return {
         "lot_number": lot.lot_number,
         "first": first,
-        "expiry": first.lot_expiry,
-        "drug": first.get_drug_display(),
+        "expiry": first.lot_expiry if first is not None else lot.lot_expiry,
+        "drug": first.get_drug_display() if first is not None else lot.drug,
         "stock": mg(lot.stock_mg),
         "received": mg(lot.received_mg),
         "discrepancies": lot.discrepancies,
-        "lines": len(lot.lines),
-        "kept_until": rules.kept_until(lot.lines[-1].entry.recorded_at.date()),
+        "lines": lot.line_count,
+        "kept_until": rules.kept_until(last_day),
         "rows": rows,
     }
 
 
-def _rows(request, lines, entries, correction_form, *, correctable=True) -> list[RegisterRow]:
+def _rows(request, lines, entries, zone, correction_form, *, correctable=True):
     """The rows of `lines` (their entries in `entries`), each with its correction form
     when `correctable` (the one bound to `correction_form`'s line, when it was refused)."""
     can_record = correctable and policy.can(request.user, Action.RECORD_CONTROLLED_SUBSTANCE)
@@ -227,11 +239,11 @@ def _rows(request, lines, entries, correction_form, *, correctable=True) -> list
     return [
         RegisterRow(
             line=line,
-            entry=entries[line.entry.id],
-            amount=mg(line.entry.amount_mg),
+            entry=entries[line.entry_id],
+            amount=mg(entries[line.entry_id].amount_mg),
             balance=mg(line.balance_after_mg),
-            correction_form=correction_form_for(entries[line.entry.id]),
-            kept_until=rules.kept_until(line.entry.recorded_at.date()),
+            correction_form=correction_form_for(entries[line.entry_id]),
+            kept_until=rules.kept_until(timezone.localtime(line.recorded_at, zone).date()),
         )
         for line in lines
     ]
@@ -242,30 +254,54 @@ def _log_shown(request: HttpRequest, entries) -> None:
     record_list_access(Actor.from_request(request), shown.values())
 
 
+def _latest_lines(clinic_id: int, shown_lots: list[RegisterLot]) -> dict[str, list]:
+    """The latest `LATEST_LINES` lines of each lot of `shown_lots`, newest first, read by
+    their places in their lots (one query, through the lines' unique places)."""
+    if not shown_lots:
+        return {}
+    places = Q()
+    for lot in shown_lots:
+        places |= Q(lot_number=lot.lot_number, line_number__gt=lot.line_count - LATEST_LINES)
+    latest: dict[str, list] = {lot.lot_number: [] for lot in shown_lots}
+    for line in RegisterLine.objects.filter(places, clinic_id=clinic_id).order_by(
+        "lot_number", "-line_number"
+    ):
+        latest[line.lot_number].append(line)
+    return latest
+
+
 def _register_page(
     request: HttpRequest,
     *,
     receive_form: ReceiveStockForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """Every lot reconciled, and the latest lines of the lots still in stock or that do not
-    reconcile; each lot's lines are on its own page."""
+    """Every lot as it reconciles (kept with the lot as its lines are written), and the
+    latest lines of the lots still in stock or that do not reconcile, `OPEN_LOTS_PAGE`
+    lots a page (`after`: the lot the page follows); each lot's lines are on its own page."""
     user = request.user
     clinic = user.clinic
-    register = lots.reconciled(clinic.pk, clinic.zone)
-    open_lots = [lot for lot in register.lots if lot.stock_mg or lot.discrepancies]
-    latest = {lot.lot_number: lot.lines[-LATEST_LINES:][::-1] for lot in open_lots}
+    zone = clinic.zone
+    kept = list(RegisterLot.objects.filter(clinic_id=clinic.pk, line_count__gt=0))
+    open_lots = [lot for lot in kept if lot.is_open]
+    after = request.GET.get("after")
+    numbers = [lot.lot_number for lot in open_lots]
+    start = numbers.index(after) + 1 if after in numbers else 0
+    shown = open_lots[start : start + OPEN_LOTS_PAGE]
+    more = open_lots[start + OPEN_LOTS_PAGE :]
+    latest = _latest_lines(clinic.pk, shown)
     entries = _shown_entries(
-        [lot.lines[0].entry.id for lot in register.lots]
-        + [line.entry.id for lines in latest.values() for line in lines]
+        [lot.first_entry_id for lot in shown]
+        + [line.entry_id for lines in latest.values() for line in lines]
     )
     facts = [
         _lot_facts(
             lot,
-            entries[lot.lines[0].entry.id],
-            _rows(request, latest.get(lot.lot_number, []), entries, None, correctable=False),
+            entries[lot.first_entry_id],
+            _rows(request, latest[lot.lot_number], entries, zone, None, correctable=False),
+            zone,
         )
-        for lot in register.lots
+        for lot in shown
     ]
     _log_shown(request, (row.entry for lot in facts for row in lot["rows"]))
     can_record = policy.can(user, Action.RECORD_CONTROLLED_SUBSTANCE)
@@ -274,11 +310,18 @@ def _register_page(
         "dosing/substances_register.html",
         {
             "clinic": clinic,
-            "lots": [lot for lot in facts if lot["rows"]],
-            "emptied_lots": [lot for lot in facts if not lot["rows"]][::-1],
-            "any_lot": bool(facts),
+            "lots": facts,
+            "open_lots": len(open_lots),
+            "later_lots": shown[-1].lot_number if more else None,
+            "is_first_page": start == 0,
+            "emptied_lots": [_lot_facts(lot, None, [], zone) for lot in kept if not lot.is_open][
+                ::-1
+            ],
+            "any_lot": bool(kept),
             "latest_lines": LATEST_LINES,
-            "discrepancies": register.discrepancies,
+            "discrepancies": [
+                (lot.lot_number, sentence) for lot in kept for sentence in lot.discrepancies
+            ],
             "can_record": can_record,
             "retention_years": rules.RETENTION_YEARS,
             "receive_form": receive_form or (ReceiveStockForm() if can_record else None),
@@ -297,29 +340,34 @@ def _lot_page(
     correction_form: CorrectionForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """One lot reconciled, its lines newest first a page at a time (`cursor`: where the
-    page starts, as the "Older" link carries it), each with the stock after it."""
+    """One lot as it reconciles, its lines newest first a page at a time (`cursor`: the
+    place in the lot of the line the page follows, as the "Older" link carries it; or
+    `starting_at`, the line a page starts with), each with the stock after it."""
     clinic = request.user.clinic
-    reconciled = lots.reconciled(clinic.pk, clinic.zone, lot_number=lot_number)
-    if not reconciled.lots:
+    zone = clinic.zone
+    lot = RegisterLot.objects.filter(
+        clinic_id=clinic.pk, lot_number=lot_number, line_count__gt=0
+    ).first()
+    if lot is None:
         raise Http404("No such lot in this clinic's register.")
-    (lot,) = reconciled.lots
-    newest_first = lot.lines[::-1]
-    after = parse_cursor(cursor)
+    lines = RegisterLine.objects.filter(clinic_id=clinic.pk, lot_number=lot_number).order_by(
+        "-line_number"
+    )
+    after = int(cursor) if cursor and cursor.isdigit() else None
     if after is not None:
-        newest_first = [
-            line for line in newest_first if (line.entry.recorded_at, line.entry.id) < after
-        ]
+        lines = lines.filter(line_number__lt=after)
     if starting_at is not None:
-        ids = [line.entry.id for line in newest_first]
-        newest_first = newest_first[ids.index(starting_at) :] if starting_at in ids else []
-    page = newest_first[:LOT_PAGE_LINES]
-    older = None
-    if len(newest_first) > LOT_PAGE_LINES:
-        older = f"{page[-1].entry.recorded_at.isoformat()}_{page[-1].entry.id}"
-    entries = _shown_entries([lot.lines[0].entry.id] + [line.entry.id for line in page])
+        place = lines.filter(pk=starting_at).values_list("line_number", flat=True).first()
+        lines = lines.filter(line_number__lte=place) if place else lines.none()
+    page = list(lines[: LOT_PAGE_LINES + 1])
+    older = str(page[LOT_PAGE_LINES - 1].line_number) if len(page) > LOT_PAGE_LINES else None
+    page = page[:LOT_PAGE_LINES]
+    entries = _shown_entries([lot.first_entry_id] + [line.entry_id for line in page])
     facts = _lot_facts(
-        lot, entries[lot.lines[0].entry.id], _rows(request, page, entries, correction_form)
+        lot,
+        entries[lot.first_entry_id],
+        _rows(request, page, entries, zone, correction_form),
+        zone,
     )
     _log_shown(request, (row.entry for row in facts["rows"]))
     return render(

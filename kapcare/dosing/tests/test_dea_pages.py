@@ -2,7 +2,9 @@
 PDF), inventories and theft or loss reports — each role against each page and action."""
 
 import datetime as dt
+import re
 from decimal import Decimal as D
+from html import unescape
 
 import pytest
 import time_machine
@@ -14,6 +16,8 @@ from django.utils import timezone
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.dosing.models import ControlledSubstanceEntry, SubstanceEntryKind
+from kapcare.dosing.substances import lots
+from kapcare.dosing.substances.inventory import views as inventory_views
 from kapcare.dosing.substances.models import Inventory, TheftLossReport
 from kapcare.dosing.tests.test_dea_fixtures import (
     REGISTRATION,
@@ -96,6 +100,7 @@ def test_a_line_received_before_strength_was_recorded_shows_not_recorded(client,
         witness=entry.witness,
         recorded_by=entry.recorded_by,
     )
+    lots.restate(clinic, ["OLD-1"])  # as the register's migration restated it
     client.force_login(nurse)
 
     page = client.get(reverse("substances:register_print")).content.decode()
@@ -205,6 +210,30 @@ def test_the_printed_register_runs_a_fixed_number_of_queries_whatever_it_holds(
         client.get(reverse("substances:register_print"))
 
     assert len(many) == len(few)
+
+
+def test_the_printed_register_pages_its_lines_carrying_each_lots_balance(
+    client, clinic, clinician, nurse, monkeypatch
+):
+    monkeypatch.setattr(inventory_views, "PRINT_PAGE_LINES", 2)
+    registered(clinic)
+    for amount, note in (("500", "First."), ("200", "Second."), ("100", "Third.")):
+        receive(clinician, amount=amount, lot="KET-24-117", note=note)
+    client.force_login(nurse)
+
+    first = client.get(reverse("substances:register_print")).content.decode()
+    later = re.search(r'href="\?([^"]*cursor=[^"]+)" rel="next"', first).group(1)
+    second = client.get(reverse("substances:register_print") + "?" + unescape(later))
+    second = second.content.decode()
+
+    assert "First." in first
+    assert "Second." in first
+    assert "Third." not in first
+    assert "Balance at the start of the period: 0 mg. At its end: 700 mg." in first
+    assert "Third." in second
+    assert "First." not in second
+    assert "Balance at the start of the period: 700 mg. At its end: 800 mg." in second
+    assert 'rel="next"' not in second
 
 
 def test_a_period_ending_before_it_starts_is_refused_at_the_field(client, clinic, nurse):

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from kapcare.audit.log import Actor
 from kapcare.audit.models import AccessAction, AccessLogEntry
-from kapcare.measures import services
+from kapcare.measures import alert_views, services
 from kapcare.measures.models import Source
 from tests.factories import PatientFactory
 
@@ -122,3 +122,23 @@ def test_home_query_count_does_not_grow_with_alerts(
         response = client.get(reverse(home))
 
     assert len(response.context["safety_alerts"]) == 10
+
+
+@pytest.mark.parametrize(("persona", "home"), HOMES)
+def test_the_banner_names_the_oldest_alerts_and_says_there_are_more(
+    client, request, clinic, monkeypatch, django_assert_max_num_queries, persona, home
+):
+    monkeypatch.setattr(alert_views, "HOME_ALERTS_SHOWN", 2)
+    client.force_login(request.getfixturevalue(persona))
+    oldest = [raise_alert(PatientFactory(clinic=clinic)) for _ in range(2)]
+    with CaptureQueriesContext(connection) as at_the_cap:
+        client.get(reverse(home))
+    for _ in range(3):
+        raise_alert(PatientFactory(clinic=clinic))
+
+    with django_assert_max_num_queries(len(at_the_cap.captured_queries)):
+        response = client.get(reverse(home))
+
+    assert [a.pk for a in response.context["safety_alerts"]] == [a.pk for a in oldest]
+    assert response.context["more_safety_alerts"] is True
+    assert "More than 2 safety alerts need a clinician's review." in (response.content.decode())

@@ -474,3 +474,46 @@ def test_staff_of_a_clinic_may_write_to_a_new_patient(coordinator, clinic):
     thread = patient_thread(newcomer, coordinator)
 
     assert thread.patient_id == newcomer.pk
+
+
+# --- The menu's count, bounded ----------------------------------------------------------------
+
+
+def _questions_awaiting_the_clinic(patient_user, patient, count: int) -> None:
+    """`count` threads started by the patient, each one message the clinic has not
+    answered (written in bulk: the menu's count reads them as the services leave them)."""
+    threads = Thread.objects.bulk_create(
+        Thread(
+            clinic_id=patient.clinic_id,
+            patient=patient,
+            kind=ThreadKind.PATIENT,
+            subject=f"Question {number}",
+            created_by=patient_user,
+            awaits_clinic=True,
+        )
+        for number in range(count)
+    )
+    Message.objects.bulk_create(
+        Message(thread=thread, author=patient_user, body="A question") for thread in threads
+    )
+
+
+@pytest.mark.parametrize("waiting", [1, services.MENU_COUNT_CAP + 5])
+def test_the_menu_count_is_one_bounded_query_at_one_and_many_waiting_threads(
+    coordinator, patient, patient_user, django_assert_num_queries, waiting
+):
+    _questions_awaiting_the_clinic(patient_user, patient, waiting)
+
+    with django_assert_num_queries(1):
+        shown = services.menu_unread(coordinator)
+
+    assert shown == min(waiting, services.MENU_COUNT_CAP + 1)
+
+
+def test_the_menu_says_99_plus_past_the_cap_and_the_count_below_it():
+    from kapcare.messaging.context_processors import menu_label
+
+    cap = services.MENU_COUNT_CAP
+    assert menu_label(0) == "Messages"
+    assert menu_label(cap) == f"Messages, {cap} unread"
+    assert menu_label(cap + 1) == f"Messages, {cap}+ unread"

@@ -3,6 +3,7 @@ only within the scope that covers it (`therapists.attention`), patients needing 
 first, the list logged as disclosures, and the same queries for one patient or many."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -10,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from kapcare import views
 from kapcare.accounts.models import Role
 from kapcare.audit.log import Actor
 from kapcare.audit.models import AccessAction, AccessLogEntry
@@ -359,3 +361,26 @@ def test_home_runs_the_same_queries_for_one_patient_or_many(
     assert all(
         r.next_dose_at and r.integration and r.new_summary_at and r.open_alerts for r in many
     )
+
+
+# --- A page at a time -----------------------------------------------------------------------
+
+
+def test_the_caseload_comes_a_page_at_a_time_each_patient_once_newest_authorisation_first(
+    signed_in, clinic, clinician, therapist, monkeypatch
+):
+    monkeypatch.setattr(views, "CASELOAD_PAGE", 2)
+    oldest, middle, newest = (PatientFactory(clinic=clinic) for _ in range(3))
+    for patient in (oldest, middle, newest):
+        authorize(patient, therapist, by=clinician)
+    # The oldest patient authorises again: their newest authorisation puts them first.
+    authorize(oldest, therapist, scopes=("schedule",), by=clinician)
+
+    first = signed_in.get(HOME)
+    later = re.search(r'href="([^"]+)" rel="next"', first.content.decode()).group(1)
+    second = signed_in.get(later.replace("&amp;", "&"))
+
+    assert {r.patient.pk for r in first.context["rows"]} == {oldest.pk, newest.pk}
+    assert [len(r.authorizations) for r in first.context["rows"] if r.patient == oldest] == [2]
+    assert [r.patient.pk for r in second.context["rows"]] == [middle.pk]
+    assert 'rel="next"' not in second.content.decode()

@@ -212,6 +212,7 @@ def take_inventory(
         by_lot = {lot.lot_number: lot for lot in on_hand}
         for count in counts:
             _write_count(actor, inventory, by_lot[count.lot_number], count)
+        lots.restate(clinic, [count.lot_number for count in counts])
     return inventory
 
 
@@ -348,6 +349,7 @@ def file_theft_loss(
         for lot in lost:
             if lot.quantity_mg:
                 _write_loss(actor, report, on_hand[lot.lot_number], lot.quantity_mg)
+        lots.restate(clinic, [lot.lot_number for lot in lost if lot.quantity_mg])
     return report
 
 

@@ -32,6 +32,7 @@ from kapcare.dosing.substances.inventory.forms import (
 )
 from kapcare.dosing.substances.models import Inventory, TheftLossReport
 from kapcare.dosing.substances.rules import RETENTION_YEARS, kept_until, mg
+from kapcare.pagination import parse_cursor
 from kapcare.patients.access import parse_external_id
 from kapcare.policy import Action
 from kapcare.refusals import submit
@@ -53,7 +54,15 @@ def _pdf_response(document: bytes, filename: str) -> HttpResponse:
 # --- The printed register -----------------------------------------------------------------
 
 
-def _printed_register_context(request: HttpRequest) -> dict:
+# The printed register's lines a page shows (the PDF holds the whole period).
+PRINT_PAGE_LINES = 100
+
+
+def _printed_register_context(
+    request: HttpRequest, *, after: str | None = None, page_size: int | None = None
+) -> dict:
+    """The register of the period asked for, whole, or `page_size` lines from just after
+    `after` (a cursor: the time and id of the line the page follows)."""
     clinic = request.user.clinic
     period = PeriodForm(request.GET or None)
     # Unless a period is asked for, the month so far: the register of years is printed a
@@ -61,11 +70,17 @@ def _printed_register_context(request: HttpRequest) -> dict:
     start, end = _today(clinic).replace(day=1), None
     if period.is_bound and period.is_valid():
         start, end = period.cleaned_data["start"], period.cleaned_data["end"]
-    printed = register_print.printed_register(clinic, start, end)
+    printed = register_print.printed_register(
+        clinic, start, end, after=parse_cursor(after), size=page_size
+    )
     record_list_access(Actor.from_request(request), printed["patients"])
+    following = printed["next"]
     return {
         "clinic": clinic,
         "products": printed["products"],
+        "next": f"{following[0].isoformat()}_{following[1]}" if following else None,
+        "is_first_page": parse_cursor(after) is None,
+        "page_lines": PRINT_PAGE_LINES,
         "period": period if period.is_bound else PeriodForm(initial={"start": start}),
         "period_label": register_print.period_label(start, end),
         "start": start,
@@ -78,7 +93,9 @@ def _printed_register_context(request: HttpRequest) -> dict:
 @require_safe
 @allowed(VIEW)
 def register_printed(request: HttpRequest) -> HttpResponse:
-    context = _printed_register_context(request)
+    context = _printed_register_context(
+        request, after=request.GET.get("cursor"), page_size=PRINT_PAGE_LINES
+    )
     status = 422 if context["period"].errors else 200
     return render(request, "dosing/substances/register_print.html", context, status=status)
 
