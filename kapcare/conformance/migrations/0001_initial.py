@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('clinics', '0014_clinic_follow_up_months'),
+        ('clinics', '0015_clinic_follow_up_months'),
         ('episodes', '0008_kept_unintegrated_dose'),
         ('patients', '0006_measurement_newest_indexes'),
     ]

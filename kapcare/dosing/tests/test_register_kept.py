@@ -27,7 +27,7 @@ from kapcare.dosing.tests.test_substances_fixtures import (
 )
 from tests.factories import PatientFactory, nurse_of
 
-MIGRATION = importlib.import_module("kapcare.dosing.migrations.0013_restate_the_register")
+MIGRATION = importlib.import_module("kapcare.dosing.migrations.0014_restate_the_register")
 
 
 def _kept_lines(clinic, lot_number=LOT) -> list[tuple[int, D]]:

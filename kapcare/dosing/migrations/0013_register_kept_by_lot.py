@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clinics', '0013_dea_registration'),
-        ('dosing', '0011_register_lots_received_index'),
+        ('dosing', '0012_monitor_messages'),
     ]
 
     operations = [

@@ -109,7 +109,7 @@ def forget(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dosing", "0012_register_kept_by_lot"),
+        ("dosing", "0013_register_kept_by_lot"),
     ]
 
     operations = [migrations.RunPython(restate, forget)]

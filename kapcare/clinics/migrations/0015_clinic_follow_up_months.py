@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinics', '0013_dea_registration'),
+        ('clinics', '0014_outcome_windows'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('measures', '0003_assessment_completed_index'),
+        ('measures', '0004_alter_assessmentlink_sent_by'),
     ]
 
     operations = [

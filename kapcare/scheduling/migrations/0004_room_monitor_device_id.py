@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clinics', '0013_dea_registration'),
-        ('scheduling', '0002_no_double_booking'),
+        ('scheduling', '0003_calendar_feed_from_episodes'),
     ]
 
     operations = [
