@@ -23,8 +23,8 @@ from kapcare.consents import services
 from kapcare.consents.models import DocumentKind, SharingAuthorization
 from kapcare.journal.tests.factories import journal_entry
 from kapcare.pricing import cost
-from kapcare.scheduling import feeds
 from kapcare.referrals.tests.factories import referral_for_review
+from kapcare.scheduling import feeds
 from kapcare.scopes import Scope
 from kapcare.therapists.tests.directory_factories import add_therapist, certificate
 from tests.factories import (

@@ -15,8 +15,8 @@ from django.utils import timezone
 from kapcare.conformance import rules
 from kapcare.dosing.models import DosingRecord, Observation
 from kapcare.dosing.vitals.rules import VitalSchedule
-from kapcare.episodes.gates import rules as gates
 from kapcare.episodes import rules as episode_rules
+from kapcare.episodes.gates import rules as gates
 from kapcare.episodes.gates.facts import gate_report
 from kapcare.episodes.models import CareSession, SessionKind, SessionStatus
 from kapcare.measures.models import Assessment, AssessmentStatus

@@ -24,8 +24,8 @@ from django_tasks import task
 
 from kapcare import queue
 from kapcare.conformance.tasks import refresh_conformance_task
-from kapcare.follow_up.services import send_due_follow_ups
 from kapcare.fhir.bulk.services import expire_old as expire_old_exports
+from kapcare.follow_up.services import send_due_follow_ups
 from kapcare.notifications.models import ScheduledRun
 from kapcare.notifications.scheduled import queue_due_notifications
 from kapcare.notifications.services import deliver_due
