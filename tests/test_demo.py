@@ -356,7 +356,7 @@ def test_demo_consents_are_each_for_the_patients_episode_on_the_document_of_its_
     assert statuses == {"current"}
 
 
-def test_demo_therapist_has_four_live_one_expired_and_one_revoked_authorisation(demo):
+def test_demo_therapist_has_seven_live_one_expired_and_one_revoked_authorisation(demo):
     from kapcare.consents.models import SharingAuthorization
     from kapcare.policy import visible_patients
 
@@ -366,25 +366,24 @@ def test_demo_therapist_has_four_live_one_expired_and_one_revoked_authorisation(
         (authorization.status_on(now), authorization.patient.user_id is None)
         for authorization in SharingAuthorization.objects.filter(therapist=therapist)
     )
+    # Four for the current courses, three for the past KAP courses she still follows.
     assert statuses == [
         ("active", False),
-        ("active", True),
-        ("active", True),
-        ("active", True),
+        *[("active", True)] * 6,
         ("expired", True),
         ("revoked", True),
     ]
     expired = SharingAuthorization.objects.get(therapist=therapist, expires_at__lte=now)
     assert expired.expires_on < timezone.localdate(now, expired.clinic.zone)
     visible = visible_patients(therapist)
-    assert visible.count() == 4
+    assert visible.count() == 7
     assert "patient@demo.kapcare.org" in {p.user.email for p in visible if p.user}
-    # Each of the four is in a KAP course that names her.
+    # Each of the seven is in a KAP course that names her.
     for patient in visible:
         assert patient.episodes.filter(therapist=therapist).exists(), patient
 
 
-def test_demo_therapists_four_patients_share_different_scopes(demo):
+def test_demo_therapists_patients_share_different_scopes(demo):
     from kapcare.policy import shared_scopes, visible_patients
     from kapcare.scopes import Scope
 
@@ -395,13 +394,14 @@ def test_demo_therapists_four_patients_share_different_scopes(demo):
     }
 
     assert scopes["Jordan Ellis"] == set(Scope.values)
-    assert len(set(scopes.values())) == 4
+    # The three past courses share one set of scopes (kapcare/demo/consents.py).
+    assert len(set(scopes.values())) == 5
     assert all(Scope.SCHEDULE in shared for shared in scopes.values())
     assert any(Scope.MEASURES not in shared for shared in scopes.values())
     assert any(Scope.SESSION_SUMMARIES not in shared for shared in scopes.values())
 
 
-def test_demo_therapist_home_lists_her_four_patients_only(demo, client):
+def test_demo_therapist_home_lists_her_patients_only(demo, client):
     from kapcare.consents.models import SharingAuthorization
     from kapcare.policy import visible_patients
 
