@@ -78,6 +78,9 @@ def capability_statement(request: HttpRequest) -> dict:
                 },
                 "resource": [resource_entry(name) for name in (*SOURCES, *STATIC_TYPES)],
                 "operation": [{"name": "export", "definition": SYSTEM_EXPORT}],
+                # A referring system's transaction Bundle, posted to the base
+                # (kapcare.referrals).
+                "interaction": [{"code": "transaction"}],
             }
         ],
     }

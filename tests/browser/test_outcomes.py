@@ -1,13 +1,17 @@
 """The clinic admin opens the outcome dashboard from their home, filters it to one model
-and downloads the rates as CSV; the page passes axe at desktop and phone sizes."""
+and downloads the rates as CSV; the page passes axe at desktop and phone sizes. Then,
+from the dashboard, the clinic's ASKP3 conformance: a failing element, its episodes, and
+one episode's report."""
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from kapcare.conformance.services import refresh_conformance
 from kapcare.outcomes.tests.factories import course
 from tests.browser.helpers import DESKTOP, PHONE, assert_accessible, login
 
@@ -49,4 +53,28 @@ def test_admin_filters_the_dashboard_by_model_and_downloads_the_csv(
     for viewport in (DESKTOP, PHONE):
         page.set_viewport_size(viewport)
         page.reload()
+        assert_accessible(page)
+
+
+@pytest.mark.browser
+def test_from_the_dashboard_the_admin_opens_an_episodes_report_from_a_failing_element(
+    page, live_server, clinic_admin, followed_up
+):
+    # The courses are written straight to the tables: no screening, consent or vital signs,
+    # so elements fail. The hourly refresh stores each episode's evaluation.
+    refresh_conformance(clinic_id=clinic_admin.clinic_id)
+    login(page, clinic_admin.email)
+    page.get_by_role("link", name="Outcomes", exact=True).click()
+
+    page.get_by_role("link", name="ASKP3 conformance of the clinic's episodes").click()
+    expect(page.get_by_role("heading", level=1, name="ASKP3 conformance")).to_be_visible()
+    page.get_by_role("link", name=re.compile("episodes not meeting")).first.click()
+    expect(page.get_by_role("heading", name=re.compile("^Not meeting"))).to_be_visible()
+    page.locator("a[href*='/conformance/#']").first.click()
+
+    expect(page).to_have_url(re.compile(r"/clinical/episodes/[0-9a-f-]+/conformance/#"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("ASKP3 conformance")
+    expect(page.get_by_text("Not met").first).to_be_visible()
+    for viewport in (DESKTOP, PHONE):
+        page.set_viewport_size(viewport)
         assert_accessible(page)

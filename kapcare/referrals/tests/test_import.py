@@ -400,3 +400,9 @@ def test_a_gad7_is_scored_from_its_integer_answers(client, token, clinic):
     assert (assessment.instrument, assessment.total) == ("gad7", 21)
     issues = response.json()["entry"][1]["response"]["outcome"]["issue"]
     assert [issue["severity"] for issue in issues] == ["information"]
+
+
+def test_the_capability_statement_says_the_base_takes_a_transaction(client):
+    statement = client.get("/fhir/r4/metadata").json()
+
+    assert {"code": "transaction"} in statement["rest"][0]["interaction"]
