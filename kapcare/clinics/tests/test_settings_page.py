@@ -1,7 +1,7 @@
 from django.forms.models import model_to_dict
 from django.urls import reverse
 
-from kapcare.clinics.forms import CLINICAL_CHOICES, CLINICAL_SETTINGS
+from kapcare.clinics.forms import CLINICAL_CHOICES, CLINICAL_SETTINGS, CLINICAL_TEXTS
 from kapcare.screening.status import blood_pressure_thresholds
 
 
@@ -10,7 +10,15 @@ def settings_data(clinic, **changes):
         key: value if value is not None else ""
         for key, value in model_to_dict(
             clinic,
-            fields=["name", "time_zone", "phone", "email", "clinical_inbox", *CLINICAL_SETTINGS],
+            fields=[
+                "name",
+                "time_zone",
+                "phone",
+                "email",
+                "clinical_inbox",
+                *CLINICAL_SETTINGS,
+                *CLINICAL_TEXTS,
+            ],
         ).items()
     }
     # Checkboxes are posted only when ticked.

@@ -94,12 +94,14 @@ def test_portal_card_invites_to_authorise_when_nothing_is_shared(client, patient
 
 def test_every_scope_has_a_section():
     # Session summaries come with the dosing record; the therapist's own sessions,
-    # messages and shared journal entries need only a live authorisation.
+    # messages and shared journal entries need only a live authorisation; the outcome
+    # trajectory asks for the measures scope itself (kapcare/outcomes/trajectory.py).
     assert shared.registered_scopes() == {
         *Scope.values,
         "therapy_sessions",
         "messages",
         "journal",
+        "trajectory",
     }
 
 
