@@ -86,7 +86,9 @@ def _events(patient) -> list[Event]:
             status=SessionStatus.DONE,
         )
         .annotate(when=Coalesce("started_at", "planned_start"))
-        .order_by("-when", "-pk")
+        # The latest by planned start: the (patient, planned_start) index reads them newest
+        # first and stops at the limit, however long the patient's history.
+        .order_by("-planned_start")
         .values_list("when", "kind", "episode__dose_route", "dosing_record__route")[:EVENTS_SHOWN]
     )
     events = [
