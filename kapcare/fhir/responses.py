@@ -16,13 +16,27 @@ def fhir_response(resource: dict, status: int = 200) -> HttpResponse:
     return HttpResponse(body, status=status, content_type=CONTENT_TYPE)
 
 
-def outcome(status: int, code: str, diagnostics: str, expression: str = "") -> HttpResponse:
-    """An OperationOutcome with one error issue: `code` from FHIR's issue-type value set
-    (`login`, `not-found`, `invalid`, `not-supported`, `exception`…)."""
-    issue = {"severity": "error", "code": code, "diagnostics": diagnostics}
+def issue(severity: str, code: str, diagnostics: str, expression: str = "") -> dict:
+    """One OperationOutcome issue: `severity` (`error`, `warning`, `information`), `code`
+    from FHIR's issue-type value set (`login`, `not-found`, `invalid`, `informational`…),
+    and the FHIRPath `expression` it is about, when there is one."""
+    found = {"severity": severity, "code": code, "diagnostics": diagnostics}
     if expression:
-        issue["expression"] = [expression]
-    response = fhir_response({"resourceType": "OperationOutcome", "issue": [issue]}, status)
+        found["expression"] = [expression]
+    return found
+
+
+def operation_outcome(*issues: dict) -> dict:
+    """The OperationOutcome resource of `issues` (each built by `issue`): every answer
+    kapcare gives as an OperationOutcome, the FHIR base's and the referral import's, is
+    built here."""
+    return {"resourceType": "OperationOutcome", "issue": list(issues)}
+
+
+def outcome(status: int, code: str, diagnostics: str, expression: str = "") -> HttpResponse:
+    """An OperationOutcome response with one error issue."""
+    found = issue("error", code, diagnostics, expression)
+    response = fhir_response(operation_outcome(found), status)
     if status == 401:
         response["WWW-Authenticate"] = 'Bearer realm="kapcare"'
     return response

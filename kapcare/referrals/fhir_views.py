@@ -20,7 +20,7 @@ from kapcare.audit.models import AccessAction
 from kapcare.policy import Action
 from kapcare.referrals import services
 from kapcare.referrals.bundle import BundleError, Problem
-from kapcare.referrals.response import operation_outcome
+from kapcare.referrals.response import problems_outcome
 
 FHIR_JSON = "application/fhir+json"
 ACCEPTED_TYPES = frozenset({"application/fhir+json", "application/json"})
@@ -37,7 +37,7 @@ def fhir_response(content: dict, status: int = 200, **headers) -> HttpResponse:
 
 def refused(status: int, expression: str, message: str, code: str, **headers) -> HttpResponse:
     return fhir_response(
-        operation_outcome([Problem(expression, message)], code=code), status, **headers
+        problems_outcome([Problem(expression, message)], code=code), status, **headers
     )
 
 
@@ -72,5 +72,5 @@ def transaction(request: HttpRequest) -> HttpResponse:
     try:
         imported = services.import_referral(actor=actor, clinic=user.clinic, body=body)
     except BundleError as error:
-        return fhir_response(operation_outcome(error.problems), error.status)
+        return fhir_response(problems_outcome(error.problems), error.status)
     return fhir_response(imported.referral.response)

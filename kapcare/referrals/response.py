@@ -12,6 +12,7 @@ information on the patient's entry.
 
 from django.utils import timezone
 
+from kapcare.fhir.responses import issue, operation_outcome
 from kapcare.measures.instruments import INSTRUMENTS
 from kapcare.referrals.bundle import Problem
 from kapcare.referrals.bundle import Referral as ReferralContent
@@ -22,28 +23,14 @@ NOT_KEPT = (
 )
 
 
-def operation_outcome(problems: list[Problem], *, code: str = "invalid") -> dict:
-    return {
-        "resourceType": "OperationOutcome",
-        "issue": [
-            {
-                "severity": "error",
-                "code": code,
-                "diagnostics": problem.message,
-                "expression": [problem.expression],
-            }
-            for problem in problems
-        ],
-    }
+def problems_outcome(problems: list[Problem], *, code: str = "invalid") -> dict:
+    return operation_outcome(
+        *(issue("error", code, problem.message, problem.expression) for problem in problems)
+    )
 
 
 def _outcome(severity: str, code: str, *messages: str) -> dict:
-    return {
-        "resourceType": "OperationOutcome",
-        "issue": [
-            {"severity": severity, "code": code, "diagnostics": message} for message in messages
-        ],
-    }
+    return operation_outcome(*(issue(severity, code, message) for message in messages))
 
 
 def _bundle(entries: list[dict]) -> dict:
