@@ -12,19 +12,6 @@ from kapcare.dosing.signing import services as signing_services
 from kapcare.dosing.vitals import services as vitals_services
 from kapcare.episodes.models import CareSession
 
-# Every criterion of the discharge check met: 2 on each of the modified Aldrete's five
-# items, oriented, escorted home, aftercare given.
-ALL_MET = discharge_services.DischargeCheckInput(
-    activity=2,
-    respiration=2,
-    circulation=2,
-    consciousness=2,
-    oxygen_saturation=2,
-    alert_and_oriented=True,
-    escort_present=True,
-    aftercare_given=True,
-)
-
 
 def record_reading(record: DosingRecord, by: Actor, taken_at: dt.datetime, reading) -> None:
     """One set of vital signs: heart rate, systolic and diastolic pressure, SpO2, breaths a
@@ -56,7 +43,7 @@ def discharge_and_sign(
     """The discharge check with every criterion met, the discharge (the session done at
     that time) and the signature, re-authenticated with the demo password."""
     discharge_services.record_discharge_assessment(
-        actor=clinician, record=record, data=ALL_MET, now=checked_at
+        actor=clinician, record=record, data=discharge_services.ALL_CRITERIA_MET, now=checked_at
     )
     record = discharge_services.discharge(actor=clinician, record=record, now=discharged_at)
     CareSession.objects.filter(pk=record.session_id).update(status_changed_at=record.discharged_at)

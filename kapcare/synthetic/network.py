@@ -26,7 +26,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import ROUND_CEILING, Decimal
 
 from django.contrib.auth.hashers import make_password
@@ -52,6 +52,7 @@ from kapcare.consents.models import (
 from kapcare.consents.services import current_version, ensure_default_documents
 from kapcare.demo.sign_ins import AUTHENTICATOR_KEY
 from kapcare.demo.sign_ins import PASSWORD as DEFAULT_PASSWORD
+from kapcare.dosing.discharge.services import ALL_CRITERIA_MET
 from kapcare.dosing.models import (
     AdverseEvent,
     ControlledSubstanceEntry,
@@ -1574,14 +1575,7 @@ class EpisodeWalk:
                 DischargeAssessment(
                     record=record,
                     assessed_at=discharge_at - dt.timedelta(minutes=3),
-                    activity=2,
-                    respiration=2,
-                    circulation=2,
-                    consciousness=2,
-                    oxygen_saturation=2,
-                    alert_and_oriented=True,
-                    escort_present=True,
-                    aftercare_given=True,
+                    **asdict(ALL_CRITERIA_MET),
                     assessed_by=nurse,
                 )
             )

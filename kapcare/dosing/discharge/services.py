@@ -39,6 +39,20 @@ class DischargeCheckInput:
     aftercare_given: bool = False
 
 
+# Every criterion met: 2 on each of the modified Aldrete's five items, oriented, escorted
+# home, aftercare given. The demo and the synthetic network discharge their patients so.
+ALL_CRITERIA_MET = DischargeCheckInput(
+    activity=2,
+    respiration=2,
+    circulation=2,
+    consciousness=2,
+    oxygen_saturation=2,
+    alert_and_oriented=True,
+    escort_present=True,
+    aftercare_given=True,
+)
+
+
 def record_discharge_assessment(
     *, actor: Actor, record: DosingRecord, data: DischargeCheckInput, now=None
 ):
