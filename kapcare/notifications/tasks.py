@@ -91,6 +91,9 @@ def minute_job() -> dict:
     on_the_hour = (slot(now) - EPOCH) % dt.timedelta(hours=1) < settings.SCHEDULED_JOBS_EVERY
     if on_the_hour:
         prune_task_results()
+        # Expired exports' files go within the hour; the download already refuses them
+        # from the moment they expire (fhir.bulk.services.is_expired).
+        expire_old_exports(now)
         # Its own task: evaluating every open episode must not hold up the emails.
         queue.enqueue(refresh_conformance_task)
     site_url = settings.SITE_URL.rstrip("/")
@@ -99,7 +102,6 @@ def minute_job() -> dict:
         # Follow-up points are days apart: once an hour is soon enough.
         queued += send_due_follow_ups(now)
     report = deliver_due(now)
-    expire_old_exports(now)
     if not site_url:
         # What was already queued went; reminders need the address their links use.
         raise ImproperlyConfigured(

@@ -263,7 +263,7 @@ def cancel(job: ExportJob) -> None:
 
 def expire_old(now: datetime) -> int:
     """Remove the files of exports finished longer than `FHIR_EXPORT_KEEP` ago (the
-    minute job calls this); returns how many exports expired."""
+    minute job calls this on the hour); returns how many exports expired."""
     old = ExportJob.objects.filter(
         status=ExportStatus.DONE, finished_at__lt=now - settings.FHIR_EXPORT_KEEP
     )
