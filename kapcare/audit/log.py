@@ -78,36 +78,40 @@ def record_access(
     entry.save()
 
 
-def record_list_access(actor: Actor, patients: Iterable) -> None:
-    """Append one 'listed' row per patient shown on a list page, in a single insert."""
-    rows = [_entry(actor, AccessAction.LIST, p, None, p.clinic_id) for p in patients]
+def record_many(actor: Actor, action: AccessAction, shown: Iterable[tuple]) -> None:
+    """Append one row per (patient, record, clinic id) shown, in as few inserts as the
+    rows need: the one bulk writer every page or API answer that shows many records uses.
+    Patient None is a clinic record that concerns no patient; record None is the
+    patient's own record."""
+    _write([_entry(actor, action, patient, obj, clinic_id) for patient, obj, clinic_id in shown])
+
+
+def _write(rows: list[AccessLogEntry]) -> None:
     if rows:
-        AccessLogEntry.objects.bulk_create(rows)
+        AccessLogEntry.objects.bulk_create(rows, batch_size=1000)
+
+
+def record_list_access(actor: Actor, patients: Iterable) -> None:
+    """One 'listed' row per patient shown on a list page."""
+    record_many(actor, AccessAction.LIST, ((p, None, p.clinic_id) for p in patients))
 
 
 def record_objects_access(actor: Actor, action: AccessAction, patient, objects: Iterable) -> None:
-    """Append one row per record of `patient` shown (e.g. each journal entry a therapist
-    reads on the shared record), in a single insert."""
-    rows = [_entry(actor, action, patient, obj, patient.clinic_id) for obj in objects]
-    if rows:
-        AccessLogEntry.objects.bulk_create(rows)
+    """One row per record of `patient` shown (e.g. each journal entry a therapist reads on
+    the shared record)."""
+    record_many(actor, action, ((patient, obj, patient.clinic_id) for obj in objects))
 
 
 def record_clinic_objects_access(actor: Actor, action: AccessAction, objects: Iterable) -> None:
-    """Append one row per clinic record shown that concerns no patient (a DEA inventory, a
-    theft or loss report), each with its own clinic, in a single insert."""
-    rows = [_entry(actor, action, None, obj, obj.clinic_id) for obj in objects]
-    if rows:
-        AccessLogEntry.objects.bulk_create(rows)
+    """One row per clinic record shown that concerns no patient (a DEA inventory, a theft
+    or loss report), each with its own clinic."""
+    record_many(actor, action, ((None, obj, obj.clinic_id) for obj in objects))
 
 
 def record_records_access(actor: Actor, action: AccessAction, records: Iterable[tuple]) -> None:
-    """Append one row per (patient, record) shown, across any number of patients (a FHIR
-    search or a page of `$everything`), in a single insert; record None is the patient's
-    own record."""
-    rows = [_entry(actor, action, patient, obj, patient.clinic_id) for patient, obj in records]
-    if rows:
-        AccessLogEntry.objects.bulk_create(rows)
+    """One row per (patient, record) shown, across any number of patients (a FHIR search
+    or a page of `$everything`)."""
+    record_many(actor, action, ((patient, obj, patient.clinic_id) for patient, obj in records))
 
 
 def record_system_disclosures(disclosures: Iterable[tuple], *, object_type: str) -> None:
@@ -127,8 +131,7 @@ def record_system_disclosures(disclosures: Iterable[tuple], *, object_type: str)
         )
         for patient, object_id in disclosures
     ]
-    if rows:
-        AccessLogEntry.objects.bulk_create(rows)
+    _write(rows)
 
 
 def record_export(actor: Actor, patients: Iterable[tuple], *, object_type: str) -> None:
@@ -151,7 +154,7 @@ def record_export(actor: Actor, patients: Iterable[tuple], *, object_type: str) 
         )
         for patient_id, clinic_id in patients
     ]
-    AccessLogEntry.objects.bulk_create(rows, batch_size=1000)
+    _write(rows)
 
 
 def record_log_export(actor: Actor, *, clinic_id, path: str) -> None:
