@@ -188,44 +188,11 @@ def submit_history(
             reported_pregnancy_status=pregnancy_status,
             patient_comments=report.comments.strip(),
         )
-        answers = []
-        for order, item in enumerate(contraindications):
-            if item.is_pregnancy:
-                present, note = rules.pregnancy_contraindication_present(pregnancy_status), ""
-            else:
-                answer = reported.get(item.pk)
-                present = answer.present if answer else None
-                note = answer.note.strip() if answer else ""
-            answers.append(
-                ConditionAnswer(
-                    screening=screening,
-                    contraindication=item,
-                    name=item.name,
-                    severity=item.severity,
-                    reported_present=present,
-                    patient_note=note,
-                    order=order,
-                )
-            )
-        ConditionAnswer.objects.bulk_create(answers)
+        ConditionAnswer.objects.bulk_create(
+            _condition_answers(screening, contraindications, reported, pregnancy_status)
+        )
         MedicationEntry.objects.bulk_create(
-            [
-                MedicationEntry(
-                    screening=screening,
-                    name=medication.name.strip(),
-                    dose=medication.dose.strip(),
-                    frequency=medication.frequency.strip(),
-                    interaction_flags=[
-                        {"name": match.name, "note": match.note}
-                        for match in rules.interaction_flags(
-                            medication.name, interactions, medication.interaction_codes
-                        )
-                    ],
-                    order=order,
-                )
-                for order, medication in enumerate(report.medications)
-                if medication.name.strip()
-            ]
+            _medication_entries(screening, report.medications, interactions)
         )
         SubstanceUse.objects.bulk_create(
             [
@@ -241,6 +208,53 @@ def submit_history(
         )
         record_access(actor, AccessAction.CREATE, patient=patient, obj=screening)
     return screening
+
+
+def _condition_answers(screening, contraindications, reported, pregnancy_status) -> list:
+    """An answer for every active catalogue condition, in the catalogue's order: the
+    patient's, "not known" when unanswered, and the pregnancy entry from the pregnancy
+    question."""
+    answers = []
+    for order, item in enumerate(contraindications):
+        if item.is_pregnancy:
+            present, note = rules.pregnancy_contraindication_present(pregnancy_status), ""
+        else:
+            answer = reported.get(item.pk)
+            present = answer.present if answer else None
+            note = answer.note.strip() if answer else ""
+        answers.append(
+            ConditionAnswer(
+                screening=screening,
+                contraindication=item,
+                name=item.name,
+                severity=item.severity,
+                reported_present=present,
+                patient_note=note,
+                order=order,
+            )
+        )
+    return answers
+
+
+def _medication_entries(screening, medications, interactions) -> list:
+    """Each named medication, flagged against the clinic's interacting classes."""
+    return [
+        MedicationEntry(
+            screening=screening,
+            name=medication.name.strip(),
+            dose=medication.dose.strip(),
+            frequency=medication.frequency.strip(),
+            interaction_flags=[
+                {"name": match.name, "note": match.note}
+                for match in rules.interaction_flags(
+                    medication.name, interactions, medication.interaction_codes
+                )
+            ],
+            order=order,
+        )
+        for order, medication in enumerate(medications)
+        if medication.name.strip()
+    ]
 
 
 # --- The clinician's review and sign-off ------------------------------------------------------
@@ -282,77 +296,20 @@ def review_screening(
     if problems:
         raise Refused(problems)
     with transaction.atomic():
-        _lock_patient(patient)
-        locked = MedicalScreening.objects.select_for_update().get(pk=screening.pk)
-        if locked.is_completed:
-            raise Refused(
-                {"__all__": "This screening is already completed and signed; it cannot change."}
-            )
-        newest = MedicalScreening.objects.filter(patient_id=patient.pk).aggregate(v=Max("version"))[
-            "v"
-        ]
-        if locked.version != newest:
-            raise Refused(
-                {
-                    "__all__": "The patient has sent a newer health history since; review "
-                    "that version instead."
-                }
-            )
+        locked = _lock_for_review(patient, screening)
         if not rules.pregnancy_question_applies(patient.sex_at_birth):
             pregnancy_status = rules.NOT_APPLICABLE
         else:
             pregnancy_status = review.pregnancy_status or locked.reported_pregnancy_status
-        answers = list(locked.condition_answers.select_related("contraindication"))
-        for answer in answers:
-            if answer.contraindication.is_pregnancy:
-                answer.confirmed_present = rules.pregnancy_contraindication_present(
-                    pregnancy_status
-                )
-                continue
-            present, note = review.findings.get(answer.pk, (None, ""))
-            answer.confirmed_present = present
-            answer.clinician_note = note.strip()
+        answers = _apply_findings(locked, review, pregnancy_status)
         if complete:
-            problems = rules.completion_problems(
-                systolic=review.systolic,
-                diastolic=review.diastolic,
-                weight_kg=review.weight_kg,
-                pregnancy_status=pregnancy_status,
-                unreviewed_conditions=[a.name for a in answers if a.confirmed_present is None],
-            )
-            if review.screened_on is None:
-                problems["screened_on"] = "Enter the date of the screening."
-            if problems:
-                raise Refused(problems)
+            _refuse_incomplete(review, pregnancy_status, answers)
         medications = list(locked.medications.all())
         for entry in medications:
             entry.clinician_note = review.medication_notes.get(entry.pk, "").strip()
-        now = timezone.now()
-        locked.screened_on = review.screened_on
-        locked.blood_pressure_systolic = review.systolic
-        locked.blood_pressure_diastolic = review.diastolic
-        locked.weight_kg = review.weight_kg
-        locked.pregnancy_status = pregnancy_status
-        locked.clinician_notes = review.clinician_notes.strip()
-        locked.reviewed_by = actor.user
-        locked.reviewed_at = now
-        fields = [
-            "screened_on",
-            "blood_pressure_systolic",
-            "blood_pressure_diastolic",
-            "weight_kg",
-            "pregnancy_status",
-            "clinician_notes",
-            "reviewed_by",
-            "reviewed_at",
-        ]
-        if complete:
-            locked.completed_by = actor.user
-            locked.completed_at = now
-            fields += ["completed_by", "completed_at"]
         ConditionAnswer.objects.bulk_update(answers, ["confirmed_present", "clinician_note"])
         MedicationEntry.objects.bulk_update(medications, ["clinician_note"])
-        locked.save(update_fields=fields)
+        _save_review(locked, actor, review, pregnancy_status, complete=complete)
         record_access(actor, AccessAction.UPDATE, patient=patient, obj=locked)
         if complete:
             record_body_measurement(
@@ -363,6 +320,82 @@ def review_screening(
                 height_cm=None,
             )
     return locked
+
+
+def _lock_for_review(patient: Patient, screening: MedicalScreening) -> MedicalScreening:
+    """The screening, locked with its patient; refused when it is already signed or the
+    patient has sent a newer history since."""
+    _lock_patient(patient)
+    locked = MedicalScreening.objects.select_for_update().get(pk=screening.pk)
+    if locked.is_completed:
+        raise Refused(
+            {"__all__": "This screening is already completed and signed; it cannot change."}
+        )
+    newest = MedicalScreening.objects.filter(patient_id=patient.pk).aggregate(v=Max("version"))
+    if locked.version != newest["v"]:
+        raise Refused(
+            {
+                "__all__": "The patient has sent a newer health history since; review "
+                "that version instead."
+            }
+        )
+    return locked
+
+
+def _apply_findings(locked: MedicalScreening, review: "ReviewReport", pregnancy_status) -> list:
+    """The condition answers with the clinician's findings set (the pregnancy entry from
+    the pregnancy status); not saved."""
+    answers = list(locked.condition_answers.select_related("contraindication"))
+    for answer in answers:
+        if answer.contraindication.is_pregnancy:
+            answer.confirmed_present = rules.pregnancy_contraindication_present(pregnancy_status)
+            continue
+        present, note = review.findings.get(answer.pk, (None, ""))
+        answer.confirmed_present = present
+        answer.clinician_note = note.strip()
+    return answers
+
+
+def _refuse_incomplete(review: "ReviewReport", pregnancy_status, answers) -> None:
+    """Refused, field by field, when the screening cannot be signed off as it stands."""
+    problems = rules.completion_problems(
+        systolic=review.systolic,
+        diastolic=review.diastolic,
+        weight_kg=review.weight_kg,
+        pregnancy_status=pregnancy_status,
+        unreviewed_conditions=[a.name for a in answers if a.confirmed_present is None],
+    )
+    if review.screened_on is None:
+        problems["screened_on"] = "Enter the date of the screening."
+    if problems:
+        raise Refused(problems)
+
+
+def _save_review(locked, actor: Actor, review: "ReviewReport", pregnancy_status, *, complete):
+    now = timezone.now()
+    locked.screened_on = review.screened_on
+    locked.blood_pressure_systolic = review.systolic
+    locked.blood_pressure_diastolic = review.diastolic
+    locked.weight_kg = review.weight_kg
+    locked.pregnancy_status = pregnancy_status
+    locked.clinician_notes = review.clinician_notes.strip()
+    locked.reviewed_by = actor.user
+    locked.reviewed_at = now
+    fields = [
+        "screened_on",
+        "blood_pressure_systolic",
+        "blood_pressure_diastolic",
+        "weight_kg",
+        "pregnancy_status",
+        "clinician_notes",
+        "reviewed_by",
+        "reviewed_at",
+    ]
+    if complete:
+        locked.completed_by = actor.user
+        locked.completed_at = now
+        fields += ["completed_by", "completed_at"]
+    locked.save(update_fields=fields)
 
 
 # --- Eligibility ------------------------------------------------------------------------------
