@@ -65,27 +65,7 @@ def imported(content: ReferralContent, patient, screening, assessments, *, creat
         }
         for _ in range(content.entry_count)
     ]
-    found = [
-        f"Flagged for the clinician's review: {answer.name} ({answer.get_severity_display()})."
-        for answer in screening.condition_answers.all()
-        if answer.reported_present
-    ] + [
-        f"Interacting medicine flagged for the clinician's review: {entry.name} — {flag['name']}."
-        for entry in screening.medications.all()
-        for flag in entry.interaction_flags
-    ]
-    entries[content.patient_entry]["response"] = {
-        "status": "201 Created" if created else "200 OK",
-        "location": f"Patient/{patient.external_id}",
-        "outcome": _outcome(
-            "information",
-            "informational",
-            "Registered as a new patient." if created else "Matched to the clinic's patient.",
-            "Conditions and medications recorded in the medical screening as reported by "
-            "the referrer, not yet reviewed.",
-            *found,
-        ),
-    }
+    entries[content.patient_entry]["response"] = _patient_response(patient, screening, created)
     for item in [*content.conditions, *content.medications]:
         recorded = item in content.conditions or item.is_current
         entries[item.entry]["response"] = {
@@ -99,25 +79,57 @@ def imported(content: ReferralContent, patient, screening, assessments, *, creat
             ),
         }
     for questionnaire, assessment in assessments:
-        outcome = _outcome(
+        entries[questionnaire.entry]["response"] = _scored_response(questionnaire, assessment)
+    return _bundle(entries)
+
+
+def _patient_response(patient, screening, created: bool) -> dict:
+    """The patient's entry: matched or registered, with each contraindication and
+    interacting medicine the screening flagged."""
+    found = [
+        f"Flagged for the clinician's review: {answer.name} ({answer.get_severity_display()})."
+        for answer in screening.condition_answers.all()
+        if answer.reported_present
+    ] + [
+        f"Interacting medicine flagged for the clinician's review: {entry.name} — {flag['name']}."
+        for entry in screening.medications.all()
+        for flag in entry.interaction_flags
+    ]
+    return {
+        "status": "201 Created" if created else "200 OK",
+        "location": f"Patient/{patient.external_id}",
+        "outcome": _outcome(
             "information",
             "informational",
-            f"Scored from its answers: {INSTRUMENTS[assessment.instrument].short_name} "
-            f"total {assessment.total}.",
-        )
-        stated = questionnaire.stated_total
-        if stated is not None and stated != assessment.total:
-            outcome["issue"].append(
-                {
-                    "severity": "warning",
-                    "code": "business-rule",
-                    "diagnostics": f"The response stated a total of {stated}; kapcare "
-                    f"recomputed {assessment.total} from the item answers and kept that.",
-                }
+            "Registered as a new patient." if created else "Matched to the clinic's patient.",
+            "Conditions and medications recorded in the medical screening as reported by "
+            "the referrer, not yet reviewed.",
+            *found,
+        ),
+    }
+
+
+def _scored_response(questionnaire, assessment) -> dict:
+    """A questionnaire response's entry: scored again from its answers, warning when the
+    total the referrer stated differs."""
+    outcome = _outcome(
+        "information",
+        "informational",
+        f"Scored from its answers: {INSTRUMENTS[assessment.instrument].short_name} "
+        f"total {assessment.total}.",
+    )
+    stated = questionnaire.stated_total
+    if stated is not None and stated != assessment.total:
+        outcome["issue"].append(
+            issue(
+                "warning",
+                "business-rule",
+                f"The response stated a total of {stated}; kapcare recomputed "
+                f"{assessment.total} from the item answers and kept that.",
             )
-        entries[questionnaire.entry]["response"] = {
-            "status": "201 Created",
-            "location": f"QuestionnaireResponse/{assessment.external_id}",
-            "outcome": outcome,
-        }
-    return _bundle(entries)
+        )
+    return {
+        "status": "201 Created",
+        "location": f"QuestionnaireResponse/{assessment.external_id}",
+        "outcome": outcome,
+    }
