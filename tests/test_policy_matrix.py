@@ -155,9 +155,9 @@ MATRIX = {
     # --- episodes ---
     "episodes:create": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "episodes:detail": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
-    "conformance:episode": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
-    "conformance:episode_pdf": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
-    "conformance:clinic": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
+    "conformance:episode": ("episode", row(OK, OK, OK, MISSING, MISSING, MISSING)),
+    "conformance:episode_pdf": ("episode", row(OK, OK, OK, MISSING, MISSING, MISSING)),
+    "conformance:clinic": (None, row(OK, OK, OK, MISSING, MISSING, OK)),
     "research:download": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "episodes:edit": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "episodes:session_create": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
@@ -206,10 +206,10 @@ MATRIX = {
     # --- outcomes ---
     # The clinic's outcome figures: its clinicians and its admin (not the front desk, not
     # the bedside); aggregates only, so another clinic's staff are refused by role.
-    "outcomes:dashboard": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED, nurse=DENIED)),
-    "outcomes:rates_csv": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED, nurse=DENIED)),
-    "outcomes:durability_csv": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED, nurse=DENIED)),
-    "outcomes:waivers_csv": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED, nurse=DENIED)),
+    "outcomes:dashboard": (None, row(DENIED, OK, OK, MISSING, MISSING, DENIED, nurse=DENIED)),
+    "outcomes:rates_csv": (None, row(DENIED, OK, OK, MISSING, MISSING, DENIED, nurse=DENIED)),
+    "outcomes:durability_csv": (None, row(DENIED, OK, OK, MISSING, MISSING, DENIED, nurse=DENIED)),
+    "outcomes:waivers_csv": (None, row(DENIED, OK, OK, MISSING, MISSING, DENIED, nurse=DENIED)),
     "substances:loss": ("loss_report", row(DENIED, OK, OK, DENIED, DENIED, DENIED)),
     "substances:loss_pdf": ("loss_report", row(DENIED, OK, OK, DENIED, DENIED, DENIED)),
     # --- discharge ---
