@@ -29,6 +29,7 @@ from kapcare.follow_up.services import send_due_follow_ups
 from kapcare.notifications.models import ScheduledRun
 from kapcare.notifications.scheduled import queue_due_notifications
 from kapcare.notifications.services import deliver_due
+from kapcare.research.services import expire_old as expire_old_research_exports
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,7 @@ def minute_job() -> dict:
         queued += send_due_follow_ups(now)
     report = deliver_due(now)
     expire_old_exports(now)
+    expire_old_research_exports(now)
     if not site_url:
         # What was already queued went; reminders need the address their links use.
         raise ImproperlyConfigured(

@@ -59,9 +59,7 @@ def _episode(clinic, clinician, doses: int):
     episode = course(clinic, model="bracketed", doses=doses, after=8)
     episode.therapist = therapist
     episode.save(update_fields=["therapist"])
-    authorize(
-        episode.patient, therapist, scopes=("schedule", "session_summaries"), by=clinician
-    )
+    authorize(episode.patient, therapist, scopes=("schedule", "session_summaries"), by=clinician)
     _recorded(episode, clinician)
     return type(episode).objects.select_related("patient__clinic", "clinic").get(pk=episode.pk)
 
