@@ -35,6 +35,18 @@ NOT_RECORDED = "not recorded"
 BATCH = 1000
 
 
+# The clinic's settings the summaries are computed with: a change rebuilds the clinic's.
+OUTCOME_SETTINGS = frozenset(
+    {
+        "baseline_window_days",
+        "end_of_induction_window_days",
+        "induction_doses",
+        "response_fall_percent",
+        "remission_phq9_below",
+    }
+)
+
+
 def outcome_settings(clinic) -> definitions.OutcomeSettings:
     return definitions.OutcomeSettings(
         baseline_window_days=clinic.baseline_window_days,

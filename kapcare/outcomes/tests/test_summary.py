@@ -80,3 +80,19 @@ def test_each_figure_is_one_query_whatever_the_number_of_episodes(clinic, episod
     assert (len(rates), len(durability)) == (1, 1)
     assert sum(row.episodes for row in rows) == episodes
     assert sum(group.responders for group in figure.groups) == episodes
+
+
+def test_a_change_of_the_clinics_outcome_settings_rebuilds_its_summaries(
+    clinic, clinic_admin, django_capture_on_commit_callbacks
+):
+    from kapcare.clinics.services import change_settings
+
+    episode = course(clinic, baseline=20, after=9)  # a 55 % fall: a response at 50 %
+    assert OutcomeSummary.objects.get(episode=episode).is_responder is True
+
+    with django_capture_on_commit_callbacks(execute=True):
+        change_settings(
+            acting_user=clinic_admin, clinic=clinic, values={"response_fall_percent": 60}
+        )
+
+    assert OutcomeSummary.objects.get(episode=episode).is_responder is False
