@@ -2,6 +2,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
 from kapcare import policy
 
@@ -18,7 +19,7 @@ PATIENT_RECORDS = {
 }
 
 
-def _refusal(request, kwargs) -> PermissionDenied:
+def _refusal(request, kwargs, refusal: Exception) -> Exception:
     from django.apps import apps
 
     from kapcare.patients.access import refused
@@ -28,13 +29,21 @@ def _refusal(request, kwargs) -> PermissionDenied:
             records = apps.get_model(label).objects.all()
             if label != "patients.Patient":
                 records = records.select_related("patient__clinic")
-            return refused(request, records, kwargs[argument], PermissionDenied())
+            return refused(request, records, kwargs[argument], refusal)
+    return refusal
+
+
+def refusal_for(user, action: policy.Action) -> Exception:
+    """403, or 404 where the policy says the page does not exist for the user's role."""
+    if policy.refused_as_not_found(user, action):
+        return Http404("Not found.")
     return PermissionDenied()
 
 
 def allowed(action: policy.Action):
-    """A view for signed-in users whom the policy allows `action` (403 for the others,
-    logged when the URL names a record that exists).
+    """A view for signed-in users whom the policy allows `action` (403 for the others, or
+    404 for a role the page does not exist for, `policy.NOT_FOUND_FOR`; logged when the
+    URL names a record that exists).
 
     Object-level checks happen where the object is fetched (`get_patient` and friends).
     """
@@ -44,7 +53,7 @@ def allowed(action: policy.Action):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             if not policy.can(request.user, action):
-                raise _refusal(request, kwargs)
+                raise _refusal(request, kwargs, refusal_for(request.user, action))
             return view(request, *args, **kwargs)
 
         wrapped.policy_action = action

@@ -284,6 +284,16 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     Action.REVIEW_REFERRALS: frozenset({Role.COORDINATOR, Role.ADMIN}),
 }
 
+# Clinic pages that do not exist at all for a role outside the clinic's staff: a patient or
+# an outside therapist refused them is answered "not found" (404), like a record out of
+# reach, so that they do not learn what the clinic keeps about its practice (issue: the
+# outcome figures and the ASKP3 conformance report are the clinic's own account).
+NOT_FOUND_FOR: dict[Action, frozenset[str]] = {
+    Action.VIEW_CLINIC_OUTCOMES: frozenset({Role.THERAPIST, Role.PATIENT}),
+    Action.VIEW_CONFORMANCE: frozenset({Role.THERAPIST, Role.PATIENT}),
+}
+
+
 # The sharing scope a therapist needs for each action on a patient; None: any live
 # authorisation (the patient's name and the authorisation itself). A therapist may do no
 # action that is not listed here.
@@ -322,6 +332,12 @@ def can(user, action: Action, obj=None) -> bool:
     if obj is None:
         return True
     return _may_touch(user, action, obj)
+
+
+def refused_as_not_found(user, action: Action) -> bool:
+    """Whether refusing `user` the whole of `action` answers 404 rather than 403
+    (`NOT_FOUND_FOR`). Only for a refusal: ask `can` first."""
+    return getattr(user, "role", None) in NOT_FOUND_FOR.get(action, frozenset())
 
 
 def _may_touch(user, action: Action, obj) -> bool:

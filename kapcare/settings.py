@@ -383,6 +383,9 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 # A FHIR bulk export's files are kept this long after it completes, then removed (the
 # job's row stays); the client fetches them within it.
 FHIR_EXPORT_KEEP = timedelta(hours=int(os.environ.get("FHIR_EXPORT_KEEP_HOURS", "24")))
+# A research dataset export's zip is kept this long after it is built, then removed (the
+# row stays as the trace); the admin downloads it within it.
+RESEARCH_EXPORT_KEEP = timedelta(hours=int(os.environ.get("RESEARCH_EXPORT_KEEP_HOURS", "24")))
 QUEUE_MAX_WAIT = timedelta(minutes=int(os.environ.get("QUEUE_MAX_WAIT_MINUTES", "10")))
 
 # Consultation requests: at most this many from one network address per hour.

@@ -52,6 +52,9 @@ NOT_RECORD_IDS = {
     # A lot of the register names no patient; the lines its page shows log their patients
     # (kapcare/dosing/tests/test_substances_pages.py).
     "lot_number",
+    # A de-identified research dataset: no patient named; its build logs an "exported" row
+    # per patient and each download its own row (kapcare/research/tests/test_background.py).
+    "export_id",
 }
 
 # List pages that show patients without an id in their URL, and who opens them.

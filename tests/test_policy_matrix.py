@@ -155,10 +155,13 @@ MATRIX = {
     # --- episodes ---
     "episodes:create": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "episodes:detail": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
-    "conformance:episode": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
-    "conformance:episode_pdf": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
-    "conformance:clinic": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
+    "conformance:episode": ("episode", row(OK, OK, OK, MISSING, MISSING, MISSING)),
+    "conformance:episode_pdf": ("episode", row(OK, OK, OK, MISSING, MISSING, MISSING)),
+    "conformance:clinic": (None, row(OK, OK, OK, MISSING, MISSING, OK)),
     "research:download": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
+    "research:exports": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
+    # Another clinic's admin gets 404 (kapcare/research/tests/test_background.py).
+    "research:export_file": ("research_export", row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "episodes:edit": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "episodes:session_create": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "episodes:session_record": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),
@@ -206,10 +209,10 @@ MATRIX = {
     # --- outcomes ---
     # The clinic's outcome figures: its clinicians and its admin (not the front desk, not
     # the bedside); aggregates only, so another clinic's staff are refused by role.
-    "outcomes:dashboard": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED, nurse=DENIED)),
-    "outcomes:rates_csv": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED, nurse=DENIED)),
-    "outcomes:durability_csv": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED, nurse=DENIED)),
-    "outcomes:waivers_csv": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED, nurse=DENIED)),
+    "outcomes:dashboard": (None, row(DENIED, OK, OK, MISSING, MISSING, DENIED, nurse=DENIED)),
+    "outcomes:rates_csv": (None, row(DENIED, OK, OK, MISSING, MISSING, DENIED, nurse=DENIED)),
+    "outcomes:durability_csv": (None, row(DENIED, OK, OK, MISSING, MISSING, DENIED, nurse=DENIED)),
+    "outcomes:waivers_csv": (None, row(DENIED, OK, OK, MISSING, MISSING, DENIED, nurse=DENIED)),
     "substances:loss": ("loss_report", row(DENIED, OK, OK, DENIED, DENIED, DENIED)),
     "substances:loss_pdf": ("loss_report", row(DENIED, OK, OK, DENIED, DENIED, DENIED)),
     # --- discharge ---
@@ -407,7 +410,18 @@ def records(clinic, patient, clinician, patient_user):
         "therapist_profile": {"therapist_id": with_certificate(colleague, clinician).external_id},
         # --- DEA records ---
         **dea_records(clinic, clinician),
+        # --- research export ---
+        "research_export": {"export_id": built_research_export(clinic, clinician)},
     }
+
+
+def built_research_export(clinic, by):
+    from kapcare.research import services
+    from kapcare.research.models import ResearchExport
+
+    export = ResearchExport.objects.create(clinic=clinic, requested_by=by)
+    services.build(export.pk)
+    return export.external_id
 
 
 def dea_records(clinic, clinician) -> dict:

@@ -3,8 +3,10 @@ the dosing gates use (`episodes.gate_facts.gate_report`: the nine rules and the 
 extra gates, with the waivers that held), plus the monitoring series of each dose and the
 outcome measures around the course.
 
-Its queries grow with the number of doses (one gate report per dose); an episode has a
-handful (an induction series of six, `clinics.Clinic.induction_doses`)."""
+A fixed number of queries whatever the number of doses: the course gates of every dose
+come from `gates.facts.course_gates` and the therapist's from
+`therapists.registrations.therapist_gates_for_doses`, each reading the patient's records
+once for all the doses."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,11 +19,11 @@ from kapcare.dosing.models import DosingRecord, Observation
 from kapcare.dosing.vitals.rules import VitalSchedule
 from kapcare.episodes import rules as episode_rules
 from kapcare.episodes.gates import rules as gates
-from kapcare.episodes.gates.facts import gate_report
+from kapcare.episodes.gates.facts import course_gates, extra_view
 from kapcare.episodes.models import CareSession, SessionKind, SessionStatus
 from kapcare.measures.models import Assessment, AssessmentStatus
 from kapcare.screening.models import MedicalScreening
-from kapcare.therapists.registrations import THERAPIST_IN_LOOP
+from kapcare.therapists.registrations import THERAPIST_IN_LOOP, therapist_gates_for_doses
 
 SCREENING = "screening_signed"
 ELIGIBILITY = "eligibility"
@@ -113,11 +115,16 @@ def evaluate(episode, now: datetime | None = None) -> Evaluation:
 
     checks: dict[str, list[rules.Check]] = {element: [] for element in ELEMENTS}
     schedule = VitalSchedule.from_settings(clinic)
-    for number, session in enumerate(doses, start=1):
+    given = [(session, _dose_at(session, records.get(session.pk))) for session in doses]
+    course = course_gates(given)
+    therapist = therapist_gates_for_doses(given)
+    for number, (session, dose_at) in enumerate(given, start=1):
         record = records.get(session.pk)
-        dose_at = (record.dose_started_at if record else None) or _given_at(session)
         label = _dose_label(number, dose_at, zone)
-        views = {view.rule: view for view in gate_report(session, now, dose_at=dose_at).gates}
+        gates_of = course[number - 1]
+        views = dict(gates_of.views)
+        for extra in therapist[number - 1]:
+            views[extra.rule] = extra_view(extra, gates_of.waivers)
         for element, rule in (
             (ELIGIBILITY, gates.ELIGIBILITY),
             (CONSENT, gates.CONSENT),
@@ -135,7 +142,9 @@ def evaluate(episode, now: datetime | None = None) -> Evaluation:
                     _dose_label(number - 1, _given_at(doses[number - 2]), zone),
                 )
             )
-        checks[MONITORING].append(_monitoring_check(record, readings, schedule, label, zone))
+        checks[MONITORING].append(
+            _monitoring_check(session, record, readings, schedule, label, zone)
+        )
 
     results = {
         ELIGIBILITY: rules.combine(
@@ -175,10 +184,15 @@ def evaluate(episode, now: datetime | None = None) -> Evaluation:
     return Evaluation(elements, first)
 
 
-def _monitoring_check(record, readings, schedule, label: str, zone) -> rules.Check:
+def _dose_at(session, record) -> datetime:
+    """When the dose was given: the record's start, else the session's."""
+    return (record.dose_started_at if record else None) or _given_at(session)
+
+
+def _monitoring_check(session, record, readings, schedule, label: str, zone) -> rules.Check:
     if record is None or record.dose_started_at is None:
         return rules.Check(label, False, "No dosing record with the dose's start.", "")
-    url = reverse("dosing:record", args=[record.session.external_id])
+    url = reverse("dosing:record", args=[session.external_id])
     taken = readings.get(record.pk, [])
     if not taken:
         return rules.Check(label, False, "No vital signs recorded.", url)

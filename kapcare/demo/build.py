@@ -32,6 +32,7 @@ from kapcare.demo.screening import load_screening
 from kapcare.demo.sign_ins import AUTHENTICATOR_KEY, PASSWORD
 from kapcare.demo.therapists import load_therapists
 from kapcare.intake.models import ConsultationRequest, ContactMethod, RequestStatus, StatusChange
+from kapcare.outcomes import summary as outcome_summaries
 from kapcare.patients.models import Patient, SexAtBirth
 from kapcare.patients.services import create_patient, record_body_measurement
 
@@ -202,6 +203,8 @@ def load_demo() -> DemoResult:
         load_consents(patients, front_desk, nurse, therapist)
         load_courses(episodes, front_desk, nurse, admin)
         load_follow_ups(patients, nurse, timezone.now())
+        # The dashboards read the kept summaries: written now, not left to the worker.
+        outcome_summaries.rebuild(music_city)
         load_correspondence(portal_patient, front_desk, therapist)
         # The loss before the count: the inventory reconciles with the register after it.
         report_missing_vial(music_city, users["nurse@demo.kapcare.org"], PASSWORD)

@@ -2,7 +2,8 @@
 access, in one step (as `patients.access.get_patient` does for the record itself).
 
 Unknown ids and records out of reach both answer 404, so another clinic's episode is not
-revealed; a role the action does not allow at all is refused (403). A read is logged as
+revealed; a role the action does not allow at all is refused (403, or 404 where the
+policy says the page does not exist for that role). A read is logged as
 `log_as`; a write passes None and its service logs inside its own transaction.
 """
 
@@ -12,6 +13,7 @@ from django.http import Http404, HttpRequest
 from kapcare import policy
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
+from kapcare.decorators import refusal_for
 from kapcare.episodes.models import CareSession, Episode
 from kapcare.patients.access import parse_external_id, refused
 
@@ -26,7 +28,7 @@ def get_episode(
     """The episode with `episode_id`, if `request.user` may do `action` on it."""
     records = Episode.objects.select_related("patient__clinic")
     if not policy.can(request.user, action):
-        raise refused(request, records, episode_id, PermissionDenied())
+        raise refused(request, records, episode_id, refusal_for(request.user, action))
     episode = (
         Episode.objects.select_related(
             "patient__clinic", "clinic", "treating_clinician", "therapist"

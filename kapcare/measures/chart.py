@@ -270,15 +270,12 @@ def measures_section(request, patient) -> dict | None:
                 "raised_at", "pk"
             )
         )
-    charts = [history.chart_data() for history in histories if history.has_total]
     return {
         "histories": histories,
         "results_shown": RESULTS_SHOWN,
         "has_earlier_results": any(len(h.rows) >= RESULTS_SHOWN for h in histories),
         "licensed": licensed,
         "open_alerts": open_alerts,
-        "chart_data": {"charts": charts},
-        "has_charts": bool(charts),
         "can_record_licensed_scale": policy.can(user, Action.RECORD_LICENSED_SCALE, patient),
         "can_send_link": policy.can(user, Action.SEND_QUESTIONNAIRE_LINK, patient),
         "can_enter": policy.can(user, Action.ENTER_ASSESSMENT_FOR_PATIENT, patient),

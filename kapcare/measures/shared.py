@@ -61,13 +61,10 @@ def shared_measures(request, patient) -> dict | None:
         .only("scale", "total", "administered_on")
         .order_by("-administered_on", "-recorded_at")
     ]
-    charts = [history.chart_data() for history in histories if history.has_total]
     return {
         "histories": histories,
         "licensed": licensed,
         "shows_flags": policy.can(user, Action.VIEW_PATIENT_SAFETY_ALERTS, patient),
-        "chart_data": {"charts": charts},
-        "has_charts": bool(charts),
         "remission_below": patient.clinic.remission_phq9_below,
         "response_fall_percent": patient.clinic.response_fall_percent,
     }

@@ -29,6 +29,7 @@ from kapcare.follow_up.services import send_due_follow_ups
 from kapcare.notifications.models import ScheduledRun
 from kapcare.notifications.scheduled import queue_due_notifications
 from kapcare.notifications.services import deliver_due
+from kapcare.research.services import expire_old as expire_old_research_exports
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +93,9 @@ def minute_job() -> dict:
     if on_the_hour:
         prune_task_results()
         # Expired exports' files go within the hour; the download already refuses them
-        # from the moment they expire (fhir.bulk.services.is_expired).
+        # from the moment they expire (fhir.bulk.services.is_expired, research.services).
         expire_old_exports(now)
+        expire_old_research_exports(now)
         # Its own task: evaluating every open episode must not hold up the emails.
         queue.enqueue(refresh_conformance_task)
     site_url = settings.SITE_URL.rstrip("/")

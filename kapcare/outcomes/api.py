@@ -6,15 +6,16 @@ no clinic's figures are theirs to learn of."""
 import datetime as dt
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from kapcare import policy
 from kapcare.dates import OUT_OF_RANGE, is_clinic_date
+from kapcare.decorators import refusal_for
 from kapcare.outcomes import figures
 from kapcare.outcomes.figures import GroupBy, Period
-from kapcare.policy import STAFF, Action
+from kapcare.policy import Action
 from kapcare.replica import read_replica
 
 router = Router(tags=["outcomes"])
@@ -73,10 +74,8 @@ class DurabilityOut(Schema):
 
 def _clinic_of(request: HttpRequest):
     user = request.user
-    if user.role not in STAFF or not user.clinic_id:
-        raise Http404("Not found.")
-    if not policy.can(user, Action.VIEW_CLINIC_OUTCOMES):
-        raise PermissionDenied
+    if not policy.can(user, Action.VIEW_CLINIC_OUTCOMES) or not user.clinic_id:
+        raise refusal_for(user, Action.VIEW_CLINIC_OUTCOMES)
     return user.clinic
 
 

@@ -7,6 +7,7 @@ class OutcomesConfig(AppConfig):
     verbose_name = "Outcomes and evidence"
 
     def ready(self) -> None:
-        from kapcare.outcomes import trajectory
+        from kapcare.outcomes import signals, trajectory
 
         trajectory.register()
+        signals.connect()

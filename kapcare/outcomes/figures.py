@@ -1,38 +1,26 @@
-"""The clinic's outcome figures, read from the database in a fixed number of queries.
-
-Three narrow reads whatever the size of the clinic — the episodes with a dose in the
-period (one GROUP BY), their doses' times, their patients' PHQ-9 totals — then the pure
-definitions (`definitions.py`) and statistics (`survival.py`) in Python. Only the columns
-the figures need are fetched; no patient is named in any figure.
+"""The clinic's outcome figures, one aggregate query each over the kept per-episode
+summaries (`models.OutcomeSummary`, written by `summary.py` from the definitions), so a
+figure costs the same at 100 patients as at 100,000. No patient is named in any figure.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from django.db.models import Count, Min
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q
 from django.utils import timezone
 from scipy import stats
 
 from kapcare.episodes import rules
-from kapcare.episodes.models import (
-    CareModel,
-    CareSession,
-    DoseRoute,
-    Episode,
-    GateWaiver,
-    SessionKind,
-    SessionStatus,
-)
-from kapcare.measures.instruments import PHQ9
-from kapcare.measures.models import Assessment, AssessmentStatus
-from kapcare.outcomes import definitions, survival
+from kapcare.episodes.models import CareModel, DoseRoute, GateWaiver
+from kapcare.outcomes import survival
+from kapcare.outcomes.models import OutcomeSummary
+from kapcare.outcomes.summary import NOT_RECORDED, outcome_settings
 
-LEFT_TREATMENT = frozenset({rules.FOLLOW_UP, rules.COMPLETED, rules.DISCONTINUED})
+__all__ = ["NOT_RECORDED", "outcome_settings"]
+
 KAP = "kap"
-NOT_RECORDED = "not recorded"
 
 
 class GroupBy(StrEnum):
@@ -49,92 +37,21 @@ class Period:
     end: date | None = None
 
 
-@dataclass
-class EpisodeFacts:
-    episode_id: int
-    patient_id: int
-    model: str
-    diagnosis: str
-    route: str
-    has_left_treatment: bool
-    dose_times: list[datetime] = field(default_factory=list)
-
-
-def outcome_settings(clinic) -> definitions.OutcomeSettings:
-    return definitions.OutcomeSettings(
-        baseline_window_days=clinic.baseline_window_days,
-        end_of_induction_window_days=clinic.end_of_induction_window_days,
-        induction_doses=clinic.induction_doses,
-        response_fall_percent=clinic.response_fall_percent,
-        remission_phq9_below=clinic.remission_phq9_below,
-    )
-
-
-def _dose_time():
-    return Coalesce("started_at", "planned_start")
-
-
 def _aware(day: date, *, end: bool):
     moment = datetime.combine(day + timedelta(days=1) if end else day, time.min)
     return timezone.make_aware(moment)
 
 
-def _episodes_in(clinic, period: Period, model: str | None):
-    """The clinic's episodes with at least one dose done, first dose in `period`."""
-    # One filter() call before annotate(): the minimum is over the doses done only.
-    episodes = (
-        Episode.objects.filter(
-            clinic_id=clinic.pk,
-            sessions__kind=SessionKind.DOSING,
-            sessions__status=SessionStatus.DONE,
-        )
-        .annotate(first_dose_at=Min(Coalesce("sessions__started_at", "sessions__planned_start")))
-        .order_by()
-    )
+def summaries(clinic, period: Period, model: str | None = None):
+    """The clinic's kept episode outcomes, first dose in `period` (of `model`)."""
+    kept = OutcomeSummary.objects.filter(clinic_id=clinic.pk)
     if model:
-        episodes = episodes.filter(model=model)
+        kept = kept.filter(model=model)
     if period.start is not None:
-        episodes = episodes.filter(first_dose_at__gte=_aware(period.start, end=False))
+        kept = kept.filter(first_dose_at__gte=_aware(period.start, end=False))
     if period.end is not None:
-        episodes = episodes.filter(first_dose_at__lt=_aware(period.end, end=True))
-    return episodes
-
-
-def episode_facts(clinic, period: Period, model: str | None = None):
-    """Each episode's facts and each patient's PHQ-9 scores: three queries."""
-    episodes = _episodes_in(clinic, period, model)
-    facts = {
-        pk: EpisodeFacts(
-            episode_id=pk,
-            patient_id=patient_id,
-            model=episode_model,
-            diagnosis=code.upper() if code else NOT_RECORDED,
-            route=route or NOT_RECORDED,
-            has_left_treatment=state in LEFT_TREATMENT,
-        )
-        for pk, patient_id, episode_model, code, route, state in episodes.values_list(
-            "pk", "patient_id", "model", "diagnosis_code", "dose_route", "state"
-        )
-    }
-    doses = CareSession.objects.filter(
-        episode_id__in=episodes.values("pk"), kind=SessionKind.DOSING, status=SessionStatus.DONE
-    ).values_list("episode_id", _dose_time())
-    for episode_id, given_at in doses:
-        facts[episode_id].dose_times.append(given_at)
-    scores: dict[int, list[definitions.Score]] = defaultdict(list)
-    phq9 = (
-        Assessment.objects.filter(
-            patient_id__in=episodes.values("patient_id"),
-            instrument=PHQ9.id,
-            status=AssessmentStatus.COMPLETED,
-            total__isnull=False,
-        )
-        .order_by()
-        .values_list("patient_id", "completed_at", "total")
-    )
-    for patient_id, completed_at, total in phq9:
-        scores[patient_id].append(definitions.Score(completed_at, total))
-    return list(facts.values()), scores
+        kept = kept.filter(first_dose_at__lt=_aware(period.end, end=True))
+    return kept.order_by()
 
 
 @dataclass(frozen=True)
@@ -189,14 +106,6 @@ class RateRow:
         }
 
 
-def _group_of(facts: EpisodeFacts, group_by: GroupBy) -> str:
-    return {
-        GroupBy.MODEL: facts.model,
-        GroupBy.DIAGNOSIS: facts.diagnosis,
-        GroupBy.ROUTE: facts.route,
-    }[group_by]
-
-
 def _group_order(group_by: GroupBy):
     order = {
         GroupBy.MODEL: list(CareModel.values),
@@ -206,31 +115,29 @@ def _group_order(group_by: GroupBy):
     return lambda group: (order.index(group) if group in order else len(order), group)
 
 
-def _outcomes(clinic, facts_list, scores):
-    settings = outcome_settings(clinic)
-    for facts in facts_list:
-        yield (
-            facts,
-            definitions.episode_outcome(
-                scores.get(facts.patient_id, []),
-                facts.dose_times,
-                settings,
-                has_left_treatment=facts.has_left_treatment,
-            ),
-        )
-
-
 def rates(clinic, group_by: GroupBy, period: Period, model: str | None = None) -> list[RateRow]:
-    """Response and remission by group, with Wilson intervals."""
-    facts_list, scores = episode_facts(clinic, period, model)
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for facts, outcome in _outcomes(clinic, facts_list, scores):
-        row = counts[_group_of(facts, group_by)]
-        row[0] += 1
-        row[1] += outcome.has_baseline
-        row[2] += outcome.is_responder
-        row[3] += outcome.is_remitter
-    return [RateRow(group, *counts[group]) for group in sorted(counts, key=_group_order(group_by))]
+    """Response and remission by group, with Wilson intervals: one GROUP BY."""
+    counted = (
+        summaries(clinic, period, model)
+        .values(str(group_by))
+        .annotate(
+            episodes=Count("pk"),
+            with_baseline=Count("pk", filter=Q(has_baseline=True)),
+            responders=Count("pk", filter=Q(is_responder=True)),
+            remitters=Count("pk", filter=Q(is_remitter=True)),
+        )
+    )
+    rows = {
+        row[str(group_by)]: RateRow(
+            row[str(group_by)],
+            row["episodes"],
+            row["with_baseline"],
+            row["responders"],
+            row["remitters"],
+        )
+        for row in counted
+    }
+    return [rows[group] for group in sorted(rows, key=_group_order(group_by))]
 
 
 @dataclass(frozen=True)
@@ -263,22 +170,28 @@ class DurabilityFigure:
         }
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A responder's time to relapse or censoring, as `definitions.Durability`."""
+
+    days: float
+    relapsed: bool
+
+
 def durability(clinic, period: Period, model: str | None = None) -> DurabilityFigure:
     """Time to relapse among responders, by model, from the end of induction; the
     log-rank test compares the KAP models together with standalone infusions (one degree
-    of freedom: the field's open question, KAP or infusions alone)."""
-    facts_list, scores = episode_facts(clinic, period, model)
-    durations: dict[str, list[definitions.Durability]] = defaultdict(list)
-    for facts, outcome in _outcomes(clinic, facts_list, scores):
-        if not outcome.is_responder:
-            continue
-        patient_scores = scores.get(facts.patient_id, [])
-        last_contact = max([*facts.dose_times, *(score.when for score in patient_scores)])
-        durations[facts.model].append(
-            definitions.durability(
-                outcome.induction_ended_at, outcome.response_score, patient_scores, last_contact
-            )
-        )
+    of freedom: the field's open question, KAP or infusions alone). One GROUP BY: the
+    responders counted by model, time and whether they relapsed."""
+    counted = (
+        summaries(clinic, period, model)
+        .filter(is_responder=True, relapse_days__isnull=False)
+        .values_list("model", "relapse_days", "relapsed")
+        .annotate(count=Count("pk"))
+    )
+    durations: dict[str, list[Kept]] = defaultdict(list)
+    for group, days, relapsed, count in counted:
+        durations[group] += [Kept(days, relapsed)] * count
     groups = []
     for group in sorted(durations, key=_group_order(GroupBy.MODEL)):
         days = [item.days for item in durations[group]]

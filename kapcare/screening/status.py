@@ -2,6 +2,7 @@
 dosing gates. Each function uses a fixed number of queries whatever the record holds."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Prefetch
 
@@ -128,6 +129,15 @@ def eligibility_for(patient, today, *, latest: MedicalScreening | None = None) -
     screening (with its answers prefetched) when it is at hand: then this costs one query,
     and two only when a decision exists and the latest version is not completed.
     """
+    return eligibility_on_days(patient, [today], latest=latest)[today]
+
+
+def eligibility_on_days(
+    patient, days, *, latest: MedicalScreening | None = None
+) -> dict[date, Eligibility]:
+    """`eligibility_for` on each of `days` (the doses of a course), in the queries of one
+    day: the decision and the screening after it are read once, the status is the day's."""
+    days = list(days)
     decision = (
         EligibilityDecision.objects.filter(patient_id=patient.pk)
         .select_related("decided_by")
@@ -135,7 +145,7 @@ def eligibility_for(patient, today, *, latest: MedicalScreening | None = None) -
         .first()
     )
     if decision is None:
-        return Eligibility(decision=None, status=rules.eligibility_status(None, today))
+        return {day: Eligibility(None, rules.eligibility_status(None, day)) for day in days}
     completed = latest if latest is not None and latest.is_completed else None
     if completed is None:
         completed = latest_completed_screening(patient, with_answers=False)
@@ -151,5 +161,11 @@ def eligibility_for(patient, today, *, latest: MedicalScreening | None = None) -
                     screening_id=completed.pk, confirmed_present=True, severity=rules.ABSOLUTE
                 ).values_list("name", flat=True)
             )
-    status = rules.eligibility_status(decision, today, unresolved_absolute=unresolved)
-    return Eligibility(decision=decision, status=status, screening_changed_since=changed)
+    return {
+        day: Eligibility(
+            decision=decision,
+            status=rules.eligibility_status(decision, day, unresolved_absolute=unresolved),
+            screening_changed_since=changed,
+        )
+        for day in days
+    }

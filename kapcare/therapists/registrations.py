@@ -91,21 +91,40 @@ def therapist_gates(session, dose_at: datetime) -> list[ExtraGate]:
     """For `episodes.gates.registry`: a KAP-model dose needs a therapist in the loop
     (`rules.therapist_in_loop`): blocking, unless a clinician waives it with a reason; the
     credential warnings still show with it. Two queries; none for a standalone infusion."""
+    return therapist_gates_for_doses([(session, dose_at)])[0]
+
+
+def therapist_gates_for_doses(doses: list[tuple[object, datetime]]) -> list[list[ExtraGate]]:
+    """`therapist_gates` for doses of one episode, each with its moment, in two queries
+    whatever their number (the conformance report reads every dose of an episode)."""
+    if not doses:
+        return []
+    session = doses[0][0]
     episode = session.episode
     if not episode.is_kap:
-        return []
+        return [[] for _ in doses]
     clinic = session.patient.clinic
-    dose_day = timezone.localdate(dose_at, clinic.zone)
     profile = (
         _profiles_of([(clinic.pk, episode.therapist_id)]).get((clinic.pk, episode.therapist_id))
         if episode.therapist_id is not None
         else None
     )
+    authorisations = _authorisations(
+        session.patient_id, episode.therapist_id, min(at for _, at in doses)
+    )
+    return [
+        [_therapist_gate(episode, clinic, profile, _scopes_at(authorisations, at), at)]
+        for _, at in doses
+    ]
+
+
+def _therapist_gate(episode, clinic, profile, scopes: frozenset, dose_at: datetime) -> ExtraGate:
+    dose_day = timezone.localdate(dose_at, clinic.zone)
     blocks, notes = rules.therapist_in_loop(
         rules.LoopFacts(
             has_therapist=episode.therapist_id is not None,
             credentials=facts_of(profile) if profile is not None else None,
-            authorised_scopes=_authorised_scopes(session.patient_id, episode.therapist_id, dose_at),
+            authorised_scopes=scopes,
             dose_day=dose_day,
             training_required=clinic.kap_training_required,
             training_not_required_reason=clinic.kap_training_not_required_reason,
@@ -137,26 +156,33 @@ def therapist_gates(session, dose_at: datetime) -> list[ExtraGate]:
                 *(warning for warning in warnings if "expires on" in warning),
             ]
         )
-    return [
-        ExtraGate(
-            rule=THERAPIST_IN_LOOP,
-            title="Therapist in the loop",
-            passed=not blocks,
-            warning=bool(notes) or any("expires on" in warning for warning in warnings),
-            message=message,
-            fix_url=fix_url,
-            fix_label=fix_label,
-        )
-    ]
+    return ExtraGate(
+        rule=THERAPIST_IN_LOOP,
+        title="Therapist in the loop",
+        passed=not blocks,
+        warning=bool(notes) or any("expires on" in warning for warning in warnings),
+        message=message,
+        fix_url=fix_url,
+        fix_label=fix_label,
+    )
 
 
-def _authorised_scopes(patient_id: int, therapist_id: int | None, at: datetime) -> frozenset:
-    """The scopes of the patient's authorisations to the therapist live at `at`."""
+def _authorisations(patient_id: int, therapist_id: int | None, since: datetime) -> list:
+    """The patient's authorisations to the therapist live at `since` (one query)."""
     if therapist_id is None:
-        return frozenset()
-    scopes = set()
-    for authorization in SharingAuthorization.objects.live(at).filter(
-        patient_id=patient_id, therapist_id=therapist_id
-    ):
-        scopes.update(authorization.scopes)
-    return frozenset(scopes)
+        return []
+    return list(
+        SharingAuthorization.objects.live(since).filter(
+            patient_id=patient_id, therapist_id=therapist_id
+        )
+    )
+
+
+def _scopes_at(authorisations: list, at: datetime) -> frozenset:
+    """The scopes of `authorisations` still live at `at`."""
+    return frozenset(
+        scope
+        for authorization in authorisations
+        if authorization.status_on(at) == "active"
+        for scope in authorization.scopes
+    )

@@ -1,13 +1,15 @@
 """The episode's conformance report, page and API, on the demo clinic's records."""
 
+import datetime as dt
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from kapcare.accounts.models import ApiToken, User
-from kapcare.audit.models import AccessLogEntry
+from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.conformance import rules
 from kapcare.conformance.report import ELEMENTS
 from kapcare.episodes.models import CareSession
@@ -64,16 +66,41 @@ def test_the_page_shows_each_element(client, dosed_episode):
 
 
 @pytest.mark.parametrize("role", ["therapist", "patient"])
-def test_a_therapist_or_a_patient_is_refused(client, dosed_episode, role):
+def test_a_therapist_or_a_patient_gets_404_and_the_attempt_is_logged(client, dosed_episode, role):
     user = User.objects.get(email=f"{role}@demo.kapcare.org")
     client.force_login(user)
 
     response = client.get(
         f"/api/v1/episodes/{dosed_episode.external_id}/conformance", headers=bearer(user)
     )
-    assert response.status_code in (403, 404)
-    page = client.get(reverse("conformance:episode", args=[dosed_episode.external_id]))
-    assert page.status_code in (403, 404)
+    assert response.status_code == 404
+    for name in ("conformance:episode", "conformance:episode_pdf"):
+        page = client.get(reverse(name, args=[dosed_episode.external_id]))
+        assert page.status_code == 404
+    assert client.get(reverse("conformance:clinic")).status_code == 404
+    assert AccessLogEntry.objects.filter(
+        actor_id=user.pk, action=AccessAction.REFUSED, patient=dosed_episode.patient
+    ).exists()
+
+
+def test_the_episodes_therapist_revoked_a_second_ago_gets_404(client, dosed_episode):
+    """Even the therapist named on the episode, under a live authorisation a moment ago:
+    the report is the clinic's, never a therapist's."""
+    from kapcare.consents.models import SharingAuthorization
+    from kapcare.episodes.models import Episode
+
+    episode = Episode.objects.filter(
+        therapist__isnull=False, sessions__kind="dosing", sessions__status="done"
+    ).first()
+    therapist = episode.therapist
+    SharingAuthorization.objects.filter(patient=episode.patient, therapist=therapist).update(
+        revoked_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    client.force_login(therapist)
+
+    response = client.get(reverse("conformance:episode", args=[episode.external_id]))
+
+    assert response.status_code == 404
 
 
 def test_staff_of_another_clinic_get_404(client, dosed_episode):

@@ -145,7 +145,9 @@ def test_measures_section_shows_totals_bands_and_the_outcome(client, therapist, 
 
     assert "moderately severe" in content
     assert "Response and remission" in content
-    assert 'id="measures-chart-data"' in content
+    # Charted once, by the trajectory beside the tables.
+    assert 'id="trajectory-heading"' in content
+    assert 'id="measures-chart-data"' not in content
     # No way into the clinic's pages from here.
     assert "/measures/" not in content.split('id="shared-measures-heading"')[1].split("</main>")[0]
 

@@ -26,7 +26,7 @@ from kapcare.episodes.models import (
 )
 from kapcare.measures.models import Assessment, AssessmentStatus, SafetyAlert
 from kapcare.patients.models import BodyMeasurement, SexAtBirth
-from kapcare.screening.status import eligibility_for
+from kapcare.screening.status import eligibility_for, eligibility_on_days
 
 # A dose counts as given once it has started.
 GIVEN = (SessionStatus.IN_PROGRESS, SessionStatus.DONE)
@@ -97,15 +97,11 @@ def _why_not_counted(episode, row: dict) -> str:
     return f"recorded by {staff} without the therapist's confirmation"
 
 
-def _course_facts(session: CareSession, dose_at: datetime) -> tuple[dict, datetime]:
-    """The facts the patient's other sessions give (one query): the doses before this one,
-    the preparation and integration sessions done that count and why the others do not;
-    and the moment of the episode's first dose (this one if none came before)."""
-    episode = session.episode
-    rows = list(
-        CareSession.objects.filter(patient_id=session.patient_id)
-        .exclude(pk=session.pk)
-        .values(
+def _course_rows(patient_id: int) -> list[dict]:
+    """Every session of the patient, as the course facts read them (one query)."""
+    return list(
+        CareSession.objects.filter(patient_id=patient_id).values(
+            "id",
             "episode_id",
             "kind",
             "status",
@@ -118,6 +114,19 @@ def _course_facts(session: CareSession, dose_at: datetime) -> tuple[dict, dateti
             "therapist_confirmation",
         )
     )
+
+
+def _course_facts(
+    session: CareSession, dose_at: datetime, rows: list[dict] | None = None
+) -> tuple[dict, datetime]:
+    """The facts the patient's other sessions give (one query, none when the patient's
+    `rows` are at hand): the doses before this one, the preparation and integration
+    sessions done that count and why the others do not; and the moment of the episode's
+    first dose (this one if none came before)."""
+    episode = session.episode
+    if rows is None:
+        rows = _course_rows(session.patient_id)
+    rows = [r for r in rows if r["id"] != session.pk]
     doses = [
         r
         for r in rows
@@ -346,50 +355,120 @@ def gate_report(
     `dose_time(session, now)`; the start passes `now`, when the dose is really given."""
     dose_at = dose_at or dose_time(session, now)
     gathered = gather_facts(session, dose_at)
-    # The latest waiver of each rule, honoured only while the facts it was given on hold.
-    waivers = {
-        w.rule: w
-        for w in GateWaiver.objects.filter(session_id=session.pk)
-        .select_related("waived_by")
-        .order_by("waived_at", "id")
-    }
-
-    def holding(rule: str, basis: str) -> GateWaiver | None:
-        waiver = waivers.get(rule)
-        return waiver if waiver is not None and waiver.basis == basis else None
-
+    waivers = _waivers_of([session.pk]).get(session.pk, {})
     facts = gathered.facts
     views = [
-        GateView(
-            rule=result.rule,
-            title=result.title,
-            passed=result.passed,
-            message=result.message,
-            fix_url="" if result.passed else fix_url(result.fix, session, gathered.open_alert_ids),
-            fix_label="" if result.passed else FIX_LABELS.get(result.fix, ""),
-            warning=result.warning,
-            waiver=holding(result.rule, gate_rules.waiver_basis(result.rule, facts)),
-            basis=gate_rules.waiver_basis(result.rule, facts),
-        )
+        _rule_view(result, session, gathered.open_alert_ids, facts, waivers)
         for result in gate_rules.evaluate_gates(facts, gathered.settings)
     ]
-    views += [
-        GateView(
-            rule=extra.rule,
-            title=extra.title,
-            passed=extra.passed,
-            message=extra.message,
-            # A pass with a warning keeps its link: where to look.
-            fix_url="" if extra.passed and not extra.warning else extra.fix_url,
-            fix_label="" if extra.passed and not extra.warning else extra.fix_label,
-            warning=extra.warning,
-            waiver=holding(extra.rule, extra.message) if extra.waivable else None,
-            waivable=extra.waivable,
-            basis=extra.message,
-        )
-        for extra in registry.extra_gates(session, dose_at)
-    ]
+    views += [extra_view(extra, waivers) for extra in registry.extra_gates(session, dose_at)]
     return GateReport(session=session, dose_at=dose_at, gates=views, checklist=gathered.checklist)
+
+
+def _waivers_of(session_ids: list[int]) -> dict[int, dict[str, GateWaiver]]:
+    """The latest waiver of each rule, by session (one query)."""
+    found: dict[int, dict[str, GateWaiver]] = {}
+    for waiver in (
+        GateWaiver.objects.filter(session_id__in=session_ids)
+        .select_related("waived_by")
+        .order_by("waived_at", "id")
+    ):
+        found.setdefault(waiver.session_id, {})[waiver.rule] = waiver
+    return found
+
+
+def _holding(waivers: dict[str, GateWaiver], rule: str, basis: str) -> GateWaiver | None:
+    """A rule's waiver, honoured only while the facts it was given on hold."""
+    waiver = waivers.get(rule)
+    return waiver if waiver is not None and waiver.basis == basis else None
+
+
+def _rule_view(result, session, open_alert_ids, facts, waivers) -> GateView:
+    basis = gate_rules.waiver_basis(result.rule, facts)
+    return GateView(
+        rule=result.rule,
+        title=result.title,
+        passed=result.passed,
+        message=result.message,
+        fix_url="" if result.passed else fix_url(result.fix, session, open_alert_ids),
+        fix_label="" if result.passed else FIX_LABELS.get(result.fix, ""),
+        warning=result.warning,
+        waiver=_holding(waivers, result.rule, basis),
+        basis=basis,
+    )
+
+
+def extra_view(extra: registry.ExtraGate, waivers: dict[str, GateWaiver]) -> GateView:
+    """A registered gate as shown, with its waiver (`waivers`: the session's, by rule)."""
+    return GateView(
+        rule=extra.rule,
+        title=extra.title,
+        passed=extra.passed,
+        message=extra.message,
+        # A pass with a warning keeps its link: where to look.
+        fix_url="" if extra.passed and not extra.warning else extra.fix_url,
+        fix_label="" if extra.passed and not extra.warning else extra.fix_label,
+        warning=extra.warning,
+        waiver=_holding(waivers, extra.rule, extra.message) if extra.waivable else None,
+        waivable=extra.waivable,
+        basis=extra.message,
+    )
+
+
+# The gates about the course rather than the day of the dose: gates 1 to 4.
+COURSE_RULES = frozenset(
+    {gate_rules.ELIGIBILITY, gate_rules.CONSENT, gate_rules.PREPARATION, gate_rules.INTEGRATION}
+)
+
+
+@dataclass(frozen=True)
+class CourseGates:
+    """The course gates of one dose, by rule, and the dose's waivers (for registered
+    gates the caller evaluates itself, `extra_view`)."""
+
+    views: dict[str, GateView]
+    waivers: dict[str, GateWaiver]
+
+
+def course_gates(doses: list[tuple[CareSession, datetime]]) -> list[CourseGates]:
+    """For doses of one episode, each with when it was given: gates 1 to 4 (`COURSE_RULES`)
+    as `gate_report` shows them, from the same facts, rules and waivers, in a fixed number
+    of queries whatever the number of doses (the conformance report reads them all). The
+    sessions come with their episode and their patient's clinic."""
+    if not doses:
+        return []
+    episode, patient = doses[0][0].episode, doses[0][0].patient
+    settings = settings_for(patient.clinic)
+    days = {at: at.astimezone(settings.zone).date() for _, at in doses}
+    eligibility = eligibility_on_days(patient, set(days.values()))
+    consent, _, _ = episode_consent_status(episode, patient)
+    rows = _course_rows(patient.pk)
+    waivers = _waivers_of([session.pk for session, _ in doses])
+    checks = [(r, check) for r, check in gate_rules.ALL_RULES if r in COURSE_RULES]
+    applicable = set(gate_rules.rules_for(episode.model))
+    found = []
+    for session, dose_at in doses:
+        status = eligibility[days[dose_at]].status
+        course, _ = _course_facts(session, dose_at, rows)
+        facts = gate_rules.GateFacts(
+            model=episode.model,
+            dose_at=dose_at,
+            eligibility_state=status.state,
+            eligibility_is_eligible=status.is_eligible,
+            eligibility_label=status.label,
+            eligibility_detail=status.detail,
+            consent_status=consent,
+            has_trauma_history=episode.has_trauma_history,
+            **course,
+        )
+        held = waivers.get(session.pk, {})
+        views = {
+            rule: _rule_view(check(facts, settings), session, (), facts, held)
+            for rule, check in checks
+            if rule in applicable
+        }
+        found.append(CourseGates(views, held))
+    return found
 
 
 def evaluate_for_session(session: CareSession, now: datetime) -> list[GateView]:

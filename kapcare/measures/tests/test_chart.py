@@ -1,5 +1,4 @@
 import datetime as dt
-import json
 
 import pytest
 import time_machine
@@ -125,34 +124,21 @@ def test_chart_page_shows_tables_bands_flags_and_outcomes(client, clinician, cou
     assert "Response and remission" in html
     assert "Baseline 18 on Jan 5, 2026" in html
     assert "−78 % from baseline" in html
-    # C-SSRS: a risk level in the table, no chart.
+    # C-SSRS: a risk level in the table.
     assert "low risk" in html
-    assert 'id="measures-chart-cssrs_screen"' not in html
-    assert 'id="measures-chart-phq9" role="img" aria-label="Line chart of PHQ-9 totals' in html
-    assert "chart-4.6.1.umd.min.js" in html
-    assert "measures-chart.js" in html
 
 
-def test_chart_data_goes_to_the_page_as_json(client, clinician, course):
+def test_the_scores_are_charted_once_by_the_outcome_trajectory(client, clinician, course):
+    """The trajectory (outcomes/trajectory.html, with doses and thresholds) is the chart of
+    the totals; the Measures section keeps the tables and loads no chart script."""
     client.force_login(clinician)
 
-    response = client.get(reverse("patients:chart", args=[course.external_id]))
+    html = client.get(reverse("patients:chart", args=[course.external_id])).content.decode()
 
-    html = response.content.decode()
-    start = html.index('<script id="measures-chart-data" type="application/json">')
-    payload = html[html.index(">", start) + 1 : html.index("</script>", start)]
-    data = json.loads(payload)
-    assert data["charts"] == [
-        {
-            "canvas_id": "measures-chart-phq9",
-            "label": "PHQ-9 total",
-            "maximum": 27,
-            "ticks": [0, 5, 10, 15, 20, 27],
-            "labels": ["Jan 5, 2026", "Jan 19, 2026", "Feb 2, 2026", "Feb 16, 2026"],
-            "totals": [18, 12, 9, 4],
-            "bands": ["moderately severe", "moderate", "mild", "minimal"],
-        }
-    ]
+    assert 'id="trajectory-heading"' in html
+    assert "<canvas" not in html.split('id="measures-heading"')[1].split("</section>")[0]
+    assert 'id="measures-chart-data"' not in html
+    assert "measures-chart.js" not in html
 
 
 def test_low_baseline_says_outcomes_do_not_apply(client, clinician, patient):

@@ -9,6 +9,7 @@ from kapcare.accounts.models import Role, User
 from kapcare.episodes.models import CareSession, Episode, SessionKind, SessionStatus
 from kapcare.measures.instruments import PHQ9
 from kapcare.measures.models import Assessment, AssessmentStatus, Source
+from kapcare.outcomes import summary
 from tests.factories import PatientFactory, UserFactory
 
 
@@ -80,4 +81,6 @@ def course(
         for when, total in totals
         if total is not None
     )
+    # Bulk writes send no signal: the kept summary is refreshed as the task would.
+    summary.refresh_patients([patient.pk])
     return episode

@@ -43,10 +43,16 @@ def test_clinician_sees_rates_curves_and_the_caution(client, clinician, data):
     assert "Log-rank test, KAP models together against standalone infusions" in page
 
 
-@pytest.mark.parametrize("persona", ["coordinator", "nurse", "therapist", "patient_user"])
-def test_others_are_refused_the_dashboard(client, request, persona):
+@pytest.mark.parametrize("persona", ["coordinator", "nurse"])
+def test_other_staff_are_refused_the_dashboard(client, request, persona):
     client.force_login(request.getfixturevalue(persona))
     assert client.get(DASHBOARD).status_code == 403
+
+
+@pytest.mark.parametrize("persona", ["therapist", "patient_user"])
+def test_a_therapist_or_a_patient_finds_no_dashboard(client, request, persona):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(DASHBOARD).status_code == 404
 
 
 def test_model_filter_and_csv(client, clinic_admin, data):

@@ -112,20 +112,3 @@ def test_one_clinic_only_and_the_export_is_in_the_access_log(demo, tmp_path):
 @pytest.mark.parametrize(("age", "shown"), [(18, "18"), (89, "89"), (90, "90+"), (104, "90+")])
 def test_ages_over_89_are_one_category(age, shown):
     assert rules.age_category(age) == shown
-
-
-def test_the_admin_downloads_the_clinics_dataset(demo, client):
-    from django.urls import reverse
-
-    from kapcare.accounts.models import User
-
-    admin = User.objects.get(email="admin@demo.kapcare.org")
-    client.force_login(admin)
-
-    assert client.get(reverse("research:download")).status_code == 200
-    response = client.post(reverse("research:download"))
-
-    assert response.status_code == 200
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-    patients = list(csv.DictReader(io.StringIO(archive.read("patients.csv").decode())))
-    assert len(patients) == Patient.objects.filter(clinic_id=admin.clinic_id).count()
