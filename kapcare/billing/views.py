@@ -67,7 +67,8 @@ def coverage(request: HttpRequest, patient_id) -> HttpResponse:
     )
 
 
-@allowed(Action.VIEW_ESTIMATES)
+# The staff's page (the patient reads theirs in the portal): staff roles only.
+@allowed(Action.VIEW_COVERAGE)
 def patient_estimates(request: HttpRequest, patient_id) -> HttpResponse:
     """GET: the patient's estimates, newest first. POST: issue one for the open course on
     the patient's request (front desk and admin)."""
@@ -110,7 +111,7 @@ def estimate_download(request: HttpRequest, estimate_id) -> HttpResponse:
     return response
 
 
-@allowed(Action.VIEW_ESTIMATES)
+@allowed(Action.USE_PATIENT_PORTAL)
 def portal_estimates(request: HttpRequest) -> HttpResponse:
     patient = get_own_patient(request, Action.VIEW_ESTIMATES)
     return render(
