@@ -3,7 +3,7 @@ the pages: coordinators and admins issue, staff and the patient read, therapists
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from kapcare.api_pages import page_of
 from kapcare.api_schemas import PageQuery
@@ -63,7 +63,7 @@ def issue_estimate(request: HttpRequest, patient_id: str, payload: EstimateIn):
         reason="Requested by the patient",
         requested=True,
     )
-    return 201, estimate
+    return Status(201, estimate)
 
 
 @router.get(
