@@ -29,7 +29,7 @@ class CoverageForm(TextFormMixin, forms.Form):
 class CodeVersionForm(TextFormMixin, forms.Form):
     system = forms.ChoiceField(choices=[("CPT", "CPT"), ("HCPCS", "HCPCS")])
     code = forms.RegexField(
-        regex=r"^[A-Z0-9]{5}$",
+        regex=r"^[A-Za-z0-9]{5}$",
         max_length=5,
         error_messages={
             "invalid": "A CPT or HCPCS code is 5 letters or digits, e.g. 96365 or J3490."
@@ -40,7 +40,7 @@ class CodeVersionForm(TextFormMixin, forms.Form):
         max_length=max_length_of(BillingCode, "description"),
     )
     modifiers = forms.RegexField(
-        regex=r"^([A-Z0-9]{2})(, ?[A-Z0-9]{2})*$",
+        regex=r"^([A-Za-z0-9]{2})(, ?[A-Za-z0-9]{2})*$",
         max_length=20,
         required=False,
         error_messages={"invalid": "Modifiers are two letters or digits each, e.g. 25 or JZ, 59."},
@@ -74,6 +74,9 @@ class CodeVersionForm(TextFormMixin, forms.Form):
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].upper()
+
+    def clean_modifiers(self) -> str:
+        return self.cleaned_data["modifiers"].upper()
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()

@@ -49,10 +49,12 @@ def test_the_front_desk_issues_an_estimate_and_reads_its_pdf_with_the_same_token
 
     assert response.status_code == 201
     body = response.json()
-    assert body["total"] == "2850.00" and body["version"] == 1
+    assert body["total"] == "2850.00"
+    assert body["version"] == 1
     assert body["episode_id"] == str(episode.external_id)
     pdf = client.get(body["pdf_url"], headers=headers)
-    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
 
 

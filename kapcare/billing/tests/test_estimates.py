@@ -121,7 +121,8 @@ def test_a_change_issues_a_new_version_that_says_why_and_the_same_plan_issues_no
 
     second = GoodFaithEstimate.objects.exclude(pk=first.pk).get()
     assert (second.version, second.replaces_id) == (2, first.pk)
-    assert "Replaces version 1" in second.reason and "scheduled dates" in second.reason
+    assert "Replaces version 1" in second.reason
+    assert "scheduled dates" in second.reason
     first.refresh_from_db()
     assert len(first.content["scheduled_dates"]) == 1
 
@@ -192,14 +193,15 @@ def test_an_issued_estimate_is_emailed_as_a_link_and_logged(course, patient, coo
 
     email = Notification.objects.get(kind=NotificationKind.GOOD_FAITH_ESTIMATE)
     assert email.to_email == patient.user.email
-    assert "/portal/estimates/" in email.body and "475" not in email.body
+    assert "/portal/estimates/" in email.body
+    assert "475" not in email.body
     assert AccessLogEntry.objects.filter(
         object_type="goodfaithestimate", object_id=str(estimate.external_id), action="create"
     ).exists()
 
 
 @pytest.mark.parametrize(
-    "status,insurer,member_id,field",
+    ("status", "insurer", "member_id", "field"),
     [
         ("", "", "", "status"),
         (Coverage.SELF_PAY, "", "", "insurer"),

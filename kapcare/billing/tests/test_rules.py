@@ -74,7 +74,7 @@ ADD_BUSINESS_DAYS = [
 
 
 @pytest.mark.parametrize(
-    "start,count,expected",
+    ("start", "count", "expected"),
     [row[1:] for row in ADD_BUSINESS_DAYS],
     ids=[row[0] for row in ADD_BUSINESS_DAYS],
 )
@@ -83,7 +83,7 @@ def test_add_business_days(start, count, expected):
 
 
 @pytest.mark.parametrize(
-    "day,is_business",
+    ("day", "is_business"),
     [
         (MONDAY, True),
         (MONDAY + 5 * DAY, False),
@@ -100,7 +100,7 @@ def test_is_business_day(day, is_business):
 
 
 def test_counting_backwards_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="forwards"):
         rules.add_business_days(MONDAY, -1)
 
 
@@ -127,7 +127,7 @@ ESTIMATE_DUE = [
 
 
 @pytest.mark.parametrize(
-    "scheduled_on,service_on,requested,due_on,rule",
+    ("scheduled_on", "service_on", "requested", "due_on", "rule"),
     [row[1:] for row in ESTIMATE_DUE],
     ids=[row[0] for row in ESTIMATE_DUE],
 )
@@ -142,7 +142,7 @@ def next_leap_year() -> int:
 
 
 @pytest.mark.parametrize(
-    "issued_on,until",
+    ("issued_on", "until"),
     [
         (dt.date(YEAR, 1, 15), dt.date(YEAR + 1, 1, 14)),
         (dt.date(YEAR, 4, 1), dt.date(YEAR + 1, 3, 31)),
@@ -296,7 +296,7 @@ CODE_LINES = [
 
 
 @pytest.mark.parametrize(
-    "session,codes,price,expected",
+    ("session", "codes", "price", "expected"),
     [row[1:] for row in CODE_LINES],
     ids=[row[0] for row in CODE_LINES],
 )
@@ -315,5 +315,5 @@ def test_a_drug_line_carries_its_ndc():
 
 
 def test_an_unknown_route_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Unknown route"):
         rules.code_lines(rules.Session(rules.DOSING, 40, "oral"), table(), PRICE)
