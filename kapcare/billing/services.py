@@ -182,11 +182,13 @@ def fingerprint(content: dict) -> str:
 
 
 def issue_estimate(
-    *, actor: Actor, episode, reason: str, requested: bool = False
+    *, actor: Actor, episode, reason: str, requested: bool = False, scheduled_on=None
 ) -> GoodFaithEstimate | None:
     """Issue a Good Faith Estimate for `episode`'s course, under a lock on the episode so
     that two issues never take one version number. Booked automatically: nothing is issued
-    when the newest estimate already says the same (None). On request: always issued."""
+    when the newest estimate already says the same (None). On request: always issued.
+    `scheduled_on`: the day the service was scheduled or the estimate asked for (a request
+    taken by phone earlier), which starts the deadline; today by default."""
     from kapcare.episodes.models import Episode
 
     with transaction.atomic():
@@ -203,7 +205,8 @@ def issue_estimate(
         print_ = fingerprint(draft.content)
         if previous is not None and previous.fingerprint == print_ and not requested:
             return None
-        due = rules.estimate_due(today, draft.first_service_on, requested=requested)
+        scheduled_on = scheduled_on or today
+        due = rules.estimate_due(scheduled_on, draft.first_service_on, requested=requested)
         why = reason if previous is None else f"{reason}. Replaces version {previous.version}."
         if previous is not None and previous.fingerprint != print_:
             why += " What changed: " + content_of.what_changed(previous.content, draft.content)
@@ -217,7 +220,7 @@ def issue_estimate(
             replaces=previous,
             reason=why[:300],
             is_requested=requested,
-            scheduled_on=today,
+            scheduled_on=scheduled_on,
             due_on=due.due_on,
             due_rule=due.rule,
             covers_until=rules.covered_until(today),
