@@ -291,7 +291,7 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     # Money: the front desk and the admin handle it; clinicians and nurses see it; the
     # patient sees their own documents; an outside therapist sees none of it. Whoever books
     # may ask the coverage question, which the law asks at scheduling (45 CFR
-    # 149.610(b)(1)(i)).
+    # 149.610(b)).
     Action.VIEW_COVERAGE: STAFF,
     Action.RECORD_COVERAGE: STAFF,
     Action.VIEW_ESTIMATES: STAFF | {Role.PATIENT},

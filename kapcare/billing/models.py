@@ -11,7 +11,7 @@ from kapcare.kept import KeptRecord
 
 
 class Coverage(models.TextChoices):
-    """What the clinic must ask at scheduling (45 CFR 149.610(b)(1)(i))."""
+    """What the clinic must ask at scheduling (45 CFR 149.610(b))."""
 
     UNINSURED = "uninsured", "Uninsured"
     SELF_PAY = "self_pay", "Insured, paying for themselves (no claim to the insurer)"
@@ -107,7 +107,7 @@ class GoodFaithEstimate(KeptRecord):
     """A Good Faith Estimate as issued: every element of 45 CFR 149.610(c) frozen in
     `content` (the PDF is rendered from it, so it reads the same in six years), never
     changed (a change issues a new version naming the one it replaces and why) and kept at
-    least 6 years (149.610(f): never deleted here)."""
+    least 6 years (45 CFR 149.610; never deleted here)."""
 
     kept_message = "A Good Faith Estimate is kept at least 6 years: never deleted."
 

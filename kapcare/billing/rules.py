@@ -1,6 +1,6 @@
 """The money side's rules, as pure functions over plain values (no Django, no ORM).
 
-- Business days and the Good Faith Estimate's deadlines (45 CFR 149.610(b)(1)(ii);
+- Business days and the Good Faith Estimate's deadlines (45 CFR 149.610(b);
   docs/billing-reference.md#when-an-estimate-is-due).
 - The code lines of one session: which CPT/HCPCS codes, how many units, and the expected
   charge from the clinic's price list (docs/billing-reference.md#the-code-table).
@@ -56,7 +56,7 @@ def business_days_between(start: dt.date, end: dt.date) -> int:
     return count
 
 
-# Whom the rule gives how long (45 CFR 149.610(b)(1)(ii)).
+# Whom the rule gives how long (45 CFR 149.610(b)).
 SCHEDULED_3_DAYS_AHEAD, SCHEDULED_10_DAYS_AHEAD, REQUESTED = "3+", "10+", "request"
 
 
@@ -70,7 +70,7 @@ class EstimateDue:
 def estimate_due(
     scheduled_on: dt.date, service_on: dt.date | None, *, requested: bool = False
 ) -> EstimateDue:
-    """When a Good Faith Estimate is due, by 45 CFR 149.610(b)(1)(ii):
+    """When a Good Faith Estimate is due, by 45 CFR 149.610(b):
 
     - on request: within 3 business days of the request;
     - the service scheduled at least 10 business days ahead: within 3 business days of

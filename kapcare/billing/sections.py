@@ -56,7 +56,7 @@ def register() -> None:
 def coverage_warnings(episodes: list, today) -> dict[int, list[str]]:
     """For `episodes.gates.warning_registry` (the episode page and series planning): the
     coverage question not asked yet, with a link to ask it, in one query. The law asks it
-    at scheduling (45 CFR 149.610(b)(1)(i)); the answer decides whether an estimate is owed."""
+    at scheduling (45 CFR 149.610(b)); the answer decides whether an estimate is owed."""
     from django.urls import reverse
     from django.utils.html import format_html
 

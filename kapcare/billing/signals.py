@@ -1,5 +1,5 @@
 """A session booked is a service scheduled: its Good Faith Estimate is issued once the
-booking commits (45 CFR 149.610(b)(1)(ii)). Listened to here so that episodes, below
+booking commits (45 CFR 149.610(b)). Listened to here so that episodes, below
 billing in the import graph, need not know about money."""
 
 from django.db.models.signals import post_save

@@ -223,7 +223,7 @@ class Clinic(models.Model):
 
     # --- Billing ---
     # Printed on every Good Faith Estimate as the provider's identity and where the service
-    # is given (45 CFR 149.610(c)(1)(v); docs/billing-reference.md#providers).
+    # is given (45 CFR 149.610(c); docs/billing-reference.md#providers).
     npi = models.CharField(
         "NPI",
         max_length=10,

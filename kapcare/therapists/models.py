@@ -115,7 +115,7 @@ class TherapistProfile(models.Model):
     fee_per_session = models.DecimalField(
         "fee per session (USD)", max_digits=8, decimal_places=2, null=True, blank=True
     )
-    # On the Good Faith Estimate, as a co-provider (45 CFR 149.610(c)(1)(v)).
+    # On the Good Faith Estimate, as a co-provider (45 CFR 149.610(c)).
     npi = models.CharField(
         "NPI",
         max_length=10,
