@@ -164,7 +164,10 @@ def build(episode, *, today: dt.date) -> Draft:
     patient = episode.patient
     dosing_dates = _scheduled(episode, [SessionKind.DOSING])
     therapy_dates = _scheduled(episode, [SessionKind.PREPARATION, SessionKind.INTEGRATION])
-    first = min([*dosing_dates, *therapy_dates], default=None)
+    # The deadline runs from the next service to come (45 CFR 149.610(b)).
+    first = min(
+        (d for d in [*dosing_dates, *therapy_dates] if d >= today.isoformat()), default=None
+    )
     separately = list(SEPARATELY_SCHEDULED)
     if therapist is not None:
         separately.insert(
