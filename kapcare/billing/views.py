@@ -29,7 +29,11 @@ from kapcare.refusals import Refused, add_problems
 
 
 def _next_url(request: HttpRequest, fallback: str) -> str:
+    """Where to go back after the form: the page that linked here (series planning, the
+    episode, the chart), kept in the form; a foreign address is never followed."""
     target = request.POST.get("next") or request.GET.get("next") or ""
+    if not target and request.method == "GET":
+        target = request.headers.get("referer", "")
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
         return target
     return fallback

@@ -23,6 +23,8 @@ def test_the_coverage_question_then_the_estimate_in_the_portal(
     page, live_server, coordinator, clinician, patient, patient_user
 ):
     episode = open_episode(patient, clinician, model="standalone")
+    # The first sign-in took over 10 s on a loaded two-core machine; the steps are not slow.
+    page.set_default_timeout(30_000)
     login(page, coordinator.email)
     page.goto(f"/episodes/{episode.external_id}/series/")
 
