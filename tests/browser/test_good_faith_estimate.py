@@ -48,5 +48,5 @@ def test_the_coverage_question_then_the_estimate_in_the_portal(
     page.goto("/portal/")
     page.get_by_role("link", name="Your estimates and your rights").click()
     expect(page.get_by_role("heading", level=1, name="Your Good Faith Estimates")).to_be_visible()
-    expect(page.get_by_role("cell", name="$2850.00")).to_be_visible()
+    expect(page.get_by_role("cell", name="$2,850.00")).to_be_visible()
     check_both_sizes(page)

@@ -169,7 +169,7 @@ def test_the_pdf_has_every_element_of_the_regulation(
         "ICD-10 F33.2",  # (v) diagnosis codes
         "$475.00",  # (vi) expected charges
         "Discount",
-        "$2850.00",  # six sessions
+        "$2,850.00",  # six sessions
         therapist.full_name,  # the co-provider
         "1234567893",  # (vii) each provider's NPI
         "12-3456789",  # TIN
