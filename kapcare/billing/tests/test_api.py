@@ -9,7 +9,7 @@ import pytest
 from kapcare.accounts.models import ApiToken
 from kapcare.audit.models import AccessLogEntry
 from kapcare.billing.models import GoodFaithEstimate
-from tests.factories import open_episode
+from tests.factories import authorize, open_episode
 
 
 def bearer(user) -> dict:
@@ -114,3 +114,18 @@ def test_another_patients_episode_is_refused(
     theirs = open_episode(other_patient, clinician)
 
     assert issue(client, coordinator, patient, theirs).status_code == 422
+
+
+def test_a_therapist_the_patient_shares_everything_with_still_reads_no_money(
+    client, therapist, coordinator, clinician, patient, episode
+):
+    authorize(
+        patient,
+        therapist,
+        scopes=("measures", "schedule", "session_summaries", "safety_alerts"),
+        by=clinician,
+    )
+    body = issue(client, coordinator, patient, episode).json()
+
+    assert client.get(url(patient), headers=bearer(therapist)).status_code == 403
+    assert client.get(body["pdf_url"], headers=bearer(therapist)).status_code == 403
