@@ -138,6 +138,12 @@ class Action(StrEnum):
     # Referrals from other systems
     IMPORT_REFERRAL = "referrals.import"
     REVIEW_REFERRALS = "referrals.review"
+    # Money (kapcare/billing)
+    VIEW_COVERAGE = "billing.view_coverage"
+    RECORD_COVERAGE = "billing.record_coverage"
+    VIEW_ESTIMATES = "billing.view_estimates"
+    ISSUE_ESTIMATE = "billing.issue_estimate"
+    MANAGE_CODE_TABLE = "billing.manage_code_table"
 
 
 STAFF = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.NURSE, Role.ADMIN})
@@ -282,6 +288,15 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     # outside). Saying whom an ambiguous referral is about is the front desk's work.
     Action.IMPORT_REFERRAL: frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.ADMIN}),
     Action.REVIEW_REFERRALS: frozenset({Role.COORDINATOR, Role.ADMIN}),
+    # Money: the front desk and the admin handle it; clinicians and nurses see it; the
+    # patient sees their own documents; an outside therapist sees none of it. Whoever books
+    # may ask the coverage question, which the law asks at scheduling (45 CFR
+    # 149.610(b)).
+    Action.VIEW_COVERAGE: STAFF,
+    Action.RECORD_COVERAGE: STAFF,
+    Action.VIEW_ESTIMATES: STAFF | {Role.PATIENT},
+    Action.ISSUE_ESTIMATE: frozenset({Role.COORDINATOR, Role.ADMIN}),
+    Action.MANAGE_CODE_TABLE: frozenset({Role.ADMIN}),
 }
 
 # Clinic pages that do not exist at all for a role outside the clinic's staff: a patient or

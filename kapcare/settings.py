@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "kapcare.scheduling",
     "kapcare.episodes",
     "kapcare.pricing",
+    "kapcare.billing",
     "kapcare.dosing",
     "kapcare.therapists",
     "kapcare.messaging",

@@ -50,6 +50,7 @@ urlpatterns = [
     path("", include("kapcare.messaging.urls")),
     # --- long-term follow-up ---
     path("", include("kapcare.follow_up.urls")),
+    path("", include("kapcare.billing.urls")),
     path("", include("kapcare.conformance.urls")),
     path("", include("kapcare.research.urls")),
     # --- portal and journal ---

@@ -209,6 +209,7 @@ API_BODIES = {
     },
     "RevocationIn": {"reason": "probe"},
     "EpisodeIn": {"model": "blended", "diagnosis_code": "F32.1"},
+    "EstimateIn": {},  # the episode id is the victim's (`dated` below)
     "SessionIn": {"kind": "preparation"},
     "CompleteIn": {"note": "probe"},
     "VitalsIn": {"hr": 70, "sbp": 120, "dbp": 80, "spo2": 98, "rr": 14, "sedation": 0},
@@ -241,6 +242,7 @@ def api_operations(fillers: dict, per_operation: dict, today: dt.date) -> list[O
         "TherapySessionRecordIn": {"held_on": str(today)},
         "TherapySessionIn": {"held_on": str(today)},
         "EpisodeIn": {"patient_id": fillers["patient_id"]},
+        "EstimateIn": {"episode_id": fillers["episode_id"]},
     }
     operations = []
     for template, methods in api.get_openapi_schema()["paths"].items():

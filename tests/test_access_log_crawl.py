@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from kapcare.accounts.models import Role
 from kapcare.audit.log import Actor
 from kapcare.audit.models import AccessAction, AccessLogEntry
+from kapcare.billing import services as billing
 from kapcare.consents.tests.test_documents_fixtures import sign
 from kapcare.dosing import recording
 from kapcare.dosing.models import DosingRecord, Drug
@@ -55,6 +56,8 @@ NOT_RECORD_IDS = {
     # A de-identified research dataset: no patient named; its build logs an "exported" row
     # per patient and each download its own row (kapcare/research/tests/test_background.py).
     "export_id",
+    # The clinic's billing code table: no patient data.
+    "code_id",
 }
 
 # List pages that show patients without an id in their URL, and who opens them.
@@ -71,6 +74,7 @@ LIST_PAGES = {
     "audit:my_access_log": "patient_user",
     "journal:list": "patient_user",  # portal and journal
     "measures:portal_measures": "patient_user",  # portal and journal
+    "billing:portal_estimates": "patient_user",  # the patient's Good Faith Estimates
 }
 
 
@@ -120,6 +124,13 @@ def test_every_record_page_writes_the_access_log(
     fillers["episode_id"] = episode.external_id
     fillers["session_id"] = session.external_id
     fillers["appointment_id"] = session.appointment.external_id
+    # --- billing: an estimate issued on request ---
+    fillers["estimate_id"] = billing.issue_estimate(
+        actor=Actor(user=coordinator, ip_address="127.0.0.1"),
+        episode=episode,
+        reason="Requested",
+        requested=True,
+    ).external_id
     # --- therapist portal: the therapist records their own session, not a dose ---
     therapy = plan_session(episode, clinician, kind="integration")
     per_page = {"therapist_portal:record_planned_session": {"session_id": therapy.external_id}}

@@ -73,6 +73,9 @@ KEPT = [
     ("follow_up.FollowUpPreference", {}, "never deleted", "never deleted"),
     ("referrals.Referral", {}, "never deleted", "never deleted"),
     ("referrals.PatientIdentifier", {}, "never deleted", "never deleted"),
+    ("billing.CoverageRecord", {}, "never deleted", "never deleted"),
+    ("billing.BillingCode", {}, "never deleted", "never deleted"),
+    ("billing.GoodFaithEstimate", {}, "never deleted", "never deleted"),
     ("audit.AccessLogEntry", {}, "append-only", "append-only"),
 ]
 

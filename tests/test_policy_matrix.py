@@ -175,6 +175,13 @@ MATRIX = {
     # --- cost ---
     "cost:price_list": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "cost:price_edit": ("price", row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
+    # --- billing: the front desk and the admin handle money, clinicians see it ---
+    "billing:coverage": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "billing:patient_estimates": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "billing:estimate_pdf": ("estimate", row(OK, OK, OK, DENIED, OK, MISSING)),
+    "billing:portal_estimates": (None, PATIENT_ONLY),
+    "billing:code_table": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
+    "billing:code_edit": ("code", row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     # --- scheduling ---
     "scheduling:day": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
     "scheduling:week": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
@@ -412,6 +419,24 @@ def records(clinic, patient, clinician, patient_user):
         **dea_records(clinic, clinician),
         # --- research export ---
         "research_export": {"export_id": built_research_export(clinic, clinician)},
+        # --- billing ---
+        **billing_records(clinic, episode, clinician),
+    }
+
+
+def billing_records(clinic, episode, clinician) -> dict:
+    from kapcare.billing import services as billing
+
+    estimate = billing.issue_estimate(
+        actor=Actor(user=clinician, ip_address="127.0.0.1"),
+        episode=episode,
+        reason="Requested",
+        requested=True,
+    )
+    code = next(iter(billing.code_table(clinic).values()))
+    return {
+        "estimate": {"estimate_id": estimate.external_id},
+        "code": {"code_id": code.external_id},
     }
 
 

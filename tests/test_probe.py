@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from kapcare.accounts.models import ApiToken, Role, User
 from kapcare.audit.log import Actor
+from kapcare.billing.models import BillingCode, GoodFaithEstimate
 from kapcare.clinics.models import Clinic, PriceListItem
 from kapcare.consents import services as consents
 from kapcare.consents.models import ConsentDocument, SharingAuthorization, Signature
@@ -131,6 +132,10 @@ class Probe:
             ).external_id,
             # A lot of the demo's register, with its lines.
             "lot_number": inventory_services.lots_on_hand(clinic.pk)[0].lot_number,
+            # The victim's Good Faith Estimate (a self-pay patient of the demo) and a line
+            # of the clinic's code table.
+            "estimate_id": GoodFaithEstimate.objects.filter(patient=victim).first().external_id,
+            "code_id": BillingCode.objects.filter(clinic=clinic).first().external_id,
             # A referral held for review, the victim among its candidates.
             "referral_id": referral_for_review(
                 clinic, by=self.coordinator, candidates=[victim]

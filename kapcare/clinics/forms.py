@@ -303,6 +303,9 @@ class ClinicSettingsForm(forms.ModelForm):
             "clinical_inbox",
             "dea_registration_number",
             "dea_registered_address",
+            "npi",
+            "tin",
+            "service_address",
             *CLINICAL_SETTINGS,
             *CLINICAL_CHOICES,
             *CLINICAL_TEXTS,
@@ -319,6 +322,7 @@ class ClinicSettingsForm(forms.ModelForm):
             "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
             "rems_certified_on": forms.DateInput(attrs={"type": "date"}),
             "dea_registered_address": forms.Textarea(attrs={"rows": 3}),
+            "service_address": forms.Textarea(attrs={"rows": 3}),
         }
 
     def __init__(self, *args, **kwargs):

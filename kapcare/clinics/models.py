@@ -3,6 +3,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -218,6 +219,29 @@ class Clinic(models.Model):
         "address on the DEA registration",
         blank=True,
         help_text="The registered location where the ketamine is kept, as on the certificate.",
+    )
+
+    # --- Billing ---
+    # Printed on every Good Faith Estimate as the provider's identity and where the service
+    # is given (45 CFR 149.610(c); docs/billing-reference.md#providers).
+    npi = models.CharField(
+        "NPI",
+        max_length=10,
+        blank=True,
+        validators=[RegexValidator(r"^\d{10}$", "An NPI is 10 digits.")],
+        help_text="The clinic's National Provider Identifier (type 2, organisation).",
+    )
+    tin = models.CharField(
+        "TIN",
+        max_length=10,
+        blank=True,
+        validators=[RegexValidator(r"^\d{2}-?\d{7}$", "A TIN (EIN) is 9 digits, e.g. 12-3456789.")],
+        help_text="The clinic's Taxpayer Identification Number (EIN).",
+    )
+    service_address = models.TextField(
+        "address where services are given",
+        blank=True,
+        help_text="Printed on Good Faith Estimates.",
     )
 
     # --- Sign-in ---

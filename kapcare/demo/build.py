@@ -22,6 +22,7 @@ from kapcare.accounts.models import Role, User
 from kapcare.audit.log import Actor
 from kapcare.audit.models import Channel
 from kapcare.clinics.models import Clinic
+from kapcare.demo.billing import load_billing
 from kapcare.demo.consents import load_consents
 from kapcare.demo.correspondence import load_correspondence
 from kapcare.demo.episodes import RACHEL, SAM, load_courses, open_episodes
@@ -202,6 +203,7 @@ def load_demo() -> DemoResult:
         )
         load_consents(patients, front_desk, nurse, therapist)
         load_courses(episodes, front_desk, nurse, admin)
+        load_billing(music_city, episodes, therapist, front_desk, admin, today)
         load_follow_ups(patients, nurse, timezone.now())
         # The dashboards read the kept summaries: written now, not left to the worker.
         outcome_summaries.rebuild(music_city)

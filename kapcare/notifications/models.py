@@ -26,6 +26,7 @@ class NotificationKind(models.TextChoices):
     INTEGRATION_OVERDUE = "integration_overdue", "Integration overdue"
     ACCOUNT = "account", "Account"
     PASSWORD_RESET = "password_reset", "Password reset"
+    GOOD_FAITH_ESTIMATE = "good_faith_estimate", "Good Faith Estimate"
 
 
 class Notification(models.Model):

@@ -192,11 +192,28 @@ class DirectoryEntryForm(forms.Form):
     is_accepting_patients = forms.BooleanField(
         label="Accepting new patients", required=False, initial=True
     )
+    # On Good Faith Estimates, where the therapist is a co-provider (45 CFR 149.610(c)).
+    npi = forms.RegexField(
+        label="NPI",
+        regex=r"^\d{10}$",
+        required=False,
+        max_length=10,
+        error_messages={"invalid": "An NPI is 10 digits."},
+        help_text="National Provider Identifier, printed on the patient's Good Faith Estimate.",
+    )
+    tin = forms.RegexField(
+        label="TIN",
+        regex=r"^\d{2}-?\d{7}$",
+        required=False,
+        max_length=10,
+        error_messages={"invalid": "A TIN is 9 digits, e.g. 12-3456789."},
+        help_text="Taxpayer Identification Number, printed on Good Faith Estimates.",
+    )
 
     CONTACT = ("practice_name", "phone", "city", "state", "website")
     LICENCE = ("licence_type", "licence_state", "licence_number", "licence_expires_on")
     TRAINING = ("training_programme", "training_completed_on", "training_certificate")
-    PRACTICE = ("is_askp3_member", "fee_per_session", "is_accepting_patients")
+    PRACTICE = ("is_askp3_member", "fee_per_session", "npi", "tin", "is_accepting_patients")
 
     def __init__(self, *args, profile: TherapistProfile | None = None, **kwargs):
         self.profile = profile

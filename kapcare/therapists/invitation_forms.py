@@ -25,7 +25,7 @@ class OwnProfileForm(DirectoryEntryForm):
     FIELDSETS = (
         ("About you", ("full_name", "credentials")),
         ("Contact", DirectoryEntryForm.CONTACT),
-        ("Practice", ("modalities", "fee_per_session", "is_accepting_patients")),
+        ("Practice", ("modalities", "fee_per_session", "npi", "tin", "is_accepting_patients")),
         ("Licence", DirectoryEntryForm.LICENCE),
         ("KAP training", DirectoryEntryForm.TRAINING),
         ("Membership", ("is_askp3_member",)),

@@ -10,6 +10,7 @@ therapist exists only as this entry: nobody can sign in as them.
 import uuid
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
@@ -113,6 +114,19 @@ class TherapistProfile(models.Model):
     modalities = models.JSONField(default=list, blank=True, help_text="Modality values.")
     fee_per_session = models.DecimalField(
         "fee per session (USD)", max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    # On the Good Faith Estimate, as a co-provider (45 CFR 149.610(c)).
+    npi = models.CharField(
+        "NPI",
+        max_length=10,
+        blank=True,
+        validators=[RegexValidator(r"^\d{10}$", "An NPI is 10 digits.")],
+    )
+    tin = models.CharField(
+        "TIN",
+        max_length=10,
+        blank=True,
+        validators=[RegexValidator(r"^\d{2}-?\d{7}$", "A TIN is 9 digits, e.g. 12-3456789.")],
     )
     is_accepting_patients = models.BooleanField(default=True)
     invitation_accepted_at = models.DateTimeField(

@@ -39,6 +39,8 @@ PROFILE_FIELDS = (
     "website",
     "modalities",
     "fee_per_session",
+    "npi",
+    "tin",
     "is_accepting_patients",
     *(field for fields in CREDENTIAL_FIELDS.values() for field in fields),
 )

@@ -20,6 +20,7 @@ from kapcare.decorators import allowed
 from kapcare.episodes import rules, services
 from kapcare.episodes.access import get_episode, log_redisplay, reading
 from kapcare.episodes.forms import clinicians_of
+from kapcare.episodes.gates import warning_registry
 from kapcare.episodes.models import CareSession, Episode, SessionStatus
 from kapcare.episodes.series import rules as series_rules
 from kapcare.episodes.series.forms import SeriesChoiceForm, SessionRowFormSet
@@ -232,6 +233,10 @@ def plan(request: HttpRequest, episode_id) -> HttpResponse:
             "proposal": proposal,
             "formset": formset,
             "dosing_minutes": services.session_minutes(clinic, rules.DOSING),
+            # What apps above episodes warn about before booking (the coverage question).
+            "warnings": warning_registry.warnings_for(
+                [episode], timezone.localdate(timezone=clinic.zone)
+            ).get(episode.pk, []),
         },
     )
 

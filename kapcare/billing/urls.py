@@ -1,0 +1,17 @@
+"""The money side's pages."""
+
+from django.urls import path
+
+from kapcare.billing import views
+
+app_name = "billing"
+urlpatterns = [
+    path("patients/<uuid:patient_id>/coverage/", views.coverage, name="coverage"),
+    path(
+        "patients/<uuid:patient_id>/estimates/", views.patient_estimates, name="patient_estimates"
+    ),
+    path("estimates/<uuid:estimate_id>/pdf/", views.estimate_download, name="estimate_pdf"),
+    path("portal/estimates/", views.portal_estimates, name="portal_estimates"),
+    path("clinic-admin/billing-codes/", views.code_table, name="code_table"),
+    path("clinic-admin/billing-codes/<uuid:code_id>/", views.code_edit, name="code_edit"),
+]
