@@ -222,3 +222,24 @@ def test_the_board_reads_a_fixed_number_of_queries(
 
     with django_assert_max_num_queries(one):
         assert client.get(reverse("today:board")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("home", "persona"), [("clinician_home", "clinician"), ("coordinator_home", "coordinator")]
+)
+def test_the_home_pages_read_as_many_queries_with_50_sessions_as_with_1(
+    client, request, clinic, clinician, home, persona
+):
+    user = request.getfixturevalue(persona)
+    client.force_login(user)
+    _day_of(clinic, clinician, 1)
+    client.get(reverse(home))
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(reverse(home)).status_code == 200
+    _day_of(clinic, clinician, 49)
+
+    with CaptureQueriesContext(connection) as fifty:
+        html = client.get(reverse(home)).content.decode()
+
+    assert html.count('class="today-session ') == 50
+    assert len(fifty) == len(one)
