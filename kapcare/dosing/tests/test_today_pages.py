@@ -186,6 +186,19 @@ def test_the_gates_of_a_booked_session_say_how_many_fail(client, clinician, pati
     ).exists()
 
 
+def test_unchanged_gates_answer_204_and_log_nothing(client, clinician, patient):
+    session = booked_today(patient, clinician, hour=13)
+    client.force_login(clinician)
+    url = reverse("today:gates", args=[session.external_id])
+    seen = re.search(r"\?seen=([a-z_,]+)", client.get(url).content.decode()).group(1)
+    logged = AccessLogEntry.objects.count()
+
+    response = client.get(f"{url}?seen={seen}")
+
+    assert response.status_code == 204
+    assert AccessLogEntry.objects.count() == logged
+
+
 def _day_of(clinic, clinician, count: int) -> None:
     """`count` sessions today in rooms of their own, booked with clinicians of their own,
     in every state the board shows (the first one under way: every query runs), each dose
