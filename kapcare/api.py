@@ -262,5 +262,6 @@ api.add_router("/", "kapcare.dosing.substances.inventory.api.router")  # DEA rec
 api.add_router("/", audit_router)
 api.add_router("/", "kapcare.therapists.api.router")  # therapists directory
 api.add_router("/", "kapcare.episodes.api_therapy.router")  # therapist portal
+api.add_router("/", "kapcare.episodes.check_in.api.router")  # checking patients in
 api.add_router("/", "kapcare.outcomes.api.router")  # the clinic's outcome figures
 api.add_router("/", "kapcare.billing.api.router")  # Good Faith Estimates

@@ -81,6 +81,8 @@ class Action(StrEnum):
     RECORD_DAY_OF_CHECKLIST = "episodes.record_day_of_checklist"
     WAIVE_GATE = "episodes.waive_gate"
     START_DOSING_SESSION = "episodes.start_dosing_session"
+    CHECK_IN_SESSION = "episodes.check_in_session"
+    VIEW_TODAY_BOARD = "episodes.view_today_board"
     VIEW_COST_ESTIMATE = "episodes.view_cost_estimate"
     MANAGE_PRICE_LIST = "clinics.manage_price_list"
     VIEW_CLINIC_CALENDAR = "scheduling.view_calendar"
@@ -206,6 +208,10 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     # Only a clinician may waive a failing gate, with a written reason, and start a dose.
     Action.WAIVE_GATE: frozenset({Role.CLINICIAN}),
     Action.START_DOSING_SESSION: frozenset({Role.CLINICIAN}),
+    # The day at the clinic: the front desk checks patients in as they arrive, clinicians
+    # and nurses when they meet them; all three follow the day's sessions on the Today board.
+    Action.CHECK_IN_SESSION: frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.NURSE}),
+    Action.VIEW_TODAY_BOARD: frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.NURSE}),
     Action.VIEW_COST_ESTIMATE: STAFF | {Role.PATIENT},
     Action.MANAGE_PRICE_LIST: frozenset({Role.ADMIN}),
     Action.VIEW_CLINIC_CALENDAR: STAFF,

@@ -39,6 +39,8 @@ urlpatterns = [
     path("", include("kapcare.dosing.discharge.urls")),
     path("", include("kapcare.dosing.signing.urls")),
     path("", include("kapcare.dosing.esketamine.urls")),
+    path("", include("kapcare.dosing.today.urls")),  # the Today board
+    path("", include("kapcare.episodes.check_in.urls")),  # checking patients in
     # --- each area includes its urls below ---
     # --- therapists directory ---
     path("", include("kapcare.therapists.urls")),

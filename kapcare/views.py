@@ -17,6 +17,7 @@ from kapcare.consents.sharing_views import therapist_caseload
 from kapcare.context_processors import HOME_URL_NAMES
 from kapcare.decorators import allowed
 from kapcare.dosing.esketamine.services import rems_forms_for_home
+from kapcare.dosing.today.views import board_for_home
 from kapcare.episodes.queries import OverdueIntegration, overdue_integrations
 from kapcare.intake.models import ConsultationRequest, RequestStatus
 from kapcare.measures.alert_views import open_alerts_for_home
@@ -75,6 +76,7 @@ def coordinator_home(request: HttpRequest) -> HttpResponse:
             "new_request_count": requests.filter(status=RequestStatus.NEW).count(),
             "recent_patients": _recent_patients(request),
             **open_alerts_for_home(request),
+            **board_for_home(request),
             "integration_overdue": _integration_overdue(request),
             "rems_forms": rems_forms_for_home(request.user),
             "can_view_outcomes": policy.can(request.user, Action.VIEW_CLINIC_OUTCOMES),
@@ -91,6 +93,8 @@ def clinician_home(request: HttpRequest) -> HttpResponse:
         {
             "recent_patients": _recent_patients(request),
             **open_alerts_for_home(request),
+            **board_for_home(request),
+            "integration_overdue": _integration_overdue(request),
             "rems_forms": rems_forms_for_home(request.user),
         },
     )

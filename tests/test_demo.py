@@ -475,10 +475,13 @@ def test_demo_books_a_week_ahead_with_one_dose_blocked_and_one_given_under_a_wai
     from kapcare.episodes.models import CareSession
 
     now = timezone.now()
+    # From the start of today: today's booked doses are on the Today board.
+    zone = Clinic.objects.get(slug="music-city").zone
+    midnight = dt.datetime.combine(timezone.localdate(now, zone), dt.time(0), tzinfo=zone)
     ahead = CareSession.objects.filter(
         patient__clinic__slug="music-city",
         status="planned",
-        planned_start__gte=now,
+        planned_start__gte=midnight,
         planned_start__lt=now + dt.timedelta(days=8),
     ).select_related("episode", "patient__clinic")
     assert ahead.filter(kind="dosing").count() >= 3
@@ -491,6 +494,26 @@ def test_demo_books_a_week_ahead_with_one_dose_blocked_and_one_given_under_a_wai
     waiver = GateWaiver.objects.get(patient__user__email="patient@demo.kapcare.org")
     assert (waiver.rule, waiver.session.status) == ("integration", "done")
     assert waiver.reason
+
+
+def test_demo_today_board_shows_sessions_checked_in_under_way_and_held_by_their_gates(demo, client):
+    from kapcare.episodes.models import CareSession
+
+    client.force_login(User.objects.get(email="clinician@demo.kapcare.org"))
+
+    content = client.get(reverse("clinician_home")).content.decode()
+
+    assert "Dose under way" in content
+    assert "Checked in" in content
+    held = CareSession.objects.get(
+        patient__clinic__slug="music-city",
+        episode__model="in_session",
+        kind="dosing",
+        status="planned",
+    )
+    gates = client.get(reverse("today:gates", args=[held.external_id])).content.decode()
+    assert "not passed" in gates
+    assert "Safety review" in gates
 
 
 def test_demo_shows_an_overdue_integration_to_the_front_desk(demo, client):

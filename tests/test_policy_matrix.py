@@ -167,6 +167,11 @@ MATRIX = {
     "episodes:session_record": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     # --- gates ---
     "gates:session": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    # --- Today board (the live fragments; the board itself is on /desk/ and /clinical/) ---
+    # The front desk, clinicians and nurses follow the day; another clinic's coordinator
+    # gets their own clinic's board.
+    "today:board": (None, row(OK, OK, DENIED, DENIED, DENIED, OK)),
+    "today:gates": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     # --- series ---
     "series:plan": ("episode", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     # --- feeds ---
@@ -301,6 +306,8 @@ NOT_PAGES = {
     "gates:checklist",
     "gates:waive",
     "gates:start",
+    # --- check-in (kapcare/episodes/tests/test_check_in.py, dosing/tests/test_today_pages.py) ---
+    "check_in:check_in",
     # --- dose ---
     "dose:prescribe",
     "dose:confirm",

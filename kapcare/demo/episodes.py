@@ -41,6 +41,7 @@ from kapcare.dosing.substances import services as substances_services
 from kapcare.dosing.summary import services as summary_services
 from kapcare.dosing.vitals import services as vitals_services
 from kapcare.episodes import rules, services, therapy_sessions
+from kapcare.episodes.check_in import services as check_in
 from kapcare.episodes.models import (
     CareSession,
     DayOfChecklist,
@@ -94,6 +95,8 @@ class Course:
     hypertension_at: int | None = None
     # The dose of today (offset 0), started and under way when the demo is loaded.
     under_way_today: bool = False
+    # The dose of today (offset 0), the patient checked in at the desk, not yet started.
+    checked_in_today: bool = False
     # The last dose given: the patient's account and the therapist's summary released.
     summary_for_last_dose: bool = False
     closing_reason: str = ""
@@ -113,8 +116,9 @@ ANXIETY = ("F41.1", "Generalized anxiety disorder")
 
 # Per patient index (see build.py).
 COURSES = {
-    # The portal patient: blended KAP with Rachel Kim, four doses given, two booked; Rachel
-    # records her sessions in her portal.
+    # The portal patient: blended KAP with Rachel Kim, four doses given, two booked (the
+    # first today: checked in, the day-of checklist still to fill); Rachel records her
+    # sessions in her portal.
     0: Course(
         model=rules.BLENDED,
         states=(rules.SCREENING, rules.ELIGIBLE, rules.CONSENTED, rules.PREPARING),
@@ -125,9 +129,10 @@ COURSES = {
         recorded_by_therapist=True,
         therapist_fee="150.00",
         preparation_days=(-24, -20),
-        dose_days=(-16, -13, -9, -6, 1, 4),
+        dose_days=(-16, -13, -9, -6, 0, 4),
         integration_after=(1, 1, 1, 1, 1, 1),
         missed_integrations=(2,),
+        checked_in_today=True,
         summary_for_last_dose=True,
         waivers={
             3: (
@@ -152,7 +157,8 @@ COURSES = {
         under_way_today=True,
     ),
     # In-session: two doses given, integration after the second never happened, and a
-    # PHQ-9 since then answered item 9: the next dose waits for a safety review.
+    # PHQ-9 since then answered item 9: the next dose, booked today, waits for a safety
+    # review (the Today board shows its gates failing).
     2: Course(
         model=rules.IN_SESSION,
         states=(rules.SCREENING, rules.ELIGIBLE, rules.CONSENTED, rules.PREPARING),
@@ -160,7 +166,7 @@ COURSES = {
         therapist=RACHEL,
         therapist_fee="180.00",
         preparation_days=(-21,),
-        dose_days=(-17, -13, 1),
+        dose_days=(-17, -13, 0),
         integration_after=(1, None, None),
     ),
     # Preparing: the first of two preparation sessions (trauma history) done, recorded by
@@ -373,6 +379,8 @@ def _run_course(episode, course: Course, today, rooms: list[Room], front_desk, n
             )
         elif day == today and course.under_way_today:
             _start_today(episode, session, nurse, front_desk)
+        elif day == today and course.checked_in_today:
+            check_in.check_in(actor=front_desk, session=session)
         gap = course.integration_after[position] if course.integration_after else None
         if gap is None:
             continue
@@ -505,6 +513,9 @@ def _give_dose(
     arrived = at - dt.timedelta(minutes=10)
     DayOfChecklist.objects.filter(session=session).update(
         updated_at=arrived, blood_pressure_taken_at=arrived
+    )
+    CareSession.objects.filter(pk=session.pk).update(
+        checked_in_at=arrived - dt.timedelta(minutes=5), checked_in_by=front_desk.user
     )
     if esketamine_position is not None:
         esketamine.prescribe(session, esketamine_position, at, nurse, _bedside_nurse)
@@ -724,6 +735,7 @@ def _start_today(episode, session: CareSession, nurse: Actor, front_desk: Actor)
     first readings taken."""
     now = timezone.now()
     patient = episode.patient
+    check_in.check_in(actor=front_desk, session=session, now=now)
     _questionnaires_before(patient, now, nurse)
     _weight_before(patient, now, nurse)
     _check_in(session, nurse, systolic=132, diastolic=84)

@@ -236,6 +236,14 @@ class CareSession(KeptRecord):
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The patient arrived for a session at the clinic (the front desk, a clinician or a
+    # nurse checked them in); the session stays "planned" until it starts. Kept on the
+    # session, not its appointment: the Today board, the gates and the dosing record all
+    # read the session, and a session keeps its check-in when its slot is moved.
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     status_changed_at = models.DateTimeField(null=True, blank=True)
     status_changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -286,6 +294,10 @@ class CareSession(KeptRecord):
     @property
     def is_done(self) -> bool:
         return self.status == SessionStatus.DONE
+
+    @property
+    def is_checked_in(self) -> bool:
+        return self.checked_in_at is not None
 
     @property
     def is_open(self) -> bool:

@@ -181,6 +181,14 @@ def vitals_out_of_range(facts: DischargeFacts, settings: DischargeSettings) -> b
     )
 
 
+def earliest_discharge_at(dose_ended_at: datetime, settings: DischargeSettings) -> datetime:
+    """The first moment the observation time allows a discharge: the clinic's minimum
+    observation after the dose ended (docs/clinical-reference.md#discharge), in the
+    clinic's zone. The other criteria may still hold the patient longer."""
+    ready_at = dose_ended_at.timestamp() + settings.observation_minutes * 60
+    return datetime.fromtimestamp(ready_at, tz=settings.zone)
+
+
 def _observation_problems(facts: DischargeFacts, settings: DischargeSettings) -> list[str]:
     if facts.dose_ended_at is None:
         return [
@@ -192,8 +200,7 @@ def _observation_problems(facts: DischargeFacts, settings: DischargeSettings) ->
     required = settings.observation_minutes
     if observed >= required:
         return []
-    ready_at = facts.dose_ended_at.timestamp() + required * 60
-    ready = datetime.fromtimestamp(ready_at, tz=settings.zone)
+    ready = earliest_discharge_at(facts.dose_ended_at, settings)
     return [
         f"Observed for {observed} min since the dose ended at "
         f"{_time(facts.dose_ended_at, settings)}; the clinic requires {required} min "
