@@ -138,6 +138,10 @@ class Action(StrEnum):
     # Referrals from other systems
     IMPORT_REFERRAL = "referrals.import"
     REVIEW_REFERRALS = "referrals.review"
+    # Patient education (kapcare.education)
+    MANAGE_EDUCATION_PAGES = "education.manage_pages"
+    READ_OWN_EDUCATION = "education.read_own"
+    VIEW_EDUCATION_RECEIPTS = "education.view_receipts"
 
 
 STAFF = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.NURSE, Role.ADMIN})
@@ -282,6 +286,12 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     # outside). Saying whom an ambiguous referral is about is the front desk's work.
     Action.IMPORT_REFERRAL: frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.ADMIN}),
     Action.REVIEW_REFERRALS: frozenset({Role.COORDINATOR, Role.ADMIN}),
+    # Patient education: the clinic's pages are written by its admin and clinicians; a
+    # patient reads them in the portal; the staff see who read what (the day-of checklist)
+    # and print the after-care page at discharge.
+    Action.MANAGE_EDUCATION_PAGES: frozenset({Role.ADMIN, Role.CLINICIAN}),
+    Action.READ_OWN_EDUCATION: frozenset({Role.PATIENT}),
+    Action.VIEW_EDUCATION_RECEIPTS: STAFF,
 }
 
 # The sharing scope a therapist needs for each action on a patient; None: any live

@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "kapcare.conformance",
     "kapcare.research",
     "kapcare.referrals",
+    "kapcare.education",
     "kapcare.notifications",
     "kapcare.demo",
     "kapcare.synthetic",

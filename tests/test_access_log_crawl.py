@@ -52,6 +52,10 @@ NOT_RECORD_IDS = {
     # A lot of the register names no patient; the lines its page shows log their patients
     # (kapcare/dosing/tests/test_substances_pages.py).
     "lot_number",
+    # The clinic's education pages: no patient data (the portal's page logs the patient
+    # reading it: kapcare/education/tests/test_views.py).
+    "page_id",
+    "topic",
 }
 
 # List pages that show patients without an id in their URL, and who opens them.
@@ -68,6 +72,7 @@ LIST_PAGES = {
     "audit:my_access_log": "patient_user",
     "journal:list": "patient_user",  # portal and journal
     "measures:portal_measures": "patient_user",  # portal and journal
+    "education:portal_list": "patient_user",  # patient education
 }
 
 

@@ -14,6 +14,7 @@ from kapcare.accounts.models import Role
 from kapcare.audit.log import Actor
 from kapcare.consents.tests.test_documents_fixtures import sign, treatment_document
 from kapcare.dosing.tests.test_dea_fixtures import file_loss, stocked, take
+from kapcare.education.tests.factories import education_page
 from kapcare.journal.tests.factories import journal_entry
 from kapcare.messaging.tests.factories import patient_thread
 from kapcare.policy import Action
@@ -256,6 +257,19 @@ MATRIX = {
     "journal:new": (None, PATIENT_ONLY),
     "journal:edit": ("journal_entry", PATIENT_ONLY),
     "measures:portal_measures": (None, PATIENT_ONLY),  # the patient's own results
+    # --- patient education: written by the admin and clinicians, read in the portal ---
+    "education:pages": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED, nurse=DENIED)),
+    "education:page": (
+        "education_page",
+        row(DENIED, OK, OK, DENIED, DENIED, DENIED, nurse=DENIED),
+    ),
+    "education:new_version": (
+        "education_page",
+        row(DENIED, OK, OK, DENIED, DENIED, DENIED, nurse=DENIED),
+    ),
+    "education:portal_list": (None, PATIENT_ONLY),
+    "education:portal_page": ("education_topic", PATIENT_ONLY),
+    "education:after_care_sheet": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),
 }
 
 # Pages anyone may open, signed in or not.
@@ -329,6 +343,8 @@ NOT_PAGES = {
     # --- portal and journal ---
     "journal:share",
     "journal:unshare",
+    # --- patient education (kapcare/education/tests/test_views.py) ---
+    "education:mark_read",
     # --- referrals: POST /fhir/r4/, FHIR's API (kapcare/referrals/tests/test_import.py) ---
     "fhir_transaction",
 }
@@ -407,6 +423,9 @@ def records(clinic, patient, clinician, patient_user):
         "therapist_profile": {"therapist_id": with_certificate(colleague, clinician).external_id},
         # --- DEA records ---
         **dea_records(clinic, clinician),
+        # --- patient education ---
+        "education_page": {"page_id": education_page(clinic).external_id},
+        "education_topic": {"topic": "after-care"},
     }
 
 

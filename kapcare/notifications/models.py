@@ -26,6 +26,7 @@ class NotificationKind(models.TextChoices):
     INTEGRATION_OVERDUE = "integration_overdue", "Integration overdue"
     ACCOUNT = "account", "Account"
     PASSWORD_RESET = "password_reset", "Password reset"
+    AFTER_CARE = "after_care", "After-care notes"
 
 
 class Notification(models.Model):
