@@ -18,7 +18,7 @@ from kapcare.consents.markdown import render_markdown
 from kapcare.decorators import allowed
 from kapcare.education import defaults, services
 from kapcare.education.forms import VersionForm
-from kapcare.education.models import AfterCareHandover, EducationPage, EducationVersion
+from kapcare.education.models import AfterCareHandover, EducationPage
 from kapcare.episodes.access import get_session
 from kapcare.patients.access import get_own_patient, parse_external_id
 from kapcare.policy import Action
@@ -159,13 +159,11 @@ def mark_read(request: HttpRequest, topic: str) -> HttpResponse:
     """ "I have read this": a receipt on the version shown (named by the form, so that a
     version published while the patient read is not marked read unseen)."""
     patient, page = _own_page(request, topic, log_as=None)
-    version = EducationVersion.objects.filter(
-        page_id=page.pk, external_id=parse_external_id(request.POST.get("version", ""))
-    ).first()
-    if version is None or version.pk != page.current.pk:
+    shown = str(page.current.external_id)
+    if request.POST.get("version", "") != shown:
         messages.error(request, "This page changed while you read it: please read it again.")
         return redirect("education:portal_page", page.topic)
-    services.mark_read(actor=Actor.from_request(request), patient=patient, version=version)
+    services.mark_read(actor=Actor.from_request(request), patient=patient, version=page.current)
     messages.success(request, "Thank you: your care team can see that you read this page.")
     return redirect("education:portal_list")
 
