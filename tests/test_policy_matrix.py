@@ -270,6 +270,7 @@ MATRIX = {
     "education:portal_list": (None, PATIENT_ONLY),
     "education:portal_page": ("education_topic", PATIENT_ONLY),
     "education:after_care_sheet": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "clinic_logo:settings": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
 }
 
 # Pages anyone may open, signed in or not.
@@ -290,6 +291,7 @@ PUBLIC = {
     # The token in the invitation link is the credential (kapcare/therapists/tests/).
     "therapist_account:accept",
     "healthz",  # no patient data (kapcare/deployment/tests/test_health.py)
+    "clinic_logo:image",  # the clinic's logo names no patient (kapcare/clinics/tests/test_logo.py)
 }
 
 # Not pages: POST-only actions (covered by their app's tests) and the API (tests/test_api_*).
