@@ -73,6 +73,10 @@ KEPT = [
     ("follow_up.FollowUpPreference", {}, "never deleted", "never deleted"),
     ("referrals.Referral", {}, "never deleted", "never deleted"),
     ("referrals.PatientIdentifier", {}, "never deleted", "never deleted"),
+    *(
+        (f"education.{name}", {}, "never deleted", "never deleted")
+        for name in ("EducationVersion", "EducationReceipt", "AfterCareHandover")
+    ),
     ("audit.AccessLogEntry", {}, "append-only", "append-only"),
 ]
 
