@@ -2,8 +2,11 @@
 the phase the patient is in (`rules.phases_for`), unread ones marked. A fixed number of
 queries. Registered in `patients.portal` from EducationConfig.ready()."""
 
+from django.urls import reverse
+
 from kapcare import policy
 from kapcare.education import services
+from kapcare.patients.portal import NextStep
 from kapcare.policy import Action
 
 TEMPLATE = "education/_portal_card.html"
@@ -17,7 +20,16 @@ def guides_card(request, patient) -> dict | None:
     pages = services.current_pages(patient.clinic)
     first = services.pages_for_phases(pages, services.phases_for_patient(patient))
     readings = services.readings(patient, first)
-    return {"readings": readings, "unread": sum(not r.has_read_current for r in readings)}
+    unread = [reading for reading in readings if not reading.has_read_current]
+    step = None
+    if unread:
+        page = unread[0].page
+        step = NextStep(
+            f"Read “{page.current.title}”",
+            reverse("education:portal_page", args=[page.topic]),
+            priority=30,
+        )
+    return {"readings": readings, "unread": len(unread), "next_step": step}
 
 
 def register() -> None:

@@ -146,3 +146,24 @@ def test_the_portal_home_shows_the_guides_card(client, patient_user, patient, cl
 
     assert "Guides for your next step" in html
     assert "After your dose" in html
+
+
+def test_the_portal_home_puts_the_next_step_at_the_top(client, patient_user, patient):
+    client.force_login(patient_user)
+
+    response = client.get(reverse("portal:home"))
+
+    step = response.context["next_step"]
+    assert step.text == "Read “What a dose feels like”"
+    html = response.content.decode()
+    assert html.index("Your next step") < html.index("Guides for your next step")
+
+
+def test_a_consent_to_sign_comes_before_a_guide(client, patient_user, patient, clinician):
+    open_episode(patient, clinician)
+    client.force_login(patient_user)
+
+    step = client.get(reverse("portal:home")).context["next_step"]
+
+    assert step.text == "Sign your treatment consent"
+    assert step.url == reverse("consents:portal_sign")
