@@ -1,3 +1,4 @@
+import pytest
 from django.urls import reverse
 
 from kapcare.audit.models import AccessAction, AccessLogEntry
@@ -167,3 +168,17 @@ def test_a_consent_to_sign_comes_before_a_guide(client, patient_user, patient, c
 
     assert step.text == "Sign your treatment consent"
     assert step.url == reverse("consents:portal_sign")
+
+
+@pytest.mark.parametrize("versions", [1, 10])
+def test_the_guides_page_reads_a_fixed_number_of_rows(
+    client, patient_user, patient, clinic, clinician, django_assert_max_num_queries, versions
+):
+    page = education_page(clinic)
+    for n in range(versions):
+        version = publish(page, clinician, body=f"Version {n}.")
+        services.mark_read(actor=actor(patient_user), patient=patient, version=version)
+    client.force_login(patient_user)
+
+    with django_assert_max_num_queries(16):
+        assert client.get(reverse("education:portal_list")).status_code == 200
