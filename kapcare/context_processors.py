@@ -72,5 +72,10 @@ def navigation(request):
         items.append(("Your results", reverse("measures:portal_measures")))
     if policy.can(user, Action.KEEP_OWN_JOURNAL):
         items.append(("Journal", reverse("journal:list")))
+    # --- patient education ---
+    if policy.can(user, Action.READ_OWN_EDUCATION):
+        items.append(("Guides", reverse("education:portal_list")))
+    if policy.can(user, Action.MANAGE_EDUCATION_PAGES):
+        items.append(("Patient education", reverse("education:pages")))
     items.append(("Profile", reverse("accounts:profile")))
     return {"nav_items": items}

@@ -146,6 +146,10 @@ class Action(StrEnum):
     VIEW_ESTIMATES = "billing.view_estimates"
     ISSUE_ESTIMATE = "billing.issue_estimate"
     MANAGE_CODE_TABLE = "billing.manage_code_table"
+    # Patient education (kapcare.education)
+    MANAGE_EDUCATION_PAGES = "education.manage_pages"
+    READ_OWN_EDUCATION = "education.read_own"
+    VIEW_EDUCATION_RECEIPTS = "education.view_receipts"
 
 
 STAFF = frozenset({Role.COORDINATOR, Role.CLINICIAN, Role.NURSE, Role.ADMIN})
@@ -303,6 +307,12 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     Action.VIEW_ESTIMATES: STAFF | {Role.PATIENT},
     Action.ISSUE_ESTIMATE: frozenset({Role.COORDINATOR, Role.ADMIN}),
     Action.MANAGE_CODE_TABLE: frozenset({Role.ADMIN}),
+    # Patient education: the clinic's pages are written by its admin and clinicians; a
+    # patient reads them in the portal; the staff see who read what (the day-of checklist)
+    # and print the after-care page at discharge.
+    Action.MANAGE_EDUCATION_PAGES: frozenset({Role.ADMIN, Role.CLINICIAN}),
+    Action.READ_OWN_EDUCATION: frozenset({Role.PATIENT}),
+    Action.VIEW_EDUCATION_RECEIPTS: STAFF,
 }
 
 # Clinic pages that do not exist at all for a role outside the clinic's staff: a patient or

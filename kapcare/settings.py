@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "kapcare.conformance",
     "kapcare.research",
     "kapcare.referrals",
+    "kapcare.education",
     "kapcare.notifications",
     "kapcare.demo",
     "kapcare.synthetic",

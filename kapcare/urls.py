@@ -59,6 +59,10 @@ urlpatterns = [
     path("", include("kapcare.journal.urls")),
     # --- referrals from other systems ---
     path("", include("kapcare.referrals.urls")),
+    # --- patient education ---
+    path("", include("kapcare.education.urls")),
+    # --- the clinic's logo (patient-facing pages) ---
+    path("", include("kapcare.clinics.urls_logo")),
     path("api/v1/", api.urls),
     # FHIR R4: a referring system's transaction Bundle, posted to the base. Before any
     # include of the FHIR read and search paths, so that the base's POST always lands here.

@@ -58,6 +58,10 @@ NOT_RECORD_IDS = {
     "export_id",
     # The clinic's billing code table: no patient data.
     "code_id",
+    # The clinic's education pages: no patient data (the portal's page logs the patient
+    # reading it: kapcare/education/tests/test_views.py).
+    "page_id",
+    "topic",
 }
 
 # List pages that show patients without an id in their URL, and who opens them.
@@ -75,6 +79,7 @@ LIST_PAGES = {
     "journal:list": "patient_user",  # portal and journal
     "measures:portal_measures": "patient_user",  # portal and journal
     "billing:portal_estimates": "patient_user",  # the patient's Good Faith Estimates
+    "education:portal_list": "patient_user",  # patient education
 }
 
 

@@ -76,6 +76,10 @@ KEPT = [
     ("billing.CoverageRecord", {}, "never deleted", "never deleted"),
     ("billing.BillingCode", {}, "never deleted", "never deleted"),
     ("billing.GoodFaithEstimate", {}, "never deleted", "never deleted"),
+    *(
+        (f"education.{name}", {}, "never deleted", "never deleted")
+        for name in ("EducationVersion", "EducationReceipt", "AfterCareHandover")
+    ),
     ("audit.AccessLogEntry", {}, "append-only", "append-only"),
 ]
 

@@ -14,6 +14,7 @@ from kapcare.accounts.models import Role
 from kapcare.audit.log import Actor
 from kapcare.consents.tests.test_documents_fixtures import sign, treatment_document
 from kapcare.dosing.tests.test_dea_fixtures import file_loss, stocked, take
+from kapcare.education.tests.factories import education_page
 from kapcare.journal.tests.factories import journal_entry
 from kapcare.messaging.tests.factories import patient_thread
 from kapcare.policy import Action
@@ -271,6 +272,20 @@ MATRIX = {
     "journal:new": (None, PATIENT_ONLY),
     "journal:edit": ("journal_entry", PATIENT_ONLY),
     "measures:portal_measures": (None, PATIENT_ONLY),  # the patient's own results
+    # --- patient education: written by the admin and clinicians, read in the portal ---
+    "education:pages": (None, row(DENIED, OK, OK, DENIED, DENIED, DENIED, nurse=DENIED)),
+    "education:page": (
+        "education_page",
+        row(DENIED, OK, OK, DENIED, DENIED, DENIED, nurse=DENIED),
+    ),
+    "education:new_version": (
+        "education_page",
+        row(DENIED, OK, OK, DENIED, DENIED, DENIED, nurse=DENIED),
+    ),
+    "education:portal_list": (None, PATIENT_ONLY),
+    "education:portal_page": ("education_topic", PATIENT_ONLY),
+    "education:after_care_sheet": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "clinic_logo:settings": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
 }
 
 # Pages anyone may open, signed in or not.
@@ -291,6 +306,7 @@ PUBLIC = {
     # The token in the invitation link is the credential (kapcare/therapists/tests/).
     "therapist_account:accept",
     "healthz",  # no patient data (kapcare/deployment/tests/test_health.py)
+    "clinic_logo:image",  # the clinic's logo names no patient (kapcare/clinics/tests/test_logo.py)
 }
 
 # Not pages: POST-only actions (covered by their app's tests) and the API (tests/test_api_*).
@@ -346,6 +362,8 @@ NOT_PAGES = {
     # --- portal and journal ---
     "journal:share",
     "journal:unshare",
+    # --- patient education (kapcare/education/tests/test_views.py) ---
+    "education:mark_read",
     # --- referrals: POST /fhir/r4/, FHIR's API (kapcare/referrals/tests/test_import.py) ---
     "fhir_transaction",
 }
@@ -428,6 +446,9 @@ def records(clinic, patient, clinician, patient_user):
         "research_export": {"export_id": built_research_export(clinic, clinician)},
         # --- billing ---
         **billing_records(clinic, episode, clinician),
+        # --- patient education ---
+        "education_page": {"page_id": education_page(clinic).external_id},
+        "education_topic": {"topic": "after-care"},
     }
 
 

@@ -8,6 +8,8 @@ from kapcare.clinics.models import Clinic, ClinicSettingChange
 class ClinicAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "time_zone"]
     prepopulated_fields = {"slug": ["name"]}
+    # The logo is uploaded on its own page, which checks the image (kapcare/clinics/logo.py).
+    exclude = ["logo"]
 
     def save_model(self, request, obj, form, change):
         """A change goes through `services.change_settings`, like the settings page, so it

@@ -45,6 +45,13 @@ class Clinic(models.Model):
     clinical_inbox = models.EmailField(
         blank=True, help_text="Where safety alerts and clinical notifications are sent."
     )
+    # Shown with the clinic's name on patient-facing pages (kapcare/clinics/logo.py).
+    logo = models.ImageField(
+        upload_to="clinics/logos/",
+        blank=True,
+        max_length=200,
+        help_text="Shown with the clinic's name to patients: PNG, JPEG or WebP, up to 1 MB.",
+    )
 
     # --- Screening ---
     # An eligibility decision stays valid this long: screen again yearly (product default;

@@ -5,8 +5,9 @@ kinds) and withdrawals. Each runs in a fixed number of queries, whatever the rec
 from django.urls import reverse
 
 from kapcare import policy
-from kapcare.consents import services
+from kapcare.consents import rules, services
 from kapcare.consents.models import DocumentKind, Signature, SigningMethod
+from kapcare.patients import portal as patient_portal
 from kapcare.patients.timeline import NEWEST, TimelineEvent, TimelineWindow
 from kapcare.policy import Action
 
@@ -28,7 +29,16 @@ def card_context(request, patient) -> dict:
     """The portal's consent card, in five queries. The portal view has already fetched
     the patient and logged the view."""
     status, latest, current = services.treatment_consent_status(patient)
-    return {"status": status, "latest": latest, "current": current}
+    step = None
+    if status in TO_SIGN:
+        step = patient_portal.NextStep(
+            "Sign your treatment consent", reverse("consents:portal_sign"), priority=10
+        )
+    return {"status": status, "latest": latest, "current": current, "next_step": step}
+
+
+# The consent statuses that ask the patient to sign (again) before their next step.
+TO_SIGN = frozenset({rules.NOT_SIGNED, rules.OUTDATED, rules.MODEL_CHANGED})
 
 
 def consent_events(patient, window: TimelineWindow = NEWEST) -> list[TimelineEvent]:

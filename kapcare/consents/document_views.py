@@ -20,7 +20,7 @@ from kapcare import policy
 from kapcare.accounts import step_up
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
-from kapcare.consents import pdf, rules, services
+from kapcare.consents import changes, pdf, rules, services
 from kapcare.consents.document_forms import SignForm, VersionForm, WithdrawalForm
 from kapcare.consents.markdown import render_markdown
 from kapcare.consents.models import (
@@ -322,6 +322,7 @@ def _sign_page(request: HttpRequest, patient, *, method: str, done_url: str, bac
                 )
                 return redirect(done_url)
         log_redisplay(request, patient)
+    status = _status_context(patient)
     return render(
         request,
         "consents/documents/sign.html",
@@ -329,16 +330,30 @@ def _sign_page(request: HttpRequest, patient, *, method: str, done_url: str, bac
             "patient": patient,
             "version": version,
             "document_html": render_markdown(text, heading_offset=1),
+            "changes": _changes_since_signed(status["latest"], version, text),
             "form": form,
             "on_tablet": on_tablet,
             "for_patient": True,  # the patient reads this page, on the tablet too
             "back_url": back_url,
-            **_status_context(patient),
+            **status,
             # On a clinic tablet the patient holds the staff member's session: keep the
             # main menu (the patient list, the alerts) out of their way.
             **({"nav_items": []} if on_tablet else {}),
         },
     )
+
+
+def _changes_since_signed(latest: Signature | None, version: ConsentVersion, text: str):
+    """What the text to sign changed, in words, from the one the patient signed last (a
+    re-consent); None when they have not signed, or signed this very version."""
+    if latest is None or latest.version_id == version.pk:
+        return None
+    return {
+        "from_number": latest.version.number,
+        "signed_at": latest.signed_at,
+        "changes": changes.markdown_word_changes(latest.signed_text, text),
+        "summary": version.change_summary,
+    }
 
 
 def _stale_sign_form(request: HttpRequest, patient, on_tablet: bool, text_hash: str) -> SignForm:

@@ -25,6 +25,7 @@ from kapcare.clinics.models import Clinic
 from kapcare.demo.billing import load_billing
 from kapcare.demo.consents import load_consents
 from kapcare.demo.correspondence import load_correspondence
+from kapcare.demo.education import load_education
 from kapcare.demo.episodes import RACHEL, SAM, load_courses, open_episodes
 from kapcare.demo.measures import load_measures
 from kapcare.demo.outcomes import load_follow_ups
@@ -208,6 +209,12 @@ def load_demo() -> DemoResult:
         # The dashboards read the kept summaries: written now, not left to the worker.
         outcome_summaries.rebuild(music_city)
         load_correspondence(portal_patient, front_desk, therapist)
+        load_education(
+            music_city,
+            portal_patient,
+            _actor(users["patient@demo.kapcare.org"]),
+            nurse,
+        )
         # The loss before the count: the inventory reconciles with the register after it.
         report_missing_vial(music_city, users["nurse@demo.kapcare.org"], PASSWORD)
         take_biennial_inventory(music_city, users["nurse@demo.kapcare.org"], PASSWORD)

@@ -27,6 +27,7 @@ class NotificationKind(models.TextChoices):
     ACCOUNT = "account", "Account"
     PASSWORD_RESET = "password_reset", "Password reset"
     GOOD_FAITH_ESTIMATE = "good_faith_estimate", "Good Faith Estimate"
+    AFTER_CARE = "after_care", "After-care notes"
 
 
 class Notification(models.Model):

@@ -50,5 +50,6 @@ def portal_home(request: HttpRequest) -> HttpResponse:
             "clinic": patient.clinic,
             "patient_age": patient.age_on(timezone.localdate()),
             "cards": cards,
+            "next_step": portal.next_step(cards),
         },
     )

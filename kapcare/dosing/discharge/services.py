@@ -19,6 +19,7 @@ from kapcare.dosing.esketamine import facts as esketamine_facts
 from kapcare.dosing.models import DischargeAssessment, DosingRecord, Drug, Observation
 from kapcare.dosing.recording import lock_for_events, refuse_unless_under_way
 from kapcare.dosing.vitals import rules as vitals_rules
+from kapcare.education import services as education
 from kapcare.episodes import services as episode_services
 from kapcare.episodes.models import DayOfChecklist
 from kapcare.refusals import Refused
@@ -249,5 +250,9 @@ def discharge(
         record_access(actor, AccessAction.UPDATE, patient=locked.patient, obj=locked)
         locked.session = episode_services.complete_dosing_session(
             actor=actor, session=locked.session, at=now
+        )
+        # The written after-care instructions the criteria ask for: emailed and printable.
+        education.hand_over_after_care(
+            actor=actor, session=locked.session, patient=locked.patient, now=now
         )
     return locked

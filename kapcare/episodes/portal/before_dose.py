@@ -23,6 +23,7 @@ from kapcare.episodes.models import CareSession, DayOfChecklist, SessionKind, Se
 from kapcare.measures.instruments import INSTRUMENTS
 from kapcare.measures.models import Assessment, AssessmentStatus
 from kapcare.patients.models import SexAtBirth
+from kapcare.patients.portal import NextStep
 from kapcare.policy import Action
 
 TEMPLATE = "episodes/_portal_before_dose.html"
@@ -127,7 +128,12 @@ def before_dose_card(request, patient) -> dict | None:
         "pregnancy_test": pregnancy_test_applies(patient, checklist),
         "questionnaires_due": due,
         "window_days": window_days,
+        "next_step": next((_fill_in(q) for q in due if q.is_open), None),
     }
+
+
+def _fill_in(questionnaire: QuestionnaireDue) -> NextStep:
+    return NextStep(f"Fill in the {questionnaire.name} before your dose", questionnaire.url, 20)
 
 
 def register() -> None:
