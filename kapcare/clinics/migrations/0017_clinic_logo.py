@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinics', '0015_clinic_follow_up_months'),
+        ('clinics', '0016_clinic_billing_identity'),
     ]
 
     operations = [
