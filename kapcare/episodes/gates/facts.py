@@ -368,7 +368,10 @@ def gate_report(
             fix_url="" if result.passed else fix_url(result.fix, session, gathered.open_alert_ids),
             fix_label="" if result.passed else FIX_LABELS.get(result.fix, ""),
             warning=result.warning,
-            waiver=holding(result.rule, gate_rules.waiver_basis(result.rule, facts)),
+            waiver=holding(result.rule, gate_rules.waiver_basis(result.rule, facts))
+            if gate_rules.is_waivable(result.rule)
+            else None,
+            waivable=gate_rules.is_waivable(result.rule),
             basis=gate_rules.waiver_basis(result.rule, facts),
         )
         for result in gate_rules.evaluate_gates(facts, gathered.settings)
