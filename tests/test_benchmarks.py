@@ -6,7 +6,9 @@ password hasher (Argon2id at the settings' parameters, docs/security.md#password
 Marked `benchmark` and skipped unless asked for (`pytest -m benchmark tests/test_benchmarks.py
 -n 0`): a time measured on a shared machine is a measurement, not a unit test, so the normal
 suite asserts none. Each figure is the median of several requests after a warm-up, through
-Django's test client (the whole middleware stack, no network), printed for the report.
+Django's test client (the whole middleware stack, no network), printed for the report: the
+CPU time of the process is what is held to the budget (the wall clock, printed beside it,
+also counts the wait for a core on a shared machine).
 """
 
 import statistics
@@ -45,15 +47,24 @@ def demo(db, settings):
     settings.DEBUG = False
 
 
-def median_ms(request_once) -> float:
+def median_ms(request_once) -> tuple[float, float]:
+    """The median server time of a request, in milliseconds of the process's CPU (the
+    test client runs the request in this process, SQLite included): on a shared machine
+    the wall clock measures the queue for the cores too, which the request does not cost.
+    Both are printed."""
     request_once()  # warm-up: templates compiled, caches filled
-    times = []
+    cpu, wall = [], []
     for _ in range(RUNS):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = request_once()
-        times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+        wall.append((time.perf_counter() - started) * 1000)
         assert response.status_code < 400, response.status_code
-    return statistics.median(times)
+    return statistics.median(cpu), statistics.median(wall)
+
+
+def report(what: str, cpu: float, wall: float) -> None:
+    print(f"\n{what}: {cpu:.0f} ms of CPU, {wall:.0f} ms wall clock (median of {RUNS})")
 
 
 def live_record() -> DosingRecord:
@@ -75,9 +86,9 @@ def test_saving_a_vital_sign_takes_at_most_100_ms(client, demo):
             url, {"taken_at": now, "hr": "78", "sbp": "128"}, headers={"HX-Request": "true"}
         )
 
-    figure = median_ms(save)
+    figure, wall = median_ms(save)
 
-    print(f"\nsaving a vital sign: {figure:.0f} ms (median of {RUNS})")
+    report("saving a vital sign", figure, wall)
     assert figure <= 100
 
 
@@ -85,9 +96,9 @@ def test_the_dosing_record_page_takes_at_most_200_ms(client, demo):
     client.force_login(User.objects.get(email="clinician@demo.kapcare.org"))
     url = reverse("dosing:record", args=[live_record().session.external_id])
 
-    figure = median_ms(lambda: client.get(url))
+    figure, wall = median_ms(lambda: client.get(url))
 
-    print(f"\nthe dosing record page: {figure:.0f} ms (median of {RUNS})")
+    report("the dosing record page", figure, wall)
     assert figure <= 200
 
 
@@ -102,7 +113,7 @@ def test_signing_in_takes_at_most_300_ms_with_the_production_hasher(client, demo
         client.logout()
         return client.post(url, {"username": coordinator.email, "password": PASSWORD})
 
-    figure = median_ms(sign_in)
+    figure, wall = median_ms(sign_in)
 
-    print(f"\nsigning in (the POST): {figure:.0f} ms (median of {RUNS})")
+    report("signing in (the POST)", figure, wall)
     assert figure <= 300
