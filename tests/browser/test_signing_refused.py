@@ -26,6 +26,7 @@ def test_a_signature_with_a_wrong_code_is_refused_then_signed_with_the_right_one
     record = finished_record(patient, clinician, at=wall_clock(-1, 9))
     url = f"/dosing-sessions/{record.session.external_id}/record/"
     page.set_viewport_size(TABLET)
+    page.set_default_timeout(30_000)  # the shared 2-core machine can be slow to answer
     login(page, clinician.email)
     page.goto(url)
 
