@@ -1,4 +1,5 @@
-"""How the clinician who signed a dosing record, or released its summary, re-authenticated
+"""How the clinician who signed a dosing record, released its summary or discharged the
+patient against the criteria re-authenticated
 (`step_up`).
 
 Added by `ALTER TABLE ... ADD COLUMN` with a database default (as dosing 0008 does): Django
@@ -32,4 +33,5 @@ class Migration(migrations.Migration):
     operations = [
         add_how("dosingrecord", "dosing_dosingrecord", "signed_with"),
         add_how("therapistsummary", "dosing_therapistsummary", "released_with"),
+        add_how("dosingrecord", "dosing_dosingrecord", "discharge_override_with"),
     ]
