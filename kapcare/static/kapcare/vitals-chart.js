@@ -27,7 +27,10 @@
 
   function draw() {
     var source = document.getElementById("vitals-chart-data");
-    var canvas = document.getElementById("vitals-chart");
+    // Found by a data attribute, not an id: htmx carries the attributes of an element
+    // with the same id over a swap (its "settle"), which would copy the style Chart.js
+    // set on the old canvas as an inline style attribute — refused by the page's CSP.
+    var canvas = document.querySelector("canvas[data-vitals-chart]");
     if (!source || !canvas || typeof window.Chart === "undefined") {
       return;
     }
