@@ -148,6 +148,18 @@ def test_every_record_page_writes_the_access_log(
         drug=Drug.ESKETAMINE, dose_mg=56, dose_started_at=spravato.planned_start
     )
     per_page["esketamine:form_pdf"] = {"session_id": spravato.external_id}
+    # --- the signed dosing record's PDF: a session dosed, discharged and signed ---
+    signed = plan_session(
+        episode, clinician, room=RoomFactory(clinic=clinic), starts_at=spravato.planned_end
+    )
+    done = recording.record_for(Actor(user=clinician, ip_address="127.0.0.1"), signed)
+    DosingRecord.objects.filter(pk=done.pk).update(
+        dose_started_at=signed.planned_start,
+        discharged_at=signed.planned_end,
+        signed_at=signed.planned_end,
+        signed_by=clinician,
+    )
+    per_page["signing:record_pdf"] = {"session_id": signed.external_id}
     crawled = []
     for name, params in record_patterns():
         unknown = params - set(fillers)

@@ -196,6 +196,8 @@ MATRIX = {
     "scheduling:working_hours": (None, row(OK, DENIED, OK, DENIED, DENIED, OK)),
     # --- dosing record ---
     "dosing:record": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    # Not signed yet: back to the record (the signed one: dosing/tests/test_record_pdf.py).
+    "signing:record_pdf": ("session", row(HOME, HOME, HOME, DENIED, DENIED, MISSING)),
     # --- dose ---
     # --- vitals ---
     "vitals:live": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),

@@ -18,10 +18,11 @@ from django.utils import timezone
 
 from kapcare import policy
 from kapcare.accounts import step_up
-from kapcare.audit.log import Actor, record_access
+from kapcare.audit.log import Actor, record_access, record_list_access
 from kapcare.audit.models import AccessAction
 from kapcare.consents import changes, pdf, rules, services
 from kapcare.consents.document_forms import SignForm, VersionForm, WithdrawalForm
+from kapcare.consents.impact import publication_impact
 from kapcare.consents.markdown import render_markdown
 from kapcare.consents.models import (
     TREATMENT_KINDS,
@@ -235,6 +236,7 @@ def new_version(request: HttpRequest, document_id) -> HttpResponse:
                 "requires_reconsent": "requires_reconsent" in request.POST,
             },
         )
+        context["impact"] = _impact(request, document)
         return render(request, "consents/documents/new_version.html", context)
     if request.method == "POST":
         form = VersionForm(request.POST, user=request.user)
@@ -271,7 +273,16 @@ def new_version(request: HttpRequest, document_id) -> HttpResponse:
             },
         )
     context["form"] = form
+    context["impact"] = _impact(request, document)
     return render(request, "consents/documents/new_version.html", context)
+
+
+def _impact(request: HttpRequest, document: ConsentDocument):
+    """What publishing will do (patients to sign again, the doses the consent gate will
+    block), shown before the admin confirms; the patients named are logged as listed."""
+    impact = publication_impact(document, timezone.now())
+    record_list_access(Actor.from_request(request), impact.patient_records)
+    return impact
 
 
 # --- Signing (portal and clinic tablet) -------------------------------------------------------

@@ -86,6 +86,14 @@ class ConsentVersion(KeptRecord):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    published_with = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="How they proved it was them at that moment: password or authenticator "
+        "(step_up).",
+    )
 
     class Meta:
         ordering = ["document_id", "-number"]

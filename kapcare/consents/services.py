@@ -114,6 +114,7 @@ def publish_version(
             requires_reconsent=requires_reconsent,
             change_summary=change_summary.strip(),
             published_by=actor.user,
+            published_with=reauthentication.method,
         )
         record_access(actor, AccessAction.CREATE, obj=version, clinic_id=locked.clinic_id)
     return version

@@ -111,9 +111,26 @@ class DosingRecord(KeptRecord):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     discharge_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # How the clinician who discharged against the criteria re-authenticated (`step_up`).
+    discharge_override_with = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="How they proved it was them at that moment: password or authenticator "
+        "(step_up).",
+    )
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_with = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="How they proved it was them at that moment: password or authenticator "
+        "(step_up).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -357,6 +374,14 @@ class TherapistSummary(KeptRecord):
     released_at = models.DateTimeField(null=True, blank=True)
     released_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    released_with = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="How they proved it was them at that moment: password or authenticator "
+        "(step_up).",
     )
 
     def __str__(self) -> str:

@@ -382,6 +382,14 @@ class GateWaiver(KeptRecord):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     waived_at = models.DateTimeField()
+    waived_with = models.CharField(
+        max_length=16,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="How they proved it was them at that moment: password or authenticator "
+        "(step_up).",
+    )
 
     class Meta:
         ordering = ["waived_at", "id"]

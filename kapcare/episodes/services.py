@@ -675,6 +675,7 @@ def waive_gate(
             basis=gate.basis,
             waived_by=actor.user,
             waived_at=now,
+            waived_with=reauthentication.method,
         )
         record_access(actor, AccessAction.CREATE, patient=locked.patient, obj=waiver)
     return waiver

@@ -80,7 +80,9 @@ def take_reading(page, *, hr, sbp, dbp, spo2, rr, sedation=MOAAS_LEVELS[5]):
     for label, value in [("HR", hr), ("SBP", sbp), ("DBP", dbp), ("SpO2", spo2), ("RR", rr)]:
         entry.get_by_label(re.compile(rf"^{label}\b")).fill(str(value))
     entry.get_by_label(re.compile(r"^MOAA/S")).select_option(label=sedation)
-    entry.get_by_role("button", name="Save reading").click()
+    # Saved through htmx: the vitals part is replaced in place, without a page load.
+    with page.expect_response(lambda r: r.request.method == "POST" and "/vitals/" in r.url):
+        entry.get_by_role("button", name="Save reading").click()
 
 
 @pytest.mark.browser
@@ -174,8 +176,12 @@ def test_clinician_runs_a_dose_on_a_tablet_from_checklist_to_signed_record(
 
         # --- Vitals every ten minutes: the third reading's pressure is high ---------------------
         vitals = page.get_by_role("region", name="Vital signs")
+        page.evaluate("window.notReloaded = true")
         take_reading(page, hr=78, sbp=128, dbp=80, spo2=98, rr=14)
         expect(page.get_by_text("Reading recorded.")).to_be_visible()
+        # Saved in place: the readings and chart changed and the page was not loaded again.
+        expect(vitals.get_by_role("region", name="Readings of this session")).to_contain_text("128")
+        assert page.evaluate("window.notReloaded === true")
         clock.shift(BETWEEN_READINGS)
         page.goto(record_url)
         take_reading(page, hr=92, sbp=152, dbp=92, spo2=97, rr=14)

@@ -258,3 +258,27 @@ def test_publishing_with_the_current_code_publishes(client, clinic, clinic_admin
 
     assert response.status_code == 302
     assert document.versions.count() == 2
+
+
+def test_a_published_version_records_how_the_admin_confirmed(client, clinic, clinic_admin):
+    document = treatment_document(clinic)
+    device = give_authenticator(clinic_admin)
+    client.force_login(clinic_admin)
+
+    response = client.post(
+        new_version_url(document),
+        {
+            "body_markdown": "Text.",
+            "change_summary": "New.",
+            "publish": "1",
+            "reauthentication": code_for(device),
+        },
+    )
+
+    assert response.status_code == 302
+    version = document.versions.order_by("-number").first()
+    assert (version.number, version.published_by_id, version.published_with) == (
+        2,
+        clinic_admin.pk,
+        "authenticator",
+    )

@@ -5,7 +5,10 @@ They parse what was typed; what discharge needs is the services' and the pure ru
 """
 
 from django import forms
+from django.core.exceptions import ValidationError
 
+from kapcare.accounts import step_up
+from kapcare.accounts.second_factor_forms import StepUpMixin
 from kapcare.dosing.discharge.rules import ALDRETE_ITEMS
 from kapcare.dosing.discharge.services import DischargeCheckInput
 
@@ -51,7 +54,10 @@ class DischargeCheckForm(forms.Form):
         return DischargeCheckInput(**self.cleaned_data)
 
 
-class DischargeForm(forms.Form):
+class DischargeForm(StepUpMixin, forms.Form):
+    """The discharge. Against the criteria (a reason written), the clinician re-enters
+    their code or password (`user=` says which); a plain discharge asks for neither."""
+
     override_reason = forms.CharField(
         label="Reason to discharge although criteria are unmet",
         required=False,
@@ -78,6 +84,19 @@ class DischargeForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "discharge_%s")
         super().__init__(*args, **kwargs)
+        self.fields[step_up.FIELD].required = False
+        self.fields[
+            step_up.FIELD
+        ].help_text = (
+            "Needed when you discharge against the criteria: you confirm the decision is yours."
+        )
+
+    def clean_reauthentication(self):
+        if not (self.cleaned_data.get("override_reason") or "").strip():
+            return None  # criteria met: nothing is overridden, nothing to confirm
+        if not self.cleaned_data.get(step_up.FIELD):
+            raise ValidationError("Re-enter it to discharge against the criteria.")
+        return super().clean_reauthentication()
 
     @property
     def has_second_person(self) -> bool:

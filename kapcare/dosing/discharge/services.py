@@ -8,9 +8,10 @@ from dataclasses import asdict, dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from kapcare.accounts import second_person
+from kapcare.accounts import second_person, step_up
 from kapcare.accounts.models import Role
 from kapcare.accounts.second_person import SecondPerson
+from kapcare.accounts.step_up import Reauthentication
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.dosing.discharge import rules
@@ -210,12 +211,14 @@ def discharge(
     record: DosingRecord,
     override_reason: str = "",
     second: SecondPerson | None = None,
+    reauthentication: Reauthentication | None = None,
     now=None,
 ) -> DosingRecord:
     """Discharge the patient and record the session as done. Refused with what is unmet
     (`discharge_status`) until every criterion is met, unless a clinician writes why the
-    patient may go anyway (kept in `discharge_override_reason`); when the vital signs are
-    still out of range (`rules.vitals_out_of_range`) a second clinician, who
+    patient may go anyway (kept in `discharge_override_reason`), re-entering their code
+    (`step_up`: a decision against the criteria is theirs, for good); when the vital signs
+    are still out of range (`rules.vitals_out_of_range`) a second clinician, who
     authenticated at the moment (`second`), confirms it too."""
     if getattr(actor.user, "role", None) != Role.CLINICIAN:
         raise Refused({"__all__": "Only a clinician may discharge a patient."})
@@ -225,23 +228,27 @@ def discharge(
         locked = lock_for_events(record)
         refuse_unless_under_way(locked, "a patient is discharged")
         status = discharge_status(locked, now)
-        confirmed_by = None
+        confirmed_by, overridden_with = None, ""
         if status.is_ready:
             reason = ""  # nothing was overridden
         elif not reason:
             raise DischargeRefused(status.problems)
         else:
+            step_up.require(reauthentication, actor, what="discharge against the criteria")
+            overridden_with = reauthentication.method
             confirmed_by = _second_clinician_of_override(actor, locked, status, second)
         locked.discharged_at = now
         locked.discharged_by = actor.user
         locked.discharge_override_reason = reason
         locked.discharge_confirmed_by = confirmed_by
         locked.discharge_confirmed_at = second.confirmed_at if confirmed_by else None
+        locked.discharge_override_with = overridden_with
         locked.save(
             update_fields=[
                 "discharged_at",
                 "discharged_by",
                 "discharge_override_reason",
+                "discharge_override_with",
                 "discharge_confirmed_by",
                 "discharge_confirmed_at",
                 "updated_at",

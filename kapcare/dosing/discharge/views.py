@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kapcare import policy
-from kapcare.accounts import second_person
+from kapcare.accounts import second_person, step_up
 from kapcare.audit.log import Actor
 from kapcare.decorators import allowed
 from kapcare.dosing.access import get_record
@@ -35,6 +35,11 @@ def discharge_context(request: HttpRequest, record: DosingRecord) -> dict:
     status = services.discharge_status(record, timezone.now())
     clinic = record.patient.clinic
     session_id = record.session.external_id
+    can_discharge = (
+        not record.is_signed
+        and is_under_way(record)
+        and policy.can(request.user, Action.DISCHARGE_PATIENT, record)
+    )
     return {
         "record": record,
         "status": status,
@@ -42,12 +47,11 @@ def discharge_context(request: HttpRequest, record: DosingRecord) -> dict:
         "settings": services.discharge_settings(clinic, record.drug),
         "assessment": status.assessment,
         "is_discharged": record.discharged_at is not None,
-        "can_discharge": not record.is_signed
-        and is_under_way(record)
-        and policy.can(request.user, Action.DISCHARGE_PATIENT, record),
+        "can_discharge": can_discharge,
         # Blank every time: each check is made afresh at the bedside, not copied.
         "check_form": DischargeCheckForm(),
-        "discharge_form": DischargeForm(),
+        # Whether to ask for a code or the password costs a query: only when it may be asked.
+        "discharge_form": DischargeForm(user=request.user) if can_discharge else None,
         "check_url": reverse("discharge:assessment", args=[session_id]),
         "discharge_url": reverse("discharge:discharge", args=[session_id]),
     }
@@ -77,7 +81,7 @@ def assessment(request: HttpRequest, session_id) -> HttpResponse:
 @allowed(Action.DISCHARGE_PATIENT)
 def discharge(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.DISCHARGE_PATIENT, log_as=None)
-    form = DischargeForm(request.POST)
+    form = DischargeForm(request.POST, user=request.user)
 
     def write(data):
         second = (
@@ -96,6 +100,7 @@ def discharge(request: HttpRequest, session_id) -> HttpResponse:
                 record=record,
                 override_reason=data["override_reason"],
                 second=second,
+                reauthentication=data[step_up.FIELD],
             )
         except services.DischargeRefused as refusal:
             unmet = len(refusal.unmet)

@@ -44,7 +44,8 @@ def sign_record(
             raise Refused({"__all__": f"The record cannot be signed yet: {'; '.join(missing)}."})
         locked.signed_at = now or timezone.now()
         locked.signed_by = actor.user
-        locked.save(update_fields=["signed_at", "signed_by", "updated_at"])
+        locked.signed_with = reauthentication.method
+        locked.save(update_fields=["signed_at", "signed_by", "signed_with", "updated_at"])
         record_access(actor, AccessAction.UPDATE, patient=locked.patient, obj=locked)
     return locked
 

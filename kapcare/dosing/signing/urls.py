@@ -12,6 +12,7 @@ app_name = "signing"
 urlpatterns = [
     path("dosing-sessions/<uuid:session_id>/record/sign/", views.sign, name="sign"),
     path("dosing-sessions/<uuid:session_id>/record/addenda/", views.addendum, name="addendum"),
+    path("dosing-sessions/<uuid:session_id>/record/pdf/", views.record_pdf, name="record_pdf"),
     path(
         "dosing-sessions/<uuid:session_id>/record/summary/",
         summary_views.summary_save,

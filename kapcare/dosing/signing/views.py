@@ -10,16 +10,17 @@ record page again (422) with the message at the field and what was typed kept.
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kapcare import policy
 from kapcare.accounts import step_up
-from kapcare.audit.log import Actor
+from kapcare.audit.log import Actor, record_access
+from kapcare.audit.models import AccessAction
 from kapcare.decorators import allowed
 from kapcare.dosing import recording
 from kapcare.dosing.access import get_record
 from kapcare.dosing.models import DosingRecord, PatientExperience
-from kapcare.dosing.signing import services
+from kapcare.dosing.signing import pdf, services
 from kapcare.dosing.signing.forms import AddendumForm, ExperienceForm, SignForm
 from kapcare.dosing.summary.rules import DISSOCIATION_MAXIMUM
 from kapcare.dosing.views import back_to_record, render_refused
@@ -91,6 +92,25 @@ def addendum(request: HttpRequest, session_id) -> HttpResponse:
         messages.success(request, "Addendum added to the signed record.")
         return back_to_record(record, "#signature")
     return render_refused(request, record, signature={"addendum_form": form})
+
+
+@require_GET
+@allowed(Action.VIEW_DOSING_RECORD)
+def record_pdf(request: HttpRequest, session_id) -> HttpResponse:
+    """The signed record as PDF, for whoever may read the record; logged as an export once
+    made. A record not yet signed has no PDF: back to the record, saying so."""
+    record = get_record(request, session_id, log_as=None)
+    if not record.is_signed:
+        messages.error(request, "Only a signed record can be downloaded: sign it first.")
+        return back_to_record(record, "#signature")
+    document = pdf.record_pdf(record)
+    record_access(
+        Actor.from_request(request), AccessAction.EXPORT, patient=record.patient, obj=record
+    )
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf.filename(record)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def only(problems: dict[str, str], field: str) -> dict[str, str]:

@@ -134,7 +134,8 @@ def release_summary(
                 raise Refused({"__all__": "This summary was already released."})
         summary.released_at = timezone.now()
         summary.released_by = actor.user
-        summary.save(update_fields=["released_at", "released_by"])
+        summary.released_with = reauthentication.method
+        summary.save(update_fields=["released_at", "released_by", "released_with"])
         record_access(actor, AccessAction.UPDATE, patient=locked.patient, obj=summary)
         recipient = summary_recipient(locked)
         if recipient is not None:

@@ -113,7 +113,10 @@ def test_a_clinician_discharges_with_criteria_unmet_and_a_reason(client, clinici
         client.force_login(clinician)
         response = client.post(
             url("discharge:discharge", record),
-            {"override_reason": "Fully recovered at 50 min; escort waiting."},
+            {
+                "override_reason": "Fully recovered at 50 min; escort waiting.",
+                "reauthentication": PASSWORD,
+            },
         )
 
     assert response.status_code == 302
@@ -137,11 +140,33 @@ def test_discharge_when_met_moves_the_session_to_done(client, clinician, record)
 def test_the_page_shows_the_override_reason_after_discharge(client, clinician, record):
     with at(minutes(90)):
         client.force_login(clinician)
-        client.post(url("discharge:discharge", record), {"override_reason": "Ride leaving now."})
+        client.post(
+            url("discharge:discharge", record),
+            {"override_reason": "Ride leaving now.", "reauthentication": PASSWORD},
+        )
         body = client.get(page(record)).content.decode()
 
     assert "Discharged although criteria were unmet." in body
+    assert "(confirmed with their password)" in body
     assert "Ride leaving now." in body
+
+
+def test_a_discharge_against_the_criteria_asks_for_the_password_keeping_the_reason(
+    client, clinician, record
+):
+    with at(minutes(90)):
+        client.force_login(clinician)
+        page_before = client.get(page(record)).content.decode()
+        response = client.post(
+            url("discharge:discharge", record), {"override_reason": "Ride leaving now."}
+        )
+
+    body = response.content.decode()
+    assert 'id="discharge_reauthentication"' in page_before
+    assert response.status_code == 422
+    assert 'id="discharge_reauthentication_error"' in body
+    assert "Ride leaving now." in body
+    assert fetched(record).discharged_at is None
 
 
 def test_a_second_clinician_confirms_an_override_over_vitals_with_their_own_password(
@@ -149,7 +174,10 @@ def test_a_second_clinician_confirms_an_override_over_vitals_with_their_own_pass
 ):
     colleague = UserFactory(role=Role.CLINICIAN, clinic=clinician.clinic, email="casey@example.org")
     vitals(record, clinician, minutes(97), sbp=170, hr=76)
-    override = {"override_reason": "Pressure settling; husband driving."}
+    override = {
+        "override_reason": "Pressure settling; husband driving.",
+        "reauthentication": PASSWORD,
+    }
     with at(minutes(100)):
         client.force_login(clinician)
         without = client.post(url("discharge:discharge", record), override)

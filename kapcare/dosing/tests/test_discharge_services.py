@@ -27,6 +27,7 @@ from kapcare.dosing.tests.test_events_fixtures import (
 from kapcare.episodes.models import CareSession, SessionStatus
 from kapcare.refusals import Refused
 from tests.factories import UserFactory
+from tests.second_factor import reauthenticated
 
 
 @pytest.fixture
@@ -37,7 +38,10 @@ def record(patient, clinician, coordinator, patient_user):
 def discharge(record, by, when, reason=""):
     with at(when):
         return discharge_services.discharge(
-            actor=actor(by), record=fetched(record), override_reason=reason
+            actor=actor(by),
+            record=fetched(record),
+            override_reason=reason,
+            reauthentication=reauthenticated(by) if reason else None,
         )
 
 
@@ -184,6 +188,29 @@ def test_a_clinician_discharges_with_criteria_unmet_giving_a_reason(record, clin
 
     assert discharged.discharged_at == minutes(95)
     assert discharged.discharge_override_reason == reason
+
+
+def test_a_discharge_against_the_criteria_records_how_the_clinician_confirmed(record, clinician):
+    discharged = discharge(record, clinician, minutes(95), reason="Fully recovered.")
+
+    # The personas have no authenticator: they re-enter their password.
+    assert discharged.discharge_override_with == "password"
+
+
+def test_a_discharge_against_the_criteria_without_re_authenticating_is_refused(record, clinician):
+    with at(minutes(95)), pytest.raises(Refused) as refusal:
+        discharge_services.discharge(
+            actor=actor(clinician), record=fetched(record), override_reason="Fully recovered."
+        )
+
+    assert set(refusal.value.problems) == {"reauthentication"}
+    assert fetched(record).discharged_at is None
+
+
+def test_a_discharge_meeting_every_criterion_asks_for_no_code(record, clinician):
+    discharged = discharge(record, clinician, minutes(100))
+
+    assert (discharged.discharge_override_reason, discharged.discharge_override_with) == ("", "")
 
 
 def test_a_blank_reason_is_no_override(record, clinician):
@@ -333,6 +360,7 @@ def override(record, by, when, confirmed_by=None):
             record=fetched(record),
             override_reason="Pressure settling; husband driving.",
             second=second(confirmed_by) if confirmed_by else None,
+            reauthentication=reauthenticated(by),
         )
 
 

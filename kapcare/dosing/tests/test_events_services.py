@@ -22,6 +22,7 @@ from kapcare.dosing.tests.test_events_fixtures import (
 )
 from kapcare.episodes.tests.test_gate_facts import ready_session
 from kapcare.refusals import Refused
+from tests.second_factor import reauthenticated
 
 
 @pytest.fixture
@@ -375,7 +376,10 @@ WRITES = {
         data=discharge_services.DischargeCheckInput(2, 2, 2, 2, 2, True, True, True),
     ),
     "discharge": lambda record, by: discharge_services.discharge(
-        actor=actor(by), record=fetched(record), override_reason="Signed first"
+        actor=actor(by),
+        record=fetched(record),
+        override_reason="Signed first",
+        reauthentication=reauthenticated(by),
     ),
 }
 

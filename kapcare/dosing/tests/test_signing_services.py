@@ -295,3 +295,12 @@ def test_the_database_refuses_to_change_an_addendum(signed, clinician):
     addendum.text = "Rewritten."
 
     assert refused_by_the_database(lambda: addendum.save())
+
+
+def test_the_signature_records_how_the_clinician_confirmed(record, clinician):
+    signing_services.sign_record(
+        actor=actor(clinician), record=record, reauthentication=reauthenticated(clinician)
+    )
+
+    # The personas have no authenticator: they re-enter their password.
+    assert fresh(record).signed_with == "password"

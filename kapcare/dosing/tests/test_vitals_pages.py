@@ -286,3 +286,89 @@ def test_the_live_part_takes_the_same_queries_however_many_readings(
         response = client.get(live_url(record))
 
     assert response.status_code == 200
+
+
+# --- Saved without reloading the page (htmx) --------------------------------------------------
+
+HTMX = {"HX-Request": "true"}
+
+
+def test_the_bedside_form_posts_through_htmx_into_the_vitals_part(client, clinician, record):
+    client.force_login(clinician)
+
+    html = client.get(page_url(record)).content.decode()
+
+    assert 'hx-post="' + post_url(record) + '" hx-target="#vitals-part"' in html
+    assert '<div id="vitals-part">' in html
+
+
+def test_a_reading_through_htmx_answers_the_vitals_part_with_its_alert(client, clinician, record):
+    client.force_login(clinician)
+
+    response = client.post(
+        post_url(record), {"taken_at": "09:18", "sbp": "186", "dbp": "104"}, headers=HTMX
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<div id="vitals-part">' in html
+    assert "<html" not in html  # the part alone, not the page
+    assert 'id="vitals-new-alerts"' in html
+    assert "Systolic blood pressure 186 mmHg" in html
+    assert 'id="vitals-chart-data"' in html  # the chart's new data
+    assert 'value="09:20"' in html  # a fresh form, at the time now
+    assert Observation.objects.filter(vital="sbp", value=186).exists()
+
+
+def test_a_reading_in_range_through_htmx_says_it_was_recorded(client, clinician, record):
+    client.force_login(clinician)
+
+    response = client.post(post_url(record), {"taken_at": "09:18", "hr": "72"}, headers=HTMX)
+
+    html = response.content.decode()
+    assert 'role="status" id="vitals-saved">Reading recorded.' in html
+    assert 'id="vitals-new-alerts"' not in html
+
+
+def test_a_refused_reading_through_htmx_keeps_what_was_typed(client, clinician, record, patient):
+    client.force_login(clinician)
+    before = AccessLogEntry.objects.count()
+
+    response = client.post(
+        post_url(record), {"taken_at": "09:18", "hr": "77", "sbp": "20"}, headers=HTMX
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Systolic blood pressure 20 mmHg cannot be right" in html
+    assert re.search(r'value="77"[^>]*id="vitals_hr"', html)
+    assert not Observation.objects.exists()
+    actions = AccessLogEntry.objects.order_by("id").values_list("action", "patient_id")[before:]
+    assert list(actions) == [(AccessAction.VIEW, patient.pk)]
+
+
+def test_a_reading_through_htmx_is_logged_as_written_then_shown(client, clinician, record, patient):
+    client.force_login(clinician)
+    before = AccessLogEntry.objects.count()
+
+    client.post(post_url(record), {"taken_at": "09:18", "hr": "72"}, headers=HTMX)
+
+    actions = AccessLogEntry.objects.order_by("id").values_list("action", flat=True)[before:]
+    assert list(actions)[-1] == AccessAction.VIEW
+    assert AccessAction.CREATE in list(actions)
+
+
+def test_saving_a_reading_through_htmx_takes_the_same_queries_however_many_readings(
+    client, clinician, record, django_assert_max_num_queries
+):
+    client.force_login(clinician)
+    client.post(post_url(record), {"taken_at": "09:00", "hr": "72"}, headers=HTMX)
+    with django_assert_max_num_queries(40) as few:
+        client.post(post_url(record), {"taken_at": "09:01", "hr": "72"}, headers=HTMX)
+    for minutes in range(2, 30):
+        take(record, clinician, taken_at=NOW - dt.timedelta(minutes=minutes), hr=80, sbp=120)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.post(post_url(record), {"taken_at": "09:02", "hr": "72"}, headers=HTMX)
+
+    assert response.status_code == 200

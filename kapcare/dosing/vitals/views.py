@@ -5,7 +5,9 @@ is due, the readings with the values out of range marked, the alerts, and a live
 - `record_vitals` (POST) stores a reading through `services.record_vitals`, the function
   the API calls too; on bad input the record page comes back with the messages at the
   fields (422), nothing typed lost; after a reading that crossed a threshold the page shows
-  its alerts at once (`?reading=` names the reading just stored, an opaque id).
+  its alerts at once (`?reading=` names the reading just stored, an opaque id). Posted by
+  htmx (the bedside form does), it answers the vitals part alone — alerts, a fresh form,
+  chart and readings — so the page is not reloaded; without JavaScript, the whole page.
 - `live` is the chart, table and reminder alone, polled by htmx every 15 s. The page sends
   the fingerprint of what it shows (`seen`); when nothing changed the answer is 204 and
   htmx keeps the page as it is. Each answer that shows data is logged as a view; a 204
@@ -200,21 +202,51 @@ def live_context(record: DosingRecord) -> dict:
     }
 
 
-def part_context(request: HttpRequest, record: DosingRecord) -> dict:
-    """The vitals part of the record page."""
+def part_context(
+    request: HttpRequest,
+    record: DosingRecord,
+    *,
+    just_recorded: str | None = None,
+    form: VitalsForm | None = None,
+) -> dict:
+    """The vitals part of the record page. `just_recorded` names the reading just stored
+    (default: `?reading=` after a plain form post), whose alerts are shown at the top."""
     live = live_context(record)
     zone = record.patient.clinic.zone
-    just_recorded = request.GET.get("reading", "")
-    return {
-        "form": VitalsForm(
+    if just_recorded is None:
+        just_recorded = request.GET.get("reading", "")
+    if form is None:
+        form = VitalsForm(
             initial={"taken_at": timezone.localtime(timezone.now(), zone).strftime("%H:%M")}
-        ),
+        )
+    return {
+        "form": form,
         "can_record": not record.is_signed
         and policy.can(request.user, Action.RECORD_VITALS, record),
         "new_alerts": [alert for alert in live["alerts"] if alert.reading_id == just_recorded],
         "action_url": reverse("vitals:record", args=[record.session.external_id]),
         "live": live,
     }
+
+
+def _part_response(request: HttpRequest, record: DosingRecord, *, reading, form) -> HttpResponse:
+    """The vitals part alone, for htmx: after a reading, a fresh form with its alerts, the
+    chart and the readings; after a refusal, the form as typed with the messages (422,
+    which `vitals-chart.js` lets htmx swap in). It shows the record, so it is logged."""
+    record_access(
+        Actor.from_request(request), AccessAction.VIEW, patient=record.patient, obj=record
+    )
+    part = part_context(
+        request,
+        record,
+        just_recorded=str(reading.reading_id) if reading is not None else "",
+        form=None if reading is not None else form,
+    )
+    if reading is not None and not reading.alerts:
+        part["saved_message"] = "Reading recorded."
+    return render(
+        request, "dosing/_vitals_part.html", {"part": part}, status=200 if reading else 422
+    )
 
 
 @require_POST
@@ -235,6 +267,8 @@ def record_vitals(request: HttpRequest, session_id) -> HttpResponse:
         )
 
     reading = submit(form, write)
+    if request.headers.get("HX-Request"):
+        return _part_response(request, record, reading=reading, form=form)
     if reading is not None:
         if not reading.alerts:
             messages.success(request, "Reading recorded.")

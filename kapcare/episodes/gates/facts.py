@@ -385,6 +385,7 @@ def _holding(waivers: dict[str, GateWaiver], rule: str, basis: str) -> GateWaive
 
 def _rule_view(result, session, open_alert_ids, facts, waivers) -> GateView:
     basis = gate_rules.waiver_basis(result.rule, facts)
+    waivable = gate_rules.is_waivable(result.rule)
     return GateView(
         rule=result.rule,
         title=result.title,
@@ -393,7 +394,9 @@ def _rule_view(result, session, open_alert_ids, facts, waivers) -> GateView:
         fix_url="" if result.passed else fix_url(result.fix, session, open_alert_ids),
         fix_label="" if result.passed else FIX_LABELS.get(result.fix, ""),
         warning=result.warning,
-        waiver=_holding(waivers, result.rule, basis),
+        # The safety review is never waived: only the review itself passes it.
+        waiver=_holding(waivers, result.rule, basis) if waivable else None,
+        waivable=waivable,
         basis=basis,
     )
 

@@ -520,6 +520,16 @@ ALL_RULES: tuple[tuple[str, Rule], ...] = (
 # Preparation and integration belong to KAP; a standalone infusion has neither.
 KAP_ONLY = frozenset({PREPARATION, INTEGRATION})
 
+# Rules no waiver passes. An open safety alert (PHQ-9 item 9 above 0) is passed only by a
+# clinician's review of the alert itself (docs/clinical-reference.md#safety-review): a
+# waiver would let the dose go ahead while nobody has assessed the risk.
+NOT_WAIVABLE = frozenset({SAFETY_REVIEW})
+
+
+def is_waivable(rule: str) -> bool:
+    """Whether a clinician may let a dose go ahead although `rule` fails."""
+    return rule not in NOT_WAIVABLE
+
 
 def rules_for(model: str) -> list[str]:
     """The rule ids that apply to an episode of `model`, in order."""

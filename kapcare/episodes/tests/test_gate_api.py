@@ -9,7 +9,7 @@ from kapcare.accounts.models import ApiToken
 from kapcare.api import api
 from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
 from kapcare.episodes import services
-from kapcare.episodes.tests.test_gate_facts import NOW, actor, ready_session
+from kapcare.episodes.tests.test_gate_facts import GOOD_CHECKLIST, NOW, actor, ready_session
 from kapcare.scopes import Scope
 from tests.factories import authorize, plan_session, raise_alert
 from tests.second_factor import reauthenticated
@@ -39,11 +39,15 @@ def test_gates_are_listed_in_order_with_rule_passed_waived_and_reason(
     client, clinician, patient, session
 ):
     raise_alert(clinician, patient)
+    data = {**GOOD_CHECKLIST.__dict__, "blood_pressure_systolic": 172}
+    services.record_day_of_checklist(
+        actor=actor(clinician), session=session, data=services.ChecklistInput(**data)
+    )
     services.waive_gate(
         actor=actor(clinician),
         session=session,
-        rule="safety_review",
-        reason="Seen; safe.",
+        rule="blood_pressure",
+        reason="Rechecked after rest.",
         reauthentication=reauthenticated(clinician),
     )
 
@@ -68,10 +72,15 @@ def test_gates_are_listed_in_order_with_rule_passed_waived_and_reason(
     assert body[5] == {
         "rule": "safety_review",
         "passed": False,
-        "waived": True,
+        "waived": False,
         "reason": "1 safety alert, the first raised Dec 1, 2026, 8:30 AM, needs a clinician's "
         "safety review.",
     }
+    assert (body[8]["rule"], body[8]["passed"], body[8]["waived"]) == (
+        "blood_pressure",
+        False,
+        True,
+    )
     assert body[0]["passed"] is True
     assert body[0]["waived"] is False
 

@@ -504,35 +504,50 @@ def test_blood_pressure_at_the_clinics_hold_level_fails(clinic, clinician, sessi
 # --- Waivers ----------------------------------------------------------------------------------
 
 
+def hold_blood_pressure(session, clinician):
+    data = {**GOOD_CHECKLIST.__dict__, "blood_pressure_systolic": 172}
+    services.record_day_of_checklist(
+        actor=actor(clinician), session=session, data=services.ChecklistInput(**data)
+    )
+
+
 def test_a_waiver_shows_on_its_rule(patient, clinician, session):
-    raise_alert(clinician, patient)
+    hold_blood_pressure(session, clinician)
     services.waive_gate(
         actor=actor(clinician),
         session=session,
-        rule="safety_review",
-        reason="Seen in person.",
+        rule="blood_pressure",
+        reason="Rechecked after rest.",
         reauthentication=reauthenticated(clinician),
     )
 
-    gate = gates_of(session)["safety_review"]
+    gate = gates_of(session)["blood_pressure"]
 
     assert (gate.passed, gate.waived, gate.blocks) == (False, True, False)
     assert gate.status_label == "Waived"
 
 
 def test_a_waiver_of_another_session_does_not_count(patient, clinician, session):
-    raise_alert(clinician, patient)
+    hold_blood_pressure(session, clinician)
     other = plan_session(session.episode, clinician, starts_at=DOSE + dt.timedelta(days=3))
     services.waive_gate(
         actor=actor(clinician),
         session=other,
-        rule="safety_review",
-        reason="Seen in person.",
+        rule="blood_pressure",
+        reason="Rechecked after rest.",
         reauthentication=reauthenticated(clinician),
     )
 
     assert GateWaiver.objects.count() == 1
-    assert gates_of(session)["safety_review"].blocks
+    assert gates_of(session)["blood_pressure"].blocks
+
+
+def test_the_safety_review_is_never_offered_for_a_waiver(patient, clinician, session):
+    raise_alert(clinician, patient)
+
+    gate = gates_of(session)["safety_review"]
+
+    assert (gate.blocks, gate.waivable) == (True, False)
 
 
 # --- Queries ----------------------------------------------------------------------------------
@@ -555,7 +570,8 @@ def test_gates_page_queries_do_not_grow_with_the_history(
         complete_questionnaire(patient, clinician, "gad7", NOW - dt.timedelta(days=day))
         raise_alert(clinician, patient)
         BodyMeasurementFactory(patient=patient, recorded_by=clinician)
-    for rule in ("safety_review",):
+    hold_blood_pressure(session, clinician)
+    for rule in ("blood_pressure",):
         services.waive_gate(
             actor=actor(clinician),
             session=session,

@@ -9,8 +9,15 @@ from django.urls import reverse
 
 from kapcare.accounts.models import Role
 from kapcare.audit.models import AccessAction, AccessLogEntry
+from kapcare.episodes import services
 from kapcare.episodes.models import DayOfChecklist, GateWaiver, SessionStatus
-from kapcare.episodes.tests.test_gate_facts import NOW, fetched, ready_session
+from kapcare.episodes.tests.test_gate_facts import (
+    GOOD_CHECKLIST,
+    NOW,
+    actor,
+    fetched,
+    ready_session,
+)
 from kapcare.scopes import Scope
 from tests.factories import PASSWORD, UserFactory, authorize, plan_session, raise_alert
 from tests.second_factor import code_for, give_authenticator
@@ -41,6 +48,17 @@ def session(patient, clinician, patient_user):
 def alerted(session, patient, clinician):
     raise_alert(clinician, patient)
     return session
+
+
+@pytest.fixture
+def held(session, clinician):
+    """The ready session, its pre-dose blood pressure at the hold level: a rule a clinician
+    may waive."""
+    data = {**GOOD_CHECKLIST.__dict__, "blood_pressure_systolic": 172}
+    services.record_day_of_checklist(
+        actor=actor(clinician), session=session, data=services.ChecklistInput(**data)
+    )
+    return fetched(session)
 
 
 def page_url(session):
@@ -88,16 +106,39 @@ def test_start_button_is_enabled_when_every_rule_passes(client, clinician, sessi
 
 
 def test_coordinator_sees_the_gates_but_no_checklist_waiver_or_start_form(
-    client, coordinator, alerted
+    client, coordinator, held
 ):
     client.force_login(coordinator)
 
-    html = text(client.get(page_url(alerted)))
+    html = text(client.get(page_url(held)))
 
     # The blood pressure and the pregnancy result are clinical findings.
-    assert action_url("checklist", alerted) not in html
+    assert action_url("checklist", held) not in html
+    assert action_url("waive", held) not in html
+    assert action_url("start", held) not in html
+
+
+def test_the_safety_review_is_not_offered_for_a_waiver(client, clinician, alerted):
+    client.force_login(clinician)
+
+    html = text(client.get(page_url(alerted)))
+
+    assert "Review the safety alert" in html
+    assert 'name="rule" value="safety_review"' not in html
     assert action_url("waive", alerted) not in html
-    assert action_url("start", alerted) not in html
+
+
+def test_a_posted_safety_review_waiver_is_refused(client, clinician, alerted):
+    client.force_login(clinician)
+
+    response = client.post(
+        action_url("waive", alerted),
+        {"rule": "safety_review", "reason": "Seen; safe.", "reauthentication": PASSWORD},
+        follow=True,
+    )
+
+    assert "“Safety review” cannot be waived" in text(response)
+    assert not GateWaiver.objects.exists()
 
 
 def test_admin_sees_the_gates_without_forms(client, clinic_admin, alerted):
@@ -215,66 +256,66 @@ def test_a_checklist_shown_again_is_logged_as_a_view(client, clinician, session,
 # --- Waivers and start ------------------------------------------------------------------------
 
 
-def test_waiver_without_a_reason_is_refused_at_the_field(client, clinician, alerted):
+def test_waiver_without_a_reason_is_refused_at_the_field(client, clinician, held):
     client.force_login(clinician)
 
     response = client.post(
-        action_url("waive", alerted),
-        {"rule": "safety_review", "reason": "", "reauthentication": PASSWORD},
+        action_url("waive", held),
+        {"rule": "blood_pressure", "reason": "", "reauthentication": PASSWORD},
     )
 
     assert response.status_code == 422
-    assert 'id="waive_safety_review_reason_error"' in text(response)
+    assert 'id="waive_blood_pressure_reason_error"' in text(response)
     assert not GateWaiver.objects.exists()
 
 
-def test_waiver_without_re_entering_the_code_is_refused_at_the_field(client, clinician, alerted):
+def test_waiver_without_re_entering_the_code_is_refused_at_the_field(client, clinician, held):
     give_authenticator(clinician)
     client.force_login(clinician)
 
     response = client.post(
-        action_url("waive", alerted), {"rule": "safety_review", "reason": "Seen; safe."}
+        action_url("waive", held), {"rule": "blood_pressure", "reason": "Seen; safe."}
     )
 
     assert response.status_code == 422
-    assert 'id="waive_safety_review_reauthentication_error"' in text(response)
+    assert 'id="waive_blood_pressure_reauthentication_error"' in text(response)
     assert "Your current authenticator code" in text(response)
     assert not GateWaiver.objects.exists()
 
 
-def test_a_wrong_reason_does_not_use_up_the_code(client, clinician, alerted):
+def test_a_wrong_reason_does_not_use_up_the_code(client, clinician, held):
     device = give_authenticator(clinician)
     client.force_login(clinician)
     code = code_for(device)
 
     client.post(
-        action_url("waive", alerted),
-        {"rule": "safety_review", "reason": "", "reauthentication": code},
+        action_url("waive", held),
+        {"rule": "blood_pressure", "reason": "", "reauthentication": code},
     )
     response = client.post(
-        action_url("waive", alerted),
-        {"rule": "safety_review", "reason": "Seen; safe.", "reauthentication": code},
+        action_url("waive", held),
+        {"rule": "blood_pressure", "reason": "Seen; safe.", "reauthentication": code},
     )
 
     assert response.status_code == 302
     assert GateWaiver.objects.get().waived_by_id == clinician.pk
 
 
-def test_clinician_waives_then_starts_the_dose(client, clinician, alerted):
+def test_clinician_waives_then_starts_the_dose(client, clinician, held):
     client.force_login(clinician)
 
     waived = client.post(
-        action_url("waive", alerted),
-        {"rule": "safety_review", "reason": "Seen; safe.", "reauthentication": PASSWORD},
+        action_url("waive", held),
+        {"rule": "blood_pressure", "reason": "Seen; safe.", "reauthentication": PASSWORD},
     )
-    page = text(client.get(page_url(alerted)))
-    started = client.post(action_url("start", alerted))
+    page = text(client.get(page_url(held)))
+    started = client.post(action_url("start", held))
 
     assert waived.status_code == 302
     assert '<span class="badge badge-warn">Waived</span>' in page
     assert "Seen; safe." in page
     assert started.status_code == 302
-    assert fetched(alerted).status == SessionStatus.IN_PROGRESS
+    assert fetched(held).status == SessionStatus.IN_PROGRESS
 
 
 def test_start_refused_shows_the_failing_rules(client, clinician, alerted):

@@ -47,6 +47,13 @@ def alerted(session, patient, clinician):
     return session
 
 
+@pytest.fixture
+def held(session, clinician):
+    """The ready session, with a pre-dose blood pressure at the hold level."""
+    record_bp(session, clinician, 172, 104)
+    return fetched(session)
+
+
 def record_bp(session, by, systolic, diastolic):
     data = {**GOOD_CHECKLIST.__dict__, "blood_pressure_systolic": systolic}
     data["blood_pressure_diastolic"] = diastolic
@@ -59,7 +66,7 @@ def start(session, by, now=DOSE):
     return services.start_dosing_session(actor=actor(by), session=session, now=now)
 
 
-def waive(session, by, rule="safety_review", reason="Seen in person this morning; safe."):
+def waive(session, by, rule="blood_pressure", reason="Rechecked after rest; stable."):
     return services.waive_gate(
         actor=actor(by),
         session=session,
@@ -81,10 +88,10 @@ def test_start_is_refused_while_a_rule_fails_unwaived(alerted, clinician):
     assert fetched(alerted).status == SessionStatus.PLANNED
 
 
-def test_a_waiver_lets_the_session_start(alerted, clinician):
-    waive(alerted, clinician)
+def test_a_waiver_lets_the_session_start(held, clinician):
+    waive(held, clinician)
 
-    started = start(alerted, clinician)
+    started = start(held, clinician)
 
     assert started.status == SessionStatus.IN_PROGRESS
     assert (started.started_at, started.started_by_id) == (DOSE, clinician.pk)
@@ -159,14 +166,33 @@ def test_a_waived_blood_pressure_does_not_cover_a_new_higher_reading(session, cl
     assert "190/112" in refusal.value.problems["blood_pressure"]
 
 
-def test_a_waived_safety_review_does_not_cover_a_new_alert(alerted, clinician, patient):
-    waive(alerted, clinician)
-    raise_alert(clinician, patient)
+def test_the_safety_review_cannot_be_waived(alerted, clinician):
+    with pytest.raises(Refused) as refusal:
+        waive(alerted, clinician, rule="safety_review", reason="Seen in person; safe.")
+
+    assert "“Safety review” cannot be waived" in refusal.value.problems["rule"]
+    assert not GateWaiver.objects.exists()
+
+
+def test_a_safety_review_waiver_given_before_the_rule_changed_does_not_count(
+    alerted, clinician, patient
+):
+    # A waiver recorded before the safety review became unwaivable lets nothing through.
+    GateWaiver.objects.create(
+        session=alerted,
+        patient_id=patient.pk,
+        rule="safety_review",
+        reason="Given under the old rule.",
+        failure="1 safety alert",
+        basis="",
+        waived_by=clinician,
+        waived_at=NOW,
+    )
 
     with pytest.raises(Refused) as refusal:
         start(fetched(alerted), clinician)
 
-    assert "2 safety alerts" in refusal.value.problems["safety_review"]
+    assert list(refusal.value.problems) == ["safety_review"]
 
 
 def test_a_rule_failing_again_can_be_waived_again(session, clinician):
@@ -203,30 +229,30 @@ def test_start_is_logged_with_the_patient(session, clinician, patient):
 # --- Waivers ----------------------------------------------------------------------------------
 
 
-def test_waiver_keeps_the_reason_and_what_the_rule_said(alerted, clinician):
-    waiver = waive(alerted, clinician)
+def test_waiver_keeps_the_reason_and_what_the_rule_said(held, clinician):
+    waiver = waive(held, clinician)
 
-    assert waiver.reason == "Seen in person this morning; safe."
-    assert waiver.failure.startswith("1 safety alert")
-    assert (waiver.waived_by_id, waiver.patient_id) == (clinician.pk, alerted.patient_id)
+    assert waiver.reason == "Rechecked after rest; stable."
+    assert "172/104" in waiver.failure
+    assert (waiver.waived_by_id, waiver.patient_id) == (clinician.pk, held.patient_id)
 
 
-def test_waiver_without_re_entering_the_code_is_refused(alerted, clinician):
+def test_waiver_without_re_entering_the_code_is_refused(held, clinician):
     with pytest.raises(Refused) as refusal:
         services.waive_gate(
             actor=actor(clinician),
-            session=alerted,
-            rule="safety_review",
-            reason="Seen in person this morning; safe.",
+            session=held,
+            rule="blood_pressure",
+            reason="Rechecked after rest; stable.",
             reauthentication=None,
         )
 
     assert refusal.value.problems == {"reauthentication": "Re-enter your code to waive a gate."}
 
 
-def test_waiver_needs_a_reason(alerted, clinician):
+def test_waiver_needs_a_reason(held, clinician):
     with pytest.raises(Refused) as refusal:
-        waive(alerted, clinician, reason="  ")
+        waive(held, clinician, reason="  ")
 
     assert set(refusal.value.problems) == {"reason"}
 
@@ -236,16 +262,16 @@ def test_a_passing_rule_cannot_be_waived(session, clinician):
         waive(session, clinician, rule="consent")
 
 
-def test_a_rule_is_waived_once(alerted, clinician):
-    waive(alerted, clinician)
+def test_a_rule_is_waived_once(held, clinician):
+    waive(held, clinician)
 
     with pytest.raises(Refused, match="already waived"):
-        waive(alerted, clinician)
+        waive(held, clinician)
 
 
-def test_unknown_rule_cannot_be_waived(alerted, clinician):
+def test_unknown_rule_cannot_be_waived(held, clinician):
     with pytest.raises(Refused) as refusal:
-        waive(alerted, clinician, rule="preparation_extra")
+        waive(held, clinician, rule="preparation_extra")
 
     assert set(refusal.value.problems) == {"rule"}
 
@@ -257,15 +283,15 @@ def test_standalone_infusion_has_no_preparation_rule_to_waive(patient, clinician
         waive(session, clinician, rule="preparation")
 
 
-def test_only_a_clinician_waives(alerted, coordinator):
+def test_only_a_clinician_waives(held, coordinator):
     with pytest.raises(Refused, match="Only a clinician"):
-        waive(alerted, coordinator)
+        waive(held, coordinator)
 
     assert not GateWaiver.objects.exists()
 
 
-def test_waiver_is_logged_inside_its_transaction(alerted, clinician, patient):
-    waiver = waive(alerted, clinician)
+def test_waiver_is_logged_inside_its_transaction(held, clinician, patient):
+    waiver = waive(held, clinician)
 
     entry = AccessLogEntry.objects.latest("id")
     assert (entry.action, entry.object_id, entry.patient_id) == (
