@@ -185,6 +185,7 @@ MATRIX = {
     "billing:coverage": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "billing:patient_estimates": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     "billing:estimate_pdf": ("estimate", row(OK, OK, OK, DENIED, OK, MISSING)),
+    "billing:clinic_estimates": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
     "billing:portal_estimates": (None, PATIENT_ONLY),
     "billing:code_table": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "billing:code_edit": ("code", row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),

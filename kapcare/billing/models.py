@@ -140,7 +140,10 @@ class GoodFaithEstimate(KeptRecord):
         constraints = [
             models.UniqueConstraint(fields=["episode", "version"], name="one_estimate_version")
         ]
-        indexes = [models.Index(fields=["patient", "-issued_at", "-id"])]
+        indexes = [
+            models.Index(fields=["patient", "-issued_at", "-id"]),
+            models.Index(fields=["clinic", "-issued_at", "-id"]),
+        ]
 
     def __str__(self) -> str:
         return f"Good Faith Estimate {self.version}"

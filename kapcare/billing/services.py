@@ -174,6 +174,33 @@ def estimates_of(patient) -> list[GoodFaithEstimate]:
     )
 
 
+def clinic_estimates(clinic_id: int, limit: int) -> list[GoodFaithEstimate]:
+    """The clinic's newest estimates with their patients (one query, read through the
+    (clinic, issued_at) index)."""
+    return list(
+        GoodFaithEstimate.objects.filter(clinic_id=clinic_id)
+        .select_related("patient")
+        .order_by("-issued_at", "-id")[:limit]
+    )
+
+
+def unasked_with_bookings(clinic_id: int, limit: int) -> list:
+    """Patients with a session booked in an open course and no coverage answer: the
+    question the law asks at scheduling is still open (one query)."""
+    from kapcare.episodes import rules as episode_rules
+    from kapcare.episodes.models import CareSession
+    from kapcare.patients.models import Patient
+
+    booked = CareSession.objects.filter(patient__clinic_id=clinic_id).exclude(
+        episode__state__in=episode_rules.CLOSED_STATES
+    )
+    return list(
+        Patient.objects.filter(clinic_id=clinic_id, pk__in=booked.values("patient_id"))
+        .exclude(pk__in=CoverageRecord.objects.values("patient_id"))
+        .order_by("family_name", "given_name", "id")[:limit]
+    )
+
+
 def fingerprint(content: dict) -> str:
     """SHA-256 of what the estimate says, the dates of issue and its reason aside, so that
     an estimate issued again with nothing changed is recognised."""

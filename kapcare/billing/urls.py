@@ -10,6 +10,7 @@ urlpatterns = [
     path(
         "patients/<uuid:patient_id>/estimates/", views.patient_estimates, name="patient_estimates"
     ),
+    path("estimates/", views.clinic_estimates, name="clinic_estimates"),
     path("estimates/<uuid:estimate_id>/pdf/", views.estimate_download, name="estimate_pdf"),
     path("portal/estimates/", views.portal_estimates, name="portal_estimates"),
     path("clinic-admin/billing-codes/", views.code_table, name="code_table"),

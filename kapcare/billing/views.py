@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from kapcare import policy
-from kapcare.audit.log import Actor
+from kapcare.audit.log import Actor, record_list_access
 from kapcare.audit.models import AccessAction
 from kapcare.billing import services
 from kapcare.billing.access import get_estimate
@@ -165,4 +165,22 @@ def code_edit(request: HttpRequest, code_id) -> HttpResponse:
         request,
         "billing/code_edit.html",
         {"form": form, "current": current, "versions": list(versions.select_related("created_by"))},
+    )
+
+
+# The clinic's list is bounded: the newest estimates, and the patients still unasked.
+CLINIC_LIST_LENGTH = 50
+
+
+@allowed(Action.VIEW_COVERAGE)
+def clinic_estimates(request: HttpRequest) -> HttpResponse:
+    """The clinic's Good Faith Estimates with their deadlines, and the patients with
+    sessions booked whose coverage nobody has asked (an estimate may be owed)."""
+    estimates = services.clinic_estimates(request.user.clinic_id, CLINIC_LIST_LENGTH)
+    unasked = services.unasked_with_bookings(request.user.clinic_id, CLINIC_LIST_LENGTH)
+    shown = {estimate.patient_id: estimate.patient for estimate in estimates}
+    shown.update({patient.pk: patient for patient in unasked})
+    record_list_access(Actor.from_request(request), shown.values())
+    return render(
+        request, "billing/clinic_estimates.html", {"estimates": estimates, "unasked": unasked}
     )

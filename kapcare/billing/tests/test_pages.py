@@ -154,3 +154,27 @@ def test_the_code_table_lists_the_defaults_with_their_codes(client, clinic_admin
 
     for code in ("96365", "96366", "96372", "J3490", "G2082", "G2083", "99213", "99214", "0820T"):
         assert code in html
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_the_clinics_estimates_list_their_deadlines_and_the_unasked_in_fixed_queries(
+    client, coordinator, clinician, clinic, count, django_assert_max_num_queries
+):
+    from kapcare.audit.models import AccessLogEntry
+    from tests.clock import wall_clock
+    from tests.factories import PatientFactory, plan_session
+
+    patients = PatientFactory.create_batch(count, clinic=clinic)
+    for days, patient in enumerate(patients, start=10):
+        episode = open_episode(patient, clinician, model="standalone")
+        plan_session(episode, clinician, starts_at=wall_clock(days, 10))
+    issue_many(open_episode(patients[0], clinician, model="standalone"), coordinator, 1)
+    client.force_login(coordinator)
+
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("billing:clinic_estimates"))
+
+    html = response.content.decode()
+    assert all(patient.display_name in html for patient in patients)
+    listed = AccessLogEntry.objects.filter(action="list", actor=coordinator)
+    assert set(listed.values_list("patient_id", flat=True)) == {p.pk for p in patients}
