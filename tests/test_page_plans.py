@@ -98,6 +98,7 @@ PAGES = [
     (CLINICIAN, _lot),
     (CLINICIAN, "/controlled-substances/print/"),
     (CLINICIAN, "/safety-alerts/"),
+    (CLINICIAN, "/clinical/outcomes/"),
     (ADMIN, "/clinic-admin/"),
     (ADMIN, "/access-log/"),
     # Flaky: in one CI run at cd4a837 the caseload's authorisation scan read 169 rows (over

@@ -22,7 +22,7 @@ def test_admin_builds_and_downloads_the_research_dataset(page, live_server, clin
     page.get_by_role("button", name="Build a new dataset").click()
 
     # The tests' task backend builds at once; a worker would take a while (the list polls).
-    exports = page.get_by_role("region", name="Exports")
+    exports = page.get_by_role("region", name="Exports", exact=True)
     expect(page.get_by_role("cell", name="Ready to download")).to_be_visible()
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download the zip").click()
