@@ -108,6 +108,9 @@ LONG_HISTORY_EVERY = 400
 FIRST_BLOCK_HOUR = 8
 BLOCKS_PER_DAY = 5
 BLOCK_SPACING_HOURS = 2
+# Integration sessions a KAP patient has in follow-up, every two to four weeks: with the
+# preparation, the doses and their integrations, about ten sessions a patient.
+FOLLOW_UP_INTEGRATIONS = (2, 12)
 # One room (and the clinician who works in it) for every this many patients.
 PATIENTS_PER_ROOM = 150
 THERAPISTS_PER_PATIENTS = 60
@@ -750,6 +753,8 @@ class ClinicGenerator:
         if long_history:
             while start.date() < self.today - dt.timedelta(days=400):
                 start = self._episode(patient, start, course.COMPLETED, boosters=True)
+                if self.chunk.episodes[-1].state != course.COMPLETED:
+                    return  # still under way: one open episode at a time
                 start += dt.timedelta(days=rng.randint(60, 200))
             target = rng.choice([course.FOLLOW_UP, course.IN_TREATMENT])
         elif first:
@@ -1337,20 +1342,24 @@ class EpisodeWalk:
             return self.last_move
         at = self.move(course.FOLLOW_UP, started + dt.timedelta(days=3))
         if is_kap:
-            # Integration goes on in follow-up, every few weeks.
-            for _ in range(rng.randint(1, 4)):
+            # Integration goes on in follow-up, every few weeks, for up to most of a year.
+            for _ in range(rng.randint(FOLLOW_UP_INTEGRATIONS[0], FOLLOW_UP_INTEGRATIONS[1])):
                 at = self.therapy(course.INTEGRATION, at + dt.timedelta(days=rng.randint(14, 30)))
         if boosters:
-            at = self.boosters(at)
-        if target == course.COMPLETED:
+            # A course to complete ends its boosters a season before today, so none is
+            # still booked ahead when it completes.
+            until = self.g.today - dt.timedelta(days=120 if target == course.COMPLETED else 0)
+            at = self.boosters(at, until)
+        if target == course.COMPLETED and episode.state == course.FOLLOW_UP:
             at = self.move(course.COMPLETED, at + dt.timedelta(days=rng.randint(30, 90)))
         return at
 
-    def boosters(self, at: dt.datetime) -> dt.datetime:
-        """Monthly booster doses from follow-up, for a year or two (a long history)."""
+    def boosters(self, at: dt.datetime, until: dt.date) -> dt.datetime:
+        """Monthly booster doses from follow-up, for a year or two (a long history), none
+        from `until` on."""
         for _ in range(self.rng.randint(10, 24)):
             day = at.date() + dt.timedelta(days=self.rng.randint(25, 35))
-            if day >= self.g.today:
+            if day >= until:
                 break
             self.move(course.IN_TREATMENT, self._block_start(day), REASON_BOOSTER)
             started = self.dose(day)

@@ -122,7 +122,9 @@ def reconciled(clinic_id, zone, **filters) -> rules.LotRegister:
     """The register lines matching `filters` reconciled, each discrepancy in its sentence.
     Only a sentence names the day of a session, so the sessions' days are read (a second
     query, through each line's session) only when the lines do not reconcile."""
-    register = rules.reconcile(register_lines(clinic_id, zone, **filters))
+    entries = register_lines(clinic_id, zone, **filters)
+    referenced = corrected_elsewhere(clinic_id, zone, entries)
+    register = rules.reconcile(entries, referenced)
     if register.is_reconciled:
         return register
     rows = (
@@ -138,7 +140,30 @@ def reconciled(clinic_id, zone, **filters) -> rules.LotRegister:
             "corrects_id",
         )
     )
-    return rules.reconcile(_plain_row(row, zone) for row in rows)
+    return rules.reconcile((_plain_row(row, zone) for row in rows), referenced)
+
+
+def corrected_elsewhere(clinic_id, zone, entries: list[rules.Entry]) -> list[rules.Entry]:
+    """The clinic's lines outside `entries` that their corrections point at, through
+    corrections of corrections: a lot reconciled alone then tells a correction of another
+    lot's line (“points at an entry of lot …”) from one that points at nothing. No query
+    when every correction points inside `entries`; one per step of a chain otherwise."""
+    known = {entry.id for entry in entries}
+    found: list[rules.Entry] = []
+    wanted = {e.corrects_id for e in entries if e.corrects_id is not None} - known
+    while wanted:
+        rows = (
+            ControlledSubstanceEntry.objects.filter(clinic_id=clinic_id, pk__in=wanted)
+            .order_by()
+            .values_list(
+                *_COLUMNS, Value(None, output_field=DateField()), "witness_id", "corrects_id"
+            )
+        )
+        step = [_plain_row(row, zone) for row in rows]
+        found += step
+        known |= {entry.id for entry in step}
+        wanted = {e.corrects_id for e in step if e.corrects_id is not None} - known
+    return found
 
 
 _COLUMNS = ("id", "lot_number", "kind", "amount_mg", "recorded_at", "record_id")

@@ -174,11 +174,14 @@ def _day(moment: datetime) -> str:
     return f"{moment:%B} {moment.day}, {moment.year}"
 
 
-def reconcile(entries: Iterable[Entry]) -> LotRegister:
+def reconcile(entries: Iterable[Entry], referenced: Iterable[Entry] = ()) -> LotRegister:
     """The running register of each lot, in the order entries were recorded, with every
-    discrepancy in a sentence. Lots come in the order of their first entry."""
+    discrepancy in a sentence. Lots come in the order of their first entry. `referenced`:
+    entries outside `entries` that their corrections point at (a lot reconciled alone,
+    with a correction of another lot's entry), known only as targets of corrections, never
+    counted."""
     ordered = sorted(entries, key=lambda e: (e.recorded_at, e.id))
-    by_id = {e.id: e for e in ordered}
+    by_id = {e.id: e for e in referenced} | {e.id: e for e in ordered}
     lots: dict[str, list[Entry]] = {}
     for entry in ordered:
         lots.setdefault(entry.lot_number, []).append(entry)

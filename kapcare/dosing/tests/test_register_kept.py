@@ -114,3 +114,30 @@ def test_restating_after_a_bulk_load_numbers_a_line_loaded_earlier_before_the_re
     assert _kept_lines(clinic) == [(1, D("100")), (2, D("600"))]
     assert RegisterLine.objects.get(pk=earlier.pk).line_number == 1
     assert rules.mg(RegisterLot.objects.get(lot_number=LOT).stock_mg) == "600 mg"
+
+
+def test_a_correction_loaded_on_another_lot_is_restated_as_pointing_at_that_lot(clinic, clinician):
+    """A line loaded in bulk (or by an older version) that corrects another lot's line:
+    the lot it sits in is reconciled alone, and still says which lot the line is of."""
+    other = _line(clinic, clinician, "100", lot_number="KET-OTHER")
+    _line(clinic, clinician, "500")
+    stray = ControlledSubstanceEntry.objects.create(
+        clinic=clinic,
+        lot_number=LOT,
+        kind=SubstanceEntryKind.CORRECTION,
+        amount_mg=D("-5"),
+        corrects=other,
+        note="Loaded on the wrong lot.",
+        recorded_by=clinician,
+    )
+
+    lots.restate_clinic(clinic)
+
+    when = stray.recorded_at.astimezone(clinic.zone)
+    lot = RegisterLot.objects.get(clinic=clinic, lot_number=LOT)
+    assert lot.discrepancies == [
+        f"The correction of −5 mg on {when:%B} {when.day}, {when.year} points at an entry "
+        "of lot KET-OTHER, not of this lot."
+    ]
+    assert lot.stock_mg == D("500")  # the stray correction moves nothing
+    assert RegisterLot.objects.get(lot_number="KET-OTHER").discrepancies == []

@@ -268,6 +268,31 @@ def test_a_correction_that_points_at_another_lot_is_a_discrepancy():
     assert register.lots[0].stock_mg == D(100)  # the stray correction moves nothing
 
 
+@pytest.mark.parametrize(
+    ("referenced", "sentence"),
+    [
+        # The lot reconciled alone, told of the other lot's line: the true sentence.
+        ("other lot's line", "points at an entry of lot KET-2, not of this lot."),
+        # Through a correction of that line (a correction of a correction).
+        ("chain", "points at an entry of lot KET-2, not of this lot."),
+        # Not told of it: as good as a line that does not exist.
+        ("nothing", "points at no entry of the register."),
+    ],
+)
+def test_a_lot_reconciled_alone_names_the_other_lot_a_correction_points_at(referenced, sentence):
+    other = entry(rules.RECEIVED, "100", lot="KET-2")
+    fixed = entry(rules.CORRECTION, "-1", lot="KET-2", corrects=other)
+    target = fixed if referenced == "chain" else other
+    lot_1 = [entry(rules.RECEIVED, "100"), entry(rules.CORRECTION, "-5", corrects=target)]
+    known = {"other lot's line": [other], "chain": [other, fixed], "nothing": []}[referenced]
+
+    register = reconcile(lot_1, known)
+
+    (lot,) = register.lots  # the referenced lines are no lot of their own
+    assert lot.discrepancies == (f"The correction of −5 mg on November 30, 2026 {sentence}",)
+    assert lot.stock_mg == D(100)
+
+
 def test_a_correction_that_points_at_no_entry_is_a_discrepancy():
     ghost = Entry(
         id=999_999,

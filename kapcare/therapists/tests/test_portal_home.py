@@ -384,3 +384,18 @@ def test_the_caseload_comes_a_page_at_a_time_each_patient_once_newest_authorisat
     assert [len(r.authorizations) for r in first.context["rows"] if r.patient == oldest] == [2]
     assert [r.patient.pk for r in second.context["rows"]] == [middle.pk]
     assert 'rel="next"' not in second.content.decode()
+
+
+def test_a_patient_on_the_page_shows_only_the_authorisations_naming_this_therapist(
+    signed_in, clinic, clinician, therapist
+):
+    patient = PatientFactory(clinic=clinic)
+    authorize(patient, therapist, scopes=("measures",), by=clinician)
+    # The same patient shares their schedule with another therapist too.
+    colleague = UserFactory(role=Role.THERAPIST, clinic=None)
+    authorize(patient, colleague, scopes=("schedule",), by=clinician)
+
+    (row,) = signed_in.get(HOME).context["rows"]
+
+    assert [a.therapist_id for a in row.authorizations] == [therapist.pk]
+    assert [a.scopes for a in row.authorizations] == [["measures"]]
