@@ -2,6 +2,7 @@ from django.urls import reverse
 
 from kapcare import policy
 from kapcare.accounts.models import Role
+from kapcare.navigation import group_navigation
 from kapcare.policy import Action
 
 HOME_URL_NAMES = {
@@ -73,4 +74,10 @@ def navigation(request):
     if policy.can(user, Action.KEEP_OWN_JOURNAL):
         items.append(("Journal", reverse("journal:list")))
     items.append(("Profile", reverse("accounts:profile")))
-    return {"nav_items": items}
+    menu, account_menu = group_navigation(items, request.path)
+    return {
+        "nav_items": items,
+        "nav_menu": menu,
+        "account_menu": account_menu,
+        "can_search_patients": policy.can(user, Action.LIST_PATIENTS),
+    }

@@ -28,7 +28,7 @@ from kapcare.dosing.substances import services as substances_services
 from kapcare.dosing.vitals.rules import MOAAS_LEVELS
 from kapcare.episodes.models import SessionStatus
 from kapcare.episodes.tests.test_gate_facts import DOSE, NOW, actor, ready_episode
-from tests.browser.helpers import PHONE, TABLET, assert_accessible, login
+from tests.browser.helpers import PHONE, TABLET, assert_accessible, go_to, login
 from tests.factories import PASSWORD, plan_session, vouched
 from tests.second_factor import unused_code
 
@@ -92,7 +92,7 @@ def test_clinician_runs_a_dose_on_a_tablet_from_checklist_to_signed_record(
     with time_machine.travel(NOW, tick=True) as clock:
         # --- 8:30, the clinician opens the dose's gates from the episode ----------------------
         login(page, clinician.email)
-        page.get_by_role("navigation").get_by_role("link", name="Patients").click()
+        go_to(page, "Patients")
         page.get_by_role("link", name=f"{patient.family_name}, {patient.given_name}").click()
         page.get_by_role("region", name="Course of care").get_by_role(
             "link", name="Blended KAP"
