@@ -200,6 +200,8 @@ TEMPLATES = [
                 "kapcare.context_processors.navigation",
                 "kapcare.messaging.context_processors.unread_messages",
             ],
+            # The clinic's time format in every template: |clock, |moment, |duration.
+            "builtins": ["kapcare.templatetags_times"],
         },
     },
 ]
