@@ -436,3 +436,39 @@ def test_the_portal_has_no_card_without_an_open_episode(client, patient_user, pa
     html = portal(client, patient_user).content.decode()
 
     assert "Your course of care" not in html
+
+
+# --- The therapist picked from the directory ---------------------------------------------------
+
+
+def test_the_therapist_is_picked_from_the_clinic_directory(client, coordinator, patient):
+    from kapcare.therapists.tests.directory_factories import add_therapist
+
+    listed = add_therapist(coordinator, email="rae@practice.example", full_name="Rae Listed")
+    client.force_login(coordinator)
+
+    html = client.get(create_url(patient)).content.decode()
+    response = client.post(
+        create_url(patient), episode_form(therapist_from_directory=listed.user.email)
+    )
+
+    assert "Rae Listed" in html
+    assert response.status_code == 302
+    assert Episode.objects.get(patient=patient).therapist_id == listed.user.pk
+
+
+def test_a_directory_pick_and_another_typed_email_is_asked_about_at_the_field(
+    client, coordinator, patient
+):
+    from kapcare.therapists.tests.directory_factories import add_therapist
+
+    listed = add_therapist(coordinator, email="rae@practice.example", full_name="Rae Listed")
+    client.force_login(coordinator)
+
+    response = client.post(
+        create_url(patient),
+        episode_form(therapist_from_directory=listed.user.email, therapist_email="x@y.example"),
+    )
+
+    assert list(response.context["form"].errors) == ["therapist_email"]
+    assert 'value="x@y.example"' in response.content.decode()
