@@ -21,6 +21,7 @@ from kapcare.episodes import rules, services
 from kapcare.episodes.access import get_episode, log_redisplay, reading
 from kapcare.episodes.forms import clinicians_of
 from kapcare.episodes.models import CareSession, Episode, SessionStatus
+from kapcare.episodes.series import readiness
 from kapcare.episodes.series import rules as series_rules
 from kapcare.episodes.series.forms import SeriesChoiceForm, SessionRowFormSet
 from kapcare.policy import Action
@@ -232,6 +233,7 @@ def plan(request: HttpRequest, episode_id) -> HttpResponse:
             "proposal": proposal,
             "formset": formset,
             "dosing_minutes": services.session_minutes(clinic, rules.DOSING),
+            "readiness_warnings": readiness.warnings_for(episode),
         },
     )
 
