@@ -6,7 +6,7 @@ interval between doses (48 hours by default) is judged and a minute can matter; 
 days on, whole days (rounded down, so a duration is never overstated), with the hours while
 it is under a week."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 MINUTE = 60
 HOUR = 60 * MINUTE
@@ -31,3 +31,11 @@ def duration_in_words(delta: timedelta) -> str:
     if days < 7 and hours:
         return f"{plural(days, 'day')} {plural(hours, 'hour')}"
     return plural(days, "day")
+
+
+def clock(value: time | datetime) -> str:
+    """A clock time as the clinic reads it, for messages written in Python: "9:05 AM"
+    (the United States' format, as the |clock template filter shows it there). Give a
+    datetime already in the clinic's zone."""
+    hour = value.hour % 12 or 12
+    return f"{hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"

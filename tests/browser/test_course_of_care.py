@@ -215,7 +215,7 @@ def test_schedule_prices_rooms_hours_and_feed_pages_pass_axe(
     expect(page.get_by_role("heading", level=1)).to_contain_text(
         f"{working_day:%B} {working_day.day}"
     )
-    booked = page.get_by_role("row").filter(has_text="10:00–")
+    booked = page.get_by_role("row").filter(has_text="10:00 AM–")
     expect(booked.get_by_role("link", name=patient.full_name)).to_be_visible()
     expect(page.get_by_role("heading", name="Suite A")).to_be_visible()
     page.get_by_role("link", name="By clinician").click()

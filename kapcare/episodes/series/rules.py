@@ -43,6 +43,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from kapcare.episodes.rules import DOSING, INTEGRATION, PREPARATION
+from kapcare.words import clock
 
 STEP_MINUTES = 15
 USUAL_WEEK: Mapping[int, tuple[tuple[time, time], ...]] = {
@@ -434,7 +435,7 @@ def _day(day: date) -> str:
 
 def _moment(moment: datetime, zone: ZoneInfo) -> str:
     local = moment.astimezone(zone)
-    return f"{local:%a %b} {local.day}, {local:%H:%M}"
+    return f"{local:%a %b} {local.day}, {clock(local)}"
 
 
 def _count(number: int, noun: str) -> str:

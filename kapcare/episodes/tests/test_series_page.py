@@ -186,7 +186,7 @@ def test_conflict_books_nothing_and_is_named_at_its_row(
     assert Appointment.objects.filter(patient=episode.patient).count() == 0
     dose_three = response.context["formset"].forms[5]
     assert dose_three.title == "Dose 3"
-    assert "Suite 1 is already booked Fri Dec 11, 08:00–10:00 (Room maintenance)" in str(
+    assert "Suite 1 is already booked Fri Dec 11, 8:00 AM–10:00 AM (Room maintenance)" in str(
         dose_three.non_field_errors()
     )
     assert 'value="2026-12-11T08:30"' in response.content.decode()  # nothing typed is lost
