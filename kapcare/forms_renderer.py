@@ -1,5 +1,5 @@
 """Every form field is drawn by one template (`templates/forms/field.html`): the label, the
-input, help and errors the same way on every page, in Bootstrap's form classes. Pages
+input, help and errors the same way on every page. Pages
 include `_field.html` (or write `{{ form }}`), which asks the renderer for it.
 
 `TemplatesSetting` renders widgets with the project's template engine, so the project's

@@ -116,5 +116,5 @@ def go_to(page: Page, name: str, exact: bool = False) -> None:
         if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
             toggler.click()
     if not link.is_visible():
-        link.locator("xpath=ancestor::li[contains(@class, 'dropdown')]/button").click()
+        link.locator("xpath=./ancestor::li[contains(@class, 'dropdown')][1]/button").click()
     link.click()

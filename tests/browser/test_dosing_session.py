@@ -126,6 +126,8 @@ def test_clinician_runs_a_dose_on_a_tablet_from_checklist_to_signed_record(
         prescription = page.get_by_role("form", name="Prescribe the dose")
         prescription.get_by_label(re.compile(r"^Route")).select_option(label="Intravenous")
         prescription.get_by_label(re.compile(r"^Prescribed dose \(mg/kg\)")).fill("0.5")
+        # The arithmetic as typed, before saving (static/kapcare/dose-arithmetic.js).
+        expect(prescription.locator("output")).to_have_text("0.5 mg/kg × 72.5 kg = 36.3 mg")
         prescription.get_by_label(re.compile(r"^Infusion duration")).fill("40")
         prescription.get_by_label(re.compile(r"^Lot \(from the register\)")).select_option(
             value=LOT
