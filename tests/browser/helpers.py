@@ -116,5 +116,9 @@ def go_to(page: Page, name: str, exact: bool = False) -> None:
         if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
             toggler.click()
     if not link.is_visible():
-        link.locator("xpath=./ancestor::li[contains(@class, 'dropdown')][1]/button").click()
+        # A link in a closed menu is hidden, so found by its text rather than its role.
+        text = re.compile(rf"^\s*{re.escape(name)}\s*$") if exact else name
+        item = page.locator("a.dropdown-item", has_text=text)
+        group = menu.locator("li.dropdown").filter(has=item).first
+        group.locator("button.dropdown-toggle").click()
     link.click()
