@@ -171,7 +171,7 @@ def test_clinician_runs_a_dose_on_a_tablet_from_checklist_to_signed_record(
         events = page.get_by_role("region", name="Events")
         events.get_by_role("button", name="Save the start").click()
         dose_times = events.get_by_role("definition")
-        expect(dose_times.filter(has_text=re.compile(r"^8:30 a\.m\.$"))).to_be_visible()
+        expect(dose_times.filter(has_text=re.compile(r"^8:30 AM$"))).to_be_visible()
         expect(dose_times.filter(has_text="▶ Running")).to_be_visible()
 
         # --- Vitals every ten minutes: the third reading's pressure is high ---------------------
@@ -203,7 +203,7 @@ def test_clinician_runs_a_dose_on_a_tablet_from_checklist_to_signed_record(
         page.goto(record_url)
         events.get_by_role("button", name="Save the end").click()
         # Saved as the form proposed it: the start (8:30) plus the 40-minute infusion.
-        expect(dose_times.filter(has_text=re.compile(r"^9:10 a\.m\.$"))).to_be_visible()
+        expect(dose_times.filter(has_text=re.compile(r"^9:10 AM$"))).to_be_visible()
         expect(dose_times.filter(has_text=re.compile(r"^Ended$"))).to_be_visible()
 
         # --- The ketamine drawn, given and wasted, witnessed by the nurse -------------------------
