@@ -2,6 +2,7 @@ from django.urls import reverse
 
 from kapcare import policy
 from kapcare.accounts.models import Role
+from kapcare.navigation import group_navigation
 from kapcare.policy import Action
 
 HOME_URL_NAMES = {
@@ -77,5 +78,23 @@ def navigation(request):
         items.append(("Guides", reverse("education:portal_list")))
     if policy.can(user, Action.MANAGE_EDUCATION_PAGES):
         items.append(("Patient education", reverse("education:pages")))
+    # --- money ---
+    if policy.can(user, Action.VIEW_COVERAGE):
+        items.append(("Good Faith Estimates", reverse("billing:clinic_estimates")))
+    if policy.can(user, Action.MANAGE_CODE_TABLE):
+        items.append(("Billing codes", reverse("billing:code_table")))
+    # --- outcomes and evidence ---
+    if policy.can(user, Action.VIEW_CLINIC_OUTCOMES):
+        items.append(("Outcomes", reverse("outcomes:dashboard")))
+    if policy.can(user, Action.VIEW_CONFORMANCE):
+        items.append(("ASKP3 conformance", reverse("conformance:clinic")))
+    if policy.can(user, Action.EXPORT_RESEARCH_DATASET):
+        items.append(("Research export", reverse("research:download")))
     items.append(("Profile", reverse("accounts:profile")))
-    return {"nav_items": items}
+    menu, account_menu = group_navigation(items, request.path)
+    return {
+        "nav_items": items,
+        "nav_menu": menu,
+        "account_menu": account_menu,
+        "can_search_patients": policy.can(user, Action.LIST_PATIENTS),
+    }

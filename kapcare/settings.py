@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # Django's widget templates, for the form renderer below
     "csp",
     "axes",
     "ninja",
@@ -201,9 +202,14 @@ TEMPLATES = [
                 "kapcare.context_processors.navigation",
                 "kapcare.messaging.context_processors.unread_messages",
             ],
+            # The clinic's time format in every template: |clock, |moment, |duration.
+            "builtins": ["kapcare.templatetags_times"],
         },
     },
 ]
+
+# One set of form templates for every form (kapcare/forms_renderer.py).
+FORM_RENDERER = "kapcare.forms_renderer.KapcareFormRenderer"
 
 # Connections are kept open between requests for DB_CONN_MAX_AGE seconds (a new connection
 # per request costs more than many a page's queries), checked before reuse so one the

@@ -27,7 +27,7 @@ def time_zone_choices() -> list[tuple[str, str]]:
 CLINICAL_SETTINGS = {
     "eligibility_valid_months": (
         "Eligibility stays valid (months)",
-        "Default 12: screen again yearly (gate 1). ASKP3 makes screening essential; the "
+        "Default 12: screen again yearly before dosing. ASKP3 makes screening essential; the "
         "interval is the clinic's choice.",
         1,
         24,
@@ -106,7 +106,7 @@ CLINICAL_SETTINGS = {
     ),
     "minimum_dose_interval_hours": (
         "Minimum time between doses (hours)",
-        "Default 48 (gate 7).",
+        "Default 48: two days, as the repeated-infusion studies dosed (Murrough et al. 2013).",
         12,
         336,
     ),
@@ -142,13 +142,13 @@ CLINICAL_SETTINGS = {
     ),
     "measures_recent_days": (
         "PHQ-9 and GAD-7 must be at most this old at a dose (days)",
-        "Default 7 (gate 5).",
+        "Default 7: a dose waits for questionnaires answered in the past week.",
         1,
         30,
     ),
     "weight_recent_days": (
         "Weight must be at most this old at a dose (days)",
-        "Default 30 (gate 8; weight-based dosing).",
+        "Default 30: the dose is worked out from the weight (mg per kg).",
         1,
         180,
     ),

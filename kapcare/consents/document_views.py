@@ -200,9 +200,13 @@ def version_detail(request: HttpRequest, version_id) -> HttpResponse:
     )
 
 
-def _preview_context(body: str) -> dict:
+def _preview_context(body: str, clinic) -> dict:
+    """The text as a patient reads it, filled with a sample patient's particulars; an
+    unknown placeholder stays as typed, and is named above the preview."""
+    sample = rules.sample_particulars(clinic.name, clinic.phone)
     return {
-        "preview_html": render_markdown(body, heading_offset=1),
+        "preview_html": render_markdown(rules.fill_placeholders(body, sample), heading_offset=1),
+        "sample_patient": rules.SAMPLE_PARTICULARS["patient_name"],
         "unknown_placeholders": rules.unknown_placeholders(body),
         "has_preview": True,
     }
@@ -223,7 +227,7 @@ def new_version(request: HttpRequest, document_id) -> HttpResponse:
     }
     if request.method == "POST" and "preview" in request.POST:
         body = request.POST.get("body_markdown", "")
-        context.update(_preview_context(body))
+        context.update(_preview_context(body, document.clinic))
         if request.headers.get("HX-Request"):
             return render(request, "consents/documents/_preview.html", context)
         # Unbound, with what was typed as its initial values: a preview is not a submission,
@@ -263,7 +267,7 @@ def new_version(request: HttpRequest, document_id) -> HttpResponse:
                     ),
                 )
                 return redirect("consents:documents")
-        context.update(_preview_context(request.POST.get("body_markdown", "")))
+        context.update(_preview_context(request.POST.get("body_markdown", ""), document.clinic))
     else:
         form = VersionForm(
             user=request.user,

@@ -29,10 +29,10 @@ def _no_fetching():
 
 
 def clinic_time(moment, clinic) -> str:
-    """`moment` as the clinic reads it, with the zone named, e.g. "March 3, 2026, 2:15 p.m.
+    """`moment` as the clinic reads it, with the zone named, e.g. "March 3, 2026, 2:15 PM
     (America/Chicago)"."""
     local = timezone.localtime(moment, clinic.zone)
-    return f"{date_format(local, 'F j, Y, P')} ({clinic.time_zone})"
+    return f"{date_format(local, 'F j, Y, g:i A')} ({clinic.time_zone})"
 
 
 def filename(signature: Signature) -> str:

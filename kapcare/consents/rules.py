@@ -34,6 +34,29 @@ def add_placeholder(name: str, description: str) -> None:
     PLACEHOLDERS[name] = description
 
 
+# The sample patient a document's preview is filled with, so that the admin reads the text
+# as a patient will (never a real patient's particulars on an editing page).
+SAMPLE_PARTICULARS = {
+    "patient_name": "Alex Sample",
+    "patient_birth_date": "March 14, 1985",
+    "therapist_name": "Dr. Jordan Example",
+    "therapist_email": "jordan.example@example.org",
+    "shared_items": "- Your dosing sessions\n- Your questionnaire scores",
+    "purpose": "Coordinating your therapy with your care at the clinic",
+    "expires_on": "December 31 of next year",
+    "care_model": "ketamine-assisted psychotherapy with your own therapist",
+}
+
+
+def sample_particulars(clinic_name: str, clinic_phone: str) -> dict[str, str]:
+    """Values for every known placeholder: the clinic's own, the sample patient's, and for
+    a placeholder another app registered, its description in brackets."""
+    values = {name: f"[{description}]" for name, description in PLACEHOLDERS.items()}
+    values.update(SAMPLE_PARTICULARS)
+    values.update(clinic_name=clinic_name, clinic_phone=clinic_phone or "the clinic")
+    return values
+
+
 def placeholder_names(text: str) -> set[str]:
     """The placeholders `text` names."""
     return set(_PLACEHOLDER.findall(text))

@@ -14,6 +14,7 @@ from kapcare.dates import validate_clinic_date
 from kapcare.episodes import rules, services
 from kapcare.episodes.models import CareModel, CareSession, DoseRoute, Episode
 from kapcare.scheduling.models import Room
+from kapcare.therapists.models import TherapistProfile
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -57,11 +58,28 @@ def _count_field(label: str, help_text: str = "") -> forms.IntegerField:
     )
 
 
-class TherapistFields(forms.Form):
-    """The outside therapist, by email; the name only to invite someone new."""
+def directory_choices(clinic) -> list[tuple[str, str]]:
+    """The therapists in the clinic's directory, by name, valued by their email (one query)."""
+    entries = TherapistProfile.objects.for_clinic(clinic.pk).select_related("user")
+    choices = [("", "Not in the directory (type their email below)")]
+    for entry in entries:
+        place = ", ".join(part for part in (entry.practice_name, entry.city) if part)
+        label = f"{entry.user.full_name} — {place}" if place else entry.user.full_name
+        choices.append((entry.user.email, label))
+    return choices
 
+
+class TherapistFields(forms.Form):
+    """The outside therapist: picked from the clinic's directory, or by email as the
+    fallback for someone not listed; the name only to invite someone new."""
+
+    therapist_from_directory = forms.ChoiceField(
+        label="Therapist from the clinic's directory",
+        required=False,
+        error_messages={"invalid_choice": "Choose a therapist from the directory's list."},
+    )
     therapist_email = forms.EmailField(
-        label="Therapist's email",
+        label="Or their email, if not in the directory",
         max_length=254,
         required=False,
         help_text="An outside therapist with a kapcare account, or someone new: they get an "
@@ -87,6 +105,32 @@ class TherapistFields(forms.Form):
             "max_decimal_places": "Enter at most two digits after the point.",
         },
     )
+
+    def use_directory_of(self, clinic) -> None:
+        if "therapist_from_directory" in self.fields:
+            self.fields["therapist_from_directory"].choices = directory_choices(clinic)
+
+    def clean(self):
+        """The directory's pick stands for the email. When a pick and a typed email differ,
+        the one changed on the page wins; both changed is a contradiction to resolve."""
+        cleaned = super().clean()
+        chosen = cleaned.get("therapist_from_directory") or ""
+        typed = cleaned.get("therapist_email") or ""
+        if not chosen or typed.casefold() in ("", chosen.casefold()):
+            if chosen:
+                cleaned["therapist_email"] = chosen
+            return cleaned
+        chosen_changed = chosen != (self.initial.get("therapist_from_directory") or "")
+        typed_changed = typed != (self.initial.get("therapist_email") or "")
+        if chosen_changed and not typed_changed:
+            cleaned["therapist_email"] = chosen
+        elif chosen_changed:
+            self.add_error(
+                "therapist_email",
+                "This is not the email of the therapist chosen from the directory: "
+                "choose one or the other.",
+            )
+        return cleaned
 
     def therapist_input(self) -> services.TherapistInput | None:
         email = self.cleaned_data.get("therapist_email", "")
@@ -155,6 +199,7 @@ class EpisodeForm(TherapistFields):
         "treating_clinician",
         "has_trauma_history",
         "goals",
+        "therapist_from_directory",
         "therapist_email",
         "therapist_name",
         "therapist_fee",
@@ -171,6 +216,7 @@ class EpisodeForm(TherapistFields):
         self.fields["treating_clinician"] = _clinician_field(
             clinic, "Treating clinician", "Not assigned yet"
         )
+        self.use_directory_of(clinic)
         self.fields[
             "planned_doses"
         ].help_text = f"Empty: the clinic's induction series, {clinic.induction_doses} doses."
@@ -193,7 +239,12 @@ class EpisodeForm(TherapistFields):
         cleaned = super().clean()
         if cleaned.get("model") == rules.STANDALONE:
             # Not KAP: no therapist. What was typed there is ignored, and so are its errors.
-            for name in ("therapist_email", "therapist_name", "therapist_fee"):
+            for name in (
+                "therapist_from_directory",
+                "therapist_email",
+                "therapist_name",
+                "therapist_fee",
+            ):
                 self.errors.pop(name, None)
                 cleaned[name] = None if name == "therapist_fee" else ""
             for name in ("planned_preparation_sessions", "planned_integration_sessions"):
@@ -252,6 +303,7 @@ class PlanForm(TherapistFields):
     field_order = [
         "model",
         "treating_clinician",
+        "therapist_from_directory",
         "therapist_email",
         "therapist_name",
         "therapist_fee",
@@ -273,6 +325,7 @@ class PlanForm(TherapistFields):
                 "therapist_fee": episode.therapist_fee,
                 "treating_clinician": episode.treating_clinician_id,
                 "therapist_email": episode.therapist.email if episode.therapist_id else "",
+                "therapist_from_directory": episode.therapist.email if episode.therapist_id else "",
             },
         )
         super().__init__(*args, **kwargs)
@@ -280,8 +333,10 @@ class PlanForm(TherapistFields):
         self.fields["treating_clinician"] = _clinician_field(
             episode.clinic, "Treating clinician", "Not assigned"
         )
+        self.use_directory_of(episode.clinic)
         if not episode.is_kap:
             for name in (
+                "therapist_from_directory",
                 "therapist_email",
                 "therapist_name",
                 "therapist_fee",

@@ -11,7 +11,7 @@ from kapcare.journal.services import BODY_MAX_LENGTH, DoseChoices
 
 
 def _label(session, zone) -> str:
-    return date_format(timezone.localtime(session.planned_start, zone), "l, F j, Y, g:i a")
+    return date_format(timezone.localtime(session.planned_start, zone), "l, F j, Y, g:i A")
 
 
 class EntryForm(forms.Form):

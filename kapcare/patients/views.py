@@ -1,4 +1,5 @@
 import datetime as dt
+import uuid
 
 from django.contrib import messages
 from django.db.models import Q
@@ -25,11 +26,15 @@ SEARCH_LIMIT = 50
 
 
 def search_patients(queryset, query: str):
-    """Patients matching what a coordinator types: a date of birth (YYYY-MM-DD), the
-    last four or more digits of a phone number, or words found in the name or email."""
+    """Patients matching what a coordinator types: a record number (the patient's id, as
+    in the chart's address and the API), a date of birth (YYYY-MM-DD), the last four or
+    more digits of a phone number, or words found in the name or email."""
     query = query.strip()
     if not query:
         return queryset
+    record_number = _record_number(query)
+    if record_number is not None:
+        return queryset.filter(external_id=record_number)  # the unique index
     try:
         born = parse_date(query)
     except ValueError:
@@ -48,6 +53,13 @@ def search_patients(queryset, query: str):
             | Q(email__icontains=word)
         )
     return queryset.filter(condition)
+
+
+def _record_number(query: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(query)
+    except ValueError:
+        return None
 
 
 @allowed(Action.LIST_PATIENTS)

@@ -14,6 +14,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 
+from kapcare.words import clock
+
 
 class Room(models.Model):
     """An infusion suite or a therapy room."""
@@ -78,7 +80,7 @@ class WorkingHours(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"
+        return f"{self.get_weekday_display()} {clock(self.starts)}–{clock(self.ends)}"
 
 
 class TimeOff(models.Model):

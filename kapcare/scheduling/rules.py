@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from kapcare.words import clock
+
 WEEKDAY_PLURALS = (
     "Mondays",
     "Tuesdays",
@@ -84,16 +86,16 @@ def working_hours_problem(
     today = shifts_on(weekday, shifts)
     if not today:
         return f"{name} does not work on {day}."
-    hours = " and ".join(f"{s:%H:%M}–{e:%H:%M}" for s, e in today)
+    hours = " and ".join(f"{clock(s)}–{clock(e)}" for s, e in today)
     first_start = today[0][0]
     if starts_at.time() < first_start:
-        return f"{name} works {day} {hours}; this starts at {starts_at:%H:%M}."
+        return f"{name} works {day} {hours}; this starts at {clock(starts_at)}."
     if ends_at.date() != starts_at.date():
         return f"{name} works {day} {hours}; this runs past midnight."
     containing_start = [(s, e) for s, e in today if s <= starts_at.time() < e]
     if containing_start:
-        return f"{name} works {day} {hours}; this ends at {ends_at:%H:%M}."
-    return f"{name} works {day} {hours}; this starts at {starts_at:%H:%M}."
+        return f"{name} works {day} {hours}; this ends at {clock(ends_at)}."
+    return f"{name} works {day} {hours}; this starts at {clock(starts_at)}."
 
 
 def overlapping_absence(
@@ -117,7 +119,7 @@ def time_off_problem(
 
 
 def _moment(moment: datetime) -> str:
-    return f"{moment:%a %b} {moment.day}, {moment:%H:%M}"
+    return f"{moment:%a %b} {moment.day}, {clock(moment)}"
 
 
 def free_gaps(

@@ -26,6 +26,7 @@ from kapcare.scheduling.models import (
     TimeOff,
     WorkingHours,
 )
+from kapcare.words import clock
 
 
 class DoubleBooking(Refused):
@@ -80,7 +81,7 @@ def conflict_message(slot: Slot, conflict: Appointment, zone) -> str:
     else:
         what = f"{conflict.clinician.display_name} is already booked"
     return (
-        f"{what} {start:%a %b} {start.day}, {start:%H:%M}–{end:%H:%M} "
+        f"{what} {start:%a %b} {start.day}, {clock(start)}–{clock(end)} "
         f"({conflict.purpose}). Choose another time, room or clinician."
     )
 

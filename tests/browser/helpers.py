@@ -104,3 +104,21 @@ def describe(violations: list[dict]) -> str:
         if len(violation["nodes"]) > 5:
             lines.append(f"    … and {len(violation['nodes']) - 5} more")
     return "\n".join(lines)
+
+
+def go_to(page: Page, name: str, exact: bool = False) -> None:
+    """Follow a link of the main menu as a person does: open the menu on a phone and the
+    group that holds the link (kapcare/navigation.py), then the link."""
+    menu = page.get_by_role("navigation", name="Main")
+    link = menu.get_by_role("link", name=name, exact=exact)
+    if not link.is_visible():
+        toggler = menu.get_by_role("button", name="Menu")
+        if toggler.is_visible() and toggler.get_attribute("aria-expanded") != "true":
+            toggler.click()
+    if not link.is_visible():
+        # A link in a closed menu is hidden, so found by its text rather than its role.
+        text = re.compile(rf"^\s*{re.escape(name)}\s*$") if exact else name
+        item = page.locator("a.dropdown-item", has_text=text)
+        group = menu.locator("li.dropdown").filter(has=item).first
+        group.locator("button.dropdown-toggle").click()
+    link.click()

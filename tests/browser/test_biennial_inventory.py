@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from kapcare.accounts import second_factor
 from kapcare.dosing.tests.test_dea_fixtures import stocked
-from tests.browser.helpers import assert_accessible, login
+from tests.browser.helpers import assert_accessible, go_to, login
 from tests.second_factor import unused_code
 
 LOT = "KET-2611"
@@ -33,7 +33,7 @@ def test_a_nurse_takes_the_biennial_inventory_and_signs_it_with_her_code(
     stocked(clinic, clinician, lot_number=LOT, amount_mg="1000")
     login(page, nurse.email)
 
-    page.get_by_role("navigation").get_by_role("link", name="Controlled substances").click()
+    go_to(page, "Controlled substances")
     expect(page.get_by_text("due now: none has been taken")).to_be_visible()
     page.get_by_role("link", name="Inventories").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Inventories")

@@ -18,7 +18,7 @@ from kapcare.episodes import services as episodes
 from kapcare.episodes.models import CareSession
 from kapcare.episodes.tests.test_gate_facts import make_eligible
 from kapcare.scheduling import services as scheduling
-from tests.browser.helpers import DESKTOP, PHONE, assert_accessible, login
+from tests.browser.helpers import DESKTOP, PHONE, assert_accessible, go_to, login
 from tests.factories import RoomFactory, authorize, open_episode, plan_session
 
 MONDAY_TO_SATURDAY = range(6)
@@ -62,7 +62,7 @@ def clinic_today(clinic) -> dt.date:
 
 def open_the_episode(page, patient) -> None:
     """From the menu: Patients, the patient's chart, the episode in "Course of care"."""
-    page.get_by_role("navigation").get_by_role("link", name="Patients").click()
+    go_to(page, "Patients")
     page.get_by_role("link", name=f"{patient.family_name}, {patient.given_name}").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(patient.given_name)
     course = page.get_by_role("region", name="Course of care")
@@ -203,7 +203,7 @@ def test_schedule_prices_rooms_hours_and_feed_pages_pass_axe(
     authorize(patient, therapist, scopes=("schedule",))
 
     login(page, coordinator.email)
-    page.get_by_role("navigation").get_by_role("link", name="Schedule").click()
+    go_to(page, "Schedule")
     expect(page.get_by_role("heading", level=1)).to_contain_text("(today)")
     assert_accessible_at_both_sizes(page)
     page.get_by_role("link", name="Next day →").click()
@@ -215,29 +215,29 @@ def test_schedule_prices_rooms_hours_and_feed_pages_pass_axe(
     expect(page.get_by_role("heading", level=1)).to_contain_text(
         f"{working_day:%B} {working_day.day}"
     )
-    booked = page.get_by_role("row").filter(has_text="10:00–")
+    booked = page.get_by_role("row").filter(has_text="10:00 AM–")
     expect(booked.get_by_role("link", name=patient.full_name)).to_be_visible()
     expect(page.get_by_role("heading", name="Suite A")).to_be_visible()
     page.get_by_role("link", name="By clinician").click()
     expect(page.get_by_role("heading", name=clinician.display_name)).to_be_visible()
-    expect(page.get_by_role("row").filter(has_text="10:00–")).to_contain_text(rooms[0].name)
+    expect(page.get_by_role("row").filter(has_text="10:00 AM–")).to_contain_text(rooms[0].name)
     assert_accessible_at_both_sizes(page)
     page.get_by_role("link", name="The week").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("week of")
     assert_accessible_at_both_sizes(page)
-    page.get_by_role("navigation").get_by_role("link", name="Working hours").click()
+    go_to(page, "Working hours")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Working hours")
     assert_accessible_at_both_sizes(page)
 
     page.context.clear_cookies()
     login(page, clinic_admin.email)
     for item, heading in [("Prices", "Price list"), ("Rooms", "Rooms")]:
-        page.get_by_role("navigation").get_by_role("link", name=item, exact=True).click()
+        go_to(page, item, exact=True)
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
         assert_accessible_at_both_sizes(page)
 
     page.context.clear_cookies()
     login(page, therapist.email)
-    page.get_by_role("navigation").get_by_role("link", name="Calendar feed").click()
+    go_to(page, "Calendar feed")
     expect(page.get_by_role("heading", level=1)).to_have_text("Your sessions in your calendar")
     assert_accessible_at_both_sizes(page)

@@ -28,7 +28,7 @@ from kapcare.dosing.substances import services as substances_services
 from kapcare.dosing.vitals.rules import MOAAS_LEVELS
 from kapcare.episodes.models import SessionStatus
 from kapcare.episodes.tests.test_gate_facts import DOSE, NOW, actor, ready_episode
-from tests.browser.helpers import PHONE, TABLET, assert_accessible, login
+from tests.browser.helpers import PHONE, TABLET, assert_accessible, go_to, login
 from tests.factories import PASSWORD, plan_session, vouched
 from tests.second_factor import unused_code
 
@@ -94,7 +94,7 @@ def test_clinician_runs_a_dose_on_a_tablet_from_checklist_to_signed_record(
     with time_machine.travel(NOW, tick=True) as clock:
         # --- 8:30, the clinician opens the dose's gates from the episode ----------------------
         login(page, clinician.email)
-        page.get_by_role("navigation").get_by_role("link", name="Patients").click()
+        go_to(page, "Patients")
         page.get_by_role("link", name=f"{patient.family_name}, {patient.given_name}").click()
         page.get_by_role("region", name="Course of care").get_by_role(
             "link", name="Blended KAP"
@@ -128,6 +128,8 @@ def test_clinician_runs_a_dose_on_a_tablet_from_checklist_to_signed_record(
         prescription = page.get_by_role("form", name="Prescribe the dose")
         prescription.get_by_label(re.compile(r"^Route")).select_option(label="Intravenous")
         prescription.get_by_label(re.compile(r"^Prescribed dose \(mg/kg\)")).fill("0.5")
+        # The arithmetic as typed, before saving (static/kapcare/dose-arithmetic.js).
+        expect(prescription.locator("output")).to_have_text("0.5 mg/kg × 72.5 kg = 36.3 mg")
         prescription.get_by_label(re.compile(r"^Infusion duration")).fill("40")
         prescription.get_by_label(re.compile(r"^Lot \(from the register\)")).select_option(
             value=LOT
@@ -171,7 +173,7 @@ def test_clinician_runs_a_dose_on_a_tablet_from_checklist_to_signed_record(
         events = page.get_by_role("region", name="Events")
         events.get_by_role("button", name="Save the start").click()
         dose_times = events.get_by_role("definition")
-        expect(dose_times.filter(has_text=re.compile(r"^8:30 a\.m\.$"))).to_be_visible()
+        expect(dose_times.filter(has_text=re.compile(r"^8:30 AM$"))).to_be_visible()
         expect(dose_times.filter(has_text="▶ Running")).to_be_visible()
 
         # --- Vitals every ten minutes: the third reading's pressure is high ---------------------
@@ -207,7 +209,7 @@ def test_clinician_runs_a_dose_on_a_tablet_from_checklist_to_signed_record(
         page.goto(record_url)
         events.get_by_role("button", name="Save the end").click()
         # Saved as the form proposed it: the start (8:30) plus the 40-minute infusion.
-        expect(dose_times.filter(has_text=re.compile(r"^9:10 a\.m\.$"))).to_be_visible()
+        expect(dose_times.filter(has_text=re.compile(r"^9:10 AM$"))).to_be_visible()
         expect(dose_times.filter(has_text=re.compile(r"^Ended$"))).to_be_visible()
 
         # --- The ketamine drawn, given and wasted, witnessed by the nurse -------------------------

@@ -24,12 +24,12 @@ from kapcare.journal.models import JournalEntry
 from kapcare.measures.instruments import GAD7, PHQ9
 from kapcare.measures.models import Assessment, AssessmentStatus
 from kapcare.scopes import Scope
-from tests.browser.helpers import DESKTOP, PHONE, assert_accessible, login
+from tests.browser.helpers import DESKTOP, PHONE, assert_accessible, go_to, login
 from tests.factories import plan_session
 
 TODAY = dt.datetime(2026, 12, 10, 16, 0, tzinfo=dt.UTC)  # Thursday, 10:00 AM in Chicago
 DOSE = dt.datetime(2026, 12, 15, 15, 0, tzinfo=dt.UTC)  # Tuesday, 9:00 AM
-DOSE_LABEL = "Tuesday, December 15, 2026, 9:00 a.m."
+DOSE_LABEL = "Tuesday, December 15, 2026, 9:00 AM"
 INTENTION = "I want to meet the part of me that is afraid of resting, and listen to it."
 
 # Answers per item (PHQ-9's item 9, about self-harm, is "Not at all": no alert here).
@@ -126,7 +126,7 @@ def test_patient_prepares_for_a_dose_on_a_phone_shares_an_intention_then_revokes
         expect(page).to_have_url(live_server.url + reverse("portal:home"))
         expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Pat")
         card = before_your_dose(page)
-        expect(card).to_contain_text("Tuesday, December 15, 9:00 a.m.")
+        expect(card).to_contain_text("Tuesday, December 15, 9:00 AM")
         expect(card).to_contain_text("Fasting:")
         expect(card).to_contain_text("A ride home:")
         due = card.get_by_role("list").filter(has_text="Fill in the")
@@ -138,13 +138,13 @@ def test_patient_prepares_for_a_dose_on_a_phone_shares_an_intention_then_revokes
         # --- The PHQ-9, then the home lists only the GAD-7 ----------------------------------
         card.get_by_role("link", name="Fill in the PHQ-9").click()
         fill_in(page, PHQ9, PHQ9_CHOICES)
-        page.get_by_role("navigation").get_by_role("link", name="Home").click()
+        go_to(page, "Home")
         expect(card.get_by_role("link", name="Fill in the PHQ-9")).to_have_count(0)
         expect(card.get_by_role("link", name="Fill in the GAD-7")).to_be_visible()
 
         card.get_by_role("link", name="Fill in the GAD-7").click()
         fill_in(page, GAD7, GAD7_CHOICES)
-        page.get_by_role("navigation").get_by_role("link", name="Home").click()
+        go_to(page, "Home")
         expect(card.get_by_role("link", name=re.compile(r"^Fill in the"))).to_have_count(0)
         expect(card).to_contain_text("Done Your PHQ-9 and GAD-7 are up to date for this dose.")
         assert_accessible(page)
@@ -195,7 +195,7 @@ def test_patient_prepares_for_a_dose_on_a_phone_shares_an_intention_then_revokes
         desk.context.close()
 
         # --- The patient revokes the authorisation ----------------------------------------
-        page.get_by_role("navigation").get_by_role("link", name="Home").click()
+        go_to(page, "Home")
         page.get_by_role("region", name="Sharing with your therapist").get_by_role(
             "link", name="See or revoke what you share"
         ).click()

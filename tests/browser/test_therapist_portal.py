@@ -134,7 +134,7 @@ def test_invited_therapist_joins_reads_the_summary_and_records_integration_for_t
         row = page.get_by_role("row").filter(has_text=patient.display_name)
         expect(row).to_contain_text("New session summary released Nov 30")
         expect(row).to_contain_text(re.compile(r"Integration due by .*after the dose of Nov 30"))
-        expect(row).to_contain_text("Next dose Thu Dec 3, 9:00 a.m.")
+        expect(row).to_contain_text("Next dose Thu Dec 3, 9:00 AM")
         expect(row).to_contain_text(Scope.SESSION_SUMMARIES.label)
         assert_accessible(page)
 
@@ -171,7 +171,7 @@ def test_invited_therapist_joins_reads_the_summary_and_records_integration_for_t
         expect(page.get_by_text("Integration session recorded as done.")).to_be_visible()
         expect(page.get_by_role("heading", level=1)).to_have_text(patient.display_name)
         recorded = sessions.get_by_role("table", name="Recorded")
-        held = recorded.get_by_role("row").filter(has_text="Tue Dec 1, 2026, 1:00 p.m.")
+        held = recorded.get_by_role("row").filter(has_text="Tue Dec 1, 2026, 1:00 PM")
         expect(held).to_contain_text("Integration session")
         expect(held).to_contain_text("✓ Attended")
         expect(held).to_contain_text("IFS")

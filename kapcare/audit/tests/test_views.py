@@ -71,7 +71,7 @@ def test_patient_sees_who_viewed_their_record(
 
     html = response.content.decode()
     assert "Cal Clinician" in html
-    assert "Nov 20, 2026 9:00 a.m." in html  # shown in the clinic's time zone
+    assert "Nov 20, 2026, 9:00 AM" in html  # shown in the clinic's time zone
     entries = response.context["entries"]
     assert {e.patient_id for e in entries} == {patient.pk}
     assert AccessLogEntry.objects.filter(patient=other_patient).count() == 1

@@ -126,6 +126,8 @@ def part_context(request: HttpRequest, record: DosingRecord) -> dict:
             (route.label, services.dose_caps(clinic, route), route == record.route)
             for route in DoseRoute
         ],
+        # For the live arithmetic as the dose is typed (static/kapcare/dose-arithmetic.js).
+        "caps_by_route": [(route.value, services.dose_caps(clinic, route)) for route in DoseRoute],
         "latest_weight": latest,
         "weight_problem": weight_problem,
         "body_measurement_url": reverse(

@@ -206,7 +206,7 @@ def test_the_next_reading_is_due_ten_minutes_after_the_last_during_the_dose(
 
     html = client.get(live_url(record)).content.decode()
 
-    assert re.search(r"Next reading due at <strong><time[^>]*>09:25</time>", html)
+    assert re.search(r"Next reading due at <strong><time[^>]*>9:25 AM</time>", html)
     assert "Overdue" not in html
 
 
@@ -218,7 +218,7 @@ def test_an_overdue_reading_is_said_in_words(client, clinician, record):
     html = client.get(live_url(record)).content.decode()
 
     assert "⚠ Overdue" in html
-    assert re.search(r"was due at <time[^>]*>09:18</time>", html)
+    assert re.search(r"was due at <time[^>]*>9:18 AM</time>", html)
 
 
 def test_the_live_part_polls_with_what_it_shows(client, clinician, record):

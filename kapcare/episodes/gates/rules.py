@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from kapcare.episodes import rules
+from kapcare.words import duration_in_words
 
 # --- Rule ids, in the order the page shows them ----------------------------------------------
 
@@ -183,11 +184,9 @@ def _plural(count: int, word: str) -> str:
 
 
 def _hours(delta: timedelta) -> str:
-    """A duration in whole hours and minutes, rounded down: "47 hours 59 minutes"."""
-    minutes = int(delta.total_seconds() // 60)
-    hours, rest = divmod(minutes, 60)
-    text = _plural(hours, "hour")
-    return f"{text} {_plural(rest, 'minute')}" if rest else text
+    """A duration in words, rounded down: "47 hours 59 minutes" near the minimum interval,
+    "13 days" a fortnight on (kapcare/words.py)."""
+    return duration_in_words(delta)
 
 
 def _local_date(value: datetime, settings: GateSettings) -> date:

@@ -19,6 +19,9 @@ Decisions, each one a default the coordinator may change on the page before book
   series in the span, no placement from that first dose does.
 - The first dose goes on the chosen day when the whole series fits from there; otherwise
   on the next day from which it does (looked for within `span_days`), with a note.
+- Doses, preparation and integration are proposed on the clinic's `working_days` only
+  (default Monday to Friday), whatever days a clinician's hours name: no Saturday dose,
+  no Sunday integration.
 - A clinician with no working hours recorded at all is proposed only within
   `USUAL_WEEK` (Monday to Friday, 08:00–17:00). Booking would accept any time for them
   (`scheduling.rules`), but a proposal at 03:00 helps nobody.
@@ -28,7 +31,7 @@ Decisions, each one a default the coordinator may change on the page before book
   before the first dose (never on its day, never today or earlier); when there are not
   enough of them, the first dose moves later. Each integration session goes on the next
   weekday after its dose at the dose's clock time, ending inside the window and before
-  the next dose; failing that, on any day; failing that, right after the dose.
+  the next dose; failing that, right after the dose.
 - The minimum interval is elapsed time: across a daylight-saving change, 48 hours after
   Saturday 09:00 is Monday 10:00, not 09:00. All arithmetic runs in UTC; clock times and
   weekdays are the clinic's.
@@ -40,12 +43,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from kapcare.episodes.rules import DOSING, INTEGRATION, PREPARATION
+from kapcare.words import clock
 
 STEP_MINUTES = 15
 USUAL_WEEK: Mapping[int, tuple[tuple[time, time], ...]] = {
     weekday: ((time(8, 0), time(17, 0)),) for weekday in range(5)
 }
 THERAPY_DAYS = frozenset(range(5))  # Monday to Friday
+# The clinic's working days, when the page passes no others: no Saturday dose and no Sunday
+# integration is proposed, even for a clinician whose hours include the weekend.
+WORKING_DAYS = THERAPY_DAYS
 
 Interval = tuple[datetime, datetime]
 
@@ -82,6 +89,7 @@ class SeriesRequest:
     clinicians: Sequence[ClinicianWeek] = ()
     earliest_time: time | None = None
     previous_dose_at: datetime | None = None
+    working_days: frozenset[int] = WORKING_DAYS
 
 
 @dataclass(frozen=True)
@@ -275,6 +283,8 @@ def _candidates(request: SeriesRequest, day: date) -> list[tuple[datetime, datet
     """(start, end of its shift, clinician) for every candidate start on `day`, in UTC,
     in time order and then the clinicians' order."""
     found = []
+    if day.weekday() not in request.working_days:
+        return found
     for order, clinician in enumerate(request.clinicians):
         week = clinician.hours if clinician.hours else USUAL_WEEK
         for shift_start, shift_end in _merged(week.get(day.weekday(), ())):
@@ -318,7 +328,7 @@ def _earliest_first_dose_day(request: SeriesRequest) -> date:
     day = request.not_before.astimezone(request.zone).date()
     for _ in range(request.preparation_sessions):
         day += timedelta(days=1)
-        while day.weekday() not in THERAPY_DAYS:
+        while day.weekday() not in request.working_days:
             day += timedelta(days=1)
     return day + timedelta(days=1) if request.preparation_sessions else day
 
@@ -331,7 +341,7 @@ def _place_preparation(request: SeriesRequest, first: ProposedSession) -> list[P
     sessions = []
     while len(sessions) < request.preparation_sessions:
         day -= timedelta(days=1)
-        if day.weekday() not in THERAPY_DAYS:
+        if day.weekday() not in request.working_days:
             continue
         starts_at = _local(day, clock, request.zone) or _local(day, time(12, 0), request.zone)
         sessions.append(
@@ -382,11 +392,12 @@ def _integration_start(
     day = local.date() + timedelta(days=1)
     while day <= deadline.astimezone(request.zone).date():
         starts_at = _local(day, local.time(), request.zone)
-        if starts_at is not None and dose_end <= starts_at and starts_at + length <= deadline:
-            following.append((day.weekday() not in THERAPY_DAYS, starts_at))
+        is_working_day = day.weekday() in request.working_days
+        if is_working_day and starts_at is not None and dose_end <= starts_at <= deadline - length:
+            following.append(starts_at)
         day += timedelta(days=1)
     if following:
-        return min(following)[1]
+        return min(following)
     right_after = _round_up(dose_end)
     return right_after if right_after + length <= deadline else None
 
@@ -424,7 +435,7 @@ def _day(day: date) -> str:
 
 def _moment(moment: datetime, zone: ZoneInfo) -> str:
     local = moment.astimezone(zone)
-    return f"{local:%a %b} {local.day}, {local:%H:%M}"
+    return f"{local:%a %b} {local.day}, {clock(local)}"
 
 
 def _count(number: int, noun: str) -> str:

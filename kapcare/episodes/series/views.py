@@ -22,6 +22,7 @@ from kapcare.episodes.access import get_episode, log_redisplay, reading
 from kapcare.episodes.forms import clinicians_of
 from kapcare.episodes.gates import warning_registry
 from kapcare.episodes.models import CareSession, Episode, SessionStatus
+from kapcare.episodes.series import readiness
 from kapcare.episodes.series import rules as series_rules
 from kapcare.episodes.series.forms import SeriesChoiceForm, SessionRowFormSet
 from kapcare.policy import Action
@@ -237,6 +238,7 @@ def plan(request: HttpRequest, episode_id) -> HttpResponse:
             "warnings": warning_registry.warnings_for(
                 [episode], timezone.localdate(timezone=clinic.zone)
             ).get(episode.pk, []),
+            "readiness_warnings": readiness.warnings_for(episode),
         },
     )
 

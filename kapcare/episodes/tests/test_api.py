@@ -284,7 +284,7 @@ def test_a_double_booking_answers_409_naming_the_slot(
     )
 
     assert response.status_code == 409
-    assert "Suite A is already booked Tue Dec 1, 09:00–10:55" in response.json()["detail"]
+    assert "Suite A is already booked Tue Dec 1, 9:00 AM–10:55 AM" in response.json()["detail"]
     assert Appointment.objects.count() == 1
 
 

@@ -181,7 +181,7 @@ def test_session_times_are_shown_in_the_clinics_zone(client, coordinator, clinic
 
     html = client.get(detail_url(episode)).content.decode()
 
-    assert "Tue Dec 1, 2026, 09:00" in html  # 15:00 UTC in Chicago
+    assert "Tue Dec 1, 2026, 9:00 AM" in html  # 15:00 UTC in Chicago
 
 
 def test_moving_the_state_records_who_and_why(client, clinician, episode):
@@ -375,7 +375,7 @@ def test_the_chart_shows_each_episode_with_its_next_session(
 
     assert "Course of care" in html
     assert detail_url(episode) in html
-    assert "Tue Dec 1, 2026, 09:00" in html
+    assert "Tue Dec 1, 2026, 9:00 AM" in html
     assert reverse("episodes:create", kwargs={"patient_id": episode.patient.external_id}) in html
 
 
@@ -429,10 +429,46 @@ def test_the_portal_explains_the_model_and_lists_the_next_sessions(
 
     assert "Your course of care" in html
     assert "your own therapist" in html
-    assert "Tuesday, December 1, 9:00 a.m." in html
+    assert "Tuesday, December 1, 9:00 AM" in html
 
 
 def test_the_portal_has_no_card_without_an_open_episode(client, patient_user, patient):
     html = portal(client, patient_user).content.decode()
 
     assert "Your course of care" not in html
+
+
+# --- The therapist picked from the directory ---------------------------------------------------
+
+
+def test_the_therapist_is_picked_from_the_clinic_directory(client, coordinator, patient):
+    from kapcare.therapists.tests.directory_factories import add_therapist
+
+    listed = add_therapist(coordinator, email="rae@practice.example", full_name="Rae Listed")
+    client.force_login(coordinator)
+
+    html = client.get(create_url(patient)).content.decode()
+    response = client.post(
+        create_url(patient), episode_form(therapist_from_directory=listed.user.email)
+    )
+
+    assert "Rae Listed" in html
+    assert response.status_code == 302
+    assert Episode.objects.get(patient=patient).therapist_id == listed.user.pk
+
+
+def test_a_directory_pick_and_another_typed_email_is_asked_about_at_the_field(
+    client, coordinator, patient
+):
+    from kapcare.therapists.tests.directory_factories import add_therapist
+
+    listed = add_therapist(coordinator, email="rae@practice.example", full_name="Rae Listed")
+    client.force_login(coordinator)
+
+    response = client.post(
+        create_url(patient),
+        episode_form(therapist_from_directory=listed.user.email, therapist_email="x@y.example"),
+    )
+
+    assert list(response.context["form"].errors) == ["therapist_email"]
+    assert 'value="x@y.example"' in response.content.decode()

@@ -232,6 +232,7 @@ def test_minimum_interval_is_elapsed_time_across_daylight_saving(
             not_before=datetime(2026, 1, 1, tzinfo=CHICAGO),
             doses=2,
             clinicians=[ClinicianWeek("cal", EVERY_DAY_9_TO_5)],
+            working_days=frozenset(range(7)),  # a clinic open every day
         )
     )
 
@@ -274,8 +275,8 @@ def test_first_dose_moves_later_to_leave_room_for_preparation():
     [
         # The next weekday at the dose's clock time.
         ({}, ["Tue 08 08:00", "Thu 10 08:00", "Mon 14 08:00"]),
-        # A shorter window after a Friday dose: the Saturday rather than nothing.
-        ({"integration_window_hours": 48}, ["Tue 08 08:00", "Thu 10 08:00", "Sat 12 08:00"]),
+        # A shorter window after a Friday dose: right after the dose, not on the Saturday.
+        ({"integration_window_hours": 48}, ["Tue 08 08:00", "Thu 10 08:00", "Fri 11 10:00"]),
     ],
 )
 def test_integration_follows_each_dose_inside_its_window(changes, expected):
@@ -319,3 +320,19 @@ def test_same_request_gives_the_same_plan():
     busy = {"suite 1": [(at(9, "08:00"), at(9, "10:00"))]}
 
     assert plan_series(request(room_busy=busy)) == plan_series(request(room_busy=busy))
+
+
+def test_a_clinician_working_weekends_gets_no_weekend_session_on_the_clinic_working_days():
+    plan = plan_series(
+        request(
+            first_day=date(2026, 12, 11),  # a Friday
+            not_before=at(1, "12:00"),
+            doses=2,
+            integration_sessions=2,
+            clinicians=[ClinicianWeek("cal", EVERY_DAY_9_TO_5)],
+        )
+    )
+
+    weekdays = {f"{s.starts_at:%a}" for s in plan.sessions}
+    assert plan.is_possible
+    assert not weekdays & {"Sat", "Sun"}

@@ -186,7 +186,7 @@ def test_conflict_books_nothing_and_is_named_at_its_row(
     assert Appointment.objects.filter(patient=episode.patient).count() == 0
     dose_three = response.context["formset"].forms[5]
     assert dose_three.title == "Dose 3"
-    assert "Suite 1 is already booked Fri Dec 11, 08:00–10:00 (Room maintenance)" in str(
+    assert "Suite 1 is already booked Fri Dec 11, 8:00 AM–10:00 AM (Room maintenance)" in str(
         dose_three.non_field_errors()
     )
     assert 'value="2026-12-11T08:30"' in response.content.decode()  # nothing typed is lost
@@ -297,3 +297,40 @@ def test_invalid_first_day_is_shown_at_its_field_with_no_proposal(client, coordi
 
     assert response.context["choice_form"].errors["first_day"] == ["Enter a date, e.g. 2026-12-07."]
     assert response.context["formset"].forms == []
+
+
+def test_the_page_warns_before_booking_when_the_patient_is_not_ready(client, coordinator, episode):
+    client.force_login(coordinator)
+
+    html = client.get(plan_url(episode)).content.decode()
+
+    assert "Before booking: this patient is not ready to be dosed yet." in html
+    assert "No medical screening has been completed yet." in html
+    assert "The treatment consent is not signed yet." in html
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        (
+            {"is_screened": True, "is_eligible": True, "consent_status": "current"},
+            [],
+        ),
+        (
+            {"is_screened": False, "is_eligible": True, "consent_status": "current"},
+            ["No medical screening has been completed yet."],
+        ),
+        (
+            {"is_screened": True, "is_eligible": False, "consent_status": "current"},
+            ["Eligibility: Not decided."],
+        ),
+        (
+            {"is_screened": True, "is_eligible": True, "consent_status": "outdated"},
+            ["The treatment consent must be signed again (a new version)."],
+        ),
+    ],
+)
+def test_readiness_warnings_name_each_missing_step(facts, expected):
+    from kapcare.episodes.series.readiness import readiness_warnings
+
+    assert readiness_warnings(eligibility_label="Not decided", **facts) == expected

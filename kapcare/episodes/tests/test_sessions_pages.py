@@ -74,7 +74,7 @@ def test_a_double_booking_is_named_at_the_top_and_nothing_typed_is_lost(
     )
 
     form = response.context["form"]
-    assert "Suite A is already booked Tue Dec 1, 09:00–10:55" in form.non_field_errors()[0]
+    assert "Suite A is already booked Tue Dec 1, 9:00 AM–10:55 AM" in form.non_field_errors()[0]
     html = response.content.decode()
     assert 'value="2026-12-01T10:00"' in html
     assert f'<option value="{room.pk}" selected>' in html

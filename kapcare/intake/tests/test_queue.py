@@ -126,7 +126,7 @@ def test_received_time_is_shown_in_the_clinics_time_zone(client, coordinator, cl
 
     html = client.get(QUEUE).content.decode()
 
-    assert "Nov 2, 2026, 9:30 a.m." in html  # America/Chicago is UTC-6 in November
+    assert "Nov 2, 2026, 9:30 AM" in html  # America/Chicago is UTC-6 in November
 
 
 def test_table_headers_have_a_scope(client, coordinator, consultation_request):

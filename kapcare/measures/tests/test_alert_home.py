@@ -75,7 +75,7 @@ def test_banner_shows_when_raised_in_the_clinics_time_zone(client, clinician, pa
 
     html = client.get(reverse("clinician_home")).content.decode()
 
-    assert "Mar 2, 9:30 a.m. CST" in html
+    assert "Mar 2, 9:30 AM CST" in html
 
 
 def test_banner_leaves_out_other_clinics_alerts(client, outsider, clinician, patient):

@@ -54,7 +54,7 @@ def test_alert_page_shows_when_it_was_raised_in_the_clinics_time_zone(client, cl
 
     html = client.get(alert_url(alert)).content.decode()
 
-    assert "Mar 2, 2026, 9:30 a.m. CST" in html
+    assert "Mar 2, 2026, 9:30 AM CST" in html
 
 
 def test_cssrs_alert_marks_the_answers_that_made_it_high_risk(client, clinician, patient):

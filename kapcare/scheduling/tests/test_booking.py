@@ -23,7 +23,7 @@ from tests.factories import UserFactory
 
 TWO_HOURS = minutes(115)
 SUITE_TAKEN = (
-    "Suite 1 is already booked Tue Dec 1, 09:00–10:55 (Dosing session). "
+    "Suite 1 is already booked Tue Dec 1, 9:00 AM–10:55 AM (Dosing session). "
     "Choose another time, room or clinician."
 )
 
@@ -54,7 +54,7 @@ def test_overlapping_booking_of_the_same_clinician_is_refused_naming_the_slot(
         book(desk, clinic, starts_at=NINE_AM - minutes(30), room=other_suite, clinician=clinician)
 
     assert refused.value.problems == {
-        "__all__": "Cal Clinician, CRNA is already booked Tue Dec 1, 09:00–10:55 "
+        "__all__": "Cal Clinician, CRNA is already booked Tue Dec 1, 9:00 AM–10:55 AM "
         "(Dosing session). Choose another time, room or clinician."
     }
 
@@ -172,7 +172,7 @@ def test_booking_past_the_end_of_the_clinicians_hours_is_refused_at_the_time(
         book(desk, clinic, starts_at=NINE_AM + minutes(360), room=suite, clinician=clinician)
 
     assert refused.value.problems == {
-        "starts_at": "Cal Clinician works Tuesdays 08:00–16:00; this ends at 16:55."
+        "starts_at": "Cal Clinician works Tuesdays 8:00 AM–4:00 PM; this ends at 4:55 PM."
     }
 
 
@@ -213,7 +213,7 @@ def test_booking_during_time_off_is_refused_naming_it(desk, clinic, suite, clini
         book(desk, clinic, room=suite, clinician=clinician)
 
     assert refused.value.problems == {
-        "starts_at": "Cal Clinician is away Tue Dec 1, 10:00 – Wed Dec 2, 11:00 (Training)."
+        "starts_at": "Cal Clinician is away Tue Dec 1, 10:00 AM – Wed Dec 2, 11:00 AM (Training)."
     }
 
 
@@ -227,7 +227,7 @@ def test_moving_a_clinicians_appointment_outside_their_hours_is_refused(
     with pytest.raises(Refused) as refused:
         services.move(actor=desk, appointment=appointment, slot=early)
 
-    assert "this starts at 07:00" in refused.value.problems["starts_at"]
+    assert "this starts at 7:00 AM" in refused.value.problems["starts_at"]
 
 
 def test_room_only_booking_ignores_working_hours(desk, clinic, suite, clinician):
@@ -264,7 +264,7 @@ def test_overlapping_shift_on_the_same_day_is_refused(desk, clinician):
         )
 
     assert refused.value.problems == {
-        "starts": "This overlaps the shift already recorded: Tuesday 08:00–16:00."
+        "starts": "This overlaps the shift already recorded: Tuesday 8:00 AM–4:00 PM."
     }
 
 

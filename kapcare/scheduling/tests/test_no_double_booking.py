@@ -24,7 +24,7 @@ from kapcare.scheduling.models import Appointment, AppointmentStatus
 from kapcare.scheduling.tests.conftest import NINE_AM, minutes
 
 TAKEN = (
-    "Suite 1 is already booked Tue Dec 1, 09:00–10:55 (Dosing session). "
+    "Suite 1 is already booked Tue Dec 1, 9:00 AM–10:55 AM (Dosing session). "
     "Choose another time, room or clinician."
 )
 BOOKINGS = 50

@@ -61,25 +61,26 @@ def test_block_that_crosses_midnight_is_outside_every_shift():
             TUESDAY_DAY,
             "15:00",
             "16:55",
-            "Cal Clinician works Tuesdays 08:00–16:00; this ends at 16:55.",
+            "Cal Clinician works Tuesdays 8:00 AM–4:00 PM; this ends at 4:55 PM.",
         ),
         (
             TUESDAY_DAY,
             "07:30",
             "09:25",
-            "Cal Clinician works Tuesdays 08:00–16:00; this starts at 07:30.",
+            "Cal Clinician works Tuesdays 8:00 AM–4:00 PM; this starts at 7:30 AM.",
         ),
         (
             TUESDAY_DAY,
             "16:00",
             "17:55",
-            "Cal Clinician works Tuesdays 08:00–16:00; this starts at 16:00.",
+            "Cal Clinician works Tuesdays 8:00 AM–4:00 PM; this starts at 4:00 PM.",
         ),
         (
             SPLIT,
             "12:15",
             "12:45",
-            "Cal Clinician works Tuesdays 08:00–12:00 and 13:00–17:00; this starts at 12:15.",
+            "Cal Clinician works Tuesdays 8:00 AM–12:00 PM and 1:00 PM–5:00 PM; "
+            "this starts at 12:15 PM.",
         ),
         (
             [shift(WEDNESDAY, "08:00", "16:00")],
@@ -100,7 +101,7 @@ def test_working_hours_problem_says_when_a_block_runs_past_midnight():
         "Cal Clinician", at(1, "15:00"), at(2, "00:30"), TUESDAY_DAY
     )
 
-    assert problem == "Cal Clinician works Tuesdays 08:00–16:00; this runs past midnight."
+    assert problem == "Cal Clinician works Tuesdays 8:00 AM–4:00 PM; this runs past midnight."
 
 
 TRAINING = rules.Absence(at(1, "12:00"), at(3, "17:00"), "Training")
@@ -124,7 +125,7 @@ def test_overlapping_absence(starts, ends, is_away):
 def test_time_off_problem_names_the_absence_and_its_reason():
     problem = rules.time_off_problem("Cal Clinician", at(2, "09:00"), at(2, "10:55"), [TRAINING])
 
-    assert problem == "Cal Clinician is away Tue Dec 1, 12:00 – Thu Dec 3, 17:00 (Training)."
+    assert problem == "Cal Clinician is away Tue Dec 1, 12:00 PM – Thu Dec 3, 5:00 PM (Training)."
 
 
 def test_time_off_problem_without_a_reason_has_no_brackets():
@@ -132,7 +133,7 @@ def test_time_off_problem_without_a_reason_has_no_brackets():
 
     problem = rules.time_off_problem("Cal", at(1, "13:00"), at(1, "14:00"), [away])
 
-    assert problem == "Cal is away Tue Dec 1, 12:00 – Tue Dec 1, 18:00."
+    assert problem == "Cal is away Tue Dec 1, 12:00 PM – Tue Dec 1, 6:00 PM."
 
 
 def test_shifts_on_merges_overlapping_shifts_of_the_day_only():

@@ -32,7 +32,7 @@ def test_day_view_lists_a_rooms_appointments_in_clinic_time_with_the_patient_lin
     page = staff_client.get(DAY_URL, {"date": "2026-12-01"}).content.decode()
 
     assert "Suite 1" in page
-    assert "09:00</time>–<time" in page  # 15:00 UTC is 09:00 in Chicago
+    assert "9:00 AM</time>–<time" in page  # 15:00 UTC is 9:00 AM in Chicago
     assert reverse("patients:chart", args=[patient.external_id]) in page
     assert "Pat Patient" in page
 
@@ -56,7 +56,7 @@ def test_day_view_by_clinician_counts_gaps_within_their_hours(
 
     page = staff_client.get(DAY_URL, {"date": "2026-12-01", "by": "clinician"}).content.decode()
 
-    assert "Works 08:00–16:00." in page
+    assert "Works 8:00 AM–4:00 PM." in page
     assert "Free</span> 60 min" in page  # 08:00–09:00
     assert "Free</span> 305 min" in page  # 10:55–16:00
 

@@ -30,7 +30,44 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", update);
-  document.addEventListener("htmx:afterSettle", update);
+  // On a phone a table with column headers becomes a card per row (kapcare.css,
+  // `table.stacks`): each cell is named after its column, and the table's roles are stated
+  // so that a screen reader still reads a table once the CSS lays the rows out as blocks.
+  function stack(table) {
+    var headers = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      return th.textContent.trim();
+    });
+    table.setAttribute("role", "table");
+    table.querySelectorAll("thead, tbody, tfoot").forEach(function (group) {
+      group.setAttribute("role", "rowgroup");
+    });
+    table.querySelectorAll("thead th").forEach(function (th) {
+      th.setAttribute("role", "columnheader");
+    });
+    table.querySelectorAll("tr").forEach(function (row) {
+      row.setAttribute("role", "row");
+      var column = 0;
+      Array.prototype.forEach.call(row.children, function (cell) {
+        if (cell.closest("thead")) return;
+        if (cell.tagName === "TH") {
+          cell.setAttribute("role", "rowheader");
+        } else {
+          cell.setAttribute("role", "cell");
+          if (!cell.hasAttribute("data-label")) cell.dataset.label = headers[column] || "";
+        }
+        column += cell.colSpan || 1;
+      });
+    });
+    table.classList.add("stacks");
+  }
+
+  function stackAll() {
+    document.querySelectorAll("main table:not(.keep-table):not(.stacks)").forEach(function (table) {
+      if (table.querySelector("thead th")) stack(table);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { stackAll(); update(); });
+  document.addEventListener("htmx:afterSettle", function () { stackAll(); update(); });
   window.addEventListener("resize", update);
 })();
