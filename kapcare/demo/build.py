@@ -22,6 +22,7 @@ from kapcare.accounts.models import Role, User
 from kapcare.audit.log import Actor
 from kapcare.audit.models import Channel
 from kapcare.clinics.models import Clinic
+from kapcare.demo.calendar import load_calendar_changes
 from kapcare.demo.consents import load_consents
 from kapcare.demo.correspondence import load_correspondence
 from kapcare.demo.episodes import RACHEL, SAM, load_courses, open_episodes
@@ -201,6 +202,7 @@ def load_demo() -> DemoResult:
         )
         load_consents(patients, front_desk, nurse, therapist)
         load_courses(episodes, front_desk, nurse, admin)
+        load_calendar_changes(music_city, front_desk)
         load_follow_ups(patients, nurse, timezone.now())
         load_correspondence(portal_patient, front_desk, therapist)
         # The loss before the count: the inventory reconciles with the register after it.
