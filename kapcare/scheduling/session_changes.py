@@ -196,6 +196,13 @@ def reschedule(*, actor: Actor, session: CareSession, move: Move) -> list[CareSe
     with transaction.atomic():
         locked = _locked(session)
         _must_be_planned(locked)
+        if locked.appointment is None and (move.room is not None or move.clinician is not None):
+            raise Refused(
+                {
+                    "room": "This session is held at the therapist's practice: it has no room "
+                    "or clinician to change."
+                }
+            )
         delta = starts_at - locked.planned_start
         moving = [(locked, starts_at)]
         if move.move_later:

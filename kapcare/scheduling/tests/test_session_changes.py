@@ -323,3 +323,20 @@ def test_the_therapists_feed_shows_the_new_time(desk, dose, patient, therapist, 
 
     events = feeds.therapist_feed(therapist).events
     assert [event.starts_at for event in events] == [later]
+
+
+def test_a_session_at_the_therapists_practice_moves_without_a_room(desk, episode, clinician, suite):
+    therapy = plan_session(
+        episode, clinician, kind="integration", starts_at=DOSE + dt.timedelta(days=1)
+    )
+
+    with pytest.raises(Refused) as refused:
+        session_changes.reschedule(
+            actor=desk, session=therapy, move=move(DOSE + dt.timedelta(days=2), room=suite)
+        )
+    assert "therapist's practice" in refused.value.problems["room"]
+
+    session_changes.reschedule(actor=desk, session=therapy, move=move(DOSE + dt.timedelta(days=2)))
+    therapy.refresh_from_db()
+    assert therapy.planned_start == DOSE + dt.timedelta(days=2)
+    assert therapy.appointment is None
