@@ -94,6 +94,12 @@ def test_a_coordinator_moves_a_dose_by_keyboard_and_the_therapists_feed_follows(
     assert dtstart(later) in feed
     assert dtstart(DOSE) not in feed
 
+    page.goto(f"/schedule/week/?date={local(DOSE, clinic):%Y-%m-%d}&by=clinician")
+    expect(
+        page.get_by_role("link", name=re.compile(r"^Dosing session, Pat Patient"))
+    ).to_be_visible()
+    assert_accessible_at_both_sizes(page)
+
 
 @pytest.mark.browser
 def test_a_cancelled_slot_is_booked_again_at_once(
