@@ -256,6 +256,7 @@ api.add_router("/", episodes_router)
 api.add_router("/", gates_router)
 api.add_router("/", "kapcare.conformance.api.router")
 api.add_router("/", scheduling_router)
+api.add_router("/", "kapcare.scheduling.session_api.router")  # reschedule, cancel, no-show
 api.add_router("/", dosing_router)
 api.add_router("/", "kapcare.dosing.esketamine.api.router")  # the clinic's drugs
 api.add_router("/", "kapcare.dosing.substances.inventory.api.router")  # DEA records

@@ -216,6 +216,9 @@ API_BODIES = {
     "RoomPatch": {"monitor_device_id": "PROBE-MONITOR", "name": "Probe Room"},
     "TherapySessionRecordIn": {"start_time": "10:00:00", "attended": True},
     "TherapySessionIn": {"start_time": "10:00:00", "attended": True, "kind": "integration"},
+    "RescheduleIn": {},
+    "CancelIn": {"reason": "clinic", "note": "probe"},
+    "NoShowIn": {"note": "probe"},
 }
 
 
@@ -239,6 +242,7 @@ def api_operations(fillers: dict, per_operation: dict, today: dt.date) -> list[O
     minimal valid body (dates and foreign ids added here, relative to today)."""
     dated = {
         "SessionIn": {"start": f"{today + dt.timedelta(days=9)}T15:00:00Z"},
+        "RescheduleIn": {"start": f"{today + dt.timedelta(days=10)}T15:00:00Z"},
         "TherapySessionRecordIn": {"held_on": str(today)},
         "TherapySessionIn": {"held_on": str(today)},
         "EpisodeIn": {"patient_id": fillers["patient_id"]},

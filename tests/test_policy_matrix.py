@@ -195,6 +195,7 @@ MATRIX = {
     "scheduling:rooms": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "scheduling:room_edit": ("room", row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "scheduling:working_hours": (None, row(OK, DENIED, OK, DENIED, DENIED, OK)),
+    "scheduling:session": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     # --- dosing record ---
     "dosing:record": ("session", row(OK, OK, OK, DENIED, DENIED, MISSING)),
     # Not signed yet: back to the record (the signed one: dosing/tests/test_record_pdf.py).

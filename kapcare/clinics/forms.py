@@ -104,6 +104,12 @@ CLINICAL_SETTINGS = {
         10,
         240,
     ),
+    "late_cancel_hours": (
+        "A cancellation is late within (hours of the start)",
+        "Default 24: the usual notice in outpatient practice.",
+        1,
+        168,
+    ),
     "minimum_dose_interval_hours": (
         "Minimum time between doses (hours)",
         "Default 48: two days, as the repeated-infusion studies dosed (Murrough et al. 2013).",

@@ -203,6 +203,10 @@ class Clinic(models.Model):
     # escort and fasting arrangements need the day before;
     # docs/clinical-reference.md#appointment-reminders).
     appointment_reminder_hours = models.PositiveSmallIntegerField(default=24)
+    # A session cancelled within this many hours of its start is a late cancellation
+    # (the usual 24-hour notice of outpatient practice; the clinic's fee policy, if any,
+    # reads it; docs/clinical-reference.md#late-cancellation).
+    late_cancel_hours = models.PositiveSmallIntegerField(default=24)
     # A therapist's licence expiring within this many days is flagged ahead of time on the
     # episodes that depend on them, so the clinic can ask for the renewal before it lapses
     # (docs/clinical-reference.md#licence-and-training).

@@ -23,6 +23,7 @@ from kapcare.audit.log import Actor
 from kapcare.audit.models import Channel
 from kapcare.clinics.models import Clinic
 from kapcare.demo.billing import load_billing
+from kapcare.demo.calendar import load_calendar_changes
 from kapcare.demo.consents import load_consents
 from kapcare.demo.correspondence import load_correspondence
 from kapcare.demo.education import load_education
@@ -205,6 +206,7 @@ def load_demo() -> DemoResult:
         load_consents(patients, front_desk, nurse, therapist)
         load_courses(episodes, front_desk, nurse, admin)
         load_billing(music_city, episodes, therapist, front_desk, admin, today)
+        load_calendar_changes(music_city, front_desk)
         load_follow_ups(patients, nurse, timezone.now())
         # The dashboards read the kept summaries: written now, not left to the worker.
         outcome_summaries.rebuild(music_city)

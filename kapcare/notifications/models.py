@@ -20,6 +20,7 @@ class NotificationKind(models.TextChoices):
     INVITATION = "invitation", "Invitation"
     QUESTIONNAIRE_LINK = "questionnaire_link", "Questionnaire link"
     APPOINTMENT_REMINDER = "appointment_reminder", "Appointment reminder"
+    APPOINTMENT_CHANGED = "appointment_changed", "Appointment changed"
     SUMMARY_RELEASED = "summary_released", "Session summary released"
     MESSAGE_RECEIVED = "message_received", "Message received"
     SAFETY_ALERT = "safety_alert", "Safety alert"

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 
+from kapcare.kept import KeptRecord
 from kapcare.words import clock
 
 
@@ -115,6 +116,8 @@ class TimeOff(models.Model):
 class AppointmentStatus(models.TextChoices):
     BOOKED = "booked", "Booked"
     CANCELLED = "cancelled", "Cancelled"
+    # The patient did not come: the slot is free again, the appointment stays on record.
+    NO_SHOW = "no_show", "No-show"
 
 
 # The longest block an appointment may hold. A dosing session with its preparation and
@@ -252,3 +255,61 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_owner_kind_display()} calendar feed"
+
+
+class ChangeKind(models.TextChoices):
+    RESCHEDULED = "rescheduled", "Rescheduled"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "No-show"
+
+
+class CancelReason(models.TextChoices):
+    """Why a session was cancelled. A late cancellation is one the patient made within
+    the clinic's `late_cancel_hours` of the start (docs/clinical-reference.md)."""
+
+    PATIENT = "patient", "Cancelled by the patient"
+    CLINIC = "clinic", "Cancelled by the clinic"
+    LATE_CANCEL = "late_cancel", "Late cancellation by the patient"
+
+
+class SessionChange(KeptRecord):
+    """One change to a booked session from the calendar: moved (from where and when, to
+    where and when), cancelled (with the reason) or a no-show. Who, when and why stay on
+    record for good; what a fee policy needs (a late cancellation, a no-show) is read here."""
+
+    kept_message = "A change to a session is never deleted."
+
+    external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    clinic = models.ForeignKey("clinics.Clinic", on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(
+        "episodes.CareSession", on_delete=models.PROTECT, related_name="calendar_changes"
+    )
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=ChangeKind.choices)
+    reason = models.CharField(max_length=12, choices=CancelReason.choices, blank=True)
+    note = models.TextField(blank=True)
+    from_start = models.DateTimeField()
+    to_start = models.DateTimeField(null=True, blank=True)
+    from_room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    from_clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        indexes = [models.Index(fields=["clinic", "kind", "changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.from_start:%Y-%m-%d %H:%M}"

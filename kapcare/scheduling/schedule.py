@@ -60,7 +60,7 @@ def booked_between(clinic, starts_at: datetime, ends_at: datetime) -> list[Appoi
     return list(
         Appointment.objects.overlapping(starts_at, ends_at)
         .filter(clinic_id=clinic.pk, status=AppointmentStatus.BOOKED)
-        .select_related("room", "clinician", "patient")
+        .select_related("room", "clinician", "patient", "care_session")
         .order_by("starts_at", "id")
     )
 

@@ -22,7 +22,7 @@ from kapcare.decorators import allowed
 from kapcare.patients.access import parse_external_id
 from kapcare.policy import Action
 from kapcare.refusals import submit
-from kapcare.scheduling import rules, schedule, services
+from kapcare.scheduling import grid, rules, schedule, services
 from kapcare.scheduling.forms import RoomForm, ScheduleQueryForm, TimeOffForm, WorkingHoursForm
 from kapcare.scheduling.models import AppointmentStatus, Room, TimeOff, WorkingHours
 
@@ -49,6 +49,7 @@ def day(request: HttpRequest) -> HttpResponse:
     clinic, day, by, form = _query(request)
     columns, appointments = schedule.day_schedule(clinic, day, by)
     record_list_access(Actor.from_request(request), schedule.patients_shown(appointments))
+    columns, window = grid.day_grid(columns, day, clinic.zone)
     return render(
         request,
         "scheduling/day.html",
@@ -57,6 +58,7 @@ def day(request: HttpRequest) -> HttpResponse:
             "day": day,
             "by": by,
             "columns": columns,
+            "window": window,
             "is_by_room": by == schedule.BY_ROOM,
             "previous_url": _link("scheduling:day", day - timedelta(days=1), by),
             "next_url": _link("scheduling:day", day + timedelta(days=1), by),
@@ -74,14 +76,19 @@ def week(request: HttpRequest) -> HttpResponse:
     days = rules.week_of(day)
     columns, appointments = schedule.week_schedule(clinic, days, by)
     record_list_access(Actor.from_request(request), schedule.patients_shown(appointments))
+    columns, window = grid.week_grid(columns, days, clinic.zone)
+    links = [(d, _link("scheduling:day", d, by)) for d in days]
+    for column in columns:
+        column.week = [(d, url, cells) for (d, url), cells in zip(links, column.days, strict=True)]
     return render(
         request,
         "scheduling/week.html",
         {
             "form": form,
-            "days": [(d, _link("scheduling:day", d, by)) for d in days],
+            "days": links,
             "by": by,
             "columns": columns,
+            "window": window,
             "is_by_room": by == schedule.BY_ROOM,
             "previous_url": _link("scheduling:week", days[0] - timedelta(days=7), by),
             "next_url": _link("scheduling:week", days[0] + timedelta(days=7), by),

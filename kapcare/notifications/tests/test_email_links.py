@@ -17,6 +17,7 @@ from kapcare.dosing.tests.test_signing_fixtures import actor, signed_record
 from kapcare.measures import links
 from kapcare.messaging.tests.factories import patient_thread
 from kapcare.notifications.models import Notification, NotificationKind
+from kapcare.scheduling import session_changes
 from kapcare.scopes import Scope
 from kapcare.therapists.invitations import add_and_invite_therapist
 from tests.factories import PatientFactory, UserFactory, authorize, plan_session, raise_alert
@@ -73,6 +74,14 @@ def test_every_email_kind_links_absolutely_from_site_url(
             reauthentication=reauthenticated(clinician),
         )
         plan_session(record.session.episode, clinician, starts_at=next_dose)
+        # An appointment change: another session, cancelled by the clinic.
+        session_changes.cancel(
+            actor=actor(coordinator),
+            session=plan_session(
+                record.session.episode, clinician, starts_at=next_dose + dt.timedelta(days=3)
+            ),
+            reason="clinic",
+        )
         patient_thread(patient, coordinator)
     with time_machine.travel(next_dose - dt.timedelta(hours=24), tick=False):
         call_command("send_due_notifications", stdout=io.StringIO())

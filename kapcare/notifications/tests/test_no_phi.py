@@ -21,6 +21,7 @@ from kapcare.measures import links
 from kapcare.measures.instruments import INSTRUMENTS
 from kapcare.messaging.tests.factories import patient_thread
 from kapcare.notifications.models import Notification, NotificationKind
+from kapcare.scheduling import session_changes
 from kapcare.scopes import Scope
 from tests.factories import PatientFactory, UserFactory, authorize, plan_session, raise_alert
 from tests.second_factor import reauthenticated
@@ -76,6 +77,14 @@ def test_no_email_of_any_kind_carries_health_information(
             reauthentication=reauthenticated(clinician),
         )
         plan_session(record.session.episode, clinician, starts_at=NEXT_DOSE)
+        # An appointment change: another session, cancelled by the clinic.
+        session_changes.cancel(
+            actor=actor(coordinator),
+            session=plan_session(
+                record.session.episode, clinician, starts_at=NEXT_DOSE + dt.timedelta(days=3)
+            ),
+            reason="clinic",
+        )
         patient_thread(patient, coordinator)
         reset = OutboxPasswordResetForm({"email": account.email})
         assert reset.is_valid()
