@@ -90,6 +90,16 @@ def _must_be_planned(session: CareSession) -> None:
         )
 
 
+def _must_not_be_checked_in(session: CareSession, what: str) -> None:
+    """A patient checked in is at the clinic: their session is not moved away from them
+    nor missed (it may still be cancelled, with a reason)."""
+    if session.checked_in_at is not None:
+        raise NotNow(
+            f"The patient has checked in for this {session.get_kind_display().lower()}: it "
+            f"cannot be {what}. Cancel it with a reason if it is not going ahead."
+        )
+
+
 def later_sessions(session: CareSession) -> list[CareSession]:
     """The episode's planned sessions after `session`, in time order (what “move the
     series along” moves)."""
@@ -196,6 +206,7 @@ def reschedule(*, actor: Actor, session: CareSession, move: Move) -> list[CareSe
     with transaction.atomic():
         locked = _locked(session)
         _must_be_planned(locked)
+        _must_not_be_checked_in(locked, "moved")
         if locked.appointment is None and (move.room is not None or move.clinician is not None):
             raise Refused(
                 {
@@ -271,6 +282,8 @@ def _close(actor, session, *, to_status, kind, reason, note) -> CareSession:
     with transaction.atomic():
         locked = _locked(session)
         _must_be_planned(locked)
+        if kind == ChangeKind.NO_SHOW:
+            _must_not_be_checked_in(locked, "recorded as a no-show")
         closed = episodes.record_session_status(
             actor=actor, session=locked, to_status=to_status, note=note
         )

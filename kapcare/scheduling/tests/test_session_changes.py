@@ -183,6 +183,24 @@ def test_a_session_no_longer_planned_is_not_moved(desk, dose):
         )
 
 
+def test_a_checked_in_session_is_neither_moved_nor_a_no_show_but_may_be_cancelled(desk, dose):
+    type(dose).objects.filter(pk=dose.pk).update(
+        checked_in_at=DOSE - dt.timedelta(minutes=20), checked_in_by=desk.user
+    )
+    dose.refresh_from_db()
+
+    with pytest.raises(session_changes.NotNow, match="checked in"):
+        session_changes.reschedule(
+            actor=desk, session=dose, move=move(DOSE + dt.timedelta(hours=2))
+        )
+    with time_machine.travel(DOSE + dt.timedelta(hours=1), tick=False):
+        with pytest.raises(session_changes.NotNow, match="checked in"):
+            session_changes.no_show(actor=desk, session=dose)
+        session_changes.cancel(actor=desk, session=dose, reason="clinic")
+    dose.refresh_from_db()
+    assert dose.status == SessionStatus.CANCELLED
+
+
 def test_the_series_later_sessions_move_along_when_asked(desk, episode, clinician, suite, dose):
     second = plan_session(episode, clinician, starts_at=DOSE + dt.timedelta(days=2), room=suite)
     third = plan_session(episode, clinician, starts_at=DOSE + dt.timedelta(days=4), room=suite)
