@@ -6,25 +6,9 @@ Added by `ALTER TABLE ... ADD COLUMN` with a database default (as dosing 0008 do
 would make SQLite rebuild the tables for a NOT NULL column, which drops their triggers
 (the records are never changed or deleted once signed). Rows from before say nothing ("")."""
 
-from django.db import migrations, models
+from django.db import migrations
 
-HOW = "How they proved it was them at that moment: password or authenticator (step_up)."
-
-
-def add_how(model_name: str, table: str, column: str):
-    sql = f"ALTER TABLE {table} ADD COLUMN {column} varchar(16) DEFAULT '' NOT NULL"
-    return migrations.SeparateDatabaseAndState(
-        database_operations=[migrations.RunSQL(sql, f"ALTER TABLE {table} DROP COLUMN {column}")],
-        state_operations=[
-            migrations.AddField(
-                model_name=model_name,
-                name=column,
-                field=models.CharField(
-                    blank=True, default="", db_default="", help_text=HOW, max_length=16
-                ),
-            )
-        ],
-    )
+from kapcare.db_triggers import add_reauthentication_column as add_how
 
 
 class Migration(migrations.Migration):
