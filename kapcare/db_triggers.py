@@ -117,17 +117,12 @@ def refuse_update(table: str, message: str):
     )
 
 
-REAUTHENTICATION_HELP = (
-    "How they proved it was them at that moment: password or authenticator (step_up)."
-)
-
-
 def add_reauthentication_column(model_name: str, table: str, column: str):
     """Add the column saying how a signer re-authenticated (`accounts.step_up`) to a kept
     table, by `ALTER TABLE ... ADD COLUMN` with a database default: Django would make
     SQLite rebuild the table for a NOT NULL column, which drops the triggers that keep its
     rows unchanged. Rows from before say nothing ("")."""
-    from django.db import models
+    from kapcare.kept import reauthentication_field
 
     sql = f"ALTER TABLE {table} ADD COLUMN {column} varchar(16) DEFAULT '' NOT NULL"
     return migrations.SeparateDatabaseAndState(
@@ -136,13 +131,7 @@ def add_reauthentication_column(model_name: str, table: str, column: str):
             migrations.AddField(
                 model_name=model_name,
                 name=column,
-                field=models.CharField(
-                    blank=True,
-                    default="",
-                    db_default="",
-                    help_text=REAUTHENTICATION_HELP,
-                    max_length=16,
-                ),
+                field=reauthentication_field(),
             )
         ],
     )

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from kapcare.clinics.models import Clinic
 from kapcare.consents import rules
-from kapcare.kept import KeptQuerySet, KeptRecord
+from kapcare.kept import KeptQuerySet, KeptRecord, reauthentication_field
 from kapcare.scopes import SCOPE_FIELDS, Scope
 
 
@@ -86,14 +86,7 @@ class ConsentVersion(KeptRecord):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    published_with = models.CharField(
-        max_length=16,
-        blank=True,
-        default="",
-        db_default="",
-        help_text="How they proved it was them at that moment: password or authenticator "
-        "(step_up).",
-    )
+    published_with = reauthentication_field()
 
     class Meta:
         ordering = ["document_id", "-number"]

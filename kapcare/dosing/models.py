@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import models
 
 from kapcare.episodes.models import DoseRoute
-from kapcare.kept import KeptRecord
+from kapcare.kept import KeptRecord, reauthentication_field
 
 
 class Lighting(models.TextChoices):
@@ -112,26 +112,12 @@ class DosingRecord(KeptRecord):
     )
     discharge_confirmed_at = models.DateTimeField(null=True, blank=True)
     # How the clinician who discharged against the criteria re-authenticated (`step_up`).
-    discharge_override_with = models.CharField(
-        max_length=16,
-        blank=True,
-        default="",
-        db_default="",
-        help_text="How they proved it was them at that moment: password or authenticator "
-        "(step_up).",
-    )
+    discharge_override_with = reauthentication_field()
     signed_at = models.DateTimeField(null=True, blank=True)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    signed_with = models.CharField(
-        max_length=16,
-        blank=True,
-        default="",
-        db_default="",
-        help_text="How they proved it was them at that moment: password or authenticator "
-        "(step_up).",
-    )
+    signed_with = reauthentication_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -375,14 +361,7 @@ class TherapistSummary(KeptRecord):
     released_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    released_with = models.CharField(
-        max_length=16,
-        blank=True,
-        default="",
-        db_default="",
-        help_text="How they proved it was them at that moment: password or authenticator "
-        "(step_up).",
-    )
+    released_with = reauthentication_field()
 
     def __str__(self) -> str:
         return f"Therapist summary of {self.record.session}"

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 
 from kapcare.episodes import rules
-from kapcare.kept import KeptRecord
+from kapcare.kept import KeptRecord, reauthentication_field
 from kapcare.therapists.models import Modality
 
 
@@ -382,14 +382,7 @@ class GateWaiver(KeptRecord):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     waived_at = models.DateTimeField()
-    waived_with = models.CharField(
-        max_length=16,
-        blank=True,
-        default="",
-        db_default="",
-        help_text="How they proved it was them at that moment: password or authenticator "
-        "(step_up).",
-    )
+    waived_with = reauthentication_field()
 
     class Meta:
         ordering = ["waived_at", "id"]
