@@ -95,7 +95,9 @@ def test_another_clinic_gets_404_and_the_attempt_is_logged(
     assert AccessLogEntry.objects.filter(patient=patient, action="refused").count() == 2
 
 
-@pytest.mark.parametrize("episode_id", [str(uuid.uuid4()), "not-a-uuid"])
+@pytest.mark.parametrize(
+    "episode_id", [str(uuid.uuid4()), "not-a-uuid"], ids=["unknown", "not-a-uuid"]
+)
 def test_a_wrong_episode_is_refused_at_its_field(client, coordinator, patient, episode_id):
     response = client.post(
         url(patient),
