@@ -37,6 +37,7 @@ from kapcare.therapists.models import TherapistProfile
 from tests import probe
 from tests.conftest import PROBE
 from tests.factories import UserFactory, authorize
+from tests.test_policy_matrix import built_research_export
 
 # Fields posted one at a time per form (a sample of the long ones, all of the others).
 FIELDS_ALONE = 16
@@ -136,6 +137,8 @@ class Probe:
             # of the clinic's code table.
             "estimate_id": GoodFaithEstimate.objects.filter(patient=victim).first().external_id,
             "code_id": BillingCode.objects.filter(clinic=clinic).first().external_id,
+            # The clinic's de-identified research dataset, built by its admin.
+            "export_id": built_research_export(clinic, self.admin),
             # A referral held for review, the victim among its candidates.
             "referral_id": referral_for_review(
                 clinic, by=self.coordinator, candidates=[victim]

@@ -21,6 +21,7 @@ from kapcare.audit.log import Actor
 from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
 from kapcare.consents import services
 from kapcare.consents.models import DocumentKind, SharingAuthorization
+from kapcare.education.tests.factories import education_page
 from kapcare.journal.tests.factories import journal_entry
 from kapcare.pricing import cost
 from kapcare.referrals.tests.factories import referral_for_review
@@ -37,7 +38,7 @@ from tests.factories import (
     plan_session,
     raise_alert,
 )
-from tests.test_policy_matrix import MATRIX, dea_records
+from tests.test_policy_matrix import MATRIX, billing_records, built_research_export, dea_records
 
 OK, DENIED, MISSING = 200, 403, 404
 
@@ -369,9 +370,17 @@ def fillers(clinic, patient, clinician, therapist, all_scopes):
         # the register's DEA records: a lot, an inventory, a theft or loss report
         **{
             name: value
-            for each in dea_records(clinic, clinician).values()
+            for each in [
+                *dea_records(clinic, clinician).values(),
+                *billing_records(clinic, episode, clinician).values(),
+            ]
             for name, value in each.items()
         },
+        # patient education: the clinic's page, and a topic of the portal's
+        "page_id": education_page(clinic).external_id,
+        "topic": "after-care",
+        # the clinic's de-identified research dataset, built
+        "export_id": built_research_export(clinic, clinician),
     }
 
 

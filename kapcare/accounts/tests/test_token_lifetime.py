@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kapcare.accounts.models import ApiToken, RevokedReason
+from kapcare.words import clock
 from tests.factories import PASSWORD
 
 ME = "/api/v1/me"
@@ -130,6 +131,6 @@ def test_profile_lists_each_token_with_its_expiry_and_why_it_stopped(client, coo
     assert reverse("accounts:revoke_token", args=[old.external_id]) not in rows["Old laptop"]
     assert "Active" in rows["EHR sync"]
     expires = timezone.localtime(live.expires_at, coordinator.clinic.zone)
-    assert expires.strftime("%Y-%m-%d %H:%M") in rows["EHR sync"]
+    assert f"{expires:%Y-%m-%d}, {clock(expires)}" in rows["EHR sync"]
     assert reverse("accounts:revoke_token", args=[live.external_id]) in rows["EHR sync"]
     assert "revoked by you" in rows["Report script"]

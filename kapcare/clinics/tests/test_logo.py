@@ -81,4 +81,6 @@ def test_a_clinic_without_a_logo_shows_its_name(client, clinic, patient_user, pa
 
     html = client.get(reverse("portal:home")).content.decode()
 
-    assert re.search(rf'<a class="brand" href="/home/">\s*{clinic.name}\s*</a>', html)
+    assert re.search(
+        rf'<a class="navbar-brand kc-brand" href="/home/">\s*{clinic.name}\s*</a>', html
+    )

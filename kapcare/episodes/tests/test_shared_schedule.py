@@ -14,6 +14,7 @@ from kapcare.audit.log import Actor
 from kapcare.episodes import services
 from kapcare.scheduling import feeds
 from kapcare.scopes import Scope
+from kapcare.words import clock
 from tests.factories import RoomFactory, authorize, open_episode, plan_session
 
 SECTION = 'id="shared-schedule-heading"'
@@ -24,7 +25,8 @@ def at(days: float) -> dt.datetime:
 
 
 def shown(moment, clinic) -> str:
-    return dateformat.format(timezone.localtime(moment, clinic.zone), "D M j, Y, g:i a")
+    local = timezone.localtime(moment, clinic.zone)
+    return f"{dateformat.format(local, 'D M j, Y')}, {clock(local)}"
 
 
 @pytest.fixture

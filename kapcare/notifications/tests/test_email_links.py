@@ -12,8 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kapcare.accounts.models import Role
+from kapcare.billing.services import issue_estimate
 from kapcare.dosing.summary import services as summary_services
 from kapcare.dosing.tests.test_signing_fixtures import actor, signed_record
+from kapcare.education.services import hand_over_after_care
+from kapcare.education.tests.factories import education_page
 from kapcare.measures import links
 from kapcare.messaging.tests.factories import patient_thread
 from kapcare.notifications.models import Notification, NotificationKind
@@ -83,6 +86,15 @@ def test_every_email_kind_links_absolutely_from_site_url(
             reason="clinic",
         )
         patient_thread(patient, coordinator)
+        # The after-care page handed over at discharge, and a Good Faith Estimate.
+        education_page(patient.clinic)
+        hand_over_after_care(actor=actor(clinician), session=record.session, patient=patient)
+        issue_estimate(
+            actor=actor(coordinator),
+            episode=record.session.episode,
+            reason="Requested",
+            requested=True,
+        )
     with time_machine.travel(next_dose - dt.timedelta(hours=24), tick=False):
         call_command("send_due_notifications", stdout=io.StringIO())
 

@@ -15,8 +15,11 @@ from django.core.management import call_command
 from kapcare.accounts.forms import OutboxPasswordResetForm
 from kapcare.accounts.models import Role
 from kapcare.accounts.services import invite_user
+from kapcare.billing.services import issue_estimate
 from kapcare.dosing.summary import services as summary_services
 from kapcare.dosing.tests.test_signing_fixtures import actor, signed_record
+from kapcare.education.services import hand_over_after_care
+from kapcare.education.tests.factories import education_page
 from kapcare.measures import links
 from kapcare.measures.instruments import INSTRUMENTS
 from kapcare.messaging.tests.factories import patient_thread
@@ -86,6 +89,15 @@ def test_no_email_of_any_kind_carries_health_information(
             reason="clinic",
         )
         patient_thread(patient, coordinator)
+        # The after-care page handed over at discharge, and a Good Faith Estimate.
+        education_page(patient.clinic)
+        hand_over_after_care(actor=actor(clinician), session=record.session, patient=patient)
+        issue_estimate(
+            actor=actor(coordinator),
+            episode=record.session.episode,
+            reason="Requested",
+            requested=True,
+        )
         reset = OutboxPasswordResetForm({"email": account.email})
         assert reset.is_valid()
         reset.save(
