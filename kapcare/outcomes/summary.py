@@ -118,8 +118,9 @@ def _facts(patient_ids) -> tuple[list[EpisodeFacts], dict[int, list[definitions.
 
 
 def summarise(facts: EpisodeFacts, scores, settings, now: datetime) -> OutcomeSummary:
-    """One episode's summary, by the definitions (docs/clinical-reference.md#outcome-
-    definitions); censored at the last contact known: the latest dose or PHQ-9."""
+    """One episode's summary, by the definitions
+    (docs/clinical-reference.md#outcome-definitions); censored at the last contact known:
+    the latest dose or PHQ-9."""
     first_dose_at = min(facts.dose_times)
     outcome = definitions.episode_outcome(
         scores, facts.dose_times, settings, has_left_treatment=facts.has_left_treatment
