@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from kapcare.accounts.models import Role, User
 from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
+from kapcare.billing.models import CoverageRecord, GoodFaithEstimate
 from kapcare.clinics.models import Clinic
 from kapcare.dosing.esketamine.models import (
     NasalDevice,
@@ -28,6 +29,7 @@ from kapcare.dosing.models import (
     PatientExperience,
     TherapistSummary,
 )
+from kapcare.education.models import AfterCareHandover, EducationReceipt
 from kapcare.episodes.models import DayOfChecklist, GateWaiver, counted_therapy_sessions
 from kapcare.intake.models import ConsultationRequest, RequestStatus
 from kapcare.journal.models import JournalEntry
@@ -189,6 +191,13 @@ def test_demo_records_are_created_by_clinic_staff_in_the_access_log(demo):
             + NasalDevice.objects.filter(patient=patient).count()
             + ResolutionCheck.objects.filter(record__patient=patient).count()
             + RemsFormSubmission.objects.filter(record__patient=patient).count()
+            # Money: coverage answers and Good Faith Estimates; patient education: the
+            # guides read and the after-care pages handed over (the calendar's changes are
+            # logged as updates of the session).
+            + CoverageRecord.objects.filter(patient=patient).count()
+            + GoodFaithEstimate.objects.filter(patient=patient).count()
+            + EducationReceipt.objects.filter(patient=patient).count()
+            + AfterCareHandover.objects.filter(patient=patient).count()
         )
         assert entries.count() == created, patient
         for entry in entries:
@@ -196,7 +205,8 @@ def test_demo_records_are_created_by_clinic_staff_in_the_access_log(demo):
             assert entry.clinic_id == patient.clinic_id
             # Staff create records; a patient only sends their own health history, signs
             # their own consents and authorisations, tells how a session went, writes to
-            # the clinic and keeps a journal; the outside therapist only writes messages.
+            # the clinic, keeps a journal and marks the guides read; the outside therapist only
+            # writes messages.
             if entry.actor_role == Role.THERAPIST:
                 assert (entry.actor.email, entry.object_type) == (
                     "therapist@demo.kapcare.org",
@@ -215,6 +225,7 @@ def test_demo_records_are_created_by_clinic_staff_in_the_access_log(demo):
                     "thread",
                     "message",
                     "journalentry",
+                    "educationreceipt",  # "I have read this" on a guide
                 }
             )
 

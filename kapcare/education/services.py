@@ -153,8 +153,9 @@ def pages_for_phases(pages: list[EducationPage], phases: list[str]) -> list[Educ
 
 def hand_over_after_care(*, actor: Actor, session, patient, now=None) -> AfterCareHandover | None:
     """At discharge: record which after-care version the patient was given and email them
-    a link to it (the email names no treatment: only the clinic and the link, which asks
-    them to sign in). Once per session; call it inside the discharge's transaction."""
+    a link to it when they have a portal account (the email names no treatment: only the
+    clinic and the link, which asks them to sign in); without one, the printed sheet is
+    theirs. Once per session; call it inside the discharge's transaction."""
     page = page_for_topic(patient.clinic, defaults.AFTER_CARE_TOPIC)
     if page is None or AfterCareHandover.objects.filter(session_id=session.pk).exists():
         return None
@@ -164,14 +165,19 @@ def hand_over_after_care(*, actor: Actor, session, patient, now=None) -> AfterCa
         version=page.current,
         handed_at=now or timezone.now(),
         handed_by=actor.user,
-        emailed_to=patient.email,
+        emailed_to=patient.user.email if patient.user_id else "",
     )
     record_access(actor, AccessAction.CREATE, patient=patient, obj=handover)
+    account = patient.user
+    if account is None or not account.email:
+        # The link asks them to sign in to the portal: without an account the printed
+        # sheet is what they take home.
+        return handover
     link = absolute_url(reverse("education:portal_page", args=[page.topic]))
     notify(
         key=f"after-care:{session.external_id}",
         kind=NotificationKind.AFTER_CARE,
-        to=patient.email,
+        to=account.email,
         subject=f"Your notes from {patient.clinic.name}",
         template="education/email/after_care.txt",
         context={"clinic": patient.clinic, "patient": patient, "link": link},

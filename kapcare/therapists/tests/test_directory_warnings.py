@@ -5,11 +5,14 @@ names them (`episodes.gates.warning_registry`) and as a gate warning on KAP-mode
 import datetime as dt
 from html import unescape
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from kapcare.accounts.models import Role
 from kapcare.audit.log import Actor
+from kapcare.billing import services as billing
+from kapcare.billing.models import Coverage
 from kapcare.consents import services as consents
 from kapcare.episodes.gates import facts as gate_facts
 from kapcare.episodes.models import CareSession
@@ -19,6 +22,17 @@ from kapcare.therapists.tests.directory_factories import add_therapist, verify
 from tests.factories import PatientFactory, UserFactory, authorize, open_episode, plan_session
 
 NOT_IN_DIRECTORY = "The outside therapist is not in the clinic&#x27;s therapist directory."
+
+
+@pytest.fixture(autouse=True)
+def coverage_answered(patient, clinician):
+    """The coverage question answered, so that the only warnings an episode shows here are
+    the therapist's (billing's own warning: kapcare/billing/tests)."""
+    billing.record_coverage(
+        actor=Actor(user=clinician, ip_address="127.0.0.1"),
+        patient=patient,
+        data=billing.CoverageInput(status=Coverage.UNINSURED),
+    )
 
 
 def page(client, episode) -> str:
