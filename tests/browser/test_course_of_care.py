@@ -215,12 +215,12 @@ def test_schedule_prices_rooms_hours_and_feed_pages_pass_axe(
     expect(page.get_by_role("heading", level=1)).to_contain_text(
         f"{working_day:%B} {working_day.day}"
     )
-    booked = page.get_by_role("row").filter(has_text="10:00 AM–")
+    booked = page.get_by_role("listitem").filter(has_text="10:00 AM–")
     expect(booked.get_by_role("link", name=patient.full_name)).to_be_visible()
     expect(page.get_by_role("heading", name="Suite A")).to_be_visible()
     page.get_by_role("link", name="By clinician").click()
     expect(page.get_by_role("heading", name=clinician.display_name)).to_be_visible()
-    expect(page.get_by_role("row").filter(has_text="10:00 AM–")).to_contain_text(rooms[0].name)
+    expect(page.get_by_role("listitem").filter(has_text="10:00 AM–")).to_contain_text(rooms[0].name)
     assert_accessible_at_both_sizes(page)
     page.get_by_role("link", name="The week").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("week of")

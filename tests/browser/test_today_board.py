@@ -3,9 +3,11 @@ made at the bedside appears on the board by itself (htmx polling), with no reloa
 board passes axe at phone and desktop sizes."""
 
 import datetime as dt
+import time
 import uuid
 
 import pytest
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -42,7 +44,25 @@ def _quick_polling(monkeypatch):
     monkeypatch.setattr(today_views, "BOARD_POLL_SECONDS", 1)
 
 
+def _while_the_board_polls(write):
+    """Run `write` from the test, retried while the live server's poll holds the table:
+    SQLite's shared in-memory database answers "table is locked" instead of waiting."""
+    for _ in range(100):
+        try:
+            with transaction.atomic():
+                return write()
+        except OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            time.sleep(0.05)
+    return write()
+
+
 def _start(session: CareSession, clinician) -> DosingRecord:
+    return _while_the_board_polls(lambda: _started(session, clinician))
+
+
+def _started(session: CareSession, clinician) -> DosingRecord:
     """What the bedside does on its own pages (tested there): the session started, the
     dose under way, a reading with SpO2 under the clinic's alert."""
     now = timezone.now()
@@ -94,14 +114,19 @@ def test_the_today_board_follows_a_dose_from_check_in_to_discharge(
     expect(card).to_contain_text("Dose under way")
     expect(card.locator(".today-alert").first).to_contain_text("SpO2 89 %")
 
-    DosingRecord.objects.filter(pk=record.pk).update(dose_ended_at=timezone.now())
+    _while_the_board_polls(
+        lambda: DosingRecord.objects.filter(pk=record.pk).update(dose_ended_at=timezone.now())
+    )
     expect(card).to_contain_text("In recovery")
     expect(card).to_contain_text("to the earliest discharge")
 
-    DosingRecord.objects.filter(pk=record.pk).update(
-        discharged_at=timezone.now(), discharged_by=clinician
-    )
-    CareSession.objects.filter(pk=booked.pk).update(status=SessionStatus.DONE)
+    def discharged():
+        DosingRecord.objects.filter(pk=record.pk).update(
+            discharged_at=timezone.now(), discharged_by=clinician
+        )
+        CareSession.objects.filter(pk=booked.pk).update(status=SessionStatus.DONE)
+
+    _while_the_board_polls(discharged)
     expect(card).to_contain_text("Discharged")
     expect(card).to_contain_text("Record not signed")
     expect(page.locator(".today-to-sign")).to_contain_text(patient.display_name)

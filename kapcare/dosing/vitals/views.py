@@ -32,7 +32,7 @@ from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.decorators import allowed
 from kapcare.dosing.access import get_record
-from kapcare.dosing.models import DosingRecord, Observation, VitalSource
+from kapcare.dosing.models import DosingRecord, Drug, Observation, VitalSource
 from kapcare.dosing.views import render_refused
 from kapcare.dosing.vitals import rules, services
 from kapcare.dosing.vitals.forms import VitalsForm
@@ -226,6 +226,9 @@ def part_context(
         "new_alerts": [alert for alert in live["alerts"] if alert.reading_id == just_recorded],
         "action_url": reverse("vitals:record", args=[record.session.external_id]),
         "live": live,
+        # A reading is saved in place, except on an esketamine record: its REMS blood
+        # pressure checks are another part of the page, which the whole page shows afresh.
+        "in_place": record.drug != Drug.ESKETAMINE,
     }
 
 
