@@ -25,6 +25,7 @@ from kapcare.demo.build import DEMO_CLINIC_SLUG, OTHER_CLINIC_SLUG, load_demo
 from kapcare.dosing.substances.inventory import services as inventory_services
 from kapcare.dosing.substances.models import Inventory
 from kapcare.dosing.tests.test_dea_fixtures import file_loss
+from kapcare.education.tests.factories import education_page
 from kapcare.episodes.models import CareSession, SessionKind, SessionStatus
 from kapcare.intake.models import ConsultationRequest
 from kapcare.journal.models import JournalEntry
@@ -137,6 +138,9 @@ class Probe:
             # of the clinic's code table.
             "estimate_id": GoodFaithEstimate.objects.filter(patient=victim).first().external_id,
             "code_id": BillingCode.objects.filter(clinic=clinic).first().external_id,
+            # The clinic's patient education: a page of its guides, and a portal topic.
+            "page_id": education_page(clinic).external_id,
+            "topic": "after-care",
             # The clinic's de-identified research dataset, built by its admin.
             "export_id": built_research_export(clinic, self.admin),
             # A referral held for review, the victim among its candidates.
