@@ -4,7 +4,7 @@ import datetime as dt
 from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -54,23 +54,6 @@ def run_demo() -> str:
     out = StringIO()
     call_command("demo", stdout=out)
     return out.getvalue()
-
-
-@pytest.fixture
-def demo(db, settings):
-    settings.DEBUG = True
-    return run_demo()
-
-
-@pytest.mark.django_db
-def test_demo_refuses_to_run_with_debug_off(settings):
-    settings.DEBUG = False
-
-    with pytest.raises(CommandError, match="DEBUG"):
-        run_demo()
-
-    assert not Clinic.objects.exists()
-    assert not User.objects.exists()
 
 
 def test_demo_builds_two_clinics_in_their_time_zones(demo):
@@ -536,29 +519,6 @@ def test_demo_shows_an_overdue_integration_to_the_front_desk(demo, client):
     assert "Robert Haynes" in content
 
 
-@pytest.mark.parametrize(
-    "moment",
-    [
-        dt.datetime(2026, 11, 29, 14, 0, tzinfo=dt.UTC),  # a Sunday morning in Nashville
-        dt.datetime(2026, 11, 24, 4, 30, tzinfo=dt.UTC),  # 10:30 PM the evening before
-        dt.datetime(2026, 11, 27, 23, 45, tzinfo=dt.UTC),  # a Friday, after closing
-    ],
-)
-def test_demo_loads_whatever_the_day_and_hour(db, settings, moment):
-    """Sessions are placed relative to the moment the demo is loaded: past doses are
-    given at their own time, today's is under way however late it is."""
-    import time_machine
-
-    from kapcare.episodes.models import Episode, EpisodeState
-
-    settings.DEBUG = True
-    with time_machine.travel(moment, tick=False):
-        run_demo()
-
-    states = set(Episode.objects.values_list("state", flat=True))
-    assert states == set(EpisodeState.values)
-
-
 def test_demo_has_signed_dosing_records_one_hypertension_event_and_one_session_under_way(
     demo, client
 ):
@@ -808,31 +768,6 @@ def test_demo_journal_has_a_shared_intention_a_private_and_a_shared_reflection(d
     private = reflections[-1]
     assert not policy.can(therapist, policy.Action.VIEW_SHARED_JOURNAL, private)
     assert policy.can(therapist, policy.Action.VIEW_SHARED_JOURNAL, intention)
-
-
-def test_demo_sends_its_emails_on_loading_without_health_information(
-    db, settings, mailoutbox, django_capture_on_commit_callbacks
-):
-    """Every email the demo asks for goes out when it commits (printed by the console
-    backend in development): nothing is left for `send_due_notifications` to send later
-    to the demo's addresses, and none names a patient."""
-    settings.DEBUG = True
-    with django_capture_on_commit_callbacks(execute=True):
-        run_demo()
-    names = set(Patient.objects.values_list("given_name", "family_name"))
-
-    assert not Notification.objects.filter(sent_at__isnull=True).exists()
-    assert len(mailoutbox) == Notification.objects.count()
-    for email in mailoutbox:
-        text = email.subject + email.body
-        assert not any(f"{given} {family}" in text for given, family in names), email.subject
-    assert {email.to[0] for email in mailoutbox} <= {
-        "therapist@demo.kapcare.org",
-        "patient@demo.kapcare.org",
-        "sam.ortega@example.com",
-        "hello@demo.kapcare.org",
-        "clinical@demo.kapcare.org",
-    }
 
 
 def test_demo_has_a_spravato_patient_with_one_rems_form_sent_and_one_due(demo, client):

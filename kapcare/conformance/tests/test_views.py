@@ -1,10 +1,8 @@
 """The episode's conformance report, page and API, on the demo clinic's records."""
 
 import datetime as dt
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,12 +11,6 @@ from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.conformance import rules
 from kapcare.conformance.report import ELEMENTS
 from kapcare.episodes.models import CareSession
-
-
-@pytest.fixture
-def demo(db, settings):
-    settings.DEBUG = True
-    call_command("demo", stdout=StringIO())
 
 
 @pytest.fixture

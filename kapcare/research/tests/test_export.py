@@ -14,12 +14,6 @@ from kapcare.patients.models import Patient
 from kapcare.research import rules
 
 
-@pytest.fixture
-def demo(db, settings):
-    settings.DEBUG = True
-    call_command("demo", stdout=StringIO())
-
-
 def export(path, *args) -> dict[str, str]:
     call_command("export_research_dataset", str(path), *args, stdout=StringIO())
     with zipfile.ZipFile(path) as archive:
