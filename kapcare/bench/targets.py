@@ -152,6 +152,22 @@ def find_users(clinic: Clinic) -> dict[str, User]:
 
 def build_targets(users: dict[str, User], records: Records) -> list[Target]:
     """The pages and API calls of each role that is there, the bare view first."""
+    targets = _coordinator_targets(records)
+    if Role.CLINICIAN in users:
+        targets += _clinician_targets(records)
+    if Role.NURSE in users:
+        targets += _nurse_targets()
+    if Role.ADMIN in users:
+        targets += _admin_targets()
+    if Role.THERAPIST in users:
+        targets += _therapist_targets(records)
+    if Role.PATIENT in users:
+        targets += _patient_targets()
+    return targets + _api_targets(users, records)
+
+
+def _coordinator_targets(records: Records) -> list[Target]:
+    """The bare view, then the coordinator's desk, schedule, patients and messages."""
     patient = records.long_history_patient
     targets = [
         Target("bare Django view", "bare", Role.COORDINATOR, BARE_VIEW_PATH, BARE_VIEW_PATH),
@@ -180,78 +196,101 @@ def build_targets(users: dict[str, User], records: Records) -> list[Target]:
     if records.episode_in_treatment is not None:
         path = f"/episodes/{records.episode_in_treatment.external_id}/"
         targets.append(Target("episode", "page", Role.COORDINATOR, path, "/episodes/{episode}/"))
-    if Role.CLINICIAN in users:
+    return targets
+
+
+def _clinician_targets(records: Records) -> list[Target]:
+    """The clinician's home, the longest chart, safety alerts and a live dosing record."""
+    patient = records.long_history_patient
+    targets = [
+        Target("clinician home", "page", Role.CLINICIAN, "/clinical/", "/clinical/"),
+        Target(
+            "patient chart (longest history)",
+            "page",
+            Role.CLINICIAN,
+            f"/patients/{patient.external_id}/",
+            "/patients/{patient}/",
+        ),
+        Target("safety alerts", "page", Role.CLINICIAN, "/safety-alerts/", "/safety-alerts/"),
+    ]
+    if records.live_record is not None:
+        session_id = records.live_record.session.external_id
         targets += [
-            Target("clinician home", "page", Role.CLINICIAN, "/clinical/", "/clinical/"),
             Target(
-                "patient chart (longest history)",
+                "dosing record",
                 "page",
                 Role.CLINICIAN,
-                f"/patients/{patient.external_id}/",
-                "/patients/{patient}/",
+                f"/dosing-sessions/{session_id}/record/",
+                "/dosing-sessions/{session}/record/",
             ),
-            Target("safety alerts", "page", Role.CLINICIAN, "/safety-alerts/", "/safety-alerts/"),
+            Target(
+                "dosing record, live vitals",
+                "page",
+                Role.CLINICIAN,
+                f"/dosing-sessions/{session_id}/vitals/live/",
+                "/dosing-sessions/{session}/vitals/live/",
+                headers={"HX-Request": "true"},
+            ),
         ]
-        if records.live_record is not None:
-            session_id = records.live_record.session.external_id
-            targets += [
-                Target(
-                    "dosing record",
-                    "page",
-                    Role.CLINICIAN,
-                    f"/dosing-sessions/{session_id}/record/",
-                    "/dosing-sessions/{session}/record/",
-                ),
-                Target(
-                    "dosing record, live vitals",
-                    "page",
-                    Role.CLINICIAN,
-                    f"/dosing-sessions/{session_id}/vitals/live/",
-                    "/dosing-sessions/{session}/vitals/live/",
-                    headers={"HX-Request": "true"},
-                ),
-            ]
-    if Role.NURSE in users:
+    return targets
+
+
+def _nurse_targets() -> list[Target]:
+    """The controlled-substance register."""
+    return [
+        Target(
+            "controlled-substance register",
+            "page",
+            Role.NURSE,
+            "/controlled-substances/",
+            "/controlled-substances/",
+        )
+    ]
+
+
+def _admin_targets() -> list[Target]:
+    """The clinic admin's home and the access log."""
+    return [
+        Target("clinic admin home", "page", Role.ADMIN, "/clinic-admin/", "/clinic-admin/"),
+        Target("access log", "page", Role.ADMIN, "/access-log/", "/access-log/"),
+    ]
+
+
+def _therapist_targets(records: Records) -> list[Target]:
+    """The therapist's home, messages and the record shared with them."""
+    targets = [
+        Target("therapist home", "page", Role.THERAPIST, "/therapist/", "/therapist/"),
+        Target("therapist messages", "page", Role.THERAPIST, "/messages/", "/messages/"),
+    ]
+    if records.shared_patient is not None:
         targets.append(
             Target(
-                "controlled-substance register",
+                "shared record",
                 "page",
-                Role.NURSE,
-                "/controlled-substances/",
-                "/controlled-substances/",
+                Role.THERAPIST,
+                f"/shared/patients/{records.shared_patient.external_id}/",
+                "/shared/patients/{patient}/",
             )
         )
-    if Role.ADMIN in users:
-        targets += [
-            Target("clinic admin home", "page", Role.ADMIN, "/clinic-admin/", "/clinic-admin/"),
-            Target("access log", "page", Role.ADMIN, "/access-log/", "/access-log/"),
-        ]
-    if Role.THERAPIST in users:
-        targets += [
-            Target("therapist home", "page", Role.THERAPIST, "/therapist/", "/therapist/"),
-            Target("therapist messages", "page", Role.THERAPIST, "/messages/", "/messages/"),
-        ]
-        if records.shared_patient is not None:
-            targets.append(
-                Target(
-                    "shared record",
-                    "page",
-                    Role.THERAPIST,
-                    f"/shared/patients/{records.shared_patient.external_id}/",
-                    "/shared/patients/{patient}/",
-                )
-            )
-    if Role.PATIENT in users:
-        targets += [
-            Target("patient portal home", "page", Role.PATIENT, "/portal/", "/portal/"),
-            Target(
-                "portal measures", "page", Role.PATIENT, "/portal/measures/", "/portal/measures/"
-            ),
-            Target("portal journal", "page", Role.PATIENT, "/portal/journal/", "/portal/journal/"),
-            Target("patient messages", "page", Role.PATIENT, "/messages/", "/messages/"),
-        ]
+    return targets
+
+
+def _patient_targets() -> list[Target]:
+    """The patient's portal: home, measures, journal and messages."""
+    return [
+        Target("patient portal home", "page", Role.PATIENT, "/portal/", "/portal/"),
+        Target("portal measures", "page", Role.PATIENT, "/portal/measures/", "/portal/measures/"),
+        Target("portal journal", "page", Role.PATIENT, "/portal/journal/", "/portal/journal/"),
+        Target("patient messages", "page", Role.PATIENT, "/messages/", "/messages/"),
+    ]
+
+
+def _api_targets(users: dict[str, User], records: Records) -> list[Target]:
+    """The API calls, as a clinician (or a coordinator where there is none) and as a
+    therapist."""
+    patient = records.long_history_patient
     api_role = Role.CLINICIAN if Role.CLINICIAN in users else Role.COORDINATOR
-    targets += [
+    targets = [
         Target("API me", "api", api_role, "/api/v1/me", "/api/v1/me"),
         Target("API patients", "api", api_role, "/api/v1/patients", "/api/v1/patients"),
         Target(

@@ -3,10 +3,10 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from kapcare.identifiers import NPI_MAX_LENGTH, TIN_MAX_LENGTH, ein_validator, npi_validator
 from kapcare.kept import KeptRecord
 
 
@@ -237,16 +237,16 @@ class Clinic(models.Model):
     # is given (45 CFR 149.610(c); docs/billing-reference.md#providers).
     npi = models.CharField(
         "NPI",
-        max_length=10,
+        max_length=NPI_MAX_LENGTH,
         blank=True,
-        validators=[RegexValidator(r"^\d{10}$", "An NPI is 10 digits.")],
+        validators=[npi_validator],
         help_text="The clinic's National Provider Identifier (type 2, organisation).",
     )
     tin = models.CharField(
         "TIN",
-        max_length=10,
+        max_length=TIN_MAX_LENGTH,
         blank=True,
-        validators=[RegexValidator(r"^\d{2}-?\d{7}$", "A TIN (EIN) is 9 digits, e.g. 12-3456789.")],
+        validators=[ein_validator],
         help_text="The clinic's Taxpayer Identification Number (EIN).",
     )
     service_address = models.TextField(

@@ -305,12 +305,35 @@ def record_session_status(
     integration session as done, when the episode names a therapist, attach the
     therapist's `therapist_confirmation` (`rules.needs_therapist_confirmation`): only the
     therapist's own record, or their confirmation, lets it count towards gates 3 and 4."""
+    _refuse_status_request(session, to_status, note)
+    confirmation = _checked_confirmation(therapist_confirmation)
+    with transaction.atomic():
+        locked = (
+            CareSession.objects.select_for_update(of=("self",))
+            .select_related("episode__therapist")
+            .get(pk=session.pk)
+        )
+        _refuse_status_change(locked, to_status)
+        _refuse_unconfirmed_therapy_session(actor, locked, to_status, confirmation)
+        _save_status(actor, locked, to_status, note.strip(), confirmation)
+        if to_status == SessionStatus.CANCELLED and locked.appointment_id is not None:
+            scheduling.cancel(actor=actor, appointment=locked.appointment)
+        record_access(actor, AccessAction.UPDATE, patient=locked.patient, obj=locked)
+    return locked
+
+
+def _refuse_status_request(session: CareSession, to_status: str, note: str) -> None:
+    """Refuse a status this page may never record, or a miss or cancellation without why."""
     if to_status == SessionStatus.IN_PROGRESS:
         raise Refused({"status": "Start a dosing session from its gates page."})
     if session.kind == SessionKind.DOSING and to_status == SessionStatus.DONE:
         raise Refused({"status": DOSING_DONE_BY_DISCHARGE})
     if to_status in {SessionStatus.MISSED, SessionStatus.CANCELLED} and not note.strip():
         raise Refused({"note": "Say why, for the record."})
+
+
+def _checked_confirmation(therapist_confirmation: str) -> str:
+    """The therapist's confirmation as it will be kept, or Refused at its field."""
     confirmation = therapist_confirmation.strip()
     if "\x00" in confirmation:
         raise Refused({"therapist_confirmation": "Remove the null character."})
@@ -318,51 +341,58 @@ def record_session_status(
         raise Refused(
             {"therapist_confirmation": f"Keep it to {CONFIRMATION_MAX_CHARS} characters."}
         )
-    with transaction.atomic():
-        locked = (
-            CareSession.objects.select_for_update(of=("self",))
-            .select_related("episode__therapist")
-            .get(pk=session.pk)
+    return confirmation
+
+
+def _refuse_status_change(locked: CareSession, to_status: str) -> None:
+    """Refuse a change the session's current status does not allow, or "done" too early."""
+    problem = rules.session_transition_problem(locked.kind, locked.status, to_status)
+    if problem:
+        raise Refused({"status": problem})
+    if to_status == SessionStatus.DONE and locked.planned_start > timezone.now():
+        raise Refused({"status": "A session cannot be recorded as done before it starts."})
+
+
+def _refuse_unconfirmed_therapy_session(
+    actor: Actor, locked: CareSession, to_status: str, confirmation: str
+) -> None:
+    """Staff recording the named therapist's session as done must say how they confirmed it."""
+    episode = locked.episode
+    needs_confirmation = rules.needs_therapist_confirmation(
+        model=episode.model,
+        kind=locked.kind,
+        to_status=to_status,
+        therapist_id=episode.therapist_id,
+        recorder_id=actor.user.pk,
+    )
+    if needs_confirmation and not confirmation:
+        raise Refused(
+            {
+                "therapist_confirmation": f"Say how and when {episode.therapist} confirmed "
+                'this session was held (e.g. "email, Dec 3"): without the therapist\'s '
+                "confirmation it does not count towards the dosing gates."
+            }
         )
-        problem = rules.session_transition_problem(locked.kind, locked.status, to_status)
-        if problem:
-            raise Refused({"status": problem})
-        if to_status == SessionStatus.DONE and locked.planned_start > timezone.now():
-            raise Refused({"status": "A session cannot be recorded as done before it starts."})
-        episode = locked.episode
-        needs_confirmation = rules.needs_therapist_confirmation(
-            model=episode.model,
-            kind=locked.kind,
-            to_status=to_status,
-            therapist_id=episode.therapist_id,
-            recorder_id=actor.user.pk,
-        )
-        if needs_confirmation and not confirmation:
-            raise Refused(
-                {
-                    "therapist_confirmation": f"Say how and when {episode.therapist} confirmed "
-                    'this session was held (e.g. "email, Dec 3"): without the therapist\'s '
-                    "confirmation it does not count towards the dosing gates."
-                }
-            )
-        locked.status = to_status
-        locked.status_changed_at = timezone.now()
-        locked.status_changed_by = actor.user
-        locked.status_note = note.strip()
-        locked.therapist_confirmation = confirmation if to_status == SessionStatus.DONE else ""
-        locked.save(
-            update_fields=[
-                "status",
-                "status_changed_at",
-                "status_changed_by",
-                "status_note",
-                "therapist_confirmation",
-            ]
-        )
-        if to_status == SessionStatus.CANCELLED and locked.appointment_id is not None:
-            scheduling.cancel(actor=actor, appointment=locked.appointment)
-        record_access(actor, AccessAction.UPDATE, patient=locked.patient, obj=locked)
-    return locked
+
+
+def _save_status(
+    actor: Actor, locked: CareSession, to_status: str, note: str, confirmation: str
+) -> None:
+    """Write the new status, who set it and when; a confirmation is kept only with "done"."""
+    locked.status = to_status
+    locked.status_changed_at = timezone.now()
+    locked.status_changed_by = actor.user
+    locked.status_note = note
+    locked.therapist_confirmation = confirmation if to_status == SessionStatus.DONE else ""
+    locked.save(
+        update_fields=[
+            "status",
+            "status_changed_at",
+            "status_changed_by",
+            "status_note",
+            "therapist_confirmation",
+        ]
+    )
 
 
 # The field's length in `CareSession.therapist_confirmation`.
@@ -700,39 +730,13 @@ def start_dosing_session(
         problem = _planned_dosing_problem(locked)
         if problem:
             raise Refused({"__all__": problem})
-        zone = locked.patient.clinic.zone
-        booked_day = timezone.localdate(locked.planned_start, zone)
-        if timezone.localdate(now, zone) != booked_day:
-            raise Refused(
-                {
-                    "__all__": f"This dose is booked for {booked_day:%A %B} {booked_day.day}: "
-                    "start it on that day, or move the session first."
-                }
-            )
+        _refuse_start_on_another_day(locked, now)
         episode = locked.episode
-        if episode.state not in DOSING_STATES:
-            raise Refused(
-                {
-                    "__all__": f"The episode is “{episode.get_state_display()}”: a dose is "
-                    "given only once the patient has consented, and not after the episode "
-                    "has closed."
-                }
-            )
+        _refuse_start_outside_dosing_states(episode)
         report = gate_facts.gate_report(locked, now, dose_at=now)
         if report.blocking:
             raise Refused({g.rule: f"{g.title}: {g.message}" for g in report.blocking})
-        locked.status = SessionStatus.IN_PROGRESS
-        locked.started_at = locked.status_changed_at = now
-        locked.started_by = locked.status_changed_by = actor.user
-        locked.save(
-            update_fields=[
-                "status",
-                "started_at",
-                "started_by",
-                "status_changed_at",
-                "status_changed_by",
-            ]
-        )
+        _save_started(actor, locked, now)
         record_access(actor, AccessAction.UPDATE, patient=locked.patient, obj=locked)
         if episode.state in FIRST_DOSE_STATES:
             change_state(
@@ -742,3 +746,44 @@ def start_dosing_session(
                 reason="First dose started.",
             )
     return locked
+
+
+def _refuse_start_on_another_day(locked: CareSession, now: datetime) -> None:
+    """A dose is started on the clinic's calendar day it is booked for, not before or after."""
+    zone = locked.patient.clinic.zone
+    booked_day = timezone.localdate(locked.planned_start, zone)
+    if timezone.localdate(now, zone) != booked_day:
+        raise Refused(
+            {
+                "__all__": f"This dose is booked for {booked_day:%A %B} {booked_day.day}: "
+                "start it on that day, or move the session first."
+            }
+        )
+
+
+def _refuse_start_outside_dosing_states(episode: Episode) -> None:
+    """A dose is given only between consent and the episode's close."""
+    if episode.state not in DOSING_STATES:
+        raise Refused(
+            {
+                "__all__": f"The episode is “{episode.get_state_display()}”: a dose is "
+                "given only once the patient has consented, and not after the episode "
+                "has closed."
+            }
+        )
+
+
+def _save_started(actor: Actor, locked: CareSession, now: datetime) -> None:
+    """The session is in progress from `now`, started by the actor."""
+    locked.status = SessionStatus.IN_PROGRESS
+    locked.started_at = locked.status_changed_at = now
+    locked.started_by = locked.status_changed_by = actor.user
+    locked.save(
+        update_fields=[
+            "status",
+            "started_at",
+            "started_by",
+            "status_changed_at",
+            "status_changed_by",
+        ]
+    )

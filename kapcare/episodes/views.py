@@ -142,60 +142,69 @@ def detail(request: HttpRequest, episode_id) -> HttpResponse:
     episode = get_episode(request, episode_id, action, log_as=reading(request))
     state_form = StateForm(request.POST if posting else None, episode=episode)
     if posting:
-        if state_form.is_valid():
-            try:
-                services.change_state(
-                    actor=Actor.from_request(request),
-                    episode=episode,
-                    to_state=state_form.cleaned_data["to_state"],
-                    reason=state_form.cleaned_data["reason"],
-                )
-            except Refused as refused:
-                # The state changed under us: say why at the field, with what we now know.
-                episode.refresh_from_db(fields=["state", "state_changed_at"])
-                state_form.episode = episode
-                place_transition_problem(
-                    state_form,
-                    state_form.cleaned_data["to_state"],
-                    state_form.cleaned_data["reason"],
-                )
-                if not state_form.errors:
-                    add_problems(state_form, refused.problems)
-            else:
-                messages.success(request, f"The episode is now “{episode.get_state_display()}”.")
-                return redirect("episodes:detail", episode_id=episode.external_id)
+        if state_form.is_valid() and _move_episode(request, episode, state_form):
+            messages.success(request, f"The episode is now “{episode.get_state_display()}”.")
+            return redirect("episodes:detail", episode_id=episode.external_id)
         log_redisplay(request, episode)
+    return render(
+        request, "episodes/episode_detail.html", _detail_context(request, episode, state_form)
+    )
+
+
+def _move_episode(request: HttpRequest, episode: Episode, state_form: StateForm) -> bool:
+    """Change the episode's state as the valid form asks; False, with the problem at the
+    form's field, when the state changed under us and the move is no longer allowed."""
+    try:
+        services.change_state(
+            actor=Actor.from_request(request),
+            episode=episode,
+            to_state=state_form.cleaned_data["to_state"],
+            reason=state_form.cleaned_data["reason"],
+        )
+    except Refused as refused:
+        # The state changed under us: say why at the field, with what we now know.
+        episode.refresh_from_db(fields=["state", "state_changed_at"])
+        state_form.episode = episode
+        place_transition_problem(
+            state_form,
+            state_form.cleaned_data["to_state"],
+            state_form.cleaned_data["reason"],
+        )
+        if not state_form.errors:
+            add_problems(state_form, refused.problems)
+        return False
+    return True
+
+
+def _detail_context(request: HttpRequest, episode: Episode, state_form: StateForm) -> dict:
+    """What the episode page shows, and which of its actions the user may take."""
     user = request.user
     rows = timeline(episode)
     can_view_estimate = policy.can(user, Action.VIEW_COST_ESTIMATE, episode)
-    return render(
-        request,
-        "episodes/episode_detail.html",
-        {
-            "episode": episode,
-            "patient": episode.patient,
-            "zone": episode.clinic.time_zone,
-            "state_form": state_form,
-            "transitions": episode.transitions.select_related("changed_by").order_by(
-                "changed_at", "id"
-            ),
-            "rows": rows,
-            "next_session": next_session(rows, timezone.now()),
-            "waivers": GateWaiver.objects.filter(session__episode_id=episode.pk)
-            .select_related("waived_by", "session")
-            .order_by("waived_at", "id"),
-            "estimate": estimate_for_episode(episode) if can_view_estimate else None,
-            "can_change_state": policy.can(user, Action.CHANGE_EPISODE_STATE, episode)
-            and bool(episode.next_states),
-            "can_manage": policy.can(user, Action.MANAGE_EPISODES, episode),
-            "can_record": policy.can(user, Action.RECORD_CARE_SESSION, episode),
-            "can_view_gates": policy.can(user, Action.VIEW_DOSING_GATES, episode),
-            # What apps above episodes warn about (the outside therapist's credentials).
-            "warnings": warning_registry.warnings_for(
-                [episode], timezone.localdate(timezone=episode.clinic.zone)
-            ).get(episode.pk, []),
-        },
-    )
+    return {
+        "episode": episode,
+        "patient": episode.patient,
+        "zone": episode.clinic.time_zone,
+        "state_form": state_form,
+        "transitions": episode.transitions.select_related("changed_by").order_by(
+            "changed_at", "id"
+        ),
+        "rows": rows,
+        "next_session": next_session(rows, timezone.now()),
+        "waivers": GateWaiver.objects.filter(session__episode_id=episode.pk)
+        .select_related("waived_by", "session")
+        .order_by("waived_at", "id"),
+        "estimate": estimate_for_episode(episode) if can_view_estimate else None,
+        "can_change_state": policy.can(user, Action.CHANGE_EPISODE_STATE, episode)
+        and bool(episode.next_states),
+        "can_manage": policy.can(user, Action.MANAGE_EPISODES, episode),
+        "can_record": policy.can(user, Action.RECORD_CARE_SESSION, episode),
+        "can_view_gates": policy.can(user, Action.VIEW_DOSING_GATES, episode),
+        # What apps above episodes warn about (the outside therapist's credentials).
+        "warnings": warning_registry.warnings_for(
+            [episode], timezone.localdate(timezone=episode.clinic.zone)
+        ).get(episode.pk, []),
+    }
 
 
 @allowed(Action.MANAGE_EPISODES)

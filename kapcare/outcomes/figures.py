@@ -1,6 +1,10 @@
 """The clinic's outcome figures, one aggregate query each over the kept per-episode
 summaries (`models.OutcomeSummary`, written by `summary.py` from the definitions), so a
 figure costs the same at 100 patients as at 100,000. No patient is named in any figure.
+
+scipy (and `survival`, which needs it and numpy) is imported inside the functions that
+compute with it: this module is imported with the API's URLs, and scipy would otherwise
+add about three seconds to every process start and to the first request.
 """
 
 from collections import defaultdict
@@ -10,11 +14,9 @@ from enum import StrEnum
 
 from django.db.models import Count, Q
 from django.utils import timezone
-from scipy import stats
 
 from kapcare.episodes import rules
 from kapcare.episodes.models import CareModel, DoseRoute, GateWaiver
-from kapcare.outcomes import survival
 from kapcare.outcomes.models import OutcomeSummary
 from kapcare.outcomes.summary import NOT_RECORDED, outcome_settings
 
@@ -71,6 +73,8 @@ class RateRow:
         """Wilson score 95 % interval (Wilson 1927), from scipy."""
         if not total:
             return None
+        from scipy import stats
+
         interval = stats.binomtest(count, total).proportion_ci(
             confidence_level=0.95, method="wilson"
         )
@@ -183,6 +187,8 @@ def durability(clinic, period: Period, model: str | None = None) -> DurabilityFi
     log-rank test compares the KAP models together with standalone infusions (one degree
     of freedom: the field's open question, KAP or infusions alone). One GROUP BY: the
     responders counted by model, time and whether they relapsed."""
+    from kapcare.outcomes import survival
+
     counted = (
         summaries(clinic, period, model)
         .filter(is_responder=True, relapse_days__isnull=False)
@@ -215,6 +221,8 @@ def _kap_against_standalone(durations) -> dict | None:
         item for group, items in durations.items() if group != rules.STANDALONE for item in items
     ]
     standalone = durations.get(rules.STANDALONE, [])
+    from kapcare.outcomes import survival
+
     try:
         chi2, p_value = survival.logrank(
             [item.days for item in kap],

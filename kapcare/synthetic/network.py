@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_CEILING, Decimal
+from typing import NamedTuple
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
@@ -1242,6 +1243,16 @@ def _sqlite_converter(model_field) -> Callable:
     return lambda value: value
 
 
+class DoseTimes(NamedTuple):
+    """The times of one dose, from its start to the signing of its record."""
+
+    dose_start: dt.datetime
+    minutes: int
+    dose_end: dt.datetime
+    discharge_at: dt.datetime
+    signed_at: dt.datetime
+
+
 class EpisodeWalk:
     """Walks one episode through its course, placing each session in time; the episode
     ends in the state of the last move reached by now."""
@@ -1491,23 +1502,14 @@ class EpisodeWalk:
             return dose_start
 
     def _given(self, start, end, dose_start, appointment, clinician) -> None:
-        g, rng, clinic, chunk = self.g, self.rng, self.g.clinic, self.g.chunk
+        g, rng = self.g, self.rng
         episode, patient = self.episode, self.patient
         nurse = rng.choice(g.staff.nurses)
-        route = episode.dose_route
-        day = start.date()
         progress = min(1.0, self.doses_given / max(1, episode.planned_doses))
         g._questionnaires(patient, start, staff=nurse, progress=progress)
-        weight = g._weight_on(patient, day)
-        cap = getattr(clinic, f"max_total_mg_{route}")
-        dose_mg = min((MG_PER_KG[route] * weight).quantize(Decimal("0.01")), Decimal(cap))
-        minutes = clinic.infusion_minutes if route == DoseRoute.IV else DOSE_MINUTES[route]
-        dose_end = dose_start + dt.timedelta(minutes=minutes)
-        discharge_at = dose_end + dt.timedelta(
-            minutes=clinic.discharge_observation_minutes + rng.randint(0, 20)
-        )
-        signed_at = discharge_at + dt.timedelta(minutes=rng.randint(10, 90))
-        is_done = discharge_at <= self.now
+        weight = g._weight_on(patient, start.date())
+        times = self._dose_times(dose_start)
+        is_done = times.discharge_at <= self.now
         session = self._session(
             course.DOSING,
             start,
@@ -1517,18 +1519,59 @@ class EpisodeWalk:
             status=course.DONE if is_done else course.IN_PROGRESS,
             started_at=dose_start,
             started_by=clinician,
-            status_changed_at=discharge_at if is_done else dose_start,
+            status_changed_at=times.discharge_at if is_done else dose_start,
             status_changed_by=clinician,
         )
-        baseline = (
+        baseline = self._baseline_vitals()
+        self._day_of_checklist(session, nurse, baseline, start)
+        record = self._dosing_record(session, nurse, clinician, weight, start.date(), times)
+        hypertensive = rng.random() < 0.02
+        self._vitals(
+            record,
+            nurse,
+            baseline,
+            dose_start,
+            times.dose_end,
+            times.discharge_at,
+            hypertensive,
+        )
+        if is_done:
+            self._discharged(record, nurse, clinician, times)
+            if end > self.now - dt.timedelta(days=30):
+                self._reminder_sent(session, start, appointment)
+        g._access(patient, clinician, AccessAction.VIEW, patient, start)
+        g._access(patient, clinician, AccessAction.CREATE, session, dose_start)
+        g._access(patient, nurse, AccessAction.VIEW, episode, dose_start + dt.timedelta(minutes=2))
+        self.doses_given += 1
+
+    def _dose_times(self, dose_start) -> DoseTimes:
+        """When the dose ends (the route's length, the clinic's for an infusion), when the
+        patient is discharged after the clinic's observation, and when the record is signed."""
+        clinic, rng, route = self.g.clinic, self.rng, self.episode.dose_route
+        minutes = clinic.infusion_minutes if route == DoseRoute.IV else DOSE_MINUTES[route]
+        dose_end = dose_start + dt.timedelta(minutes=minutes)
+        discharge_at = dose_end + dt.timedelta(
+            minutes=clinic.discharge_observation_minutes + rng.randint(0, 20)
+        )
+        signed_at = discharge_at + dt.timedelta(minutes=rng.randint(10, 90))
+        return DoseTimes(dose_start, minutes, dose_end, discharge_at, signed_at)
+
+    def _baseline_vitals(self) -> tuple[int, int, int, int, int]:
+        """Heart rate, systolic, diastolic, SpO2 and breaths a minute before the dose."""
+        rng = self.rng
+        return (
             rng.randint(62, 88),
             rng.randint(112, 138),
             rng.randint(70, 86),
             rng.randint(96, 99),
             rng.randint(12, 16),
         )
+
+    def _day_of_checklist(self, session, nurse, baseline, start) -> None:
+        """The nurse's day-of checklist, all confirmed, with the baseline blood pressure."""
+        patient = self.patient
         pressure_taken = start + dt.timedelta(minutes=5)
-        chunk.checklists.append(
+        self.g.chunk.checklists.append(
             DayOfChecklist(
                 session=session,
                 patient=patient,
@@ -1545,6 +1588,17 @@ class EpisodeWalk:
                 updated_at=pressure_taken,
             )
         )
+
+    def _dosing_record(self, session, nurse, clinician, weight, day, times) -> DosingRecord:
+        """The dosing record: the weight-based dose within the clinic's cap, the lot of the
+        day, the setting, and the discharge once it has happened."""
+        g, rng, clinic = self.g, self.rng, self.g.clinic
+        episode, patient = self.episode, self.patient
+        route = episode.dose_route
+        cap = getattr(clinic, f"max_total_mg_{route}")
+        dose_mg = min((MG_PER_KG[route] * weight).quantize(Decimal("0.01")), Decimal(cap))
+        dose_start, dose_end, discharge_at = times.dose_start, times.dose_end, times.discharge_at
+        is_done = discharge_at <= self.now
         lot_number = g.lot_for(day)
         record = DosingRecord(
             session=session,
@@ -1559,7 +1613,7 @@ class EpisodeWalk:
             prescribed_at=dose_start - dt.timedelta(minutes=8),
             confirmed_by=nurse,
             confirmed_at=dose_start - dt.timedelta(minutes=5),
-            infusion_minutes=minutes if route == DoseRoute.IV else None,
+            infusion_minutes=times.minutes if route == DoseRoute.IV else None,
             lot_number=lot_number,
             lot_expiry=day.replace(day=1) + dt.timedelta(days=365),
             music=rng.choice(MUSIC),
@@ -1575,40 +1629,43 @@ class EpisodeWalk:
             created_at=dose_start - dt.timedelta(minutes=10),
             updated_at=min(discharge_at, self.now),
         )
-        chunk.records.append(record)
-        hypertensive = rng.random() < 0.02
-        self._vitals(record, nurse, baseline, dose_start, dose_end, discharge_at, hypertensive)
-        if is_done:
-            self._ketamine(record, nurse, dose_end)
-            chunk.discharges.append(
-                DischargeAssessment(
-                    record=record,
-                    assessed_at=discharge_at - dt.timedelta(minutes=3),
-                    **asdict(ALL_CRITERIA_MET),
-                    assessed_by=nurse,
-                )
+        g.chunk.records.append(record)
+        return record
+
+    def _discharged(self, record, nurse, clinician, times) -> None:
+        """A finished dose: the ketamine accounted for, the discharge assessment with every
+        criterion met, and the clinician's signature once its time has come."""
+        chunk = self.g.chunk
+        self._ketamine(record, nurse, times.dose_end)
+        chunk.discharges.append(
+            DischargeAssessment(
+                record=record,
+                assessed_at=times.discharge_at - dt.timedelta(minutes=3),
+                **asdict(ALL_CRITERIA_MET),
+                assessed_by=nurse,
             )
-            if signed_at <= self.now:
-                chunk.signings.append((record, signed_at, clinician))
-            if end > self.now - dt.timedelta(days=30):
-                chunk.notifications.append(
-                    Notification(
-                        key=f"synthetic-reminder-{session.external_id}",
-                        kind=NotificationKind.APPOINTMENT_REMINDER,
-                        to_email=patient.email,
-                        subject=f"Your appointment at {clinic.name}",
-                        body="A reminder of your appointment tomorrow.",
-                        due_at=start - dt.timedelta(hours=clinic.appointment_reminder_hours),
-                        created_at=appointment.booked_at,
-                        sent_at=start - dt.timedelta(hours=clinic.appointment_reminder_hours),
-                        attempts=1,
-                        patient=patient,
-                    )
-                )
-        g._access(patient, clinician, AccessAction.VIEW, patient, start)
-        g._access(patient, clinician, AccessAction.CREATE, session, dose_start)
-        g._access(patient, nurse, AccessAction.VIEW, episode, dose_start + dt.timedelta(minutes=2))
-        self.doses_given += 1
+        )
+        if times.signed_at <= self.now:
+            chunk.signings.append((record, times.signed_at, clinician))
+
+    def _reminder_sent(self, session, start, appointment) -> None:
+        """The appointment reminder the patient was sent the day before."""
+        clinic, patient = self.g.clinic, self.patient
+        reminded_at = start - dt.timedelta(hours=clinic.appointment_reminder_hours)
+        self.g.chunk.notifications.append(
+            Notification(
+                key=f"synthetic-reminder-{session.external_id}",
+                kind=NotificationKind.APPOINTMENT_REMINDER,
+                to_email=patient.email,
+                subject=f"Your appointment at {clinic.name}",
+                body="A reminder of your appointment tomorrow.",
+                due_at=reminded_at,
+                created_at=appointment.booked_at,
+                sent_at=reminded_at,
+                attempts=1,
+                patient=patient,
+            )
+        )
 
     def _vitals(self, record, nurse, baseline, dose_start, dose_end, discharge_at, hypertensive):
         """Readings before the dose, every 10 minutes while it is given and every 15 after,

@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from kapcare import identifiers
 from kapcare.accounts.models import User
 from kapcare.dates import validate_clinic_date
 from kapcare.therapists import rules
@@ -193,20 +194,18 @@ class DirectoryEntryForm(forms.Form):
         label="Accepting new patients", required=False, initial=True
     )
     # On Good Faith Estimates, where the therapist is a co-provider (45 CFR 149.610(c)).
-    npi = forms.RegexField(
+    npi = forms.CharField(
         label="NPI",
-        regex=r"^\d{10}$",
         required=False,
-        max_length=10,
-        error_messages={"invalid": "An NPI is 10 digits."},
+        max_length=identifiers.NPI_MAX_LENGTH,
+        validators=[identifiers.npi_validator],
         help_text="National Provider Identifier, printed on the patient's Good Faith Estimate.",
     )
-    tin = forms.RegexField(
+    tin = forms.CharField(
         label="TIN",
-        regex=r"^\d{2}-?\d{7}$",
         required=False,
-        max_length=10,
-        error_messages={"invalid": "A TIN is 9 digits, e.g. 12-3456789."},
+        max_length=identifiers.TIN_MAX_LENGTH,
+        validators=[identifiers.tin_validator],
         help_text="Taxpayer Identification Number, printed on Good Faith Estimates.",
     )
 

@@ -10,9 +10,10 @@ therapist exists only as this entry: nobody can sign in as them.
 import uuid
 
 from django.conf import settings
-from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
+
+from kapcare.identifiers import NPI_MAX_LENGTH, TIN_MAX_LENGTH, npi_validator, tin_validator
 
 
 class Modality(models.TextChoices):
@@ -118,15 +119,15 @@ class TherapistProfile(models.Model):
     # On the Good Faith Estimate, as a co-provider (45 CFR 149.610(c)).
     npi = models.CharField(
         "NPI",
-        max_length=10,
+        max_length=NPI_MAX_LENGTH,
         blank=True,
-        validators=[RegexValidator(r"^\d{10}$", "An NPI is 10 digits.")],
+        validators=[npi_validator],
     )
     tin = models.CharField(
         "TIN",
-        max_length=10,
+        max_length=TIN_MAX_LENGTH,
         blank=True,
-        validators=[RegexValidator(r"^\d{2}-?\d{7}$", "A TIN is 9 digits, e.g. 12-3456789.")],
+        validators=[tin_validator],
     )
     is_accepting_patients = models.BooleanField(default=True)
     invitation_accepted_at = models.DateTimeField(

@@ -235,7 +235,14 @@ def _write_prescription(
         setattr(locked, name, value)
     locked.above_maximum_reason = above_maximum_reason
     unchanged = before == {name: getattr(locked, name) for name in ("drug", *DOSE_FIELDS)}
-    if not (unchanged and locked.prescribed_by_id == by.pk):
+    save_prescribed(locked, changed=not unchanged, by=by, at=at)
+
+
+def save_prescribed(locked: DosingRecord, *, changed: bool, by, at: datetime) -> None:
+    """Save the prescription now set on the locked record (the drug, `DOSE_FIELDS` and
+    the reason above a maximum) as `by`'s at `at`. A changed prescription, or another
+    prescriber, undoes the second person's check. Ketamine and esketamine alike."""
+    if changed or locked.prescribed_by_id != by.pk:
         locked.confirmed_by = None
         locked.confirmed_at = None
     locked.prescribed_by = by

@@ -242,23 +242,7 @@ def _write_prescription(
     locked.dose_mg = dose_mg
     locked.lot_number = lot_number
     locked.lot_expiry = lot_expiry
-    if changed or locked.prescribed_by_id != by.pk:
-        locked.confirmed_by = None
-        locked.confirmed_at = None
-    locked.prescribed_by = by
-    locked.prescribed_at = at
-    locked.save(
-        update_fields=[
-            "drug",
-            *dose_services.DOSE_FIELDS,
-            "above_maximum_reason",
-            "prescribed_by",
-            "prescribed_at",
-            "confirmed_by",
-            "confirmed_at",
-            "updated_at",
-        ]
-    )
+    dose_services.save_prescribed(locked, changed=changed, by=by, at=at)
 
 
 def record_device(*, actor: Actor, record: DosingRecord, at: datetime | None = None):

@@ -12,19 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kapcare.accounts.models import Role
-from kapcare.billing.services import issue_estimate
-from kapcare.dosing.summary import services as summary_services
-from kapcare.dosing.tests.test_signing_fixtures import actor, signed_record
-from kapcare.education.services import hand_over_after_care
-from kapcare.education.tests.factories import education_page
+from kapcare.dosing.tests.test_signing_fixtures import actor
 from kapcare.measures import links
 from kapcare.messaging.tests.factories import patient_thread
 from kapcare.notifications.models import Notification, NotificationKind
-from kapcare.scheduling import session_changes
+from kapcare.notifications.tests.emails import do_the_clinical_work
 from kapcare.scopes import Scope
 from kapcare.therapists.invitations import add_and_invite_therapist
-from tests.factories import PatientFactory, UserFactory, authorize, plan_session, raise_alert
-from tests.second_factor import reauthenticated
+from tests.factories import PatientFactory, UserFactory, authorize, raise_alert
 
 SITE_URL = "https://kap.example.org:8443"
 URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+", re.IGNORECASE)
@@ -68,32 +63,12 @@ def test_every_email_kind_links_absolutely_from_site_url(
         )
         authorize(patient, therapist, scopes=list(Scope))
         links.send_questionnaire_link(actor=actor(coordinator), patient=patient, instrument="gad7")
-        raise_alert(clinician, patient)
-        record = signed_record(patient, clinician, therapist=therapist)
-        summary_services.release_summary(
-            actor=actor(clinician),
-            record=record,
-            text="Went well.",
-            reauthentication=reauthenticated(clinician),
-        )
-        plan_session(record.session.episode, clinician, starts_at=next_dose)
-        # An appointment change: another session, cancelled by the clinic.
-        session_changes.cancel(
-            actor=actor(coordinator),
-            session=plan_session(
-                record.session.episode, clinician, starts_at=next_dose + dt.timedelta(days=3)
-            ),
-            reason="clinic",
-        )
-        patient_thread(patient, coordinator)
-        # The after-care page handed over at discharge, and a Good Faith Estimate.
-        education_page(patient.clinic)
-        hand_over_after_care(actor=actor(clinician), session=record.session, patient=patient)
-        issue_estimate(
-            actor=actor(coordinator),
-            episode=record.session.episode,
-            reason="Requested",
-            requested=True,
+        do_the_clinical_work(
+            patient=patient,
+            clinician=clinician,
+            coordinator=coordinator,
+            therapist=therapist,
+            next_dose=next_dose,
         )
     with time_machine.travel(next_dose - dt.timedelta(hours=24), tick=False):
         call_command("send_due_notifications", stdout=io.StringIO())

@@ -15,19 +15,13 @@ from django.core.management import call_command
 from kapcare.accounts.forms import OutboxPasswordResetForm
 from kapcare.accounts.models import Role
 from kapcare.accounts.services import invite_user
-from kapcare.billing.services import issue_estimate
-from kapcare.dosing.summary import services as summary_services
-from kapcare.dosing.tests.test_signing_fixtures import actor, signed_record
-from kapcare.education.services import hand_over_after_care
-from kapcare.education.tests.factories import education_page
+from kapcare.dosing.tests.test_signing_fixtures import actor
 from kapcare.measures import links
 from kapcare.measures.instruments import INSTRUMENTS
-from kapcare.messaging.tests.factories import patient_thread
 from kapcare.notifications.models import Notification, NotificationKind
-from kapcare.scheduling import session_changes
+from kapcare.notifications.tests.emails import do_the_clinical_work
 from kapcare.scopes import Scope
-from tests.factories import PatientFactory, UserFactory, authorize, plan_session, raise_alert
-from tests.second_factor import reauthenticated
+from tests.factories import PatientFactory, UserFactory, authorize
 
 NEXT_DOSE = dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC)
 
@@ -71,32 +65,12 @@ def test_no_email_of_any_kind_carries_health_information(
         )
         authorize(patient, therapist, scopes=list(Scope))
         links.send_questionnaire_link(actor=actor(coordinator), patient=patient, instrument="phq9")
-        raise_alert(clinician, patient)
-        record = signed_record(patient, clinician, therapist=therapist)  # overdue since
-        summary_services.release_summary(
-            actor=actor(clinician),
-            record=record,
-            text="Went well.",
-            reauthentication=reauthenticated(clinician),
-        )
-        plan_session(record.session.episode, clinician, starts_at=NEXT_DOSE)
-        # An appointment change: another session, cancelled by the clinic.
-        session_changes.cancel(
-            actor=actor(coordinator),
-            session=plan_session(
-                record.session.episode, clinician, starts_at=NEXT_DOSE + dt.timedelta(days=3)
-            ),
-            reason="clinic",
-        )
-        patient_thread(patient, coordinator)
-        # The after-care page handed over at discharge, and a Good Faith Estimate.
-        education_page(patient.clinic)
-        hand_over_after_care(actor=actor(clinician), session=record.session, patient=patient)
-        issue_estimate(
-            actor=actor(coordinator),
-            episode=record.session.episode,
-            reason="Requested",
-            requested=True,
+        do_the_clinical_work(
+            patient=patient,
+            clinician=clinician,
+            coordinator=coordinator,
+            therapist=therapist,
+            next_dose=NEXT_DOSE,
         )
         reset = OutboxPasswordResetForm({"email": account.email})
         assert reset.is_valid()

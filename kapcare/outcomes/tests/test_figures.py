@@ -92,3 +92,26 @@ def test_durability_follows_responders_to_relapse_or_last_contact(clinic):
 def test_no_logrank_without_standalone_responders(clinic):
     course(clinic, model="bracketed", after=4, later=[(90, 14)])
     assert figures.durability(clinic, Period()).logrank is None
+
+
+def test_starting_the_site_does_not_import_scipy():
+    """scipy costs seconds to import: it is loaded by the first figure, not by the URLs."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, django; django.setup(); import kapcare.urls; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'numpy', 'lifelines'}))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kapcare.test_settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=Path(__file__).resolve().parents[3],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "[]"
