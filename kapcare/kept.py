@@ -47,14 +47,17 @@ class KeptRecord(models.Model):
 
 
 REAUTHENTICATION_HELP = (
-    "How they proved it was them at that moment: password or authenticator (step_up)."
+    "How they proved it was them at that moment: password, or password and authenticator "
+    "code (step_up)."
 )
 
 
 def reauthentication_field() -> models.CharField:
     """How the person who signed, released, waived or published re-authenticated at that
-    moment (`accounts.step_up.Method`): "password" or "authenticator"; "" on rows from
-    before it was kept. Added to kept tables by `db_triggers.add_reauthentication_column`."""
+    moment (`accounts.step_up.Method`): "password", or "password+code" for someone with an
+    authenticator app ("authenticator", the code alone, on rows from before the password
+    was asked of everyone); "" on rows from before it was kept. Added to kept tables by
+    `db_triggers.add_reauthentication_column`."""
     return models.CharField(
         max_length=16, blank=True, default="", db_default="", help_text=REAUTHENTICATION_HELP
     )

@@ -60,7 +60,7 @@ def unused_code(device: TOTPDevice) -> str:
 
 
 def reauthenticated(user) -> step_up.Reauthentication:
-    """A fresh step-up proof for `user`, through the real check (their authenticator's code
-    when they have one, the personas' password otherwise)."""
+    """A fresh step-up proof for `user`, through the real check (the personas' password, and
+    their authenticator's code when they have one)."""
     device = second_factor.authenticator(user)
-    return step_up.reauthenticate(user, unused_code(device) if device else PASSWORD)
+    return step_up.reauthenticate(user, PASSWORD, unused_code(device) if device else "")

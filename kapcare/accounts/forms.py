@@ -44,9 +44,11 @@ class OutboxPasswordResetForm(PasswordResetForm):
         to_email,
         html_email_template_name=None,
     ):
+        from kapcare.accounts.models import Role
         from kapcare.notifications.models import NotificationKind
         from kapcare.notifications.services import notify
 
+        user = context["user"]
         subject = "".join(render_to_string(subject_template_name, context).splitlines())
         # One row per reset asked for, named by a digest of its token (never the token).
         digest = hashlib.sha256(f"{context['uid']}:{context['token']}".encode()).hexdigest()
@@ -57,4 +59,6 @@ class OutboxPasswordResetForm(PasswordResetForm):
             subject=subject,
             template=email_template_name,
             context=context,
+            # A patient's reset carries their clinic's name and logo.
+            clinic=user.clinic if user.role == Role.PATIENT else None,
         )

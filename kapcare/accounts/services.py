@@ -61,6 +61,8 @@ def invite_user(
             subject=f"Your kapcare account at {clinic.name}",
             template="accounts/email/invitation.txt",
             context=context,
+            # A patient's portal invitation carries their clinic's name and logo.
+            clinic=clinic if role == Role.PATIENT else None,
         )
     return user
 

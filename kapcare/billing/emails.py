@@ -23,4 +23,5 @@ def email_estimate(estimate, patient) -> None:
         template="billing/email/estimate_issued.txt",
         context={"clinic": clinic, "link": absolute_url(reverse("billing:portal_estimates"))},
         patient=patient,
+        clinic=clinic,
     )

@@ -181,6 +181,7 @@ def hand_over_after_care(*, actor: Actor, session, patient, now=None) -> AfterCa
         subject=f"Your notes from {patient.clinic.name}",
         template="education/email/after_care.txt",
         context={"clinic": patient.clinic, "patient": patient, "link": link},
+        clinic=patient.clinic,
     )
     return handover
 

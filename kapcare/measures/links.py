@@ -123,6 +123,7 @@ def send_questionnaire_link(*, actor: Actor, patient, instrument: str) -> Assess
             subject=f"A questionnaire from {clinic.name}",
             template="measures/email/questionnaire_link.txt",
             context=context,
+            clinic=clinic,
         )
     return link
 

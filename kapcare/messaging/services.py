@@ -376,6 +376,7 @@ def _notify_other_side(thread: Thread, message: Message) -> None:
     for recipient in recipients(thread, message.author):
         # To the thread's therapist: sent only while the patient still authorises them.
         to_therapist = thread.kind == ThreadKind.THERAPIST and recipient == thread.therapist.email
+        to_patient = thread.kind != ThreadKind.THERAPIST and message.author.role in policy.STAFF
         notify(
             key=f"message:{message.external_id}:{recipient}",
             kind=NotificationKind.MESSAGE_RECEIVED,
@@ -386,4 +387,7 @@ def _notify_other_side(thread: Thread, message: Message) -> None:
             therapist=thread.therapist if to_therapist else None,
             patient=thread.patient,
             therapist_action=policy.Action.VIEW_MESSAGES if to_therapist else None,
+            # To the patient (a staff member wrote in the patient's thread): the clinic's
+            # name and logo with it.
+            clinic=clinic if to_patient else None,
         )

@@ -58,6 +58,11 @@ class Notification(models.Model):
     # When sent, logged as a disclosure of this record in the patient's access log.
     disclosed_object_type = models.CharField(max_length=50, blank=True)
     disclosed_object_id = models.CharField(max_length=64, blank=True)
+    # An email to a patient: their clinic, whose name and logo the email's HTML part shows
+    # (`services.html_part`). Null for staff and therapists' emails: plain text only.
+    clinic = models.ForeignKey(
+        "clinics.Clinic", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["due_at", "id"]

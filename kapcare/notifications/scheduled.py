@@ -46,6 +46,8 @@ class Planned:
     # `therapist_action` on the patient, and then logged as a disclosure of the care
     # session it is about: (therapist, patient, action, care session external id).
     to_therapist: tuple | None = None
+    # An email to the patient: sent with the clinic's name and logo (an HTML part).
+    to_patient: bool = False
 
 
 def queue_due_notifications(now: dt.datetime, site_url: str) -> int:
@@ -68,6 +70,7 @@ def queue_due_notifications(now: dt.datetime, site_url: str) -> int:
             subject=item.subject,
             body=body,
             due_at=now,
+            clinic=item.clinic if item.to_patient else None,
         )
         if item.to_therapist:
             therapist, patient, action, session_id = item.to_therapist
@@ -129,6 +132,7 @@ def appointment_reminders(now: dt.datetime, site_url: str) -> Iterator[Planned]:
                 "notifications/email/appointment_reminder.txt",
                 context,
                 clinic,
+                to_patient=True,
             )
         therapist = session.episode.therapist
         if (patient.pk, session.episode.therapist_id) in sharing and therapist.is_active:

@@ -30,15 +30,17 @@ from email.utils import parseaddr
 from enum import Enum
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
 from kapcare import policy, queue
 from kapcare.audit.log import record_system_disclosures
+from kapcare.links import absolute_url
 from kapcare.notifications.models import Notification, NotificationKind
 
 logger = logging.getLogger(__name__)
@@ -80,13 +82,16 @@ def notify(
     therapist=None,
     patient=None,
     therapist_action: policy.Action | None = None,
+    clinic=None,
 ) -> Notification | None:
     """Queue one email (rendered now from `template`), once per `key`; returns the row,
     or None when that key was already queued. Call it inside the transaction of the
     change it announces: a rolled-back change sends nothing.
 
     An email to an outside `therapist` about `patient` names the policy action they
-    must still be allowed (`therapist_action`) when it is sent."""
+    must still be allowed (`therapist_action`) when it is sent. An email to a patient names
+    their `clinic`: it goes with an HTML part showing the clinic's name and logo
+    (`html_part`)."""
     if not to:
         return None
     if therapist_action and (therapist is None or patient is None):
@@ -105,6 +110,7 @@ def notify(
                 therapist=therapist if therapist_action else None,
                 patient=patient if therapist_action else None,
                 therapist_action=therapist_action or "",
+                clinic=clinic,
             )
     except IntegrityError:
         return None
@@ -187,7 +193,7 @@ def attempt_delivery(pk: int, now: dt.datetime | None = None) -> Outcome:
     )
     if not claimed:
         return Outcome.NOT_CLAIMED
-    notification = Notification.objects.select_related("therapist", "patient").get(pk=pk)
+    notification = Notification.objects.select_related("therapist", "patient", "clinic").get(pk=pk)
     held = Notification.objects.filter(pk=pk, claimed_until=lease_ends)
     reason = cancellation_reason(notification)
     if reason:
@@ -200,13 +206,16 @@ def attempt_delivery(pk: int, now: dt.datetime | None = None) -> Outcome:
         logger.info("Email %s (%s) cancelled: %s", pk, notification.kind, reason)
         return Outcome.CANCELLED
     try:
-        EmailMessage(
+        email = EmailMultiAlternatives(
             subject=notification.subject,
             body=notification.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[notification.to_email],
             headers={"Message-ID": message_id(notification)},
-        ).send()
+        )
+        if notification.clinic is not None:
+            email.attach_alternative(html_part(notification), "text/html")
+        email.send()
     except Exception as error:  # any mail failure: kept for the next run
         return _record_failure(notification, held, error, now)
     with transaction.atomic():
@@ -219,6 +228,24 @@ def attempt_delivery(pk: int, now: dt.datetime | None = None) -> Outcome:
                 object_type=notification.disclosed_object_type,
             )
     return Outcome.SENT
+
+
+def html_part(notification: Notification) -> str:
+    """The HTML alternative of an email to a patient: the same words as its text (links
+    made clickable), under the clinic's name and, when it has one, its logo — an image at
+    the site's address (`links.absolute_url`), which the clinic serves to anyone (it names
+    no patient). Nothing but the text part's words: no health information is added."""
+    clinic = notification.clinic
+    logo_url = absolute_url(reverse("clinic_logo:image", args=[clinic.slug])) if clinic.logo else ""
+    return render_to_string(
+        "notifications/email/base.html",
+        {
+            "clinic": clinic,
+            "logo_url": logo_url,
+            "subject": notification.subject,
+            "body": notification.body,
+        },
+    )
 
 
 def cancellation_reason(notification: Notification) -> str:

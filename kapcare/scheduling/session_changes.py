@@ -363,6 +363,7 @@ def _announce(change: SessionChange, episode) -> None:
             subject=SUBJECTS[change.kind].format(clinic=clinic.name),
             template="scheduling/email/session_changed.txt",
             context=context,
+            clinic=clinic,
         )
     therapist = therapist_to_tell(session, episode)
     if therapist is not None:

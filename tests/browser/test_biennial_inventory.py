@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from kapcare.accounts import second_factor
 from kapcare.dosing.tests.test_dea_fixtures import stocked
 from tests.browser.helpers import assert_accessible, go_to, login
+from tests.factories import PASSWORD
 from tests.second_factor import unused_code
 
 LOT = "KET-2611"
@@ -23,6 +24,7 @@ def sign_the_count(page, nurse, counted_mg: str, reason: str = "") -> None:
         count.get_by_label(re.compile(rf"^Why lot {LOT}")).fill(reason)
     page.get_by_label("Close of business").check()
     device = second_factor.authenticator(nurse)
+    page.get_by_label(re.compile(r"^Your password")).fill(PASSWORD)
     page.get_by_label(re.compile(r"^Your current authenticator code")).fill(unused_code(device))
     page.get_by_role("button", name="Sign the inventory").click()
 

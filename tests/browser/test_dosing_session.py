@@ -267,6 +267,7 @@ def test_clinician_runs_a_dose_on_a_tablet_from_checklist_to_signed_record(
 
         # --- The clinician signs ------------------------------------------------------------------
         signature = page.get_by_role("region", name="Signature and addenda")
+        signature.get_by_label(re.compile(r"^Your password")).fill(PASSWORD)
         signature.get_by_label(re.compile(r"^Your current authenticator code")).fill(
             unused_code(second_factor.authenticator(clinician))
         )

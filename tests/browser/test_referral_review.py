@@ -12,7 +12,7 @@ from kapcare.accounts import second_factor
 from kapcare.referrals.models import ReferralStatus, Resolution
 from kapcare.referrals.tests.factories import referral_for_review
 from tests.browser.helpers import DESKTOP, PHONE, assert_accessible, login
-from tests.factories import PatientFactory
+from tests.factories import PASSWORD, PatientFactory
 from tests.second_factor import unused_code
 
 
@@ -53,7 +53,10 @@ def test_coordinator_decides_an_ambiguous_referral_with_the_keyboard(
     assert_accessible_at_both_sizes(page)
 
     # Sent with no choice: refused at the field, nothing decided.
+    password = page.get_by_label(re.compile(r"^Your password"))
     code = page.get_by_label(re.compile(r"^Your current authenticator code"))
+    tab_to(page, password)
+    page.keyboard.type(PASSWORD)
     tab_to(page, code)
     page.keyboard.type(unused_code(second_factor.authenticator(coordinator)))
     page.keyboard.press("Enter")
@@ -64,6 +67,8 @@ def test_coordinator_decides_an_ambiguous_referral_with_the_keyboard(
     tab_to(page, page.get_by_role("radio").first)
     page.keyboard.press("ArrowDown")
     expect(chosen).to_be_checked()
+    tab_to(page, password)
+    page.keyboard.type(PASSWORD)
     tab_to(page, code)
     page.keyboard.press("Control+a")
     page.keyboard.type(unused_code(second_factor.authenticator(coordinator)))

@@ -72,10 +72,11 @@ def test_clinician_sets_up_the_app_signs_in_with_a_code_and_signs_a_record_with_
         page.get_by_role("button", name="Continue").click()
         expect(page).to_have_url(re.compile(r"/clinical/$"))
 
-        # --- Signing the record re-enters the code of the moment -----------------------------
+        # --- Signing the record re-enters the password and the code of the moment -------------
         clock.shift(dt.timedelta(seconds=30))
         page.goto(record_url)
         signature = page.get_by_role("region", name="Signature and addenda")
+        signature.get_by_label(re.compile(r"^Your password")).fill(PASSWORD)
         signature.get_by_label(re.compile(r"^Your current authenticator code")).fill("12345")
         signature.get_by_role("button", name="Sign the record").click()
         expect(signature).to_contain_text("That code is not right")
@@ -83,6 +84,7 @@ def test_clinician_sets_up_the_app_signs_in_with_a_code_and_signs_a_record_with_
         assert_accessible(page)
 
         clock.shift(dt.timedelta(seconds=2))
+        signature.get_by_label(re.compile(r"^Your password")).fill(PASSWORD)
         signature.get_by_label(re.compile(r"^Your current authenticator code")).fill(app.code())
         signature.get_by_role("button", name="Sign the record").click()
         expect(signature).to_contain_text(f"✓ Signed by {clinician.display_name}")

@@ -12,6 +12,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kapcare.accounts import second_factor
+from tests.factories import PASSWORD
 from tests.second_factor import (
     code_for,
     give_authenticator,
@@ -320,12 +321,13 @@ def test_new_recovery_codes_need_the_current_code_and_retire_the_old_ones(client
     later = timezone.now() + timezone.timedelta(seconds=31)
     with time_machine.travel(later, tick=False):
         refused = client.post(
-            reverse("second_factor:new_recovery_codes"), {"reauthentication": "123"}
+            reverse("second_factor:new_recovery_codes"),
+            {"reauthentication": PASSWORD, "reauthentication_code": "123"},
         )
     with time_machine.travel(later + timezone.timedelta(seconds=2), tick=False):
         response = client.post(
             reverse("second_factor:new_recovery_codes"),
-            {"reauthentication": unused_code(device)},
+            {"reauthentication": PASSWORD, "reauthentication_code": unused_code(device)},
         )
 
     new_codes = re.findall(r"<li><code>([a-z2-7]+)</code></li>", response.content.decode())

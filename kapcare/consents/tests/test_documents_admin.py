@@ -235,7 +235,7 @@ def test_publishing_without_re_entering_the_code_is_refused_at_the_field(
     )
 
     assert response.context["form"].errors["reauthentication"] == [
-        "Re-enter it to confirm that it is you."
+        "Re-enter your password to confirm that it is you."
     ]
     assert "Your current authenticator code" in response.content.decode()
     assert document.versions.count() == 1
@@ -252,7 +252,8 @@ def test_publishing_with_the_current_code_publishes(client, clinic, clinic_admin
             "body_markdown": "Text.",
             "change_summary": "New.",
             "publish": "1",
-            "reauthentication": code_for(device),
+            "reauthentication": PASSWORD,
+            "reauthentication_code": code_for(device),
         },
     )
 
@@ -271,7 +272,8 @@ def test_a_published_version_records_how_the_admin_confirmed(client, clinic, cli
             "body_markdown": "Text.",
             "change_summary": "New.",
             "publish": "1",
-            "reauthentication": code_for(device),
+            "reauthentication": PASSWORD,
+            "reauthentication_code": code_for(device),
         },
     )
 
@@ -280,5 +282,5 @@ def test_a_published_version_records_how_the_admin_confirmed(client, clinic, cli
     assert (version.number, version.published_by_id, version.published_with) == (
         2,
         clinic_admin.pk,
-        "authenticator",
+        "password+code",
     )

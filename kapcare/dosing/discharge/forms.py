@@ -84,7 +84,9 @@ class DischargeForm(StepUpMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "discharge_%s")
         super().__init__(*args, **kwargs)
-        self.fields[step_up.FIELD].required = False
+        for name in (step_up.FIELD, step_up.CODE_FIELD):
+            if name in self.fields:
+                self.fields[name].required = False
         self.fields[
             step_up.FIELD
         ].help_text = (
@@ -95,7 +97,7 @@ class DischargeForm(StepUpMixin, forms.Form):
         if not (self.cleaned_data.get("override_reason") or "").strip():
             return None  # criteria met: nothing is overridden, nothing to confirm
         if not self.cleaned_data.get(step_up.FIELD):
-            raise ValidationError("Re-enter it to discharge against the criteria.")
+            raise ValidationError("Re-enter your password to discharge against the criteria.")
         return super().clean_reauthentication()
 
     @property

@@ -12,13 +12,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from kapcare.accounts import step_up
 from kapcare.consents.pdf import _no_fetching, clinic_time
 from kapcare.dosing.models import DosingRecord, Observation
 from kapcare.dosing.vitals import svg
 from kapcare.dosing.vitals.rules import VITALS
 from kapcare.dosing.vitals.views import CHART_VITALS, alert_rows, readings_of
-
-HOW = {"authenticator": "their authenticator code", "password": "their password"}
 
 
 def filename(record: DosingRecord) -> str:
@@ -68,7 +67,7 @@ def record_context(record: DosingRecord) -> dict:
         "events": events,
         "addenda": list(record.addenda.select_related("author").order_by("written_at", "id")),
         "signed_at": clinic_time(record.signed_at, clinic) if record.signed_at else "",
-        "signed_how": HOW.get(record.signed_with, ""),
+        "signed_how": step_up.describe(record.signed_with),
         "generated_at": clinic_time(timezone.now(), clinic),
     }
 

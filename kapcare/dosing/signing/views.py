@@ -58,10 +58,12 @@ def signature_context(request: HttpRequest, record: DosingRecord) -> dict:
 @require_POST
 @allowed(Action.SIGN_DOSING_RECORD)
 def sign(request: HttpRequest, session_id) -> HttpResponse:
-    """Sign, re-entering the current authenticator code (or password) in the same form."""
+    """Sign, re-entering the password (and the current authenticator code) in the same
+    form; a refusal is logged as a refused attempt on the record."""
     record = get_record(request, session_id, Action.SIGN_DOSING_RECORD, log_as=None)
     form = SignForm(request.POST, user=request.user)
     if not form.is_valid():
+        log_refused_signature(request, record)
         return render_refused(request, record, signature={"sign_form": form})
     try:
         services.sign_record(
@@ -70,6 +72,7 @@ def sign(request: HttpRequest, session_id) -> HttpResponse:
             reauthentication=form.cleaned_data[step_up.FIELD],
         )
     except Refused as refusal:
+        log_refused_signature(request, record)
         add_problems(form, only(refusal.problems, step_up.FIELD))
         problems = [v for k, v in refusal.problems.items() if k != step_up.FIELD]
         return render_refused(request, record, signature={"problems": problems, "sign_form": form})
@@ -111,6 +114,19 @@ def record_pdf(request: HttpRequest, session_id) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{pdf.filename(record)}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def log_refused_signature(request: HttpRequest, record: DosingRecord) -> None:
+    """A signature that was asked for and refused (a wrong password or code, or a record
+    not ready): an attempt on the record, kept in the access log beside the view of the
+    page shown again."""
+    record_access(
+        Actor.from_request(request),
+        AccessAction.REFUSED,
+        patient=record.patient,
+        obj=record,
+        path=request.path,
+    )
 
 
 def only(problems: dict[str, str], field: str) -> dict[str, str]:

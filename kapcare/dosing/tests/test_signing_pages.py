@@ -142,19 +142,40 @@ def test_the_addendum_form_appears_only_once_signed(client, clinician, record):
     assert 'action="' + addendum_url(record) not in client.get(record_url(record)).content.decode()
 
 
-# --- Signing re-enters the current code (step-up) --------------------------------------------
+# --- Signing re-enters the password and the current code (step-up) ------------------------
 
 
-def test_the_sign_form_asks_for_the_current_authenticator_code(client, clinician, record):
+def refusals_of(record) -> int:
+    return AccessLogEntry.objects.filter(
+        action=AccessAction.REFUSED, patient=record.patient, object_type="dosingrecord"
+    ).count()
+
+
+def test_the_sign_form_asks_for_the_password_and_the_current_authenticator_code(
+    client, clinician, record
+):
     give_authenticator(clinician)
     client.force_login(clinician)
 
     content = client.get(record_url(record)).content.decode()
 
-    assert '<label for="sign_reauthentication">Your current authenticator code' in content
+    assert '<label for="sign_reauthentication">Your password' in content
+    assert '<label for="sign_reauthentication_code">Your current authenticator code' in content
+    assert content.index('for="sign_reauthentication"') < content.index(
+        'for="sign_reauthentication_code"'
+    )
 
 
-def test_signing_without_the_code_is_refused_at_the_field(client, clinician, record):
+def test_someone_without_an_app_is_asked_for_the_password_alone(client, clinician, record):
+    client.force_login(clinician)
+
+    content = client.get(record_url(record)).content.decode()
+
+    assert '<label for="sign_reauthentication">Your password' in content
+    assert "sign_reauthentication_code" not in content
+
+
+def test_signing_without_the_password_is_refused_at_the_field(client, clinician, record):
     give_authenticator(clinician)
     client.force_login(clinician)
 
@@ -162,9 +183,26 @@ def test_signing_without_the_code_is_refused_at_the_field(client, clinician, rec
 
     assert response.status_code == 422
     form = part_context(response, "signature")["sign_form"]
-    assert form.errors["reauthentication"] == ["Re-enter it to confirm that it is you."]
+    assert form.errors["reauthentication"] == ["Re-enter your password to confirm that it is you."]
     assert 'id="sign_reauthentication_error"' in response.content.decode()
     assert not fresh(record).is_signed
+
+
+def test_a_wrong_password_is_refused_at_the_field_and_logged(client, clinician, record):
+    device = give_authenticator(clinician)
+    client.force_login(clinician)
+    code = code_for(device)
+
+    response = client.post(
+        sign_url(record), {"reauthentication": "not my password", "reauthentication_code": code}
+    )
+
+    assert response.status_code == 422
+    form = part_context(response, "signature")["sign_form"]
+    assert form.errors == {"reauthentication": ["That password is not right."]}
+    assert form.data["reauthentication_code"] == code  # what was typed is kept
+    assert not fresh(record).is_signed
+    assert refusals_of(record) == 1
 
 
 def test_signing_with_a_wrong_code_is_refused(client, clinician, record):
@@ -172,14 +210,19 @@ def test_signing_with_a_wrong_code_is_refused(client, clinician, record):
     client.force_login(clinician)
     wrong = f"{(int(code_for(device)) + 1) % 1_000_000:06d}"
 
-    response = client.post(sign_url(record), {"reauthentication": wrong})
+    response = client.post(
+        sign_url(record), {"reauthentication": PASSWORD, "reauthentication_code": wrong}
+    )
 
     assert response.status_code == 422
-    assert "That code is not right" in response.content.decode()
+    form = part_context(response, "signature")["sign_form"]
+    assert "That code is not right" in form.errors["reauthentication_code"][0]
+    assert 'id="sign_reauthentication_code_error"' in response.content.decode()
     assert not fresh(record).is_signed
+    assert refusals_of(record) == 1
 
 
-def test_the_password_does_not_replace_the_code(client, clinician, record):
+def test_the_password_alone_does_not_sign_for_someone_with_an_app(client, clinician, record):
     give_authenticator(clinician)
     client.force_login(clinician)
 
@@ -189,11 +232,26 @@ def test_the_password_does_not_replace_the_code(client, clinician, record):
     assert not fresh(record).is_signed
 
 
-def test_signing_with_the_current_code_signs(client, clinician, record):
+def test_the_code_alone_does_not_sign(client, clinician, record):
     device = give_authenticator(clinician)
     client.force_login(clinician)
 
-    response = client.post(sign_url(record), {"reauthentication": code_for(device)})
+    response = client.post(sign_url(record), {"reauthentication_code": code_for(device)})
+
+    assert response.status_code == 422
+    assert not fresh(record).is_signed
+
+
+def test_signing_with_the_password_and_the_current_code_signs(client, clinician, record):
+    device = give_authenticator(clinician)
+    client.force_login(clinician)
+
+    response = client.post(
+        sign_url(record),
+        {"reauthentication": PASSWORD, "reauthentication_code": code_for(device)},
+    )
 
     assert response.status_code == 302
-    assert fresh(record).signed_by_id == clinician.pk
+    signed = fresh(record)
+    assert (signed.signed_by_id, signed.signed_with) == (clinician.pk, "password+code")
+    assert refusals_of(record) == 0

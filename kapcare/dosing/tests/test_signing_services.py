@@ -113,7 +113,7 @@ def test_signing_without_re_entering_the_code_is_refused(record, clinician):
         )
     )
 
-    assert refused == {"reauthentication": "Re-enter your code to sign the record."}
+    assert refused == {"reauthentication": "Re-enter your password to sign the record."}
     assert not fresh(record).is_signed
 
 

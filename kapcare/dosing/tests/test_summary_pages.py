@@ -145,7 +145,7 @@ def test_release_without_the_code_is_refused_and_keeps_the_text(client, clinicia
 
     assert response.status_code == 422
     form = part_context(response, "summary")["release_form"]
-    assert form.errors["reauthentication"] == ["Re-enter it to confirm that it is you."]
+    assert form.errors["reauthentication"] == ["Re-enter your password to confirm that it is you."]
     assert "For the therapist." in response.content.decode()
     assert not TherapistSummary.objects.filter(released_at__isnull=False).exists()
 
@@ -156,7 +156,12 @@ def test_release_with_the_current_code_releases(client, clinician, patient):
     client.force_login(clinician)
 
     response = client.post(
-        release_url(record), {"text": "For the therapist.", "reauthentication": code_for(device)}
+        release_url(record),
+        {
+            "text": "For the therapist.",
+            "reauthentication": PASSWORD,
+            "reauthentication_code": code_for(device),
+        },
     )
 
     assert response.status_code == 302

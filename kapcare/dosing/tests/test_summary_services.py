@@ -58,7 +58,7 @@ def test_release_without_re_entering_the_code_is_refused(patient, clinician):
         )
 
     assert refusal.value.problems == {
-        "reauthentication": "Re-enter your code to release the summary."
+        "reauthentication": "Re-enter your password to release the summary."
     }
 
 

@@ -290,11 +290,21 @@ def test_a_wrong_reason_does_not_use_up_the_code(client, clinician, held):
 
     client.post(
         action_url("waive", held),
-        {"rule": "blood_pressure", "reason": "", "reauthentication": code},
+        {
+            "rule": "blood_pressure",
+            "reason": "",
+            "reauthentication": PASSWORD,
+            "reauthentication_code": code,
+        },
     )
     response = client.post(
         action_url("waive", held),
-        {"rule": "blood_pressure", "reason": "Seen; safe.", "reauthentication": code},
+        {
+            "rule": "blood_pressure",
+            "reason": "Seen; safe.",
+            "reauthentication": PASSWORD,
+            "reauthentication_code": code,
+        },
     )
 
     assert response.status_code == 302

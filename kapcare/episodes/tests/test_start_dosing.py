@@ -247,7 +247,7 @@ def test_waiver_without_re_entering_the_code_is_refused(held, clinician):
             reauthentication=None,
         )
 
-    assert refusal.value.problems == {"reauthentication": "Re-enter your code to waive a gate."}
+    assert refusal.value.problems == {"reauthentication": "Re-enter your password to waive a gate."}
 
 
 def test_waiver_needs_a_reason(held, clinician):

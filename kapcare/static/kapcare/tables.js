@@ -30,25 +30,41 @@
     });
   }
 
-  // On a phone a table with column headers becomes a card per row (kapcare.css,
-  // `table.stacks`): each cell is named after its column, and the table's roles are stated
+  // On a phone every table with column headers becomes a card per row (kapcare.css,
+  // `table.stacks`, below 576 px): each cell is named after its column (its `data-label`,
+  // unless the template set one), with or without a <thead>, and the table's roles are stated
   // so that a screen reader still reads a table once the CSS lays the rows out as blocks.
-  function stack(table) {
-    var headers = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
-      return th.textContent.trim();
+  // The row of column headers: the head's, or (a table written without <thead>) a first
+  // row made only of <th> cells.
+  function headerRow(table) {
+    var head = table.querySelector("thead tr");
+    if (head) return head;
+    var first = table.querySelector("tr");
+    if (!first || first.children.length < 2) return null;
+    var allHeaders = Array.prototype.every.call(first.children, function (cell) {
+      return cell.tagName === "TH";
+    });
+    return allHeaders ? first : null;
+  }
+
+  function stack(table, head) {
+    var headers = [];
+    Array.prototype.forEach.call(head.children, function (th) {
+      for (var i = 0; i < (th.colSpan || 1); i++) headers.push(th.textContent.trim());
     });
     table.setAttribute("role", "table");
     table.querySelectorAll("thead, tbody, tfoot").forEach(function (group) {
       group.setAttribute("role", "rowgroup");
     });
-    table.querySelectorAll("thead th").forEach(function (th) {
+    Array.prototype.forEach.call(head.children, function (th) {
       th.setAttribute("role", "columnheader");
     });
+    head.classList.add("stacks-head");
     table.querySelectorAll("tr").forEach(function (row) {
       row.setAttribute("role", "row");
+      if (row === head) return;
       var column = 0;
       Array.prototype.forEach.call(row.children, function (cell) {
-        if (cell.closest("thead")) return;
         if (cell.tagName === "TH") {
           cell.setAttribute("role", "rowheader");
         } else {
@@ -63,7 +79,8 @@
 
   function stackAll() {
     document.querySelectorAll("main table:not(.keep-table):not(.stacks)").forEach(function (table) {
-      if (table.querySelector("thead th")) stack(table);
+      var head = headerRow(table);
+      if (head) stack(table, head);
     });
   }
 

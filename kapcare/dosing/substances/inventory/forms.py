@@ -1,12 +1,11 @@
 """Forms of the DEA records: an inventory (one count per lot on hand), a theft or loss
 report (DEA Form 106's data, one amount per lot), its submission to the DEA, and the
 printed register's period. They parse what was typed; the rules are `inventory`'s. The
-person signing re-enters their code or password in the same form (`StepUpMixin`), checked
+person signing re-enters their password (and code) in the same form (`StepUpMixin`), checked
 last so that a code is not used up by a form refused for another field."""
 
 from django import forms
 
-from kapcare.accounts import step_up
 from kapcare.accounts.second_factor_forms import StepUpMixin
 from kapcare.dosing.models import DosageForm
 from kapcare.dosing.substances.inventory.services import OnHand, field_name
@@ -59,7 +58,7 @@ class _PerLot(StepUpMixin, forms.Form):
                 widget=forms.HiddenInput, initial=lot.lot_number, max_length=40
             )
             self.add_lot_fields(index, lot)
-        self.fields[step_up.FIELD] = self.fields.pop(step_up.FIELD)
+        self.move_step_up_last()
 
     def lot_rows(self):
         """(lot, its bound fields by part) for the template."""
