@@ -7,6 +7,7 @@ the HTML views and the API both call these, never the models directly.
 - `record_day_of_checklist`, `waive_gate`, `start_dosing_session`: the dosing gates.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -21,6 +22,7 @@ from kapcare.accounts.step_up import Reauthentication
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.episodes import rules
+from kapcare.episodes.booking_questions import Answer
 from kapcare.episodes.gates import facts as gate_facts
 from kapcare.episodes.gates import rules as gate_rules
 from kapcare.episodes.models import (
@@ -212,10 +214,13 @@ def _session_problems(episode: Episode, data: SessionInput) -> dict[str, str]:
     return problems
 
 
-def add_session(*, actor: Actor, episode: Episode, data: SessionInput) -> CareSession:
+def add_session(
+    *, actor: Actor, episode: Episode, data: SessionInput, answers: Sequence[Answer] = ()
+) -> CareSession:
     """Plan a session of the episode. When it takes place at the clinic (a room or a
     clinician is named) its appointment is booked in the same transaction, so a session
-    never exists without the slot it needs."""
+    never exists without the slot it needs. `answers`: the booking questions' writes
+    (`booking_questions`: the coverage answer), kept in the same transaction."""
     problems = _session_problems(episode, data)
     if problems:
         raise Refused(problems)
@@ -247,6 +252,8 @@ def add_session(*, actor: Actor, episode: Episode, data: SessionInput) -> CareSe
             created_by=actor.user,
         )
         record_access(actor, AccessAction.CREATE, patient=episode.patient, obj=session)
+        for answer in answers:
+            answer(actor)
     return session
 
 
@@ -269,12 +276,17 @@ class SeriesRefused(Refused):
 
 
 def add_sessions(
-    *, actor: Actor, episode: Episode, sessions: list[SessionInput]
+    *,
+    actor: Actor,
+    episode: Episode,
+    sessions: list[SessionInput],
+    answers: Sequence[Answer] = (),
 ) -> list[CareSession]:
     """Plan and book several sessions of the episode, all or nothing: a series planned in
     one step. Every session is tried, so that each conflict is named at its own row; when
     any is refused the whole transaction is rolled back (appointments, sessions and their
-    access-log rows) and `SeriesRefused` says which."""
+    access-log rows) and `SeriesRefused` says which. `answers` (the booking questions'
+    writes) are kept once, with the series."""
     refused: dict[int, dict[str, str]] = {}
     created: list[CareSession] = []
     with transaction.atomic():
@@ -286,6 +298,9 @@ def add_sessions(
                 refused[index] = refusal.problems
         if refused:
             transaction.set_rollback(True)
+        else:
+            for answer in answers:
+                answer(actor)
     if refused:
         raise SeriesRefused(refused)
     return created
