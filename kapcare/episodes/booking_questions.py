@@ -57,7 +57,8 @@ def ask_all(episode, data: Mapping | None) -> list[Asked]:
 
 def all_valid(asked: list[Asked]) -> bool:
     """Validate every question's form (each problem then shows at its field)."""
-    return all([item.form.is_valid() for item in asked])
+    valid = [item.form.is_valid() for item in asked]  # every form, not up to the first
+    return all(valid)
 
 
 def answers_of(asked: list[Asked]) -> list[Answer]:

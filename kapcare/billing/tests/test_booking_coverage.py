@@ -156,9 +156,7 @@ def series_row(episode) -> dict:
     }
 
 
-def test_the_series_page_asks_the_question_and_books_with_the_answer(
-    client, coordinator, episode
-):
+def test_the_series_page_asks_the_question_and_books_with_the_answer(client, coordinator, episode):
     client.force_login(coordinator)
     url = reverse("series:plan", args=[episode.external_id])
 
