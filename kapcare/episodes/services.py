@@ -490,6 +490,7 @@ class PlanInput:
     treating_clinician: User | None = None
     therapist: TherapistInput | None = None
     model: str | None = None  # None: the episode keeps its model
+    planned_esketamine_mg: int | None = None  # intranasal only; None: 56 mg
 
 
 def _plan_problems(episode: Episode, data: PlanInput) -> dict[str, str]:
@@ -502,6 +503,8 @@ def _plan_problems(episode: Episode, data: PlanInput) -> dict[str, str]:
         problems["dose_route"] = "Choose a route from the list."
     if data.planned_doses < 1:
         problems["planned_doses"] = "Plan at least one dose."
+    if data.planned_esketamine_mg not in (None, 56, 84):
+        problems["planned_esketamine_mg"] = "Choose 56 or 84 mg."
     if data.planned_preparation_sessions < 0:
         problems["planned_preparation_sessions"] = "Enter zero or more sessions."
     if data.planned_integration_sessions < 0:
@@ -538,6 +541,8 @@ def update_plan(*, actor: Actor, episode: Episode, data: PlanInput) -> Episode:
         episode.model = model
         episode.dose_route = data.dose_route
         episode.planned_doses = data.planned_doses
+        intranasal = data.dose_route == DoseRoute.INTRANASAL
+        episode.planned_esketamine_mg = data.planned_esketamine_mg if intranasal else None
         episode.planned_preparation_sessions = data.planned_preparation_sessions if kap else 0
         episode.planned_integration_sessions = data.planned_integration_sessions if kap else 0
         episode.therapist_fee = data.therapist_fee if kap else None
@@ -548,6 +553,7 @@ def update_plan(*, actor: Actor, episode: Episode, data: PlanInput) -> Episode:
                 "model",
                 "dose_route",
                 "planned_doses",
+                "planned_esketamine_mg",
                 "planned_preparation_sessions",
                 "planned_integration_sessions",
                 "therapist_fee",
