@@ -83,6 +83,8 @@ def navigation(request):
         items.append(("Good Faith Estimates", reverse("billing:clinic_estimates")))
     if policy.can(user, Action.MANAGE_CODE_TABLE):
         items.append(("Billing codes", reverse("billing:code_table")))
+    if policy.can(user, Action.VIEW_MONEY_REPORTS):
+        items.append(("Money reports", reverse("billing:reports")))
     # --- outcomes and evidence ---
     if policy.can(user, Action.VIEW_CLINIC_OUTCOMES):
         items.append(("Outcomes", reverse("outcomes:dashboard")))

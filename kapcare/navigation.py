@@ -15,6 +15,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "Consultation requests",
         "Referrals",
         "Good Faith Estimates",
+        "Money reports",
     ),
     "Schedule": ("Schedule", "Calendar feed"),
     "Your care": ("Your results", "Journal", "Guides", "Find a therapist"),

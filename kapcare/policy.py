@@ -146,6 +146,7 @@ class Action(StrEnum):
     VIEW_ESTIMATES = "billing.view_estimates"
     ISSUE_ESTIMATE = "billing.issue_estimate"
     MANAGE_CODE_TABLE = "billing.manage_code_table"
+    VIEW_MONEY_REPORTS = "billing.view_reports"
     # Patient education (kapcare.education)
     MANAGE_EDUCATION_PAGES = "education.manage_pages"
     READ_OWN_EDUCATION = "education.read_own"
@@ -307,6 +308,9 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     Action.VIEW_ESTIMATES: STAFF | {Role.PATIENT},
     Action.ISSUE_ESTIMATE: frozenset({Role.COORDINATOR, Role.ADMIN}),
     Action.MANAGE_CODE_TABLE: frozenset({Role.ADMIN}),
+    # The clinic's money reports (estimates due or late; the ledger's later): the clinic
+    # admin and the front desk, who handle money; every patient they list is logged.
+    Action.VIEW_MONEY_REPORTS: frozenset({Role.ADMIN, Role.COORDINATOR}),
     # Patient education: the clinic's pages are written by its admin and clinicians; a
     # patient reads them in the portal; the staff see who read what (the day-of checklist)
     # and print the after-care page at discharge.
@@ -322,6 +326,7 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
 NOT_FOUND_FOR: dict[Action, frozenset[str]] = {
     Action.VIEW_CLINIC_OUTCOMES: frozenset({Role.THERAPIST, Role.PATIENT}),
     Action.VIEW_CONFORMANCE: frozenset({Role.THERAPIST, Role.PATIENT}),
+    Action.VIEW_MONEY_REPORTS: frozenset({Role.THERAPIST, Role.PATIENT}),
 }
 
 

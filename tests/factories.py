@@ -187,6 +187,24 @@ def plan_session(episode, by, kind="dosing", starts_at=None, room=None, clinicia
     )
 
 
+def asked_coverage(patient, by, status="filing_claim"):
+    """The coverage question answered, as every booking form asks it first (45 CFR
+    149.610(b)); by default insured and filing a claim, so that no estimate is owed."""
+    from kapcare.audit.log import Actor
+    from kapcare.billing import services
+
+    insured = status != "uninsured"
+    return services.record_coverage(
+        actor=Actor(user=by, ip_address="127.0.0.1"),
+        patient=patient,
+        data=services.CoverageInput(
+            status=status,
+            insurer="Aetna" if insured else "",
+            member_id="W1234567" if status == "filing_claim" else "",
+        ),
+    )
+
+
 def vouched(user):
     """`user` as a second person who typed their own email and password on the screen
     just now (`kapcare.accounts.second_person`)."""

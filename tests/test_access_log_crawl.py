@@ -58,6 +58,9 @@ NOT_RECORD_IDS = {
     "export_id",
     # The clinic's billing code table: no patient data.
     "code_id",
+    # A money report's name, not a record: its rows log each patient they list
+    # (kapcare/billing/tests/test_reports.py).
+    "report_name",
     # The clinic's education pages: no patient data (the portal's page logs the patient
     # reading it: kapcare/education/tests/test_views.py).
     "page_id",

@@ -189,6 +189,11 @@ MATRIX = {
     "billing:portal_estimates": (None, PATIENT_ONLY),
     "billing:code_table": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "billing:code_edit": ("code", row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
+    # The money reports: the admin and the front desk; the clinic's own account, so they do
+    # not exist for a patient or an outside therapist (404).
+    "billing:reports": (None, row(OK, DENIED, OK, MISSING, MISSING, OK)),
+    "billing:report": ("report", row(OK, DENIED, OK, MISSING, MISSING, OK)),
+    "billing:report_csv": ("report", row(OK, DENIED, OK, MISSING, MISSING, OK)),
     # --- scheduling ---
     "scheduling:day": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
     "scheduling:week": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
@@ -469,6 +474,7 @@ def billing_records(clinic, episode, clinician) -> dict:
     return {
         "estimate": {"estimate_id": estimate.external_id},
         "code": {"code_id": code.external_id},
+        "report": {"report_name": "estimates-due"},
     }
 
 

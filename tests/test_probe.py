@@ -138,6 +138,8 @@ class Probe:
             # of the clinic's code table.
             "estimate_id": GoodFaithEstimate.objects.filter(patient=victim).first().external_id,
             "code_id": BillingCode.objects.filter(clinic=clinic).first().external_id,
+            # A money report, by its name (its rows are the asker's own clinic's).
+            "report_name": "estimates-due",
             # The clinic's patient education: a page of its guides, and a portal topic.
             "page_id": education_page(clinic).external_id,
             "topic": "after-care",

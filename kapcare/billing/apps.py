@@ -7,7 +7,9 @@ class BillingConfig(AppConfig):
     verbose_name = "Money: coverage, billing codes, Good Faith Estimates"
 
     def ready(self) -> None:
-        from kapcare.billing import sections, signals
+        from kapcare.billing import reports, sections, signals
+        from kapcare.billing.reports.estimates import ESTIMATES_DUE
 
         sections.register()
         signals.connect()
+        reports.register(ESTIMATES_DUE)

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from kapcare.billing import rules
 from kapcare.episodes import rules as episode_rules
-from kapcare.episodes.models import DoseRoute, SessionKind, SessionStatus
+from kapcare.episodes.models import CareSession, DoseRoute, SessionKind, SessionStatus
 
 # The keys that differ between two issues of the same estimate.
 PER_ISSUE = frozenset({"issued_on", "covers_until", "version", "reason"})
@@ -84,23 +84,51 @@ def _scheduled(episode, kinds) -> list[str]:
     return [start.astimezone(zone).date().isoformat() for start in starts]
 
 
+def _esketamine_started(episode) -> bool:
+    """Whether the patient has had an esketamine treatment already (one query)."""
+    return CareSession.objects.filter(
+        patient_id=episode.patient_id,
+        kind=SessionKind.DOSING,
+        status__in=[SessionStatus.IN_PROGRESS, SessionStatus.DONE],
+        episode__dose_route=DoseRoute.INTRANASAL,
+    ).exists()
+
+
 def _clinic_provider(episode, codes, dosing_price) -> dict:
     clinic = episode.clinic
-    is_esketamine = episode.dose_route == DoseRoute.INTRANASAL
-    session = rules.Session(
-        rules.DOSING,
-        minutes=clinic.infusion_minutes,
-        route=episode.dose_route,
-        drug="esketamine" if is_esketamine else "ketamine",
-    )
-    lines = rules.code_lines(session, codes, dosing_price)
+    if episode.dose_route == DoseRoute.INTRANASAL:
+        # Coded by dose: G2082 up to 56 mg, G2083 above (the first treatment is 56 mg).
+        course = rules.esketamine_course(
+            episode.planned_doses,
+            episode.planned_esketamine_mg,
+            started_before=_esketamine_started(episode),
+        )
+        sessions = [
+            (
+                rules.Session(
+                    rules.DOSING, clinic.infusion_minutes, rules.INTRANASAL, "esketamine", mg
+                ),
+                count,
+            )
+            for mg, count in course
+        ]
+    else:
+        session = rules.Session(rules.DOSING, clinic.infusion_minutes, episode.dose_route)
+        sessions = [(session, episode.planned_doses)]
+    items = [
+        item
+        for session, count in sessions
+        for item in _provider_lines(
+            rules.code_lines(session, codes, dosing_price), count, "Dosing session"
+        )
+    ]
     return {
         "role": "Convening provider (the clinic)",
         "name": clinic.name,
         "npi": clinic.npi,
         "tin": clinic.tin,
         "address": clinic.service_address,
-        "items": _provider_lines(lines, episode.planned_doses, "Dosing session"),
+        "items": items,
         "price_known": dosing_price is not None,
     }
 

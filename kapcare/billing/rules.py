@@ -202,6 +202,26 @@ def psychotherapy_key(minutes: int) -> str:
     return PSYCHOTHERAPY_30
 
 
+ESKETAMINE_STARTING_DOSE_MG = 56
+
+
+def esketamine_course(
+    planned_doses: int, planned_mg: int | None, *, started_before: bool
+) -> list[tuple[int, int]]:
+    """(mg, sessions) of an esketamine course as an estimate counts it, to code each
+    session G2082 (up to 56 mg) or G2083 (more than 56 mg;
+    docs/billing-reference.md#esketamine-by-planned-dose): the first treatment of a patient
+    never given esketamine is 56 mg (Spravato label, induction: "Day 1 starting dose:
+    56 mg"), the others the episode's planned dose (56 mg when none is planned)."""
+    if planned_doses < 1:
+        return []
+    dose = planned_mg or ESKETAMINE_STARTING_DOSE_MG
+    if started_before or dose == ESKETAMINE_STARTING_DOSE_MG:
+        return [(dose, planned_doses)]
+    course = [(ESKETAMINE_STARTING_DOSE_MG, 1)]
+    return course + ([(dose, planned_doses - 1)] if planned_doses > 1 else [])
+
+
 def _service_keys(session: Session) -> list[tuple[str, int]]:
     """(code key, units), the primary service first."""
     if session.kind == CONSULTATION:

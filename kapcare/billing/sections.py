@@ -37,10 +37,13 @@ def portal_context(request, patient) -> dict | None:
 
 
 def register() -> None:
+    from kapcare.billing.booking import QUESTION
+    from kapcare.episodes import booking_questions
     from kapcare.episodes.gates import warning_registry
     from kapcare.patients import chart, portal
 
     warning_registry.register(coverage_warnings)
+    booking_questions.register(QUESTION)
     chart.register(
         chart.ChartSection(
             key="coverage", template="billing/_chart_section.html", context=chart_context, order=26

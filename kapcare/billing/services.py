@@ -35,7 +35,7 @@ class CoverageInput:
     note: str = ""
 
 
-def _coverage_problems(data: CoverageInput) -> dict[str, str]:
+def coverage_problems(data: CoverageInput) -> dict[str, str]:
     problems = {}
     if data.status not in Coverage.values:
         problems["status"] = "Choose one of the three answers."
@@ -50,7 +50,7 @@ def _coverage_problems(data: CoverageInput) -> dict[str, str]:
 def record_coverage(*, actor: Actor, patient, data: CoverageInput) -> CoverageRecord:
     """A new coverage answer; the earlier ones stay as the history. An uninsured or
     self-pay patient with sessions booked is then owed an estimate: issued on commit."""
-    problems = _coverage_problems(data)
+    problems = coverage_problems(data)
     if problems:
         raise Refused(problems)
     insured = data.status != Coverage.UNINSURED

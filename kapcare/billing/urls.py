@@ -3,6 +3,7 @@
 from django.urls import path
 
 from kapcare.billing import views
+from kapcare.billing.reports import views as reports
 
 app_name = "billing"
 urlpatterns = [
@@ -15,4 +16,7 @@ urlpatterns = [
     path("portal/estimates/", views.portal_estimates, name="portal_estimates"),
     path("clinic-admin/billing-codes/", views.code_table, name="code_table"),
     path("clinic-admin/billing-codes/<uuid:code_id>/", views.code_edit, name="code_edit"),
+    path("reports/", reports.report_list, name="reports"),
+    path("reports/<slug:report_name>/", reports.report, name="report"),
+    path("reports/<slug:report_name>/csv/", reports.report_csv, name="report_csv"),
 ]

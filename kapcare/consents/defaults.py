@@ -69,8 +69,10 @@ which is given under its own safety programme.
 
 We will give you a written estimate of the cost of your **whole course** of treatment
 before it starts. Ketamine treatment for these conditions is **generally not covered by
-insurance**; you are responsible for the cost. We can give you documents to claim from
-your insurer yourself.
+insurance**; you are responsible for the cost. To claim part of it from your insurer
+yourself, ask the clinic for a superbill. If you are uninsured, or insured but not filing
+a claim, you have the right to a written Good Faith Estimate of the expected charges (No
+Surprises Act): we give you one when your sessions are booked and whenever you ask.
 
 {{ course_cost_estimate }}
 

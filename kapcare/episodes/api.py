@@ -23,7 +23,7 @@ from kapcare.accounts.models import Role, User
 from kapcare.api_pages import page_of
 from kapcare.api_schemas import MAX_QUERY_LENGTH, PageQuery
 from kapcare.audit.log import Actor, record_list_access
-from kapcare.episodes import rules, services
+from kapcare.episodes import booking_questions, rules, services
 from kapcare.episodes.access import get_episode, get_session
 from kapcare.episodes.models import CareSession, Episode
 from kapcare.episodes.schemas import (
@@ -193,8 +193,10 @@ def create_session(request: HttpRequest, episode_id: str, payload: SessionIn) ->
         start = timezone.make_aware(start, clinic.zone)
     data = services.SessionInput(kind=payload.kind, starts_at=start, room=room, clinician=clinician)
     try:
+        # The questions apps above ask at booking (the coverage question): 422 at the field.
+        answers = booking_questions.answers_from_api(episode, payload.dict())
         session = services.add_session(
-            actor=Actor.from_request(request), episode=episode, data=data
+            actor=Actor.from_request(request), episode=episode, data=data, answers=answers
         )
     except Refused as error:
         if isinstance(error, scheduling.DoubleBooking):

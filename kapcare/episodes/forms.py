@@ -288,6 +288,16 @@ class PlanForm(TherapistFields):
             "max_value": "Enter at most 99.",
         },
     )
+    planned_esketamine_mg = forms.TypedChoiceField(
+        label="Planned esketamine dose",
+        choices=[("", "56 mg (the starting dose)"), ("56", "56 mg"), ("84", "84 mg")],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text="Intranasal (esketamine) only: the dose from the second treatment; the "
+        "first is 56 mg. The Good Faith Estimate codes it G2082 (up to 56 mg) or G2083.",
+        error_messages={"invalid_choice": "Choose 56 or 84 mg."},
+    )
     planned_preparation_sessions = _count_field("Planned preparation sessions")
     planned_integration_sessions = _count_field("Planned integration sessions")
     treating_clinician = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
@@ -309,6 +319,7 @@ class PlanForm(TherapistFields):
         "therapist_fee",
         "dose_route",
         "planned_doses",
+        "planned_esketamine_mg",
         "planned_preparation_sessions",
         "planned_integration_sessions",
     ]
@@ -320,6 +331,7 @@ class PlanForm(TherapistFields):
                 "model": episode.model,
                 "dose_route": episode.dose_route,
                 "planned_doses": episode.planned_doses,
+                "planned_esketamine_mg": episode.planned_esketamine_mg or "",
                 "planned_preparation_sessions": episode.planned_preparation_sessions,
                 "planned_integration_sessions": episode.planned_integration_sessions,
                 "therapist_fee": episode.therapist_fee,
@@ -350,6 +362,7 @@ class PlanForm(TherapistFields):
         return services.PlanInput(
             dose_route=data["dose_route"],
             planned_doses=data["planned_doses"],
+            planned_esketamine_mg=data.get("planned_esketamine_mg"),
             planned_preparation_sessions=data.get("planned_preparation_sessions") or 0,
             planned_integration_sessions=data.get("planned_integration_sessions") or 0,
             therapist_fee=data.get("therapist_fee"),

@@ -108,6 +108,18 @@ class Episode(KeptRecord):
         "planned route", max_length=12, choices=DoseRoute.choices, default=DoseRoute.IV
     )
     planned_doses = models.PositiveSmallIntegerField(default=6)
+    # Esketamine (intranasal) only: the dose planned from the second treatment, 56 or 84 mg
+    # (the first is always 56 mg: Spravato label, induction); empty reads as 56 mg. The
+    # estimate codes its sessions by it: HCPCS G2082 up to 56 mg, G2083 above
+    # (docs/billing-reference.md#esketamine-by-planned-dose).
+    planned_esketamine_mg = models.PositiveSmallIntegerField(
+        "planned esketamine dose",
+        null=True,
+        blank=True,
+        choices=[(56, "56 mg (2 devices)"), (84, "84 mg (3 devices)")],
+        help_text="Esketamine (intranasal) only: the dose from the second treatment; the "
+        "first is 56 mg.",
+    )
     planned_preparation_sessions = models.PositiveSmallIntegerField(default=1)
     planned_integration_sessions = models.PositiveSmallIntegerField(default=6)
     therapist_fee = models.DecimalField(

@@ -19,7 +19,7 @@ from kapcare.api_schemas import InputSchema, Page
 from kapcare.episodes import rules
 from kapcare.episodes.forms import EpisodeForm, SessionStatusForm
 from kapcare.episodes.models import CareSession, Episode, EpisodeTransition
-from kapcare.text import form_text, model_text
+from kapcare.text import bounded_text, form_text, model_text
 
 ModelName = Literal["in_session", "bracketed", "blended", "standalone"]
 SessionKindName = Literal["preparation", "dosing", "integration"]
@@ -54,6 +54,19 @@ class EpisodeIn(InputSchema):
     goals: form_text(EpisodeForm, "goals") = ""
 
 
+class CoverageAnswerIn(InputSchema):
+    """The patient's coverage, asked at booking (the law requires the question: 45 CFR
+    149.610(b)). Checked by the money side (`billing.booking`); a changed answer is kept
+    as a new coverage record with the booking."""
+
+    status: bounded_text(20) = Field(
+        description="`uninsured`, `self_pay` (insured, not filing a claim) or "
+        "`filing_claim` (insurer and member_id then required)."
+    )
+    insurer: bounded_text(120) = Field("", description="When insured.")
+    member_id: bounded_text(60) = Field("", description="To file a claim.")
+
+
 class SessionIn(InputSchema):
     """Plan a session. With a room or a clinician it books an appointment for the whole
     session (a dose: check-in, infusion and recovery, clinic settings)."""
@@ -65,6 +78,11 @@ class SessionIn(InputSchema):
     )
     room_id: uuid.UUID | None = Field(None, description="A room of the clinic (`GET /rooms`).")
     clinician_email: Email = Field("", description="A clinician of the clinic; a dose needs one.")
+    coverage: CoverageAnswerIn | None = Field(
+        None,
+        description="Required while the patient's coverage has not been asked; otherwise "
+        "optional (their current answer stands unless a new one is sent).",
+    )
 
     @field_validator("start")
     @classmethod

@@ -7,6 +7,7 @@ the HTML views and the API both call these, never the models directly.
 - `record_day_of_checklist`, `waive_gate`, `start_dosing_session`: the dosing gates.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -21,6 +22,7 @@ from kapcare.accounts.step_up import Reauthentication
 from kapcare.audit.log import Actor, record_access
 from kapcare.audit.models import AccessAction
 from kapcare.episodes import rules
+from kapcare.episodes.booking_questions import Answer
 from kapcare.episodes.gates import facts as gate_facts
 from kapcare.episodes.gates import rules as gate_rules
 from kapcare.episodes.models import (
@@ -212,10 +214,13 @@ def _session_problems(episode: Episode, data: SessionInput) -> dict[str, str]:
     return problems
 
 
-def add_session(*, actor: Actor, episode: Episode, data: SessionInput) -> CareSession:
+def add_session(
+    *, actor: Actor, episode: Episode, data: SessionInput, answers: Sequence[Answer] = ()
+) -> CareSession:
     """Plan a session of the episode. When it takes place at the clinic (a room or a
     clinician is named) its appointment is booked in the same transaction, so a session
-    never exists without the slot it needs."""
+    never exists without the slot it needs. `answers`: the booking questions' writes
+    (`booking_questions`: the coverage answer), kept in the same transaction."""
     problems = _session_problems(episode, data)
     if problems:
         raise Refused(problems)
@@ -247,6 +252,8 @@ def add_session(*, actor: Actor, episode: Episode, data: SessionInput) -> CareSe
             created_by=actor.user,
         )
         record_access(actor, AccessAction.CREATE, patient=episode.patient, obj=session)
+        for answer in answers:
+            answer(actor)
     return session
 
 
@@ -269,12 +276,17 @@ class SeriesRefused(Refused):
 
 
 def add_sessions(
-    *, actor: Actor, episode: Episode, sessions: list[SessionInput]
+    *,
+    actor: Actor,
+    episode: Episode,
+    sessions: list[SessionInput],
+    answers: Sequence[Answer] = (),
 ) -> list[CareSession]:
     """Plan and book several sessions of the episode, all or nothing: a series planned in
     one step. Every session is tried, so that each conflict is named at its own row; when
     any is refused the whole transaction is rolled back (appointments, sessions and their
-    access-log rows) and `SeriesRefused` says which."""
+    access-log rows) and `SeriesRefused` says which. `answers` (the booking questions'
+    writes) are kept once, with the series."""
     refused: dict[int, dict[str, str]] = {}
     created: list[CareSession] = []
     with transaction.atomic():
@@ -286,6 +298,9 @@ def add_sessions(
                 refused[index] = refusal.problems
         if refused:
             transaction.set_rollback(True)
+        else:
+            for answer in answers:
+                answer(actor)
     if refused:
         raise SeriesRefused(refused)
     return created
@@ -505,6 +520,7 @@ class PlanInput:
     treating_clinician: User | None = None
     therapist: TherapistInput | None = None
     model: str | None = None  # None: the episode keeps its model
+    planned_esketamine_mg: int | None = None  # intranasal only; None: 56 mg
 
 
 def _plan_problems(episode: Episode, data: PlanInput) -> dict[str, str]:
@@ -517,6 +533,8 @@ def _plan_problems(episode: Episode, data: PlanInput) -> dict[str, str]:
         problems["dose_route"] = "Choose a route from the list."
     if data.planned_doses < 1:
         problems["planned_doses"] = "Plan at least one dose."
+    if data.planned_esketamine_mg not in (None, 56, 84):
+        problems["planned_esketamine_mg"] = "Choose 56 or 84 mg."
     if data.planned_preparation_sessions < 0:
         problems["planned_preparation_sessions"] = "Enter zero or more sessions."
     if data.planned_integration_sessions < 0:
@@ -553,6 +571,8 @@ def update_plan(*, actor: Actor, episode: Episode, data: PlanInput) -> Episode:
         episode.model = model
         episode.dose_route = data.dose_route
         episode.planned_doses = data.planned_doses
+        intranasal = data.dose_route == DoseRoute.INTRANASAL
+        episode.planned_esketamine_mg = data.planned_esketamine_mg if intranasal else None
         episode.planned_preparation_sessions = data.planned_preparation_sessions if kap else 0
         episode.planned_integration_sessions = data.planned_integration_sessions if kap else 0
         episode.therapist_fee = data.therapist_fee if kap else None
@@ -563,6 +583,7 @@ def update_plan(*, actor: Actor, episode: Episode, data: PlanInput) -> Episode:
                 "model",
                 "dose_route",
                 "planned_doses",
+                "planned_esketamine_mg",
                 "planned_preparation_sessions",
                 "planned_integration_sessions",
                 "therapist_fee",

@@ -17,7 +17,7 @@ from django.utils import timezone
 from kapcare import policy
 from kapcare.audit.log import Actor
 from kapcare.decorators import allowed
-from kapcare.episodes import rules, services
+from kapcare.episodes import booking_questions, rules, services
 from kapcare.episodes.access import get_episode, get_session, log_redisplay, reading
 from kapcare.episodes.forms import (
     EpisodeForm,
@@ -242,7 +242,10 @@ def session_create(request: HttpRequest, episode_id) -> HttpResponse:
     """Plan a session; a booking conflict is named at the top of the form, nothing typed
     is lost."""
     episode = get_episode(request, episode_id, Action.MANAGE_EPISODES, log_as=reading(request))
-    form = SessionForm(request.POST if request.method == "POST" else None, episode=episode)
+    posted = request.POST if request.method == "POST" else None
+    form = SessionForm(posted, episode=episode)
+    # The questions apps above ask at booking (the coverage question), each its own form.
+    questions = booking_questions.ask_all(episode, posted)
     if request.method == "POST":
 
         def write(data):
@@ -251,11 +254,16 @@ def session_create(request: HttpRequest, episode_id) -> HttpResponse:
                     actor=Actor.from_request(request),
                     episode=episode,
                     data=form.session_input(),
+                    answers=booking_questions.answers_of(questions),
                 )
             except Refused as refused:
                 raise Refused(_session_problems_for_form(refused.problems)) from refused
 
-        session = submit(form, write)
+        if booking_questions.all_valid(questions):
+            session = submit(form, write)
+        else:
+            session = None
+            form.is_valid()  # the session's own problems are shown too
         if session is not None:
             start = timezone.localtime(session.planned_start, episode.clinic.zone)
             messages.success(
@@ -268,7 +276,7 @@ def session_create(request: HttpRequest, episode_id) -> HttpResponse:
     return render(
         request,
         "episodes/session_form.html",
-        {"episode": episode, "patient": episode.patient, "form": form},
+        {"episode": episode, "patient": episode.patient, "form": form, "questions": questions},
     )
 
 

@@ -13,7 +13,14 @@ from playwright.sync_api import Page, expect
 from kapcare.scheduling import feeds
 from tests import clock
 from tests.browser.helpers import DESKTOP, PHONE, assert_accessible, login
-from tests.factories import PatientFactory, RoomFactory, authorize, open_episode, plan_session
+from tests.factories import (
+    PatientFactory,
+    RoomFactory,
+    asked_coverage,
+    authorize,
+    open_episode,
+    plan_session,
+)
 
 DOSE = clock.wall_clock(7, 9)  # a week ahead, 09:00 in the clinic (Chicago)
 
@@ -114,6 +121,7 @@ def test_a_cancelled_slot_is_booked_again_at_once(
     assert_accessible_at_both_sizes(page)
 
     other = open_episode(PatientFactory(clinic=clinic, given_name="Robin"), clinician)
+    asked_coverage(other.patient, coordinator)  # the booking form asks it otherwise
     page.goto(f"/episodes/{other.external_id}/sessions/new/")
     page.get_by_label("Dosing session").check()
     page.get_by_label(re.compile(r"^Starts")).fill(f"{local(DOSE, clinic):%Y-%m-%dT%H:%M}")

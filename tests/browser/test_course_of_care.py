@@ -19,7 +19,7 @@ from kapcare.episodes.models import CareSession
 from kapcare.episodes.tests.test_gate_facts import make_eligible
 from kapcare.scheduling import services as scheduling
 from tests.browser.helpers import DESKTOP, PHONE, assert_accessible, go_to, login
-from tests.factories import RoomFactory, authorize, open_episode, plan_session
+from tests.factories import RoomFactory, asked_coverage, authorize, open_episode, plan_session
 
 MONDAY_TO_SATURDAY = range(6)
 # The series is planned from a week ahead, so that the whole proposal lies in the future
@@ -76,6 +76,7 @@ def test_coordinator_books_a_blended_series_and_clinician_sees_the_first_dose_ga
     page, live_server, clinic, rooms, coordinator, clinician, patient, consented_episode
 ):
     episode = consented_episode
+    asked_coverage(patient, coordinator)  # the booking asks it otherwise (its own test)
     suite_b = rooms[1]
     first_day = clinic_today(clinic) + dt.timedelta(days=DAYS_AHEAD)
 

@@ -1,14 +1,17 @@
-"""The coordinator, planning a patient's series, is asked the coverage question, answers
-"uninsured" and books; the Good Faith Estimate is issued by itself and the patient reads it
-in the portal. Every page passes axe at phone and desktop sizes."""
+"""The coordinator books a patient's session; the booking form asks the coverage question
+(the law requires it at scheduling), refuses to book until it is answered, and books with
+"uninsured"; the Good Faith Estimate is issued by itself and the patient reads it in the
+portal. Every page passes axe at phone and desktop sizes."""
+
+import re
 
 import pytest
 from playwright.sync_api import expect
 
-from kapcare.billing.models import GoodFaithEstimate
+from kapcare.billing.models import CoverageRecord, GoodFaithEstimate
 from tests.browser.helpers import DESKTOP, PHONE, assert_accessible, login
 from tests.clock import wall_clock
-from tests.factories import open_episode, plan_session
+from tests.factories import RoomFactory, open_episode
 
 
 def check_both_sizes(page) -> None:
@@ -23,24 +26,27 @@ def test_the_coverage_question_then_the_estimate_in_the_portal(
     page, live_server, coordinator, clinician, patient, patient_user
 ):
     episode = open_episode(patient, clinician, model="standalone")
+    RoomFactory(clinic=episode.clinic, name="Suite 1")
+    start = wall_clock(20, 10).astimezone(episode.clinic.zone)
     # The first sign-in took over 10 s on a loaded two-core machine; the steps are not slow.
     page.set_default_timeout(30_000)
     login(page, coordinator.email)
-    page.goto(f"/episodes/{episode.external_id}/series/")
+    page.goto(f"/episodes/{episode.external_id}/sessions/new/")
 
-    page.get_by_role("link", name="ask whether the patient is insured").click()
+    page.get_by_label(re.compile(r"^Starts")).fill(f"{start:%Y-%m-%dT%H:%M}")
+    page.get_by_label(re.compile(r"^Room")).select_option(label="Suite 1")
+    page.get_by_label(re.compile(r"^Clinician")).select_option(label=clinician.display_name)
+    page.get_by_role("button", name="Plan the session").click()
     expect(
-        page.get_by_role("heading", level=1, name=f"Coverage for {patient.display_name}")
+        page.get_by_text(re.compile("the law requires the question when booking"))
     ).to_be_visible()
     check_both_sizes(page)
-    page.get_by_role("button", name="Record the answer").click()
-    expect(page.get_by_text("Choose one of the three answers.")).to_be_visible()
-    page.get_by_label("Uninsured").check()
-    page.get_by_role("button", name="Record the answer").click()
-    expect(page).to_have_url(f"{live_server.url}/episodes/{episode.external_id}/series/")
-    expect(page.get_by_role("link", name="ask whether the patient is insured")).to_have_count(0)
+    assert not episode.sessions.exists()
 
-    plan_session(episode, clinician, starts_at=wall_clock(20, 10))  # booked, and committed
+    page.get_by_label("Uninsured").check()
+    page.get_by_role("button", name="Plan the session").click()
+    expect(page).to_have_url(f"{live_server.url}/episodes/{episode.external_id}/")
+    assert CoverageRecord.objects.get(patient=patient).status == "uninsured"
     assert GoodFaithEstimate.objects.filter(patient=patient).count() == 1
 
     page.context.clear_cookies()

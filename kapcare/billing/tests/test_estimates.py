@@ -231,3 +231,63 @@ def test_a_new_coverage_answer_keeps_the_old_one(patient, coordinator):
 
     assert services.current_coverage(patient).status == Coverage.UNINSURED
     assert CoverageRecord.objects.filter(patient=patient).count() == 2
+
+
+def plan_esketamine(episode, by, planned_mg):
+    from kapcare.episodes import services as episodes
+
+    return episodes.update_plan(
+        actor=actor(by),
+        episode=episode,
+        data=episodes.PlanInput(
+            dose_route="intranasal",
+            planned_doses=8,
+            planned_preparation_sessions=0,
+            planned_integration_sessions=0,
+            planned_esketamine_mg=planned_mg,
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("planned_mg", "lines"),
+    [(None, [("G2082", 8)]), (84, [("G2082", 1), ("G2083", 7)])],
+    ids=["56-mg-throughout", "84-mg-after-the-first"],
+)
+def test_an_esketamine_course_is_coded_by_its_planned_dose(
+    billing_clinic, patient, clinician, planned_mg, lines
+):
+    from kapcare.billing import estimate
+
+    episode = open_episode(patient, clinician, model="standalone")
+    episode = plan_esketamine(episode, clinician, planned_mg)
+
+    draft = estimate.build(episode, today=wall_clock(0, 12).date())
+
+    items = draft.content["providers"][0]["items"]
+    assert [(item["code"], item["sessions"]) for item in items] == lines
+
+
+def test_a_planned_esketamine_dose_is_kept_only_for_the_intranasal_route(patient, clinician):
+    from kapcare.episodes import services as episodes
+    from kapcare.episodes.models import Episode
+
+    episode = plan_esketamine(open_episode(patient, clinician, model="standalone"), clinician, 84)
+    assert Episode.objects.get(pk=episode.pk).planned_esketamine_mg == 84
+
+    with pytest.raises(Refused) as refusal:
+        plan_esketamine(episode, clinician, 70)
+    assert refusal.value.problems == {"planned_esketamine_mg": "Choose 56 or 84 mg."}
+
+    episodes.update_plan(
+        actor=actor(clinician),
+        episode=episode,
+        data=episodes.PlanInput(
+            dose_route="iv",
+            planned_doses=6,
+            planned_preparation_sessions=0,
+            planned_integration_sessions=0,
+            planned_esketamine_mg=84,
+        ),
+    )
+    assert Episode.objects.get(pk=episode.pk).planned_esketamine_mg is None

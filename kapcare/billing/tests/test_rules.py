@@ -317,3 +317,44 @@ def test_a_drug_line_carries_its_ndc():
 def test_an_unknown_route_is_refused():
     with pytest.raises(ValueError, match="Unknown route"):
         rules.code_lines(rules.Session(rules.DOSING, 40, "oral"), table(), PRICE)
+
+
+# --- Esketamine by planned dose (docs/billing-reference.md#esketamine-by-planned-dose) --------
+
+
+@pytest.mark.parametrize(
+    ("doses", "planned_mg", "started_before", "course"),
+    [
+        (8, None, False, [(56, 8)]),
+        (8, 56, False, [(56, 8)]),
+        (8, 84, False, [(56, 1), (84, 7)]),
+        (8, 84, True, [(84, 8)]),
+        (1, 84, False, [(56, 1)]),
+        (1, 84, True, [(84, 1)]),
+        (0, 84, False, []),
+    ],
+    ids=[
+        "none-planned-is-56",
+        "56-throughout",
+        "84-after-the-starting-56",
+        "84-for-a-patient-already-started",
+        "a-single-first-treatment-is-56",
+        "a-single-later-treatment-at-84",
+        "no-doses",
+    ],
+)
+def test_an_esketamine_course_is_counted_by_dose(doses, planned_mg, started_before, course):
+    assert rules.esketamine_course(doses, planned_mg, started_before=started_before) == course
+
+
+@pytest.mark.parametrize(
+    ("mg", "code"),
+    [(28, "G2082"), (56, "G2082"), (57, "G2083"), (84, "G2083")],
+    ids=["28", "56", "57", "84"],
+)
+def test_esketamine_is_g2082_up_to_56_mg_and_g2083_above(mg, code):
+    session = rules.Session(rules.DOSING, 120, rules.INTRANASAL, "esketamine", mg)
+
+    [line] = rules.code_lines(session, table(), PRICE)
+
+    assert line.code == code

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from kapcare.audit.log import Actor
 from kapcare.decorators import allowed
-from kapcare.episodes import rules, services
+from kapcare.episodes import booking_questions, rules, services
 from kapcare.episodes.access import get_episode, log_redisplay, reading
 from kapcare.episodes.forms import clinicians_of
 from kapcare.episodes.gates import warning_registry
@@ -196,12 +196,17 @@ def plan(request: HttpRequest, episode_id) -> HttpResponse:
     )
     row_kwargs = {"episode": episode, "rooms": rooms, "clinicians": clinicians}
     proposal = None
+    # The questions apps above ask at booking (the coverage question), each its own form.
+    questions = booking_questions.ask_all(
+        episode, request.POST if request.method == "POST" else None
+    )
     if request.method == "POST":
         formset = SessionRowFormSet(
             request.POST, episode=episode, form_kwargs=row_kwargs, prefix=PREFIX
         )
-        if formset.is_valid():
-            booked = _book(request, episode, formset)
+        answered = booking_questions.all_valid(questions)
+        if formset.is_valid() and answered:
+            booked = _book(request, episode, formset, booking_questions.answers_of(questions))
             if booked is not None:
                 messages.success(
                     request, f"{len(booked)} session{'' if len(booked) == 1 else 's'} booked."
@@ -233,6 +238,7 @@ def plan(request: HttpRequest, episode_id) -> HttpResponse:
             "choice_form": choice_form,
             "proposal": proposal,
             "formset": formset,
+            "questions": questions,
             "dosing_minutes": services.session_minutes(clinic, rules.DOSING),
             # What apps above episodes warn about before booking (the coverage question).
             "warnings": warning_registry.warnings_for(
@@ -243,14 +249,16 @@ def plan(request: HttpRequest, episode_id) -> HttpResponse:
     )
 
 
-def _book(request: HttpRequest, episode: Episode, formset) -> list | None:
-    """Book the ticked rows; on a refusal put each problem at its row and return None."""
+def _book(request: HttpRequest, episode: Episode, formset, answers) -> list | None:
+    """Book the ticked rows (and keep the booking questions' answers with them); on a
+    refusal put each problem at its row and return None."""
     rows = formset.session_inputs()
     try:
         return services.add_sessions(
             actor=Actor.from_request(request),
             episode=episode,
             sessions=[data for _, data in rows],
+            answers=answers,
         )
     except services.SeriesRefused as refused:
         for position, problems in refused.rows.items():

@@ -14,7 +14,7 @@ from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.episodes import services
 from kapcare.episodes.models import CareSession, Episode
 from kapcare.scheduling.models import Appointment
-from tests.factories import PatientFactory, RoomFactory, open_episode, plan_session
+from tests.factories import PatientFactory, RoomFactory, asked_coverage, open_episode, plan_session
 
 NOW = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
 
@@ -48,6 +48,7 @@ def episode_body(patient, **changes):
 
 @pytest.fixture
 def episode(patient, clinician, therapist):
+    asked_coverage(patient, clinician)  # every booking asks it first (billing.booking)
     return open_episode(patient, clinician, therapist=therapist)
 
 

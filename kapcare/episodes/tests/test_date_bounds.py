@@ -15,7 +15,7 @@ from kapcare.episodes import services
 from kapcare.episodes.models import CareSession
 from kapcare.refusals import Refused
 from kapcare.scheduling.models import Appointment
-from tests.factories import RoomFactory, open_episode
+from tests.factories import RoomFactory, asked_coverage, open_episode
 
 NOW = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
 
@@ -37,6 +37,7 @@ def suite(clinic):
 
 @pytest.fixture
 def episode(patient, clinician, therapist, suite):
+    asked_coverage(patient, clinician)  # every booking asks it first (billing.booking)
     return open_episode(patient, clinician, therapist=therapist, treating_clinician=clinician)
 
 

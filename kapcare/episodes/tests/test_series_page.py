@@ -13,7 +13,7 @@ from kapcare.audit.models import AccessAction, AccessLogEntry
 from kapcare.episodes.models import CareSession
 from kapcare.scheduling import services as scheduling
 from kapcare.scheduling.models import Appointment, WorkingHours
-from tests.factories import PatientFactory, RoomFactory, UserFactory, open_episode
+from tests.factories import PatientFactory, RoomFactory, UserFactory, asked_coverage, open_episode
 
 # Friday, November 20, 2026, 09:00 in the clinic (America/Chicago, UTC-6).
 NOW = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
@@ -32,6 +32,7 @@ def suite(clinic):
 
 @pytest.fixture
 def episode(patient, clinician, therapist, suite):
+    asked_coverage(patient, clinician)  # every booking asks it first (billing.booking)
     return open_episode(patient, clinician, therapist=therapist, treating_clinician=clinician)
 
 

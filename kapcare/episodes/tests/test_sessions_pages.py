@@ -10,7 +10,7 @@ from django.urls import reverse
 from kapcare.episodes import rules
 from kapcare.episodes.models import CareSession
 from kapcare.scheduling.models import Appointment
-from tests.factories import RoomFactory, open_episode, plan_session
+from tests.factories import RoomFactory, asked_coverage, open_episode, plan_session
 
 NOW = dt.datetime(2026, 11, 20, 15, 0, tzinfo=dt.UTC)
 
@@ -23,6 +23,7 @@ def _fixed_now():
 
 @pytest.fixture
 def episode(patient, clinician, therapist):
+    asked_coverage(patient, clinician)  # every booking asks it first (billing.booking)
     return open_episode(patient, clinician, therapist=therapist)
 
 
