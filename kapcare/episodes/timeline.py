@@ -9,12 +9,28 @@ from kapcare.patients.timeline import NEWEST, TimelineEvent, TimelineWindow
 
 
 def episode_events(patient, window: TimelineWindow = NEWEST) -> list[TimelineEvent]:
-    """In two queries, each reading the window only, whatever the size of the record.
-    Planned sessions are not events yet; they are on the episode's page."""
+    """In two queries, each reading the window only (and of its rows, the columns an
+    event shows), whatever the size of the record. Planned sessions are not events yet;
+    they are on the episode's page."""
     events = []
+    urls: dict[int, str] = {}  # one link per episode, however many of its events
+
+    def episode_url(episode) -> str:
+        if episode.pk not in urls:
+            urls[episode.pk] = reverse("episodes:detail", args=[episode.external_id])
+        return urls[episode.pk]
+
     transitions = window.newest(
-        EpisodeTransition.objects.filter(episode__patient_id=patient.pk).select_related(
-            "episode", "changed_by"
+        EpisodeTransition.objects.filter(episode__patient_id=patient.pk)
+        .select_related("episode", "changed_by")
+        .only(
+            "changed_at",
+            "reason",
+            "to_state",
+            "episode__model",
+            "episode__external_id",
+            "changed_by__full_name",
+            "changed_by__credentials",
         ),
         "changed_at",
     )
@@ -28,14 +44,24 @@ def episode_events(patient, window: TimelineWindow = NEWEST) -> list[TimelineEve
                 when=transition.changed_at,
                 title=f"{episode.get_model_display()}: {transition.get_to_state_display()}",
                 detail=detail,
-                url=reverse("episodes:detail", args=[episode.external_id]),
+                url=episode_url(episode),
                 kind="episode",
             )
         )
     sessions = window.newest(
         CareSession.objects.filter(patient_id=patient.pk)
         .exclude(status__in=[rules.PLANNED, rules.IN_PROGRESS])
-        .select_related("episode", "run_by"),
+        .select_related("episode", "run_by")
+        .only(
+            "planned_start",
+            "kind",
+            "status",
+            "status_note",
+            "therapist_confirmation",
+            "episode__external_id",
+            "run_by__full_name",
+            "run_by__credentials",
+        ),
         "planned_start",
     )
     for session in sessions:
@@ -50,7 +76,7 @@ def episode_events(patient, window: TimelineWindow = NEWEST) -> list[TimelineEve
                 when=session.planned_start,
                 title=f"{session.get_kind_display()}: {session.get_status_display().lower()}",
                 detail=detail,
-                url=reverse("episodes:detail", args=[session.episode.external_id]),
+                url=episode_url(session.episode),
                 kind="session",
             )
         )

@@ -113,11 +113,19 @@ MEASUREMENTS_SHOWN = 10
 @allowed(Action.OPEN_CHART)
 def patient_chart(request: HttpRequest, patient_id) -> HttpResponse:
     patient = get_patient(request, patient_id, Action.OPEN_CHART)
+    until = _moment(request.GET.get("until"))
+    timeline, earlier = timeline_page(patient, until=until)
+    if until is not None and request.headers.get("HX-Request"):
+        # The "Earlier events" link asks for the next page of the timeline alone.
+        return render(
+            request,
+            "patients/_timeline_more.html",
+            {"timeline": timeline, "timeline_earlier": earlier},
+        )
     recorded = patient.body_measurements.select_related("recorded_by")
     measurements = list(recorded[:MEASUREMENTS_SHOWN])
     latest_weight = recorded.filter(weight_kg__isnull=False).first()
     latest_height = recorded.filter(height_cm__isnull=False).first()
-    timeline, earlier = timeline_page(patient, until=_moment(request.GET.get("until")))
     return render(
         request,
         "patients/patient_chart.html",

@@ -138,7 +138,7 @@ def part_context(request: HttpRequest, record: DosingRecord) -> dict:
         **may,
         "form": PrescriptionForm(
             initial=PrescriptionForm.initial_from(record, clinic.infusion_minutes),
-            lots=register_lots(record.clinic_id),
+            lots=register_lots(record),
         )
         if may["can_prescribe"]
         else None,
@@ -161,9 +161,10 @@ def setting_context(request: HttpRequest, record: DosingRecord) -> dict:
     }
 
 
-def register_lots(clinic_id: int, drug: str = Drug.KETAMINE) -> list[tuple[str, str]]:
-    """The lots of `drug` in the clinic's register, latest expiry first, each with its
-    expiry and what is on hand, as choices."""
+def register_lots(record: DosingRecord, drug: str = Drug.KETAMINE) -> list[tuple[str, str]]:
+    """The lots of `drug` with some on hand in the record's clinic's register (and the lot
+    the record names), latest expiry first, each with its expiry and what is on hand, as
+    choices."""
     return [
         (
             number,
@@ -173,7 +174,7 @@ def register_lots(clinic_id: int, drug: str = Drug.KETAMINE) -> list[tuple[str, 
             else f"{number} — no expiry recorded, {substances_rules.mg(on_hand)} on hand",
         )
         for number, (expiry, on_hand) in substances_services.register_lots(
-            clinic_id, drug=drug
+            record.clinic_id, drug=drug, in_stock=True, keep=record.lot_number
         ).items()
     ]
 
@@ -186,7 +187,7 @@ def confirm_form_for(record: DosingRecord, data=None) -> ConfirmDoseForm:
 @allowed(Action.PRESCRIBE_DOSE)
 def prescribe(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.PRESCRIBE_DOSE, log_as=None)
-    form = PrescriptionForm(request.POST, lots=register_lots(record.clinic_id))
+    form = PrescriptionForm(request.POST, lots=register_lots(record))
     if form.is_valid():
         try:
             record = services.prescribe_dose(

@@ -130,7 +130,7 @@ def part_context(request: HttpRequest, record: DosingRecord) -> dict | None:
         "checks": checks,
         "form": EsketaminePrescriptionForm(
             initial={"dose_mg": str(record.dose_mg) if is_esketamine else ""},
-            lots=register_lots(record.clinic_id, Drug.ESKETAMINE),
+            lots=register_lots(record, Drug.ESKETAMINE),
         )
         if can_prescribe
         else None,
@@ -158,9 +158,7 @@ def _again(request: HttpRequest, record: DosingRecord, key: str, form) -> HttpRe
 @allowed(Action.PRESCRIBE_ESKETAMINE)
 def prescribe(request: HttpRequest, session_id) -> HttpResponse:
     record = get_record(request, session_id, Action.PRESCRIBE_ESKETAMINE, log_as=None)
-    form = EsketaminePrescriptionForm(
-        request.POST, lots=register_lots(record.clinic_id, Drug.ESKETAMINE)
-    )
+    form = EsketaminePrescriptionForm(request.POST, lots=register_lots(record, Drug.ESKETAMINE))
 
     def write(data):
         return services.prescribe(

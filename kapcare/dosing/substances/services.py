@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from kapcare.accounts import second_person
@@ -462,16 +462,28 @@ def _correction_problems(amount_mg, note: str) -> dict[str, str]:
 
 
 def register_lots(
-    clinic_id: int, lot_number: str | None = None, *, drug: str | None = None
+    clinic_id: int,
+    lot_number: str | None = None,
+    *,
+    drug: str | None = None,
+    in_stock: bool = False,
+    keep: str = "",
 ) -> dict[str, tuple]:
     """The lots of the clinic's register (or only `lot_number`; only of `drug` when
     given), each as its expiry and the mg on hand, latest expiry first; a lot the clinic
     never received is absent. On hand is the register's own arithmetic (`reconcile`),
     kept with each lot as its lines are written (`lots.restate`). One query, of the lots
-    (not of their lines)."""
+    (not of their lines).
+
+    `in_stock`: only the lots with something on hand, and `keep` (the lot a record
+    already names) whatever it holds, as a form's choices: nothing can be drawn from an
+    emptied lot, and the clinic's history of lots grows with every year while what is on
+    the shelf does not."""
     kept = RegisterLot.objects.filter(clinic_id=clinic_id, is_received=True)
     if lot_number is not None:
         kept = kept.filter(lot_number=lot_number)
+    if in_stock:
+        kept = kept.filter(Q(stock_mg__gt=0) | Q(lot_number=keep))
     if drug is not None:
         kept = kept.filter(drug=drug)
     rows = kept.order_by().values_list("lot_number", "lot_expiry", "stock_mg")

@@ -30,7 +30,6 @@ from kapcare.dosing.models import (
     Drug,
     RegisterLine,
     RegisterLot,
-    SubstanceEntryKind,
 )
 from kapcare.dosing.substances import rules, services
 from kapcare.dosing.substances.forms import CorrectionForm, ReceiveStockForm, SessionUseForm
@@ -63,17 +62,11 @@ def _plain(entry: ControlledSubstanceEntry, zone) -> rules.Entry:
     )
 
 
-def _lots(clinic_id) -> list[tuple[str, str]]:
-    """The lots received at the clinic, latest expiry first, as choices."""
-    rows = (
-        ControlledSubstanceEntry.objects.filter(
-            clinic_id=clinic_id, kind=SubstanceEntryKind.RECEIVED
-        )
-        .values_list("lot_number", "lot_expiry")
-        .distinct()
-        .order_by("-lot_expiry", "lot_number")
-    )
-    return [(number, _lot_label(number, expiry)) for number, expiry in rows]
+def _lots(record: DosingRecord) -> list[tuple[str, str]]:
+    """The lots with ketamine on hand at the record's clinic (and the lot the record
+    names), latest expiry first, as choices: the kept lots, not the register's lines."""
+    rows = services.register_lots(record.clinic_id, in_stock=True, keep=record.lot_number)
+    return [(number, _lot_label(number, expiry)) for number, (expiry, _) in rows.items()]
 
 
 def _lot_label(number: str, expiry) -> str:
@@ -128,7 +121,7 @@ def part_context(request: HttpRequest, record: DosingRecord, form: SessionUseFor
 def _session_use_form(request: HttpRequest, record: DosingRecord, data=None) -> SessionUseForm:
     return SessionUseForm(
         data,
-        lots=_lots(record.clinic_id),
+        lots=_lots(record),
         initial={
             "lot_number": record.lot_number,
             "given_mg": record.dose_mg,

@@ -91,6 +91,38 @@ def test_the_record_page_offers_a_clinician_the_form_with_the_dose_and_lot_fille
     assert b'action="' + use_url(record).encode() in response.content
 
 
+def offered_lots(client, record) -> list[str]:
+    parts = {part.key: context for part, context in client.get(record_url(record)).context["parts"]}
+    return [value for value, _ in parts["substances"]["form"].fields["lot_number"].choices if value]
+
+
+def emptied(clinician, lot: str, amount: str = "100") -> None:
+    """A lot received and then corrected to nothing on hand."""
+    receive(clinician, amount, lot=lot)
+    entry = ControlledSubstanceEntry.objects.get(lot_number=lot)
+    substances_services.correct_entry(
+        actor=actor(clinician), entry=entry, amount_mg=-D(amount), note="Never delivered."
+    )
+
+
+def test_the_record_page_offers_the_lots_with_stock_on_hand_not_the_emptied_ones(
+    client, record, stock, clinician
+):
+    emptied(clinician, "KET-EMPTIED")
+    client.force_login(clinician)
+
+    assert offered_lots(client, record) == [LOT]
+
+
+def test_the_record_page_still_offers_the_lot_the_record_names_when_it_is_emptied(
+    client, record, clinician
+):
+    emptied(clinician, LOT, "500")
+    client.force_login(clinician)
+
+    assert offered_lots(client, record) == [LOT]
+
+
 def test_the_record_page_shows_a_coordinator_the_lines_but_no_form(
     client, record, stock, clinician, coordinator, nurse
 ):

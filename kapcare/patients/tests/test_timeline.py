@@ -6,8 +6,11 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from kapcare.audit.models import AccessLogEntry
 from kapcare.patients.models import BodyMeasurement
 from kapcare.patients.timeline import timeline_page
 
@@ -94,6 +97,48 @@ def test_the_earlier_page_of_the_chart_shows_the_oldest_events(
     # The registration and 55 measurements: 50 on the first page, 6 on this one.
     assert page.count("<li><time") == 6
     assert "Earlier events" not in page
+
+
+def test_with_htmx_the_earlier_link_adds_the_next_events_alone(
+    client, clinician, patient, clinician_measures
+):
+    client.force_login(clinician)
+    url = reverse("patients:chart", args=[patient.external_id])
+    first = client.get(url).content.decode()
+    assert 'hx-target="#timeline-events"' in first
+    _, earlier = timeline_page(patient)
+
+    page = client.get(url, {"until": earlier.isoformat()}, headers={"HX-Request": "true"})
+
+    html = page.content.decode()
+    assert html.count("<li><time") == 6
+    assert "<h2" not in html  # the events alone, not the chart
+    assert 'id="timeline-earlier" hx-swap-oob="true"' in html
+    assert "Earlier events" not in html
+    assert AccessLogEntry.objects.filter(patient=patient, actor=clinician).count() == 2
+
+
+def test_the_earlier_events_cost_the_same_queries_however_long_the_record(
+    client, clinician, patient, clinician_measures
+):
+    client.force_login(clinician)
+    url = reverse("patients:chart", args=[patient.external_id])
+    headers = {"HX-Request": "true"}
+
+    def queries_of_the_earlier_page() -> int:
+        _, earlier = timeline_page(patient)
+        with CaptureQueriesContext(connection) as captured:
+            assert (
+                client.get(url, {"until": earlier.isoformat()}, headers=headers).status_code == 200
+            )
+        return len(captured)
+
+    queries_of_the_earlier_page()  # the session's first request does its own work once
+    before = queries_of_the_earlier_page()
+    for n in range(60):
+        measured(patient, clinician, START - dt.timedelta(days=n + 1))
+
+    assert queries_of_the_earlier_page() == before
 
 
 @pytest.mark.parametrize("until", ["yesterday", "2026-01-05T15:00:00", ""])
