@@ -21,9 +21,10 @@ from kapcare.measures.instruments import INSTRUMENTS
 from kapcare.notifications.models import Notification, NotificationKind
 from kapcare.notifications.tests.emails import do_the_clinical_work
 from kapcare.scopes import Scope
+from tests.clock import wall_clock
 from tests.factories import PatientFactory, UserFactory, authorize
 
-NEXT_DOSE = dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC)
+NEXT_DOSE = wall_clock(7, 9)  # a week from the day the suite runs, 9:00 AM in the clinic
 
 
 @pytest.fixture
