@@ -32,6 +32,9 @@ def assert_accessible_at_both_sizes(page) -> None:
         page.set_viewport_size(viewport)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         assert_accessible(page)
+        # Nothing (the therapist's email among the episode's facts) pushes it sideways.
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= viewport["width"], f"{scroll_width} px wide at {viewport}"
 
 
 @pytest.fixture

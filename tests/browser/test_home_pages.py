@@ -1,6 +1,8 @@
 """Each role signs in through the form, lands on its own home page, and every page it sees
 first passes axe at desktop and phone sizes."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -82,3 +84,16 @@ def test_a_table_wider_than_a_phone_can_be_scrolled_by_keyboard(page, patient_us
     # Scrolling may be smooth: wait for it to move rather than read it at once.
     page.wait_for_function("el => el.scrollLeft > 0", arg=box.element_handle(), timeout=5000)
     assert_accessible(page)
+
+
+@pytest.mark.browser
+def test_a_long_staff_menu_wraps_instead_of_scrolling_sideways_at_laptop_widths(page, coordinator):
+    # The coordinator's menu is among the longest; between the "lg" width, where the menu
+    # leaves the Menu button, and a wide desktop it once ran off the right of the page.
+    login(page, coordinator.email)
+    expect(page).to_have_url(re.compile(r"/desk/$"))
+    for width in (992, 1024, 1100, 1200, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= width, f"{scroll_width} px wide at a {width} px window"
+        expect(page.get_by_role("button", name="Sign out")).to_be_in_viewport()

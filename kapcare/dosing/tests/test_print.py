@@ -43,3 +43,15 @@ def test_the_print_stylesheet_leaves_out_navigation_forms_and_buttons():
 
     assert ".site-header, .site-footer, nav, form, button" in css
     assert "tr { break-inside: avoid; }" in css
+
+
+def test_the_dosing_record_lists_its_parts_once(client, clinician, record):
+    """The page index lists the parts (from their headings); the session's own menu keeps
+    only the episode and the gates, so the parts are not listed twice."""
+    client.force_login(clinician)
+
+    html = client.get(reverse("dosing:record", args=[record.session.external_id])).content
+
+    assert b"data-page-index" in html
+    assert b'href="#vitals"' not in html
+    assert b'id="vitals"' in html

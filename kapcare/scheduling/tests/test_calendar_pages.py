@@ -63,6 +63,15 @@ def test_the_week_grid_links_each_entry_to_its_session(desk_client, clinic, dose
     assert f'href="{session_url(dose)}"' in response.content.decode()
 
 
+def test_the_week_names_its_days_as_the_rest_of_the_app_does(desk_client, clinic, dose):
+    """Month before day ("Mon Dec 7"), as the therapist's and the portal's dates read."""
+    day = DOSE.astimezone(clinic.zone)
+    page = desk_client.get(WEEK_URL, {"date": local_day(clinic, DOSE)}).content.decode()
+
+    assert f">{day:%a %b} {day.day}</a>" in page
+    assert f">{day:%a} {day.day} {day:%b}</a>" not in page
+
+
 def test_the_session_page_shows_it_and_logs_the_view(desk_client, dose, patient):
     page = desk_client.get(session_url(dose)).content.decode()
 
