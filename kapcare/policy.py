@@ -146,6 +146,9 @@ class Action(StrEnum):
     VIEW_ESTIMATES = "billing.view_estimates"
     ISSUE_ESTIMATE = "billing.issue_estimate"
     MANAGE_CODE_TABLE = "billing.manage_code_table"
+    VIEW_LEDGER = "billing.view_ledger"
+    HANDLE_PAYMENTS = "billing.handle_payments"
+    MANAGE_PACKAGES = "billing.manage_packages"
     # Patient education (kapcare.education)
     MANAGE_EDUCATION_PAGES = "education.manage_pages"
     READ_OWN_EDUCATION = "education.read_own"
@@ -307,6 +310,11 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     Action.VIEW_ESTIMATES: STAFF | {Role.PATIENT},
     Action.ISSUE_ESTIMATE: frozenset({Role.COORDINATOR, Role.ADMIN}),
     Action.MANAGE_CODE_TABLE: frozenset({Role.ADMIN}),
+    # The ledger: clinicians and nurses see the charges, the front desk and the admin
+    # record payments, refunds, packages and voids, the patient reads their own.
+    Action.VIEW_LEDGER: STAFF | {Role.PATIENT},
+    Action.HANDLE_PAYMENTS: frozenset({Role.COORDINATOR, Role.ADMIN}),
+    Action.MANAGE_PACKAGES: frozenset({Role.ADMIN}),
     # Patient education: the clinic's pages are written by its admin and clinicians; a
     # patient reads them in the portal; the staff see who read what (the day-of checklist)
     # and print the after-care page at discharge.

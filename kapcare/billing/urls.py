@@ -3,6 +3,7 @@
 from django.urls import path
 
 from kapcare.billing import views
+from kapcare.billing.ledger import views as ledger
 
 app_name = "billing"
 urlpatterns = [
@@ -15,4 +16,7 @@ urlpatterns = [
     path("portal/estimates/", views.portal_estimates, name="portal_estimates"),
     path("clinic-admin/billing-codes/", views.code_table, name="code_table"),
     path("clinic-admin/billing-codes/<uuid:code_id>/", views.code_edit, name="code_edit"),
+    path("patients/<uuid:patient_id>/ledger/", ledger.patient_ledger, name="patient_ledger"),
+    path("portal/payments/", ledger.portal_payments, name="portal_payments"),
+    path("clinic-admin/packages/", ledger.package_products, name="package_products"),
 ]
