@@ -73,9 +73,7 @@ def test_the_database_refuses_a_second_line_of_the_same_code_for_a_session(episo
 
 
 def test_a_session_not_done_posts_nothing(episode, clinician):
-    planned = plan_session(
-        episode, clinician, starts_at=timezone.now() + dt.timedelta(days=3)
-    )
+    planned = plan_session(episode, clinician, starts_at=timezone.now() + dt.timedelta(days=3))
 
     assert post(planned) == []
 
@@ -171,9 +169,7 @@ def fees(clinic):
 
 
 def booked_soon(episode, clinician, hours=5):
-    return plan_session(
-        episode, clinician, starts_at=timezone.now() + dt.timedelta(hours=hours)
-    )
+    return plan_session(episode, clinician, starts_at=timezone.now() + dt.timedelta(hours=hours))
 
 
 def test_a_late_cancellation_posts_the_clinics_fee_once(
