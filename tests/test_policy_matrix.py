@@ -189,6 +189,11 @@ MATRIX = {
     "billing:portal_estimates": (None, PATIENT_ONLY),
     "billing:code_table": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     "billing:code_edit": ("code", row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
+    # The ledger: staff read it (clinicians see the charges), the patient reads their own
+    # in the portal, the therapist nothing; the admin keeps the package products.
+    "billing:patient_ledger": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "billing:portal_payments": (None, PATIENT_ONLY),
+    "billing:package_products": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     # --- scheduling ---
     "scheduling:day": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
     "scheduling:week": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
