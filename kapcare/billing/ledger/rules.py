@@ -5,7 +5,7 @@ threshold. Sources: docs/billing-reference.md#the-ledger."""
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from kapcare.billing import rules as code_rules
@@ -103,9 +103,7 @@ def session_charge_lines(
     lines = code_rules.code_lines(session, codes, session_price)
     if ndc:
         lines = [
-            line.__class__(**{**line.__dict__, "ndc": ndc})
-            if line.key == code_rules.KETAMINE_DRUG
-            else line
+            replace(line, ndc=ndc) if line.key == code_rules.KETAMINE_DRUG else line
             for line in lines
         ]
     return lines

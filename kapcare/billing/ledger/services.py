@@ -594,7 +594,7 @@ def ledger_of(patient) -> Ledger:
         .order_by("drawn_at", "id")
     )
     lines = []
-    charged_sessions = {c.session_id for c in charges if c.session_id and not _voided(c)}
+    charged_sessions = {c.session_id for c in charges if c.session_id and not is_voided(c)}
     for charge in charges:
         code = f"{charge.system} {charge.code}".strip()
         label = f"{code}: {charge.description}" if code else charge.description
@@ -603,7 +603,7 @@ def ledger_of(patient) -> Ledger:
         if charge.units > 1:
             label += f" × {charge.units}"
         lines.append(rules.Line(charge.posted_at, "charge", label, charge.total))
-        if _voided(charge):
+        if is_voided(charge):
             void = charge.void
             lines.append(
                 rules.Line(void.voided_at, "void", f"Void of {label}: {void.reason}", -charge.total)
@@ -679,7 +679,7 @@ def ledger_of(patient) -> Ledger:
         for charge in charges:
             if (
                 charge.episode_id
-                and not _voided(charge)
+                and not is_voided(charge)
                 and charge.origin
                 in (
                     ChargeOrigin.SESSION,
@@ -717,7 +717,7 @@ def ledger_of(patient) -> Ledger:
     )
 
 
-def _voided(charge: Charge) -> bool:
+def is_voided(charge: Charge) -> bool:
     try:
         return charge.void is not None
     except ChargeVoid.DoesNotExist:

@@ -61,7 +61,7 @@ def _choices(request, patient, ledger) -> dict:
         "charges": [
             (c, f"{c.service_on:%b %-d}: {c.code or c.get_origin_display()} ${c.total:,.2f}")
             for c in ledger.charges
-            if not services._voided(c)
+            if not services.is_voided(c)
         ],
         "products": list(
             PackageProduct.objects.filter(clinic_id=patient.clinic_id, is_active=True)
