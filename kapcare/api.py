@@ -266,3 +266,4 @@ api.add_router("/", "kapcare.episodes.api_therapy.router")  # therapist portal
 api.add_router("/", "kapcare.episodes.check_in.api.router")  # checking patients in
 api.add_router("/", "kapcare.outcomes.api.router")  # the clinic's outcome figures
 api.add_router("/", "kapcare.billing.api.router")  # Good Faith Estimates
+api.add_router("/", "kapcare.billing.ledger.api.router")  # payments and the ledger

@@ -147,6 +147,9 @@ class Action(StrEnum):
     ISSUE_ESTIMATE = "billing.issue_estimate"
     MANAGE_CODE_TABLE = "billing.manage_code_table"
     VIEW_MONEY_REPORTS = "billing.view_reports"
+    VIEW_LEDGER = "billing.view_ledger"
+    HANDLE_PAYMENTS = "billing.handle_payments"
+    MANAGE_PACKAGES = "billing.manage_packages"
     # Patient education (kapcare.education)
     MANAGE_EDUCATION_PAGES = "education.manage_pages"
     READ_OWN_EDUCATION = "education.read_own"
@@ -311,6 +314,11 @@ ROLE_ACTIONS: dict[Action, frozenset[str]] = {
     # The clinic's money reports (estimates due or late; the ledger's later): the clinic
     # admin and the front desk, who handle money; every patient they list is logged.
     Action.VIEW_MONEY_REPORTS: frozenset({Role.ADMIN, Role.COORDINATOR}),
+    # The ledger: clinicians and nurses see the charges, the front desk and the admin
+    # record payments, refunds, packages and voids, the patient reads their own.
+    Action.VIEW_LEDGER: STAFF | {Role.PATIENT},
+    Action.HANDLE_PAYMENTS: frozenset({Role.COORDINATOR, Role.ADMIN}),
+    Action.MANAGE_PACKAGES: frozenset({Role.ADMIN}),
     # Patient education: the clinic's pages are written by its admin and clinicians; a
     # patient reads them in the portal; the staff see who read what (the day-of checklist)
     # and print the after-care page at discharge.

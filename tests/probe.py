@@ -210,6 +210,7 @@ API_BODIES = {
     "RevocationIn": {"reason": "probe"},
     "EpisodeIn": {"model": "blended", "diagnosis_code": "F32.1"},
     "EstimateIn": {},  # the episode id is the victim's (`dated` below)
+    "PaymentIn": {"amount": "475.00", "method": "cash"},
     "SessionIn": {"kind": "preparation"},
     "CompleteIn": {"note": "probe"},
     "VitalsIn": {"hr": 70, "sbp": 120, "dbp": 80, "spo2": 98, "rr": 14, "sedation": 0},

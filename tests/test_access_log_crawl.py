@@ -82,6 +82,7 @@ LIST_PAGES = {
     "journal:list": "patient_user",  # portal and journal
     "measures:portal_measures": "patient_user",  # portal and journal
     "billing:portal_estimates": "patient_user",  # the patient's Good Faith Estimates
+    "billing:portal_payments": "patient_user",  # the patient's charges and payments
     "education:portal_list": "patient_user",  # patient education
 }
 

@@ -194,6 +194,11 @@ MATRIX = {
     "billing:reports": (None, row(OK, DENIED, OK, MISSING, MISSING, OK)),
     "billing:report": ("report", row(OK, DENIED, OK, MISSING, MISSING, OK)),
     "billing:report_csv": ("report", row(OK, DENIED, OK, MISSING, MISSING, OK)),
+    # The ledger: staff read it (clinicians see the charges), the patient reads their own
+    # in the portal, the therapist nothing; the admin keeps the package products.
+    "billing:patient_ledger": ("patient", row(OK, OK, OK, DENIED, DENIED, MISSING)),
+    "billing:portal_payments": (None, PATIENT_ONLY),
+    "billing:package_products": (None, row(DENIED, DENIED, OK, DENIED, DENIED, DENIED)),
     # --- scheduling ---
     "scheduling:day": (None, row(OK, OK, OK, DENIED, DENIED, OK)),
     "scheduling:week": (None, row(OK, OK, OK, DENIED, DENIED, OK)),

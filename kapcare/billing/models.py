@@ -151,3 +151,18 @@ class GoodFaithEstimate(KeptRecord):
     @property
     def is_late(self) -> bool:
         return self.due_on is not None and self.issued_at.date() > self.due_on
+
+
+# The ledger's records live in their own package (a folder per part).
+from kapcare.billing.ledger.models import (  # noqa: E402, F401
+    Charge,
+    ChargeOrigin,
+    ChargeVoid,
+    PackageDrawDown,
+    PackageProduct,
+    PackageRefund,
+    PackageSale,
+    Payment,
+    PaymentKind,
+    PaymentMethod,
+)

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from kapcare.billing import views
+from kapcare.billing.ledger import views as ledger
 from kapcare.billing.reports import views as reports
 
 app_name = "billing"
@@ -19,4 +20,7 @@ urlpatterns = [
     path("reports/", reports.report_list, name="reports"),
     path("reports/<slug:report_name>/", reports.report, name="report"),
     path("reports/<slug:report_name>/csv/", reports.report_csv, name="report_csv"),
+    path("patients/<uuid:patient_id>/ledger/", ledger.patient_ledger, name="patient_ledger"),
+    path("portal/payments/", ledger.portal_payments, name="portal_payments"),
+    path("clinic-admin/packages/", ledger.package_products, name="package_products"),
 ]

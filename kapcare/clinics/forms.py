@@ -294,6 +294,17 @@ CLINICAL_TEXTS = {
 }
 
 
+# The money side's settings: fees, the package refund rule, the estimate's dispute
+# threshold (their sources: docs/billing-reference.md#fees-and-packages).
+MONEY_SETTINGS = (
+    "late_cancel_fee",
+    "no_show_fee",
+    "package_refund_rule",
+    "package_refund_fee",
+    "estimate_excess_threshold",
+)
+
+
 class ClinicSettingsForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
         choices=time_zone_choices, help_text="Times are shown in this zone."
@@ -312,6 +323,7 @@ class ClinicSettingsForm(forms.ModelForm):
             "npi",
             "tin",
             "service_address",
+            *MONEY_SETTINGS,
             *CLINICAL_SETTINGS,
             *CLINICAL_CHOICES,
             *CLINICAL_TEXTS,

@@ -3,6 +3,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -253,6 +254,54 @@ class Clinic(models.Model):
         "address where services are given",
         blank=True,
         help_text="Printed on Good Faith Estimates.",
+    )
+    # Fees and packages (docs/billing-reference.md#fees-and-packages): a late cancellation
+    # (within `late_cancel_hours`) or a no-show is charged these amounts; zero means no fee.
+    # The clinic's own policy: no law sets them. Shown to the patient when a session is booked.
+    late_cancel_fee = models.DecimalField(
+        "late-cancellation fee (USD)",
+        max_digits=8,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text="Charged when a session is cancelled late; 0 for none.",
+    )
+    no_show_fee = models.DecimalField(
+        "no-show fee (USD)",
+        max_digits=8,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text="Charged when the patient misses a session; 0 for none.",
+    )
+    # How an unused prepaid package is refunded (`billing.ledger.rules.package_refund`).
+    package_refund_rule = models.CharField(
+        "package refund rule",
+        max_length=16,
+        default="pro_rata",
+        choices=[
+            ("pro_rata", "Unused sessions at the package's price per session, less the fee"),
+            ("per_session", "What was paid, less used sessions at the single-session price"),
+        ],
+    )
+    package_refund_fee = models.DecimalField(
+        "package refund fee (USD)",
+        max_digits=8,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text="Kept from a package refund; 0 for none.",
+    )
+    # Billed charges this far above the Good Faith Estimate give the patient the right to
+    # patient-provider dispute resolution (45 CFR 149.620(b): $400 or more); the ledger
+    # flags it before the bill is sent.
+    estimate_excess_threshold = models.DecimalField(
+        "flag charges above the estimate by (USD)",
+        max_digits=8,
+        decimal_places=2,
+        default=400,
+        validators=[MinValueValidator(0)],
+        help_text="Default $400: the dispute-resolution threshold of 45 CFR 149.620.",
     )
 
     # --- Sign-in ---

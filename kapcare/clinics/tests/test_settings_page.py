@@ -1,7 +1,12 @@
 from django.forms.models import model_to_dict
 from django.urls import reverse
 
-from kapcare.clinics.forms import CLINICAL_CHOICES, CLINICAL_SETTINGS, CLINICAL_TEXTS
+from kapcare.clinics.forms import (
+    CLINICAL_CHOICES,
+    CLINICAL_SETTINGS,
+    CLINICAL_TEXTS,
+    MONEY_SETTINGS,
+)
 from kapcare.screening.status import blood_pressure_thresholds
 
 
@@ -16,6 +21,7 @@ def settings_data(clinic, **changes):
                 "phone",
                 "email",
                 "clinical_inbox",
+                *MONEY_SETTINGS,
                 *CLINICAL_SETTINGS,
                 *CLINICAL_TEXTS,
             ],
