@@ -2,6 +2,7 @@
 
 import datetime as dt
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -58,8 +59,13 @@ def run_demo() -> str:
 
 @pytest.fixture
 def demo(db, settings):
+    """The demo as loaded on a working day's morning (a dose under way: the demo clinic is
+    closed at weekends), the clock left ticking there for the test."""
+    import time_machine
+
     settings.DEBUG = True
-    return run_demo()
+    with time_machine.travel(_demo_moment(2, 10, 40), tick=True):
+        yield run_demo()
 
 
 @pytest.mark.django_db
@@ -537,23 +543,22 @@ def test_demo_shows_an_overdue_integration_to_the_front_desk(demo, client):
 
 
 @pytest.mark.parametrize(
-    "moment",
-    [
-        dt.datetime(2026, 11, 29, 14, 0, tzinfo=dt.UTC),  # a Sunday morning in Nashville
-        dt.datetime(2026, 11, 24, 4, 30, tzinfo=dt.UTC),  # 10:30 PM the evening before
-        dt.datetime(2026, 11, 27, 23, 45, tzinfo=dt.UTC),  # a Friday, after closing
-    ],
+    ("weekday", "hour", "minute"),
+    [(6, 8, 0), (1, 22, 30), (4, 18, 45), (2, 12, 10)],
+    ids=["sunday-morning", "weekday-evening", "friday-after-closing", "weekday-noon"],
 )
-def test_demo_loads_whatever_the_day_and_hour(db, settings, moment):
+def test_demo_loads_whatever_the_day_and_hour(db, settings, weekday, hour, minute):
     """Sessions are placed relative to the moment the demo is loaded: past doses are
-    given at their own time, today's is under way however late it is."""
+    given at their own time, today's is under way since its booked start (on a working
+    day, once its block has begun), and every date is in story order."""
     import time_machine
 
     from kapcare.episodes.models import Episode, EpisodeState
 
     settings.DEBUG = True
-    with time_machine.travel(moment, tick=False):
+    with time_machine.travel(_demo_moment(weekday, hour, minute), tick=False):
         run_demo()
+        assert_story_in_order()
 
     states = set(Episode.objects.values_list("state", flat=True))
     assert states == set(EpisodeState.values)
@@ -857,3 +862,89 @@ def test_demo_has_a_spravato_patient_with_one_rems_form_sent_and_one_due(demo, c
     )
     register = client.get(reverse("substances:register")).content.decode()
     assert music_city.rems_certification_id in register
+
+
+# --- The story in order ---------------------------------------------------------------------
+
+
+def _demo_moment(weekday: int, hour: int, minute: int = 0) -> dt.datetime:
+    """The next `weekday` (0: Monday) at least a week from now, at `hour`:`minute` in
+    Nashville: a moment relative to today, never a calendar date."""
+    zone = ZoneInfo("America/Chicago")
+    day = timezone.now().astimezone(zone).date() + dt.timedelta(days=7)
+    day += dt.timedelta(days=(weekday - day.weekday()) % 7)
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zone)
+
+
+def assert_story_in_order() -> None:
+    """Every episode of the demo clinic tells its story in order — screening completed,
+    consent signed, first preparation, first dose — with each dose started inside its
+    booking, each integration after its dose, no dose on a weekend, and nothing done in
+    the future: only booked (or cancelled) sessions lie ahead."""
+    from kapcare.consents.models import TREATMENT_KINDS, Signature
+    from kapcare.episodes.models import CareSession, Episode, EpisodeTransition, SessionKind
+    from kapcare.screening.models import EligibilityDecision, MedicalScreening
+
+    clinic = Clinic.objects.get(slug="music-city")
+    zone = clinic.zone
+    now = timezone.now()
+    today = timezone.localdate(now, zone)
+    episodes = Episode.objects.filter(clinic=clinic).select_related("patient")
+    assert episodes.count() >= 15
+    for episode in episodes:
+        name = f"{episode.patient.full_name} ({episode.model})"
+        sessions = list(CareSession.objects.filter(episode=episode).order_by("planned_start"))
+        doses = [s for s in sessions if s.kind == SessionKind.DOSING]
+        preparations = [s for s in sessions if s.kind == SessionKind.PREPARATION]
+        integrations = [s for s in sessions if s.kind == SessionKind.INTEGRATION]
+        screening = (
+            MedicalScreening.objects.filter(patient=episode.patient, completed_at__isnull=False)
+            .order_by("completed_at")
+            .first()
+        )
+        consent = (
+            Signature.objects.filter(episode=episode, kind__in=TREATMENT_KINDS)
+            .order_by("signed_at")
+            .first()
+        )
+        steps = [
+            ("screening completed", screening.completed_at if screening else None),
+            ("consent signed", consent.signed_at if consent else None),
+            ("first preparation", preparations[0].planned_start if preparations else None),
+            ("first dose", (doses[0].started_at or doses[0].planned_start) if doses else None),
+        ]
+        known = [(step, moment) for step, moment in steps if moment is not None]
+        assert [moment for _, moment in known] == sorted(m for _, m in known), (name, known)
+        if doses:
+            assert consent is not None, name
+        for dose in doses:
+            booked = timezone.localtime(dose.planned_start, zone)
+            assert booked.weekday() < 5, (name, booked)
+            if dose.started_at is not None:
+                assert dose.planned_start <= dose.started_at <= dose.planned_end, (name, dose)
+                assert timezone.localdate(dose.started_at, zone) == booked.date(), name
+        for dose, integration in zip(doses, integrations, strict=False):
+            assert integration.planned_start > dose.planned_end, (name, dose, integration)
+        for session in sessions:
+            if session.planned_start > now:
+                assert session.status in ("planned", "cancelled"), (name, session)
+            for moment in (session.started_at, session.checked_in_at, session.status_changed_at):
+                assert moment is None or moment <= now, (name, session)
+        for transition in EpisodeTransition.objects.filter(episode=episode):
+            assert transition.changed_at <= now, (name, transition.to_state)
+    in_clinic = {"patient__clinic": clinic}
+    assert not Signature.objects.filter(signed_at__gt=now, **in_clinic).exists()
+    assert not MedicalScreening.objects.filter(completed_at__gt=now, **in_clinic).exists()
+    assert not EligibilityDecision.objects.filter(decided_at__gt=now, **in_clinic).exists()
+    records = DosingRecord.objects.filter(clinic=clinic)
+    for field in ("dose_ended_at", "discharged_at", "signed_at"):
+        assert not records.filter(**{f"{field}__gt": now}).exists(), field
+    assert not Observation.objects.filter(taken_at__gt=now, record__clinic=clinic).exists()
+    assert not BodyMeasurement.objects.filter(measured_on__gt=today, **in_clinic).exists()
+    from kapcare.measures.models import Assessment
+
+    assert not Assessment.objects.filter(completed_at__gt=now, **in_clinic).exists()
+
+
+def test_demo_tells_every_story_in_order(demo):
+    assert_story_in_order()
