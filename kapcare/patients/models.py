@@ -73,8 +73,13 @@ class Patient(KeptRecord):
             models.Index(fields=["clinic", "-updated_at"], name="patient_recent_idx"),
         ]
         constraints = [
+            # Partial (numbered rows only; NULLs never clash anyway), so that SQLite adds
+            # it as an index instead of rebuilding the table, which would drop the
+            # table's triggers (migration 0005's count, the never-deleted guard).
             models.UniqueConstraint(
-                fields=["clinic", "record_number"], name="patient_record_number_unique"
+                fields=["clinic", "record_number"],
+                condition=models.Q(record_number__isnull=False),
+                name="patient_record_number_unique",
             ),
         ]
 

@@ -58,7 +58,9 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="patient",
             constraint=models.UniqueConstraint(
-                fields=("clinic", "record_number"), name="patient_record_number_unique"
+                condition=models.Q(record_number__isnull=False),
+                fields=("clinic", "record_number"),
+                name="patient_record_number_unique",
             ),
         ),
     ]
