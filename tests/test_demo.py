@@ -543,22 +543,25 @@ def test_demo_shows_an_overdue_integration_to_the_front_desk(demo, client):
 
 
 @pytest.mark.parametrize(
-    ("weekday", "hour", "minute"),
-    [(6, 8, 0), (1, 22, 30), (4, 18, 45), (2, 12, 10)],
-    ids=["sunday-morning", "weekday-evening", "friday-after-closing", "weekday-noon"],
+    ("weekday", "hour", "minute", "under_way"),
+    [(6, 8, 0, 0), (4, 22, 30, 1), (2, 10, 40, 1), (3, 8, 30, 0)],
+    ids=["sunday-morning", "friday-night", "weekday-morning", "weekday-before-the-first-dose"],
 )
-def test_demo_loads_whatever_the_day_and_hour(db, settings, weekday, hour, minute):
+def test_demo_loads_whatever_the_day_and_hour(db, settings, weekday, hour, minute, under_way):
     """Sessions are placed relative to the moment the demo is loaded: past doses are
     given at their own time, today's is under way since its booked start (on a working
     day, once its block has begun), and every date is in story order."""
     import time_machine
 
-    from kapcare.episodes.models import Episode, EpisodeState
+    from kapcare.episodes.models import CareSession, Episode, EpisodeState
 
     settings.DEBUG = True
     with time_machine.travel(_demo_moment(weekday, hour, minute), tick=False):
         run_demo()
         assert_story_in_order()
+
+    # A dose is under way on a working day once the first block has begun; none at weekends.
+    assert CareSession.objects.filter(status="in_progress").count() == under_way
 
     states = set(Episode.objects.values_list("state", flat=True))
     assert states == set(EpisodeState.values)

@@ -410,14 +410,17 @@ def _run_course(episode, course: Course, today, rooms: list[Room], front_desk, n
         not_before = _at(clinic, day + dt.timedelta(days=1), 0)
 
     for position, offset in enumerate(course.dose_days):
+        target = story_day(today, offset)
         session = _dose(
             episode,
-            story_day(today, offset),
+            target,
             not_before,
             rooms,
             front_desk,
             nurse,
-            hours=_today_hours(clinic, today) if course.under_way_today else DOSE_HOURS,
+            hours=_today_hours(clinic, today, course.under_way_today)
+            if target == today
+            else DOSE_HOURS,
         )
         not_before = session.planned_start + dt.timedelta(
             hours=episode.clinic.minimum_dose_interval_hours
@@ -524,14 +527,19 @@ def _therapy_session(episode, kind: str, day: dt.date, actor: Actor) -> CareSess
     )
 
 
-def _today_hours(clinic, today: dt.date) -> tuple[int, ...]:
-    """The dosing blocks for a dose under way now: the last block whose dose has started
-    by now (the booked start and the check-in behind it) first, so the dose is started
-    inside its booking; then the others."""
+def _today_hours(clinic, today: dt.date, under_way: bool) -> tuple[int, ...]:
+    """Today's dosing blocks in the order a dose tries them. The dose under way takes the
+    last block that has begun by now (its booked start and the check-in behind it), so it
+    is started inside its booking; today's other doses take the blocks still ahead first
+    (checked in early, or waiting), leaving that block to it: the clinician gives one dose
+    at a time."""
     now = timezone.now()
     checkin = dt.timedelta(minutes=clinic.checkin_minutes)
     begun = [hour for hour in DOSE_HOURS if _at(clinic, today, hour) + checkin <= now]
-    return (begun[-1], *(hour for hour in DOSE_HOURS if hour != begun[-1])) if begun else DOSE_HOURS
+    ahead = [hour for hour in DOSE_HOURS if hour not in begun]
+    if under_way and begun:
+        return (begun[-1], *ahead, *begun[:-1])
+    return (*ahead, *begun)
 
 
 def _dose(
