@@ -14,6 +14,7 @@ from django.test import Client, TransactionTestCase, override_settings
 
 from kapcare.accounts.models import Role
 from tests import template_db
+from tests.clock import demo_moment
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
 from tests.second_factor import force_login_past_second_factor
 
@@ -86,7 +87,13 @@ def demo_loaded(django_db_setup, django_db_blocker):
     A test that needs an empty database must not be in a module that uses this (the demo
     stays in place from the first test that asks for it to the module's end)."""
     out = StringIO()
-    with django_db_blocker.unblock(), transaction.atomic():
+    # A working day's morning, with a dose under way (the demo clinic is closed at weekends),
+    # the clock ticking from there for the module's tests.
+    with (
+        time_machine.travel(demo_moment(2, 10, 40), tick=True),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
         with override_settings(DEBUG=True):
             call_command("demo", stdout=out)
         yield out.getvalue()

@@ -36,3 +36,13 @@ def spoken_day(moment: dt.datetime, time_zone: str = CHICAGO) -> str:
 def zone_abbreviation(moment: dt.datetime, time_zone: str = CHICAGO) -> str:
     """'CST' or 'CDT': which one depends on the day the suite runs."""
     return moment.astimezone(ZoneInfo(time_zone)).tzname()
+
+
+def demo_moment(weekday: int, hour: int, minute: int = 0) -> dt.datetime:
+    """The next `weekday` (0: Monday) at least a week from today, at `hour`:`minute` in
+    Nashville (the demo clinic's zone): where the demo's tests load it, a moment relative to
+    today, never a calendar date."""
+    zone = ZoneInfo(CHICAGO)
+    day = dt.datetime.now(zone).date() + dt.timedelta(days=7)
+    day += dt.timedelta(days=(weekday - day.weekday()) % 7)
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zone)

@@ -792,3 +792,80 @@ def test_demo_has_a_spravato_patient_with_one_rems_form_sent_and_one_due(demo, c
     )
     register = client.get(reverse("substances:register")).content.decode()
     assert music_city.rems_certification_id in register
+
+
+# --- The story in order ---------------------------------------------------------------------
+
+
+def assert_story_in_order() -> None:
+    """Every episode of the demo clinic tells its story in order — screening completed,
+    consent signed, first preparation, first dose — with each dose started inside its
+    booking, each integration after its dose, no dose on a weekend, and nothing done in
+    the future: only booked (or cancelled) sessions lie ahead."""
+    from kapcare.consents.models import TREATMENT_KINDS, Signature
+    from kapcare.episodes.models import CareSession, Episode, EpisodeTransition, SessionKind
+    from kapcare.screening.models import EligibilityDecision, MedicalScreening
+
+    clinic = Clinic.objects.get(slug="music-city")
+    zone = clinic.zone
+    now = timezone.now()
+    today = timezone.localdate(now, zone)
+    episodes = Episode.objects.filter(clinic=clinic).select_related("patient")
+    assert episodes.count() >= 15
+    for episode in episodes:
+        name = f"{episode.patient.full_name} ({episode.model})"
+        sessions = list(CareSession.objects.filter(episode=episode).order_by("planned_start"))
+        doses = [s for s in sessions if s.kind == SessionKind.DOSING]
+        preparations = [s for s in sessions if s.kind == SessionKind.PREPARATION]
+        integrations = [s for s in sessions if s.kind == SessionKind.INTEGRATION]
+        screening = (
+            MedicalScreening.objects.filter(patient=episode.patient, completed_at__isnull=False)
+            .order_by("completed_at")
+            .first()
+        )
+        consent = (
+            Signature.objects.filter(episode=episode, kind__in=TREATMENT_KINDS)
+            .order_by("signed_at")
+            .first()
+        )
+        steps = [
+            ("screening completed", screening.completed_at if screening else None),
+            ("consent signed", consent.signed_at if consent else None),
+            ("first preparation", preparations[0].planned_start if preparations else None),
+            ("first dose", (doses[0].started_at or doses[0].planned_start) if doses else None),
+        ]
+        known = [(step, moment) for step, moment in steps if moment is not None]
+        assert [moment for _, moment in known] == sorted(m for _, m in known), (name, known)
+        if doses:
+            assert consent is not None, name
+        for dose in doses:
+            booked = timezone.localtime(dose.planned_start, zone)
+            assert booked.weekday() < 5, (name, booked)
+            if dose.started_at is not None:
+                assert dose.planned_start <= dose.started_at <= dose.planned_end, (name, dose)
+                assert timezone.localdate(dose.started_at, zone) == booked.date(), name
+        for dose, integration in zip(doses, integrations, strict=False):
+            assert integration.planned_start > dose.planned_end, (name, dose, integration)
+        for session in sessions:
+            if session.planned_start > now:
+                assert session.status in ("planned", "cancelled"), (name, session)
+            for moment in (session.started_at, session.checked_in_at, session.status_changed_at):
+                assert moment is None or moment <= now, (name, session)
+        for transition in EpisodeTransition.objects.filter(episode=episode):
+            assert transition.changed_at <= now, (name, transition.to_state)
+    in_clinic = {"patient__clinic": clinic}
+    assert not Signature.objects.filter(signed_at__gt=now, **in_clinic).exists()
+    assert not MedicalScreening.objects.filter(completed_at__gt=now, **in_clinic).exists()
+    assert not EligibilityDecision.objects.filter(decided_at__gt=now, **in_clinic).exists()
+    records = DosingRecord.objects.filter(clinic=clinic)
+    for field in ("dose_ended_at", "discharged_at", "signed_at"):
+        assert not records.filter(**{f"{field}__gt": now}).exists(), field
+    assert not Observation.objects.filter(taken_at__gt=now, record__clinic=clinic).exists()
+    assert not BodyMeasurement.objects.filter(measured_on__gt=today, **in_clinic).exists()
+    from kapcare.measures.models import Assessment
+
+    assert not Assessment.objects.filter(completed_at__gt=now, **in_clinic).exists()
+
+
+def test_demo_tells_every_story_in_order(demo):
+    assert_story_in_order()

@@ -1,26 +1,17 @@
 """`manage.py demo` on an empty database: it refuses to run with DEBUG off, and it loads
 whatever the day and hour. Apart from tests/test_demo.py, whose tests share one loaded demo."""
 
-import datetime as dt
-
 import pytest
 import time_machine
 from django.core.management import CommandError
-from django.utils import timezone
 
 from kapcare.accounts.models import User
 from kapcare.clinics.models import Clinic
-from kapcare.episodes.models import Episode, EpisodeState
+from kapcare.episodes.models import CareSession, Episode, EpisodeState
 from kapcare.notifications.models import Notification
 from kapcare.patients.models import Patient
-from tests.test_demo import run_demo
-
-
-def _last(weekday: int, hour: int, minute: int = 0) -> dt.datetime:
-    """The latest past `weekday` (Monday = 0) at `hour`:`minute` UTC, a week back at most."""
-    today = timezone.now().astimezone(dt.UTC).date() - dt.timedelta(days=7)
-    day = today + dt.timedelta(days=(weekday - today.weekday()) % 7)
-    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=dt.UTC)
+from tests.clock import demo_moment
+from tests.test_demo import assert_story_in_order, run_demo
 
 
 @pytest.mark.django_db
@@ -35,19 +26,21 @@ def test_demo_refuses_to_run_with_debug_off(settings):
 
 
 @pytest.mark.parametrize(
-    ("weekday", "hour", "minute"),
-    [
-        pytest.param(6, 14, 0, id="a Sunday morning in Nashville"),
-        pytest.param(1, 4, 30, id="10:30 PM the evening before"),
-        pytest.param(4, 23, 45, id="a Friday, after closing"),
-    ],
+    ("weekday", "hour", "minute", "under_way"),
+    [(6, 8, 0, 0), (4, 22, 30, 1), (2, 10, 40, 1), (3, 8, 30, 0)],
+    ids=["sunday-morning", "friday-night", "weekday-morning", "weekday-before-the-first-dose"],
 )
-def test_demo_loads_whatever_the_day_and_hour(db, settings, weekday, hour, minute):
+def test_demo_loads_whatever_the_day_and_hour(db, settings, weekday, hour, minute, under_way):
     """Sessions are placed relative to the moment the demo is loaded: past doses are
-    given at their own time, today's is under way however late it is."""
+    given at their own time, today's is under way since its booked start (on a working
+    day, once its block has begun), and every date is in story order."""
     settings.DEBUG = True
-    with time_machine.travel(_last(weekday, hour, minute), tick=False):
+    with time_machine.travel(demo_moment(weekday, hour, minute), tick=False):
         run_demo()
+        assert_story_in_order()
+
+    # A dose is under way on a working day once the first block has begun; none at weekends.
+    assert CareSession.objects.filter(status="in_progress").count() == under_way
 
     states = set(Episode.objects.values_list("state", flat=True))
     assert states == set(EpisodeState.values)

@@ -12,8 +12,10 @@ import copy
 import datetime as dt
 import uuid
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import override_settings
@@ -324,12 +326,23 @@ def _grow_the_register_and_a_caseload() -> None:
             authorize(patient, other, scopes=("measures",), by=clinician)
 
 
+def _a_working_morning() -> dt.datetime:
+    """10:40 in Nashville on the last weekday before today."""
+    zone = ZoneInfo("America/Chicago")
+    day = timezone.now().astimezone(zone).date() - dt.timedelta(days=1)
+    while day.weekday() > 4:
+        day -= dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(10, 40), tzinfo=zone)
+
+
 @pytest.fixture(scope="module")
 def data(django_db_setup, django_db_blocker):
     """Built once for the module in a transaction rolled back at its end; each test runs
     in a savepoint inside it."""
     with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(DEBUG=True):
+        # Loaded on a working day's morning, so that a dose is under way (the demo clinic
+        # is closed at weekends): the last one before today.
+        with override_settings(DEBUG=True), time_machine.travel(_a_working_morning()):
             call_command("demo", stdout=StringIO())
         _grow_the_demo_clinic()
         long_thread = _give_a_long_history(_first_dose())

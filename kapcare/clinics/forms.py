@@ -4,7 +4,7 @@ from django import forms
 from django.core import validators
 
 from kapcare.clinics.dea_numbers import dea_number_problem
-from kapcare.clinics.models import Clinic
+from kapcare.clinics.models import WEEKDAY_NAMES, Clinic
 
 US_ZONES = [
     "America/New_York",
@@ -303,11 +303,23 @@ MONEY_SETTINGS = (
     "package_refund_fee",
     "estimate_excess_threshold",
 )
+WEEKDAYS = [(str(number), name) for number, name in enumerate(WEEKDAY_NAMES)]
 
 
 class ClinicSettingsForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
         choices=time_zone_choices, help_text="Times are shown in this zone."
+    )
+    working_days = forms.MultipleChoiceField(
+        label="Days the clinic is open",
+        choices=WEEKDAYS,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Series planning proposes doses, preparation and integration on these days "
+        "only. Default Monday to Friday.",
+        error_messages={
+            "required": "Tick at least one day the clinic is open.",
+            "invalid_choice": "Choose from the days listed.",
+        },
     )
 
     class Meta:
@@ -324,6 +336,7 @@ class ClinicSettingsForm(forms.ModelForm):
             "tin",
             "service_address",
             *MONEY_SETTINGS,
+            "working_days",
             *CLINICAL_SETTINGS,
             *CLINICAL_CHOICES,
             *CLINICAL_TEXTS,
@@ -357,6 +370,11 @@ class ClinicSettingsForm(forms.ModelForm):
         for name, (label, help_text) in (CLINICAL_CHOICES | CLINICAL_TEXTS).items():
             self.fields[name].label, self.fields[name].help_text = label, help_text
         self.fields["kap_training_not_required_reason"].widget.attrs["rows"] = 2
+        if not self.is_bound:
+            self.initial["working_days"] = list(self.instance.working_days)
+
+    def clean_working_days(self) -> str:
+        return "".join(sorted(set(self.cleaned_data["working_days"])))
 
     def clean_dea_registration_number(self) -> str:
         number = self.cleaned_data["dea_registration_number"].strip().upper()

@@ -25,6 +25,14 @@ def validate_follow_up_months(value: str) -> None:
         raise ValidationError(str(error)) from error
 
 
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def describe_working_days(digits: str) -> str:
+    """The days of a `Clinic.working_days` value, in words: "Monday, Tuesday"."""
+    return ", ".join(WEEKDAY_NAMES[int(day)] for day in sorted(set(digits)) if day in "0123456")
+
+
 class Clinic(models.Model):
     """A clinic and its clinical settings.
 
@@ -119,6 +127,10 @@ class Clinic(models.Model):
     minimum_dose_interval_hours = models.PositiveSmallIntegerField(default=48)
     induction_doses = models.PositiveSmallIntegerField(default=6)
     induction_span_days = models.PositiveSmallIntegerField(default=21)
+    # The days the clinic is open, as weekday digits (Monday = 0): series planning proposes
+    # doses, preparation and integration on these days only, whatever a clinician's hours
+    # say (product default Monday to Friday; docs/clinical-reference.md#induction-series).
+    working_days = models.CharField(max_length=7, default="01234")
     # Gate 3: preparation sessions before the first dose (Dore et al. 2019: 1–3; 2 or more
     # suggested when a trauma history is flagged; docs/clinical-reference.md#preparation-sessions).
     preparation_sessions_required = models.PositiveSmallIntegerField(default=1)
@@ -325,6 +337,11 @@ class Clinic(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def working_weekdays(self) -> frozenset[int]:
+        """The days the clinic is open (Monday = 0), as series planning takes them."""
+        return frozenset(int(day) for day in self.working_days if day in "0123456")
 
 
 class PriceKind(models.TextChoices):

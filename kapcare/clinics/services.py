@@ -6,13 +6,15 @@ from the settings page or the Django admin."""
 from django.db import transaction
 from django.utils import timezone
 
-from kapcare.clinics.models import Clinic, ClinicSettingChange
+from kapcare.clinics.models import Clinic, ClinicSettingChange, describe_working_days
 
 # Fields that are not settings: identity and bookkeeping, never changed through here.
 NOT_SETTINGS = frozenset({"id", "external_id", "created_at", "updated_at"})
 
 
 def _shown(field, value) -> str:
+    if field.name == "working_days":
+        return describe_working_days(value)
     if field.choices and value is not None:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):

@@ -6,7 +6,7 @@ out on commit.
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.apps import apps
 from django.db import transaction
@@ -44,10 +44,11 @@ from kapcare.therapists.invitations import name_therapist
 # --- Documents --------------------------------------------------------------------------------
 
 
-def ensure_default_documents(clinic) -> None:
+def ensure_default_documents(clinic, *, published_at: datetime | None = None) -> None:
     """Give `clinic` the default treatment consent and sharing authorisation (version 1)
-    the first time they are needed. A document that exists is never touched, so an
-    admin's versions are never undone."""
+    the first time they are needed, published now (or at `published_at`: the demo's clinic
+    opened months ago). A document that exists is never touched, so an admin's versions
+    are never undone."""
     existing = set(
         ConsentDocument.objects.filter(clinic_id=clinic.pk).values_list("kind", flat=True)
     )
@@ -65,6 +66,7 @@ def ensure_default_documents(clinic) -> None:
                     body_markdown=body,
                     requires_reconsent=True,
                     change_summary="The default text shipped with kapcare.",
+                    published_at=published_at or timezone.now(),
                 )
 
 
@@ -210,7 +212,9 @@ def _method_problems(actor: Actor, signer: SignatureInput) -> dict[str, str]:
     return {}
 
 
-def _create_signature(actor, patient, version, text, signer, episode=None) -> Signature:
+def _create_signature(
+    actor, patient, version, text, signer, episode=None, signed_at: datetime | None = None
+) -> Signature:
     witness = actor.user if signer.method == SigningMethod.CLINIC_TABLET else None
     return Signature.objects.create(
         patient=patient,
@@ -222,7 +226,7 @@ def _create_signature(actor, patient, version, text, signer, episode=None) -> Si
         text_sha256=sha256_hex(text),
         typed_name=" ".join(signer.typed_name.split()),
         agreed=True,
-        signed_at=timezone.now(),
+        signed_at=signed_at or timezone.now(),
         ip_address=actor.ip_address,
         user_agent=signer.user_agent[:500],
         method=signer.method,
@@ -238,9 +242,11 @@ def sign_treatment_consent(
     version: ConsentVersion,
     signer: SignatureInput,
     expected_sha256: str,
+    now: datetime | None = None,
 ) -> Signature:
     """Record the patient's signature on `version` of the treatment consent, for their
-    current course of care and naming its model.
+    current course of care and naming its model, signed now (`now`: the demo's story
+    signs at its own time, as the dose services take `now`).
 
     `expected_sha256` is the hash of the text the signer was shown; if the text to sign
     has changed since (a new version, a changed model of care, a changed clinic name), the
@@ -264,7 +270,7 @@ def sign_treatment_consent(
                     "text below and sign again."
                 }
             )
-        signature = _create_signature(actor, patient, version, text, signer, episode)
+        signature = _create_signature(actor, patient, version, text, signer, episode, now)
         record_access(actor, AccessAction.CREATE, patient=patient, obj=signature)
     return signature
 

@@ -22,12 +22,13 @@ from kapcare.accounts.models import Role, User
 from kapcare.audit.log import Actor
 from kapcare.audit.models import Channel
 from kapcare.clinics.models import Clinic
+from kapcare.consents.services import ensure_default_documents
 from kapcare.demo.billing import load_billing
 from kapcare.demo.calendar import load_calendar_changes
 from kapcare.demo.consents import load_consents
 from kapcare.demo.correspondence import load_correspondence
 from kapcare.demo.education import load_education
-from kapcare.demo.episodes import RACHEL, SAM, load_courses, open_episodes
+from kapcare.demo.episodes import RACHEL, SAM, load_courses, open_episodes, stories
 from kapcare.demo.measures import load_measures
 from kapcare.demo.outcomes import load_follow_ups
 from kapcare.demo.register import report_missing_vial, take_biennial_inventory
@@ -40,6 +41,9 @@ from kapcare.patients.models import Patient, SexAtBirth
 from kapcare.patients.services import create_patient, record_body_measurement
 
 SEED = 615
+# The demo clinic opened this long before the demo is loaded: before the earliest course's
+# referral (episodes.py).
+OPENED_DAYS_AGO = 400
 DEMO_CLINIC_SLUG = "music-city"
 OTHER_CLINIC_SLUG = "cumberland-infusion"
 
@@ -181,9 +185,12 @@ def load_demo() -> DemoResult:
         }
         users = {login.email: _create_user(login, clinics) for login in LOGINS}
         music_city = clinics[DEMO_CLINIC_SLUG]
+        today = timezone.now().astimezone(music_city.zone).date()
+        # The clinic's consent documents were published when it opened, before any story.
+        opened = today - dt.timedelta(days=OPENED_DAYS_AGO)
+        ensure_default_documents(music_city, published_at=_at_nine(music_city, opened))
         front_desk = _actor(users["coordinator@demo.kapcare.org"])
         nurse = _actor(users["clinician@demo.kapcare.org"])
-        today = timezone.now().astimezone(music_city.zone).date()
 
         used_names: set[tuple[str, str]] = set()
         people = _people(rng, MUSIC_CITY_PATIENT_COUNT, MIDDLE_TENNESSEE, "615", used_names)
@@ -193,8 +200,13 @@ def load_demo() -> DemoResult:
         portal_patient = patients[0]
         portal_patient.user = users["patient@demo.kapcare.org"]
         portal_patient.save(update_fields=["user"])
+        # Every course's story (referral, screening, consent) before its first session,
+        # in the clinic's working days (episodes.py).
+        story = stories(today)
         load_measures(patients, nurse, timezone.now())
-        load_screening(patients, nurse, today)
+        load_screening(
+            patients, nurse, {index: s.screened(music_city) for index, s in story.items()}
+        )
         therapist = users["therapist@demo.kapcare.org"]
         admin = _actor(users["admin@demo.kapcare.org"])
         # The directory before the episodes that name its therapists; episodes before
@@ -203,7 +215,13 @@ def load_demo() -> DemoResult:
         episodes = open_episodes(
             patients, nurse, {RACHEL: directory.verified, SAM: directory.unverified}
         )
-        load_consents(patients, front_desk, nurse, therapist)
+        load_consents(
+            patients,
+            front_desk,
+            nurse,
+            therapist,
+            {index: s.consented(music_city) for index, s in story.items()},
+        )
         load_courses(episodes, front_desk, nurse, admin)
         load_billing(music_city, episodes, therapist, front_desk, admin, today)
         load_calendar_changes(music_city, front_desk)
@@ -239,6 +257,10 @@ def load_demo() -> DemoResult:
         patient_count=len(patients) + CUMBERLAND_PATIENT_COUNT,
         request_count=requests,
     )
+
+
+def _at_nine(clinic: Clinic, day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(9), tzinfo=clinic.zone)
 
 
 def _actor(user: User) -> Actor:

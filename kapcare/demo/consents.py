@@ -80,14 +80,23 @@ EXPIRED_DAYS_AGO = 12
 
 
 def load_consents(
-    patients: list[Patient], front_desk: Actor, nurse: Actor, therapist: User
+    patients: list[Patient],
+    front_desk: Actor,
+    nurse: Actor,
+    therapist: User,
+    consented: dict[int, dt.datetime],
 ) -> None:
+    """The treatment consents, each signed at the moment `consented` gives for the patient
+    (their course's story: after the screening, before the first session); then the
+    sharing authorisations, signed as the demo is loaded."""
     portal_patient = patients[0]
     in_portal = Actor(user=portal_patient.user, ip_address=None, channel=front_desk.channel)
-    _sign_treatment_consent(portal_patient, in_portal, SigningMethod.PORTAL)
+    _sign_treatment_consent(portal_patient, in_portal, SigningMethod.PORTAL, consented[0])
     witnesses = {"coordinator": front_desk, "clinician": nurse}
     for index, witness in TABLET_CONSENTS.items():
-        _sign_treatment_consent(patients[index], witnesses[witness], SigningMethod.CLINIC_TABLET)
+        _sign_treatment_consent(
+            patients[index], witnesses[witness], SigningMethod.CLINIC_TABLET, consented[index]
+        )
 
     today = services.clinic_today(portal_patient.clinic)
     _authorize(
@@ -142,7 +151,7 @@ def load_consents(
     )
 
 
-def _sign_treatment_consent(patient: Patient, actor: Actor, method: str) -> None:
+def _sign_treatment_consent(patient: Patient, actor: Actor, method: str, at: dt.datetime):
     """The consent for the patient's episode (opened before, see build.py)."""
     version = services.treatment_version_for(patient)
     services.sign_treatment_consent(
@@ -151,6 +160,7 @@ def _sign_treatment_consent(patient: Patient, actor: Actor, method: str) -> None
         version=version,
         signer=services.SignatureInput(typed_name=patient.full_name, agreed=True, method=method),
         expected_sha256=sha256_hex(services.text_to_sign(version, patient)),
+        now=at,
     )
 
 

@@ -62,9 +62,11 @@ from kapcare.scheduling.models import Room
 from kapcare.therapists.models import Modality
 
 ROOMS = ["Suite 1 (Belmont)", "Suite 2 (Cumberland)", "Suite 3 (Radnor)"]
-# The demo clinician's week: every day, 08:00–17:00 (room for four dosing blocks a day),
-# so that the demo has a session under way whatever day it is loaded.
-WORKING_HOURS = [(day, dt.time(8), dt.time(17)) for day in range(7)]
+# The demo clinic's week: Monday to Friday, 08:00–17:00 (room for four dosing blocks a
+# day). Every session of the story falls on one of these days: loaded on a weekend, the
+# demo has no dose today (the clinic is closed) and today's doses are booked for Monday.
+WORKING_DAYS = frozenset(range(5))
+WORKING_HOURS = [(day, dt.time(8), dt.time(17)) for day in sorted(WORKING_DAYS)]
 DOSE_HOURS = (9, 11, 13, 15)
 THERAPY_HOUR = 16
 
@@ -336,34 +338,93 @@ def _at(clinic, day: dt.date, hour: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour), tzinfo=clinic.zone).astimezone(dt.UTC)
 
 
+def story_day(today: dt.date, offset: int) -> dt.date:
+    """The working day `offset` days from today: a day in the past moves back to the working
+    day before it, today or a day ahead forward to the next, so that nothing the story
+    has done moves into the future."""
+    day = today + dt.timedelta(days=offset)
+    step = dt.timedelta(days=-1 if offset < 0 else 1)
+    while day.weekday() not in WORKING_DAYS:
+        day += step
+    return day
+
+
+def working_days_after(day: dt.date, count: int) -> dt.date:
+    """The `count`-th working day after `day`."""
+    while count > 0:
+        day += dt.timedelta(days=1)
+        count -= day.weekday() in WORKING_DAYS
+    return day
+
+
+@dataclass(frozen=True)
+class Story:
+    """When a course's steps before its first session happened, in story order: referred,
+    screened (the screening completed and the eligibility decided), consented; the
+    episode's states move every second working day in between."""
+
+    referred: dt.date
+
+    def state_changed(self, clinic, number: int) -> dt.datetime:
+        """The moment of the episode's `number`-th change of state (1: the first)."""
+        return _at(clinic, working_days_after(self.referred, 2 * number), 11)
+
+    def screened(self, clinic) -> dt.datetime:
+        return _at(clinic, working_days_after(self.referred, 3), 10)
+
+    def consented(self, clinic) -> dt.datetime:
+        return _at(clinic, working_days_after(self.referred, 5), 10)
+
+
+def course_story(course: Course, today: dt.date) -> Story:
+    """A course's story before its first session (or before today, when it has none):
+    referred at least 16 days before, so that its four changes of state, its screening
+    and its consent (eight working days) all come before the first session."""
+    first = story_day(today, min((*course.preparation_days, *course.dose_days, 0)))
+    return Story(referred=story_day(first, -16))
+
+
+def stories(today: dt.date) -> dict[int, Story]:
+    """Every demo course's story, by patient index (see build.py)."""
+    return {index: course_story(course, today) for index, course in COURSES.items()}
+
+
 def _run_course(episode, course: Course, today, rooms: list[Room], front_desk, nurse) -> None:
     clinic = episode.clinic
-    started = today + dt.timedelta(days=min((*course.preparation_days, *course.dose_days, 0)))
-    moment = _at(clinic, started - dt.timedelta(days=10), 11)
+    story = course_story(course, today)
+    moment = _at(clinic, story.referred, 11)
     _backdate_transition(episode, moment)  # the referral that opened it
     Episode.objects.filter(pk=episode.pk).update(created_at=moment)
-    for state in course.states:
-        moment += dt.timedelta(days=2)
+    for number, state in enumerate(course.states, start=1):
         reason = course.closing_reason if state in rules.REASON_REQUIRED else ""
         services.change_state(actor=front_desk, episode=episode, to_state=state, reason=reason)
-        _backdate_transition(episode, moment)
+        _backdate_transition(episode, story.state_changed(clinic, number))
 
-    for day in course.preparation_days:
-        session = _therapy_session(episode, rules.PREPARATION, today, day, front_desk)
-        if day < 0:
+    # No dose before the day after the last preparation (doses follow preparation).
+    not_before = None
+    for offset in course.preparation_days:
+        day = story_day(today, offset)
+        session = _therapy_session(episode, rules.PREPARATION, day, front_desk)
+        if day < today:
             _held(session, course, front_desk)
+        not_before = _at(clinic, day + dt.timedelta(days=1), 0)
 
-    previous_start = None
     for position, offset in enumerate(course.dose_days):
-        not_before = (
-            previous_start + dt.timedelta(hours=episode.clinic.minimum_dose_interval_hours)
-            if previous_start
-            else None
-        )
+        target = story_day(today, offset)
         session = _dose(
-            episode, today + dt.timedelta(days=offset), not_before, rooms, front_desk, nurse
+            episode,
+            target,
+            not_before,
+            rooms,
+            front_desk,
+            nurse,
+            hours=_today_hours(clinic, today, course.under_way_today)
+            if target == today
+            else DOSE_HOURS,
         )
-        previous_start = session.planned_start
+        not_before = session.planned_start + dt.timedelta(
+            hours=episode.clinic.minimum_dose_interval_hours
+        )
         day = timezone.localdate(session.planned_start, episode.clinic.zone)
         if day < today and course.esketamine:
             _give_dose(episode, session, None, nurse, front_desk, esketamine_position=position)
@@ -377,17 +438,18 @@ def _run_course(episode, course: Course, today, rooms: list[Room], front_desk, n
                 hypertension=position == course.hypertension_at,
                 summary=course.summary_for_last_dose and position == last_given(course, today),
             )
-        elif day == today and course.under_way_today:
+        elif day == today and course.under_way_today and _has_begun(session):
             _start_today(episode, session, nurse, front_desk)
         elif day == today and course.checked_in_today:
             check_in.check_in(actor=front_desk, session=session)
         gap = course.integration_after[position] if course.integration_after else None
         if gap is None:
             continue
-        integration = _therapy_session(
-            episode, rules.INTEGRATION, today, (day - today).days + gap, front_desk
-        )
-        if (day - today).days + gap < 0:
+        integration_day = working_days_after(day, gap)
+        integration = _therapy_session(episode, rules.INTEGRATION, integration_day, front_desk)
+        # The next dose after this integration, on a later day.
+        not_before = max(not_before, _at(clinic, integration_day + dt.timedelta(days=1), 0))
+        if integration_day < today:
             if position in course.missed_integrations:
                 # The therapist was unwell: the front desk heard it and records it.
                 services.record_session_status(
@@ -453,9 +515,9 @@ def _confirmation(session: CareSession) -> str:
     return f"Email from {therapist.full_name}, {held:%b} {held.day}"
 
 
-def _therapy_session(episode, kind: str, today, offset: int, actor: Actor) -> CareSession:
-    """A preparation or integration session in the therapist's own practice (no room)."""
-    day = today + dt.timedelta(days=offset)
+def _therapy_session(episode, kind: str, day: dt.date, actor: Actor) -> CareSession:
+    """A preparation or integration session in the therapist's own practice (no room), on
+    `day`, at the end of the clinic's day."""
     return services.add_session(
         actor=actor,
         episode=episode,
@@ -465,12 +527,39 @@ def _therapy_session(episode, kind: str, today, offset: int, actor: Actor) -> Ca
     )
 
 
-def _dose(episode, day: dt.date, not_before, rooms: list[Room], front_desk, nurse):
-    """Book a dosing session in the first free block from `day` on (the clinic is closed
-    on Sundays), no sooner than `not_before` (the minimum interval, gate 7)."""
+def _today_hours(clinic, today: dt.date, under_way: bool) -> tuple[int, ...]:
+    """Today's dosing blocks in the order a dose tries them. The dose under way takes the
+    last block that has begun by now (its booked start and the check-in behind it), so it
+    is started inside its booking; today's other doses take the blocks still ahead first
+    (checked in early, or waiting), leaving that block to it: the clinician gives one dose
+    at a time."""
+    now = timezone.now()
+    checkin = dt.timedelta(minutes=clinic.checkin_minutes)
+    begun = [hour for hour in DOSE_HOURS if _at(clinic, today, hour) + checkin <= now]
+    ahead = [hour for hour in DOSE_HOURS if hour not in begun]
+    if under_way and begun:
+        return (begun[-1], *ahead, *begun[:-1])
+    return (*ahead, *begun)
+
+
+def _dose(
+    episode,
+    day: dt.date,
+    not_before,
+    rooms: list[Room],
+    front_desk,
+    nurse,
+    hours: tuple[int, ...] = DOSE_HOURS,
+):
+    """Book a dosing session in the first free block (of `hours`, in that order) of the
+    first working day from `day` on, no sooner than `not_before` (the minimum interval
+    between doses, and after the integration of the dose before)."""
     last_refusal = None
-    for _ in range(4):
-        for hour in DOSE_HOURS:
+    for _ in range(7):
+        if day.weekday() not in WORKING_DAYS:
+            day += dt.timedelta(days=1)
+            continue
+        for hour in hours:
             starts_at = _at(episode.clinic, day, hour)
             if not_before is not None and starts_at < not_before:
                 continue
@@ -730,23 +819,38 @@ def _use_ketamine(record, nurse: Actor, front_desk: Actor) -> None:
     )
 
 
+def _dose_time(session: CareSession) -> dt.datetime:
+    """When a booked dose is given: its booked start, after the check-in."""
+    return session.planned_start + dt.timedelta(minutes=session.episode.clinic.checkin_minutes)
+
+
+def _has_begun(session: CareSession) -> bool:
+    """Whether today's booked dose would be under way by now (loaded before the day's first
+    block, the dose is only booked)."""
+    return _dose_time(session) <= timezone.now()
+
+
 def _start_today(episode, session: CareSession, nurse: Actor, front_desk: Actor) -> None:
-    """Today's dose, under way: checked in, the dose prescribed and checked, started, its
-    first readings taken."""
-    now = timezone.now()
+    """Today's dose, under way: checked in, the dose prescribed and checked, started at its
+    booked time (after the check-in), its first readings taken."""
+    at = _dose_time(session)
+    arrived = at - dt.timedelta(minutes=10)
     patient = episode.patient
-    check_in.check_in(actor=front_desk, session=session, now=now)
-    _questionnaires_before(patient, now, nurse)
-    _weight_before(patient, now, nurse)
+    check_in.check_in(actor=front_desk, session=session, now=arrived)
+    _questionnaires_before(patient, at, nurse)
+    _weight_before(patient, at, nurse)
     _check_in(session, nurse, systolic=132, diastolic=84)
-    _prescribe(episode, session, now, nurse, front_desk)
-    session = services.start_dosing_session(actor=nurse, session=session, now=now)
+    DayOfChecklist.objects.filter(session=session).update(
+        updated_at=arrived, blood_pressure_taken_at=arrived
+    )
+    _prescribe(episode, session, at, nurse, front_desk)
+    session = services.start_dosing_session(actor=nurse, session=session, now=at)
     record = recording.record_for(nurse, session)
-    events_services.record_dose_started(actor=nurse, record=record, at=now)
+    events_services.record_dose_started(actor=nurse, record=record, at=at)
     vitals_services.record_vitals(
         actor=nurse,
         record=record,
-        taken_at=now,
+        taken_at=at,
         values={"hr": 82, "sbp": 132, "dbp": 84, "spo2": 98, "rr": 15, "sedation": 5},
     )
 

@@ -9,10 +9,17 @@ a written justification) guard the demo too.
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from kapcare.audit.log import Actor
 from kapcare.patients.models import Patient
 from kapcare.screening import rules, services
-from kapcare.screening.models import Contraindication, HistorySource, SubstanceChoice
+from kapcare.screening.models import (
+    Contraindication,
+    HistorySource,
+    MedicalScreening,
+    SubstanceChoice,
+)
 
 
 @dataclass(frozen=True)
@@ -73,9 +80,11 @@ SCREENINGS = {
 }
 
 
-def load_screening(patients: list[Patient], nurse: Actor, today: dt.date) -> None:
-    """Screen the patients listed in SCREENINGS; the portal patient (index 0) sends their
-    history as themself, so it must already have a portal account."""
+def load_screening(patients: list[Patient], nurse: Actor, screened: dict[int, dt.datetime]):
+    """Screen the patients listed in SCREENINGS, each at the moment `screened` gives for
+    them (their course's story: after the referral, before the consent); the history came
+    in the day before. The portal patient (index 0) sends their history as themself, so it
+    must already have a portal account."""
     catalogue = services.active_contraindications(patients[0].clinic)
     for index, plan in SCREENINGS.items():
         patient = patients[index]
@@ -85,6 +94,11 @@ def load_screening(patients: list[Patient], nurse: Actor, today: dt.date) -> Non
             patient=patient,
             report=_history(plan, catalogue),
             source=HistorySource.PATIENT if plan.by_patient else HistorySource.STAFF,
+        )
+        at = screened[index]
+        # Not completed yet, so its row may still change (migration 0002's trigger).
+        MedicalScreening.objects.filter(pk=screening.pk).update(
+            created_at=at - dt.timedelta(days=1)
         )
         if plan.decision is None:
             continue
@@ -104,7 +118,7 @@ def load_screening(patients: list[Patient], nurse: Actor, today: dt.date) -> Non
             patient=patient,
             screening=screening,
             review=services.ReviewReport(
-                screened_on=today - dt.timedelta(days=2),
+                screened_on=timezone.localdate(at, patient.clinic.zone),
                 systolic=plan.systolic,
                 diastolic=plan.diastolic,
                 weight_kg=latest_weight,
@@ -112,6 +126,7 @@ def load_screening(patients: list[Patient], nurse: Actor, today: dt.date) -> Non
                 findings=findings,
             ),
             complete=True,
+            now=at,
         )
         services.decide_eligibility(
             actor=nurse,
@@ -119,6 +134,7 @@ def load_screening(patients: list[Patient], nurse: Actor, today: dt.date) -> Non
             decision=plan.decision,
             conditions=plan.conditions,
             justification=plan.justification,
+            now=at + dt.timedelta(minutes=20),
         )
 
 

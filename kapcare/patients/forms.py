@@ -61,7 +61,8 @@ class PatientSearchForm(forms.Form):
         label="Find a patient",
         max_length=100,
         required=False,
-        help_text="Part of a name, an email, a phone number, or a date of birth (YYYY-MM-DD).",
+        help_text="Part of a name, an email, a phone number, a date of birth (YYYY-MM-DD) or "
+        "a record number (KC-004217).",
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
 

@@ -1,7 +1,8 @@
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+from django.db.models import F
 from django.db.models.functions import Lower
 
 from kapcare.clinics.models import Clinic
@@ -25,6 +26,9 @@ class Patient(KeptRecord):
 
     external_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="patients")
+    # The short number staff read out and type ("KC-004217", `record_id`): the clinic's
+    # next in sequence, given in the transaction that inserts the patient (`save`).
+    record_number = models.PositiveIntegerField(null=True, blank=True, editable=False)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -68,9 +72,34 @@ class Patient(KeptRecord):
             models.Index(fields=["clinic", "-created_at", "-id"], name="patient_newest_idx"),
             models.Index(fields=["clinic", "-updated_at"], name="patient_recent_idx"),
         ]
+        constraints = [
+            # Partial (numbered rows only; NULLs never clash anyway), so that SQLite adds
+            # it as an index instead of rebuilding the table, which would drop the
+            # table's triggers (migration 0005's count, the never-deleted guard).
+            models.UniqueConstraint(
+                fields=["clinic", "record_number"],
+                condition=models.Q(record_number__isnull=False),
+                name="patient_record_number_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args, **kwargs):
+        """A new patient takes the clinic's next record number in the same transaction
+        as its insert, so a rolled-back registration leaves no number used by anyone
+        else and two registrations at once never share one."""
+        if self._state.adding and self.record_number is None:
+            with transaction.atomic():
+                self.record_number = next_record_number(self.clinic_id)
+                return super().save(*args, **kwargs)
+        return super().save(*args, **kwargs)
+
+    @property
+    def record_id(self) -> str:
+        """The record number as staff read it: "KC-004217"."""
+        return rules.record_id(self.record_number) if self.record_number else ""
 
     @property
     def full_name(self) -> str:
@@ -139,6 +168,34 @@ class ClinicPatientCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patients} patients"
+
+
+class RecordNumberCounter(models.Model):
+    """The last record number a clinic gave. `next_record_number` raises it by one in the
+    transaction that registers a patient: the row stays locked until that transaction
+    ends, so on PostgreSQL concurrent registrations queue for it (and SQLite writes one at
+    a time anyway)."""
+
+    clinic = models.OneToOneField(
+        Clinic, on_delete=models.PROTECT, primary_key=True, related_name="+"
+    )
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"last record number {self.last_number}"
+
+
+def next_record_number(clinic_id: int) -> int:
+    """The clinic's next record number, taken in the caller's transaction."""
+    with transaction.atomic():
+        counters = RecordNumberCounter.objects.filter(clinic_id=clinic_id)
+        if not counters.update(last_number=F("last_number") + 1):
+            # The clinic's first patient: a concurrent first insert is ignored, not an error.
+            RecordNumberCounter.objects.bulk_create(
+                [RecordNumberCounter(clinic_id=clinic_id, last_number=0)], ignore_conflicts=True
+            )
+            counters.update(last_number=F("last_number") + 1)
+        return counters.values_list("last_number", flat=True).get()
 
 
 def clinic_patient_count(clinic_id: int) -> int:

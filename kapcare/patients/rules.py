@@ -59,3 +59,28 @@ def body_mass_index(kg: Decimal, cm: Decimal) -> Decimal:
     """BMI in kg/m², to one decimal."""
     metres = cm / Decimal(100)
     return (kg / (metres * metres)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+# A record number as staff read it: the prefix and six digits ("KC-004217"); a clinic past
+# 999,999 patients gets more digits.
+RECORD_PREFIX = "KC-"
+RECORD_DIGITS = 6
+
+
+def record_id(number: int) -> str:
+    """The record number `number` as shown: "KC-004217"."""
+    return f"{RECORD_PREFIX}{number:0{RECORD_DIGITS}d}"
+
+
+def parse_record_id(text: str) -> int | None:
+    """The number of a record id as typed — "KC-004217", "kc004217", "KC 4217" — or None
+    when `text` is not one (bare digits are a phone number's, not a record id)."""
+    cleaned = text.strip().upper().replace(" ", "").replace("-", "")
+    prefix = RECORD_PREFIX.replace("-", "")
+    if not cleaned.startswith(prefix):
+        return None
+    digits = cleaned[len(prefix) :]
+    if not digits.isdigit() or not digits.isascii() or len(digits) > 9:
+        return None
+    number = int(digits)
+    return number or None

@@ -15,7 +15,7 @@ from kapcare.audit.log import Actor, record_access, record_list_access
 from kapcare.audit.models import AccessAction
 from kapcare.decorators import allowed
 from kapcare.pagination import keyset_page
-from kapcare.patients import chart, services
+from kapcare.patients import chart, rules, services
 from kapcare.patients.access import get_patient, get_patient_for_form
 from kapcare.patients.forms import BodyMeasurementForm, PatientForm, PatientSearchForm
 from kapcare.patients.timeline import timeline_page
@@ -26,12 +26,16 @@ SEARCH_LIMIT = 50
 
 
 def search_patients(queryset, query: str):
-    """Patients matching what a coordinator types: a record number (the patient's id, as
-    in the chart's address and the API), a date of birth (YYYY-MM-DD), the last four or
-    more digits of a phone number, or words found in the name or email."""
+    """Patients matching what a coordinator types: a record number, exactly ("KC-004217",
+    the chart header's; or the patient's id, as in the chart's address and the API), a
+    date of birth (YYYY-MM-DD), the last four or more digits of a phone number, or words
+    found in the name or email."""
     query = query.strip()
     if not query:
         return queryset
+    short_number = rules.parse_record_id(query)
+    if short_number is not None:
+        return queryset.filter(record_number=short_number)  # the (clinic, number) index
     record_number = _record_number(query)
     if record_number is not None:
         return queryset.filter(external_id=record_number)  # the unique index

@@ -5,7 +5,7 @@ made, for the web pages and a later API alike.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -282,6 +282,7 @@ def review_screening(
     screening: MedicalScreening,
     review: ReviewReport,
     complete: bool,
+    now: datetime | None = None,
 ) -> MedicalScreening:
     """Record the clinician's review of the latest screening version and, when `complete`,
     sign it off. A completed screening never changes again; a superseded version (the
@@ -309,7 +310,7 @@ def review_screening(
             entry.clinician_note = review.medication_notes.get(entry.pk, "").strip()
         ConditionAnswer.objects.bulk_update(answers, ["confirmed_present", "clinician_note"])
         MedicationEntry.objects.bulk_update(medications, ["clinician_note"])
-        _save_review(locked, actor, review, pregnancy_status, complete=complete)
+        _save_review(locked, actor, review, pregnancy_status, complete=complete, now=now)
         record_access(actor, AccessAction.UPDATE, patient=patient, obj=locked)
         if complete:
             record_body_measurement(
@@ -371,8 +372,10 @@ def _refuse_incomplete(review: "ReviewReport", pregnancy_status, answers) -> Non
         raise Refused(problems)
 
 
-def _save_review(locked, actor: Actor, review: "ReviewReport", pregnancy_status, *, complete):
-    now = timezone.now()
+def _save_review(
+    locked, actor: Actor, review: "ReviewReport", pregnancy_status, *, complete, now=None
+):
+    now = now or timezone.now()
     locked.screened_on = review.screened_on
     locked.blood_pressure_systolic = review.systolic
     locked.blood_pressure_diastolic = review.diastolic
@@ -402,7 +405,13 @@ def _save_review(locked, actor: Actor, review: "ReviewReport", pregnancy_status,
 
 
 def decide_eligibility(
-    *, actor: Actor, patient: Patient, decision: str, conditions: str = "", justification: str = ""
+    *,
+    actor: Actor,
+    patient: Patient,
+    decision: str,
+    conditions: str = "",
+    justification: str = "",
+    now: datetime | None = None,
 ) -> EligibilityDecision:
     """Record a clinician's eligibility decision on the patient's latest screening.
 
@@ -422,7 +431,7 @@ def decide_eligibility(
         )
         if problems:
             raise Refused(problems)
-        decided_at = timezone.now()
+        decided_at = now or timezone.now()
         decided_on = timezone.localtime(decided_at, clinic.zone).date()
         valid_until = None
         if decision != rules.NOT_ELIGIBLE:

@@ -29,6 +29,7 @@ def settings_data(clinic, **changes):
     }
     # Checkboxes are posted only when ticked.
     data.update({name: "on" for name in CLINICAL_CHOICES if getattr(clinic, name)})
+    data["working_days"] = list(clinic.working_days)
     data.update(changes)
     return data
 
@@ -166,3 +167,43 @@ def test_a_dea_number_with_a_wrong_check_digit_is_refused_at_the_field(
     ]
     clinic.refresh_from_db()
     assert clinic.dea_registration_number == ""
+
+
+def test_admin_sets_the_days_the_clinic_is_open(client, clinic_admin, clinic):
+    client.force_login(clinic_admin)
+    assert clinic.working_weekdays == frozenset(range(5))  # Monday to Friday by default
+
+    response = client.post(
+        reverse("clinics:settings"), settings_data(clinic, working_days=["5", "1", "2", "3", "4"])
+    )
+
+    assert response.status_code == 302
+    clinic.refresh_from_db()
+    assert clinic.working_days == "12345"
+    assert clinic.working_weekdays == frozenset({1, 2, 3, 4, 5})
+    change = clinic.setting_changes.get()
+    assert change.changes == [
+        {
+            "field": "working_days",
+            "label": "Days the clinic is open",
+            "old": "Monday, Tuesday, Wednesday, Thursday, Friday",
+            "new": "Tuesday, Wednesday, Thursday, Friday, Saturday",
+        }
+    ]
+
+
+def test_a_clinic_open_on_no_day_is_refused_at_the_field(client, clinic_admin, clinic):
+    client.force_login(clinic_admin)
+    data = settings_data(clinic, name="Renamed")
+    del data["working_days"]
+
+    response = client.post(reverse("clinics:settings"), data)
+
+    content = response.content.decode()
+    assert response.context["form"].errors["working_days"] == [
+        "Tick at least one day the clinic is open."
+    ]
+    assert 'value="Renamed"' in content
+    assert "<legend>Days the clinic is open" in content
+    clinic.refresh_from_db()
+    assert clinic.working_days == "01234"

@@ -20,17 +20,19 @@ Decisions, each one a default the coordinator may change on the page before book
 - The first dose goes on the chosen day when the whole series fits from there; otherwise
   on the next day from which it does (looked for within `span_days`), with a note.
 - Doses, preparation and integration are proposed on the clinic's `working_days` only
-  (default Monday to Friday), whatever days a clinician's hours name: no Saturday dose,
-  no Sunday integration.
+  (the clinic setting `Clinic.working_days`, passed by the page as a plain set of
+  weekdays; `WORKING_DAYS`, Monday to Friday, when none is passed), whatever days a
+  clinician's hours name: a clinic open Monday to Friday gets no Saturday dose and no
+  Sunday integration; one open Tuesday to Saturday gets Saturday doses and none on Monday.
 - A clinician with no working hours recorded at all is proposed only within
-  `USUAL_WEEK` (Monday to Friday, 08:00–17:00). Booking would accept any time for them
+  `USUAL_HOURS` (08:00–17:00) of the working days. Booking would accept any time for them
   (`scheduling.rules`), but a proposal at 03:00 helps nobody.
 - Preparation and integration are usually run by the outside therapist in their own
-  practice, so they get a date and time only (no room, no clinician), on `THERAPY_DAYS`
-  (weekdays), at the first dose's clock time. Preparation sessions take the weekdays just
+  practice, so they get a date and time only (no room, no clinician), on the working
+  days, at the first dose's clock time. Preparation sessions take the working days just
   before the first dose (never on its day, never today or earlier); when there are not
   enough of them, the first dose moves later. Each integration session goes on the next
-  weekday after its dose at the dose's clock time, ending inside the window and before
+  working day after its dose at the dose's clock time, ending inside the window and before
   the next dose; failing that, right after the dose.
 - The minimum interval is elapsed time: across a daylight-saving change, 48 hours after
   Saturday 09:00 is Monday 10:00, not 09:00. All arithmetic runs in UTC; clock times and
@@ -46,13 +48,11 @@ from kapcare.episodes.rules import DOSING, INTEGRATION, PREPARATION
 from kapcare.words import clock
 
 STEP_MINUTES = 15
-USUAL_WEEK: Mapping[int, tuple[tuple[time, time], ...]] = {
-    weekday: ((time(8, 0), time(17, 0)),) for weekday in range(5)
-}
-THERAPY_DAYS = frozenset(range(5))  # Monday to Friday
-# The clinic's working days, when the page passes no others: no Saturday dose and no Sunday
-# integration is proposed, even for a clinician whose hours include the weekend.
-WORKING_DAYS = THERAPY_DAYS
+# A clinician with no hours recorded is proposed within these hours of the working days.
+USUAL_HOURS: tuple[tuple[time, time], ...] = ((time(8, 0), time(17, 0)),)
+# The working days when the caller passes none: Monday to Friday, the default of the
+# clinic setting `working_days` (docs/clinical-reference.md#induction-series).
+WORKING_DAYS = frozenset(range(5))
 
 Interval = tuple[datetime, datetime]
 
@@ -137,7 +137,7 @@ def plan_series(request: SeriesRequest) -> SeriesPlan:
         notes.append(
             f"The first dose cannot be on {_day(request.first_day)}: "
             f"{_count(request.preparation_sessions, 'preparation session')} must come first, "
-            f"on weekdays after today."
+            f"on working days after today."
         )
     first_failure = ""
     for offset in range(request.span_days):
@@ -286,8 +286,8 @@ def _candidates(request: SeriesRequest, day: date) -> list[tuple[datetime, datet
     if day.weekday() not in request.working_days:
         return found
     for order, clinician in enumerate(request.clinicians):
-        week = clinician.hours if clinician.hours else USUAL_WEEK
-        for shift_start, shift_end in _merged(week.get(day.weekday(), ())):
+        shifts = clinician.hours.get(day.weekday(), ()) if clinician.hours else USUAL_HOURS
+        for shift_start, shift_end in _merged(shifts):
             end = _local(day, shift_end, request.zone)
             clock = datetime.combine(day, shift_start)
             while clock.time() < shift_end and clock.date() == day:
@@ -324,7 +324,7 @@ def _overlaps(intervals: Sequence[Interval], starts_at: datetime, ends_at: datet
 
 def _earliest_first_dose_day(request: SeriesRequest) -> date:
     """The first day on which a dose leaves room for the preparation sessions before it:
-    the day after the last of as many weekdays after today."""
+    the day after the last of as many working days after today."""
     day = request.not_before.astimezone(request.zone).date()
     for _ in range(request.preparation_sessions):
         day += timedelta(days=1)
@@ -334,7 +334,8 @@ def _earliest_first_dose_day(request: SeriesRequest) -> date:
 
 
 def _place_preparation(request: SeriesRequest, first: ProposedSession) -> list[ProposedSession]:
-    """Preparation sessions on the weekdays just before the first dose, at its clock time."""
+    """Preparation sessions on the working days just before the first dose, at its clock
+    time."""
     length = timedelta(minutes=request.therapy_minutes)
     clock = first.starts_at.astimezone(request.zone).time()
     day = first.starts_at.astimezone(request.zone).date()

@@ -146,6 +146,7 @@ def propose(
         ],
         earliest_time=choice.get("earliest_time"),
         previous_dose_at=left.previous_dose_at,
+        working_days=clinic.working_weekdays,
     )
     return series_rules.plan_series(request)
 

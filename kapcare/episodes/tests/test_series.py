@@ -336,3 +336,49 @@ def test_a_clinician_working_weekends_gets_no_weekend_session_on_the_clinic_work
     weekdays = {f"{s.starts_at:%a}" for s in plan.sessions}
     assert plan.is_possible
     assert not weekdays & {"Sat", "Sun"}
+
+
+TUESDAY_TO_SATURDAY = frozenset(range(1, 6))
+
+
+@pytest.mark.parametrize(
+    ("working_days", "hours", "expected"),
+    [
+        # Monday to Friday (the default): the weekend is skipped.
+        (None, EVERY_DAY_9_TO_5, ["Mon 07 09:00", "Wed 09 09:00", "Fri 11 09:00", "Mon 14 09:00"]),
+        # Open Tuesday to Saturday: a Saturday dose, never a Monday one.
+        (
+            TUESDAY_TO_SATURDAY,
+            EVERY_DAY_9_TO_5,
+            ["Tue 08 09:00", "Thu 10 09:00", "Sat 12 09:00", "Tue 15 09:00"],
+        ),
+        # A clinician with no hours recorded works the usual day on the clinic's days.
+        (TUESDAY_TO_SATURDAY, {}, ["Tue 08 08:00", "Thu 10 08:00", "Sat 12 08:00", "Tue 15 08:00"]),
+        # Open every day: Sunday too.
+        (
+            frozenset(range(7)),
+            EVERY_DAY_9_TO_5,
+            ["Mon 07 09:00", "Wed 09 09:00", "Fri 11 09:00", "Sun 13 09:00"],
+        ),
+        # Monday, Wednesday and Friday only: the 48 hours are not the limit, the days are.
+        (
+            frozenset({0, 2, 4}),
+            EVERY_DAY_9_TO_5,
+            ["Mon 07 09:00", "Wed 09 09:00", "Fri 11 09:00", "Mon 14 09:00"],
+        ),
+        # The clinic's days and the clinician's hours both count: Saturday hours are not
+        # enough when the clinic is closed, and Tuesday is closed for this clinician.
+        (
+            TUESDAY_TO_SATURDAY,
+            {day: [(time(9, 0), time(17, 0))] for day in (0, 2, 3, 4, 5, 6)},
+            ["Wed 09 09:00", "Fri 11 09:00", "Wed 16 09:00", "Fri 18 09:00"],
+        ),
+    ],
+    ids=["weekdays", "tue-to-sat", "no-hours-recorded", "every-day", "mon-wed-fri", "both"],
+)
+def test_doses_keep_to_the_clinic_working_days(working_days, hours, expected):
+    changes = {"working_days": working_days} if working_days is not None else {}
+    plan = plan_series(request(doses=4, clinicians=[ClinicianWeek("cal", hours)], **changes))
+
+    assert plan.is_possible
+    assert dose_starts(plan) == expected

@@ -337,3 +337,28 @@ def test_readiness_warnings_name_each_missing_step(facts, expected):
     from kapcare.episodes.series.readiness import readiness_warnings
 
     assert readiness_warnings(eligibility_label="Not decided", **facts) == expected
+
+
+def test_a_clinic_open_tuesday_to_saturday_gets_a_saturday_dose_and_none_on_monday(
+    client, coordinator, clinician, clinic, episode
+):
+    """The page passes the clinic's own working days (its setting) to the planner."""
+    clinic.working_days = "12345"
+    clinic.save(update_fields=["working_days"])
+    for weekday in range(7):
+        WorkingHours.objects.create(
+            clinician=clinician, weekday=weekday, starts=time(9), ends=time(17)
+        )
+    client.force_login(coordinator)
+
+    response = client.get(plan_url(episode, first_day="2026-12-07"))
+
+    rows = rows_of(response)
+    days = {dt.date.fromisoformat(row["start"][:10]).weekday() for row in rows}
+    doses = {
+        dt.date.fromisoformat(row["start"][:10]).weekday()
+        for row in rows
+        if row["kind"] == "dosing"
+    }
+    assert 5 in doses  # a Saturday dose
+    assert not days & {0, 6}  # nothing on a Monday or a Sunday
