@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinics', '0018_late_cancel_hours'),
+        ('clinics', '0019_fees_and_packages'),
     ]
 
     operations = [
