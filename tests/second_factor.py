@@ -59,8 +59,8 @@ def unused_code(device: TOTPDevice) -> str:
     raise AssertionError("Every code the device accepts now was used: wait for the next step.")
 
 
-def reauthenticated(user) -> step_up.Reauthentication:
-    """A fresh step-up proof for `user`, through the real check (the personas' password, and
-    their authenticator's code when they have one)."""
+def reauthenticated(user, password: str = PASSWORD) -> step_up.Reauthentication:
+    """A fresh step-up proof for `user`, through the real check (the personas' password, or
+    the one given, and their authenticator's code when they have one)."""
     device = second_factor.authenticator(user)
-    return step_up.reauthenticate(user, PASSWORD, unused_code(device) if device else "")
+    return step_up.reauthenticate(user, password, unused_code(device) if device else "")
