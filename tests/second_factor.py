@@ -15,6 +15,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kapcare.accounts import second_factor, step_up
+from kapcare.demo.sign_ins import PASSWORD as DEMO_PASSWORD
 from tests.factories import PASSWORD
 
 force_login_with_password_only = Client.force_login
@@ -59,8 +60,10 @@ def unused_code(device: TOTPDevice) -> str:
     raise AssertionError("Every code the device accepts now was used: wait for the next step.")
 
 
-def reauthenticated(user, password: str = PASSWORD) -> step_up.Reauthentication:
-    """A fresh step-up proof for `user`, through the real check (the personas' password, or
-    the one given, and their authenticator's code when they have one)."""
+def reauthenticated(user, password: str = "") -> step_up.Reauthentication:
+    """A fresh step-up proof for `user`, through the real check (their password — the
+    personas', the demo's for a demo user, or the one given — and their authenticator's code
+    when they have one)."""
     device = second_factor.authenticator(user)
+    password = password or (PASSWORD if user.check_password(PASSWORD) else DEMO_PASSWORD)
     return step_up.reauthenticate(user, password, unused_code(device) if device else "")

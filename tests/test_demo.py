@@ -13,7 +13,6 @@ from kapcare.accounts.models import Role, User
 from kapcare.audit.models import AccessAction, AccessLogEntry, Channel
 from kapcare.billing.models import CoverageRecord, GoodFaithEstimate
 from kapcare.clinics.models import Clinic
-from kapcare.demo.sign_ins import PASSWORD as DEMO_PASSWORD
 from kapcare.dosing.esketamine.models import (
     NasalDevice,
     RemsEnrolment,
@@ -38,7 +37,6 @@ from kapcare.messaging.models import Message, Thread
 from kapcare.notifications.models import Notification
 from kapcare.patients.models import BodyMeasurement, Patient
 from kapcare.therapists.models import TherapistInvitation, TherapistProfile
-from tests.second_factor import reauthenticated
 
 DEMO_LOGINS = {
     "coordinator@demo.kapcare.org": (Role.COORDINATOR, "music-city"),
@@ -590,7 +588,6 @@ def test_the_biennial_inventory_reconciling_the_demo_register(demo, client):
         counts_as_registered(
             clinic, {lot: on_hand[lot] - 5}, reasons={lot: "One vial short at the count"}
         ),
-        reauthentication=reauthenticated(nurse, password=DEMO_PASSWORD),
     )
 
     assert [c.lot_number for c in miscount.counts.all() if c.is_discrepancy] == [lot]

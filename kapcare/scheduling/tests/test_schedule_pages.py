@@ -155,8 +155,8 @@ def test_week_view_lists_each_appointment_in_its_days_column(
     row = next(c for c in response.context["columns"] if c.heading == "Suite 1")
     assert [len(day) for day in row.days] == [0, 1, 0, 0, 0, 1, 0]
     page = response.content.decode()
-    assert "Mon 30 Nov" in page
-    assert "Sun 6 Dec" in page
+    assert "Mon Nov 30" in page
+    assert "Sun Dec 6" in page
     assert "date=2026-11-23" in page  # previous week
     assert "date=2026-12-07" in page  # next week
 
