@@ -15,20 +15,14 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from kapcare.accounts.models import Role
-from kapcare.billing.services import issue_estimate
-from kapcare.dosing.summary import services as summary_services
-from kapcare.dosing.tests.test_signing_fixtures import actor, signed_record
-from kapcare.education.services import hand_over_after_care
-from kapcare.education.tests.factories import education_page
+from kapcare.dosing.tests.test_signing_fixtures import actor
 from kapcare.measures import links
-from kapcare.messaging.tests.factories import patient_thread
 from kapcare.notifications import services
 from kapcare.notifications.models import Notification, NotificationKind
+from kapcare.notifications.tests.emails import do_the_clinical_work
 from kapcare.patients import services as patient_services
-from kapcare.scheduling import session_changes
 from kapcare.scopes import Scope
-from tests.factories import PatientFactory, UserFactory, authorize, plan_session
-from tests.second_factor import reauthenticated
+from tests.factories import PatientFactory, UserFactory, authorize
 
 SITE_URL = "https://kap.example.org"
 PATIENT_KINDS = {
@@ -67,29 +61,12 @@ def send_every_kind_of_email(client, clinic, coordinator, clinician, capture) ->
         client.post(reverse("accounts:password_reset"), {"email": clinician.email})
         links.send_questionnaire_link(actor=actor(coordinator), patient=patient, instrument="gad7")
         authorize(patient, therapist, scopes=list(Scope))
-        record = signed_record(patient, clinician, therapist=therapist)
-        summary_services.release_summary(
-            actor=actor(clinician),
-            record=record,
-            text="Went well.",
-            reauthentication=reauthenticated(clinician),
-        )
-        plan_session(record.session.episode, clinician, starts_at=next_dose)
-        session_changes.cancel(
-            actor=actor(coordinator),
-            session=plan_session(
-                record.session.episode, clinician, starts_at=next_dose + dt.timedelta(days=3)
-            ),
-            reason="clinic",
-        )
-        patient_thread(patient, coordinator)
-        education_page(clinic)
-        hand_over_after_care(actor=actor(clinician), session=record.session, patient=patient)
-        issue_estimate(
-            actor=actor(coordinator),
-            episode=record.session.episode,
-            reason="Requested",
-            requested=True,
+        do_the_clinical_work(
+            patient=patient,
+            clinician=clinician,
+            coordinator=coordinator,
+            therapist=therapist,
+            next_dose=next_dose,
         )
     with time_machine.travel(next_dose - dt.timedelta(hours=24), tick=False):
         call_command("send_due_notifications", stdout=io.StringIO())
